@@ -1,0 +1,198 @@
+#include "sim/mujoco/mjcf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/fileio.h"
+
+/* Attributes of newer MuJoCo releases that 2.2.2 rejects; they only tune actuation. */
+static const char *const k_newer_attrs[] = {"actuatorfrcrange", "actuatorfrclimited", "actuatorgravcomp", NULL};
+
+typedef struct { char *s; size_t len, cap; } sbuf;
+
+static int sb_put(sbuf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (b->len + n + 1 > cap) cap *= 2;
+    char *ns = realloc(b->s, cap);
+    if (!ns) return -1;
+    b->s = ns;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = 0;
+  return 0;
+}
+
+static int line_of(const char *text, const char *at) {
+  int line = 1;
+  for (const char *p = text; p < at; p++) line += *p == '\n';
+  return line;
+}
+
+/* Finds name="..." inside the element that contains position at. */
+static void element_name(const char *text, const char *at, char *name, size_t cap) {
+  name[0] = 0;
+  const char *start = at;
+  while (start > text && *start != '<') start--;
+  const char *end = strchr(at, '>');
+  if (!end) return;
+  for (const char *p = start; p + 6 < end; p++) {
+    if ((p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n') && !strncmp(p, "name=", 5) && (p[5] == '"' || p[5] == '\'')) {
+      char q = p[5];
+      const char *v = p + 6, *ve = strchr(v, q);
+      if (!ve || ve > end) return;
+      size_t n = (size_t)(ve - v);
+      if (n >= cap) n = cap - 1;
+      memcpy(name, v, n);
+      name[n] = 0;
+      return;
+    }
+  }
+}
+
+/* Removes every occurrence of the newer attributes, recording actuatorfrcrange values. */
+static int strip_newer_attrs(const char *path, const char *text, sbuf *out, cm_mjcf_limits *limits, cm_err *err) {
+  const char *p = text;
+  for (;;) {
+    const char *hit = NULL;
+    size_t hit_len = 0;
+    int which = -1;
+    for (int a = 0; k_newer_attrs[a]; a++) {
+      size_t n = strlen(k_newer_attrs[a]);
+      for (const char *q = strstr(p, k_newer_attrs[a]); q; q = strstr(q + 1, k_newer_attrs[a])) {
+        /* must be a whole attribute name: preceded by space and followed by = */
+        const char *r = q + n;
+        while (*r == ' ') r++;
+        if (q > text && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n') && *r == '=') {
+          if (!hit || q < hit) { hit = q; hit_len = n; which = a; }
+          break;
+        }
+      }
+    }
+    if (!hit) break;
+    const char *eq = strchr(hit + hit_len, '=');
+    const char *v = eq + 1;
+    while (*v == ' ') v++;
+    if (*v != '"' && *v != '\'')
+      return cm_fail(err, "%s:%d: attribute '%s' has no quoted value", path, line_of(text, hit), k_newer_attrs[which]);
+    char q = *v;
+    const char *ve = strchr(v + 1, q);
+    if (!ve) return cm_fail(err, "%s:%d: attribute '%s' value is not closed", path, line_of(text, hit), k_newer_attrs[which]);
+    if (which == 0 && limits) {
+      double lo, hi;
+      if (sscanf(v + 1, "%lf %lf", &lo, &hi) != 2)
+        return cm_fail(err, "%s:%d: actuatorfrcrange needs two numbers", path, line_of(text, hit));
+      if (limits->count >= CM_MJCF_MAX_LIMITS) return cm_fail(err, "%s: too many actuatorfrcrange attributes", path);
+      element_name(text, hit, limits->joint[limits->count], sizeof limits->joint[0]);
+      limits->lo[limits->count] = lo;
+      limits->hi[limits->count] = hi;
+      limits->count++;
+    }
+    const char *cut = hit;
+    while (cut > p && (cut[-1] == ' ' || cut[-1] == '\t')) cut--;
+    if (sb_put(out, p, (size_t)(cut - p))) return cm_fail(err, "out of memory");
+    p = ve + 1;
+  }
+  if (sb_put(out, p, strlen(p))) return cm_fail(err, "out of memory");
+  return 0;
+}
+
+/* Drops the first <freejoint .../> (or <joint type="free" .../>) in the text. */
+static void drop_free_joint(char *s) {
+  char *j = strstr(s, "<freejoint");
+  if (!j) {
+    for (char *q = strstr(s, "<joint"); q; q = strstr(q + 1, "<joint")) {
+      char *e = strchr(q, '>');
+      char *t = strstr(q, "type=\"free\"");
+      if (e && t && t < e) { j = q; break; }
+    }
+  }
+  if (!j) return;
+  char *e = strstr(j, "/>");
+  if (!e) return;
+  e += 2;
+  memmove(j, e, strlen(e) + 1);
+}
+
+static const char k_scene_assets[] =
+    "<visual><global offwidth=\"1920\" offheight=\"1080\"/><quality shadowsize=\"4096\"/>"
+    "<headlight ambient=\".35 .35 .35\" diffuse=\".5 .5 .5\" specular=\".1 .1 .1\"/></visual>\n"
+    "<asset><texture name=\"cm_grid\" type=\"2d\" builtin=\"checker\" rgb1=\".78 .80 .82\" rgb2=\".64 .67 .70\""
+    " width=\"512\" height=\"512\" mark=\"edge\" markrgb=\".35 .37 .40\"/>"
+    "<material name=\"cm_grid\" texture=\"cm_grid\" texrepeat=\"1 1\" texuniform=\"true\" reflectance=\".05\"/>"
+    "<texture name=\"cm_sky\" type=\"skybox\" builtin=\"gradient\" rgb1=\".55 .68 .85\" rgb2=\".92 .94 .97\" width=\"256\" height=\"256\"/>"
+    "</asset>\n";
+static const char k_scene_world[] =
+    "\n<light name=\"cm_sun\" directional=\"true\" pos=\"0 0 10\" dir=\"-0.3 0.2 -1\" diffuse=\".6 .6 .6\" castshadow=\"true\"/>"
+    "<geom name=\"cm_floor\" type=\"plane\" size=\"0 0 0.05\" material=\"cm_grid\" condim=\"3\" friction=\"1 0.05 0.05\"/>\n";
+
+int cm_mjcf_normalise(const char *path, const char *text, const cm_mjcf_opts *opts, char **out,
+                      cm_mjcf_limits *limits, cm_err *err) {
+  if (limits) limits->count = 0;
+  sbuf b = {0};
+  if (strip_newer_attrs(path, text, &b, limits, err)) {
+    free(b.s);
+    return -1;
+  }
+  if (opts && opts->fix_root) drop_free_joint(b.s);
+  if (opts && opts->add_scene) {
+    char *mj = strstr(b.s, "<mujoco");
+    char *mj_end = mj ? strchr(mj, '>') : NULL;
+    char *wb = strstr(b.s, "<worldbody>");
+    if (!mj_end || !wb) {
+      free(b.s);
+      return cm_fail(err, "%s: not an MJCF model (no <mujoco> element with a <worldbody>)", path);
+    }
+    sbuf o = {0};
+    size_t head = (size_t)(mj_end + 1 - b.s), wb_end = (size_t)(wb - b.s) + strlen("<worldbody>");
+    int bad = sb_put(&o, b.s, head) || sb_put(&o, "\n", 1) || sb_put(&o, k_scene_assets, strlen(k_scene_assets)) ||
+              sb_put(&o, b.s + head, wb_end - head) || sb_put(&o, k_scene_world, strlen(k_scene_world)) ||
+              sb_put(&o, b.s + wb_end, b.len - wb_end);
+    free(b.s);
+    if (bad) {
+      free(o.s);
+      return cm_fail(err, "out of memory");
+    }
+    b = o;
+  }
+  *out = b.s;
+  return 0;
+}
+
+int cm_mjcf_compile(const char *path, const cm_mjcf_opts *opts, mjModel **out, cm_mjcf_limits *limits, cm_err *err) {
+  char *text = NULL, *norm = NULL;
+  if (cm_read_file(path, &text, NULL, err)) return -1;
+  int rc = cm_mjcf_normalise(path, text, opts, &norm, limits, err);
+  free(text);
+  if (rc) return -1;
+  mjVFS *vfs = calloc(1, sizeof *vfs);
+  if (!vfs) {
+    free(norm);
+    return cm_fail(err, "out of memory");
+  }
+  mj_defaultVFS(vfs);
+  /* The normalised text is served under the original path, so relative asset paths
+   * (meshes, includes) still resolve next to the file. */
+  int size = (int)strlen(norm);
+  if (mj_makeEmptyFileVFS(vfs, path, size) != 0) {
+    free(norm);
+    free(vfs);
+    return cm_fail(err, "%s: cannot stage the model for MuJoCo", path);
+  }
+  int slot = mj_findFileVFS(vfs, path);
+  memcpy(vfs->filedata[slot], norm, (size_t)size);
+  free(norm);
+  char mjerr[1000] = "";
+  mjModel *m = mj_loadXML(path, vfs, mjerr, sizeof mjerr);
+  mj_deleteVFS(vfs);
+  free(vfs);
+  if (!m) {
+    for (char *c = mjerr; *c; c++)
+      if (*c == '\n') *c = ' ';
+    return cm_fail(err, "%s: MuJoCo cannot compile the model: %s", path, mjerr);
+  }
+  *out = m;
+  return 0;
+}
