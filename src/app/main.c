@@ -1,12 +1,37 @@
-/* cmimic: one binary, subcommands. */
+/* cmimic: one binary, subcommands (DESIGN.md section 4). */
 #include <stdio.h>
 #include <string.h>
+#include "app/commands.h"
+
+typedef struct {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+  const char *help;
+} command;
+
+static const command k_commands[] = {
+    {"run", cmd_run, "train or test a policy, or play an env: --arg_file F --mode train|test [flags]"},
+    {"convert", cmd_convert, "convert motion data: convert deepmimic IN.txt OUT.pkl"},
+    {"bench-env", cmd_bench_env, "environment throughput vs raw MuJoCo: bench-env [--num_envs N] [--threads T] [--seconds S]"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: cmimic <command> [flags]\n\ncommands:\n");
+  for (int i = 0; k_commands[i].name; i++) fprintf(f, "  %-10s %s\n", k_commands[i].name, k_commands[i].help);
+}
 
 int main(int argc, char **argv) {
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-    printf("usage: cmimic <command> [flags]\n");
-    return argc < 2 ? 2 : 0;
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
   }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return 0;
+  }
+  for (int i = 0; k_commands[i].name; i++)
+    if (!strcmp(argv[1], k_commands[i].name)) return k_commands[i].fn(argc - 2, argv + 2);
   fprintf(stderr, "cmimic: unknown command '%s' (try: cmimic help)\n", argv[1]);
   return 2;
 }

@@ -1,0 +1,66 @@
+/* Environments: batched [num_envs] simulations of one character with observations, rewards
+ * and episode ends, chosen by env_name from the env yaml (MimicKit's env builder). A concrete
+ * environment is a cm_env_type: a table of hooks over the shared character-env machinery in
+ * char_env.c, the way MimicKit's env classes override CharEnv methods. */
+#ifndef CM_ENV_H
+#define CM_ENV_H
+#include <stdint.h>
+#include "anim/char.h"
+#include "core/err.h"
+#include "core/pool.h"
+#include "io/config.h"
+#include "sim/engine.h"
+
+/* Why an episode ended (MimicKit's DoneFlags). */
+enum { CM_DONE_NULL = 0, CM_DONE_FAIL = 1, CM_DONE_SUCC = 2, CM_DONE_TIME = 3 };
+
+typedef struct cm_env cm_env;
+
+typedef struct cm_env_type {
+  const char *name;
+  const char *const *keys;  /* env yaml keys this type reads besides the shared ones */
+  /* adjusts engine settings before the engine is built (e.g. view_motion: sim_freq = control_freq) */
+  void (*engine_setup)(cm_env *e, cm_engine_cfg *cfg, cm_engine_opts *opts);
+  int (*init)(cm_env *e, const cm_cfg *cfg, cm_err *err);       /* after the engine exists */
+  void (*reset)(cm_env *e, const int *ids, int n);                /* NULL: the char env default */
+  void (*apply_action)(cm_env *e, const float *actions);          /* NULL: clip and set PD targets */
+  void (*post_physics)(cm_env *e);                                /* after time advances (update_misc) */
+  void (*update_reward)(cm_env *e);                               /* NULL: reward 1 */
+  void (*update_done)(cm_env *e);                                 /* NULL: time-out at episode_length */
+  int (*obs_dim)(const cm_env *e);                                /* NULL: char observation */
+  void (*compute_obs)(cm_env *e);                                 /* NULL: char observation */
+  void (*destroy)(cm_env *e);
+} cm_env_type;
+
+struct cm_env {
+  const cm_env_type *type;
+  char char_file[1024];
+  cm_char chr;
+  cm_engine *engine;
+  cm_pool *pool;
+  int num_envs, obs_dim, act_dim;
+  float episode_length;            /* seconds */
+  int global_obs, root_height_obs, zero_center_action;
+  int key_body_ids[CM_MAX_BODIES], num_key_bodies;
+  char camera_mode[16];            /* "track" | "still" */
+  float init_root_pos[3], init_root_rot[4], init_dof_pos[CM_MAX_DOFS];
+  float *obs, *reward, *time;      /* [N][obs_dim], [N], [N] */
+  int *done, *timestep;            /* [N] */
+  float *action_low, *action_high; /* [act_dim] */
+  float *targets;                  /* [N][act_dim] scratch for PD targets */
+  uint64_t seed;
+  void *impl;                      /* the concrete environment's own state */
+};
+
+/* Builds the environment named by the env yaml's env_name. engine_cfg is copied and may be
+ * adjusted by the environment type. */
+int cm_env_create(const char *env_config_path, const cm_engine_cfg *engine_cfg, int num_envs, uint64_t seed,
+                  cm_env **out, cm_err *err);
+void cm_env_destroy(cm_env *e);
+/* Resets the listed envs (NULL, 0 = all) and recomputes their observations. */
+void cm_env_reset(cm_env *e, const int *ids, int n);
+/* One control step: actions [N][act_dim] -> physics -> time, obs, reward, done. */
+int cm_env_step(cm_env *e, const float *actions, cm_err *err);
+/* The control step length in seconds. */
+static inline double cm_env_dt(const cm_env *e) { return e->engine->control_dt; }
+#endif

@@ -1,0 +1,21 @@
+#include "env/env_registry.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const cm_env_type cm_env_view_motion, cm_env_char_dof_test;
+
+/* Adding an environment = one file defining a cm_env_type and one line here. */
+static const cm_env_type *const k_types[] = {&cm_env_view_motion, &cm_env_char_dof_test, NULL};
+
+const cm_env_type *cm_env_type_find(const char *name) {
+  for (int i = 0; k_types[i]; i++)
+    if (!strcmp(k_types[i]->name, name)) return k_types[i];
+  return NULL;
+}
+
+void cm_env_type_list(char *out, size_t cap) {
+  size_t n = 0;
+  out[0] = 0;
+  for (int i = 0; k_types[i] && n < cap; i++) n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", k_types[i]->name);
+}
