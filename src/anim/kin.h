@@ -153,6 +153,36 @@ CM_HD static inline void cm_kin_quat_to_hinges_ranged(const float axes[3][3], co
   t[0] = r[0]; t[1] = r[1]; t[2] = r[2];
 }
 
+/* Of a, a - 2 pi, a + 2 pi: the one closest to ref. */
+CM_HD static inline float cm_kin_near_angle(float a, float ref) {
+  float best = a, d = fabsf(a - ref);
+  float c1 = a - 2.f * CM_PI, c2 = a + 2.f * CM_PI;
+  if (fabsf(c1 - ref) < d) { best = c1; d = fabsf(c1 - ref); }
+  if (fabsf(c2 - ref) < d) best = c2;
+  return best;
+}
+
+/* The Euler triple (of the two, with 2 pi shifts) closest to reference angles ref, e.g. the
+ * joint's current hinge angles: for PD targets that must not jump to the other branch. */
+CM_HD static inline void cm_kin_quat_to_hinges_near(const float axes[3][3], const float *q, const float *ref,
+                                                    float *t) {
+  float p[3], alt[3];
+  cm_kin_quat_to_hinges(axes, q, p);
+  float s = cm_kin_axes_handedness(axes);
+  alt[0] = p[0] + CM_PI;
+  alt[1] = CM_PI - p[1];
+  alt[2] = p[2] + s * CM_PI;
+  float dp = 0.f, da = 0.f;
+  for (int k = 0; k < 3; k++) {
+    p[k] = cm_kin_near_angle(cm_kin_wrap_angle(p[k]), ref[k]);
+    alt[k] = cm_kin_near_angle(cm_kin_wrap_angle(alt[k]), ref[k]);
+    dp += (p[k] - ref[k]) * (p[k] - ref[k]);
+    da += (alt[k] - ref[k]) * (alt[k] - ref[k]);
+  }
+  const float *r = da < dp ? alt : p;
+  t[0] = r[0]; t[1] = r[1]; t[2] = r[2];
+}
+
 /* Columns of the map from hinge velocities to the joint's local angular velocity (expressed in
  * the child frame, after all three rotations, as MimicKit's exp-map dof velocity is):
  * w = J dt with J = [(R2 R3)^T a1, R3^T a2, a3]. */

@@ -219,6 +219,14 @@ static void test_euler_round_trips(void) {
     for (int k = 0; k < 3; k++) { lo[k] = alt[k] - 0.05f; hi[k] = alt[k] + 0.05f; }
     cm_kin_quat_to_hinges_ranged(axes, q, lo, hi, a1);
     for (int k = 0; k < 3; k++) CHECK_NEAR(a1[k], alt[k], 1e-3);
+    /* near a reference: a slightly moved copy of either triple (shifted by 2 pi) is found again */
+    float ref[3], want[3];
+    for (int k = 0; k < 3; k++) {
+      want[k] = ((t & 1) ? alt[k] : a0[k]) + ((t & 6) == 2 && k == 0 ? 2.f * CM_PI : 0.f);
+      ref[k] = want[k] + uni(-0.1f, 0.1f);
+    }
+    cm_kin_quat_to_hinges_near(axes, q, ref, a1);
+    for (int k = 0; k < 3; k++) CHECK_NEAR(a1[k], want[k], 1e-3);
   }
   printf("Euler: random rotations max error %.2e rad, angle round trip max error %.2e rad\n", max_rot, max_ang);
   CHECK(max_rot < 1e-5);
