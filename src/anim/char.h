@@ -6,6 +6,7 @@
 #ifndef CM_CHAR_H
 #define CM_CHAR_H
 #include "core/err.h"
+#include "core/quat.h"
 
 #define CM_MAX_BODIES 64
 #define CM_MAX_DOFS 128
@@ -31,13 +32,30 @@ typedef struct cm_char {
   float armature[CM_MAX_DOFS];
   float action_low[CM_MAX_DOFS], action_high[CM_MAX_DOFS]; /* pos-control bounds, MimicKit rule */
   float total_mass;
-  /* where each body's joint lives in the MuJoCo model compiled from the same file */
+  float body_mass[CM_MAX_BODIES];
+  /* where each body's joint lives in the MuJoCo model compiled from the same file (no scene,
+   * root free): mj_body is the MuJoCo body id; the qpos/dof addresses are those of the body's
+   * first joint (the free joint for the root, the first hinge otherwise), -1 without joints.
+   * A spherical joint's three hinges occupy 3 consecutive qpos and dof slots. */
   int mj_body[CM_MAX_BODIES];
   int mj_qpos_adr[CM_MAX_BODIES], mj_dof_adr[CM_MAX_BODIES];
+  int mj_nq, mj_nv;                    /* sizes of that model's qpos and qvel */
 } cm_char;
 
 /* Loads an MJCF file through libmujoco (after normalising attributes newer than the installed
  * MuJoCo, e.g. joint actuatorfrcrange, which becomes the torque limit). */
 int cm_char_load(const char *path, cm_char *out, cm_err *err);
 int cm_char_body_id(const cm_char *c, const char *name); /* -1 if absent */
+
+/* Torque limit used for a hinge that has neither actuatorfrcrange nor a limited motor:
+ * the value MimicKit writes into the MJCF files it generates for new characters. */
+#define CM_CHAR_DEFAULT_TORQUE_LIMIT 100.f
+/* Unlimited hinges get this range (radians) for the action bounds. */
+#define CM_CHAR_UNLIMITED_RANGE CM_PI
+
+/* The MJCF joint stiffness/damping carry the PD gains kp/kd (read into cm_char). An engine that
+ * applies PD control itself calls this on its mjModel so MuJoCo does not also apply them as a
+ * passive spring (jnt_stiffness) and damper (dof_damping) of every hinge. */
+struct mjModel_;
+void cm_char_clear_passive_pd(struct mjModel_ *m);
 #endif
