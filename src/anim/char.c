@@ -46,21 +46,21 @@ static float hinge_torque_limit(const mjModel *m, const cm_mjcf_limits *lim, int
   return CM_CHAR_DEFAULT_TORQUE_LIMIT;
 }
 
-/* MimicKit's position-control action bounds (char_env._build_action_bounds_pos, with
- * zero_center_action off): a spherical joint's exp-map gets +-1.2 times the largest |limit| of
- * its three hinges; a hinge gets its range's midpoint +- 1.4 times the half range. */
-static void action_bounds(cm_char *c) {
+/* MimicKit's position-control action bounds (char_env._build_action_bounds_pos): a spherical
+ * joint's exp-map gets +-1.2 times the largest |limit| of its three hinges; a hinge gets its
+ * range's midpoint (or zero with zero_center) +- 1.4 times the larger distance to a limit. */
+void cm_char_action_bounds(const cm_char *c, int zero_center, float *low, float *high) {
   for (int b = 1; b < c->num_bodies; b++) {
     int i = c->dof_idx[b], n = c->dof_dim[b];
     if (n == 3) {
       float s = 0.f;
       for (int k = 0; k < 3; k++) s = fmaxf(s, fmaxf(fabsf(c->dof_low[i + k]), fabsf(c->dof_high[i + k])));
-      for (int k = 0; k < 3; k++) { c->action_low[i + k] = -1.2f * s; c->action_high[i + k] = 1.2f * s; }
+      for (int k = 0; k < 3; k++) { low[i + k] = -1.2f * s; high[i + k] = 1.2f * s; }
     } else if (n == 1) {
-      float mid = 0.5f * (c->dof_low[i] + c->dof_high[i]);
+      float mid = zero_center ? 0.f : 0.5f * (c->dof_low[i] + c->dof_high[i]);
       float half = 1.4f * fmaxf(fabsf(c->dof_high[i] - mid), fabsf(c->dof_low[i] - mid));
-      c->action_low[i] = mid - half;
-      c->action_high[i] = mid + half;
+      low[i] = mid - half;
+      high[i] = mid + half;
     }
   }
 }
@@ -144,7 +144,7 @@ static int fill_from_model(const char *path, const mjModel *m, const cm_mjcf_lim
   c->num_dofs = dof;
   c->mj_nq = m->nq;
   c->mj_nv = m->nv;
-  action_bounds(c);
+  cm_char_action_bounds(c, 0, c->action_low, c->action_high);
   return 0;
 }
 

@@ -45,6 +45,8 @@ typedef struct cm_char {
 /* Loads an MJCF file through libmujoco (after normalising attributes newer than the installed
  * MuJoCo, e.g. joint actuatorfrcrange, which becomes the torque limit). */
 int cm_char_load(const char *path, cm_char *out, cm_err *err);
+/* Action bounds for position control; zero_center centres hinge bounds on 0 (env option). */
+void cm_char_action_bounds(const cm_char *c, int zero_center, float *low, float *high);
 int cm_char_body_id(const cm_char *c, const char *name); /* -1 if absent */
 
 /* Torque limit used for a hinge that has neither actuatorfrcrange nor a limited motor:

@@ -22,7 +22,7 @@ static int fail(const cm_err *err) {
 
 int cmd_run(int argc, char **argv) {
   cm_err err = {{0}};
-  cm_args *args = cm_args_create();
+  cm_args argsv = {0}, *args = &argsv;
   int status = 2;
   cm_env *env = NULL;
   if (cm_args_parse_argv(args, argc, argv, &err)) goto fail_err;

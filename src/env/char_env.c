@@ -22,30 +22,6 @@ static int check_env_keys(const cm_cfg *cfg, const cm_env_type *t, cm_err *err) 
   return cm_cfg_check_keys(cfg, known, err);
 }
 
-/* MimicKit's position-control bounds: spherical joints +-1.2 max|limit| (exp-maps), hinges
- * around their range middle (or zero) with 1.4x the half range. */
-static void build_action_bounds(cm_env *e) {
-  const cm_char *c = &e->chr;
-  for (int b = 1; b < c->num_bodies; b++) {
-    int i0 = c->dof_idx[b], dim = c->dof_dim[b];
-    if (dim == 3) {
-      float s = 0.f;
-      for (int k = 0; k < 3; k++) {
-        s = fmaxf(s, fabsf(c->dof_low[i0 + k]));
-        s = fmaxf(s, fabsf(c->dof_high[i0 + k]));
-      }
-      s *= 1.2f;
-      for (int k = 0; k < 3; k++) { e->action_low[i0 + k] = -s; e->action_high[i0 + k] = s; }
-    } else if (dim == 1) {
-      float lo = c->dof_low[i0], hi = c->dof_high[i0];
-      float mid = e->zero_center_action ? 0.f : 0.5f * (lo + hi);
-      float s = 1.4f * fmaxf(fabsf(hi - mid), fabsf(lo - mid));
-      e->action_low[i0] = mid - s;
-      e->action_high[i0] = mid + s;
-    }
-  }
-}
-
 static int parse_init_pose(cm_env *e, const cm_cfg *cfg, const char *path, cm_err *err) {
   double pose[6 + CM_MAX_DOFS];
   int n = 0;
@@ -142,7 +118,7 @@ int cm_env_create(const char *path, const cm_engine_cfg *engine_cfg, int num_env
   e->action_low = zalloc((size_t)e->act_dim * sizeof(float));
   e->action_high = zalloc((size_t)e->act_dim * sizeof(float));
   e->targets = zalloc(n * (size_t)e->act_dim * sizeof(float));
-  build_action_bounds(e);
+  cm_char_action_bounds(&e->chr, e->zero_center_action, e->action_low, e->action_high);
   if (e->type->init && e->type->init(e, cfg, err)) goto done;
   e->obs_dim = e->type->obs_dim ? e->type->obs_dim(e) : cm_char_obs_dim(&e->chr, e->num_key_bodies, e->root_height_obs);
   e->obs = zalloc(n * (size_t)e->obs_dim * sizeof(float));
