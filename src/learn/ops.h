@@ -8,6 +8,15 @@
 #include <stddef.h>
 #include "core/err.h"
 
+/* Adam coefficients of one step, formed on the host in double (as torch does) then rounded. */
+typedef struct cm_adam_coef {
+  float beta1, beta2, one_minus_beta1, one_minus_beta2;
+  float eps;
+  float decay;          /* 1 - lr * weight_decay (AdamW) */
+  float step_size;      /* lr / (1 - beta1^t) */
+  float bias_c2_sqrt;   /* sqrt(1 - beta2^t) */
+} cm_adam_coef;
+
 typedef struct cm_ops {
   const char *name;
   /* Memory: alloc returns zeroed memory or NULL. */
@@ -31,8 +40,7 @@ typedef struct cm_ops {
 
   /* Optimiser updates, element-wise over one parameter (see optim.h for the formulas). */
   void (*sgd_step)(float *p, const float *g, float *buf, size_t n, float lr, float momentum, float wd);
-  void (*adam_step)(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1,
-                    float beta2, float eps, float wd, float bias_c1, float bias_c2);
+  void (*adam_step)(float *p, const float *g, float *m, float *v, size_t n, cm_adam_coef c);
 
   /* Normalizer: per-column sums of x and x^2 added into host doubles; (un)normalize rows. */
   void (*col_moments)(const float *x, int rows, int cols, double *sum, double *sum_sq);

@@ -68,14 +68,12 @@ static void cpu_sgd_step(float *p, const float *g, float *buf, size_t n, float l
   }
 }
 
-static void cpu_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2,
-                          float eps, float wd, float bias_c1, float bias_c2) {
-  float step = lr / bias_c1, sqrt_c2 = sqrtf(bias_c2), decay = 1.f - lr * wd;
+static void cpu_adam_step(float *p, const float *g, float *m, float *v, size_t n, cm_adam_coef c) {
   for (size_t i = 0; i < n; i++) {
-    p[i] *= decay;
-    m[i] = beta1 * m[i] + (1.f - beta1) * g[i];
-    v[i] = beta2 * v[i] + (1.f - beta2) * g[i] * g[i];
-    p[i] -= step * m[i] / (sqrtf(v[i]) / sqrt_c2 + eps);
+    p[i] *= c.decay;
+    m[i] = c.beta1 * m[i] + c.one_minus_beta1 * g[i];
+    v[i] = c.beta2 * v[i] + c.one_minus_beta2 * g[i] * g[i];
+    p[i] -= c.step_size * m[i] / (sqrtf(v[i]) / c.bias_c2_sqrt + c.eps);
   }
 }
 

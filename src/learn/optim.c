@@ -79,15 +79,21 @@ void cm_optim_step(cm_optim *opt) {
       for (int i = 0; i < opt->count; i++) ops->scale(opt->params[i]->n, (float)coef, opt->params[i]->grad);
   }
   opt->steps++;
-  /* Adam's bias corrections in double, as torch computes them on the host. */
-  double t = (double)opt->steps;
-  float bc1 = (float)(1.0 - pow(c->beta1, t)), bc2 = (float)(1.0 - pow(c->beta2, t));
+  /* Adam's coefficients in double, as torch forms them on the host. */
+  double t = (double)opt->steps, lr = c->learning_rate;
+  cm_adam_coef ac = {
+    .beta1 = (float)c->beta1, .beta2 = (float)c->beta2,
+    .one_minus_beta1 = (float)(1.0 - c->beta1), .one_minus_beta2 = (float)(1.0 - c->beta2),
+    .eps = (float)c->eps,
+    .decay = (float)(1.0 - lr * c->weight_decay),
+    .step_size = (float)(lr / (1.0 - pow(c->beta1, t))),
+    .bias_c2_sqrt = (float)sqrt(1.0 - pow(c->beta2, t)),
+  };
   for (int i = 0; i < opt->count; i++) {
     cm_param *p = opt->params[i];
     if (c->type == CM_OPT_SGD)
       ops->sgd_step(p->data, p->grad, opt->buf1[i], p->n, c->learning_rate, c->momentum, c->weight_decay);
     else
-      ops->adam_step(p->data, p->grad, opt->buf1[i], opt->buf2[i], p->n, c->learning_rate, (float)c->beta1,
-                     (float)c->beta2, (float)c->eps, c->weight_decay, bc1, bc2);
+      ops->adam_step(p->data, p->grad, opt->buf1[i], opt->buf2[i], p->n, ac);
   }
 }
