@@ -1,0 +1,68 @@
+/* Device abstraction and the numerical kernels the learning code needs, as one function
+ * table per backend (CPU: OpenBLAS + loops in ops_cpu.c; CUDA: cuBLAS + kernels later).
+ * All matrices are row-major float arrays that live in the device's memory; the device
+ * decides what "pointer" means. Host-side results (reductions) come back as doubles. */
+#ifndef CM_LEARN_OPS_H
+#define CM_LEARN_OPS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/err.h"
+
+/* Adam coefficients of one step, formed on the host in double (as torch does) then rounded. */
+typedef struct cm_adam_coef {
+  float beta1, beta2, one_minus_beta1, one_minus_beta2;
+  float eps;
+  float decay;          /* 1 - lr * weight_decay (AdamW) */
+  float step_size;      /* lr / (1 - beta1^t) */
+  float bias_c2_sqrt;   /* sqrt(1 - beta2^t) */
+} cm_adam_coef;
+
+typedef struct cm_ops {
+  const char *name;
+  /* Memory: alloc returns zeroed memory or NULL. */
+  void *(*alloc)(size_t bytes);
+  void (*free)(void *p);
+  void (*upload)(void *dst_dev, const void *src_host, size_t bytes);
+  void (*download)(void *dst_host, const void *src_dev, size_t bytes);
+  void (*copy)(float *dst, const float *src, size_t n);            /* device to device */
+  void (*fill)(float *x, float v, size_t n);
+
+  /* C[m][n] = alpha * op(A)[m][k] * op(B)[k][n] + beta * C; op(X) = X or X^T (as stored). */
+  void (*gemm)(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+               const float *b, int ldb, float beta, float *c, int ldc);
+  void (*add_bias)(float *y, const float *bias, int rows, int cols);            /* y[r][c] += bias[c] */
+  void (*col_sum)(float *out, const float *x, int rows, int cols);              /* out[c] += sum_r x[r][c] */
+  void (*relu_fwd)(float *y, const float *x, size_t n);                         /* y = max(x, 0) */
+  void (*relu_bwd)(float *dx, const float *dy, const float *y, size_t n);       /* dx = dy * (y > 0) */
+  void (*axpy)(size_t n, float a, const float *x, float *y);                    /* y += a x */
+  void (*scale)(size_t n, float a, float *x);                                   /* x *= a */
+  double (*sum_sq)(const float *x, size_t n);                                   /* sum x^2, to host */
+
+  /* Optimiser updates, element-wise over one parameter (see optim.h for the formulas). */
+  void (*sgd_step)(float *p, const float *g, float *buf, size_t n, float lr, float momentum, float wd);
+  void (*adam_step)(float *p, const float *g, float *m, float *v, size_t n, cm_adam_coef c);
+
+  /* Normalizer: per-column sums of x and x^2 added into host doubles; (un)normalize rows. */
+  void (*col_moments)(const float *x, int rows, int cols, double *sum, double *sum_sq);
+  void (*normalize)(float *y, const float *x, const float *mean, const float *std, float clip, int rows, int cols);
+  void (*unnormalize)(float *y, const float *x, const float *mean, const float *std, int rows, int cols);
+} cm_ops;
+
+typedef enum { CM_DEV_CPU = 0, CM_DEV_CUDA = 1 } cm_dev_kind;
+
+typedef struct cm_dev {
+  cm_dev_kind kind;
+  int index;          /* cuda:N */
+  const cm_ops *ops;
+} cm_dev;
+
+extern const cm_ops cm_ops_cpu;
+/* The CPU device (a static singleton). */
+const cm_dev *cm_dev_cpu(void);
+
+/* Buffers of n floats on dev; alloc fails with a message rather than returning NULL silently. */
+float *cm_dev_alloc(const cm_dev *dev, size_t n, cm_err *err);
+void cm_dev_free(const cm_dev *dev, float *p);
+void cm_dev_upload(const cm_dev *dev, float *dst, const float *src_host, size_t n);
+void cm_dev_download(const cm_dev *dev, float *dst_host, const float *src, size_t n);
+#endif
