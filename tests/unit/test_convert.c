@@ -308,6 +308,30 @@ static void test_file_round_trip(const char *tmpdir) {
   unlink(out);
 }
 
+/* The shipped data/motions/humanoid/humanoid_<name>.pkl are what the converter makes of the same clips now
+ * (catches stale files after a converter change). */
+static void test_shipped_clips_current(void) {
+  static const char *const clips[] = {"walk", "run", "jog", "spinkick", "backflip", "cartwheel", "roll", "kick"};
+  for (size_t i = 0; i < sizeof clips / sizeof clips[0]; i++) {
+    char src[512], pkl[512];
+    snprintf(src, sizeof src, DM_DIR "/humanoid3d_%s.txt", clips[i]);
+    snprintf(pkl, sizeof pkl, "data/motions/humanoid/humanoid_%s.pkl", clips[i]);
+    char *text; size_t len; cm_err err;
+    cm_motion fresh, shipped;
+    CHECK_OK(cm_read_file(src, &text, &len, &err), &err);
+    CHECK_OK(cm_deepmimic_parse(text, src, &fresh, NULL, &err), &err);
+    free(text);
+    CHECK_OK(cm_motion_load(pkl, &shipped, &err), &err);
+    int same = fresh.num_frames == shipped.num_frames && fresh.frame_dim == shipped.frame_dim &&
+               fresh.fps == shipped.fps && fresh.loop_mode == shipped.loop_mode;
+    for (int k = 0; same && k < fresh.num_frames * fresh.frame_dim; k++) same = fresh.frames[k] == shipped.frames[k];
+    if (!same) fprintf(stderr, "%s differs from converting %s: run tools/convert_deepmimic_motions.sh\n", pkl, src);
+    CHECK(same);
+    cm_motion_free(&fresh);
+    cm_motion_free(&shipped);
+  }
+}
+
 static void test_metadata(void) {
   cm_err err, warn;
   char *text; size_t len;
@@ -345,6 +369,7 @@ int main(void) {
   test_errors(tmpdir);
   test_file_round_trip(tmpdir);
   test_metadata();
+  test_shipped_clips_current();
   rmdir(tmpdir);
   free(c);
   return check_report("test_convert");
