@@ -635,6 +635,15 @@ int cm_cfg_set(cm_cfg *root, const char *path, const char *value, const char *so
       i = map->n - 1;
     }
     cm_cfg *next = map->items[i];
+    if (cm_cfg_is_null(next)) { /* "model:" with nothing under it becomes a map */
+      cm_cfg *sub = node_new(CM_CFG_MAP, next->file, next->line, next->col);
+      if (!sub) {
+        cm_cfg_free(node);
+        return cm_fail(err, "%s: out of memory", source);
+      }
+      cm_cfg_free(next);
+      map->items[i] = next = sub;
+    }
     if (next->kind != CM_CFG_MAP) {
       cm_fail(err, "%s: cannot set '%s': '%.*s' is not a map (%s:%d)", source, path,
               (int)(dot - path), path, next->file, next->line);

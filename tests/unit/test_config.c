@@ -414,8 +414,9 @@ static void test_set(void) {
   CHECK_OK(cm_cfg_set(c, "steps_per_iter", "many", src, &e), &e);
   CHECK_ERR(cm_cfg_int(c, "steps_per_iter", 0, &steps, &e), e,
             "command line:1: key 'steps_per_iter': expected an integer, got 'many'");
-  CHECK_ERR(cm_cfg_set(c, "discount.x", "1", src, &e), e,
-            "command line: cannot set 'discount.x': 'discount' is not a map (command line:1)");
+  CHECK_ERR(cm_cfg_set(c, "steps_per_iter.x", "1", src, &e), e,
+            "command line: cannot set 'steps_per_iter.x': 'steps_per_iter' is not a map "
+            "(command line:1)");
   CHECK_ERR(cm_cfg_set(c, "agent_name.x", "1", src, &e), e,
             "command line: cannot set 'agent_name.x': 'agent_name' is not a map ("
             D "agent_ppo.yaml:1)");
@@ -424,6 +425,9 @@ static void test_set(void) {
   CHECK_ERR(cm_cfg_set(c, "a..b", "1", src, &e), e, "command line: cannot set 'a..b': empty key in path");
   CHECK_ERR(cm_cfg_override(c, "no_equals", src, &e), e,
             "command line: override 'no_equals': expected key=value");
+  /* a null parent becomes a map */
+  CHECK_OK(cm_cfg_set(c, "discount.x", "1", src, &e), &e);
+  CHECK(cm_cfg_get(c, "discount")->kind == CM_CFG_MAP && !strcmp(c->keys[3], "discount"));
   CHECK(round_trip(c));
   /* building a resolved config from parts */
   cm_cfg *all = cm_cfg_new_map("resolved");
