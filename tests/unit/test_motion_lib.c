@@ -305,6 +305,15 @@ static void test_dataset(const cm_char *c) {
   }
   cm_motion_lib_free(&L);
 
+  /* the shipped locomotion dataset */
+  CHECK_OK(cm_motion_lib_load("data/datasets/dataset_humanoid_locomotion.yaml", c, &L, &err), &err);
+  CHECK(L.num_motions == 5);
+  double wsum = 0;
+  for (int m = 0; m < L.num_motions; m++) wsum += L.weight[m];
+  CHECK_NEAR(wsum, 1, 1e-6);
+  CHECK_NEAR(L.weight[0], 0.3, 1e-6); /* walk: 3 of 10 */
+  cm_motion_lib_free(&L);
+
   struct { const char *file, *a, *b; } bad[] = {
     {"tests/data/motionlib/dataset_bad_weight.yaml", "dataset_bad_weight.yaml:5: motions[1]", "weight -1 must be"},
     {"tests/data/motionlib/dataset_wrong_dofs.yaml", "dataset_wrong_dofs.yaml",
