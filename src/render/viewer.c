@@ -161,6 +161,10 @@ void cm_viewer_apply_mouse(cm_viewer *v, cm_camera *cam) {
 
 int cm_viewer_show(cm_viewer *v, const unsigned char *rgb, int width, int height, cm_err *err) {
   if (!v || !rgb || width < 1 || height < 1) return cm_fail(err, "cm_viewer_show: missing frame");
+  /* Mesa's GLX and OSMesa share one "current context" slot (libglapi), and the offscreen
+   * renderer has taken it since our last frame, while GLX's own bookkeeping (glvnd) still
+   * believes the window is current and would skip a plain re-bind: release, then bind. */
+  glfwMakeContextCurrent(NULL);
   glfwMakeContextCurrent(v->win);
   int fw = 0, fh = 0;
   glfwGetFramebufferSize(v->win, &fw, &fh);
