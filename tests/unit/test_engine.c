@@ -281,23 +281,33 @@ static void random_targets(const cm_char *c, float *tgt, int n, int t) {
   }
 }
 
+/* fix_root: each env's root stays exactly where push_state put it (MimicKit's dof_test places
+ * it at init_pose 0 0 1.2) while the joints move. */
 static void test_fix_root(void) {
   cm_engine_opts opts = {.fix_root = 1};
   cm_engine *e = make(&hum, HUMANOID, make_cfg(30, 120, CM_CTRL_POS, 2), opts, 2);
   if (!e) return;
   cm_err err = {0};
   float tgt[2 * CM_MAX_DOFS];
-  float p0[6], r0[8];
-  memcpy(p0, e->st.root_pos, sizeof p0);
-  memcpy(r0, e->st.root_rot, sizeof r0);
+  float p0[6] = {0, 0, 1.2f, 3, -1, 1.5f}, r0[8] = {0, 0, 0, 1}, e1[3] = {0.3f, -0.2f, 1.0f};
+  cm_exp_map_to_quat(r0 + 4, e1);
+  memcpy(e->st.root_pos, p0, sizeof p0);
+  memcpy(e->st.root_rot, r0, sizeof r0);
+  e->ops->push_state(e, NULL, 0);
   double moved = 0;
   for (int t = 0; t < 30; t++) {
     random_targets(&hum, tgt, 2, t);
     e->ops->set_targets(e, tgt);
     CHECK_OK(e->ops->step(e, &err), &err);
   }
-  for (int k = 0; k < 6; k++) CHECK(e->st.root_pos[k] == p0[k] && e->st.root_vel[k] == 0 && e->st.root_ang_vel[k] == 0);
-  for (int k = 0; k < 8; k++) CHECK(e->st.root_rot[k] == r0[k]);
+  int nb = hum.num_bodies;
+  for (int k = 0; k < 6; k++) {
+    CHECK_NEAR(e->st.root_pos[k], p0[k], 1e-6);
+    CHECK(e->st.root_vel[k] == 0 && e->st.root_ang_vel[k] == 0);
+    CHECK_NEAR(e->st.body_pos[3 * nb * (k / 3) + k % 3], p0[k], 1e-6);
+  }
+  for (int k = 0; k < 8; k++) CHECK_NEAR(e->st.root_rot[k], r0[k], 1e-6);
+  for (int k = 0; k < 3; k++) CHECK_NEAR(e->st.body_vel[k], 0, 1e-9);
   for (int k = 0; k < hum.num_dofs; k++) moved = fmax(moved, fabs(e->st.dof_pos[k]));
   CHECK(moved > 0.3); /* the joints did move */
   CHECK(cm_mj_model(e)->nq == hum.num_dofs);
