@@ -250,7 +250,11 @@ static void write_env(cm_engine *e, int i) {
 static void push_chunk(void *ctx, int begin, int end, int worker) {
   (void)worker;
   push_ctx *p = ctx;
-  for (int k = begin; k < end; k++) write_env(p->e, p->ids ? p->ids[k] : k);
+  int n = impl_of(p->e)->num_envs;
+  for (int k = begin; k < end; k++) {
+    int i = p->ids ? p->ids[k] : k;
+    if (i >= 0 && i < n) write_env(p->e, i); /* ids outside [0, N) are ignored */
+  }
 }
 
 static void mj_push_state(cm_engine *e, const int *env_ids, int n) {
