@@ -312,6 +312,53 @@ static void test_state_dict_api(void) {
   cm_sd_free(&sd);
 }
 
+/* Files torch.save itself wrote (torch 2.11, tests/data/formats/torch/make_torch_fixtures.py). */
+static void test_torch_written(void) {
+  cm_err err;
+  cm_state_dict sd;
+  /* nn.Sequential(Linear(3,5), Tanh, Linear(5,2)) state dict: OrderedDict with _metadata BUILD */
+  static const float vals[] = {
+      1.54099607f, -0.293428898f, -2.17878938f, 0.568431258f, -1.08452237f, -1.39859545f, 0.403346837f,
+      0.838026345f, -0.719257593f, -0.403343529f, -0.596635342f, 0.182036489f, -0.856674612f, 1.10060418f,
+      -1.07118738f, 0.122701243f, -0.566317499f, 0.373114645f, -0.891995311f, -1.50910771f, 0.370393544f,
+      1.45650256f, 0.939809918f, 0.774848819f, 0.191869423f, 1.26379478f, -1.29043508f, -0.791102707f,
+      -0.0208794735f, -0.718480051f, 0.518636763f, -1.31252193f};
+  static const spec mod[] = {{"0.weight", 2, {5, 3}}, {"0.bias", 1, {5}}, {"2.weight", 2, {2, 5}}, {"2.bias", 1, {2}}};
+  CHECK_OK(cm_torch_load("tests/data/formats/torch/module_sd.pt", &sd, &err), &err);
+  CHECK(sd.count == 4);
+  size_t at = 0;
+  for (int i = 0; i < 4 && i < sd.count; i++) {
+    const cm_sd_entry *e = &sd.entries[i];
+    CHECK(strcmp(e->name, mod[i].name) == 0 && e->ndim == mod[i].ndim && e->shape[0] == mod[i].shape[0]);
+    size_t n = cm_sd_numel(e);
+    CHECK(at + n <= 32 && memcmp(e->data, vals + at, n * sizeof(float)) == 0);
+    at += n;
+  }
+  cm_sd_free(&sd);
+  /* w = arange(12).reshape(3, 4); wt = w.t(); tail = w[1:] -- one shared storage */
+  CHECK_OK(cm_torch_load("tests/data/formats/torch/views.pt", &sd, &err), &err);
+  const cm_sd_entry *w = cm_sd_find(&sd, "w"), *wt = cm_sd_find(&sd, "wt"), *tail = cm_sd_find(&sd, "tail");
+  CHECK(w && wt && tail && sd.count == 3);
+  for (int k = 0; w && k < 12; k++) CHECK(w->data[k] == k);
+  for (int i = 0; wt && i < 4; i++)
+    for (int j = 0; j < 3; j++) CHECK(wt->shape[0] == 4 && wt->data[i * 3 + j] == j * 4 + i);
+  for (int k = 0; tail && k < 8; k++) CHECK(tail->shape[0] == 2 && tail->data[k] == k + 4);
+  cm_sd_free(&sd);
+  /* our checkpoint after torch.load + torch.save: same names, shapes and bits */
+  CHECK_OK(cm_torch_load("tests/data/formats/torch/torch_resaved.pt", &sd, &err), &err);
+  static const spec ours[] = {{"actor.0.weight", 2, {4, 3}}, {"actor.0.bias", 1, {4}}, {"critic.scale", 0, {0}},
+                              {"enc.conv", 4, {2, 1, 3, 2}}};
+  CHECK(sd.count == 4);
+  for (int i = 0; i < 4 && i < sd.count; i++) {
+    const cm_sd_entry *e = &sd.entries[i];
+    CHECK(strcmp(e->name, ours[i].name) == 0 && e->ndim == ours[i].ndim);
+    for (size_t k = 0; k < cm_sd_numel(e); k++) CHECK(e->data[k] == val((int)k + i));
+  }
+  cm_sd_free(&sd);
+  CHECK(cm_torch_load("tests/data/formats/torch/double.pt", &sd, &err) == -1);
+  CHECK(strcmp(err.msg, "tests/data/formats/torch/double.pt: tensor 'd' has dtype Double, expected float32") == 0);
+}
+
 int main(void) {
   strcpy(tmpdir, "/tmp/cm_test_torch_XXXXXX");
   if (!mkdtemp(tmpdir)) return 1;
@@ -325,9 +372,11 @@ int main(void) {
   check_same(&sd, &back, "C save -> C load");
   cm_sd_free(&back);
   test_state_dict_api();
+  test_torch_written();
   test_python_side(&sd, saved);
   test_real_torch(saved);
   test_bad_files(saved);
+  test_bad_files("tests/data/formats/torch/module_sd.pt");
   cm_sd_free(&sd);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
