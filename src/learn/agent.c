@@ -204,6 +204,10 @@ int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type
   if (cm_cfg_str(opt, "type", NULL, &otype, err) || get_f(opt, "learning_rate", 0, &lr, err) ||
       get_f(opt, "weight_decay", 0, &wd, err) || get_f(opt, "grad_clip", 0, &clip, err))
     return -1;
+  if (!(lr > 0) || !isfinite(lr)) {
+    const cm_cfg *n = cm_cfg_get(opt, "learning_rate");
+    return cm_fail(err, "%s:%d: key 'learning_rate': must be positive, got %g", n->file, n->line, lr);
+  }
   if (cm_optim_config_default(&cfg->optim, otype, (float)lr, err)) {
     const cm_cfg *n = cm_cfg_get(opt, "type");
     return cm_wrap(err, "%s:%d: key 'type'", n->file, n->line);

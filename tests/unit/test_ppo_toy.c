@@ -172,7 +172,7 @@ static void run(const char *name, const char *lr, const char *extra, int64_t max
 }
 
 int main(void) {
-  run("PPO", "1e-3", "ppo_clip_ratio: 0.2\nnorm_adv_clip: 4.0\n", 160 * 32 * NENV);
-  run("AWR", "1e-3", "awr_temp: 1.0\na_weight_clip: 20.0\n", 160 * 32 * NENV);
+  run("PPO", "1e-3", "ppo_clip_ratio: 0.2\nnorm_adv_clip: 4.0\n", 70 * 32 * NENV);
+  run("AWR", "1e-3", "awr_temp: 1.0\na_weight_clip: 20.0\n", 70 * 32 * NENV);
   return check_report("test_ppo_toy");
 }
