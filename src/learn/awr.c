@@ -1,0 +1,69 @@
+/* AWR (MimicKit learning/awr_agent.py): advantages normalized over the random-action samples
+ * (not clipped) become weights w = min(exp(adv / awr_temp), a_weight_clip); the actor minimises
+ * the weighted negative log-likelihood -mean(w log p(a)). */
+#include <math.h>
+#include "learn/agent.h"
+#include "learn/gaussian.h"
+#include "learn/returns.h"
+
+static const char *const k_awr_keys[] = {"awr_temp", "a_weight_clip", NULL};
+
+static int awr_load_params(cm_agent_cfg *cfg, const cm_cfg *root, cm_err *err) {
+  if (cm_cfg_float(root, "awr_temp", 0, &cfg->awr_temp, err) ||
+      cm_cfg_float(root, "a_weight_clip", 0, &cfg->a_weight_clip, err))
+    return -1;
+  if (!(cfg->awr_temp > 0)) {
+    const cm_cfg *n = cm_cfg_get(root, "awr_temp");
+    return cm_fail(err, "%s:%d: key 'awr_temp': must be positive, got %g", n->file, n->line, cfg->awr_temp);
+  }
+  if (!(cfg->a_weight_clip > 0)) {
+    const cm_cfg *n = cm_cfg_get(root, "a_weight_clip");
+    return cm_fail(err, "%s:%d: key 'a_weight_clip': must be positive, got %g", n->file, n->line, cfg->a_weight_clip);
+  }
+  return 0;
+}
+
+static int awr_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
+  double mean, std;
+  if (cm_agent_compute_advantages(a, &mean, &std, err)) return -1;
+  int n = cm_exp_capacity(&a->buf);
+  float *w = a->buf.adv;
+  cm_adv_apply(n, w, (float)mean, (float)std, INFINITY);
+  float temp = (float)a->cfg.awr_temp, clip = (float)a->cfg.a_weight_clip;
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  for (int i = 0; i < n; i++) {
+    w[i] = fminf(expf(w[i] / temp), clip);
+    sum += w[i];
+    lo = fmin(lo, w[i]);
+    hi = fmax(hi, w[i]);
+  }
+  cm_stats_set(out, "Adv_Mean", mean);
+  cm_stats_set(out, "Adv_Std", std);
+  cm_stats_set(out, "A_Weight_Mean", sum / n);
+  cm_stats_set(out, "A_Weight_Min", lo);
+  cm_stats_set(out, "A_Weight_Max", hi);
+  return 0;
+}
+
+static double awr_actor_loss(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
+                             const float *weight, float *dmean, cm_stats *st) {
+  (void)old_logp;
+  (void)st;
+  int A = a->act_dim;
+  const float *logstd = a->logstd.data;
+  double loss = 0;
+  for (int i = 0; i < m; i++) {
+    const float *mu = mean + (size_t)i * A, *x = norm_a + (size_t)i * A;
+    loss += (double)weight[i] * cm_gauss_log_prob_row(A, mu, logstd, x);
+    cm_gauss_log_prob_grad_mean_row(A, mu, logstd, x, -weight[i] / (float)m, dmean + (size_t)i * A);
+  }
+  return -loss / m;
+}
+
+const cm_agent_type cm_agent_awr = {
+    .name = "AWR",
+    .keys = k_awr_keys,
+    .load_params = awr_load_params,
+    .build_train_data = awr_build_train_data,
+    .actor_loss = awr_actor_loss,
+};

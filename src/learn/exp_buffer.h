@@ -1,0 +1,64 @@
+/* Rollout storage of one iteration (MimicKit learning/experience_buffer.py): every field is a
+ * time-major [steps_per_iter][num_envs] array (the flat sample index is t * num_envs + env), so
+ * returns run down columns and mini-batches draw flat indices.
+ *
+ * Mini-batches come from a random permutation of all capacity = T * N indices, consumed in
+ * order across mini-batches and epochs; when a request runs past the end, the rest comes from a
+ * fresh permutation. reset() (once per iteration) starts a fresh permutation. Indices are taken
+ * modulo the number of stored samples, as MimicKit does for a buffer that is not yet full.
+ * Host memory (the CPU backend); a GPU build keeps the same layout on the device. */
+#ifndef CM_LEARN_EXP_BUFFER_H
+#define CM_LEARN_EXP_BUFFER_H
+#include <stdint.h>
+#include "core/err.h"
+
+typedef struct cm_exp_buffer {
+  int steps, num_envs, obs_dim, act_dim;
+  int head;               /* time slot the next step writes */
+  int64_t total_samples;  /* samples recorded since clear(), across iterations */
+  float *obs, *next_obs;  /* [T][N][obs_dim] */
+  float *action;          /* [T][N][act_dim], unnormalized as sent to the env */
+  float *reward;          /* [T][N] */
+  uint8_t *done;          /* [T][N] DoneFlags */
+  float *a_logp;          /* [T][N] log-prob of the normalized action (PPO) */
+  float *rand_mask;       /* [T][N] 1 where the action was sampled, 0 where it was the mean */
+  float *tar_val;         /* [T][N] TD(lambda) return, the critic's target */
+  float *adv;             /* [T][N] PPO: normalized clipped advantage; AWR: advantage weight */
+  /* shuffling */
+  uint64_t seed;
+  uint64_t shuffles;
+  int *perm;
+  int perm_head;
+} cm_exp_buffer;
+
+int cm_exp_create(cm_exp_buffer *b, int steps, int num_envs, int obs_dim, int act_dim, uint64_t seed, cm_err *err);
+void cm_exp_destroy(cm_exp_buffer *b);
+
+static inline int cm_exp_capacity(const cm_exp_buffer *b) { return b->steps * b->num_envs; }
+static inline int cm_exp_sample_count(const cm_exp_buffer *b) {
+  return b->total_samples < cm_exp_capacity(b) ? (int)b->total_samples : cm_exp_capacity(b);
+}
+/* Flat offset of env 0 in the current time slot, for writing a step's [N] rows. */
+static inline int cm_exp_slot(const cm_exp_buffer *b) { return b->head * b->num_envs; }
+
+/* head = 0 and a fresh permutation (start of an iteration). */
+void cm_exp_reset(cm_exp_buffer *b);
+/* reset() and total_samples = 0 (start of training). */
+void cm_exp_clear(cm_exp_buffer *b);
+/* Advances to the next time slot after a step was recorded (wraps around). */
+void cm_exp_inc(cm_exp_buffer *b);
+
+/* The next n flat sample indices (n <= capacity). */
+void cm_exp_sample_idx(cm_exp_buffer *b, int n, int *idx);
+/* dst[k][0:width] = src[idx[k]][0:width] */
+void cm_exp_gather(const float *src, int width, const int *idx, int n, float *dst);
+
+/* MimicKit's mini-batch arithmetic (ppo_agent/awr_agent._update_model): batch_size counts
+ * steps of all envs, so one mini-batch holds batch_size * num_envs samples and an epoch has
+ * ceil(samples / that) mini-batches. */
+static inline int cm_minibatch_size(int batch_size, int num_envs) { return batch_size * num_envs; }
+static inline int cm_minibatch_count(int num_samples, int batch_size, int num_envs) {
+  int mb = cm_minibatch_size(batch_size, num_envs);
+  return (num_samples + mb - 1) / mb;
+}
+#endif

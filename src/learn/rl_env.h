@@ -1,0 +1,39 @@
+/* The environment as the RL agents see it: a batch of num_envs episodes stepped together.
+ *
+ * Episode ends follow MimicKit's base_agent: after env.step the agent records the observation
+ * the step produced (for a finished env that is the LAST observation of the ended episode, and
+ * the critic bootstraps from it on a timeout), then resets the finished envs and acts on their
+ * new first observation. Here the environment does that reset itself inside step and hands back
+ * both arrays:
+ *   next_obs [N][obs_dim]  the observation right after the step (pre-reset)
+ *   obs      [N][obs_dim]  what the agent acts on next: next_obs, or for a done env the first
+ *                          observation of its new episode
+ * done flags are MimicKit's DoneFlags: 0 NULL, 1 FAIL, 2 SUCC, 3 TIME (learn/returns.h).
+ * All arrays are host memory owned by the caller. */
+#ifndef CM_LEARN_RL_ENV_H
+#define CM_LEARN_RL_ENV_H
+#include <stdint.h>
+#include "core/err.h"
+
+typedef enum { CM_RL_TRAIN = 0, CM_RL_TEST = 1 } cm_rl_mode;
+
+typedef struct cm_rl_env {
+  void *ctx;
+  int num_envs, obs_dim, act_dim;
+  const float *action_low, *action_high; /* [act_dim]; infinite bounds disable the bound loss */
+  float reward_fail, reward_succ;        /* per-step rewards whose discounted sums stand in for the
+                                            value after FAIL / SUCC (MimicKit get_reward_fail/succ) */
+  /* Resets every env and writes obs [N][obs_dim]. */
+  int (*reset)(void *ctx, float *obs, cm_err *err);
+  /* One control step of every env, resetting the finished ones afterwards (see above). */
+  int (*step)(void *ctx, const float *actions, float *next_obs, float *obs, float *reward, uint8_t *done,
+              cm_err *err);
+  void (*set_mode)(void *ctx, cm_rl_mode mode); /* NULL: no difference between train and test */
+  void (*destroy)(void *ctx);                   /* NULL: nothing to free */
+} cm_rl_env;
+
+static inline void cm_rl_env_destroy(cm_rl_env *e) {
+  if (e && e->destroy) e->destroy(e->ctx);
+  if (e) e->ctx = 0;
+}
+#endif

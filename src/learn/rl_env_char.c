@@ -1,0 +1,68 @@
+#include "learn/rl_env_char.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "env/env.h"
+
+typedef struct char_ctx {
+  cm_env *env;
+  int *done_ids;
+} char_ctx;
+
+static int char_reset(void *vctx, float *obs, cm_err *err) {
+  (void)err;
+  char_ctx *c = vctx;
+  cm_env_reset(c->env, NULL, 0);
+  memcpy(obs, c->env->obs, (size_t)c->env->num_envs * c->env->obs_dim * sizeof(float));
+  return 0;
+}
+
+static int char_step(void *vctx, const float *actions, float *next_obs, float *obs, float *reward, uint8_t *done,
+                     cm_err *err) {
+  char_ctx *c = vctx;
+  cm_env *e = c->env;
+  size_t obs_bytes = (size_t)e->num_envs * e->obs_dim * sizeof(float);
+  if (cm_env_step(e, actions, err)) return -1;
+  memcpy(next_obs, e->obs, obs_bytes);
+  int n = 0;
+  for (int i = 0; i < e->num_envs; i++) {
+    reward[i] = e->reward[i];
+    done[i] = (uint8_t)e->done[i];
+    if (e->done[i] != CM_DONE_NULL) c->done_ids[n++] = i;
+  }
+  /* MimicKit resets the finished envs after recording the step (base_agent._reset_done_envs). */
+  if (n > 0) cm_env_reset(e, c->done_ids, n);
+  memcpy(obs, e->obs, obs_bytes);
+  return 0;
+}
+
+static void char_destroy(void *vctx) {
+  char_ctx *c = vctx;
+  if (!c) return;
+  free(c->done_ids);
+  free(c);
+}
+
+int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
+  memset(out, 0, sizeof *out);
+  char_ctx *c = calloc(1, sizeof *c);
+  if (c) c->done_ids = malloc((size_t)env->num_envs * sizeof(int));
+  if (!c || !c->done_ids) {
+    char_destroy(c);
+    return cm_fail(err, "%s:%d: out of memory wrapping the environment", __FILE__, __LINE__);
+  }
+  c->env = env;
+  out->ctx = c;
+  out->num_envs = env->num_envs;
+  out->obs_dim = env->obs_dim;
+  out->act_dim = env->act_dim;
+  out->action_low = env->action_low;
+  out->action_high = env->action_high;
+  out->reward_fail = 0.f;
+  out->reward_succ = 0.f;
+  out->reset = char_reset;
+  out->step = char_step;
+  out->set_mode = NULL;
+  out->destroy = char_destroy;
+  return 0;
+}

@@ -1,0 +1,10 @@
+/* cm_rl_env over a character environment (env/env.h). The cm_env is borrowed: the adapter
+ * never frees it. The character envs have no separate train/test behaviour yet and their fail
+ * and success rewards are 0 (MimicKit BaseEnv defaults). */
+#ifndef CM_LEARN_RL_ENV_CHAR_H
+#define CM_LEARN_RL_ENV_CHAR_H
+#include "learn/rl_env.h"
+
+struct cm_env;
+int cm_rl_env_from_char(cm_rl_env *out, struct cm_env *env, cm_err *err);
+#endif

@@ -1,0 +1,287 @@
+#include "learn/trainer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void norm_summary(const cm_normalizer *n, double *mean_abs, double *mean_std) {
+  float *m = malloc((size_t)n->dim * sizeof(float)), *s = malloc((size_t)n->dim * sizeof(float));
+  *mean_abs = *mean_std = 0;
+  if (!m || !s) {
+    free(m);
+    free(s);
+    return;
+  }
+  cm_norm_get(n, m, s);
+  for (int i = 0; i < n->dim; i++) {
+    *mean_abs += fabs(m[i]);
+    *mean_std += s[i];
+  }
+  *mean_abs /= n->dim;
+  *mean_std /= n->dim;
+  free(m);
+  free(s);
+}
+
+int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
+  double start = now_s();
+  if (cm_agent_reset_envs(a, err)) return -1;
+  if (!opts->resume) {
+    a->iter = 0;
+    a->sample_count = 0;
+    cm_exp_clear(&a->buf);
+  } else {
+    a->buf.total_samples = a->sample_count;
+  }
+  cm_rtrack_reset(&a->train_ret);
+  cm_rtrack_reset(&a->test_ret);
+  cm_test_result test = {0};
+  while (a->sample_count < opts->max_samples) {
+    cm_stats train;
+    cm_stats_clear(&train);
+    if (cm_agent_train_iter(a, &train, err)) return cm_wrap(err, "iteration %lld", (long long)a->iter);
+    a->sample_count = a->buf.total_samples;
+    int output = (a->iter % a->cfg.iters_per_output == 0) || a->sample_count >= opts->max_samples;
+    if (output && cm_agent_test(a, a->cfg.test_episodes, &test, err))
+      return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
+
+    cm_iter_info info = {.iter = a->iter, .samples = a->sample_count, .output = output, .test = test};
+    info.wall_time_h = (now_s() - start) / 3600.0;
+    cm_stats *c = &info.cols;
+    cm_stats_set(c, "Iteration", (double)a->iter);
+    cm_stats_set(c, "Wall_Time", info.wall_time_h);
+    cm_stats_set(c, "Samples", (double)a->sample_count);
+    cm_stats_set(c, "Test_Return", test.mean_return);
+    cm_stats_set(c, "Test_Episode_Length", test.mean_ep_len);
+    cm_stats_set(c, "Test_Episodes", (double)test.episodes);
+    cm_stats_set(c, "Train_Return", a->train_ret.mean_return);
+    cm_stats_set(c, "Train_Episode_Length", a->train_ret.mean_ep_len);
+    cm_stats_set(c, "Train_Episodes", (double)a->train_ret.episodes);
+    cm_stats_merge(c, &train);
+    double nm, ns;
+    norm_summary(&a->obs_norm, &nm, &ns);
+    cm_stats_set(c, "Obs_Norm_Mean", nm);
+    cm_stats_set(c, "Obs_Norm_Std", ns);
+    cm_stats_set(c, "Exp_Prob", cm_agent_exp_prob(a));
+    if (opts->callback && opts->callback(a, &info, opts->user, err)) return -1;
+
+    if (output) {
+      cm_rtrack_reset(&a->train_ret);
+      if (cm_agent_reset_envs(a, err)) return -1;
+    }
+    a->iter++;
+  }
+  return 0;
+}
+
+/* ---------------- checkpoints ---------------- */
+
+#define MAX_PARAMS (4 * CM_MLP_MAX_LINEAR + 2)
+
+/* Model parameters in state-dict order: actor body, logstd, mean head, critic body and head. */
+static int model_params(cm_agent *a, cm_param **out) {
+  cm_param *actor[2 * CM_MLP_MAX_LINEAR];
+  int na = cm_mlp_params(&a->actor, actor, 2 * CM_MLP_MAX_LINEAR), n = 0;
+  for (int i = 0; i < na - 2; i++) out[n++] = actor[i];
+  out[n++] = &a->logstd;
+  out[n++] = actor[na - 2];
+  out[n++] = actor[na - 1];
+  n += cm_mlp_params(&a->critic, out + n, MAX_PARAMS - n);
+  return n;
+}
+
+static int add_dev(cm_state_dict *sd, const cm_dev *dev, const char *name, int ndim, const int *shape, const float *d,
+                   size_t n, cm_err *err) {
+  int64_t sh[2] = {shape[0], ndim > 1 ? shape[1] : 0};
+  float *h = malloc((n ? n : 1) * sizeof(float));
+  if (!h) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+  cm_dev_download(dev, h, d, n);
+  int rc = cm_sd_add(sd, name, ndim, sh, h, err);
+  free(h);
+  return rc;
+}
+
+static int add_i64(cm_state_dict *sd, const char *name, int64_t v, cm_err *err) {
+  float limbs[2] = {(float)(v >> 24), (float)(v & 0xffffff)};
+  int64_t sh[1] = {2};
+  return cm_sd_add(sd, name, 1, sh, limbs, err);
+}
+
+static int add_norm(cm_state_dict *sd, const cm_normalizer *n, cm_err *err) {
+  char name[160];
+  int64_t one[1] = {1}, dim[1] = {n->dim};
+  float cnt = (float)n->count;
+  float *m = malloc((size_t)n->dim * sizeof(float)), *s = malloc((size_t)n->dim * sizeof(float));
+  int rc = -1;
+  if (!m || !s) {
+    cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+    goto done;
+  }
+  cm_norm_get(n, m, s);
+  snprintf(name, sizeof name, "%s._count", n->prefix);
+  if (cm_sd_add(sd, name, 1, one, &cnt, err)) goto done;
+  snprintf(name, sizeof name, "%s._mean", n->prefix);
+  if (cm_sd_add(sd, name, 1, dim, m, err)) goto done;
+  snprintf(name, sizeof name, "%s._std", n->prefix);
+  if (cm_sd_add(sd, name, 1, dim, s, err)) goto done;
+  rc = 0;
+done:
+  free(m);
+  free(s);
+  return rc;
+}
+
+static int is_adam(const cm_agent *a) { return a->optim.cfg.type == CM_OPT_ADAM; }
+
+int cm_agent_state_dict(cm_agent *a, int with_train_state, cm_state_dict *sd, cm_err *err) {
+  cm_param *ps[MAX_PARAMS];
+  int np = model_params(a, ps);
+  if (add_norm(sd, &a->obs_norm, err) || add_norm(sd, &a->a_norm, err)) return -1;
+  for (int i = 0; i < np; i++)
+    if (add_dev(sd, a->dev, ps[i]->name, ps[i]->ndim, ps[i]->shape, ps[i]->data, ps[i]->n, err)) return -1;
+  if (!with_train_state) return 0;
+  char name[CM_PARAM_NAME_MAX + 32];
+  for (int i = 0; i < a->optim.count; i++) {
+    const cm_param *p = a->optim.params[i];
+    snprintf(name, sizeof name, "_optimizer.%s.%s", p->name, is_adam(a) ? "exp_avg" : "momentum_buffer");
+    if (add_dev(sd, a->dev, name, p->ndim, p->shape, a->optim.buf1[i], p->n, err)) return -1;
+    if (is_adam(a)) {
+      snprintf(name, sizeof name, "_optimizer.%s.exp_avg_sq", p->name);
+      if (add_dev(sd, a->dev, name, p->ndim, p->shape, a->optim.buf2[i], p->n, err)) return -1;
+    }
+  }
+  if (add_i64(sd, "_train.iter", a->iter, err) || add_i64(sd, "_train.samples", a->sample_count, err) ||
+      add_i64(sd, "_train.optim_steps", a->optim.steps, err) ||
+      add_i64(sd, "_train.rng_step", (int64_t)a->rng_step, err) ||
+      add_i64(sd, "_train.shuffles", (int64_t)a->buf.shuffles, err) ||
+      add_i64(sd, "_train.obs_norm_count", a->obs_norm.count, err))
+    return -1;
+  return 0;
+}
+
+static void shape_str(char *out, size_t cap, int ndim, const int64_t *shape) {
+  size_t k = (size_t)snprintf(out, cap, "[");
+  for (int d = 0; d < ndim && k < cap; d++) k += (size_t)snprintf(out + k, cap - k, d ? ", %lld" : "%lld", (long long)shape[d]);
+  if (k < cap) snprintf(out + k, cap - k, "]");
+}
+
+/* The entry name with exactly this shape, or an error naming the tensor and the file. */
+static const cm_sd_entry *need(const cm_state_dict *sd, const char *src, const char *name, int ndim, int64_t s0,
+                               int64_t s1, cm_err *err) {
+  const cm_sd_entry *e = cm_sd_find(sd, name);
+  if (!e) {
+    cm_fail(err, "%s: missing tensor '%s'", src, name);
+    return NULL;
+  }
+  int64_t want[2] = {s0, s1};
+  int ok = e->ndim == ndim;
+  for (int d = 0; ok && d < ndim; d++) ok = e->shape[d] == want[d];
+  if (!ok) {
+    char got[96], exp[96];
+    shape_str(got, sizeof got, e->ndim, e->shape);
+    shape_str(exp, sizeof exp, ndim, want);
+    cm_fail(err, "%s: tensor '%s' has shape %s, expected %s", src, name, got, exp);
+    return NULL;
+  }
+  return e;
+}
+
+static int get_i64(const cm_state_dict *sd, const char *src, const char *name, int64_t *v, cm_err *err) {
+  const cm_sd_entry *e = need(sd, src, name, 1, 2, 0, err);
+  if (!e) return -1;
+  double hi = e->data[0], lo = e->data[1];
+  if (!(hi >= 0 && lo >= 0 && lo < 16777216.0 && hi == floor(hi) && lo == floor(lo)))
+    return cm_fail(err, "%s: tensor '%s' does not hold a counter (%g, %g)", src, name, hi, lo);
+  *v = ((int64_t)hi << 24) | (int64_t)lo;
+  return 0;
+}
+
+static int load_norm(cm_normalizer *n, const cm_state_dict *sd, const char *src, cm_err *err) {
+  char name[160];
+  snprintf(name, sizeof name, "%s._count", n->prefix);
+  const cm_sd_entry *c = need(sd, src, name, 1, 1, 0, err);
+  snprintf(name, sizeof name, "%s._mean", n->prefix);
+  const cm_sd_entry *m = c ? need(sd, src, name, 1, n->dim, 0, err) : NULL;
+  snprintf(name, sizeof name, "%s._std", n->prefix);
+  const cm_sd_entry *s = m ? need(sd, src, name, 1, n->dim, 0, err) : NULL;
+  if (!s) return -1;
+  if (!(c->data[0] >= 0) || !isfinite(c->data[0]))
+    return cm_fail(err, "%s: tensor '%s._count' holds %g", src, n->prefix, (double)c->data[0]);
+  if (cm_norm_load(n, (int64_t)llround(c->data[0]), m->data, s->data, err)) return cm_wrap(err, "%s", src);
+  return 0;
+}
+
+int cm_agent_load_state_dict(cm_agent *a, const cm_state_dict *sd, const char *src, cm_err *err) {
+  cm_param *ps[MAX_PARAMS];
+  int np = model_params(a, ps);
+  /* check everything before changing anything */
+  for (int i = 0; i < np; i++)
+    if (!need(sd, src, ps[i]->name, ps[i]->ndim, ps[i]->shape[0], ps[i]->ndim > 1 ? ps[i]->shape[1] : 0, err))
+      return -1;
+  int has_train = cm_sd_find(sd, "_train.iter") != NULL;
+  char name[CM_PARAM_NAME_MAX + 32];
+  const cm_sd_entry *b1[MAX_PARAMS] = {0}, *b2[MAX_PARAMS] = {0};
+  int64_t iter = 0, samples = 0, steps = 0, rng_step = 0, shuffles = 0, norm_count = 0;
+  if (has_train) {
+    for (int i = 0; i < a->optim.count; i++) {
+      const cm_param *p = a->optim.params[i];
+      int64_t s0 = p->shape[0], s1 = p->ndim > 1 ? p->shape[1] : 0;
+      snprintf(name, sizeof name, "_optimizer.%s.%s", p->name, is_adam(a) ? "exp_avg" : "momentum_buffer");
+      if (!(b1[i] = need(sd, src, name, p->ndim, s0, s1, err))) return -1;
+      if (is_adam(a)) {
+        snprintf(name, sizeof name, "_optimizer.%s.exp_avg_sq", p->name);
+        if (!(b2[i] = need(sd, src, name, p->ndim, s0, s1, err))) return -1;
+      }
+    }
+    if (get_i64(sd, src, "_train.iter", &iter, err) || get_i64(sd, src, "_train.samples", &samples, err) ||
+        get_i64(sd, src, "_train.optim_steps", &steps, err) || get_i64(sd, src, "_train.rng_step", &rng_step, err) ||
+        get_i64(sd, src, "_train.shuffles", &shuffles, err) ||
+        get_i64(sd, src, "_train.obs_norm_count", &norm_count, err))
+      return -1;
+  }
+  if (load_norm(&a->obs_norm, sd, src, err) || load_norm(&a->a_norm, sd, src, err)) return -1;
+  for (int i = 0; i < np; i++) {
+    const cm_sd_entry *e = cm_sd_find(sd, ps[i]->name);
+    cm_dev_upload(a->dev, ps[i]->data, e->data, ps[i]->n);
+  }
+  if (has_train) {
+    for (int i = 0; i < a->optim.count; i++) {
+      cm_dev_upload(a->dev, a->optim.buf1[i], b1[i]->data, a->optim.params[i]->n);
+      if (b2[i]) cm_dev_upload(a->dev, a->optim.buf2[i], b2[i]->data, a->optim.params[i]->n);
+    }
+    a->iter = iter;
+    a->sample_count = samples;
+    a->buf.total_samples = samples;
+    a->optim.steps = steps;
+    a->rng_step = (uint64_t)rng_step;
+    a->buf.shuffles = (uint64_t)shuffles;
+    a->obs_norm.count = norm_count;
+  }
+  return 0;
+}
+
+int cm_agent_save(cm_agent *a, const char *path, int with_train_state, cm_err *err) {
+  cm_state_dict sd;
+  cm_sd_init(&sd);
+  int rc = cm_agent_state_dict(a, with_train_state, &sd, err);
+  if (!rc) rc = cm_torch_save(path, &sd, err);
+  cm_sd_free(&sd);
+  return rc;
+}
+
+int cm_agent_load(cm_agent *a, const char *path, cm_err *err) {
+  cm_state_dict sd;
+  cm_sd_init(&sd);
+  int rc = cm_torch_load(path, &sd, err);
+  if (!rc) rc = cm_agent_load_state_dict(a, &sd, path, err);
+  cm_sd_free(&sd);
+  return rc;
+}
