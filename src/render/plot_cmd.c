@@ -1,0 +1,209 @@
+/* cmimic plot: learning curves from MimicKit-format log.txt files (what MimicKit's
+ * tools/plot_log/plot_log.py draws with matplotlib), written as a PNG. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "io/config.h"
+#include "io/run_log.h"
+#include "render/plot.h"
+
+enum { MAX_LOGS = 64, MAX_Y = 16 };
+
+static const char *const k_plot_flags[] = {"o", "out", "output", "x", "y", "title", "width", "height", "help", NULL};
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: cmimic plot LOG [LOG...] -o OUT.png [--x Samples|Wall_Time|Iteration] [--y Test_Return[,Train_Return]]\n"
+          "                   [--title T] [--width W] [--height H]\n"
+          "  Draws columns of MimicKit log.txt files as a line chart; several logs are overlaid and named\n"
+          "  by their folder. Defaults: --x Samples --y Test_Return, 960x640 pixels.\n");
+}
+
+/* Name of the folder holding path ("runs/a/log.txt" -> "a"); falls back to the path itself. */
+static void folder_name(const char *path, char *out, size_t n) {
+  char *real = realpath(path, NULL);
+  const char *p = real ? real : path;
+  const char *slash = strrchr(p, '/');
+  if (slash && slash != p) {
+    const char *start = slash - 1;
+    while (start > p && start[-1] != '/') start--;
+    snprintf(out, n, "%.*s", (int)(slash - start), start);
+  } else {
+    snprintf(out, n, "%s", path);
+  }
+  free(real);
+}
+
+/* The folder part of path as given ("runs/a/log.txt" -> "runs/a"), used when folder names clash. */
+static void folder_path(const char *path, char *out, size_t n) {
+  const char *slash = strrchr(path, '/');
+  if (slash)
+    snprintf(out, n, "%.*s", (int)(slash - path), path);
+  else
+    snprintf(out, n, "%s", path);
+}
+
+static int check_column(const cm_log_table *t, const char *path, const char *col, cm_err *err) {
+  if (cm_log_table_find(t, col) >= 0) return 0;
+  const char **known = malloc(((size_t)t->num_cols + 1) * sizeof *known);
+  if (!known) return cm_fail(err, "out of memory");
+  for (int i = 0; i < t->num_cols; i++) known[i] = t->names[i];
+  known[t->num_cols] = NULL;
+  const char *near = cm_closest_name(col, known);
+  if (near)
+    cm_fail(err, "%s has no column '%s' (did you mean '%s'?)", path, col, near);
+  else
+    cm_fail(err, "%s has no column '%s' (it has %d columns, the first '%s')", path, col, t->num_cols,
+            t->num_cols ? t->names[0] : "");
+  free(known);
+  return -1;
+}
+
+int cm_cmd_plot(int argc, char **argv) {
+  const char *logs[MAX_LOGS], *out = NULL, *xcol = "Samples", *ycols = "Test_Return", *title = NULL;
+  int nlogs = 0;
+  long width = 960, height = 640;
+  cm_err err = {{0}};
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (a[0] != '-' || a[1] == 0) {
+      if (nlogs == MAX_LOGS) {
+        fprintf(stderr, "cmimic plot: at most %d logs\n", MAX_LOGS);
+        return 2;
+      }
+      logs[nlogs++] = a;
+      continue;
+    }
+    const char *name = a + (a[1] == '-' ? 2 : 1);
+    char key[64];
+    const char *eq = strchr(name, '=');
+    size_t klen = eq ? (size_t)(eq - name) : strlen(name);
+    snprintf(key, sizeof key, "%.*s", (int)(klen < sizeof key ? klen : sizeof key - 1), name);
+    if (strcmp(key, "h") == 0 || strcmp(key, "help") == 0) {
+      usage(stdout);
+      return 0;
+    }
+    int known = 0;
+    for (const char *const *f = k_plot_flags; *f; f++) known |= strcmp(*f, key) == 0;
+    if (!known) {
+      const char *near = cm_closest_name(key, k_plot_flags);
+      fprintf(stderr, "cmimic plot: unknown option '%s'%s%s%s\n", a, near ? " (did you mean '--" : "", near ? near : "",
+              near ? "'?)" : "");
+      usage(stderr);
+      return 2;
+    }
+    const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (!val) {
+      fprintf(stderr, "cmimic plot: option '%s' needs a value\n", a);
+      return 2;
+    }
+    if (!strcmp(key, "o") || !strcmp(key, "out") || !strcmp(key, "output")) out = val;
+    else if (!strcmp(key, "x")) xcol = val;
+    else if (!strcmp(key, "y")) ycols = val;
+    else if (!strcmp(key, "title")) title = val;
+    else {
+      char *end = NULL;
+      long v = strtol(val, &end, 10);
+      if (end == val || *end || v < 200 || v > 10000) {
+        fprintf(stderr, "cmimic plot: --%s must be a whole number of pixels in 200..10000 (got '%s')\n", key, val);
+        return 2;
+      }
+      if (!strcmp(key, "width")) width = v;
+      else height = v;
+    }
+  }
+  if (nlogs == 0 || !out) {
+    fprintf(stderr, "cmimic plot: %s\n", nlogs == 0 ? "no log.txt given" : "missing -o OUT.png");
+    usage(stderr);
+    return 2;
+  }
+
+  /* --y A,B: the columns to draw against --x. */
+  char ybuf[1024];
+  snprintf(ybuf, sizeof ybuf, "%s", ycols);
+  char *ynames[MAX_Y];
+  int ny = 0;
+  for (char *save = NULL, *tok = strtok_r(ybuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (ny == MAX_Y) {
+      fprintf(stderr, "cmimic plot: at most %d --y columns\n", MAX_Y);
+      return 2;
+    }
+    ynames[ny++] = tok;
+  }
+  if (ny == 0) {
+    fprintf(stderr, "cmimic plot: --y names no column\n");
+    return 2;
+  }
+
+  int status = 2, ns = 0;
+  cm_log_table *tables = calloc((size_t)nlogs, sizeof *tables);
+  cm_plot_series *series = calloc((size_t)nlogs * (size_t)ny, sizeof *series);
+  char(*labels)[PATH_MAX] = calloc((size_t)nlogs * (size_t)ny, sizeof *labels);
+  char(*folders)[PATH_MAX] = calloc((size_t)nlogs, sizeof *folders);
+  if (!tables || !series || !labels || !folders) {
+    fprintf(stderr, "cmimic plot: out of memory\n");
+    goto done;
+  }
+  for (int l = 0; l < nlogs; l++) {
+    if (cm_log_read(logs[l], &tables[l], &err)) goto fail;
+    if (check_column(&tables[l], logs[l], xcol, &err)) goto fail;
+    for (int k = 0; k < ny; k++)
+      if (check_column(&tables[l], logs[l], ynames[k], &err)) goto fail;
+    folder_name(logs[l], folders[l], PATH_MAX);
+  }
+  /* Logs in folders of the same name are told apart by the folder path as given. */
+  for (int l = 0; l < nlogs; l++)
+    for (int m = 0; m < nlogs; m++)
+      if (m != l && strcmp(folders[l], folders[m]) == 0) {
+        folder_path(logs[l], folders[l], PATH_MAX);
+        break;
+      }
+  for (int l = 0; l < nlogs; l++)
+    for (int k = 0; k < ny; k++) {
+      cm_plot_series *s = &series[ns];
+      s->x = tables[l].cols[cm_log_table_find(&tables[l], xcol)];
+      s->y = tables[l].cols[cm_log_table_find(&tables[l], ynames[k])];
+      s->n = tables[l].num_rows;
+      if (nlogs > 1 && ny > 1)
+        snprintf(labels[ns], PATH_MAX, "%.2000s %.200s", folders[l], ynames[k]);
+      else
+        snprintf(labels[ns], PATH_MAX, "%s", nlogs > 1 ? folders[l] : ynames[k]);
+      s->label = labels[ns];
+      ns++;
+    }
+
+  char ylabel[1024] = "", xlabel[128];
+  for (int k = 0; k < ny; k++) {
+    size_t used = strlen(ylabel);
+    snprintf(ylabel + used, sizeof ylabel - used, "%s%s", k ? ", " : "", ynames[k]);
+  }
+  /* MimicKit logs Wall_Time in hours. */
+  snprintf(xlabel, sizeof xlabel, "%.100s%s", xcol, strcmp(xcol, "Wall_Time") == 0 ? " (hours)" : "");
+  cm_plot_opts opts = {.width = (int)width, .height = (int)height, .title = title ? title : (nlogs == 1 ? folders[0] : NULL),
+                       .xlabel = xlabel, .ylabel = ylabel, .legend = ns > 1};
+  unsigned char *rgb = NULL;
+  int w = 0, h = 0, points = 0;
+  if (cm_plot_render(series, ns, &opts, &rgb, &w, &h, &points, &err)) goto fail;
+  if (cm_plot_write_png(out, rgb, w, h, &err)) {
+    free(rgb);
+    fprintf(stderr, "cmimic plot: %s\n", err.msg);
+    status = 1;
+    goto done;
+  }
+  free(rgb);
+  if (points == 0) fprintf(stderr, "cmimic plot: warning: no finite points to draw (empty or all-NaN columns)\n");
+  printf("cmimic plot: wrote %s (%d series, %d points)\n", out, ns, points);
+  status = 0;
+  goto done;
+fail:
+  fprintf(stderr, "cmimic plot: %s\n", err.msg);
+done:
+  if (tables)
+    for (int l = 0; l < nlogs; l++) cm_log_table_free(&tables[l]);
+  free(tables);
+  free(series);
+  free(labels);
+  free(folders);
+  return status;
+}
