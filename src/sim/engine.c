@@ -1,0 +1,36 @@
+/* Engine selection by name: a small table maps engine_name to a constructor, like
+ * MimicKit's engine_builder. Adding an engine is one file and one line here. */
+#include "sim/engine.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "sim/mujoco/mj_engine.h"
+
+typedef int (*engine_ctor)(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
+                           const cm_char *chr, int num_envs, cm_engine **out, cm_err *err);
+
+static const struct {
+  const char *name;
+  engine_ctor create;
+} k_engines[] = {
+    {"mujoco", cm_mj_engine_create},
+};
+
+int cm_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
+                     const cm_char *chr, int num_envs, cm_engine **out, cm_err *err) {
+  *out = NULL;
+  size_t n = sizeof k_engines / sizeof k_engines[0];
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(cfg->engine_name, k_engines[i].name))
+      return k_engines[i].create(cfg, opts, char_file, chr, num_envs, out, err);
+  char known[256] = "";
+  for (size_t i = 0; i < n; i++) {
+    size_t used = strlen(known);
+    snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", k_engines[i].name);
+  }
+  return cm_fail(err, "unknown engine_name '%s' (known: %s)", cfg->engine_name, known);
+}
+
+void cm_engine_destroy(cm_engine *e) {
+  if (e && e->ops && e->ops->destroy) e->ops->destroy(e);
+}
