@@ -3,6 +3,7 @@
  * (action -> physics -> time -> misc -> obs -> reward -> done). */
 #include "env/env.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/quat.h"

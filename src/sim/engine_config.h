@@ -1,4 +1,4 @@
-/* Reads an engine yaml (data/engines/*.yaml) into a cm_engine_cfg. */
+/* Reads an engine yaml (the files in data/engines) into a cm_engine_cfg. */
 #ifndef CM_ENGINE_CONFIG_H
 #define CM_ENGINE_CONFIG_H
 #include "sim/engine.h"
