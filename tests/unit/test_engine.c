@@ -274,6 +274,42 @@ static void test_pd_hinge(void) {
   cm_engine_destroy(e);
 }
 
+/* Exp-map targets reach the joints: with gravity and contacts off and the root fixed, every joint
+ * of the humanoid settles at its target, and the bodies at the FK of the target pose. */
+static void test_pose_targets(void) {
+  cm_engine_opts opts = {.fix_root = 1};
+  cm_engine *e = make(&hum, HUMANOID, make_cfg(30, 120, CM_CTRL_POS, 1), opts, 1);
+  if (!e) return;
+  /* test only: no sag under gravity, no self-collision between the legs */
+  ((mjModel *)cm_mj_model(e))->opt.gravity[2] = 0;
+  ((mjModel *)cm_mj_model(e))->opt.disableflags |= mjDSBL_CONTACT;
+  cm_err err = {0};
+  e->st.root_pos[2] = 1.5f;
+  e->ops->push_state(e, NULL, 0);
+  float tgt[CM_MAX_DOFS] = {0};
+  cm_rng r = cm_rng_make(21, 0, 0, 0);
+  for (int b = 1; b < hum.num_bodies; b++) {
+    int d = hum.dof_idx[b];
+    if (hum.joint_type[b] == CM_JOINT_HINGE) {
+      tgt[d] = fminf(fmaxf(urand(&r, -0.4f, 0.4f), hum.dof_low[d] + 0.05f), hum.dof_high[d] - 0.05f);
+    } else if (hum.joint_type[b] == CM_JOINT_SPHERE) {
+      for (int k = 0; k < 3; k++) tgt[d + k] = urand(&r, -0.25f, 0.25f);
+    }
+  }
+  e->ops->set_targets(e, tgt);
+  for (int t = 0; t < 60; t++) CHECK_OK(e->ops->step(e, &err), &err);
+  double worst = 0, worst_body = 0;
+  for (int k = 0; k < hum.num_dofs; k++) worst = fmax(worst, fabs(e->st.dof_pos[k] - tgt[k]));
+  float jrot[CM_MAX_BODIES * 4] = {0}, bp[CM_MAX_BODIES * 3], br[CM_MAX_BODIES * 4];
+  cm_kin_dof_to_rot(&hum, tgt, jrot);
+  cm_kin_fk(&hum, e->st.root_pos, e->st.root_rot, jrot, bp, br);
+  for (int k = 0; k < 3 * hum.num_bodies; k++) worst_body = fmax(worst_body, fabs(bp[k] - e->st.body_pos[k]));
+  printf("pose targets: worst dof error %.2g rad, worst body position error %.2g m\n", worst, worst_body);
+  CHECK(worst < 2e-3);
+  CHECK(worst_body < 2e-3);
+  cm_engine_destroy(e);
+}
+
 static void random_targets(const cm_char *c, float *tgt, int n, int t) {
   for (int i = 0; i < n; i++) {
     cm_rng r = cm_rng_make(3, (uint32_t)i, (uint64_t)t, 1);
@@ -281,23 +317,33 @@ static void random_targets(const cm_char *c, float *tgt, int n, int t) {
   }
 }
 
+/* fix_root: each env's root stays exactly where push_state put it (MimicKit's dof_test places
+ * it at init_pose 0 0 1.2) while the joints move. */
 static void test_fix_root(void) {
   cm_engine_opts opts = {.fix_root = 1};
   cm_engine *e = make(&hum, HUMANOID, make_cfg(30, 120, CM_CTRL_POS, 2), opts, 2);
   if (!e) return;
   cm_err err = {0};
   float tgt[2 * CM_MAX_DOFS];
-  float p0[6], r0[8];
-  memcpy(p0, e->st.root_pos, sizeof p0);
-  memcpy(r0, e->st.root_rot, sizeof r0);
+  float p0[6] = {0, 0, 1.2f, 3, -1, 1.5f}, r0[8] = {0, 0, 0, 1}, e1[3] = {0.3f, -0.2f, 1.0f};
+  cm_exp_map_to_quat(r0 + 4, e1);
+  memcpy(e->st.root_pos, p0, sizeof p0);
+  memcpy(e->st.root_rot, r0, sizeof r0);
+  e->ops->push_state(e, NULL, 0);
   double moved = 0;
   for (int t = 0; t < 30; t++) {
     random_targets(&hum, tgt, 2, t);
     e->ops->set_targets(e, tgt);
     CHECK_OK(e->ops->step(e, &err), &err);
   }
-  for (int k = 0; k < 6; k++) CHECK(e->st.root_pos[k] == p0[k] && e->st.root_vel[k] == 0 && e->st.root_ang_vel[k] == 0);
-  for (int k = 0; k < 8; k++) CHECK(e->st.root_rot[k] == r0[k]);
+  int nb = hum.num_bodies;
+  for (int k = 0; k < 6; k++) {
+    CHECK_NEAR(e->st.root_pos[k], p0[k], 1e-6);
+    CHECK(e->st.root_vel[k] == 0 && e->st.root_ang_vel[k] == 0);
+    CHECK_NEAR(e->st.body_pos[3 * nb * (k / 3) + k % 3], p0[k], 1e-6);
+  }
+  for (int k = 0; k < 8; k++) CHECK_NEAR(e->st.root_rot[k], r0[k], 1e-6);
+  for (int k = 0; k < 3; k++) CHECK_NEAR(e->st.body_vel[k], 0, 1e-9);
   for (int k = 0; k < hum.num_dofs; k++) moved = fmax(moved, fabs(e->st.dof_pos[k]));
   CHECK(moved > 0.3); /* the joints did move */
   CHECK(cm_mj_model(e)->nq == hum.num_dofs);
@@ -429,6 +475,7 @@ int main(void) {
   test_velocities_finite_differences();
   test_pd_hinge();
   test_fix_root();
+  test_pose_targets();
   test_ground_contact();
   test_determinism();
   test_disable_motors();

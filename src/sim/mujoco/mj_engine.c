@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "anim/kin.h"
+#include "core/fileio.h"
 #include "core/pool.h"
 #include "core/quat.h"
 #include "sim/mujoco/mjcf.h"
@@ -30,6 +31,7 @@ typedef struct mj_impl {
   int num_envs, substeps;
   int free_root;             /* root has a free joint (not fix_root) */
   int root_qadr, root_dadr;  /* free joint addresses */
+  int root_mocap;            /* fix_root: the root's mocap index */
   int body_mj[CM_MAX_BODIES];
   int num_joints;
   mj_joint jnt[CM_MAX_BODIES];
@@ -213,6 +215,13 @@ static void write_env(cm_engine *e, int i) {
       v[k] = rv[k];
       v[3 + k] = wl[k];
     }
+  } else { /* the welded root goes where it is put; its velocities stay zero */
+    double *p = d->mocap_pos + 3 * im->root_mocap, *q = d->mocap_quat + 4 * im->root_mocap;
+    float rr[4];
+    cm_q_copy(rr, s->root_rot + 4 * i);
+    cm_q_normalize(rr);
+    for (int k = 0; k < 3; k++) p[k] = s->root_pos[3 * i + k];
+    q[0] = rr[3]; q[1] = rr[0]; q[2] = rr[1]; q[3] = rr[2];
   }
   const float *dp = s->dof_pos + (size_t)nd * i, *dv = s->dof_vel + (size_t)nd * i;
   for (int j = 0; j < im->num_joints; j++) {
@@ -241,7 +250,11 @@ static void write_env(cm_engine *e, int i) {
 static void push_chunk(void *ctx, int begin, int end, int worker) {
   (void)worker;
   push_ctx *p = ctx;
-  for (int k = begin; k < end; k++) write_env(p->e, p->ids ? p->ids[k] : k);
+  int n = impl_of(p->e)->num_envs;
+  for (int k = begin; k < end; k++) {
+    int i = p->ids ? p->ids[k] : k;
+    if (i >= 0 && i < n) write_env(p->e, i); /* ids outside [0, N) are ignored */
+  }
 }
 
 static void mj_push_state(cm_engine *e, const int *env_ids, int n) {
@@ -314,8 +327,10 @@ static int map_character(mj_impl *im, const char *char_file, int fix_root, cm_er
     int type = c->joint_type[b];
     if (b == 0) {
       if (fix_root) {
-        if (jnum != 0) return cm_fail(err, "%s: root body '%s' still has a joint with fix_root", char_file, c->body_names[b]);
+        if (jnum != 0 || m->body_mocapid[mb] < 0)
+          return cm_fail(err, "%s: root body '%s' cannot be fixed (joints left or not a mocap body)", char_file, c->body_names[b]);
         im->free_root = 0;
+        im->root_mocap = m->body_mocapid[mb];
       } else {
         if (jnum != 1 || m->jnt_type[jadr] != mjJNT_FREE)
           return cm_fail(err, "%s: root body '%s' has no free joint", char_file, c->body_names[b]);
@@ -361,6 +376,53 @@ static int map_character(mj_impl *im, const char *char_file, int fix_root, cm_er
     for (int b = 0; b < c->num_bodies; b++)
       if (m->geom_bodyid[g] == im->body_mj[b]) im->geom_body[g] = b;
   }
+  return 0;
+}
+
+/* fix_root: the root body loses its free joint (cm_mjcf_normalise) and becomes a mocap body, so
+ * each env's mjData carries its own welded root pose (mocap_pos/quat) that push_state can set,
+ * as MimicKit places a fixed-root character at a start pose per env. */
+static int compile_model(const char *path, int fix_root, mjModel **out, cm_err *err) {
+  cm_mjcf_opts mo = {.add_scene = 1, .fix_root = fix_root};
+  if (!fix_root) return cm_mjcf_compile(path, &mo, out, NULL, err);
+  char *text = NULL, *norm = NULL;
+  if (cm_read_file(path, &text, NULL, err)) return -1;
+  int rc = cm_mjcf_normalise(path, text, &mo, &norm, NULL, err);
+  free(text);
+  if (rc) return -1;
+  char *wb = strstr(norm, "<worldbody>"), *b = wb;
+  while (b && (b = strstr(b + 1, "<body")) && !(b[5] == ' ' || b[5] == '>' || b[5] == '\n' || b[5] == '\t')) {}
+  size_t len = strlen(norm);
+  char *xml = b ? malloc(len + 16) : NULL;
+  if (!xml) {
+    free(norm);
+    return cm_fail(err, "%s: no <body> under <worldbody> to fix", path);
+  }
+  size_t head = (size_t)(b + 5 - norm);
+  memcpy(xml, norm, head);
+  memcpy(xml + head, " mocap=\"true\"", 13);
+  memcpy(xml + head + 13, norm + head, len - head + 1);
+  free(norm);
+  mjVFS *vfs = calloc(1, sizeof *vfs);
+  if (!vfs) {
+    free(xml);
+    return cm_fail(err, "out of memory");
+  }
+  mj_defaultVFS(vfs);
+  int size = (int)strlen(xml), slot = -1;
+  if (mj_makeEmptyFileVFS(vfs, path, size) == 0) slot = mj_findFileVFS(vfs, path);
+  if (slot >= 0) memcpy(vfs->filedata[slot], xml, (size_t)size);
+  free(xml);
+  char mjerr[1000] = "";
+  mjModel *m = slot >= 0 ? mj_loadXML(path, vfs, mjerr, sizeof mjerr) : NULL;
+  mj_deleteVFS(vfs);
+  free(vfs);
+  if (!m) {
+    for (char *c = mjerr; *c; c++)
+      if (*c == '\n') *c = ' ';
+    return cm_fail(err, "%s: MuJoCo cannot compile the model with a fixed root: %s", path, mjerr);
+  }
+  *out = m;
   return 0;
 }
 
@@ -410,8 +472,7 @@ int cm_mj_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, co
   e->sim_dt = 1.0 / cfg->sim_freq;
   e->control_dt = 1.0 / cfg->control_freq;
 
-  cm_mjcf_opts mo = {.add_scene = 1, .fix_root = opts->fix_root};
-  if (cm_mjcf_compile(char_file, &mo, &im->m, NULL, err) || map_character(im, char_file, opts->fix_root, err)) {
+  if (compile_model(char_file, opts->fix_root, &im->m, err) || map_character(im, char_file, opts->fix_root, err)) {
     mj_destroy(e);
     return -1;
   }
