@@ -18,6 +18,8 @@
 #include "env/deepmimic_obs.h"
 #include "env/deepmimic_reward.h"
 #include "env/env.h"
+#include "io/args.h"
+#include "io/config.h"
 
 #define SHIPPED "data/envs/deepmimic_humanoid_env.yaml"
 #define SPINKICK "data/motions/humanoid/humanoid_spinkick.pkl"
@@ -123,6 +125,42 @@ static void test_shipped_config(void) {
     CHECK(e->reward[i] > 0.f && e->reward[i] <= 1.f + 1e-6f);
     for (int k = 0; k < e->obs_dim; k++) CHECK(isfinite(e->obs[(size_t)e->obs_dim * i + k]));
   }
+  cm_env_destroy(e);
+}
+
+/* The arg files name files that exist, with MimicKit's env count; the walk yaml plays the walk
+ * clip; the agent yamls carry MimicKit's key settings. */
+static void test_shipped_files(void) {
+  const char *args[] = {"args/deepmimic_humanoid_ppo_args.txt", "args/deepmimic_humanoid_awr_args.txt"};
+  const char *agents[] = {"PPO", "AWR"};
+  for (int k = 0; k < 2; k++) {
+    cm_args a = {0};
+    cm_err err = {{0}};
+    CHECK_OK(cm_args_load_file(&a, args[k], &err), &err);
+    long n = 0;
+    CHECK_OK(cm_args_int(&a, "num_envs", 0, &n, &err), &err);
+    CHECK(n == 4096);
+    const char *keys[] = {"engine_config", "env_config", "agent_config"};
+    for (int j = 0; j < 3; j++) {
+      const char *f = cm_args_str(&a, keys[j], NULL);
+      CHECK(f && access(f, R_OK) == 0);
+    }
+    CHECK(!strcmp(cm_args_str(&a, "env_config", ""), SHIPPED));
+    cm_cfg *agent = NULL;
+    const char *name = NULL;
+    long steps = 0;
+    CHECK_OK(cm_cfg_load(cm_args_str(&a, "agent_config", ""), &agent, &err), &err);
+    CHECK_OK(cm_cfg_str(agent, "agent_name", NULL, &name, &err), &err);
+    CHECK(name && !strcmp(name, agents[k]));
+    CHECK_OK(cm_cfg_int(agent, "steps_per_iter", 0, &steps, &err), &err);
+    CHECK(steps == 32);
+    cm_cfg_free(agent);
+    cm_args_free(&a);
+  }
+  cm_env *e = make_env("data/envs/deepmimic_humanoid_walk_env.yaml", 1, 0);
+  if (!e) return;
+  CHECK(cm_deepmimic_motions(e)->num_frames[0] == 39 && cm_deepmimic_motions(e)->loop_mode[0] == CM_LOOP_WRAP);
+  CHECK(e->obs_dim == 464);
   cm_env_destroy(e);
 }
 
@@ -686,6 +724,7 @@ static void test_bad_input(void) {
 
 int main(void) {
   test_shipped_config();
+  test_shipped_files();
   test_reward_max_at_reference();
   test_reward_hand_values();
   test_still_target_obs();
