@@ -22,9 +22,9 @@ asan: deps
 # the last line printed is ctest's summary of the full suite.
 test: build asan
 	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest -L unit --output-on-failure -j $(JOBS)
+	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest -L unit --output-on-failure --no-label-summary -j $(JOBS)
 	@echo "== all tests (Release)"
-	@cd $(REL) && ctest --output-on-failure -j $(JOBS)
+	@cd $(REL) && ctest --output-on-failure --no-label-summary -j $(JOBS)
 
 demo: build
 	@bash tools/demo.sh $(REL)/cmimic

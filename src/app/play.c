@@ -3,17 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "render/png.h"
 #include "render/recorder.h"
-
-/* The contact sheet sits beside the video: out.mp4 -> out.png. */
-static void sheet_path_for(const char *video, char *out, size_t cap) {
-  snprintf(out, cap, "%s", video);
-  char *dot = strrchr(out, '.');
-  char *slash = strrchr(out, '/');
-  if (dot && (!slash || dot > slash)) *dot = 0;
-  size_t n = strlen(out);
-  snprintf(out + n, cap - n, ".png");
-}
 
 int cm_play_test(cm_env *env, const cm_play_opts *opts, cm_play_result *res, cm_err *err) {
   memset(res, 0, sizeof *res);
@@ -26,7 +17,7 @@ int cm_play_test(cm_env *env, const cm_play_opts *opts, cm_play_result *res, cm_
   double sum_ret = 0, sum_len = 0;
   int fps = (int)(1.0 / cm_env_dt(env) + 0.5);
 
-  if (opts->visualize && cm_viewer_open(&view, env->engine, env->camera_mode, err)) goto done;
+  if (opts->visualize && cm_viewer_sink_open(&view, env->engine, env->camera_mode, err)) goto done;
   if (opts->video) {
     if (cm_recorder_open(&rec, env->engine, env->camera_mode, opts->video, opts->width, opts->height, fps, err)) goto done;
     recording = 1;
@@ -35,7 +26,7 @@ int cm_play_test(cm_env *env, const cm_play_opts *opts, cm_play_result *res, cm_
   if (recording && cm_recorder_frame(rec, 0, err)) goto done;
   if (view && cm_recorder_frame(view, 0, err)) goto done;
 
-  while (res->episodes < opts->episodes || recording) {
+  while ((res->episodes < opts->episodes || recording) && !(view && cm_recorder_closed(view))) {
     /* the dummy agent: zero actions (environments like dof_test drive their own joints) */
     if (cm_env_step(env, actions, err)) goto done;
     if (view && cm_recorder_frame(view, 0, err)) goto done;
@@ -56,10 +47,12 @@ int cm_play_test(cm_env *env, const cm_play_opts *opts, cm_play_result *res, cm_
     }
     if (nreset) cm_env_reset(env, reset_ids, nreset);
   }
-  res->mean_return = sum_ret / res->episodes;
-  res->mean_ep_len = sum_len / res->episodes;
+  if (res->episodes > 0) {
+    res->mean_return = sum_ret / res->episodes;
+    res->mean_ep_len = sum_len / res->episodes;
+  }
   if (rec) {
-    sheet_path_for(opts->video, res->sheet_path, sizeof res->sheet_path);
+    if (cm_contact_sheet_path(opts->video, res->sheet_path, sizeof res->sheet_path, err)) goto done;
     int r = cm_recorder_close(rec, res->sheet_path, &res->video_frames, err);
     rec = NULL;
     if (r) goto done;

@@ -1,0 +1,22 @@
+/* Frame sinks for a running engine: a recorder renders env 0 each control step into an MP4
+ * and keeps a few frames for a contact sheet; a window sink shows the same frames live. Both
+ * draw the visual-only reference character when the engine has one. */
+#ifndef CM_RECORDER_H
+#define CM_RECORDER_H
+#include "sim/engine.h"
+
+typedef struct cm_recorder cm_recorder;
+
+/* camera_mode: "track" or "still" (the env yaml's camera_mode). */
+int cm_recorder_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, const char *video_path, int width,
+                     int height, int fps, cm_err *err);
+int cm_viewer_sink_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, cm_err *err);
+/* Renders the current state of env (and shows or encodes it). */
+int cm_recorder_frame(cm_recorder *r, int env, cm_err *err);
+/* A window sink whose window was closed by the user. */
+int cm_recorder_closed(const cm_recorder *r);
+/* Finishes the video and writes the contact sheet; frees r. */
+int cm_recorder_close(cm_recorder *r, const char *sheet_path, int *frames, cm_err *err);
+/* Frees r, discarding a partial video (NULL is fine). */
+void cm_recorder_abort(cm_recorder *r);
+#endif
