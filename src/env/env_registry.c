@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const cm_env_type cm_env_view_motion, cm_env_char_dof_test;
+extern const cm_env_type cm_env_view_motion, cm_env_char_dof_test, cm_env_deepmimic;
 
 /* Adding an environment = one file defining a cm_env_type and one line here. */
-static const cm_env_type *const k_types[] = {&cm_env_view_motion, &cm_env_char_dof_test, NULL};
+static const cm_env_type *const k_types[] = {&cm_env_view_motion, &cm_env_char_dof_test, &cm_env_deepmimic, NULL};
 
 const cm_env_type *cm_env_type_find(const char *name) {
   for (int i = 0; k_types[i]; i++)
