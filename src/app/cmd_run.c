@@ -1,13 +1,18 @@
-/* cmimic run: MimicKit's run.py. Flags keep MimicKit's names; the command line overrides
- * the arg file. Environments without an agent_config run with the dummy agent (zero
- * actions), as MimicKit's view_motion and dof_test cases do. */
+/* cmimic run: MimicKit's run.py. Flags keep MimicKit's names; the command line overrides the
+ * arg file. Without an agent_config the dummy agent plays (zero actions), as MimicKit's
+ * view_motion and dof_test cases do. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "app/commands.h"
 #include "app/play.h"
+#include "app/train_run.h"
 #include "env/env.h"
 #include "io/args.h"
+#include "learn/agent.h"
+#include "learn/rl_env_char.h"
+#include "learn/trainer.h"
 #include "sim/engine_config.h"
 
 static const char *const k_run_flags[] = {
@@ -15,77 +20,119 @@ static const char *const k_run_flags[] = {
     "test_episodes", "visualize", "video", "devices", "device", "max_samples", "rand_seed", "seed", "logger",
     "save_int_models", "master_port", "num_threads", "video_width", "video_height", "resume", NULL};
 
-static int fail(const cm_err *err) {
-  fprintf(stderr, "cmimic run: %s\n", err->msg);
-  return 2;
+typedef struct run_opts {
+  const char *mode, *engine_file, *env_file, *agent_file, *video, *model_file, *out_dir, *resume;
+  long num_envs, test_episodes, seed, threads, width, height, max_samples;
+  int visualize, test_episodes_given;
+} run_opts;
+
+static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
+  memset(o, 0, sizeof *o);
+  o->mode = cm_args_str(args, "mode", "train");
+  o->engine_file = cm_args_str(args, "engine_config", "data/engines/mujoco_engine.yaml");
+  o->env_file = cm_args_str(args, "env_config", NULL);
+  o->agent_file = cm_args_str(args, "agent_config", NULL);
+  o->video = cm_args_str(args, "video", NULL);
+  o->model_file = cm_args_str(args, "model_file", NULL);
+  o->resume = cm_args_str(args, "resume", NULL);
+  o->out_dir = cm_args_str(args, "out_dir", "output/");
+  if (o->resume) o->out_dir = o->resume;
+  o->visualize = getenv("DISPLAY") && *getenv("DISPLAY");
+  o->test_episodes_given = cm_args_has(args, "test_episodes");
+  if (cm_args_int(args, "num_envs", 1, &o->num_envs, err) || cm_args_int(args, "test_episodes", 10, &o->test_episodes, err) ||
+      cm_args_int(args, "num_threads", 0, &o->threads, err) || cm_args_bool(args, "visualize", o->visualize, &o->visualize, err) ||
+      cm_args_int(args, "video_width", 1280, &o->width, err) || cm_args_int(args, "video_height", 720, &o->height, err) ||
+      cm_args_int(args, "max_samples", INT64_MAX, &o->max_samples, err))
+    return -1;
+  if (cm_args_int(args, cm_args_has(args, "rand_seed") ? "rand_seed" : "seed", 0, &o->seed, err)) return -1;
+  if (strcmp(o->mode, "train") && strcmp(o->mode, "test"))
+    return cm_fail(err, "--mode must be train or test (got '%s')", o->mode);
+  if (!o->env_file) return cm_fail(err, "no --env_config given (pass --arg_file args/<case>.txt or --env_config F)");
+  if (o->num_envs < 1 || o->test_episodes < 1 || o->max_samples < 1)
+    return cm_fail(err, "--num_envs, --test_episodes and --max_samples must be at least 1");
+  return 0;
+}
+
+static int report_test(double mean_return, double mean_len, long episodes) {
+  printf("Mean Return: %.6f\nMean Episode Length: %.6f\nEpisodes: %ld\n", mean_return, mean_len, episodes);
+  return 0;
+}
+
+/* Test mode: the agent's mean action (or the dummy agent's zeros), episodes counted over envs. */
+static int run_test(const run_opts *o, cm_env *env, cm_rl_env *rl, cm_err *err) {
+  cm_play_opts popts = {.visualize = o->visualize, .video = o->video, .width = (int)o->width, .height = (int)o->height};
+  cm_watch *watch = NULL;
+  cm_agent *agent = NULL;
+  int rc = -1, frames = 0;
+  char sheet[1100] = "";
+  if (cm_watch_attach(rl, env, &popts, &watch, err)) return -1;
+  if (o->agent_file) {
+    if (cm_agent_create_file(o->agent_file, rl, cm_dev_cpu(), (uint64_t)o->seed, &agent, err)) goto done;
+    if (o->model_file && cm_agent_load(agent, o->model_file, err)) goto done;
+    if (!o->model_file) fprintf(stderr, "cmimic run: warning: testing an untrained policy (no --model_file)\n");
+    cm_test_result res;
+    if (cm_agent_test(agent, (int)o->test_episodes, &res, err)) goto done;
+    /* keep stepping with the policy until the video's episode is complete */
+    while (cm_watch_busy(watch))
+      if (cm_agent_test(agent, 1, &(cm_test_result){0}, err)) goto done;
+    report_test(res.mean_return, res.mean_ep_len, (long)res.episodes);
+  } else {
+    cm_play_result res;
+    if (cm_play_dummy_test(rl, (int)o->test_episodes, watch, &res, err)) goto done;
+    report_test(res.mean_return, res.mean_ep_len, res.episodes);
+  }
+  if (cm_watch_finish(watch, &frames, sheet, sizeof sheet, err)) {
+    watch = NULL;
+    goto done;
+  }
+  watch = NULL;
+  if (o->video) printf("Video: %s (%d frames)\nContact sheet: %s\n", o->video, frames, sheet);
+  rc = 0;
+done:
+  cm_watch_abort(watch);
+  cm_agent_destroy(agent);
+  return rc;
 }
 
 int cmd_run(int argc, char **argv) {
   cm_err err = {{0}};
   cm_args argsv = {0}, *args = &argsv;
-  int status = 2;
+  run_opts o;
   cm_env *env = NULL;
-  if (cm_args_parse_argv(args, argc, argv, &err)) goto fail_err;
+  cm_rl_env rl = {0};
+  int status = 2;
+  if (cm_args_parse_argv(args, argc, argv, &err)) goto fail;
   const char *arg_file = cm_args_str(args, "arg_file", NULL);
-  if (arg_file && cm_args_load_file(args, arg_file, &err)) goto fail_err;
-  if (cm_args_check_known(args, k_run_flags, &err)) goto fail_err;
-
-  const char *mode = cm_args_str(args, "mode", "train");
-  const char *engine_file = cm_args_str(args, "engine_config", "data/engines/mujoco_engine.yaml");
-  const char *env_file = cm_args_str(args, "env_config", NULL);
-  const char *agent_file = cm_args_str(args, "agent_config", NULL);
-  const char *video = cm_args_str(args, "video", NULL);
-  long num_envs = 1, test_episodes = 10, seed = 0, threads = 0, width = 1280, height = 720;
-  int visualize = getenv("DISPLAY") && *getenv("DISPLAY");
-  if (cm_args_int(args, "num_envs", 1, &num_envs, &err) || cm_args_int(args, "test_episodes", 10, &test_episodes, &err) ||
-      cm_args_int(args, "num_threads", 0, &threads, &err) || cm_args_bool(args, "visualize", visualize, &visualize, &err) ||
-      cm_args_int(args, "video_width", 1280, &width, &err) || cm_args_int(args, "video_height", 720, &height, &err))
-    goto fail_err;
-  if (cm_args_has(args, "rand_seed")) {
-    if (cm_args_int(args, "rand_seed", 0, &seed, &err)) goto fail_err;
-  } else if (cm_args_int(args, "seed", 0, &seed, &err)) {
-    goto fail_err;
-  }
-  if (strcmp(mode, "train") && strcmp(mode, "test")) {
-    cm_fail(&err, "--mode must be train or test (got '%s')", mode);
-    goto fail_err;
-  }
-  if (!env_file) {
-    cm_fail(&err, "no --env_config given (pass --arg_file args/<case>.txt or --env_config F)");
-    goto fail_err;
-  }
-  if (agent_file) {
-    cm_fail(&err, "%s: training agents are not available in this build yet", agent_file);
-    goto fail_err;
-  }
-  if (num_envs < 1 || test_episodes < 1) {
-    cm_fail(&err, "--num_envs and --test_episodes must be at least 1");
-    goto fail_err;
-  }
+  if (arg_file && cm_args_load_file(args, arg_file, &err)) goto fail;
+  if (cm_args_check_known(args, k_run_flags, &err) || read_opts(args, &o, &err)) goto fail;
 
   cm_engine_cfg ecfg;
-  if (cm_engine_cfg_load(engine_file, &ecfg, &err)) goto fail_err;
-  if (threads > 0) ecfg.num_threads = (int)threads;
-  if (cm_env_create(env_file, &ecfg, (int)num_envs, (uint64_t)seed, &env, &err)) goto fail_err;
+  if (cm_engine_cfg_load(o.engine_file, &ecfg, &err)) goto fail;
+  if (o.threads > 0) ecfg.num_threads = (int)o.threads;
+  if (cm_env_create(o.env_file, &ecfg, (int)o.num_envs, (uint64_t)o.seed, &env, &err)) goto fail;
+  if (cm_rl_env_from_char(&rl, env, &err)) goto fail;
   printf("Char properties\n\tDoFs: %d\n\tMass: %.3f kg\n", env->chr.num_dofs, env->chr.total_mass);
 
-  cm_play_opts popts = {.episodes = (int)test_episodes, .visualize = visualize, .video = video,
-                        .width = (int)width, .height = (int)height};
-  cm_play_result res;
-  if (cm_play_test(env, &popts, &res, &err)) {
-    fprintf(stderr, "cmimic run: %s\n", err.msg);
-    status = 1;
-    goto done;
+  status = 1;
+  if (!strcmp(o.mode, "test")) {
+    if (run_test(&o, env, &rl, &err)) goto fail;
+  } else {
+    cm_train_run tr = {.args = args, .out_dir = o.out_dir, .engine_file = o.engine_file, .env_file = o.env_file,
+                       .agent_file = o.agent_file, .model_file = o.model_file, .resume = o.resume != NULL,
+                       .max_samples = o.max_samples, .seed = (uint64_t)o.seed,
+                       .test_episodes = o.test_episodes_given ? (int)o.test_episodes : 0};
+    int r = cm_train_run_main(&tr, &rl, &err);
+    if (r) {
+      status = r > 0 ? r : 1;
+      goto fail;
+    }
   }
-  printf("Mean Return: %.6f\n", res.mean_return);
-  printf("Mean Episode Length: %.6f\n", res.mean_ep_len);
-  printf("Episodes: %d\n", res.episodes);
-  if (video) printf("Video: %s (%d frames)\nContact sheet: %s\n", video, res.video_frames, res.sheet_path);
   status = 0;
   goto done;
-fail_err:
-  fail(&err);
+fail:
+  fprintf(stderr, "cmimic run: %s\n", err.msg);
 done:
+  if (rl.destroy) rl.destroy(rl.ctx);
   cm_env_destroy(env);
   cm_args_free(args);
   return status;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "app/commands.h"
+#include "render/plot.h"
 
 typedef struct {
   const char *name;
@@ -12,6 +13,7 @@ typedef struct {
 static const command k_commands[] = {
     {"run", cmd_run, "train or test a policy, or play an env: --arg_file F --mode train|test [flags]"},
     {"convert", cmd_convert, "convert motion data: convert deepmimic IN.txt OUT.pkl"},
+    {"plot", cm_cmd_plot, "learning curves: plot log.txt [more logs] -o curve.png [--x Samples] [--y Test_Return]"},
     {"bench-env", cmd_bench_env, "environment throughput vs raw MuJoCo: bench-env [--num_envs N] [--threads T] [--seconds S]"},
     {NULL, NULL, NULL},
 };

@@ -1,68 +1,101 @@
 #include "app/play.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "learn/rl_env_char.h"
 #include "render/png.h"
 #include "render/recorder.h"
 
-int cm_play_test(cm_env *env, const cm_play_opts *opts, cm_play_result *res, cm_err *err) {
-  memset(res, 0, sizeof *res);
-  int N = env->num_envs, A = env->act_dim;
-  float *actions = calloc((size_t)N * (size_t)(A ? A : 1), sizeof(float));
-  double *ret = calloc((size_t)N, sizeof(double));
-  int *reset_ids = malloc((size_t)N * sizeof(int));
-  cm_recorder *rec = NULL, *view = NULL;
-  int rc = -1, recording = 0;
-  double sum_ret = 0, sum_len = 0;
-  int fps = (int)(1.0 / cm_env_dt(env) + 0.5);
+struct cm_watch {
+  cm_recorder *video, *window;
+  const char *video_path;
+  int video_done; /* env 0's first episode (the video) has ended */
+};
 
-  if (opts->visualize && cm_viewer_sink_open(&view, env->engine, env->camera_mode, err)) goto done;
-  if (opts->video) {
-    if (cm_recorder_open(&rec, env->engine, env->camera_mode, opts->video, opts->width, opts->height, fps, err)) goto done;
-    recording = 1;
+static int watch_frame(void *user, cm_env *env, cm_err *err) {
+  cm_watch *w = user;
+  if (w->window && !cm_recorder_closed(w->window) && cm_recorder_frame(w->window, 0, err)) return -1;
+  if (w->video && !w->video_done) {
+    if (cm_recorder_frame(w->video, 0, err)) return -1;
+    if (env->done[0] != CM_DONE_NULL) w->video_done = 1;
   }
-  cm_env_reset(env, NULL, 0);
-  if (recording && cm_recorder_frame(rec, 0, err)) goto done;
-  if (view && cm_recorder_frame(view, 0, err)) goto done;
+  return 0;
+}
 
-  while ((res->episodes < opts->episodes || recording) && !(view && cm_recorder_closed(view))) {
-    /* the dummy agent: zero actions (environments like dof_test drive their own joints) */
-    if (cm_env_step(env, actions, err)) goto done;
-    if (view && cm_recorder_frame(view, 0, err)) goto done;
-    if (recording && cm_recorder_frame(rec, 0, err)) goto done;
-    int nreset = 0;
+int cm_watch_attach(cm_rl_env *rl, cm_env *env, const cm_play_opts *opts, cm_watch **out, cm_err *err) {
+  *out = NULL;
+  if (!opts->visualize && !opts->video) return 0;
+  cm_watch *w = calloc(1, sizeof *w);
+  int fps = (int)(1.0 / cm_env_dt(env) + 0.5);
+  if ((opts->visualize && cm_viewer_sink_open(&w->window, env->engine, env->camera_mode, err)) ||
+      (opts->video &&
+       cm_recorder_open(&w->video, env->engine, env->camera_mode, opts->video, opts->width, opts->height, fps, err))) {
+    cm_watch_abort(w);
+    return -1;
+  }
+  w->video_path = opts->video;
+  cm_rl_env_char_observe(rl, watch_frame, w);
+  *out = w;
+  return 0;
+}
+
+int cm_watch_busy(const cm_watch *w) {
+  return w && ((w->video && !w->video_done) || (w->window && !cm_recorder_closed(w->window)));
+}
+
+int cm_watch_finish(cm_watch *w, int *frames, char *sheet_path, size_t cap, cm_err *err) {
+  int rc = 0;
+  if (frames) *frames = 0;
+  if (!w) return 0;
+  if (w->video) {
+    rc = cm_contact_sheet_path(w->video_path, sheet_path, cap, err);
+    if (!rc) rc = cm_recorder_close(w->video, sheet_path, frames, err);
+    else cm_recorder_abort(w->video);
+    w->video = NULL;
+  }
+  cm_watch_abort(w);
+  return rc;
+}
+
+void cm_watch_abort(cm_watch *w) {
+  if (!w) return;
+  cm_recorder_abort(w->video);
+  cm_recorder_abort(w->window);
+  free(w);
+}
+
+int cm_play_dummy_test(cm_rl_env *rl, int episodes, const cm_watch *w, cm_play_result *res, cm_err *err) {
+  memset(res, 0, sizeof *res);
+  int N = rl->num_envs, rc = -1;
+  size_t no = (size_t)N * rl->obs_dim;
+  float *obs = calloc(no + 1, sizeof(float)), *next_obs = calloc(no + 1, sizeof(float));
+  float *actions = calloc((size_t)N * rl->act_dim + 1, sizeof(float)), *reward = calloc((size_t)N, sizeof(float));
+  uint8_t *done = calloc((size_t)N, 1);
+  double *ret = calloc((size_t)N, sizeof(double)), sum_ret = 0, sum_len = 0;
+  int *len = calloc((size_t)N, sizeof(int));
+  if (rl->reset(rl->ctx, obs, err)) goto done;
+  while (res->episodes < episodes || cm_watch_busy(w)) {
+    if (rl->step(rl->ctx, actions, next_obs, obs, reward, done, err)) goto done;
     for (int i = 0; i < N; i++) {
-      ret[i] += env->reward[i];
-      if (env->done[i] != CM_DONE_NULL) {
-        if (res->episodes < opts->episodes) {
+      ret[i] += reward[i];
+      len[i]++;
+      if (done[i]) {
+        if (res->episodes < episodes) {
           sum_ret += ret[i];
-          sum_len += env->timestep[i];
+          sum_len += len[i];
           res->episodes++;
         }
-        if (i == 0) recording = 0; /* env 0's first episode is the video */
         ret[i] = 0;
-        reset_ids[nreset++] = i;
+        len[i] = 0;
       }
     }
-    if (nreset) cm_env_reset(env, reset_ids, nreset);
   }
   if (res->episodes > 0) {
     res->mean_return = sum_ret / res->episodes;
     res->mean_ep_len = sum_len / res->episodes;
   }
-  if (rec) {
-    if (cm_contact_sheet_path(opts->video, res->sheet_path, sizeof res->sheet_path, err)) goto done;
-    int r = cm_recorder_close(rec, res->sheet_path, &res->video_frames, err);
-    rec = NULL;
-    if (r) goto done;
-  }
   rc = 0;
 done:
-  cm_recorder_abort(rec);
-  cm_recorder_abort(view);
-  free(actions);
-  free(ret);
-  free(reset_ids);
+  free(obs); free(next_obs); free(actions); free(reward); free(done); free(ret); free(len);
   return rc;
 }

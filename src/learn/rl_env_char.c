@@ -7,12 +7,18 @@
 typedef struct char_ctx {
   cm_env *env;
   int *done_ids;
+  cm_env_observer observer;
+  void *observer_user;
 } char_ctx;
+
+/* Lets the observer see the state before finished envs are reset (videos end on the last pose). */
+static int observe(char_ctx *c, cm_err *err) { return c->observer ? c->observer(c->observer_user, c->env, err) : 0; }
 
 static int char_reset(void *vctx, float *obs, cm_err *err) {
   (void)err;
   char_ctx *c = vctx;
   cm_env_reset(c->env, NULL, 0);
+  if (observe(c, err)) return -1;
   memcpy(obs, c->env->obs, (size_t)c->env->num_envs * c->env->obs_dim * sizeof(float));
   return 0;
 }
@@ -22,7 +28,7 @@ static int char_step(void *vctx, const float *actions, float *next_obs, float *o
   char_ctx *c = vctx;
   cm_env *e = c->env;
   size_t obs_bytes = (size_t)e->num_envs * e->obs_dim * sizeof(float);
-  if (cm_env_step(e, actions, err)) return -1;
+  if (cm_env_step(e, actions, err) || observe(c, err)) return -1;
   memcpy(next_obs, e->obs, obs_bytes);
   int n = 0;
   for (int i = 0; i < e->num_envs; i++) {
@@ -65,4 +71,10 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
   out->set_mode = NULL;
   out->destroy = char_destroy;
   return 0;
+}
+
+void cm_rl_env_char_observe(cm_rl_env *rl, cm_env_observer fn, void *user) {
+  char_ctx *c = rl->ctx;
+  c->observer = fn;
+  c->observer_user = user;
 }

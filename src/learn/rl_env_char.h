@@ -7,4 +7,8 @@
 
 struct cm_env;
 int cm_rl_env_from_char(cm_rl_env *out, struct cm_env *env, cm_err *err);
+/* An observer called after every reset of all envs and after every step, before finished envs
+ * are reset (e.g. to record video); a non-zero return fails the step. */
+typedef int (*cm_env_observer)(void *user, struct cm_env *env, cm_err *err);
+void cm_rl_env_char_observe(cm_rl_env *rl, cm_env_observer fn, void *user);
 #endif

@@ -170,7 +170,7 @@ static int place_camera(cm_renderer *r, const mjModel *m, const mjData *d, const
   double s = cam->smoothing;
   if (!(s >= 0 && s < 1)) s = 0;
   for (int k = 0; k < 2; k++) {
-    double target = d->xpos[3 * b + k];
+    double target = d->xpos[3 * b + k] + cam->lookat[k]; /* lookat x/y: offset from the body */
     r->track[k] = r->track_valid ? s * r->track[k] + (1 - s) * target : target;
     vc->lookat[k] = r->track[k];
   }

@@ -21,7 +21,7 @@ typedef struct cm_camera {
   cm_camera_mode mode;
   double azimuth, elevation; /* degrees, MuJoCo's free-camera convention */
   double distance;           /* metres from the look-at point */
-  double lookat[3];          /* still: the point looked at; track: only lookat[2] (height) is used */
+  double lookat[3];          /* still: the point looked at; track: x/y offset from the body, z height */
   int body;                  /* track: body followed; <= 0 picks the first body below the world */
   double smoothing;          /* track: share of the remaining gap kept each frame, 0 = snap, <1 */
 } cm_camera;

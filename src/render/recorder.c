@@ -1,5 +1,6 @@
 #include "render/recorder.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "anim/kin.h"
@@ -97,9 +98,25 @@ static void keep_for_sheet(cm_recorder *r) {
   }
 }
 
+/* With a reference character beside the simulated one, frame the pair: look at their midpoint
+ * from far enough away to see both. */
+static void frame_pair(cm_recorder *r, int env) {
+  const cm_sim_state *s = &r->eng->st;
+  double dx = 0.5 * (s->ref_root_pos[3 * env] - s->root_pos[3 * env]);
+  double dy = 0.5 * (s->ref_root_pos[3 * env + 1] - s->root_pos[3 * env + 1]);
+  double half = sqrt(dx * dx + dy * dy);
+  if (half > 3.0) { dx *= 3.0 / half; dy *= 3.0 / half; half = 3.0; }
+  r->cam.lookat[0] = dx;
+  r->cam.lookat[1] = dy;
+  r->cam.distance = 3.2 + 1.5 * half;
+}
+
 int cm_recorder_frame(cm_recorder *r, int env, cm_err *err) {
   const mjModel *m = cm_mj_model(r->eng);
-  if (r->ref) pose_reference(r, env);
+  if (r->ref) {
+    pose_reference(r, env);
+    if (r->cam.mode == CM_CAMERA_TRACK) frame_pair(r, env);
+  }
   if (r->viewer) cm_viewer_apply_mouse(r->viewer, &r->cam);
   if (cm_render_frame(r->renderer, m, cm_mj_data(r->eng, env), r->ref, &r->cam, r->rgb, err)) return -1;
   if (r->viewer) return cm_viewer_show(r->viewer, r->rgb, r->width, r->height, err);

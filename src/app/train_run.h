@@ -1,0 +1,22 @@
+/* A training run as the user sees it (MimicKit run.py train + BaseAgent.train_model): the
+ * output folder with config.yaml, log.txt and model.pt, the console table every output
+ * iteration, Ctrl-C saving a checkpoint, and --resume continuing with the same counters. */
+#ifndef CM_TRAIN_RUN_H
+#define CM_TRAIN_RUN_H
+#include <stdint.h>
+#include "io/args.h"
+#include "learn/rl_env.h"
+
+typedef struct cm_train_run {
+  const cm_args *args;
+  const char *out_dir, *engine_file, *env_file, *agent_file, *model_file;
+  int resume;             /* continue from out_dir/resume.pt (or model.pt) */
+  long max_samples;
+  uint64_t seed;
+  int test_episodes;      /* 0: the agent yaml's */
+} cm_train_run;
+
+/* 0 when training finished; CM_TRAIN_INTERRUPTED after Ctrl-C (checkpoint saved); -1 on error. */
+#define CM_TRAIN_INTERRUPTED 130
+int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err);
+#endif
