@@ -1,13 +1,18 @@
 #include "app/train_run.h"
 
+#include <math.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/fileio.h"
+#include "core/clock.h"
 #include "io/config.h"
 #include "io/run_log.h"
 #include "io/torch_ckpt.h"
 #include "learn/agent.h"
+#include "learn/normalizer.h"
 #include "learn/trainer.h"
 
 static volatile sig_atomic_t g_interrupted = 0;
@@ -76,8 +81,61 @@ done:
   return rc;
 }
 
+/* MimicKit's DummyAgent "training" for cases without an agent (view_motion, dof_test): zero
+ * actions in iterations of 32 steps until max_samples, a log row per iteration, and a model.pt
+ * holding the observation normalizer the run measured (the DummyAgent's whole state dict). */
+#define DUMMY_STEPS_PER_ITER 32
+static int train_dummy(const cm_train_run *tr, cm_rl_env *rl, const char *model_path, cm_log *log, cm_err *err) {
+  if (tr->max_samples == INT64_MAX) return cm_fail(err, "training without an agent_config needs --max_samples");
+  int N = rl->num_envs, D = rl->obs_dim, rc = -1;
+  size_t no = (size_t)N * D;
+  float *obs = calloc(no + 1, sizeof(float)), *next_obs = calloc(no + 1, sizeof(float));
+  float *act = calloc((size_t)N * rl->act_dim + 1, sizeof(float)), *rew = calloc((size_t)N, sizeof(float));
+  uint8_t *done = calloc((size_t)N, 1);
+  double *ret = calloc((size_t)N, sizeof(double)), t0 = cm_now_seconds();
+  cm_normalizer norm = {0};
+  cm_state_dict sd;
+  cm_sd_init(&sd);
+  long samples = 0;
+  if (cm_norm_create(&norm, cm_dev_cpu(), "_obs_norm", D, 10.f, 1e-4f, INFINITY, err) || rl->reset(rl->ctx, obs, err))
+    goto done;
+  for (long iter = 0; samples < tr->max_samples; iter++) {
+    double ret_sum = 0, eps = 0;
+    for (int s = 0; s < DUMMY_STEPS_PER_ITER && samples < tr->max_samples; s++) {
+      cm_norm_record(&norm, obs, N);
+      if (rl->step(rl->ctx, act, next_obs, obs, rew, done, err)) goto done;
+      samples += N;
+      for (int i = 0; i < N; i++) {
+        ret[i] += rew[i];
+        if (done[i]) { ret_sum += ret[i]; eps++; ret[i] = 0; }
+      }
+    }
+    if (cm_norm_update(&norm, err)) goto done;
+    if (cm_log_set_ex(log, "Iteration", (double)iter, CM_LOG_INT, err) ||
+        cm_log_set(log, "Wall_Time", (cm_now_seconds() - t0) / 3600.0, err) ||
+        cm_log_set_ex(log, "Samples", (double)samples, CM_LOG_INT, err) ||
+        cm_log_set(log, "Train_Return", eps > 0 ? ret_sum / eps : 0.0, err) ||
+        cm_log_set_ex(log, "Train_Episodes", eps, CM_LOG_INT | CM_LOG_QUIET, err) || cm_log_write_row(log, err))
+      goto done;
+    cm_log_print_table(log, stdout);
+  }
+  float *mean = malloc(sizeof(float) * (size_t)D), *std = malloc(sizeof(float) * (size_t)D);
+  cm_norm_get(&norm, mean, std);
+  float count = (float)norm.count;
+  int64_t one = 1, dim = D;
+  rc = (cm_sd_add(&sd, "_obs_norm._count", 1, &one, &count, err) || cm_sd_add(&sd, "_obs_norm._mean", 1, &dim, mean, err) ||
+        cm_sd_add(&sd, "_obs_norm._std", 1, &dim, std, err) || cm_torch_save(model_path, &sd, err)) ? -1 : 0;
+  free(mean);
+  free(std);
+  if (!rc) printf("Saved model to %s\n", model_path);
+done:
+  cm_sd_free(&sd);
+  cm_norm_destroy(&norm);
+  free(obs); free(next_obs); free(act); free(rew); free(done); free(ret);
+  return rc;
+}
+
 int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
-  if (!tr->agent_file) return cm_fail(err, "training needs --agent_config (this case has no agent: use --mode test)");
   run_ctx c = {.tr = tr};
   char log_path[1100], cfg_path[1100];
   snprintf(c.model_path, sizeof c.model_path, "%s/model.pt", tr->out_dir);
@@ -85,6 +143,12 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   snprintf(log_path, sizeof log_path, "%s/log.txt", tr->out_dir);
   snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", tr->out_dir);
   if (cm_mkdirs(tr->out_dir, err)) return -1;
+  if (!tr->agent_file) {
+    int r = write_config(tr, cfg_path, err) || cm_log_open(log_path, 0, &c.log, err) ? -1
+            : train_dummy(tr, rl, c.model_path, c.log, err);
+    cm_log_close(c.log);
+    return r;
+  }
   cm_agent *a = NULL;
   int rc = -1;
   if (cm_agent_create_file(tr->agent_file, rl, cm_dev_cpu(), tr->seed, &a, err)) return -1;

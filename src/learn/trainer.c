@@ -5,12 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "core/clock.h"
 
 static void norm_summary(const cm_normalizer *n, double *mean_abs, double *mean_std) {
   float *m = malloc((size_t)n->dim * sizeof(float)), *s = malloc((size_t)n->dim * sizeof(float));
@@ -32,7 +27,7 @@ static void norm_summary(const cm_normalizer *n, double *mean_abs, double *mean_
 }
 
 int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
-  double start = now_s();
+  double start = cm_now_seconds();
   if (cm_agent_reset_envs(a, err)) return -1;
   if (!opts->resume) {
     a->iter = 0;
@@ -54,7 +49,7 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
       return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
 
     cm_iter_info info = {.iter = a->iter, .samples = a->sample_count, .output = output, .test = test};
-    info.wall_time_h = (now_s() - start) / 3600.0;
+    info.wall_time_h = (cm_now_seconds() - start) / 3600.0;
     cm_stats *c = &info.cols;
     cm_stats_set(c, "Iteration", (double)a->iter);
     cm_stats_set(c, "Wall_Time", info.wall_time_h);

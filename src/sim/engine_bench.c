@@ -8,12 +8,7 @@
 #include "core/rng.h"
 #include "sim/engine.h"
 #include "sim/mujoco/mj_engine.h"
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "core/clock.h"
 
 typedef struct {
   const mjModel *m;
@@ -102,9 +97,9 @@ int cm_engine_bench(const char *char_file, int num_envs, int threads, double sec
           mju_copy(raw[i]->qvel, src->qvel, m->nv);
           mju_copy(raw[i]->qacc_warmstart, src->qacc_warmstart, m->nv);
         }
-        double t0 = now_s();
+        double t0 = cm_now_seconds();
         cm_pool_for(pool, num_envs, raw_chunk, &rc);
-        res->raw_seconds += now_s() - t0;
+        res->raw_seconds += cm_now_seconds() - t0;
         res->raw_steps += (long)substeps * num_envs;
         for (int i = 0; i < num_envs; i++) raw_con += raw[i]->ncon;
         /* engine: random targets inside the action bounds, new every control step */
@@ -114,10 +109,10 @@ int cm_engine_bench(const char *char_file, int num_envs, int threads, double sec
             tgt[(size_t)i * nd + k] =
                 chr->action_low[k] + cm_rng_uniform(&r) * (chr->action_high[k] - chr->action_low[k]);
         }
-        double t1 = now_s();
+        double t1 = cm_now_seconds();
         e->ops->set_targets(e, tgt);
         if (e->ops->step(e, err)) bad = 1;
-        res->engine_seconds += now_s() - t1;
+        res->engine_seconds += cm_now_seconds() - t1;
         res->engine_samples += num_envs;
         for (int i = 0; i < num_envs; i++) eng_con += cm_mj_data(e, i)->ncon;
       }

@@ -24,4 +24,11 @@ fi
 # dof_test: root fixed, joints swing; one short episode on one env
 "$CMIMIC" run --arg_file args/dof_test_humanoid_args.txt --visualize false --num_envs 1 --test_episodes 1 | tee "$t/dof.log"
 grep -q '^Episodes: 1$' "$t/dof.log"
+# bootstrap "training" of a case without an agent (the harness's non-trainable stage 1): a model artefact
+"$CMIMIC" run --arg_file args/view_motion_humanoid_args.txt --mode train --visualize false --max_samples 128 --out_dir "$t/boot" | tee "$t/boot.log"
+[ -s "$t/boot/model.pt" ] && [ -s "$t/boot/log.txt" ] && [ -s "$t/boot/config.yaml" ]
+if "$CMIMIC" run --arg_file args/view_motion_humanoid_args.txt --mode train --visualize false --out_dir "$t/boot2" 2>"$t/err"; then
+  echo "unbounded dummy training accepted"; exit 1
+fi
+grep -q "max_samples" "$t/err"
 echo "view motion: ok"
