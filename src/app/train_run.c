@@ -42,7 +42,8 @@ static unsigned column_flags(const char *key) {
 
 static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_err *err) {
   run_ctx *c = user;
-  if (info->output) {
+  /* an interrupted run also logs where it stopped, so the log matches the checkpoint */
+  if (info->output || g_interrupted) {
     for (int i = 0; i < info->cols.count; i++)
       if (cm_log_set_ex(c->log, info->cols.keys[i], info->cols.values[i], column_flags(info->cols.keys[i]), err))
         return -1;
@@ -51,7 +52,6 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
     if (cm_log_write_row(c->log, err) || save_checkpoint(c, a, err)) return -1;
   }
   if (g_interrupted) {
-    if (save_checkpoint(c, a, err)) return -1;
     return cm_fail(err, "interrupted at iteration %lld (%lld samples); checkpoint saved to %s",
                    (long long)info->iter, (long long)info->samples, c->resume_path);
   }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Evidence that cmimic learns: trains the humanoid (DeepMimic, PPO, CPU engine) on one clip and
+# reports the normalized test return NR = mean test return / (episode steps * max per-step reward)
+# against samples and wall time, plus a learning-curve PNG.
+#
+#   bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume] [--agent AGENT_YAML] [--output_every K]
+#
+# CLIP names data/motions/humanoid/humanoid_CLIP.pkl (walk, run, spinkick ...). Training stops after
+# M minutes (Ctrl-C semantics: a checkpoint is saved) and can be continued with --resume.
+set -euo pipefail
+clip=${1:?usage: bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume]}
+shift
+minutes=30; num_envs=256; out=""; resume=0; agent=data/agents/deepmimic_humanoid_ppo_agent.yaml; every=""
+bin=${CMIMIC:-build/release/cmimic}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --minutes) minutes=$2; shift 2 ;;
+    --num_envs) num_envs=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --resume) resume=1; shift ;;
+    --agent) agent=$2; shift 2 ;;
+    --output_every) every=$2; shift 2 ;;
+    *) echo "bench/learn.sh: unknown flag $1" >&2; exit 2 ;;
+  esac
+done
+motion=data/motions/humanoid/humanoid_$clip.pkl
+[ -f "$motion" ] || { echo "bench/learn.sh: no clip $motion" >&2; exit 2; }
+out=${out:-output/learn/$clip}
+mkdir -p "$out"
+env_yaml="$out/env.yaml"
+sed "s#^motion_file:.*#motion_file: \"$motion\"#" data/envs/deepmimic_humanoid_env.yaml >"$env_yaml"
+
+# more frequent log rows (and test phases) give a denser learning curve
+if [ -n "$every" ]; then
+  sed "s/^iters_per_output:.*/iters_per_output: $every/" "$agent" >"$out/agent.yaml"
+  agent="$out/agent.yaml"
+fi
+
+# episode steps * max per-step reward (the sum of the five reward weights)
+ep_len=$(sed -n 's/^episode_length: *\([0-9.]*\).*/\1/p' "$env_yaml")
+freq=$(sed -n 's/^control_freq: *\([0-9]*\).*/\1/p' data/engines/mujoco_engine.yaml)
+max_r=$(awk -F: '/^reward_.*_w:/ {s += $2} END {print s}' "$env_yaml")
+norm=$(awk -v l="$ep_len" -v f="$freq" -v r="$max_r" 'BEGIN {print l * f * r}')
+
+args=(--arg_file args/deepmimic_humanoid_ppo_args.txt --env_config "$env_yaml" --agent_config "$agent"
+      --num_envs "$num_envs" --visualize false)
+if [ $resume -eq 1 ]; then train_out=(--resume "$out"); else train_out=(--out_dir "$out"); fi
+echo "== learn $clip: $num_envs envs, $(nproc) cores, up to $minutes min; NR = Test_Return / $norm"
+set +e
+timeout --preserve-status -s INT -k 60 "${minutes}m" "$bin" run "${args[@]}" --mode train "${train_out[@]}" >"$out/train_$(date +%s).log" 2>&1
+rc=$?
+set -e
+[ $rc -eq 0 ] || [ $rc -eq 130 ] || { echo "training failed ($rc); see $out/train_*.log" >&2; exit 1; }
+
+echo "samples	wall_h	NR"
+tr '\r' '\n' <"$out/log.txt" | awk -v n="$norm" '
+  NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  NF > 3 { printf "%s\t%.3f\t%.3f\n", $c["Samples"], $c["Wall_Time"], $c["Test_Return"] / n }' | tee "$out/nr.tsv"
+"$bin" run "${args[@]}" --mode test --model_file "$out/model.pt" --test_episodes 32 | tee "$out/test.log"
+ret=$(sed -n 's/^Mean Return: //p' "$out/test.log")
+nr=$(awk -v r="$ret" -v n="$norm" 'BEGIN {printf "%.3f", r / n}')
+"$bin" plot "$out/log.txt" -o "$out/curve.png" --y Test_Return,Train_Return >/dev/null
+last=$(tail -1 "$out/nr.tsv")
+echo "learn $clip: samples $(echo "$last" | cut -f1), wall $(echo "$last" | cut -f2) h, cores $(nproc), envs $num_envs, final test NR $nr (curve: $out/curve.png)"

@@ -1,0 +1,29 @@
+/* The recorder and window sink of a build without rendering (-DCMIMIC_RENDER=OFF), for
+ * headless compute machines without OpenGL libraries: asking for a video or a window fails
+ * with one clear line instead of the program failing to start. */
+#include "render/recorder.h"
+
+static int no_render(cm_err *err) {
+  return cm_fail(err, "this cmimic was built without rendering (CMIMIC_RENDER=OFF): no --video or --visualize");
+}
+
+int cm_recorder_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, const char *video_path, int width,
+                     int height, int fps, cm_err *err) {
+  (void)eng; (void)camera_mode; (void)video_path; (void)width; (void)height; (void)fps;
+  *out = NULL;
+  return no_render(err);
+}
+
+int cm_viewer_sink_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, cm_err *err) {
+  (void)eng; (void)camera_mode;
+  *out = NULL;
+  return no_render(err);
+}
+
+int cm_recorder_frame(cm_recorder *r, int env, cm_err *err) { (void)r; (void)env; return no_render(err); }
+int cm_recorder_closed(const cm_recorder *r) { (void)r; return 1; }
+int cm_recorder_close(cm_recorder *r, const char *sheet_path, int *frames, cm_err *err) {
+  (void)r; (void)sheet_path; (void)frames;
+  return no_render(err);
+}
+void cm_recorder_abort(cm_recorder *r) { (void)r; }
