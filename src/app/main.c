@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "app/commands.h"
+#include "harness/gpu_monitor_cmd.h"
 #include "render/plot.h"
 
 typedef struct {
@@ -14,6 +15,7 @@ static const command k_commands[] = {
     {"run", cmd_run, "train or test a policy, or play an env: --arg_file F --mode train|test [flags]"},
     {"convert", cmd_convert, "convert motion data: convert deepmimic IN.txt OUT.pkl"},
     {"plot", cm_cmd_plot, "learning curves: plot log.txt [more logs] -o curve.png [--x Samples] [--y Test_Return]"},
+    {"gpu-monitor", cm_cmd_gpu_monitor, "GPU utilisation, memory and power via NVML: gpu-monitor [--hz 10] [--seconds S] [--tsv F]"},
     {"bench-env", cmd_bench_env, "environment throughput vs raw MuJoCo: bench-env [--num_envs N] [--threads T] [--seconds S]"},
     {NULL, NULL, NULL},
 };
