@@ -304,6 +304,14 @@ static void *cu_alloc(size_t bytes) {
   if (!bytes) bytes = 1;
   char what[96];
   snprintf(what, sizeof what, "cudaMallocManaged (%zu bytes)", bytes);
+  /* Never ask for more managed memory than the GPU has free: oversubscribing managed memory
+   * can hang the GPU rather than fail. */
+  size_t free_bytes = 0, total_bytes = 0;
+  if (!ok(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo")) return NULL;
+  if (bytes > free_bytes) {
+    record("out of memory in %s: %zu bytes free on cuda:%d", what, free_bytes, g.device);
+    return NULL;
+  }
   if (!ok(cudaMallocManaged(&p, bytes, cudaMemAttachGlobal), what)) return NULL;
   if (!ok(cudaMemsetAsync(p, 0, bytes, g.stream), "cudaMemsetAsync (zeroing an allocation)") ||
       !ok(cudaStreamSynchronize(g.stream), "cudaStreamSynchronize (zeroing an allocation)")) {
