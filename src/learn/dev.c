@@ -1,9 +1,36 @@
 /* Device buffers: thin wrappers that route through the backend's function table. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "learn/dev_cuda.h"
 #include "learn/ops.h"
 
 static const cm_dev k_cpu = {CM_DEV_CPU, 0, &cm_ops_cpu};
 
 const cm_dev *cm_dev_cpu(void) { return &k_cpu; }
+
+int cm_dev_from_name(const char *name, const cm_dev **out, cm_err *err) {
+  *out = NULL;
+  if (!name) return cm_fail(err, "%s:%d: device name missing (expected cpu, cuda or cuda:N)", __FILE__, __LINE__);
+  if (strcmp(name, "cpu") == 0) {
+    *out = cm_dev_cpu();
+    return 0;
+  }
+  long index = 0;
+  if (strcmp(name, "cuda") != 0) {
+    const char *num = strncmp(name, "cuda:", 5) == 0 ? name + 5 : NULL;
+    char *end = NULL;
+    errno = 0;
+    if (num && *num >= '0' && *num <= '9') index = strtol(num, &end, 10);
+    if (!num || !end || *end || errno || index > INT_MAX)
+      return cm_fail(err, "%s:%d: unknown device '%s' (expected cpu, cuda or cuda:N)", __FILE__, __LINE__, name);
+  }
+  const cm_dev *d = cm_dev_cuda((int)index, err);
+  if (!d) return cm_wrap(err, "device '%s'", name);
+  *out = d;
+  return 0;
+}
 
 float *cm_dev_alloc(const cm_dev *dev, size_t n, cm_err *err) {
   float *p = dev->ops->alloc((n ? n : 1) * sizeof(float));

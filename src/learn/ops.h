@@ -60,6 +60,11 @@ extern const cm_ops cm_ops_cpu;
 /* The CPU device (a static singleton). */
 const cm_dev *cm_dev_cpu(void);
 
+/* The device named as MimicKit's --device/--devices flag does: "cpu", "cuda" (= "cuda:0") or
+ * "cuda:N". Fails with a message for unknown names, or when CUDA is not built in or has no
+ * such GPU. */
+int cm_dev_from_name(const char *name, const cm_dev **out, cm_err *err);
+
 /* Buffers of n floats on dev; alloc fails with a message rather than returning NULL silently. */
 float *cm_dev_alloc(const cm_dev *dev, size_t n, cm_err *err);
 void cm_dev_free(const cm_dev *dev, float *p);

@@ -1,0 +1,644 @@
+/* CUDA backend of the learning ops (the CPU semantics of ops_cpu.c, on one GPU).
+ *
+ * Memory model, deliberately simple: buffers are cudaMallocManaged, so the agent's host
+ * loops may touch them between ops, and every op waits for its stream before returning.
+ * The agent also hands plain host arrays (malloc'd mini-batch workspaces) to the ops; a
+ * kernel cannot read those on every system, so each pointer argument is checked and, when
+ * it is ordinary host memory, staged through device scratch buffers (copied in before,
+ * copied back after). Element-wise kernels are built with --fmad=false, so they round like
+ * the CPU loops; products and reductions differ only by summation order.
+ *
+ * Errors: the ops return void, so the first CUDA/cuBLAS failure is recorded and reported by
+ * cm_dev_cuda_check. Not thread-safe: one host thread drives the device at a time. */
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+extern "C" {
+#include "learn/dev_cuda.h"
+#include "learn/ops.h"
+}
+
+/* ---------------- state and errors ---------------- */
+
+static struct {
+  int ready;
+  int device;
+  cudaStream_t stream;
+  cublasHandle_t blas;
+  cm_dev dev;
+  cm_ops ops;
+  char error[512]; /* first failure since the last check, "" when none */
+  /* Device scratch: staging slots for host pointers, a vector of ones (col_sum), doubles
+   * for reductions; grown on demand, never shrunk. */
+  void *stage[4];
+  size_t stage_bytes[4];
+  float *ones;
+  size_t ones_n;
+  double *red;
+  size_t red_n;
+  double *red_host; /* pinned mirror of red */
+  size_t red_host_n;
+} g;
+
+static void record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void record(const char *fmt, ...) {
+  if (g.error[0]) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(g.error, sizeof g.error, fmt, ap);
+  va_end(ap);
+  if (!g.error[0]) snprintf(g.error, sizeof g.error, "unknown failure");
+}
+
+/* Returns 1 when rc is success; otherwise records "<error> in <what>" and returns 0. */
+static int ok(cudaError_t rc, const char *what) {
+  if (rc == cudaSuccess) return 1;
+  cudaGetLastError(); /* clear a non-sticky error so the next op's launch check does not see it */
+  record("%s in %s", cudaGetErrorString(rc), what);
+  return 0;
+}
+
+static const char *blas_status_name(cublasStatus_t s) {
+  switch (s) {
+    case CUBLAS_STATUS_SUCCESS: return "success";
+    case CUBLAS_STATUS_NOT_INITIALIZED: return "cuBLAS not initialized";
+    case CUBLAS_STATUS_ALLOC_FAILED: return "cuBLAS allocation failed";
+    case CUBLAS_STATUS_INVALID_VALUE: return "cuBLAS invalid value";
+    case CUBLAS_STATUS_ARCH_MISMATCH: return "cuBLAS architecture mismatch";
+    case CUBLAS_STATUS_MAPPING_ERROR: return "cuBLAS mapping error";
+    case CUBLAS_STATUS_EXECUTION_FAILED: return "cuBLAS execution failed";
+    case CUBLAS_STATUS_INTERNAL_ERROR: return "cuBLAS internal error";
+    case CUBLAS_STATUS_NOT_SUPPORTED: return "cuBLAS not supported";
+    default: return "cuBLAS error";
+  }
+}
+
+static int blas_ok(cublasStatus_t s, const char *what) {
+  if (s == CUBLAS_STATUS_SUCCESS) return 1;
+  record("%s (%d) in %s", blas_status_name(s), (int)s, what);
+  return 0;
+}
+
+/* Waits for the stream and checks the launches before it; 1 when all went well. */
+static int finish(const char *what) {
+  int good = ok(cudaGetLastError(), what);
+  return ok(cudaStreamSynchronize(g.stream), what) && good;
+}
+
+extern "C" int cm_dev_cuda_check(cm_err *err) {
+  if (!g.error[0]) return 0;
+  cm_fail(err, "CUDA error: %s", g.error);
+  g.error[0] = '\0';
+  return -1;
+}
+
+/* ---------------- scratch and host-pointer staging ---------------- */
+
+static int grow_device(void **p, size_t *have, size_t bytes, const char *what) {
+  if (bytes <= *have) return 1;
+  if (*p) cudaFree(*p);
+  *p = NULL;
+  *have = 0;
+  if (!ok(cudaMalloc(p, bytes), what)) {
+    *p = NULL;
+    return 0;
+  }
+  *have = bytes;
+  return 1;
+}
+
+/* True for memory a kernel can use directly: device, managed, or registered host memory. */
+static int device_visible(const void *p) {
+  cudaPointerAttributes at;
+  if (cudaPointerGetAttributes(&at, p) != cudaSuccess) {
+    cudaGetLastError(); /* older runtimes fail on unknown pointers: that means plain host memory */
+    return 0;
+  }
+  return at.type != cudaMemoryTypeUnregistered;
+}
+
+enum { ARG_IN = 1, ARG_OUT = 2, ARG_INOUT = 3 };
+
+typedef struct {
+  int count;
+  struct { void *host; void *dev; size_t bytes; int mode; } arg[4];
+  int failed;
+} staging;
+
+/* The pointer a kernel should use for `bytes` bytes at p: p itself when the GPU can see it,
+ * else a scratch slot (filled from p when mode has ARG_IN). */
+static void *stage(staging *s, const void *p, size_t bytes, int mode) {
+  if (!p || bytes == 0 || device_visible(p)) return (void *)p;
+  int i = s->count;
+  if (i >= 4) { /* cannot happen: no op has more than 4 pointer arguments */
+    record("staging: too many host pointers");
+    s->failed = 1;
+    return NULL;
+  }
+  if (!grow_device(&g.stage[i], &g.stage_bytes[i], bytes, "cudaMalloc (staging a host buffer)")) {
+    s->failed = 1;
+    return NULL;
+  }
+  if ((mode & ARG_IN) && !ok(cudaMemcpyAsync(g.stage[i], p, bytes, cudaMemcpyHostToDevice, g.stream),
+                             "cudaMemcpyAsync (staging in)")) {
+    s->failed = 1;
+    return NULL;
+  }
+  s->arg[i].host = (void *)p;
+  s->arg[i].dev = g.stage[i];
+  s->arg[i].bytes = bytes;
+  s->arg[i].mode = mode;
+  s->count = i + 1;
+  return g.stage[i];
+}
+
+/* Copies staged outputs back to their host arrays (unless staging failed and the kernel
+ * never ran) and waits for everything; 1 when all went well. */
+static int unstage(staging *s, const char *what) {
+  int good = !s->failed;
+  for (int i = 0; good && i < s->count; i++)
+    if (s->arg[i].mode & ARG_OUT)
+      good = ok(cudaMemcpyAsync(s->arg[i].host, s->arg[i].dev, s->arg[i].bytes, cudaMemcpyDeviceToHost, g.stream),
+                "cudaMemcpyAsync (staging out)");
+  return finish(what) && good;
+}
+
+/* Bytes spanned by a row-major [rows][cols] matrix with leading dimension ld. */
+static size_t span(int rows, int cols, int ld) {
+  if (rows <= 0 || cols <= 0) return 0;
+  return ((size_t)(rows - 1) * (size_t)ld + (size_t)cols) * sizeof(float);
+}
+
+/* ---------------- kernels ---------------- */
+
+#define THREADS 256
+
+static unsigned blocks_for(size_t n) {
+  size_t b = (n + THREADS - 1) / THREADS;
+  return (unsigned)(b > 65535 ? 65535 : (b ? b : 1));
+}
+
+#define GRID_STRIDE(i, n) \
+  for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (size_t)gridDim.x * blockDim.x)
+
+__global__ void k_fill(float *x, float v, size_t n) {
+  GRID_STRIDE(i, n) x[i] = v;
+}
+
+__global__ void k_scale_matrix(float *c, float beta, int m, int n, int ldc) {
+  size_t total = (size_t)m * n;
+  GRID_STRIDE(i, total) {
+    float *e = c + (i / n) * (size_t)ldc + i % n;
+    *e = beta == 0.f ? 0.f : beta * *e;
+  }
+}
+
+__global__ void k_add_bias(float *y, const float *bias, size_t n, int cols) {
+  GRID_STRIDE(i, n) y[i] += bias[i % cols];
+}
+
+__global__ void k_relu_fwd(float *y, const float *x, size_t n) {
+  GRID_STRIDE(i, n) y[i] = x[i] > 0.f ? x[i] : 0.f;
+}
+
+__global__ void k_relu_bwd(float *dx, const float *dy, const float *y, size_t n) {
+  GRID_STRIDE(i, n) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+}
+
+__global__ void k_axpy(size_t n, float a, const float *x, float *y) {
+  GRID_STRIDE(i, n) y[i] += a * x[i];
+}
+
+__global__ void k_scale(size_t n, float a, float *x) {
+  GRID_STRIDE(i, n) x[i] *= a;
+}
+
+__global__ void k_sgd(float *p, const float *g_, float *buf, size_t n, float lr, float momentum, float wd) {
+  GRID_STRIDE(i, n) {
+    float d = g_[i] + wd * p[i];
+    float b = momentum * buf[i] + d;
+    buf[i] = b;
+    p[i] -= lr * b;
+  }
+}
+
+__global__ void k_adam(float *p, const float *g_, float *m, float *v, size_t n, cm_adam_coef c) {
+  GRID_STRIDE(i, n) {
+    float gi = g_[i];
+    float pi = p[i] * c.decay;
+    float mi = c.beta1 * m[i] + c.one_minus_beta1 * gi;
+    float vi = c.beta2 * v[i] + c.one_minus_beta2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi - c.step_size * mi / (sqrtf(vi) / c.bias_c2_sqrt + c.eps);
+  }
+}
+
+__global__ void k_normalize(float *y, const float *x, const float *mean, const float *std, float clip, size_t n,
+                            int cols) {
+  GRID_STRIDE(i, n) {
+    int c = (int)(i % cols);
+    float z = (x[i] - mean[c]) / std[c];
+    y[i] = z < -clip ? -clip : (z > clip ? clip : z);
+  }
+}
+
+__global__ void k_unnormalize(float *y, const float *x, const float *mean, const float *std, size_t n, int cols) {
+  GRID_STRIDE(i, n) {
+    int c = (int)(i % cols);
+    y[i] = x[i] * std[c] + mean[c];
+  }
+}
+
+/* sum x^2 in double: per-thread sums, a block reduction, one atomic per block. */
+__global__ void k_sum_sq(const float *x, size_t n, double *out) {
+  __shared__ double part[THREADS];
+  double s = 0;
+  GRID_STRIDE(i, n) s += (double)x[i] * x[i];
+  part[threadIdx.x] = s;
+  __syncthreads();
+  for (int w = THREADS / 2; w > 0; w >>= 1) {
+    if ((int)threadIdx.x < w) part[threadIdx.x] += part[threadIdx.x + w];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) atomicAdd(out, part[0]);
+}
+
+/* Per-column sum and sum of squares in double. Block (32, 8): threadIdx.x walks columns
+ * (coalesced reads), threadIdx.y and blockIdx.y split the rows. */
+#define MOM_X 32
+#define MOM_Y 8
+__global__ void k_col_moments(const float *x, int rows, int cols, double *sum, double *sum_sq) {
+  __shared__ double s1[MOM_Y][MOM_X], s2[MOM_Y][MOM_X];
+  int c = blockIdx.x * MOM_X + threadIdx.x;
+  double a = 0, b = 0;
+  if (c < cols)
+    for (int r = blockIdx.y * MOM_Y + threadIdx.y; r < rows; r += gridDim.y * MOM_Y) {
+      double v = x[(size_t)r * cols + c];
+      a += v;
+      b += v * v;
+    }
+  s1[threadIdx.y][threadIdx.x] = a;
+  s2[threadIdx.y][threadIdx.x] = b;
+  __syncthreads();
+  if (threadIdx.y == 0 && c < cols) {
+    for (int k = 1; k < MOM_Y; k++) {
+      a += s1[k][threadIdx.x];
+      b += s2[k][threadIdx.x];
+    }
+    atomicAdd(sum + c, a);
+    atomicAdd(sum_sq + c, b);
+  }
+}
+
+/* ---------------- the ops ---------------- */
+
+static void cu_set_device(void) { cudaSetDevice(g.device); }
+
+static void *cu_alloc(size_t bytes) {
+  cu_set_device();
+  void *p = NULL;
+  if (!bytes) bytes = 1;
+  char what[96];
+  snprintf(what, sizeof what, "cudaMallocManaged (%zu bytes)", bytes);
+  /* Never ask for more managed memory than the GPU has free: oversubscribing managed memory
+   * can hang the GPU rather than fail. */
+  size_t free_bytes = 0, total_bytes = 0;
+  if (!ok(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo")) return NULL;
+  if (bytes > free_bytes) {
+    record("out of memory in %s: %zu bytes free on cuda:%d", what, free_bytes, g.device);
+    return NULL;
+  }
+  if (!ok(cudaMallocManaged(&p, bytes, cudaMemAttachGlobal), what)) return NULL;
+  if (!ok(cudaMemsetAsync(p, 0, bytes, g.stream), "cudaMemsetAsync (zeroing an allocation)") ||
+      !ok(cudaStreamSynchronize(g.stream), "cudaStreamSynchronize (zeroing an allocation)")) {
+    cudaFree(p);
+    return NULL;
+  }
+  return p;
+}
+
+static void cu_free(void *p) {
+  if (!p) return;
+  cu_set_device();
+  /* cudaFree waits for pending work on the buffer */
+  ok(cudaFree(p), "cudaFree");
+}
+
+static void cu_memcpy(void *dst, const void *src, size_t bytes, const char *what) {
+  if (!bytes) return;
+  cu_set_device();
+  ok(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, g.stream), what);
+  finish(what);
+}
+
+static void cu_upload(void *dst_dev, const void *src_host, size_t bytes) { cu_memcpy(dst_dev, src_host, bytes, "upload"); }
+static void cu_download(void *dst_host, const void *src_dev, size_t bytes) {
+  cu_memcpy(dst_host, src_dev, bytes, "download");
+}
+static void cu_copy(float *dst, const float *src, size_t n) { cu_memcpy(dst, src, n * sizeof(float), "copy"); }
+
+static void cu_fill(float *x, float v, size_t n) {
+  if (!n) return;
+  cu_set_device();
+  staging s = {};
+  float *dx = (float *)stage(&s, x, n * sizeof(float), ARG_OUT);
+  if (!s.failed) k_fill<<<blocks_for(n), THREADS, 0, g.stream>>>(dx, v, n);
+  unstage(&s, "fill");
+}
+
+static void cu_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                    int ldb, float beta, float *c, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  cu_set_device();
+  staging s = {};
+  float *dc = (float *)stage(&s, c, span(m, n, ldc), ARG_INOUT); /* INOUT: keeps the gaps when ldc > n */
+  if (k <= 0) { /* C = beta C, as the CPU backend does by hand */
+    if (!s.failed) k_scale_matrix<<<blocks_for((size_t)m * n), THREADS, 0, g.stream>>>(dc, beta, m, n, ldc);
+    unstage(&s, "gemm (k = 0)");
+    return;
+  }
+  const float *da = (const float *)stage(&s, a, ta ? span(k, m, lda) : span(m, k, lda), ARG_IN);
+  const float *db = (const float *)stage(&s, b, tb ? span(n, k, ldb) : span(k, n, ldb), ARG_IN);
+  if (!s.failed) {
+    /* Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: a row-major array read
+     * column-major is its transpose, so pass B first with the same transpose flags. */
+    blas_ok(cublasSgemm(g.blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha,
+                        db, ldb, da, lda, &beta, dc, ldc),
+            "cublasSgemm");
+  }
+  unstage(&s, "gemm");
+}
+
+static void cu_add_bias(float *y, const float *bias, int rows, int cols) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  size_t n = (size_t)rows * cols;
+  staging s = {};
+  float *dy = (float *)stage(&s, y, n * sizeof(float), ARG_INOUT);
+  const float *db = (const float *)stage(&s, bias, (size_t)cols * sizeof(float), ARG_IN);
+  if (!s.failed) k_add_bias<<<blocks_for(n), THREADS, 0, g.stream>>>(dy, db, n, cols);
+  unstage(&s, "add_bias");
+}
+
+/* out += x^T 1 through cuBLAS gemv: a row-major [rows][cols] array is a column-major
+ * [cols][rows] one, so y(cols) = A(cols x rows) * ones(rows) + y. */
+static void cu_col_sum(float *out, const float *x, int rows, int cols) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  if ((size_t)rows > g.ones_n) {
+    size_t have = g.ones_n * sizeof(float);
+    size_t want = (size_t)rows < 4096 ? 4096 : (size_t)rows;
+    if (!grow_device((void **)&g.ones, &have, want * sizeof(float), "cudaMalloc (col_sum ones)")) {
+      g.ones_n = 0;
+      return;
+    }
+    k_fill<<<blocks_for(want), THREADS, 0, g.stream>>>(g.ones, 1.f, want);
+    g.ones_n = want;
+  }
+  staging s = {};
+  float *dout = (float *)stage(&s, out, (size_t)cols * sizeof(float), ARG_INOUT);
+  const float *dx = (const float *)stage(&s, x, (size_t)rows * cols * sizeof(float), ARG_IN);
+  if (!s.failed) {
+    const float one = 1.f;
+    blas_ok(cublasSgemv(g.blas, CUBLAS_OP_N, cols, rows, &one, dx, cols, g.ones, 1, &one, dout, 1), "cublasSgemv");
+  }
+  unstage(&s, "col_sum");
+}
+
+static void cu_relu_fwd(float *y, const float *x, size_t n) {
+  if (!n) return;
+  cu_set_device();
+  staging s = {};
+  float *dy = (float *)stage(&s, y, n * sizeof(float), ARG_OUT);
+  const float *dx = (const float *)stage(&s, x, n * sizeof(float), ARG_IN);
+  if (!s.failed) k_relu_fwd<<<blocks_for(n), THREADS, 0, g.stream>>>(dy, dx, n);
+  unstage(&s, "relu_fwd");
+}
+
+static void cu_relu_bwd(float *dx, const float *dy, const float *y, size_t n) {
+  if (!n) return;
+  cu_set_device();
+  staging s = {};
+  float *ddx = (float *)stage(&s, dx, n * sizeof(float), ARG_OUT);
+  const float *ddy = (const float *)stage(&s, dy, n * sizeof(float), ARG_IN);
+  const float *dyv = (const float *)stage(&s, y, n * sizeof(float), ARG_IN);
+  if (!s.failed) k_relu_bwd<<<blocks_for(n), THREADS, 0, g.stream>>>(ddx, ddy, dyv, n);
+  unstage(&s, "relu_bwd");
+}
+
+static void cu_axpy(size_t n, float a, const float *x, float *y) {
+  if (!n) return;
+  cu_set_device();
+  staging s = {};
+  float *dy = (float *)stage(&s, y, n * sizeof(float), ARG_INOUT);
+  const float *dx = (const float *)stage(&s, x, n * sizeof(float), ARG_IN);
+  if (!s.failed) k_axpy<<<blocks_for(n), THREADS, 0, g.stream>>>(n, a, dx, dy);
+  unstage(&s, "axpy");
+}
+
+static void cu_scale(size_t n, float a, float *x) {
+  if (!n) return;
+  cu_set_device();
+  staging s = {};
+  float *dx = (float *)stage(&s, x, n * sizeof(float), ARG_INOUT);
+  if (!s.failed) k_scale<<<blocks_for(n), THREADS, 0, g.stream>>>(n, a, dx);
+  unstage(&s, "scale");
+}
+
+/* Reduction scratch: n doubles on the device (zeroed) and a pinned host mirror. */
+static double *reduction_buffers(size_t n) {
+  size_t have = g.red_n * sizeof(double);
+  if (!grow_device((void **)&g.red, &have, n * sizeof(double), "cudaMalloc (reduction)")) {
+    g.red_n = 0;
+    return NULL;
+  }
+  g.red_n = have / sizeof(double);
+  if (n > g.red_host_n) {
+    if (g.red_host) cudaFreeHost(g.red_host);
+    g.red_host = NULL;
+    g.red_host_n = 0;
+    if (!ok(cudaMallocHost((void **)&g.red_host, n * sizeof(double)), "cudaMallocHost (reduction)")) return NULL;
+    g.red_host_n = n;
+  }
+  if (!ok(cudaMemsetAsync(g.red, 0, n * sizeof(double), g.stream), "cudaMemsetAsync (reduction)")) return NULL;
+  return g.red;
+}
+
+static double cu_sum_sq(const float *x, size_t n) {
+  if (!n) return 0;
+  cu_set_device();
+  double *acc = reduction_buffers(1);
+  if (!acc) return 0;
+  staging s = {};
+  const float *dx = (const float *)stage(&s, x, n * sizeof(float), ARG_IN);
+  if (s.failed) {
+    unstage(&s, "sum_sq");
+    return 0;
+  }
+  size_t b = blocks_for(n);
+  if (b > 1024) b = 1024; /* enough blocks to fill the GPU; fewer atomics */
+  k_sum_sq<<<(unsigned)b, THREADS, 0, g.stream>>>(dx, n, acc);
+  ok(cudaMemcpyAsync(g.red_host, acc, sizeof(double), cudaMemcpyDeviceToHost, g.stream), "cudaMemcpyAsync (sum_sq)");
+  return unstage(&s, "sum_sq") ? g.red_host[0] : 0;
+}
+
+static void cu_sgd_step(float *p, const float *g_, float *buf, size_t n, float lr, float momentum, float wd) {
+  if (!n) return;
+  cu_set_device();
+  staging s = {};
+  float *dp = (float *)stage(&s, p, n * sizeof(float), ARG_INOUT);
+  const float *dg = (const float *)stage(&s, g_, n * sizeof(float), ARG_IN);
+  float *db = (float *)stage(&s, buf, n * sizeof(float), ARG_INOUT);
+  if (!s.failed) k_sgd<<<blocks_for(n), THREADS, 0, g.stream>>>(dp, dg, db, n, lr, momentum, wd);
+  unstage(&s, "sgd_step");
+}
+
+static void cu_adam_step(float *p, const float *g_, float *m, float *v, size_t n, cm_adam_coef c) {
+  if (!n) return;
+  cu_set_device();
+  staging s = {};
+  float *dp = (float *)stage(&s, p, n * sizeof(float), ARG_INOUT);
+  const float *dg = (const float *)stage(&s, g_, n * sizeof(float), ARG_IN);
+  float *dm = (float *)stage(&s, m, n * sizeof(float), ARG_INOUT);
+  float *dv = (float *)stage(&s, v, n * sizeof(float), ARG_INOUT);
+  if (!s.failed) k_adam<<<blocks_for(n), THREADS, 0, g.stream>>>(dp, dg, dm, dv, n, c);
+  unstage(&s, "adam_step");
+}
+
+static void cu_col_moments(const float *x, int rows, int cols, double *sum, double *sum_sq) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  double *acc = reduction_buffers(2 * (size_t)cols);
+  if (!acc) return;
+  staging s = {};
+  const float *dx = (const float *)stage(&s, x, (size_t)rows * cols * sizeof(float), ARG_IN);
+  if (s.failed) {
+    unstage(&s, "col_moments");
+    return;
+  }
+  dim3 block(MOM_X, MOM_Y);
+  unsigned by = (unsigned)((rows + MOM_Y * 16 - 1) / (MOM_Y * 16)); /* about 16 rows per thread */
+  dim3 grid((unsigned)((cols + MOM_X - 1) / MOM_X), by > 1024 ? 1024 : by);
+  k_col_moments<<<grid, block, 0, g.stream>>>(dx, rows, cols, acc, acc + cols);
+  ok(cudaMemcpyAsync(g.red_host, acc, 2 * (size_t)cols * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
+     "cudaMemcpyAsync (col_moments)");
+  if (!unstage(&s, "col_moments")) return;
+  for (int c = 0; c < cols; c++) {
+    sum[c] += g.red_host[c];
+    sum_sq[c] += g.red_host[cols + c];
+  }
+}
+
+static void cu_normalize(float *y, const float *x, const float *mean, const float *std, float clip, int rows,
+                         int cols) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  size_t n = (size_t)rows * cols;
+  staging s = {};
+  float *dy = (float *)stage(&s, y, n * sizeof(float), ARG_OUT);
+  const float *dx = (const float *)stage(&s, x, n * sizeof(float), ARG_IN);
+  const float *dm = (const float *)stage(&s, mean, (size_t)cols * sizeof(float), ARG_IN);
+  const float *ds = (const float *)stage(&s, std, (size_t)cols * sizeof(float), ARG_IN);
+  if (!s.failed) k_normalize<<<blocks_for(n), THREADS, 0, g.stream>>>(dy, dx, dm, ds, clip, n, cols);
+  unstage(&s, "normalize");
+}
+
+static void cu_unnormalize(float *y, const float *x, const float *mean, const float *std, int rows, int cols) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  size_t n = (size_t)rows * cols;
+  staging s = {};
+  float *dy = (float *)stage(&s, y, n * sizeof(float), ARG_OUT);
+  const float *dx = (const float *)stage(&s, x, n * sizeof(float), ARG_IN);
+  const float *dm = (const float *)stage(&s, mean, (size_t)cols * sizeof(float), ARG_IN);
+  const float *ds = (const float *)stage(&s, std, (size_t)cols * sizeof(float), ARG_IN);
+  if (!s.failed) k_unnormalize<<<blocks_for(n), THREADS, 0, g.stream>>>(dy, dx, dm, ds, n, cols);
+  unstage(&s, "unnormalize");
+}
+
+/* ---------------- the device ---------------- */
+
+extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
+  if (g.ready) {
+    if (device == g.device) return &g.dev;
+    cm_fail(err, "cuda:%d requested but this process already uses cuda:%d (one CUDA device per process)", device,
+            g.device);
+    return NULL;
+  }
+  int count = 0;
+  cudaError_t rc = cudaGetDeviceCount(&count);
+  if (rc != cudaSuccess || count <= 0) {
+    cm_fail(err, "no CUDA device available: %s",
+            rc != cudaSuccess ? cudaGetErrorString(rc) : "the driver reports no devices");
+    cudaGetLastError();
+    return NULL;
+  }
+  if (device < 0 || device >= count) {
+    cm_fail(err, "cuda:%d does not exist: %d CUDA device%s available (cuda:0%s)", device, count, count == 1 ? "" : "s",
+            count == 1 ? "" : " ...");
+    return NULL;
+  }
+  int managed = 0;
+  if ((rc = cudaSetDevice(device)) != cudaSuccess ||
+      (rc = cudaDeviceGetAttribute(&managed, cudaDevAttrManagedMemory, device)) != cudaSuccess) {
+    cm_fail(err, "no CUDA device available: %s (initialising cuda:%d)", cudaGetErrorString(rc), device);
+    cudaGetLastError();
+    return NULL;
+  }
+  if (!managed) {
+    cm_fail(err, "cuda:%d does not support managed memory, which this backend needs", device);
+    return NULL;
+  }
+  if ((rc = cudaStreamCreateWithFlags(&g.stream, cudaStreamNonBlocking)) != cudaSuccess) {
+    cm_fail(err, "CUDA error: %s in cudaStreamCreate (cuda:%d)", cudaGetErrorString(rc), device);
+    return NULL;
+  }
+  cublasStatus_t bs = cublasCreate(&g.blas);
+  if (bs != CUBLAS_STATUS_SUCCESS) {
+    cm_fail(err, "CUDA error: %s (%d) in cublasCreate (cuda:%d)", blas_status_name(bs), (int)bs, device);
+    cudaStreamDestroy(g.stream);
+    return NULL;
+  }
+  /* Full fp32 products unless asked: TF32 rounds inputs to 10 mantissa bits. */
+  const char *tf32 = getenv("CMIMIC_TF32");
+  int use_tf32 = tf32 && strcmp(tf32, "1") == 0;
+  if ((bs = cublasSetStream(g.blas, g.stream)) != CUBLAS_STATUS_SUCCESS ||
+      (bs = cublasSetMathMode(g.blas, use_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH)) !=
+          CUBLAS_STATUS_SUCCESS) {
+    cm_fail(err, "CUDA error: %s (%d) setting up cuBLAS (cuda:%d)", blas_status_name(bs), (int)bs, device);
+    cublasDestroy(g.blas);
+    cudaStreamDestroy(g.stream);
+    return NULL;
+  }
+  g.device = device;
+  cm_ops *o = &g.ops;
+  o->name = "cuda";
+  o->alloc = cu_alloc;
+  o->free = cu_free;
+  o->upload = cu_upload;
+  o->download = cu_download;
+  o->copy = cu_copy;
+  o->fill = cu_fill;
+  o->gemm = cu_gemm;
+  o->add_bias = cu_add_bias;
+  o->col_sum = cu_col_sum;
+  o->relu_fwd = cu_relu_fwd;
+  o->relu_bwd = cu_relu_bwd;
+  o->axpy = cu_axpy;
+  o->scale = cu_scale;
+  o->sum_sq = cu_sum_sq;
+  o->sgd_step = cu_sgd_step;
+  o->adam_step = cu_adam_step;
+  o->col_moments = cu_col_moments;
+  o->normalize = cu_normalize;
+  o->unnormalize = cu_unnormalize;
+  g.dev.kind = CM_DEV_CUDA;
+  g.dev.index = device;
+  g.dev.ops = &g.ops;
+  g.ready = 1;
+  return &g.dev;
+}

@@ -1,0 +1,393 @@
+/* CUDA ops against the CPU ops (the reference semantics) on random data: every entry of
+ * the table, host pointers staged through the GPU, the error path, and a small MLP
+ * forward/backward with SGD and Adam steps giving the same numbers on both devices.
+ * Without CUDA (or without a GPU) only the device-name parsing runs, then "SKIP".
+ * `test_ops_cuda bench` prints gemm GFLOP/s for 4096x1024x1024 on each backend
+ * (`bench cuda`: the GPU only). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "check.h"
+#include "core/rng.h"
+#include "learn/dev_cuda.h"
+#include "learn/mlp.h"
+#include "learn/optim.h"
+
+static cm_err err;
+static const cm_dev *cpu, *gpu;
+
+static void fill_random(float *x, size_t n, float lo, float hi, uint32_t stream) {
+  cm_rng r = cm_rng_make(1234, 0, 0, stream);
+  for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * cm_rng_uniform(&r);
+}
+
+/* One buffer of n floats on each device, both holding the same host data. */
+typedef struct {
+  size_t n;
+  float *host, *c, *g;
+} pair;
+
+static pair pair_make(size_t n, float lo, float hi, uint32_t stream) {
+  pair p = {n, malloc(n * sizeof(float)), cm_dev_alloc(cpu, n, &err), cm_dev_alloc(gpu, n, &err)};
+  if (!p.host || !p.c || !p.g) {
+    fprintf(stderr, "out of memory for %zu floats: %s\n", n, err.msg);
+    exit(1);
+  }
+  fill_random(p.host, n, lo, hi, stream);
+  cm_dev_upload(cpu, p.c, p.host, n);
+  cm_dev_upload(gpu, p.g, p.host, n);
+  return p;
+}
+
+static void pair_free(pair *p) {
+  free(p->host);
+  cm_dev_free(cpu, p->c);
+  cm_dev_free(gpu, p->g);
+}
+
+/* Worst |gpu - cpu| against atol + rtol |cpu|, over all n entries; one CHECK per array. */
+static void expect_close(const char *what, const float *c_dev, const float *g_dev, size_t n, double atol, double rtol) {
+  float *hc = malloc(n * sizeof(float)), *hg = malloc(n * sizeof(float));
+  cm_dev_download(cpu, hc, c_dev, n);
+  cm_dev_download(gpu, hg, g_dev, n);
+  size_t worst = 0;
+  double worst_excess = -1;
+  int nonfinite = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(hc[i]) || !isfinite(hg[i])) {
+      nonfinite += !(hc[i] == hg[i] || (isnan(hc[i]) && isnan(hg[i])));
+      continue;
+    }
+    double excess = fabs((double)hg[i] - hc[i]) - (atol + rtol * fabs(hc[i]));
+    if (excess > worst_excess) worst_excess = excess, worst = i;
+  }
+  check_count++;
+  if (worst_excess > 0 || nonfinite) {
+    check_failures++;
+    fprintf(stderr, "%s: gpu differs from cpu at [%zu]: %.9g vs %.9g (atol %.2g rtol %.2g), %d non-finite mismatches\n",
+            what, worst, (double)hg[worst], (double)hc[worst], atol, rtol, nonfinite);
+  }
+  free(hc);
+  free(hg);
+}
+
+static void check_device_names(void) {
+  const cm_dev *d = NULL;
+  CHECK_OK(cm_dev_from_name("cpu", &d, &err), &err);
+  CHECK(d == cm_dev_cpu());
+  const char *bad[] = {"gpu", "cuda:", "cuda:x", "cuda:-1", "cuda:1x", "cuda0", "", "CPU", "cuda:99999999999"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    d = cm_dev_cpu();
+    err.msg[0] = 0;
+    CHECK(cm_dev_from_name(bad[i], &d, &err) == -1);
+    CHECK(d == NULL);
+    CHECK(err.msg[0] != 0);
+  }
+  CHECK(cm_dev_from_name(NULL, &d, &err) == -1);
+  CHECK(cm_dev_from_name("cuda:12345", &d, &err) == -1); /* no machine has that many GPUs */
+  CHECK(strstr(err.msg, "cuda:12345") != NULL);
+#ifndef CM_HAVE_CUDA
+  CHECK(cm_dev_from_name("cuda", &d, &err) == -1);
+  CHECK(strstr(err.msg, "built without CUDA") != NULL);
+#endif
+}
+
+/* ---------------- gemm ---------------- */
+
+/* C = alpha op(A) op(B) + beta C on both devices; padded leading dimensions, and the GPU
+ * side optionally takes plain host arrays (which it must stage). */
+static void check_gemm(bool ta, bool tb, int m, int n, int k, float alpha, float beta, int pad, bool host_ptrs) {
+  int ra = ta ? k : m, ca = ta ? m : k, rb = tb ? n : k, cb = tb ? k : n;
+  int lda = ca + pad, ldb = cb + pad, ldc = n + pad;
+  size_t na = (size_t)(ra > 0 ? ra : 1) * lda, nb = (size_t)(rb > 0 ? rb : 1) * ldb, nc = (size_t)m * ldc;
+  pair a = pair_make(na, -1, 1, 1), b = pair_make(nb, -1, 1, 2), c = pair_make(nc, -1, 1, 3);
+  cpu->ops->gemm(ta, tb, m, n, k, alpha, a.c, lda, b.c, ldb, beta, c.c, ldc);
+  float *hc = NULL;
+  if (host_ptrs) {
+    hc = malloc(nc * sizeof(float));
+    memcpy(hc, c.host, nc * sizeof(float));
+    gpu->ops->gemm(ta, tb, m, n, k, alpha, a.host, lda, b.host, ldb, beta, hc, ldc);
+    cm_dev_upload(gpu, c.g, hc, nc);
+    free(hc);
+  } else {
+    gpu->ops->gemm(ta, tb, m, n, k, alpha, a.g, lda, b.g, ldb, beta, c.g, ldc);
+  }
+  char what[128];
+  snprintf(what, sizeof what, "gemm %c%c m=%d n=%d k=%d pad=%d%s", ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, pad,
+           host_ptrs ? " (host pointers)" : "");
+  /* fp32 products of k terms in [-1,1]: summation-order error grows about like sqrt(k) eps */
+  expect_close(what, c.c, c.g, nc, 2e-6 * (k > 1 ? k : 1), 1e-5); /* the gaps must stay untouched too */
+  pair_free(&a);
+  pair_free(&b);
+  pair_free(&c);
+}
+
+static void check_gemms(void) {
+  for (int t = 0; t < 4; t++) {
+    bool ta = t & 1, tb = t & 2;
+    check_gemm(ta, tb, 37, 29, 53, 0.7f, 0.3f, 3, false);
+    check_gemm(ta, tb, 1, 17, 5, 1.f, 0.f, 0, false);
+    check_gemm(ta, tb, 301, 129, 517, 1.f, 1.f, 1, false);
+    check_gemm(ta, tb, 33, 7, 19, -1.5f, 0.f, 2, true);
+  }
+  check_gemm(false, false, 9, 11, 0, 1.f, 0.5f, 2, false); /* k = 0: C = beta C */
+  check_gemm(true, false, 9, 11, 0, 1.f, 0.f, 1, true);
+}
+
+/* ---------------- element-wise ops, reductions, optimiser steps ---------------- */
+
+static void check_elementwise(void) {
+  const size_t n = 100003; /* odd: no kernel may assume a multiple of its block */
+  const int rows = 1013, cols = 37;
+  const size_t rc = (size_t)rows * cols;
+
+  pair x = pair_make(n, -2, 2, 10), y = pair_make(n, -1, 1, 11), z = pair_make(n, -1, 1, 12);
+  cpu->ops->fill(x.c, 0.25f, 1001);
+  gpu->ops->fill(x.g, 0.25f, 1001);
+  expect_close("fill", x.c, x.g, n, 0, 0);
+  cpu->ops->copy(y.c + 5, x.c, 2000);
+  gpu->ops->copy(y.g + 5, x.g, 2000);
+  expect_close("copy", y.c, y.g, n, 0, 0);
+  cpu->ops->relu_fwd(z.c, x.c, n);
+  gpu->ops->relu_fwd(z.g, x.g, n);
+  expect_close("relu_fwd", z.c, z.g, n, 0, 0);
+  cpu->ops->relu_fwd(x.c, x.c, n); /* in place, as the MLP does */
+  gpu->ops->relu_fwd(x.g, x.g, n);
+  expect_close("relu_fwd in place", x.c, x.g, n, 0, 0);
+  cpu->ops->relu_bwd(z.c, y.c, x.c, n);
+  gpu->ops->relu_bwd(z.g, y.g, x.g, n);
+  expect_close("relu_bwd", z.c, z.g, n, 0, 0);
+  cpu->ops->axpy(n, -0.37f, y.c, z.c);
+  gpu->ops->axpy(n, -0.37f, y.g, z.g);
+  expect_close("axpy", z.c, z.g, n, 0, 1e-7);
+  cpu->ops->scale(n, 1.7f, z.c);
+  gpu->ops->scale(n, 1.7f, z.g);
+  expect_close("scale", z.c, z.g, n, 0, 1e-7);
+  double sc = cpu->ops->sum_sq(y.c, n), sg = gpu->ops->sum_sq(y.g, n);
+  CHECK_NEAR(sg, sc, 1e-10 * sc);
+  CHECK(sc > 0);
+  CHECK_NEAR(gpu->ops->sum_sq(y.g, 1), (double)y.host[0] * y.host[0], 1e-12);
+  CHECK(gpu->ops->sum_sq(y.g, 0) == 0);
+
+  /* optimiser steps, a few in a row so the moment buffers matter */
+  pair p = pair_make(n, -1, 1, 20), gr = pair_make(n, -1, 1, 21), m = pair_make(n, 0, 0, 22),
+       v = pair_make(n, 0, 0, 23);
+  for (int t = 1; t <= 3; t++) {
+    cpu->ops->sgd_step(p.c, gr.c, m.c, n, 0.01f, 0.9f, 0.001f);
+    gpu->ops->sgd_step(p.g, gr.g, m.g, n, 0.01f, 0.9f, 0.001f);
+  }
+  expect_close("sgd_step p", p.c, p.g, n, 1e-7, 1e-6);
+  expect_close("sgd_step buf", m.c, m.g, n, 1e-7, 1e-6);
+  cpu->ops->fill(m.c, 0, n);
+  gpu->ops->fill(m.g, 0, n);
+  for (int t = 1; t <= 3; t++) {
+    double lr = 3e-4, b1 = 0.9, b2 = 0.999;
+    cm_adam_coef ac = {(float)b1, (float)b2, (float)(1 - b1), (float)(1 - b2), 1e-8f, (float)(1 - lr * 0.01),
+                       (float)(lr / (1 - pow(b1, t))), (float)sqrt(1 - pow(b2, t))};
+    cpu->ops->adam_step(p.c, gr.c, m.c, v.c, n, ac);
+    gpu->ops->adam_step(p.g, gr.g, m.g, v.g, n, ac);
+  }
+  expect_close("adam_step p", p.c, p.g, n, 1e-7, 1e-6);
+  expect_close("adam_step m", m.c, m.g, n, 1e-9, 1e-6);
+  expect_close("adam_step v", v.c, v.g, n, 1e-12, 1e-6);
+
+  /* row/column ops on [rows][cols] */
+  pair a = pair_make(rc, -3, 5, 30), bias = pair_make(cols, -1, 1, 31), out = pair_make(cols, -1, 1, 32);
+  cpu->ops->add_bias(a.c, bias.c, rows, cols);
+  gpu->ops->add_bias(a.g, bias.g, rows, cols);
+  expect_close("add_bias", a.c, a.g, rc, 0, 0);
+  cpu->ops->col_sum(out.c, a.c, rows, cols); /* accumulates into what is there */
+  gpu->ops->col_sum(out.g, a.g, rows, cols);
+  expect_close("col_sum", out.c, out.g, cols, 2e-2, 1e-5); /* float sums of ~1000 terms up to 6 */
+
+  double sum_c[37], sq_c[37], sum_g[37], sq_g[37];
+  for (int c = 0; c < cols; c++) sum_c[c] = sum_g[c] = c, sq_c[c] = sq_g[c] = 2.0 * c;
+  cpu->ops->col_moments(a.c, rows, cols, sum_c, sq_c);
+  gpu->ops->col_moments(a.g, rows, cols, sum_g, sq_g);
+  for (int c = 0; c < cols; c++) {
+    CHECK_NEAR(sum_g[c], sum_c[c], 1e-9 * (1 + fabs(sum_c[c])));
+    CHECK_NEAR(sq_g[c], sq_c[c], 1e-9 * sq_c[c]);
+  }
+
+  pair mean = pair_make(cols, -1, 1, 33), stdv = pair_make(cols, 0.5f, 2, 34), nz = pair_make(rc, 0, 0, 35);
+  cpu->ops->normalize(nz.c, a.c, mean.c, stdv.c, 1.5f, rows, cols); /* clips a good share */
+  gpu->ops->normalize(nz.g, a.g, mean.g, stdv.g, 1.5f, rows, cols);
+  expect_close("normalize", nz.c, nz.g, rc, 0, 0);
+  cpu->ops->normalize(nz.c, a.c, mean.c, stdv.c, INFINITY, rows, cols);
+  gpu->ops->normalize(nz.g, a.g, mean.g, stdv.g, INFINITY, rows, cols);
+  expect_close("normalize, no clip", nz.c, nz.g, rc, 0, 0);
+  cpu->ops->unnormalize(a.c, nz.c, mean.c, stdv.c, rows, cols);
+  gpu->ops->unnormalize(a.g, nz.g, mean.g, stdv.g, rows, cols);
+  expect_close("unnormalize", a.c, a.g, rc, 1e-6, 1e-7);
+
+  /* plain host arrays handed to the GPU ops (the agent's mini-batch workspaces are) */
+  float *hx = malloc(rc * sizeof(float)), *hy = malloc(rc * sizeof(float));
+  memcpy(hx, a.host, rc * sizeof(float));
+  gpu->ops->normalize(hy, hx, mean.g, stdv.g, 2.f, rows, cols);
+  cpu->ops->normalize(nz.c, a.host, mean.c, stdv.c, 2.f, rows, cols);
+  cm_dev_upload(gpu, nz.g, hy, rc);
+  expect_close("normalize of host arrays", nz.c, nz.g, rc, 0, 0);
+  gpu->ops->relu_fwd(hx, hx, rc);
+  cpu->ops->relu_fwd(a.c, a.host, rc);
+  cm_dev_upload(gpu, a.g, hx, rc);
+  expect_close("relu_fwd of a host array in place", a.c, a.g, rc, 0, 0);
+  CHECK_NEAR(gpu->ops->sum_sq(hx, rc), cpu->ops->sum_sq(a.c, rc), 1e-9 * cpu->ops->sum_sq(a.c, rc));
+  free(hx);
+  free(hy);
+
+  pair *all[] = {&x, &y, &z, &p, &gr, &m, &v, &a, &bias, &out, &mean, &stdv, &nz};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) pair_free(all[i]);
+  CHECK_OK(cm_dev_cuda_check(&err), &err);
+}
+
+/* The ops cannot return errors: a failed allocation gives NULL and is reported once. The
+ * request exceeds the GPU's memory, so the backend refuses it before asking for managed
+ * memory (oversubscribing that could hang the GPU). */
+static void check_errors(void) {
+  CHECK(gpu->ops->alloc((size_t)1 << 62) == NULL);
+  CHECK(cm_dev_cuda_check(&err) == -1);
+  CHECK(strstr(err.msg, "CUDA error:") == err.msg);
+  CHECK(strstr(err.msg, "out of memory in cudaMallocManaged") != NULL);
+  CHECK(cm_dev_cuda_check(&err) == 0); /* cleared */
+  float *p = cm_dev_alloc(gpu, (size_t)1 << 60, &err);
+  CHECK(p == NULL);
+  CHECK(strstr(err.msg, "out of memory") != NULL);
+  CHECK(cm_dev_cuda_check(&err) == -1);
+  CHECK(strstr(err.msg, "out of memory") != NULL);
+  const cm_dev *d = NULL;
+  CHECK_OK(cm_dev_from_name("cuda:0", &d, &err), &err);
+  CHECK(d == gpu);
+  CHECK_OK(cm_dev_from_name("cuda", &d, &err), &err);
+  CHECK(d == gpu);
+}
+
+/* ---------------- a small MLP on both devices ---------------- */
+
+static void check_mlp(void) {
+  const int in = 13, hidden[2] = {32, 24}, head = 5, batch = 67;
+  cm_mlp nc, ng;
+  CHECK_OK(cm_mlp_create_sizes(&nc, cpu, in, hidden, 2, head, "body", "head", &err), &err);
+  CHECK_OK(cm_mlp_create_sizes(&ng, gpu, in, hidden, 2, head, "body", "head", &err), &err);
+  CHECK_OK(cm_mlp_init(&nc, 7, 0, 0.01f, &err), &err);
+  CHECK_OK(cm_mlp_init(&ng, 7, 0, 0.01f, &err), &err);
+  pair x = pair_make((size_t)batch * in, -2, 2, 40), dx = pair_make((size_t)batch * in, 0, 0, 42);
+  float *dout = malloc((size_t)batch * head * sizeof(float)); /* host array, as the agent's losses are */
+  fill_random(dout, (size_t)batch * head, -1, 1, 41);
+
+  cm_optim_config cs, ca;
+  CHECK_OK(cm_optim_config_default(&cs, "SGD", 0.05f, &err), &err);
+  CHECK_OK(cm_optim_config_default(&ca, "Adam", 1e-3f, &err), &err);
+  ca.grad_clip = 0.1f; /* small enough to clip: exercises sum_sq and scale */
+  cm_param *pc[16], *pg[16];
+  int np = cm_mlp_params(&nc, pc, 16);
+  CHECK(cm_mlp_params(&ng, pg, 16) == np);
+  cm_optim sc, sg, ac, ag;
+  CHECK_OK(cm_optim_create(&sc, cpu, &cs, pc, np, &err), &err);
+  CHECK_OK(cm_optim_create(&sg, gpu, &cs, pg, np, &err), &err);
+  CHECK_OK(cm_optim_create(&ac, cpu, &ca, pc, np, &err), &err);
+  CHECK_OK(cm_optim_create(&ag, gpu, &ca, pg, np, &err), &err);
+
+  for (int it = 0; it < 4; it++) {
+    cm_optim_zero_grad(&sc);
+    cm_optim_zero_grad(&sg);
+    CHECK_OK(cm_mlp_forward(&nc, x.c, batch, &err), &err);
+    CHECK_OK(cm_mlp_forward(&ng, x.g, batch, &err), &err);
+    char what[200];
+    snprintf(what, sizeof what, "mlp forward, step %d", it);
+    expect_close(what, cm_mlp_out(&nc), cm_mlp_out(&ng), (size_t)batch * head, 1e-5, 1e-4);
+    CHECK_OK(cm_mlp_backward(&nc, dout, dx.c, &err), &err);
+    CHECK_OK(cm_mlp_backward(&ng, dout, dx.g, &err), &err);
+    snprintf(what, sizeof what, "mlp dx, step %d", it);
+    expect_close(what, dx.c, dx.g, dx.n, 1e-5, 1e-4);
+    for (int i = 0; i < np; i++) {
+      snprintf(what, sizeof what, "grad %s, step %d", pc[i]->name, it);
+      expect_close(what, pc[i]->grad, pg[i]->grad, pc[i]->n, 1e-5, 1e-4);
+    }
+    cm_optim *oc = it % 2 ? &ac : &sc, *og = it % 2 ? &ag : &sg;
+    cm_optim_step(oc);
+    cm_optim_step(og);
+    CHECK_NEAR(og->last_grad_norm, oc->last_grad_norm, 1e-5 * oc->last_grad_norm);
+    for (int i = 0; i < np; i++) {
+      snprintf(what, sizeof what, "param %s after step %d", pc[i]->name, it);
+      expect_close(what, pc[i]->data, pg[i]->data, pc[i]->n, 1e-6, 1e-5);
+    }
+  }
+  CHECK(ac.last_grad_norm > ca.grad_clip); /* the clip really happened */
+  cm_optim_destroy(&sc);
+  cm_optim_destroy(&sg);
+  cm_optim_destroy(&ac);
+  cm_optim_destroy(&ag);
+  cm_mlp_destroy(&nc);
+  cm_mlp_destroy(&ng);
+  pair_free(&x);
+  pair_free(&dx);
+  free(dout);
+  CHECK_OK(cm_dev_cuda_check(&err), &err);
+}
+
+/* ---------------- bench ---------------- */
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The MLP's three products for a 4096-row batch through a 1024x1024 layer. */
+static void bench_gemm(const cm_dev *d) {
+  const int m = 4096, n = 1024, k = 1024;
+  float *a = cm_dev_alloc(d, (size_t)m * k, &err), *b = cm_dev_alloc(d, (size_t)n * k, &err),
+        *c = cm_dev_alloc(d, (size_t)m * n, &err), *w = cm_dev_alloc(d, (size_t)n * k, &err);
+  if (!a || !b || !c || !w) {
+    printf("bench %s: %s\n", d->ops->name, err.msg);
+    return;
+  }
+  d->ops->fill(a, 0.5f, (size_t)m * k);
+  d->ops->fill(b, 0.25f, (size_t)n * k);
+  const char *names[3] = {"NT (forward)", "TN (dW)", "NN (dx)"};
+  for (int form = 0; form < 3; form++) {
+    int reps = 0;
+    double t0 = 0, t1 = 0;
+    for (int i = -1; i < 1000; i++) { /* one warm-up, then about a second's worth */
+      if (i == 0) t0 = now();
+      if (form == 0) d->ops->gemm(false, true, m, n, k, 1.f, a, k, b, k, 0.f, c, n);
+      if (form == 1) d->ops->gemm(true, false, n, k, m, 1.f, c, n, a, k, 1.f, w, k);
+      if (form == 2) d->ops->gemm(false, false, m, k, n, 1.f, c, n, b, k, 0.f, a, k);
+      if (i >= 0) {
+        reps++;
+        t1 = now();
+        if (t1 - t0 > 1.0) break;
+      }
+    }
+    double flops = 2.0 * m * n * k * reps;
+    printf("bench %-4s gemm %-12s %dx%dx%d: %8.1f GFLOP/s (%d reps, %.3f ms each)\n", d->ops->name, names[form], m, n,
+           k, flops / (t1 - t0) * 1e-9, reps, (t1 - t0) / reps * 1e3);
+  }
+  cm_dev_free(d, a);
+  cm_dev_free(d, b);
+  cm_dev_free(d, c);
+  cm_dev_free(d, w);
+}
+
+int main(int argc, char **argv) {
+  check_device_names();
+  cpu = cm_dev_cpu();
+  gpu = cm_dev_cuda(0, &err);
+  if (!gpu) {
+    printf("SKIP: no CUDA device (%s)\n", err.msg);
+    return check_report("test_ops_cuda");
+  }
+  if (argc > 1 && strcmp(argv[1], "bench") == 0) {
+    const char *tf32 = getenv("CMIMIC_TF32");
+    printf("CMIMIC_TF32=%s\n", tf32 ? tf32 : "(unset: full fp32)");
+    bench_gemm(gpu);
+    if (argc <= 2 || strcmp(argv[2], "cuda") != 0) bench_gemm(cpu); /* `bench cuda`: GPU only */
+    return cm_dev_cuda_check(&err) ? (fprintf(stderr, "%s\n", err.msg), 1) : 0;
+  }
+  check_gemms();
+  check_elementwise();
+  check_errors();
+  check_mlp();
+  return check_report("test_ops_cuda");
+}
