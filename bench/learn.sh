@@ -3,14 +3,14 @@
 # reports the normalized test return NR = mean test return / (episode steps * max per-step reward)
 # against samples and wall time, plus a learning-curve PNG.
 #
-#   bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume] [--agent AGENT_YAML] [--output_every K]
+#   bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume] [--agent AGENT_YAML] [--output_every K] [--devices cpu|cuda:0]
 #
 # CLIP names data/motions/humanoid/humanoid_CLIP.pkl (walk, run, spinkick ...). Training stops after
 # M minutes (Ctrl-C semantics: a checkpoint is saved) and can be continued with --resume.
 set -euo pipefail
 clip=${1:?usage: bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume]}
 shift
-minutes=30; num_envs=256; out=""; resume=0; agent=data/agents/deepmimic_humanoid_ppo_agent.yaml; every=""
+minutes=30; num_envs=256; out=""; resume=0; agent=data/agents/deepmimic_humanoid_ppo_agent.yaml; every=""; devices=cpu
 bin=${CMIMIC:-build/release/cmimic}
 while [ $# -gt 0 ]; do
   case $1 in
@@ -20,6 +20,7 @@ while [ $# -gt 0 ]; do
     --resume) resume=1; shift ;;
     --agent) agent=$2; shift 2 ;;
     --output_every) every=$2; shift 2 ;;
+    --devices) devices=$2; shift 2 ;;
     *) echo "bench/learn.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -43,9 +44,9 @@ max_r=$(awk -F: '/^reward_.*_w:/ {s += $2} END {print s}' "$env_yaml")
 norm=$(awk -v l="$ep_len" -v f="$freq" -v r="$max_r" 'BEGIN {print l * f * r}')
 
 args=(--arg_file args/deepmimic_humanoid_ppo_args.txt --env_config "$env_yaml" --agent_config "$agent"
-      --num_envs "$num_envs" --visualize false)
+      --num_envs "$num_envs" --visualize false --devices "$devices")
 if [ $resume -eq 1 ]; then train_out=(--resume "$out"); else train_out=(--out_dir "$out"); fi
-echo "== learn $clip: $num_envs envs, $(nproc) cores, up to $minutes min; NR = Test_Return / $norm"
+echo "== learn $clip: $num_envs envs, $(nproc) cores, networks on $devices, up to $minutes min; NR = Test_Return / $norm"
 set +e
 timeout --preserve-status -s INT -k 60 "${minutes}m" "$bin" run "${args[@]}" --mode train "${train_out[@]}" >"$out/train_$(date +%s).log" 2>&1
 rc=$?

@@ -11,6 +11,7 @@
 #include "env/env.h"
 #include "io/args.h"
 #include "learn/agent.h"
+#include "learn/ops.h"
 #include "learn/rl_env_char.h"
 #include "learn/trainer.h"
 #include "sim/engine_config.h"
@@ -24,6 +25,7 @@ typedef struct run_opts {
   const char *mode, *engine_file, *env_file, *agent_file, *video, *model_file, *out_dir, *resume;
   long num_envs, test_episodes, seed, threads, width, height, max_samples;
   int visualize, test_episodes_given;
+  const cm_dev *dev;      /* where the networks run: --devices cpu | cuda:N (MimicKit's flag) */
 } run_opts;
 
 static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
@@ -45,6 +47,11 @@ static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
       cm_args_int(args, "max_samples", INT64_MAX, &o->max_samples, err))
     return -1;
   if (cm_args_int(args, cm_args_has(args, "rand_seed") ? "rand_seed" : "seed", 0, &o->seed, err)) return -1;
+  const char *dev_key = cm_args_has(args, "devices") ? "devices" : "device";
+  if (cm_args_count(args, dev_key) > 1)
+    return cm_fail(err, "--%s: one device per process for now (got %d); multi-device training is not available yet",
+                   dev_key, cm_args_count(args, dev_key));
+  if (cm_dev_from_name(cm_args_str(args, dev_key, "cpu"), &o->dev, err)) return -1;
   if (strcmp(o->mode, "train") && strcmp(o->mode, "test"))
     return cm_fail(err, "--mode must be train or test (got '%s')", o->mode);
   if (!o->env_file) return cm_fail(err, "no --env_config given (pass --arg_file args/<case>.txt or --env_config F)");
@@ -67,7 +74,7 @@ static int run_test(const run_opts *o, cm_env *env, cm_rl_env *rl, cm_err *err) 
   char sheet[1100] = "";
   if (cm_watch_attach(rl, env, &popts, &watch, err)) return -1;
   if (o->agent_file) {
-    if (cm_agent_create_file(o->agent_file, rl, cm_dev_cpu(), (uint64_t)o->seed, &agent, err)) goto done;
+    if (cm_agent_create_file(o->agent_file, rl, o->dev, (uint64_t)o->seed, &agent, err)) goto done;
     if (o->model_file && cm_agent_load(agent, o->model_file, err)) goto done;
     if (!o->model_file) fprintf(stderr, "cmimic run: warning: testing an untrained policy (no --model_file)\n");
     cm_test_result res;
@@ -119,7 +126,7 @@ int cmd_run(int argc, char **argv) {
   } else {
     cm_train_run tr = {.args = args, .out_dir = o.out_dir, .engine_file = o.engine_file, .env_file = o.env_file,
                        .agent_file = o.agent_file, .model_file = o.model_file, .resume = o.resume != NULL,
-                       .max_samples = o.max_samples, .seed = (uint64_t)o.seed,
+                       .max_samples = o.max_samples, .seed = (uint64_t)o.seed, .dev = o.dev,
                        .test_episodes = o.test_episodes_given ? (int)o.test_episodes : 0};
     int r = cm_train_run_main(&tr, &rl, &err);
     if (r) {

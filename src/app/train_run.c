@@ -151,7 +151,7 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   }
   cm_agent *a = NULL;
   int rc = -1;
-  if (cm_agent_create_file(tr->agent_file, rl, cm_dev_cpu(), tr->seed, &a, err)) return -1;
+  if (cm_agent_create_file(tr->agent_file, rl, tr->dev, tr->seed, &a, err)) return -1;
   if (tr->resume) {
     const char *from = cm_file_exists(c.resume_path) ? c.resume_path : c.model_path;
     if (cm_agent_load(a, from, err)) goto done;

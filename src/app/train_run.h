@@ -5,6 +5,7 @@
 #define CM_TRAIN_RUN_H
 #include <stdint.h>
 #include "io/args.h"
+#include "learn/ops.h"
 #include "learn/rl_env.h"
 
 typedef struct cm_train_run {
@@ -13,6 +14,7 @@ typedef struct cm_train_run {
   int resume;             /* continue from out_dir/resume.pt (or model.pt) */
   long max_samples;
   uint64_t seed;
+  const cm_dev *dev;        /* where the networks run */
   int test_episodes;      /* 0: the agent yaml's */
 } cm_train_run;
 

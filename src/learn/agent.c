@@ -284,7 +284,6 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
 int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint64_t seed, cm_agent **out,
                     cm_err *err) {
   *out = NULL;
-  if (dev->kind != CM_DEV_CPU) return cm_fail(err, "%s:%d: agents run on the CPU device only so far", __FILE__, __LINE__);
   cm_agent *a = calloc(1, sizeof *a);
   if (!a) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
   if (cm_agent_cfg_load(root, &a->cfg, &a->type, err)) {

@@ -24,7 +24,7 @@ int cm_dev_from_name(const char *name, const cm_dev **out, cm_err *err) {
     errno = 0;
     if (num && *num >= '0' && *num <= '9') index = strtol(num, &end, 10);
     if (!num || !end || *end || errno || index > INT_MAX)
-      return cm_fail(err, "%s:%d: unknown device '%s' (expected cpu, cuda or cuda:N)", __FILE__, __LINE__, name);
+      return cm_fail(err, "unknown device '%s' (expected cpu, cuda or cuda:N)", name);
   }
   const cm_dev *d = cm_dev_cuda((int)index, err);
   if (!d) return cm_wrap(err, "device '%s'", name);
