@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "app/commands.h"
+#include "harness/harness_cmds.h"
 #include "render/plot.h"
 
 typedef struct {
@@ -15,6 +16,10 @@ static const command k_commands[] = {
     {"convert", cmd_convert, "convert motion data: convert deepmimic IN.txt OUT.pkl"},
     {"plot", cm_cmd_plot, "learning curves: plot log.txt [more logs] -o curve.png [--x Samples] [--y Test_Return]"},
     {"bench-env", cmd_bench_env, "environment throughput vs raw MuJoCo: bench-env [--num_envs N] [--threads T] [--seconds S]"},
+    {"e2e", cm_cmd_e2e, "all-case train -> test -> viz: e2e [--cases a.txt,b.txt] [--include-nontrainable] [--root-out R] (docs/HARNESS.md)"},
+    {"longcycle", cm_cmd_longcycle, "all-case probe -> long train -> test -> viz, resumable (docs/HARNESS.md)"},
+    {"bench", cm_cmd_bench, "samples/s and GPU utilisation per case and num_envs rung (docs/HARNESS.md)"},
+    {"summary", cm_cmd_summary, "acceptance check of a harness root: summary ROOT"},
     {NULL, NULL, NULL},
 };
 
