@@ -341,6 +341,9 @@ int cm_case_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *out, cm_
     cm_stage_arg(&s, "--test_episodes");
     cm_stage_arg(&s, num[4]);
   }
+  /* test and viz print nothing until their episodes end (rendering can take minutes): there a
+   * child burning CPU is alive; training must show iteration progress in its logs */
+  s.cpu_is_progress = !train;
   if (viz) {
     snprintf(video, sizeof video, "%s/viz.mp4", out->attempt_dir);
     cm_stage_arg(&s, "--video");

@@ -69,6 +69,24 @@ static long file_size(const char *path) {
   return (path && stat(path, &st) == 0) ? (long)st.st_size : -1;
 }
 
+/* utime + stime + cutime + cstime of pid in clock ticks (/proc/<pid>/stat), -1 if unreadable. */
+static long long cpu_ticks(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+  if (!p) return -1;
+  long long v[4] = {0};
+  /* after ")": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14) ... */
+  if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3]) != 4)
+    return -1;
+  return v[0] + v[1] + v[2] + v[3];
+}
+
 /* A shell-readable rendering of one argument, for the log header. */
 static void append_quoted(FILE *f, const char *a) {
   if (*a && !strpbrk(a, " \t\n'\"\\$`*?&;|<>(){}[]!#~")) {
@@ -168,6 +186,7 @@ int cm_stage_run(const cm_stage_spec *s, cm_stage_result *res, cm_err *err) {
   setpgid(pid, pid); /* also here: no window where a kill(-pid) misses */
 
   long log_bytes = file_size(s->log_path), watch_bytes = file_size(s->watch_path);
+  long long cpu = -1;
   double last_progress = t0, next_status = t0 + s->status_seconds;
   int status = 0;
   for (;;) {
@@ -178,7 +197,9 @@ int cm_stage_run(const cm_stage_spec *s, cm_stage_result *res, cm_err *err) {
     }
     double now = cm_now_seconds();
     long lb = file_size(s->log_path), wb = file_size(s->watch_path);
-    if (lb != log_bytes || wb != watch_bytes) last_progress = now;
+    long long c = s->cpu_is_progress ? cpu_ticks(pid) : -1;
+    if (lb != log_bytes || wb != watch_bytes || c != cpu) last_progress = now;
+    cpu = c;
     log_bytes = lb;
     watch_bytes = wb;
     cm_kill_reason why = CM_KILL_NONE;

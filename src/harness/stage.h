@@ -26,6 +26,7 @@ typedef struct cm_stage_spec {
   int envc;
   const char *log_path;              /* stdout + stderr of the child, after the header */
   const char *watch_path;            /* another file whose growth counts as progress (log.txt); may be NULL */
+  int cpu_is_progress;               /* CPU time used by the child also counts as progress */
   double max_seconds;                /* <= 0: no limit */
   double stall_seconds;              /* <= 0: no hang detection */
   double kill_grace;                 /* SIGTERM, then SIGKILL after this many seconds */
