@@ -4,14 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#if defined(__has_include)
-#if __has_include("harness/gpu_monitor.h")
-#define CM_HAVE_GPUMON 1
 #include "harness/gpu_monitor.h"
-#endif
-#endif
 
-#ifdef CM_HAVE_GPUMON
 struct cm_hgpu {
   cm_gpumon *mon;
 };
@@ -52,31 +46,3 @@ void cm_hgpu_stop(cm_hgpu *g, double *avg_of_avgs, double *min_of_avgs) {
   }
   free(g);
 }
-#else
-/* CPU-only until the monitor lands: the TSV gets its header so every attempt has gpu.tsv. */
-struct cm_hgpu {
-  int unused;
-};
-
-int cm_hgpu_start(double hz, const char *tsv_path, cm_hgpu **out, cm_err *err) {
-  (void)hz;
-  *out = NULL;
-  if (tsv_path) {
-    FILE *f = fopen(tsv_path, "w");
-    if (!f) return cm_fail(err, "%s: cannot write GPU samples", tsv_path);
-    fputs("time_s\tgpu\tutil_pct\tmem_used_mb\tmem_total_mb\tpower_w\n", f);
-    fclose(f);
-  }
-  return 0;
-}
-
-void cm_hgpu_now(cm_hgpu *g, char *buf, size_t cap) {
-  (void)g;
-  snprintf(buf, cap, "gpu: none (CPU-only)");
-}
-
-void cm_hgpu_stop(cm_hgpu *g, double *avg_of_avgs, double *min_of_avgs) {
-  (void)g;
-  *avg_of_avgs = *min_of_avgs = NAN;
-}
-#endif

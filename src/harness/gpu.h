@@ -1,7 +1,7 @@
 /* The harness's view of the GPU monitor (gpu_monitor.h, NVML at run time): start one per
  * training attempt writing gpu.tsv, a one-line "now" reading for status lines, and the
- * average / minimum of the per-GPU averages at the end. Until gpu_monitor.h exists in the
- * tree this compiles to CPU-only mode (no samples, NAN statistics). */
+ * average / minimum of the per-GPU averages at the end. Without NVML the monitor is in CPU-only
+ * mode: gpu.tsv holds its header and the statistics are NAN. */
 #ifndef CM_HARNESS_GPU_H
 #define CM_HARNESS_GPU_H
 #include <stddef.h>
