@@ -3,6 +3,7 @@
 #include <string.h>
 #include "app/commands.h"
 #include "harness/gpu_monitor_cmd.h"
+#include "harness/harness_cmds.h"
 #include "render/plot.h"
 
 typedef struct {
@@ -17,12 +18,16 @@ static const command k_commands[] = {
     {"plot", cm_cmd_plot, "learning curves: plot log.txt [more logs] -o curve.png [--x Samples] [--y Test_Return]"},
     {"gpu-monitor", cm_cmd_gpu_monitor, "GPU utilisation, memory and power via NVML: gpu-monitor [--hz 10] [--seconds S] [--tsv F]"},
     {"bench-env", cmd_bench_env, "environment throughput vs raw MuJoCo: bench-env [--num_envs N] [--threads T] [--seconds S]"},
+    {"e2e", cm_cmd_e2e, "all-case train -> test -> viz: e2e [--cases a.txt,b.txt] [--include-nontrainable] [--root-out R] (docs/HARNESS.md)"},
+    {"longcycle", cm_cmd_longcycle, "all-case probe -> long train -> test -> viz, resumable (docs/HARNESS.md)"},
+    {"bench", cm_cmd_bench, "samples/s and GPU utilisation per case and num_envs rung (docs/HARNESS.md)"},
+    {"summary", cm_cmd_summary, "acceptance check of a harness root: summary ROOT"},
     {NULL, NULL, NULL},
 };
 
 static void usage(FILE *f) {
   fprintf(f, "usage: cmimic <command> [flags]\n\ncommands:\n");
-  for (int i = 0; k_commands[i].name; i++) fprintf(f, "  %-10s %s\n", k_commands[i].name, k_commands[i].help);
+  for (int i = 0; k_commands[i].name; i++) fprintf(f, "  %-12s %s\n", k_commands[i].name, k_commands[i].help);
 }
 
 int main(int argc, char **argv) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include "core/fault.h"
 #include "core/fileio.h"
 #include "core/clock.h"
 #include "io/config.h"
@@ -55,6 +56,7 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
     return cm_fail(err, "interrupted at iteration %lld (%lld samples); checkpoint saved to %s",
                    (long long)info->iter, (long long)info->samples, c->resume_path);
   }
+  cm_fault_after_iteration((long)info->iter + 1);
   return 0;
 }
 

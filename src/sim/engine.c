@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "core/fault.h"
 #include "sim/mujoco/mj_engine.h"
 
 typedef int (*engine_ctor)(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
@@ -19,6 +20,7 @@ static const struct {
 int cm_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
                      const cm_char *chr, int num_envs, cm_engine **out, cm_err *err) {
   *out = NULL;
+  if (cm_fault_check_envs(num_envs, err)) return -1;
   size_t n = sizeof k_engines / sizeof k_engines[0];
   for (size_t i = 0; i < n; i++)
     if (!strcmp(cfg->engine_name, k_engines[i].name))

@@ -1,0 +1,29 @@
+#include "core/fault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* A positive integer from the environment, or -1 when unset or malformed. */
+static long env_limit(const char *name) {
+  const char *s = getenv(name);
+  if (!s || !*s) return -1;
+  char *end = NULL;
+  long v = strtol(s, &end, 10);
+  return (*end || v < 0) ? -1 : v;
+}
+
+int cm_fault_check_envs(int num_envs, cm_err *err) {
+  long limit = env_limit("CMIMIC_FAULT_OOM_ABOVE_ENVS");
+  if (limit >= 0 && num_envs > limit)
+    return cm_fail(err, "out of memory: cannot allocate %d environments (fault injection)", num_envs);
+  return 0;
+}
+
+void cm_fault_after_iteration(long iters_done) {
+  long k = env_limit("CMIMIC_FAULT_HANG_AFTER_ITERS");
+  if (k < 0 || iters_done < k) return;
+  fprintf(stderr, "fault injection: hanging after %ld iterations\n", iters_done);
+  fflush(NULL);
+  for (;;) pause(); /* signals with handlers only wake us; SIGKILL ends us */
+}

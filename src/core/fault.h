@@ -1,0 +1,17 @@
+/* Fault injection for the harness's integration tests, read from the environment in this one
+ * place so production code carries only two one-line hooks:
+ *   CMIMIC_FAULT_OOM_ABOVE_ENVS=N    engine creation with more than N environments fails with
+ *                                    "out of memory: cannot allocate M environments (fault injection)"
+ *   CMIMIC_FAULT_HANG_AFTER_ITERS=K  a training run stops logging and sleeps forever once K
+ *                                    iterations are done (a hung rank, as the harness sees it)
+ * Unset or unparsable variables inject nothing. */
+#ifndef CM_CORE_FAULT_H
+#define CM_CORE_FAULT_H
+#include "core/err.h"
+
+/* 0, or -1 with the out-of-memory message when num_envs exceeds CMIMIC_FAULT_OOM_ABOVE_ENVS. */
+int cm_fault_check_envs(int num_envs, cm_err *err);
+/* Called after each training iteration with the number done; never returns once the count
+ * reaches CMIMIC_FAULT_HANG_AFTER_ITERS. */
+void cm_fault_after_iteration(long iters_done);
+#endif

@@ -1,0 +1,80 @@
+#include "harness/progress.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/clock.h"
+#include "core/fileio.h"
+#include "harness/attempts.h"
+
+void cm_format_duration(double s, char *buf, unsigned long cap) {
+  if (!isfinite(s) || s < 0) {
+    snprintf(buf, cap, "?");
+    return;
+  }
+  long t = (long)(s + 0.5);
+  if (t >= 3600) snprintf(buf, cap, "%ldh%02ldm%02lds", t / 3600, t / 60 % 60, t % 60);
+  else snprintf(buf, cap, "%ldm%02lds", t / 60, t % 60);
+}
+
+static double eta_seconds(const cm_progress *p) {
+  if (p->cases_timed == 0) return NAN;
+  return p->case_seconds_sum / p->cases_timed * (p->cases_left_after_current + (p->finished ? 0 : 1));
+}
+
+void cm_progress_line(const cm_progress *p, const char *what) {
+  char el[32], eta[32];
+  cm_format_duration(cm_now_seconds() - p->t0, el, sizeof el);
+  cm_format_duration(eta_seconds(p), eta, sizeof eta);
+  printf("[%d/%d] %s %s", p->k, p->total, p->case_name, p->stage);
+  if (p->num_envs > 0) printf(" %s_e%ld", p->variant, p->num_envs);
+  printf(": %s | elapsed %s | ETA %s\n", what, el, eta);
+  fflush(stdout);
+}
+
+int cm_progress_write(cm_progress *p, cm_err *err) {
+  cJSON *root = cJSON_CreateObject();
+  char now[32];
+  cm_now_iso(now, sizeof now);
+  cJSON_AddStringToObject(root, "command", p->command);
+  cJSON_AddStringToObject(root, "root", p->root);
+  cJSON_AddStringToObject(root, "started", p->started);
+  cJSON_AddStringToObject(root, "updated", now);
+  cJSON_AddNumberToObject(root, "elapsed_s", cm_now_seconds() - p->t0);
+  double eta = eta_seconds(p);
+  if (isfinite(eta)) cJSON_AddNumberToObject(root, "eta_s", eta);
+  else cJSON_AddNullToObject(root, "eta_s");
+  cJSON_AddNumberToObject(root, "total", p->total);
+  int ok = 0, fail = 0, pending = 0;
+  cJSON *cases = cJSON_CreateObject();
+  if (p->results)
+    for (int i = 0; i < p->results->n; i++) {
+      const cm_case_result *r = &p->results->rows[i];
+      cJSON_AddStringToObject(cases, r->case_name, r->status);
+      if (r->final_ok) ok++;
+      else if (!strcmp(r->status, "pending")) pending++;
+      else fail++;
+    }
+  cJSON_AddNumberToObject(root, "ok", ok);
+  cJSON_AddNumberToObject(root, "fail", fail);
+  cJSON_AddNumberToObject(root, "pending", pending);
+  cJSON *cur = cJSON_CreateObject();
+  cJSON_AddNumberToObject(cur, "k", p->k);
+  cJSON_AddStringToObject(cur, "case", p->case_name);
+  cJSON_AddStringToObject(cur, "stage", p->stage);
+  cJSON_AddStringToObject(cur, "variant", p->variant);
+  cJSON_AddNumberToObject(cur, "num_envs", (double)p->num_envs);
+  cJSON_AddItemToObject(root, "current", cur);
+  cJSON_AddStringToObject(root, "last_failure", p->last_failure);
+  cJSON_AddBoolToObject(root, "finished", p->finished);
+  cJSON_AddBoolToObject(root, "interrupted", p->interrupted);
+  cJSON_AddItemToObject(root, "cases", cases);
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  if (!text) return cm_fail(err, "out of memory writing %s", p->path);
+  int rc = cm_write_file_atomic(p->path, text, strlen(text), err);
+  free(text);
+  return rc;
+}

@@ -1,0 +1,27 @@
+/* progress.json (rewritten atomically after every stage) and the lines a person watches: one
+ * per stage with case k/N, elapsed and ETA, and the per-minute status of a running stage
+ * (phase, GPU util/memory/power, whether iterations advance, the last failure). */
+#ifndef CM_HARNESS_PROGRESS_H
+#define CM_HARNESS_PROGRESS_H
+#include "core/err.h"
+#include "harness/summary.h"
+
+typedef struct cm_progress {
+  char path[1100], command[32], root[1024], started[32];
+  double t0;                 /* monotonic start */
+  int total, k;              /* k: 1-based index of the current case */
+  char case_name[256], stage[32], variant[32];
+  long num_envs;
+  char last_failure[320];
+  double case_seconds_sum;   /* over cases run (not skipped) to completion, for the ETA */
+  int cases_timed, cases_left_after_current;
+  int finished, interrupted;
+  const cm_results *results; /* per-case statuses for the file */
+} cm_progress;
+
+int cm_progress_write(cm_progress *p, cm_err *err);
+/* "[k/N] case stage e<n>: <what> | elapsed 1m02s | ETA 3m10s" on stdout. */
+void cm_progress_line(const cm_progress *p, const char *what);
+/* "3m05s" */
+void cm_format_duration(double s, char *buf, unsigned long cap);
+#endif
