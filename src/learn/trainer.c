@@ -66,13 +66,14 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
     cm_stats_set(c, "Obs_Norm_Mean", nm);
     cm_stats_set(c, "Obs_Norm_Std", ns);
     cm_stats_set(c, "Exp_Prob", cm_agent_exp_prob(a));
+    /* counted before the callback, so a checkpoint taken there resumes at the next iteration */
+    a->iter++;
     if (opts->callback && opts->callback(a, &info, opts->user, err)) return -1;
 
     if (output) {
       cm_rtrack_reset(&a->train_ret);
       if (cm_agent_reset_envs(a, err)) return -1;
     }
-    a->iter++;
   }
   return 0;
 }

@@ -29,6 +29,7 @@ tr '\r' '\n' <"$t/walk/log.txt" >"$t/log_lines"
 awk '$1 ~ /^[0-9]+$/ {print $1, $3}' "$t/log_lines" >"$t/counters"
 cat "$t/counters"
 sort -n -c "$t/counters"   # iterations and samples only grow
+[ -z "$(cut -d' ' -f1 "$t/counters" | uniq -d)" ]   # and no iteration is run twice across the resume
 [ "$(tail -1 "$t/counters" | cut -d' ' -f2)" -ge 600 ]
 
 # a foreign or truncated model is refused with one line
