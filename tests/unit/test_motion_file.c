@@ -7,32 +7,12 @@
 #include <unistd.h>
 #include "anim/motion.h"
 #include "check.h"
+#include "python_oracle.h"
 #include "core/fileio.h"
 #include "io/pickle.h"
 
 static char tmpdir[64];
 
-static int have_python(const char *py, int numpy) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "%s -c 'import pickle%s' >/dev/null 2>&1", py, numpy ? ", numpy" : "");
-  return system(cmd) == 0;
-}
-static const char *find_python(int numpy) {
-  static const char *cands[] = {"python3", "/usr/bin/python3"};
-  for (int i = 0; i < 2; i++)
-    if (have_python(cands[i], numpy)) return cands[i];
-  return NULL;
-}
-static int run_python(const char *py, const char *script, const char *args) {
-  char path[128], cmd[1024];
-  snprintf(path, sizeof path, "%s/script.py", tmpdir);
-  FILE *f = fopen(path, "w");
-  if (!f) return -1;
-  fputs(script, f);
-  fclose(f);
-  snprintf(cmd, sizeof cmd, "%s %s %s", py, path, args);
-  return system(cmd);
-}
 
 /* Values exactly representable in float32, so every trip must be bit-exact. */
 static float value(int i, int j) { return (float)((i * 64 + j) / 8.0 - 10.0); }
@@ -64,13 +44,13 @@ static void test_round_trip_and_python(void) {
   cm_motion_free(&back);
   free(m.frames);
 
-  const char *py = find_python(0);
+  const char *py = python_find("pickle");
   if (!py) {
     printf("SKIP: python3 not found; python round trip of motion files not run\n");
     return;
   }
-  int np = have_python(py, 1);
-  const char *pynp = np ? py : find_python(1);
+  int np = python_has(py, "pickle, numpy");
+  const char *pynp = np ? py : python_find("pickle, numpy");
   /* python3 checks the exact types and values MimicKit's load_motion sees, then re-dumps */
   const char *script =
       "import pickle, sys\n"
@@ -95,12 +75,12 @@ static void test_round_trip_and_python(void) {
       "      pickle.dump(e, open(out + '/np_%s_p%d.pkl' % (t, p), 'wb'), protocol=p)\n";
   char args[512];
   snprintf(args, sizeof args, "%s %s%s", path, tmpdir, np ? " numpy" : "");
-  int rc = run_python(py, script, args);
+  int rc = python_run(py, tmpdir, script, args);
   CHECK(rc == 0);
   if (rc) return;
   if (!np && pynp) { /* numpy lives in another interpreter: have that one write the numpy variants */
     snprintf(args, sizeof args, "%s %s numpy", path, tmpdir);
-    rc = run_python(pynp, script, args);
+    rc = python_run(pynp, tmpdir, script, args);
     CHECK(rc == 0);
     np = rc == 0;
   }

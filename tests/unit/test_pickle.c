@@ -6,34 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "python_oracle.h"
 #include "core/fileio.h"
 #include "io/pickle.h"
 
 static char tmpdir[64];
 
-/* ---- python3 as an oracle ---- */
-static int have_python(const char *py, int numpy) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "%s -c 'import pickle%s' >/dev/null 2>&1", py, numpy ? ", numpy" : "");
-  return system(cmd) == 0;
-}
-/* First interpreter that can import what we need ("python3" may be a pyenv shim without numpy). */
-static const char *find_python(int numpy) {
-  static const char *cands[] = {"python3", "/usr/bin/python3"};
-  for (int i = 0; i < 2; i++)
-    if (have_python(cands[i], numpy)) return cands[i];
-  return NULL;
-}
-static int run_python(const char *py, const char *script, const char *args) {
-  char path[128], cmd[1024];
-  snprintf(path, sizeof path, "%s/script.py", tmpdir);
-  FILE *f = fopen(path, "w");
-  if (!f) return -1;
-  fputs(script, f);
-  fclose(f);
-  snprintf(cmd, sizeof cmd, "%s %s %s", py, path, args);
-  return system(cmd);
-}
 
 /* ---- the sample document: written by C, checked after every trip ---- */
 static const int64_t ints[] = {0, 1, 255, 256, 65535, 65536, -1, -129, 2147483647, 2147483648LL,
@@ -149,7 +127,7 @@ static int write_file(const char *path, const void *p, size_t n) {
 /* C writes protocols 2..5, C reads back; python3 reads them, checks, and writes 0..5 for C. */
 static void test_round_trips(void) {
   cm_err err;
-  const char *py = find_python(0);
+  const char *py = python_find("pickle");
   if (!py) printf("SKIP: python3 not found; python round trips of the sample not run\n");
   cm_pk_doc fixture; /* protocol 0 text opcodes, written by python3 */
   CHECK_OK(cm_pk_load("tests/data/formats/sample_p0.pkl", &fixture, &err), &err);
@@ -177,7 +155,7 @@ static void test_round_trips(void) {
              "for p in range(6):\n  pickle.dump(obj, open(sys.argv[2] + '.p%%d' %% p, 'wb'), protocol=p)\n",
              sample_py_expected);
     snprintf(args, sizeof args, "%s %s/py%d", path, tmpdir, proto);
-    int rc = run_python(py, script, args);
+    int rc = python_run(py, tmpdir, script, args);
     CHECK(rc == 0);
     if (rc) continue;
     for (int p = 0; p <= 5; p++) {
@@ -211,7 +189,7 @@ static void check_numpy_doc(const cm_pk *r, const char *label) {
 }
 
 static void test_numpy(void) {
-  const char *py = find_python(1);
+  const char *py = python_find("pickle, numpy");
   cm_err err;
   cm_pk_doc doc;
   /* committed fixture, made by numpy 1.24 at protocol 2: works without python */
@@ -233,7 +211,7 @@ static void test_numpy(void) {
       "for p in range(6):\n  pickle.dump(d, open(sys.argv[1] + '.p%d' % p, 'wb'), protocol=p)\n";
   char args[128];
   snprintf(args, sizeof args, "%s/np", tmpdir);
-  int rc = run_python(py, script, args);
+  int rc = python_run(py, tmpdir, script, args);
   CHECK(rc == 0);
   for (int p = 0; rc == 0 && p <= 5; p++) {
     char pp[160];

@@ -8,32 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "python_oracle.h"
 #include "core/fileio.h"
 #include "io/torch_ckpt.h"
 
 static char tmpdir[64];
 
-static int have_python(const char *py, const char *mods) {
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "%s -c 'import %s' >/dev/null 2>&1", py, mods);
-  return system(cmd) == 0;
-}
-static const char *find_python(const char *mods) {
-  static const char *cands[] = {"python3", "/usr/bin/python3"};
-  for (int i = 0; i < 2; i++)
-    if (have_python(cands[i], mods)) return cands[i];
-  return NULL;
-}
-static int run_python(const char *py, const char *script, const char *args) {
-  char path[128], cmd[1024];
-  snprintf(path, sizeof path, "%s/script.py", tmpdir);
-  FILE *f = fopen(path, "w");
-  if (!f) return -1;
-  fputs(script, f);
-  fclose(f);
-  snprintf(cmd, sizeof cmd, "%s %s %s", py, path, args);
-  return system(cmd);
-}
 
 /* Exactly representable values; python recomputes the same formula. */
 static float val(int k) { return (float)(((k * 37) % 101 - 50) / 16.0); }
@@ -168,7 +148,7 @@ static const char *py_write =
     "  z.writestr('model/version', '3\\n')\n";
 
 static void test_python_side(const cm_state_dict *sd, const char *saved) {
-  const char *py = find_python("zipfile, pickletools");
+  const char *py = python_find("zipfile, pickletools");
   if (!py) {
     printf("SKIP: python3 not found; zip/pickle checks by python not run\n");
     return;
@@ -176,12 +156,12 @@ static void test_python_side(const cm_state_dict *sd, const char *saved) {
   (void)sd;
   char script[8192], args[512];
   snprintf(script, sizeof script, "%s%s", py_expected, py_check);
-  CHECK(run_python(py, script, saved) == 0);
+  CHECK(python_run(py, tmpdir, script, saved) == 0);
 
   cm_err err;
   cm_state_dict got;
   snprintf(args, sizeof args, "%s/py.pt plain", tmpdir);
-  CHECK(run_python(py, py_write, args) == 0);
+  CHECK(python_run(py, tmpdir, py_write, args) == 0);
   snprintf(args, sizeof args, "%s/py.pt", tmpdir);
   CHECK_OK(cm_torch_load(args, &got, &err), &err);
   CHECK(got.count == 3);
@@ -195,7 +175,7 @@ static void test_python_side(const cm_state_dict *sd, const char *saved) {
   cm_sd_free(&got);
 
   snprintf(args, sizeof args, "%s/pyd.pt double", tmpdir);
-  CHECK(run_python(py, py_write, args) == 0);
+  CHECK(python_run(py, tmpdir, py_write, args) == 0);
   snprintf(args, sizeof args, "%s/pyd.pt", tmpdir);
   CHECK(cm_torch_load(args, &got, &err) == -1);
   char expected[1024];
@@ -208,14 +188,14 @@ static void test_python_side(const cm_state_dict *sd, const char *saved) {
   snprintf(args, sizeof args, "%s/other.zip", tmpdir);
   char cmd[1024];
   snprintf(cmd, sizeof cmd, "import zipfile; zipfile.ZipFile('%s', 'w').writestr('notes/readme.txt', 'hi')\n", args);
-  CHECK(run_python(py, cmd, "") == 0);
+  CHECK(python_run(py, tmpdir, cmd, "") == 0);
   CHECK(cm_torch_load(args, &got, &err) == -1);
   snprintf(expected, sizeof expected, "%s: not a PyTorch zip checkpoint (no <archive>/data.pkl)", args);
   CHECK(strcmp(err.msg, expected) == 0);
 }
 
 static void test_real_torch(const char *saved) {
-  const char *py = find_python("torch");
+  const char *py = python_find("torch");
   if (!py) {
     printf("SKIP: torch is not installed; torch.load / torch.save interop not tested\n");
     return;
@@ -233,7 +213,7 @@ static void test_real_torch(const char *saved) {
            "torch.save(sd, sys.argv[2])\n",
            py_expected);
   snprintf(args, sizeof args, "%s %s/torch_saved.pt", saved, tmpdir);
-  CHECK(run_python(py, script, args) == 0);
+  CHECK(python_run(py, tmpdir, script, args) == 0);
   cm_err err;
   cm_state_dict a, b;
   snprintf(args, sizeof args, "%s/torch_saved.pt", tmpdir);
