@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/bytebuf.h"
 #include "core/fileio.h"
 
 /* Deeper nesting than any config needs; bounds the recursion on hostile input. */
@@ -669,25 +670,9 @@ int cm_cfg_override(cm_cfg *root, const char *assignment, const char *source, cm
 
 /* ---------------------------------------------------------------- writing */
 
-typedef struct {
-  char *buf;
-  size_t len, cap;
-} membuf;
-
+/* libyaml's output callback: 1 = written, 0 = failed. */
 static int write_handler(void *data, unsigned char *bytes, size_t size) {
-  membuf *m = data;
-  if (m->len + size + 1 > m->cap) {
-    size_t cap = m->cap ? m->cap : 1024;
-    while (m->len + size + 1 > cap) cap *= 2;
-    char *nb = realloc(m->buf, cap);
-    if (!nb) return 0;
-    m->buf = nb;
-    m->cap = cap;
-  }
-  memcpy(m->buf + m->len, bytes, size);
-  m->len += size;
-  m->buf[m->len] = 0;
-  return 1;
+  return cm_buf_put(data, bytes, size) == 0;
 }
 
 /* Plain words that stay plain inside a flow sequence ("[0, 0, 1.2]", "[head, right_hand]"). */
@@ -736,7 +721,7 @@ static int emit_node(yaml_emitter_t *em, const cm_cfg *c) {
 int cm_cfg_write(const cm_cfg *c, char **text, cm_err *err) {
   *text = NULL;
   yaml_emitter_t em;
-  membuf m = {0};
+  cm_buf m = {0};
   if (!yaml_emitter_initialize(&em)) return cm_fail(err, "writing YAML: out of memory");
   yaml_emitter_set_output(&em, write_handler, &m);
   yaml_emitter_set_unicode(&em, 1);
@@ -757,13 +742,12 @@ int cm_cfg_write(const cm_cfg *c, char **text, cm_err *err) {
   if (!ok) {
     int rc = cm_fail(err, "writing YAML: %s", em.problem ? em.problem : "text is not valid UTF-8");
     yaml_emitter_delete(&em);
-    free(m.buf);
+    cm_buf_free(&m);
     return rc;
   }
   yaml_emitter_delete(&em);
-  if (!m.buf) m.buf = calloc(1, 1);
-  if (!m.buf) return cm_fail(err, "writing YAML: out of memory");
-  *text = m.buf;
+  if (cm_buf_put(&m, "", 0)) return cm_fail(err, "writing YAML: out of memory");
+  *text = (char *)m.data;
   return 0;
 }
 
@@ -773,4 +757,12 @@ int cm_cfg_save(const cm_cfg *c, const char *path, cm_err *err) {
   int rc = cm_write_file_atomic(path, text, strlen(text), err);
   free(text);
   return rc;
+}
+
+int cm_cfg_positive(const cm_cfg *map, const char *key, double def, double *out, cm_err *err) {
+  if (cm_cfg_float(map, key, def, out, err)) return -1;
+  if (*out > 0) return 0;
+  const cm_cfg *n = cm_cfg_get(map, key);
+  if (!n) return cm_fail(err, "%s: key '%s': must be positive, got %g", map->file, key, *out);
+  return cm_fail(err, "%s:%d: key '%s': must be positive, got %g", n->file, n->line, key, *out);
 }

@@ -45,6 +45,8 @@ int cm_cfg_str(const cm_cfg *map, const char *key, const char *def, const char *
 int cm_cfg_int(const cm_cfg *map, const char *key, long def, long *out, cm_err *err);
 /* Numbers: integers, decimals, exponents ("5e-5"), and YAML's .inf / -.inf / .nan. */
 int cm_cfg_float(const cm_cfg *map, const char *key, double def, double *out, cm_err *err);
+/* cm_cfg_float for values that must be > 0 ("<file>:<line>: key 'k': must be positive, got 0"). */
+int cm_cfg_positive(const cm_cfg *map, const char *key, double def, double *out, cm_err *err);
 /* Booleans: true/false, True/False, TRUE/FALSE, 1/0. */
 int cm_cfg_bool(const cm_cfg *map, const char *key, int def, int *out, cm_err *err);
 /* Sequences into a caller array of max entries; an absent key leaves out and *count untouched,

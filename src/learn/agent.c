@@ -146,6 +146,7 @@ static int get_i(const cm_cfg *m, const char *k, long def, int *out, cm_err *err
   return 0;
 }
 
+/* For counts already read as integers (steps_per_iter, batch_size, ...). */
 static int positive(const cm_cfg *m, const char *k, double v, cm_err *err) {
   if (v > 0) return 0;
   const cm_cfg *n = cm_cfg_get(m, k);
@@ -196,18 +197,14 @@ int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type
   }
   if (get_f(model, "actor_init_output_scale", 0, &d, err)) return -1;
   cfg->actor_init_output_scale = (float)d;
-  if (get_f(model, "action_std", 0, &d, err) || positive(model, "action_std", d, err)) return -1;
+  if (cm_cfg_positive(model, "action_std", 0, &d, err)) return -1;
   cfg->action_std = (float)d;
 
   const char *otype;
   double lr, wd, clip;
-  if (cm_cfg_str(opt, "type", NULL, &otype, err) || get_f(opt, "learning_rate", 0, &lr, err) ||
+  if (cm_cfg_str(opt, "type", NULL, &otype, err) || cm_cfg_positive(opt, "learning_rate", 0, &lr, err) ||
       get_f(opt, "weight_decay", 0, &wd, err) || get_f(opt, "grad_clip", 0, &clip, err))
     return -1;
-  if (!(lr > 0) || !isfinite(lr)) {
-    const cm_cfg *n = cm_cfg_get(opt, "learning_rate");
-    return cm_fail(err, "%s:%d: key 'learning_rate': must be positive, got %g", n->file, n->line, lr);
-  }
   if (cm_optim_config_default(&cfg->optim, otype, (float)lr, err)) {
     const cm_cfg *n = cm_cfg_get(opt, "type");
     return cm_wrap(err, "%s:%d: key 'type'", n->file, n->line);

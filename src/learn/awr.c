@@ -9,17 +9,8 @@
 static const char *const k_awr_keys[] = {"awr_temp", "a_weight_clip", NULL};
 
 static int awr_load_params(cm_agent_cfg *cfg, const cm_cfg *root, cm_err *err) {
-  if (cm_cfg_float(root, "awr_temp", 0, &cfg->awr_temp, err) ||
-      cm_cfg_float(root, "a_weight_clip", 0, &cfg->a_weight_clip, err))
+  if (cm_cfg_positive(root, "awr_temp", 0, &cfg->awr_temp, err) || cm_cfg_positive(root, "a_weight_clip", 0, &cfg->a_weight_clip, err))
     return -1;
-  if (!(cfg->awr_temp > 0)) {
-    const cm_cfg *n = cm_cfg_get(root, "awr_temp");
-    return cm_fail(err, "%s:%d: key 'awr_temp': must be positive, got %g", n->file, n->line, cfg->awr_temp);
-  }
-  if (!(cfg->a_weight_clip > 0)) {
-    const cm_cfg *n = cm_cfg_get(root, "a_weight_clip");
-    return cm_fail(err, "%s:%d: key 'a_weight_clip': must be positive, got %g", n->file, n->line, cfg->a_weight_clip);
-  }
   return 0;
 }
 

@@ -9,17 +9,8 @@
 static const char *const k_ppo_keys[] = {"ppo_clip_ratio", "norm_adv_clip", NULL};
 
 static int ppo_load_params(cm_agent_cfg *cfg, const cm_cfg *root, cm_err *err) {
-  if (cm_cfg_float(root, "ppo_clip_ratio", 0, &cfg->ppo_clip_ratio, err) ||
-      cm_cfg_float(root, "norm_adv_clip", 0, &cfg->norm_adv_clip, err))
+  if (cm_cfg_positive(root, "ppo_clip_ratio", 0, &cfg->ppo_clip_ratio, err) || cm_cfg_positive(root, "norm_adv_clip", 0, &cfg->norm_adv_clip, err))
     return -1;
-  if (!(cfg->ppo_clip_ratio > 0)) {
-    const cm_cfg *n = cm_cfg_get(root, "ppo_clip_ratio");
-    return cm_fail(err, "%s:%d: key 'ppo_clip_ratio': must be positive, got %g", n->file, n->line, cfg->ppo_clip_ratio);
-  }
-  if (!(cfg->norm_adv_clip > 0)) {
-    const cm_cfg *n = cm_cfg_get(root, "norm_adv_clip");
-    return cm_fail(err, "%s:%d: key 'norm_adv_clip': must be positive, got %g", n->file, n->line, cfg->norm_adv_clip);
-  }
   return 0;
 }
 

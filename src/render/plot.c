@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/bytebuf.h"
 #include "core/fileio.h"
 
 /* ------------------------------------------------------------------ look */
@@ -404,33 +405,14 @@ int cm_plot_render(const cm_plot_series *series, int ns, const cm_plot_opts *opt
 
 /* ------------------------------------------------------------------ PNG */
 
-typedef struct png_mem {
-  unsigned char *data;
-  size_t len, cap;
-  int failed;
-} png_mem;
-
 static void png_mem_write(png_structp png, png_bytep bytes, png_size_t n) {
-  png_mem *m = png_get_io_ptr(png);
-  if (m->failed) return;
-  if (m->len + n > m->cap) {
-    size_t cap = m->cap ? m->cap : 1 << 16;
-    while (cap < m->len + n) cap *= 2;
-    unsigned char *d = realloc(m->data, cap);
-    if (!d) {
-      m->failed = 1;
-      return;
-    }
-    m->data = d, m->cap = cap;
-  }
-  memcpy(m->data + m->len, bytes, n);
-  m->len += n;
+  cm_buf_put(png_get_io_ptr(png), bytes, n);
 }
 
 static void png_mem_flush(png_structp png) { (void)png; }
 
 int cm_plot_write_png(const char *path, const unsigned char *rgb, int width, int height, cm_err *err) {
-  png_mem mem = {0};
+  cm_buf mem = {0};
   png_bytep *rows = malloc((size_t)height * sizeof *rows);
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
   png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -457,6 +439,6 @@ int cm_plot_write_png(const char *path, const unsigned char *rgb, int width, int
 done:
   if (png) png_destroy_write_struct(&png, info ? &info : NULL);
   free(rows);
-  free(mem.data);
+  cm_buf_free(&mem);
   return rc;
 }

@@ -3,27 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/bytebuf.h"
 #include "core/fileio.h"
 
 /* Attributes of newer MuJoCo releases that 2.2.2 rejects; they only tune actuation. */
 static const char *const k_newer_attrs[] = {"actuatorfrcrange", "actuatorfrclimited", "actuatorgravcomp", NULL};
-
-typedef struct { char *s; size_t len, cap; } sbuf;
-
-static int sb_put(sbuf *b, const char *s, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (b->len + n + 1 > cap) cap *= 2;
-    char *ns = realloc(b->s, cap);
-    if (!ns) return -1;
-    b->s = ns;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = 0;
-  return 0;
-}
 
 static int line_of(const char *text, const char *at) {
   int line = 1;
@@ -53,7 +37,7 @@ static void element_name(const char *text, const char *at, char *name, size_t ca
 }
 
 /* Removes every occurrence of the newer attributes, recording actuatorfrcrange values. */
-static int strip_newer_attrs(const char *path, const char *text, sbuf *out, cm_mjcf_limits *limits, cm_err *err) {
+static int strip_newer_attrs(const char *path, const char *text, cm_buf *out, cm_mjcf_limits *limits, cm_err *err) {
   const char *p = text;
   for (;;) {
     const char *hit = NULL;
@@ -92,10 +76,10 @@ static int strip_newer_attrs(const char *path, const char *text, sbuf *out, cm_m
     }
     const char *cut = hit;
     while (cut > p && (cut[-1] == ' ' || cut[-1] == '\t')) cut--;
-    if (sb_put(out, p, (size_t)(cut - p))) return cm_fail(err, "out of memory");
+    if (cm_buf_put(out, p, (size_t)(cut - p))) return cm_fail(err, "out of memory");
     p = ve + 1;
   }
-  if (sb_put(out, p, strlen(p))) return cm_fail(err, "out of memory");
+  if (cm_buf_put(out, p, strlen(p))) return cm_fail(err, "out of memory");
   return 0;
 }
 
@@ -131,33 +115,37 @@ static const char k_scene_world[] =
 int cm_mjcf_normalise(const char *path, const char *text, const cm_mjcf_opts *opts, char **out,
                       cm_mjcf_limits *limits, cm_err *err) {
   if (limits) limits->count = 0;
-  sbuf b = {0};
+  cm_buf b = {0};
   if (strip_newer_attrs(path, text, &b, limits, err)) {
-    free(b.s);
+    cm_buf_free(&b);
     return -1;
   }
-  if (opts && opts->fix_root) drop_free_joint(b.s);
+  char *xml = (char *)b.data;
+  if (opts && opts->fix_root) drop_free_joint(xml);
   if (opts && opts->add_scene) {
-    char *mj = strstr(b.s, "<mujoco");
+    char *mj = strstr(xml, "<mujoco");
     char *mj_end = mj ? strchr(mj, '>') : NULL;
-    char *wb = strstr(b.s, "<worldbody>");
+    char *wb = strstr(xml, "<worldbody>");
     if (!mj_end || !wb) {
-      free(b.s);
+      cm_buf_free(&b);
       return cm_fail(err, "%s: not an MJCF model (no <mujoco> element with a <worldbody>)", path);
     }
-    sbuf o = {0};
-    size_t head = (size_t)(mj_end + 1 - b.s), wb_end = (size_t)(wb - b.s) + strlen("<worldbody>");
-    int bad = sb_put(&o, b.s, head) || sb_put(&o, "\n", 1) || sb_put(&o, k_scene_assets, strlen(k_scene_assets)) ||
-              sb_put(&o, b.s + head, wb_end - head) || sb_put(&o, k_scene_world, strlen(k_scene_world)) ||
-              sb_put(&o, b.s + wb_end, b.len - wb_end);
-    free(b.s);
-    if (bad) {
-      free(o.s);
+    cm_buf o = {0};
+    size_t head = (size_t)(mj_end + 1 - xml), wb_end = (size_t)(wb - xml) + strlen("<worldbody>");
+    cm_buf_put(&o, xml, head);
+    cm_buf_put(&o, "\n", 1);
+    cm_buf_put(&o, k_scene_assets, strlen(k_scene_assets));
+    cm_buf_put(&o, xml + head, wb_end - head);
+    cm_buf_put(&o, k_scene_world, strlen(k_scene_world));
+    cm_buf_put(&o, xml + wb_end, strlen(xml + wb_end));
+    cm_buf_free(&b);
+    if (o.failed) {
+      cm_buf_free(&o);
       return cm_fail(err, "out of memory");
     }
     b = o;
   }
-  *out = b.s;
+  *out = (char *)b.data;
   return 0;
 }
 
