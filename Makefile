@@ -14,8 +14,9 @@ build: deps
 	@cmake -S . -B $(REL) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(REL) -j $(JOBS)
 
+# The sanitizer build leaves CUDA out: the CUDA runtime is not built for AddressSanitizer.
 asan: deps
-	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Asan >/dev/null
+	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Asan -DCMIMIC_CUDA=OFF >/dev/null
 	@cmake --build $(ASAN) -j $(JOBS)
 
 # Unit tests under AddressSanitizer + UBSan first, then every test on the Release build;
