@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/clock.h"
 #include "learn/gaussian.h"
 #include "learn/returns.h"
 
@@ -247,15 +248,23 @@ int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type
 
 static void *zalloc(size_t n) { return calloc(n ? n : 1, 1); }
 
+static void free_workspace(cm_agent *a) {
+  cm_dev_host_free(a->dev, a->mb_obs);
+  cm_dev_free(a->dev, a->mb_nobs);
+  free(a->mb_idx); free(a->mb_act); free(a->mb_na); free(a->mb_tar);
+  free(a->mb_adv); free(a->mb_logp); free(a->mb_mask); free(a->mb_dout); free(a->mb_aobs); free(a->mb_aa);
+  free(a->mb_alogp); free(a->mb_aadv); free(a->mb_dmean);
+  a->mb_obs = a->mb_nobs = NULL;
+}
+
 static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   if (rows <= a->ws_rows) return 0;
   size_t r = (size_t)rows, O = (size_t)a->obs_dim, A = (size_t)a->act_dim;
-  free(a->mb_idx); free(a->mb_obs); free(a->mb_nobs); free(a->mb_act); free(a->mb_na); free(a->mb_tar);
-  free(a->mb_adv); free(a->mb_logp); free(a->mb_mask); free(a->mb_dout); free(a->mb_aobs); free(a->mb_aa);
-  free(a->mb_alogp); free(a->mb_aadv); free(a->mb_dmean);
+  free_workspace(a);
   a->mb_idx = zalloc(r * sizeof(int));
-  a->mb_obs = zalloc(r * O * sizeof(float));
-  a->mb_nobs = zalloc(r * O * sizeof(float));
+  /* the observations go straight from pinned host memory into device-resident normalized rows */
+  a->mb_obs = cm_dev_host_alloc(a->dev, r * O * sizeof(float), err);
+  a->mb_nobs = cm_dev_alloc(a->dev, r * O, err);
   a->mb_act = zalloc(r * A * sizeof(float));
   a->mb_na = zalloc(r * A * sizeof(float));
   a->mb_tar = zalloc(r * sizeof(float));
@@ -333,15 +342,15 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
   np += cm_mlp_params(&a->critic, params + np, 4 * CM_MLP_MAX_LINEAR - np);
   if (cm_optim_create(&a->optim, dev, &a->cfg.optim, params, np, err)) goto fail;
 
-  if (cm_exp_create(&a->buf, a->cfg.steps_per_iter, N, O, A, seed, err) || cm_rtrack_create(&a->train_ret, N, err) ||
+  if (cm_exp_create(&a->buf, dev, a->cfg.steps_per_iter, N, O, A, seed, err) || cm_rtrack_create(&a->train_ret, N, err) ||
       cm_rtrack_create(&a->test_ret, N, err))
     goto fail;
   size_t n = (size_t)N;
-  a->obs = zalloc(n * O * sizeof(float));
+  a->obs = cm_dev_host_alloc(dev, n * O * sizeof(float), err);
   a->next_obs = zalloc(n * O * sizeof(float));
   a->reward = zalloc(n * sizeof(float));
   a->done = zalloc(n);
-  a->norm_obs = zalloc(n * O * sizeof(float));
+  a->norm_obs = cm_dev_alloc(dev, n * O, err);
   a->norm_a = zalloc(n * A * sizeof(float));
   a->action = zalloc(n * A * sizeof(float));
   a->logp = zalloc(n * sizeof(float));
@@ -389,11 +398,13 @@ void cm_agent_destroy(cm_agent *a) {
   cm_exp_destroy(&a->buf);
   cm_rtrack_destroy(&a->train_ret);
   cm_rtrack_destroy(&a->test_ret);
-  free(a->obs); free(a->next_obs); free(a->reward); free(a->done); free(a->norm_obs); free(a->norm_a);
+  if (a->dev) {
+    cm_dev_host_free(a->dev, a->obs);
+    cm_dev_free(a->dev, a->norm_obs);
+  }
+  free(a->next_obs); free(a->reward); free(a->done); free(a->norm_a);
   free(a->action); free(a->logp); free(a->rand_mask);
-  free(a->mb_idx); free(a->mb_obs); free(a->mb_nobs); free(a->mb_act); free(a->mb_na); free(a->mb_tar);
-  free(a->mb_adv); free(a->mb_logp); free(a->mb_mask); free(a->mb_dout); free(a->mb_aobs); free(a->mb_aa);
-  free(a->mb_alogp); free(a->mb_aadv); free(a->mb_dmean);
+  free_workspace(a);
   free(a);
 }
 
@@ -418,6 +429,7 @@ double cm_agent_exp_prob(const cm_agent *a) {
 }
 
 int cm_agent_decide_action(cm_agent *a, cm_err *err) {
+  double t0 = cm_now_seconds();
   int N = a->num_envs, A = a->act_dim;
   cm_norm_normalize(&a->obs_norm, a->norm_obs, a->obs, N);
   if (cm_mlp_forward(&a->actor, a->norm_obs, N, err)) return -1;
@@ -441,12 +453,15 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   cm_gauss_log_prob(N, A, mean, a->logstd.data, a->norm_a, a->logp);
   cm_norm_unnormalize(&a->a_norm, a->action, a->norm_a, N);
   a->rng_step++;
+  a->prof.policy += cm_now_seconds() - t0;
   return 0;
 }
 
 static int env_step(cm_agent *a, cm_err *err) {
+  double t0 = cm_now_seconds();
   if (a->env->step(a->env->ctx, a->action, a->next_obs, a->obs, a->reward, a->done, err))
     return cm_wrap(err, "environment step");
+  a->prof.env += cm_now_seconds() - t0;
   for (int i = 0; i < a->num_envs; i++)
     if (!isfinite(a->reward[i]) || a->done[i] > CM_DONE_TIME)
       return cm_fail(err, "%s:%d: environment step: env %d returned reward %g, done %d", __FILE__, __LINE__, i,
@@ -558,17 +573,28 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
   /* actor: only rows whose action was sampled */
   cm_norm_normalize(&a->a_norm, a->mb_na, a->mb_act, rows);
   int m = 0;
-  for (int i = 0; i < rows; i++) {
-    if (a->mb_mask[i] != 1.f) continue;
-    memcpy(a->mb_aobs + (size_t)m * O, a->mb_nobs + (size_t)i * O, (size_t)O * sizeof(float));
-    memcpy(a->mb_aa + (size_t)m * A, a->mb_na + (size_t)i * A, (size_t)A * sizeof(float));
-    a->mb_alogp[m] = a->mb_logp[i];
-    a->mb_aadv[m] = a->mb_adv[i];
-    m++;
+  while (m < rows && a->mb_mask[m] == 1.f) m++;
+  const float *actor_obs = a->mb_nobs; /* every row sampled (the usual case): no compaction */
+  if (m < rows) {
+    cm_dev_download(a->dev, a->mb_aobs, a->mb_nobs, (size_t)rows * O);
+    m = 0;
+    for (int i = 0; i < rows; i++) {
+      if (a->mb_mask[i] != 1.f) continue;
+      memmove(a->mb_aobs + (size_t)m * O, a->mb_aobs + (size_t)i * O, (size_t)O * sizeof(float));
+      memcpy(a->mb_aa + (size_t)m * A, a->mb_na + (size_t)i * A, (size_t)A * sizeof(float));
+      a->mb_alogp[m] = a->mb_logp[i];
+      a->mb_aadv[m] = a->mb_adv[i];
+      m++;
+    }
+    actor_obs = a->mb_aobs;
+  } else {
+    memcpy(a->mb_aa, a->mb_na, (size_t)rows * A * sizeof(float));
+    memcpy(a->mb_alogp, a->mb_logp, (size_t)rows * sizeof(float));
+    memcpy(a->mb_aadv, a->mb_adv, (size_t)rows * sizeof(float));
   }
   double aloss = 0;
   if (m > 0) {
-    if (cm_mlp_forward(&a->actor, a->mb_aobs, m, err)) return -1;
+    if (cm_mlp_forward(&a->actor, actor_obs, m, err)) return -1;
     const float *mean = cm_mlp_out(&a->actor);
     memset(a->mb_dmean, 0, (size_t)m * A * sizeof(float));
     aloss = a->type->actor_loss(a, m, mean, a->mb_aa, a->mb_alogp, a->mb_aadv, a->mb_dmean, st);
@@ -640,16 +666,31 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
   if (rollout_train(a, err)) return -1;
   cm_stats data;
   cm_stats_clear(&data);
+  double t0 = cm_now_seconds();
   if (a->type->build_train_data(a, &data, err)) return -1;
+  double t1 = cm_now_seconds();
   if (cm_agent_update_model(a, info, err)) return -1;
   if (need_normalizer_update(a) && cm_norm_update(&a->obs_norm, err)) return -1;
+  a->prof.train_data += t1 - t0;
+  a->prof.update += cm_now_seconds() - t1;
   cm_stats_merge(info, &data);
   return 0;
 }
 
 /* ---------------- test ---------------- */
 
+static int run_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err);
+
+/* The test phase's policy and env seconds stay out of the training profile. */
 int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err) {
+  double policy = a->prof.policy, env = a->prof.env;
+  int rc = run_test(a, num_episodes, res, err);
+  a->prof.policy = policy;
+  a->prof.env = env;
+  return rc;
+}
+
+static int run_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err) {
   memset(res, 0, sizeof *res);
   cm_agent_set_mode(a, CM_RL_TEST);
   if (cm_agent_reset_envs(a, err)) return -1;

@@ -121,6 +121,8 @@ struct cm_agent {
   cm_return_tracker train_ret, test_ret;
   int64_t iter, sample_count;
   uint64_t rng_step;  /* rollout steps taken, train and test: keys the action noise */
+  /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them) */
+  struct { double policy, env, train_data, update, test; } prof;
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
   float *norm_obs, *norm_a, *action, *logp, *rand_mask; /* decide_action outputs */

@@ -42,6 +42,16 @@ void cm_dev_free(const cm_dev *dev, float *p) {
   if (p) dev->ops->free(p);
 }
 
+void *cm_dev_host_alloc(const cm_dev *dev, size_t bytes, cm_err *err) {
+  void *p = dev->ops->alloc_host(bytes ? bytes : 1);
+  if (!p) cm_fail(err, "%s: out of host memory allocating %zu bytes", dev->ops->name, bytes);
+  return p;
+}
+
+void cm_dev_host_free(const cm_dev *dev, void *p) {
+  if (p) dev->ops->free_host(p);
+}
+
 void cm_dev_upload(const cm_dev *dev, float *dst, const float *src_host, size_t n) {
   dev->ops->upload(dst, src_host, n * sizeof(float));
 }

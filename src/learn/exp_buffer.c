@@ -7,8 +7,10 @@
 /* rng stream of the mini-batch permutations */
 #define CM_EXP_SHUFFLE_STREAM 0x5eedu
 
-int cm_exp_create(cm_exp_buffer *b, int steps, int num_envs, int obs_dim, int act_dim, uint64_t seed, cm_err *err) {
+int cm_exp_create(cm_exp_buffer *b, const cm_dev *dev, int steps, int num_envs, int obs_dim, int act_dim,
+                  uint64_t seed, cm_err *err) {
   memset(b, 0, sizeof *b);
+  b->dev = dev;
   if (steps <= 0 || num_envs <= 0 || obs_dim <= 0 || act_dim <= 0)
     return cm_fail(err, "%s:%d: experience buffer: steps %d, num_envs %d, obs_dim %d, act_dim %d must be positive",
                    __FILE__, __LINE__, steps, num_envs, obs_dim, act_dim);
@@ -18,8 +20,8 @@ int cm_exp_create(cm_exp_buffer *b, int steps, int num_envs, int obs_dim, int ac
   b->act_dim = act_dim;
   b->seed = seed;
   size_t n = (size_t)steps * num_envs;
-  b->obs = calloc(n * obs_dim, sizeof(float));
-  b->next_obs = calloc(n * obs_dim, sizeof(float));
+  b->obs = cm_dev_host_alloc(dev, n * obs_dim * sizeof(float), err);
+  b->next_obs = cm_dev_host_alloc(dev, n * obs_dim * sizeof(float), err);
   b->action = calloc(n * act_dim, sizeof(float));
   b->reward = calloc(n, sizeof(float));
   b->done = calloc(n, 1);
@@ -39,7 +41,11 @@ int cm_exp_create(cm_exp_buffer *b, int steps, int num_envs, int obs_dim, int ac
 }
 
 void cm_exp_destroy(cm_exp_buffer *b) {
-  free(b->obs); free(b->next_obs); free(b->action); free(b->reward); free(b->done);
+  if (b->dev) {
+    cm_dev_host_free(b->dev, b->obs);
+    cm_dev_host_free(b->dev, b->next_obs);
+  }
+  free(b->action); free(b->reward); free(b->done);
   free(b->a_logp); free(b->rand_mask); free(b->tar_val); free(b->adv); free(b->perm);
   memset(b, 0, sizeof *b);
 }

@@ -11,12 +11,14 @@
 #define CM_LEARN_EXP_BUFFER_H
 #include <stdint.h>
 #include "core/err.h"
+#include "learn/ops.h"
 
 typedef struct cm_exp_buffer {
   int steps, num_envs, obs_dim, act_dim;
   int head;               /* time slot the next step writes */
   int64_t total_samples;  /* samples recorded since clear(), across iterations */
-  float *obs, *next_obs;  /* [T][N][obs_dim] */
+  float *obs, *next_obs;  /* [T][N][obs_dim], host memory from dev (the critic reads them) */
+  const cm_dev *dev;
   float *action;          /* [T][N][act_dim], unnormalized as sent to the env */
   float *reward;          /* [T][N] */
   uint8_t *done;          /* [T][N] DoneFlags */
@@ -31,7 +33,9 @@ typedef struct cm_exp_buffer {
   int perm_head;
 } cm_exp_buffer;
 
-int cm_exp_create(cm_exp_buffer *b, int steps, int num_envs, int obs_dim, int act_dim, uint64_t seed, cm_err *err);
+/* dev: whose fast host memory holds the observations (pinned on CUDA). */
+int cm_exp_create(cm_exp_buffer *b, const cm_dev *dev, int steps, int num_envs, int obs_dim, int act_dim,
+                  uint64_t seed, cm_err *err);
 void cm_exp_destroy(cm_exp_buffer *b);
 
 static inline int cm_exp_capacity(const cm_exp_buffer *b) { return b->steps * b->num_envs; }

@@ -22,6 +22,10 @@ typedef struct cm_ops {
   /* Memory: alloc returns zeroed memory or NULL. */
   void *(*alloc)(size_t bytes);
   void (*free)(void *p);
+  /* Host memory the device reads fastest (CUDA: pinned, which kernels may also read in
+   * place); zeroed or NULL. For large host arrays the ops read often. */
+  void *(*alloc_host)(size_t bytes);
+  void (*free_host)(void *p);
   void (*upload)(void *dst_dev, const void *src_host, size_t bytes);
   void (*download)(void *dst_host, const void *src_dev, size_t bytes);
   void (*copy)(float *dst, const float *src, size_t n);            /* device to device */
@@ -68,6 +72,9 @@ int cm_dev_from_name(const char *name, const cm_dev **out, cm_err *err);
 /* Buffers of n floats on dev; alloc fails with a message rather than returning NULL silently. */
 float *cm_dev_alloc(const cm_dev *dev, size_t n, cm_err *err);
 void cm_dev_free(const cm_dev *dev, float *p);
+/* Host arrays for dev's fastest transfers (see cm_ops.alloc_host); any byte size. */
+void *cm_dev_host_alloc(const cm_dev *dev, size_t bytes, cm_err *err);
+void cm_dev_host_free(const cm_dev *dev, void *p);
 void cm_dev_upload(const cm_dev *dev, float *dst, const float *src_host, size_t n);
 void cm_dev_download(const cm_dev *dev, float *dst_host, const float *src, size_t n);
 #endif

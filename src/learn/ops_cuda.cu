@@ -328,6 +328,20 @@ static void cu_free(void *p) {
   ok(cudaFree(p), "cudaFree");
 }
 
+static void *cu_alloc_host(size_t bytes) {
+  cu_set_device();
+  void *p = NULL;
+  char what[96];
+  snprintf(what, sizeof what, "cudaHostAlloc (%zu bytes)", bytes ? bytes : 1);
+  if (!ok(cudaHostAlloc(&p, bytes ? bytes : 1, cudaHostAllocPortable), what)) return NULL;
+  memset(p, 0, bytes ? bytes : 1);
+  return p;
+}
+
+static void cu_free_host(void *p) {
+  if (p) ok(cudaFreeHost(p), "cudaFreeHost");
+}
+
 static void cu_memcpy(void *dst, const void *src, size_t bytes, const char *what) {
   if (!bytes) return;
   cu_set_device();
@@ -619,6 +633,8 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->name = "cuda";
   o->alloc = cu_alloc;
   o->free = cu_free;
+  o->alloc_host = cu_alloc_host;
+  o->free_host = cu_free_host;
   o->upload = cu_upload;
   o->download = cu_download;
   o->copy = cu_copy;

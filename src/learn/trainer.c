@@ -26,8 +26,20 @@ static void norm_summary(const cm_normalizer *n, double *mean_abs, double *mean_
   free(s);
 }
 
+/* CMIMIC_PROFILE=1: where the wall time of each output interval went (stderr). The test
+ * phase's own policy and env time is counted inside "test". */
+static void print_profile(const cm_agent *a, double total) {
+  double pol = a->prof.policy, env = a->prof.env, test = a->prof.test;
+  fprintf(stderr, "profile iter %lld: %.2f s = policy %.2f + env %.2f + train_data %.2f + update %.2f + test %.2f + other %.2f\n",
+          (long long)a->iter, total, pol, env, a->prof.train_data, a->prof.update, test,
+          total - pol - env - a->prof.train_data - a->prof.update - test);
+}
+
 int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
-  double start = cm_now_seconds();
+  double start = cm_now_seconds(), prof_start = start;
+  const char *pe = getenv("CMIMIC_PROFILE");
+  int profile = pe && *pe && strcmp(pe, "0");
+  memset(&a->prof, 0, sizeof a->prof);
   if (cm_agent_reset_envs(a, err)) return -1;
   if (!opts->resume) {
     a->iter = 0;
@@ -45,8 +57,15 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
     if (cm_agent_train_iter(a, &train, err)) return cm_wrap(err, "iteration %lld", (long long)a->iter);
     a->sample_count = a->buf.total_samples;
     int output = (a->iter % a->cfg.iters_per_output == 0) || a->sample_count >= opts->max_samples;
+    double t_test = cm_now_seconds();
     if (output && cm_agent_test(a, a->cfg.test_episodes, &test, err))
       return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
+    a->prof.test += cm_now_seconds() - t_test;
+    if (output && profile) print_profile(a, cm_now_seconds() - prof_start);
+    if (output) {
+      memset(&a->prof, 0, sizeof a->prof);
+      prof_start = cm_now_seconds();
+    }
 
     cm_iter_info info = {.iter = a->iter, .samples = a->sample_count, .output = output, .test = test};
     info.wall_time_h = (cm_now_seconds() - start) / 3600.0;

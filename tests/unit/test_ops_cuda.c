@@ -236,6 +236,17 @@ static void check_elementwise(void) {
   free(hx);
   free(hy);
 
+  /* pinned host memory (the agent's observation arrays): zeroed, read by kernels in place */
+  float *px = cm_dev_host_alloc(gpu, rc * sizeof(float), &err);
+  CHECK(px != NULL);
+  double zero = 0;
+  for (size_t i = 0; i < rc; i++) zero += fabs(px[i]);
+  CHECK(zero == 0);
+  memcpy(px, a.host, rc * sizeof(float));
+  gpu->ops->normalize(nz.g, px, mean.g, stdv.g, 2.f, rows, cols);
+  expect_close("normalize of pinned host memory", nz.c, nz.g, rc, 0, 0);
+  cm_dev_host_free(gpu, px);
+
   pair *all[] = {&x, &y, &z, &p, &gr, &m, &v, &a, &bias, &out, &mean, &stdv, &nz};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) pair_free(all[i]);
   CHECK_OK(cm_dev_cuda_check(&err), &err);
