@@ -3,14 +3,18 @@
 # reports the normalized test return NR = mean test return / (episode steps * max per-step reward)
 # against samples and wall time, plus a learning-curve PNG.
 #
-#   bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume] [--agent AGENT_YAML] [--output_every K] [--devices cpu|cuda:0]
+#   bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume] [--agent AGENT_YAML] [--output_every K] [--devices auto|cpu|cuda:0]
 #
 # CLIP names data/motions/humanoid/humanoid_CLIP.pkl (walk, run, spinkick ...). Training stops after
 # M minutes (Ctrl-C semantics: a checkpoint is saved) and can be continued with --resume.
+# Defaults: 512 envs (MimicKit's PPO takes 40 mini-batch steps per iteration whatever the env
+# count, and progress here is bound by iterations: 512 envs reached walk NR 0.8 in a third of the
+# samples 2048 envs needed, docs/BENCHMARKS.md); a log row and test every 50 iterations; networks
+# on cuda:0 when nvidia-smi sees a GPU (auto), else on the CPU. Physics is always the CPU engine.
 set -euo pipefail
 clip=${1:?usage: bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume]}
 shift
-minutes=30; num_envs=256; out=""; resume=0; agent=data/agents/deepmimic_humanoid_ppo_agent.yaml; every=""; devices=cpu
+minutes=30; num_envs=512; out=""; resume=0; agent=data/agents/deepmimic_humanoid_ppo_agent.yaml; every=50; devices=auto
 bin=${CMIMIC:-build/release/cmimic}
 while [ $# -gt 0 ]; do
   case $1 in
@@ -24,6 +28,9 @@ while [ $# -gt 0 ]; do
     *) echo "bench/learn.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
+if [ "$devices" = auto ]; then
+  if nvidia-smi -L >/dev/null 2>&1; then devices=cuda:0; else devices=cpu; fi
+fi
 motion=data/motions/humanoid/humanoid_$clip.pkl
 [ -f "$motion" ] || { echo "bench/learn.sh: no clip $motion" >&2; exit 2; }
 out=${out:-output/learn/$clip}
@@ -56,10 +63,15 @@ set -e
 echo "samples	wall_h	NR"
 tr '\r' '\n' <"$out/log.txt" | awk -v n="$norm" '
   NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-  NF > 3 { printf "%s\t%.3f\t%.3f\n", $c["Samples"], $c["Wall_Time"], $c["Test_Return"] / n }' | tee "$out/nr.tsv"
+  # logs of runs joined by --resume from checkpoints older than the carried Wall_Time restart
+  # the clock: add up the segments
+  NF > 3 { w = $c["Wall_Time"]; if (w < last) off += last; last = w
+           printf "%s\t%.3f\t%.3f\n", $c["Samples"], w + off, $c["Test_Return"] / n }' | tee "$out/nr.tsv"
 "$bin" run "${args[@]}" --mode test --model_file "$out/model.pt" --test_episodes 32 | tee "$out/test.log"
 ret=$(sed -n 's/^Mean Return: //p' "$out/test.log")
 nr=$(awk -v r="$ret" -v n="$norm" 'BEGIN {printf "%.3f", r / n}')
 "$bin" plot "$out/log.txt" -o "$out/curve.png" --y Test_Return,Train_Return >/dev/null
 last=$(tail -1 "$out/nr.tsv")
+first=$(awk '$3 >= 0.8 {print "first NR >= 0.8 at " $1 " samples, " $2 " h"; exit}' "$out/nr.tsv")
+[ -n "$first" ] && echo "learn $clip: $first"
 echo "learn $clip: samples $(echo "$last" | cut -f1), wall $(echo "$last" | cut -f2) h, cores $(nproc), envs $num_envs, final test NR $nr (curve: $out/curve.png)"

@@ -120,6 +120,7 @@ struct cm_agent {
   cm_exp_buffer buf;
   cm_return_tracker train_ret, test_ret;
   int64_t iter, sample_count;
+  double wall_time_s; /* training wall time so far, carried across --resume */
   uint64_t rng_step;  /* rollout steps taken, train and test: keys the action noise */
   /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them) */
   struct { double policy, env, train_data, update, test; } prof;

@@ -36,12 +36,13 @@ static void print_profile(const cm_agent *a, double total) {
 }
 
 int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
-  double start = cm_now_seconds(), prof_start = start;
+  double prof_start = cm_now_seconds();
   const char *pe = getenv("CMIMIC_PROFILE");
   int profile = pe && *pe && strcmp(pe, "0");
   memset(&a->prof, 0, sizeof a->prof);
   if (cm_agent_reset_envs(a, err)) return -1;
   if (!opts->resume) {
+    a->wall_time_s = 0;
     a->iter = 0;
     a->sample_count = 0;
     cm_exp_clear(&a->buf);
@@ -51,6 +52,7 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
   cm_rtrack_reset(&a->train_ret);
   cm_rtrack_reset(&a->test_ret);
   cm_test_result test = {0};
+  double start = cm_now_seconds() - a->wall_time_s; /* Wall_Time goes on from the checkpoint's */
   while (a->sample_count < opts->max_samples) {
     cm_stats train;
     cm_stats_clear(&train);
@@ -68,7 +70,8 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
     }
 
     cm_iter_info info = {.iter = a->iter, .samples = a->sample_count, .output = output, .test = test};
-    info.wall_time_h = (cm_now_seconds() - start) / 3600.0;
+    a->wall_time_s = cm_now_seconds() - start;
+    info.wall_time_h = a->wall_time_s / 3600.0;
     cm_stats *c = &info.cols;
     cm_stats_set(c, "Iteration", (double)a->iter);
     cm_stats_set(c, "Wall_Time", info.wall_time_h);
@@ -177,7 +180,8 @@ int cm_agent_state_dict(cm_agent *a, int with_train_state, cm_state_dict *sd, cm
       add_i64(sd, "_train.optim_steps", a->optim.steps, err) ||
       add_i64(sd, "_train.rng_step", (int64_t)a->rng_step, err) ||
       add_i64(sd, "_train.shuffles", (int64_t)a->buf.shuffles, err) ||
-      add_i64(sd, "_train.obs_norm_count", a->obs_norm.count, err))
+      add_i64(sd, "_train.obs_norm_count", a->obs_norm.count, err) ||
+      add_i64(sd, "_train.wall_ms", (int64_t)llround(a->wall_time_s * 1000.0), err))
     return -1;
   return 0;
 }
@@ -244,7 +248,7 @@ int cm_agent_load_state_dict(cm_agent *a, const cm_state_dict *sd, const char *s
   int has_train = cm_sd_find(sd, "_train.iter") != NULL;
   char name[CM_PARAM_NAME_MAX + 32];
   const cm_sd_entry *b1[MAX_PARAMS] = {0}, *b2[MAX_PARAMS] = {0};
-  int64_t iter = 0, samples = 0, steps = 0, rng_step = 0, shuffles = 0, norm_count = 0;
+  int64_t iter = 0, samples = 0, steps = 0, rng_step = 0, shuffles = 0, norm_count = 0, wall_ms = 0;
   if (has_train) {
     for (int i = 0; i < a->optim.count; i++) {
       const cm_param *p = a->optim.params[i];
@@ -261,6 +265,8 @@ int cm_agent_load_state_dict(cm_agent *a, const cm_state_dict *sd, const char *s
         get_i64(sd, src, "_train.shuffles", &shuffles, err) ||
         get_i64(sd, src, "_train.obs_norm_count", &norm_count, err))
       return -1;
+    /* absent from checkpoints written before it was kept: the wall clock then restarts */
+    if (cm_sd_find(sd, "_train.wall_ms") && get_i64(sd, src, "_train.wall_ms", &wall_ms, err)) return -1;
   }
   if (load_norm(&a->obs_norm, sd, src, err) || load_norm(&a->a_norm, sd, src, err)) return -1;
   for (int i = 0; i < np; i++) {
@@ -279,6 +285,7 @@ int cm_agent_load_state_dict(cm_agent *a, const cm_state_dict *sd, const char *s
     a->rng_step = (uint64_t)rng_step;
     a->buf.shuffles = (uint64_t)shuffles;
     a->obs_norm.count = norm_count;
+    a->wall_time_s = (double)wall_ms / 1000.0;
   }
   return 0;
 }

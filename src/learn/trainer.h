@@ -46,7 +46,7 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err);
  * with_train_state adds what resuming needs, under names torch never uses:
  *   _optimizer.<param>.momentum_buffer (SGD) or .exp_avg / .exp_avg_sq (Adam)
  *   _train.iter, _train.samples, _train.optim_steps, _train.rng_step, _train.shuffles,
- *   _train.obs_norm_count: exact integers as float32 [2] = (v >> 24, v & 0xffffff)
+ *   _train.obs_norm_count, _train.wall_ms: exact integers as float32 [2] = (v >> 24, v & 0xffffff)
  * Loading requires every model entry with its exact shape ("<file>: missing tensor 'x'" /
  * "<file>: tensor 'x' has shape [..], expected [..]"); train-state entries are restored when
  * present (all or none), and ignored entries are allowed. */

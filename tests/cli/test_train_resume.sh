@@ -31,6 +31,7 @@ cat "$t/counters"
 sort -n -c "$t/counters"   # iterations and samples only grow
 [ -z "$(cut -d' ' -f1 "$t/counters" | uniq -d)" ]   # and no iteration is run twice across the resume
 [ "$(tail -1 "$t/counters" | cut -d' ' -f2)" -ge 600 ]
+awk '$1 ~ /^[0-9]+$/ {print $2}' "$t/log_lines" | sort -g -c   # Wall_Time goes on across the resume
 
 # a foreign or truncated model is refused with one line
 head -c 1000 "$t/walk/model.pt" >"$t/truncated.pt"
