@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/quat.h"
+#include "core/zalloc.h"
 #include "env/char_obs.h"
 #include "env/env_registry.h"
 
@@ -58,7 +59,6 @@ static int parse_key_bodies(cm_env *e, const cm_cfg *cfg, const char *path, cm_e
   return 0;
 }
 
-static void *zalloc(size_t n) { return calloc(n ? n : 1, 1); }
 
 int cm_env_create(const char *path, const cm_engine_cfg *engine_cfg, int num_envs, uint64_t seed, cm_env **out,
                   cm_err *err) {
@@ -112,17 +112,17 @@ int cm_env_create(const char *path, const cm_engine_cfg *engine_cfg, int num_env
   e->pool = cm_pool_create(ecfg.num_threads);
 
   size_t n = (size_t)num_envs;
-  e->reward = zalloc(n * sizeof(float));
-  e->time = zalloc(n * sizeof(float));
-  e->done = zalloc(n * sizeof(int));
-  e->timestep = zalloc(n * sizeof(int));
-  e->action_low = zalloc((size_t)e->act_dim * sizeof(float));
-  e->action_high = zalloc((size_t)e->act_dim * sizeof(float));
-  e->targets = zalloc(n * (size_t)e->act_dim * sizeof(float));
+  e->reward = cm_zalloc(n * sizeof(float));
+  e->time = cm_zalloc(n * sizeof(float));
+  e->done = cm_zalloc(n * sizeof(int));
+  e->timestep = cm_zalloc(n * sizeof(int));
+  e->action_low = cm_zalloc((size_t)e->act_dim * sizeof(float));
+  e->action_high = cm_zalloc((size_t)e->act_dim * sizeof(float));
+  e->targets = cm_zalloc(n * (size_t)e->act_dim * sizeof(float));
   cm_char_action_bounds(&e->chr, e->zero_center_action, e->action_low, e->action_high);
   if (e->type->init && e->type->init(e, cfg, err)) goto done;
   e->obs_dim = e->type->obs_dim ? e->type->obs_dim(e) : cm_char_obs_dim(&e->chr, e->num_key_bodies, e->root_height_obs);
-  e->obs = zalloc(n * (size_t)e->obs_dim * sizeof(float));
+  e->obs = cm_zalloc(n * (size_t)e->obs_dim * sizeof(float));
   cm_env_reset(e, NULL, 0);
   rc = 0;
 done:

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/clock.h"
+#include "core/zalloc.h"
 #include "learn/gaussian.h"
 #include "learn/returns.h"
 
@@ -246,7 +247,6 @@ int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type
 
 /* ---------------- construction ---------------- */
 
-static void *zalloc(size_t n) { return calloc(n ? n : 1, 1); }
 
 static void free_workspace(cm_agent *a) {
   cm_dev_host_free(a->dev, a->mb_obs);
@@ -261,22 +261,22 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   if (rows <= a->ws_rows) return 0;
   size_t r = (size_t)rows, O = (size_t)a->obs_dim, A = (size_t)a->act_dim;
   free_workspace(a);
-  a->mb_idx = zalloc(r * sizeof(int));
+  a->mb_idx = cm_zalloc(r * sizeof(int));
   /* the observations go straight from pinned host memory into device-resident normalized rows */
   a->mb_obs = cm_dev_host_alloc(a->dev, r * O * sizeof(float), err);
   a->mb_nobs = cm_dev_alloc(a->dev, r * O, err);
-  a->mb_act = zalloc(r * A * sizeof(float));
-  a->mb_na = zalloc(r * A * sizeof(float));
-  a->mb_tar = zalloc(r * sizeof(float));
-  a->mb_adv = zalloc(r * sizeof(float));
-  a->mb_logp = zalloc(r * sizeof(float));
-  a->mb_mask = zalloc(r * sizeof(float));
-  a->mb_dout = zalloc(r * sizeof(float));
-  a->mb_aobs = zalloc(r * O * sizeof(float));
-  a->mb_aa = zalloc(r * A * sizeof(float));
-  a->mb_alogp = zalloc(r * sizeof(float));
-  a->mb_aadv = zalloc(r * sizeof(float));
-  a->mb_dmean = zalloc(r * A * sizeof(float));
+  a->mb_act = cm_zalloc(r * A * sizeof(float));
+  a->mb_na = cm_zalloc(r * A * sizeof(float));
+  a->mb_tar = cm_zalloc(r * sizeof(float));
+  a->mb_adv = cm_zalloc(r * sizeof(float));
+  a->mb_logp = cm_zalloc(r * sizeof(float));
+  a->mb_mask = cm_zalloc(r * sizeof(float));
+  a->mb_dout = cm_zalloc(r * sizeof(float));
+  a->mb_aobs = cm_zalloc(r * O * sizeof(float));
+  a->mb_aa = cm_zalloc(r * A * sizeof(float));
+  a->mb_alogp = cm_zalloc(r * sizeof(float));
+  a->mb_aadv = cm_zalloc(r * sizeof(float));
+  a->mb_dmean = cm_zalloc(r * A * sizeof(float));
   a->ws_rows = rows;
   if (!a->mb_idx || !a->mb_obs || !a->mb_nobs || !a->mb_act || !a->mb_na || !a->mb_tar || !a->mb_adv ||
       !a->mb_logp || !a->mb_mask || !a->mb_dout || !a->mb_aobs || !a->mb_aa || !a->mb_alogp || !a->mb_aadv ||
@@ -347,14 +347,14 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
     goto fail;
   size_t n = (size_t)N;
   a->obs = cm_dev_host_alloc(dev, n * O * sizeof(float), err);
-  a->next_obs = zalloc(n * O * sizeof(float));
-  a->reward = zalloc(n * sizeof(float));
-  a->done = zalloc(n);
+  a->next_obs = cm_zalloc(n * O * sizeof(float));
+  a->reward = cm_zalloc(n * sizeof(float));
+  a->done = cm_zalloc(n);
   a->norm_obs = cm_dev_alloc(dev, n * O, err);
-  a->norm_a = zalloc(n * A * sizeof(float));
-  a->action = zalloc(n * A * sizeof(float));
-  a->logp = zalloc(n * sizeof(float));
-  a->rand_mask = zalloc(n * sizeof(float));
+  a->norm_a = cm_zalloc(n * A * sizeof(float));
+  a->action = cm_zalloc(n * A * sizeof(float));
+  a->logp = cm_zalloc(n * sizeof(float));
+  a->rand_mask = cm_zalloc(n * sizeof(float));
   if (!a->obs || !a->next_obs || !a->reward || !a->done || !a->norm_obs || !a->norm_a || !a->action || !a->logp ||
       !a->rand_mask) {
     cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
