@@ -104,6 +104,71 @@ static cm_agent *make_agent(const char *text, cm_rl_env *env, uint64_t seed, cm_
   return a;
 }
 
+/* ---- the actor learns only from rows whose action was sampled (exp_prob < 1) ---- */
+
+/* Buffer rows by hand: obs, action, old log-prob, advantage, target, sampled-or-mean mask. */
+static void fill_row(cm_exp_buffer *b, int row, int src, float mask) {
+  cm_rng r = cm_rng_make(9, (uint32_t)src, 0, 4);
+  for (int j = 0; j < ADIM; j++) {
+    b->obs[row * ADIM + j] = 2.f * cm_rng_uniform(&r) - 1.f;
+    b->action[row * ADIM + j] = 1.6f * cm_rng_uniform(&r) - 0.8f;
+  }
+  b->a_logp[row] = -1.f - 0.1f * (float)src;
+  b->adv[row] = 0.5f * ((float)src - 3.5f);
+  b->tar_val[row] = 0.1f * (float)src;
+  b->rand_mask[row] = mask;
+}
+
+static void mark_full(cm_exp_buffer *b) {
+  cm_exp_reset(b);
+  for (int t = 0; t < b->steps; t++) cm_exp_inc(b);
+}
+
+static double max_actor_diff(const cm_agent *a, const cm_agent *b) {
+  double d = 0;
+  for (int i = 0; i < a->actor.num_linear; i++)
+    for (size_t k = 0; k < a->actor.w[i].n; k++) d = fmax(d, fabs(a->actor.w[i].data[k] - b->actor.w[i].data[k]));
+  return d;
+}
+
+static void test_masked_actor_rows(void) {
+  cm_err err;
+  toy ea, eb, ec;
+  cm_rl_env va = make_env(&ea, 4), vb = make_env(&eb, 4), vc = make_env(&ec, 4);
+  /* A: 8 rows, half sampled; B: only those 4 rows; C: untouched. One mini-batch of all rows each. */
+  cm_agent *a = make_agent(yaml("PPO", "SGD", "0.05", 2, 2, 1, "1e9"), &va, 5, &err);
+  cm_agent *b = make_agent(yaml("PPO", "SGD", "0.05", 1, 1, 1, "1e9"), &vb, 5, &err);
+  cm_agent *c = make_agent(yaml("PPO", "SGD", "0.05", 1, 1, 1, "1e9"), &vc, 5, &err);
+  CHECK(a && b && c);
+  if (!a || !b || !c) return;
+  CHECK(max_actor_diff(a, b) == 0.0); /* same seed, same initial weights */
+  for (int r = 0; r < 8; r++) fill_row(&a->buf, r, r, (float)(r % 2));
+  for (int r = 0; r < 4; r++) fill_row(&b->buf, r, 2 * r + 1, 1.f);
+  mark_full(&a->buf);
+  mark_full(&b->buf);
+  cm_stats sa, sb;
+  cm_stats_clear(&sa);
+  cm_stats_clear(&sb);
+  CHECK_OK(cm_agent_update_model(a, &sa, &err), &err);
+  CHECK_OK(cm_agent_update_model(b, &sb, &err), &err);
+  CHECK(max_actor_diff(a, c) > 1e-4);  /* the actor did move */
+  CHECK(max_actor_diff(a, b) < 1e-6);  /* and exactly as from the sampled rows alone */
+  CHECK_NEAR(cm_stats_get(&sa, "Actor_Loss", 0), cm_stats_get(&sb, "Actor_Loss", 1), 1e-6);
+
+  /* no sampled row at all: the actor keeps its weights, the critic still learns */
+  for (int r = 0; r < 4; r++) fill_row(&c->buf, r, r, 0.f);
+  mark_full(&c->buf);
+  float crit0 = c->critic.w[0].data[0];
+  cm_agent *fresh = make_agent(yaml("PPO", "SGD", "0.05", 1, 1, 1, "1e9"), &vb, 5, &err);
+  CHECK_OK(cm_agent_update_model(c, &sa, &err), &err);
+  CHECK(fresh && max_actor_diff(c, fresh) == 0.0);
+  CHECK(c->critic.w[0].data[0] != crit0 || c->critic.w[1].data[0] != fresh->critic.w[1].data[0]);
+  cm_agent_destroy(fresh);
+  cm_agent_destroy(a);
+  cm_agent_destroy(b);
+  cm_agent_destroy(c);
+}
+
 /* ---- mini-batch arithmetic ---- */
 static void test_minibatches(void) {
   /* MimicKit: batch = batch_size * num_envs samples, ceil(num_samples / batch) per epoch */
@@ -426,6 +491,7 @@ int main(void) {
   check_actor_grad("PPO");
   check_actor_grad("AWR");
   test_bound_loss();
+  test_masked_actor_rows();
   test_config_errors();
   test_checkpoint();
   return check_report("test_agent_units");
