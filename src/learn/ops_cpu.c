@@ -1,16 +1,63 @@
-/* CPU backend: matrix products through OpenBLAS, element-wise kernels as plain loops
- * (the compiler vectorises them; OpenBLAS threads the products). */
+/* CPU backend: matrix products through OpenBLAS (which threads them), element-wise kernels
+ * as loops the compiler vectorises, spread over a thread pool when the arrays are large.
+ * Reductions are split by column, so every sum keeps one order whatever the thread count. */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/pool.h"
 #include "learn/ops.h"
+
+/* ---- parallel loops ---- */
+
+#define GRAIN 16384 /* elements per task: below two tasks the loop runs inline */
+
+static cm_pool *g_pool;
+static pthread_once_t g_pool_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t g_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static void make_pool(void) { g_pool = cm_pool_create(0); } /* lives as long as the process */
+
+typedef void (*range_fn)(void *ctx, size_t begin, size_t end);
+typedef struct { range_fn fn; void *ctx; size_t n, grain; } par_job;
+
+static void par_chunk(void *vjob, int begin, int end, int worker) {
+  (void)worker;
+  par_job *j = vjob;
+  size_t b = (size_t)begin * j->grain, e = (size_t)end * j->grain;
+  j->fn(j->ctx, b, e < j->n ? e : j->n);
+}
+
+/* fn over [0, n) in tasks of `grain` items (items: elements, rows or columns). */
+static void par_for(size_t n, size_t grain, range_fn fn, void *ctx) {
+  size_t tasks = (n + grain - 1) / grain;
+  if (tasks < 2) {
+    if (n) fn(ctx, 0, n);
+    return;
+  }
+  pthread_once(&g_pool_once, make_pool);
+  par_job j = {fn, ctx, n, grain};
+  pthread_mutex_lock(&g_pool_mu); /* one caller at a time: the pool runs one job */
+  cm_pool_for(g_pool, (int)tasks, par_chunk, &j);
+  pthread_mutex_unlock(&g_pool_mu);
+}
+
+/* Items per task so one task covers about GRAIN elements of `width` each. */
+static size_t grain_of(int width) { return width > 0 && width < GRAIN ? (size_t)(GRAIN / width) : 1; }
+
+typedef struct {
+  float *y, *buf, *m, *v;
+  const float *x, *g, *bias, *mean, *std;
+  float a, lr, momentum, wd, clip;
+  int rows, cols;
+  double *sum, *sum_sq;
+  cm_adam_coef adam;
+} op_args;
 
 static void *cpu_alloc(size_t bytes) { return calloc(1, bytes); }
 static void cpu_free(void *p) { free(p); }
 static void cpu_memcpy(void *dst, const void *src, size_t bytes) { if (bytes) memcpy(dst, src, bytes); }
 static void cpu_copy(float *dst, const float *src, size_t n) { if (n) memcpy(dst, src, n * sizeof(float)); }
-static void cpu_fill(float *x, float v, size_t n) { for (size_t i = 0; i < n; i++) x[i] = v; }
 
 static void cpu_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda,
                      const float *b, int ldb, float beta, float *c, int ldc) {
@@ -24,35 +71,63 @@ static void cpu_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const f
               lda, b, ldb, beta, c, ldc);
 }
 
+static void fill_range(void *c, size_t b, size_t e) {
+  op_args *o = c;
+  for (size_t i = b; i < e; i++) o->y[i] = o->a;
+}
+static void cpu_fill(float *x, float v, size_t n) { par_for(n, GRAIN, fill_range, &(op_args){.y = x, .a = v}); }
+
+static void add_bias_range(void *c, size_t b, size_t e) { /* rows */
+  op_args *o = c;
+  for (size_t r = b; r < e; r++) {
+    float *yr = o->y + r * (size_t)o->cols;
+    for (int k = 0; k < o->cols; k++) yr[k] += o->bias[k];
+  }
+}
 static void cpu_add_bias(float *y, const float *bias, int rows, int cols) {
-  for (int r = 0; r < rows; r++) {
-    float *yr = y + (size_t)r * cols;
-    for (int c = 0; c < cols; c++) yr[c] += bias[c];
-  }
+  par_for((size_t)rows, grain_of(cols), add_bias_range, &(op_args){.y = y, .bias = bias, .cols = cols});
 }
 
+static void col_sum_range(void *c, size_t b, size_t e) { /* columns, every row in order */
+  op_args *o = c;
+  for (int r = 0; r < o->rows; r++) {
+    const float *xr = o->x + (size_t)r * o->cols;
+    for (size_t k = b; k < e; k++) o->y[k] += xr[k];
+  }
+}
 static void cpu_col_sum(float *out, const float *x, int rows, int cols) {
-  for (int r = 0; r < rows; r++) {
-    const float *xr = x + (size_t)r * cols;
-    for (int c = 0; c < cols; c++) out[c] += xr[c];
-  }
+  par_for((size_t)cols, grain_of(rows), col_sum_range, &(op_args){.y = out, .x = x, .rows = rows, .cols = cols});
 }
 
+static void relu_fwd_range(void *c, size_t b, size_t e) {
+  op_args *o = c;
+  for (size_t i = b; i < e; i++) o->y[i] = o->x[i] > 0.f ? o->x[i] : 0.f;
+}
 static void cpu_relu_fwd(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.f ? x[i] : 0.f;
+  par_for(n, GRAIN, relu_fwd_range, &(op_args){.y = y, .x = x});
 }
 
+static void relu_bwd_range(void *c, size_t b, size_t e) { /* y: dx, g: dy, x: the forward output */
+  op_args *o = c;
+  for (size_t i = b; i < e; i++) o->y[i] = o->x[i] > 0.f ? o->g[i] : 0.f;
+}
 static void cpu_relu_bwd(float *dx, const float *dy, const float *y, size_t n) {
-  for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+  par_for(n, GRAIN, relu_bwd_range, &(op_args){.y = dx, .g = dy, .x = y});
 }
 
+static void axpy_range(void *c, size_t b, size_t e) {
+  op_args *o = c;
+  for (size_t i = b; i < e; i++) o->y[i] += o->a * o->x[i];
+}
 static void cpu_axpy(size_t n, float a, const float *x, float *y) {
-  for (size_t i = 0; i < n; i++) y[i] += a * x[i];
+  par_for(n, GRAIN, axpy_range, &(op_args){.y = y, .x = x, .a = a});
 }
 
-static void cpu_scale(size_t n, float a, float *x) {
-  for (size_t i = 0; i < n; i++) x[i] *= a;
+static void scale_range(void *c, size_t b, size_t e) {
+  op_args *o = c;
+  for (size_t i = b; i < e; i++) o->y[i] *= o->a;
 }
+static void cpu_scale(size_t n, float a, float *x) { par_for(n, GRAIN, scale_range, &(op_args){.y = x, .a = a}); }
 
 static double cpu_sum_sq(const float *x, size_t n) {
   double s = 0;
@@ -60,52 +135,76 @@ static double cpu_sum_sq(const float *x, size_t n) {
   return s;
 }
 
+static void sgd_range(void *c, size_t b, size_t e) {
+  op_args *o = c;
+  for (size_t i = b; i < e; i++) {
+    float d = o->g[i] + o->wd * o->y[i];
+    o->buf[i] = o->momentum * o->buf[i] + d;
+    o->y[i] -= o->lr * o->buf[i];
+  }
+}
 static void cpu_sgd_step(float *p, const float *g, float *buf, size_t n, float lr, float momentum, float wd) {
-  for (size_t i = 0; i < n; i++) {
-    float d = g[i] + wd * p[i];
-    buf[i] = momentum * buf[i] + d;
-    p[i] -= lr * buf[i];
-  }
+  par_for(n, GRAIN, sgd_range, &(op_args){.y = p, .g = g, .buf = buf, .lr = lr, .momentum = momentum, .wd = wd});
 }
 
+static void adam_range(void *c, size_t b, size_t e) {
+  op_args *o = c;
+  const cm_adam_coef *k = &o->adam;
+  for (size_t i = b; i < e; i++) {
+    o->y[i] *= k->decay;
+    o->m[i] = k->beta1 * o->m[i] + k->one_minus_beta1 * o->g[i];
+    o->v[i] = k->beta2 * o->v[i] + k->one_minus_beta2 * o->g[i] * o->g[i];
+    o->y[i] -= k->step_size * o->m[i] / (sqrtf(o->v[i]) / k->bias_c2_sqrt + k->eps);
+  }
+}
 static void cpu_adam_step(float *p, const float *g, float *m, float *v, size_t n, cm_adam_coef c) {
-  for (size_t i = 0; i < n; i++) {
-    p[i] *= c.decay;
-    m[i] = c.beta1 * m[i] + c.one_minus_beta1 * g[i];
-    v[i] = c.beta2 * v[i] + c.one_minus_beta2 * g[i] * g[i];
-    p[i] -= c.step_size * m[i] / (sqrtf(v[i]) / c.bias_c2_sqrt + c.eps);
-  }
+  par_for(n, GRAIN, adam_range, &(op_args){.y = p, .g = g, .m = m, .v = v, .adam = c});
 }
 
-static void cpu_col_moments(const float *x, int rows, int cols, double *sum, double *sum_sq) {
-  for (int r = 0; r < rows; r++) {
-    const float *xr = x + (size_t)r * cols;
-    for (int c = 0; c < cols; c++) {
-      double v = xr[c];
-      sum[c] += v;
-      sum_sq[c] += v * v;
+static void col_moments_range(void *c, size_t b, size_t e) { /* columns, every row in order */
+  op_args *o = c;
+  for (int r = 0; r < o->rows; r++) {
+    const float *xr = o->x + (size_t)r * o->cols;
+    for (size_t k = b; k < e; k++) {
+      double v = xr[k];
+      o->sum[k] += v;
+      o->sum_sq[k] += v * v;
     }
   }
 }
+static void cpu_col_moments(const float *x, int rows, int cols, double *sum, double *sum_sq) {
+  par_for((size_t)cols, grain_of(rows), col_moments_range,
+          &(op_args){.x = x, .rows = rows, .cols = cols, .sum = sum, .sum_sq = sum_sq});
+}
 
+static void normalize_range(void *c, size_t b, size_t e) { /* rows */
+  op_args *o = c;
+  for (size_t r = b; r < e; r++) {
+    const float *xr = o->x + r * (size_t)o->cols;
+    float *yr = o->y + r * (size_t)o->cols;
+    for (int k = 0; k < o->cols; k++) {
+      float z = (xr[k] - o->mean[k]) / o->std[k];
+      yr[k] = z < -o->clip ? -o->clip : (z > o->clip ? o->clip : z);
+    }
+  }
+}
 static void cpu_normalize(float *y, const float *x, const float *mean, const float *std, float clip, int rows,
                           int cols) {
-  for (int r = 0; r < rows; r++) {
-    const float *xr = x + (size_t)r * cols;
-    float *yr = y + (size_t)r * cols;
-    for (int c = 0; c < cols; c++) {
-      float z = (xr[c] - mean[c]) / std[c];
-      yr[c] = z < -clip ? -clip : (z > clip ? clip : z);
-    }
-  }
+  par_for((size_t)rows, grain_of(cols), normalize_range,
+          &(op_args){.y = y, .x = x, .mean = mean, .std = std, .clip = clip, .cols = cols});
 }
 
-static void cpu_unnormalize(float *y, const float *x, const float *mean, const float *std, int rows, int cols) {
-  for (int r = 0; r < rows; r++) {
-    const float *xr = x + (size_t)r * cols;
-    float *yr = y + (size_t)r * cols;
-    for (int c = 0; c < cols; c++) yr[c] = xr[c] * std[c] + mean[c];
+static void unnormalize_range(void *c, size_t b, size_t e) { /* rows */
+  op_args *o = c;
+  for (size_t r = b; r < e; r++) {
+    const float *xr = o->x + r * (size_t)o->cols;
+    float *yr = o->y + r * (size_t)o->cols;
+    for (int k = 0; k < o->cols; k++) yr[k] = xr[k] * o->std[k] + o->mean[k];
   }
+}
+static void cpu_unnormalize(float *y, const float *x, const float *mean, const float *std, int rows, int cols) {
+  par_for((size_t)rows, grain_of(cols), unnormalize_range,
+          &(op_args){.y = y, .x = x, .mean = mean, .std = std, .cols = cols});
 }
 
 const cm_ops cm_ops_cpu = {
