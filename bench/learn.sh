@@ -10,7 +10,7 @@
 # Defaults: 512 envs (MimicKit's PPO takes 40 mini-batch steps per iteration whatever the env
 # count, and progress here is bound by iterations: 512 envs reached walk NR 0.8 in a third of the
 # samples 2048 envs needed, docs/BENCHMARKS.md); a log row and test every 50 iterations; networks
-# on cuda:0 when nvidia-smi sees a GPU (auto), else on the CPU. Physics is always the CPU engine.
+# on cuda:0 when the binary can open a GPU (auto), else on the CPU. Physics is always the CPU engine.
 set -euo pipefail
 clip=${1:?usage: bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume]}
 shift
@@ -28,8 +28,9 @@ while [ $# -gt 0 ]; do
     *) echo "bench/learn.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
-if [ "$devices" = auto ]; then
-  if nvidia-smi -L >/dev/null 2>&1; then devices=cuda:0; else devices=cpu; fi
+if [ "$devices" = auto ]; then  # cuda:0 when this binary can open it (CUDA built in, a GPU there)
+  if "$bin" bench-env --num_envs 1 --threads 1 --seconds 0.01 --train_seconds 0 --devices cuda:0 >/dev/null 2>&1
+  then devices=cuda:0; else devices=cpu; fi
 fi
 motion=data/motions/humanoid/humanoid_$clip.pkl
 [ -f "$motion" ] || { echo "bench/learn.sh: no clip $motion" >&2; exit 2; }
