@@ -252,8 +252,7 @@ static void free_workspace(cm_agent *a) {
   cm_dev_host_free(a->dev, a->mb_obs);
   cm_dev_free(a->dev, a->mb_nobs);
   free(a->mb_idx); free(a->mb_act); free(a->mb_na); free(a->mb_tar);
-  free(a->mb_adv); free(a->mb_logp); free(a->mb_mask); free(a->mb_dout); free(a->mb_aobs); free(a->mb_aa);
-  free(a->mb_alogp); free(a->mb_aadv); free(a->mb_dmean);
+  free(a->mb_adv); free(a->mb_logp); free(a->mb_mask); free(a->mb_dout); free(a->mb_aobs); free(a->mb_dmean);
   a->mb_obs = a->mb_nobs = NULL;
 }
 
@@ -273,13 +272,10 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   a->mb_mask = cm_zalloc(r * sizeof(float));
   a->mb_dout = cm_zalloc(r * sizeof(float));
   a->mb_aobs = cm_zalloc(r * O * sizeof(float));
-  a->mb_aa = cm_zalloc(r * A * sizeof(float));
-  a->mb_alogp = cm_zalloc(r * sizeof(float));
-  a->mb_aadv = cm_zalloc(r * sizeof(float));
   a->mb_dmean = cm_zalloc(r * A * sizeof(float));
   a->ws_rows = rows;
   if (!a->mb_idx || !a->mb_obs || !a->mb_nobs || !a->mb_act || !a->mb_na || !a->mb_tar || !a->mb_adv ||
-      !a->mb_logp || !a->mb_mask || !a->mb_dout || !a->mb_aobs || !a->mb_aa || !a->mb_alogp || !a->mb_aadv ||
+      !a->mb_logp || !a->mb_mask || !a->mb_dout || !a->mb_aobs ||
       !a->mb_dmean) {
     a->ws_rows = 0;
     return cm_fail(err, "%s:%d: agent: out of memory for a mini-batch of %d rows", __FILE__, __LINE__, rows);
@@ -398,10 +394,8 @@ void cm_agent_destroy(cm_agent *a) {
   cm_exp_destroy(&a->buf);
   cm_rtrack_destroy(&a->train_ret);
   cm_rtrack_destroy(&a->test_ret);
-  if (a->dev) {
-    cm_dev_host_free(a->dev, a->obs);
-    cm_dev_free(a->dev, a->norm_obs);
-  }
+  cm_dev_host_free(a->dev, a->obs);
+  cm_dev_free(a->dev, a->norm_obs);
   free(a->next_obs); free(a->reward); free(a->done); free(a->norm_a);
   free(a->action); free(a->logp); free(a->rand_mask);
   free_workspace(a);
@@ -453,7 +447,7 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   cm_gauss_log_prob(N, A, mean, a->logstd.data, a->norm_a, a->logp);
   cm_norm_unnormalize(&a->a_norm, a->action, a->norm_a, N);
   a->rng_step++;
-  a->prof.policy += cm_now_seconds() - t0;
+  if (a->mode == CM_RL_TRAIN) a->prof.policy += cm_now_seconds() - t0; /* test time is the trainer's */
   return 0;
 }
 
@@ -461,7 +455,7 @@ static int env_step(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
   if (a->env->step(a->env->ctx, a->action, a->next_obs, a->obs, a->reward, a->done, err))
     return cm_wrap(err, "environment step");
-  a->prof.env += cm_now_seconds() - t0;
+  if (a->mode == CM_RL_TRAIN) a->prof.env += cm_now_seconds() - t0;
   for (int i = 0; i < a->num_envs; i++)
     if (!isfinite(a->reward[i]) || a->done[i] > CM_DONE_TIME)
       return cm_fail(err, "%s:%d: environment step: env %d returned reward %g, done %d", __FILE__, __LINE__, i,
@@ -574,30 +568,26 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
   cm_norm_normalize(&a->a_norm, a->mb_na, a->mb_act, rows);
   int m = 0;
   while (m < rows && a->mb_mask[m] == 1.f) m++;
-  const float *actor_obs = a->mb_nobs; /* every row sampled (the usual case): no compaction */
-  if (m < rows) {
+  const float *actor_obs = a->mb_nobs; /* every row sampled (the usual case): the critic's rows */
+  if (m < rows) { /* keep the sampled rows, compacted in place (row m <= row i) */
     cm_dev_download(a->dev, a->mb_aobs, a->mb_nobs, (size_t)rows * O);
     m = 0;
     for (int i = 0; i < rows; i++) {
       if (a->mb_mask[i] != 1.f) continue;
       memmove(a->mb_aobs + (size_t)m * O, a->mb_aobs + (size_t)i * O, (size_t)O * sizeof(float));
-      memcpy(a->mb_aa + (size_t)m * A, a->mb_na + (size_t)i * A, (size_t)A * sizeof(float));
-      a->mb_alogp[m] = a->mb_logp[i];
-      a->mb_aadv[m] = a->mb_adv[i];
+      memmove(a->mb_na + (size_t)m * A, a->mb_na + (size_t)i * A, (size_t)A * sizeof(float));
+      a->mb_logp[m] = a->mb_logp[i];
+      a->mb_adv[m] = a->mb_adv[i];
       m++;
     }
     actor_obs = a->mb_aobs;
-  } else {
-    memcpy(a->mb_aa, a->mb_na, (size_t)rows * A * sizeof(float));
-    memcpy(a->mb_alogp, a->mb_logp, (size_t)rows * sizeof(float));
-    memcpy(a->mb_aadv, a->mb_adv, (size_t)rows * sizeof(float));
   }
   double aloss = 0;
   if (m > 0) {
     if (cm_mlp_forward(&a->actor, actor_obs, m, err)) return -1;
     const float *mean = cm_mlp_out(&a->actor);
     memset(a->mb_dmean, 0, (size_t)m * A * sizeof(float));
-    aloss = a->type->actor_loss(a, m, mean, a->mb_aa, a->mb_alogp, a->mb_aadv, a->mb_dmean, st);
+    aloss = a->type->actor_loss(a, m, mean, a->mb_na, a->mb_logp, a->mb_adv, a->mb_dmean, st);
     if (c->action_bound_weight != 0 && a->bounds_finite) {
       float scale = (float)(c->action_bound_weight / m);
       double bl = 0;
@@ -679,18 +669,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
 
 /* ---------------- test ---------------- */
 
-static int run_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err);
-
-/* The test phase's policy and env seconds stay out of the training profile. */
 int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err) {
-  double policy = a->prof.policy, env = a->prof.env;
-  int rc = run_test(a, num_episodes, res, err);
-  a->prof.policy = policy;
-  a->prof.env = env;
-  return rc;
-}
-
-static int run_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err) {
   memset(res, 0, sizeof *res);
   cm_agent_set_mode(a, CM_RL_TEST);
   if (cm_agent_reset_envs(a, err)) return -1;

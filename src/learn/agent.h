@@ -122,8 +122,9 @@ struct cm_agent {
   int64_t iter, sample_count;
   double wall_time_s; /* training wall time so far, carried across --resume */
   uint64_t rng_step;  /* rollout steps taken, train and test: keys the action noise */
-  /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them) */
-  struct { double policy, env, train_data, update, test; } prof;
+  /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them);
+   * policy and env count training rollouts only, the trainer times the test phase */
+  struct { double policy, env, train_data, update; } prof;
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
   float *norm_obs, *norm_a, *action, *logp, *rand_mask; /* decide_action outputs */
@@ -131,7 +132,7 @@ struct cm_agent {
   int ws_rows;
   int *mb_idx;
   float *mb_obs, *mb_nobs, *mb_act, *mb_na, *mb_tar, *mb_adv, *mb_logp, *mb_mask, *mb_dout;
-  float *mb_aobs, *mb_aa, *mb_alogp, *mb_aadv, *mb_dmean;
+  float *mb_aobs, *mb_dmean; /* mb_aobs: host rows of the actor when some actions were means */
 };
 
 /* Agent names the table knows, comma separated (for messages). */

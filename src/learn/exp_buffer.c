@@ -41,10 +41,8 @@ int cm_exp_create(cm_exp_buffer *b, const cm_dev *dev, int steps, int num_envs, 
 }
 
 void cm_exp_destroy(cm_exp_buffer *b) {
-  if (b->dev) {
-    cm_dev_host_free(b->dev, b->obs);
-    cm_dev_host_free(b->dev, b->next_obs);
-  }
+  cm_dev_host_free(b->dev, b->obs);
+  cm_dev_host_free(b->dev, b->next_obs);
   free(b->action); free(b->reward); free(b->done);
   free(b->a_logp); free(b->rand_mask); free(b->tar_val); free(b->adv); free(b->perm);
   memset(b, 0, sizeof *b);

@@ -28,8 +28,8 @@ static void norm_summary(const cm_normalizer *n, double *mean_abs, double *mean_
 
 /* CMIMIC_PROFILE=1: where the wall time of each output interval went (stderr). The test
  * phase's own policy and env time is counted inside "test". */
-static void print_profile(const cm_agent *a, double total) {
-  double pol = a->prof.policy, env = a->prof.env, test = a->prof.test;
+static void print_profile(const cm_agent *a, double total, double test) {
+  double pol = a->prof.policy, env = a->prof.env;
   fprintf(stderr, "profile iter %lld: %.2f s = policy %.2f + env %.2f + train_data %.2f + update %.2f + test %.2f + other %.2f\n",
           (long long)a->iter, total, pol, env, a->prof.train_data, a->prof.update, test,
           total - pol - env - a->prof.train_data - a->prof.update - test);
@@ -59,12 +59,11 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
     if (cm_agent_train_iter(a, &train, err)) return cm_wrap(err, "iteration %lld", (long long)a->iter);
     a->sample_count = a->buf.total_samples;
     int output = (a->iter % a->cfg.iters_per_output == 0) || a->sample_count >= opts->max_samples;
-    double t_test = cm_now_seconds();
-    if (output && cm_agent_test(a, a->cfg.test_episodes, &test, err))
-      return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
-    a->prof.test += cm_now_seconds() - t_test;
-    if (output && profile) print_profile(a, cm_now_seconds() - prof_start);
     if (output) {
+      double t_test = cm_now_seconds();
+      if (cm_agent_test(a, a->cfg.test_episodes, &test, err))
+        return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
+      if (profile) print_profile(a, cm_now_seconds() - prof_start, cm_now_seconds() - t_test);
       memset(&a->prof, 0, sizeof a->prof);
       prof_start = cm_now_seconds();
     }
