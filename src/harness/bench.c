@@ -50,7 +50,8 @@ static int write_rungs(const cm_harness *h, const rung_rows *rows, cm_err *err) 
 
 /* Runs every rung (or up to the first pass with --first-pass); returns 1 when one passed, 0
  * when none did, -2 interrupted, -3 harness error. */
-static int bench_case(cm_case_run *x, rung_rows *rows, cm_err *err) {
+static int bench_case(cm_case_run *x, void *user, cm_err *err) {
+  rung_rows *rows = user;
   const cm_harness_opts *o = &x->h->o;
   const cm_ladder *l = cm_case_ladder(x->h, x->c);
   int best = -1;
@@ -112,21 +113,13 @@ int cm_cmd_bench(int argc, char **argv) {
   cm_harness h;
   int status;
   if (cm_harness_open(&h, "bench", argc, argv, &status)) return status;
-  cm_err err = {{0}};
   rung_rows rows = {0};
-  for (int i = 0; i < h.sel.n && !cm_stage_interrupted(); i++) {
-    cm_case_run x;
-    int b = cm_case_begin(&h, i, &x, &err);
-    if (b == 1) continue;
-    int r = b ? -3 : bench_case(&x, &rows, &err);
-    if (r == -3 || cm_case_end(&x, r == 1, r == -2, &err)) {
-      fprintf(stderr, "cmimic bench: %s\n", err.msg);
-      free(rows.items);
-      cm_harness_close(&h);
-      return 1;
-    }
-  }
+  int failed = cm_harness_run_cases(&h, bench_case, &rows);
   free(rows.items);
+  if (failed) {
+    cm_harness_close(&h);
+    return 1;
+  }
   print_bench_table(&h);
   return cm_harness_close(&h);
 }

@@ -6,7 +6,8 @@
 #include "harness/harness_cmds.h"
 #include "harness/runner.h"
 
-static int run_case(cm_case_run *x, cm_err *err) {
+static int run_case(cm_case_run *x, void *user, cm_err *err) {
+  (void)user;
   const cm_harness_opts *o = &x->h->o;
   cm_stage_out train;
   long samples = x->c->trainable ? o->max_samples : o->bootstrap_samples;
@@ -26,17 +27,9 @@ int cm_cmd_e2e(int argc, char **argv) {
   cm_harness h;
   int status;
   if (cm_harness_open(&h, "e2e", argc, argv, &status)) return status;
-  cm_err err = {{0}};
-  for (int i = 0; i < h.sel.n && !cm_stage_interrupted(); i++) {
-    cm_case_run x;
-    int b = cm_case_begin(&h, i, &x, &err);
-    if (b == 1) continue;
-    int r = b ? -3 : run_case(&x, &err);
-    if (r == -3 || cm_case_end(&x, r == 1, r == -2, &err)) {
-      fprintf(stderr, "cmimic e2e: %s\n", err.msg);
-      cm_harness_close(&h);
-      return 1;
-    }
+  if (cm_harness_run_cases(&h, run_case, NULL)) {
+    cm_harness_close(&h);
+    return 1;
   }
   return cm_harness_close(&h);
 }

@@ -70,21 +70,18 @@ static int run_bootstrap(cm_case_run *x, cm_err *err) {
   return cm_case_test_viz(x, &boot, n, err);
 }
 
+static int run_case(cm_case_run *x, void *user, cm_err *err) {
+  (void)user;
+  return x->c->trainable ? run_trainable(x, err) : run_bootstrap(x, err);
+}
+
 int cm_cmd_longcycle(int argc, char **argv) {
   cm_harness h;
   int status;
   if (cm_harness_open(&h, "longcycle", argc, argv, &status)) return status;
-  cm_err err = {{0}};
-  for (int i = 0; i < h.sel.n && !cm_stage_interrupted(); i++) {
-    cm_case_run x;
-    int b = cm_case_begin(&h, i, &x, &err);
-    if (b == 1) continue;
-    int r = b ? -3 : x.c->trainable ? run_trainable(&x, &err) : run_bootstrap(&x, &err);
-    if (r == -3 || cm_case_end(&x, r == 1, r == -2, &err)) {
-      fprintf(stderr, "cmimic longcycle: %s\n", err.msg);
-      cm_harness_close(&h);
-      return 1;
-    }
+  if (cm_harness_run_cases(&h, run_case, NULL)) {
+    cm_harness_close(&h);
+    return 1;
   }
   return cm_harness_close(&h);
 }

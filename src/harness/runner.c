@@ -90,7 +90,9 @@ int cm_harness_close(cm_harness *h) {
 
 /* ---------------- one case ---------------- */
 
-int cm_case_begin(cm_harness *h, int i, cm_case_run *x, cm_err *err) {
+/* Starts case index i (progress line, attempts loaded). Returns 1 when --resume-skip-status ok
+ * skips it (already ok), 0 to run it, -1 on error. */
+static int case_begin(cm_harness *h, int i, cm_case_run *x, cm_err *err) {
   memset(x, 0, sizeof *x);
   x->h = h;
   x->c = &h->sel.items[i];
@@ -117,7 +119,9 @@ int cm_case_begin(cm_harness *h, int i, cm_case_run *x, cm_err *err) {
   return 0;
 }
 
-int cm_case_end(cm_case_run *x, int final_ok, int interrupted, cm_err *err) {
+/* Records the result row (status from final_ok / interrupted) and writes best_by_case.tsv and
+ * progress.json. */
+static int case_end(cm_case_run *x, int final_ok, int interrupted, cm_err *err) {
   cm_harness *h = x->h;
   double secs = cm_now_seconds() - x->t0;
   x->res->final_ok = final_ok;
@@ -136,6 +140,21 @@ int cm_case_end(cm_case_run *x, int final_ok, int interrupted, cm_err *err) {
   int rc = cm_results_write(&h->results, path, err) || cm_progress_write(&h->prog, err) ? -1 : 0;
   cm_attempts_free(&x->attempts);
   return rc;
+}
+
+int cm_harness_run_cases(cm_harness *h, cm_case_fn fn, void *user) {
+  cm_err err = {{0}};
+  for (int i = 0; i < h->sel.n && !cm_stage_interrupted(); i++) {
+    cm_case_run x;
+    int b = case_begin(h, i, &x, &err);
+    if (b == 1) continue;
+    int r = b ? -3 : fn(&x, user, &err);
+    if (r == -3 || case_end(&x, r == 1, r == -2, &err)) {
+      fprintf(stderr, "cmimic %s: %s\n", h->o.command, err.msg);
+      return -1;
+    }
+  }
+  return 0;
 }
 
 /* ---------------- one stage ---------------- */

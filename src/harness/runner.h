@@ -36,12 +36,13 @@ typedef struct cm_case_run {
   double t0;
 } cm_case_run;
 
-/* Starts case index i (progress line, attempts loaded). Returns 1 when --resume-skip-status ok
- * skips it (already ok), 0 to run it, -1 on error. */
-int cm_case_begin(cm_harness *h, int i, cm_case_run *x, cm_err *err);
-/* Records the result row (status from final_ok / interrupted) and writes best_by_case.tsv and
- * progress.json. */
-int cm_case_end(cm_case_run *x, int final_ok, int interrupted, cm_err *err);
+/* One case of a harness command: 1 passed, 0 failed, -2 interrupted, -3 error (err set). */
+typedef int (*cm_case_fn)(cm_case_run *x, void *user, cm_err *err);
+/* Runs fn on each selected case in turn until all ran or Ctrl-C: before it the progress line
+ * and attempts.json (a case --resume-skip-status ok finished earlier is skipped), after it the
+ * result row, best_by_case.tsv and progress.json. Returns 0, or -1 after printing
+ * "cmimic <command>: <error>". */
+int cm_harness_run_cases(cm_harness *h, cm_case_fn fn, void *user);
 
 /* One stage attempt. */
 typedef struct cm_stage_req {
