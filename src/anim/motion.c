@@ -138,7 +138,7 @@ int cm_motion_save(const char *path, const cm_motion *m, cm_err *err) {
   cm_pkw_appends(&w);
   cm_pkw_setitems(&w);
   int rc = cm_pkw_finish(&w, err);
-  if (rc == 0) rc = cm_write_file_atomic(path, w.buf, w.len, err);
+  if (rc == 0) rc = cm_write_file_atomic(path, w.out.data, w.out.len, err);
   cm_pkw_free(&w);
   return rc;
 }

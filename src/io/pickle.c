@@ -896,19 +896,7 @@ int cm_pk_load(const char *path, cm_pk_doc *doc, cm_err *err) {
 
 /* ---------------------------------------------------------------- writer */
 
-static void put(cm_pkw *w, const void *p, size_t n) {
-  if (w->oom) return;
-  if (w->len + n > w->cap) {
-    size_t cap = w->cap ? w->cap : 256;
-    while (cap < w->len + n) cap *= 2;
-    unsigned char *nb = realloc(w->buf, cap);
-    if (!nb) { w->oom = 1; return; }
-    w->buf = nb;
-    w->cap = cap;
-  }
-  memcpy(w->buf + w->len, p, n);
-  w->len += n;
-}
+static void put(cm_pkw *w, const void *p, size_t n) { cm_buf_put(&w->out, p, n); }
 static void op1(cm_pkw *w, unsigned char op) { put(w, &op, 1); }
 static void put_le(cm_pkw *w, uint64_t v, int n) {
   unsigned char b[8];
@@ -923,7 +911,7 @@ void cm_pkw_init(cm_pkw *w, int proto) {
   put(w, hdr, 2);
 }
 void cm_pkw_free(cm_pkw *w) {
-  free(w->buf);
+  cm_buf_free(&w->out);
   memset(w, 0, sizeof *w);
 }
 void cm_pkw_none(cm_pkw *w) { op1(w, 'N'); }
@@ -975,7 +963,7 @@ void cm_pkw_bytes(cm_pkw *w, const void *p, size_t n) {
   }
   /* _codecs.encode(<bytes as latin-1 text>, 'latin1') */
   char *t = malloc(n * 2);
-  if (!t) { w->oom = 1; return; }
+  if (!t) { w->out.failed = 1; return; }
   size_t k = 0;
   for (size_t i = 0; i < n; i++) k += put_utf8(t + k, ((const unsigned char *)p)[i]);
   cm_pkw_global(w, "_codecs", "encode");
@@ -1037,6 +1025,6 @@ int cm_pkw_value(cm_pkw *w, const cm_pk *v, cm_err *err) { return write_value(w,
 
 int cm_pkw_finish(cm_pkw *w, cm_err *err) {
   op1(w, '.');
-  if (w->oom) return cm_fail(err, "pickle writer: out of memory");
+  if (w->out.failed) return cm_fail(err, "pickle writer: out of memory");
   return 0;
 }

@@ -13,6 +13,7 @@
 #define CM_PICKLE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "core/bytebuf.h"
 #include "core/err.h"
 
 typedef enum cm_pk_type {
@@ -71,10 +72,8 @@ size_t cm_pk_array_count(const cm_pk *v);
 
 /* ---- Writer ---- */
 typedef struct cm_pkw {
-  unsigned char *buf;
-  size_t len, cap;
+  cm_buf out; /* the pickle bytes; out.failed: an allocation failed (cm_pkw_finish reports it) */
   int proto;
-  int oom; /* set when an allocation failed; cm_pkw_finish reports it */
 } cm_pkw;
 
 void cm_pkw_init(cm_pkw *w, int proto); /* proto 2..5; emits PROTO */

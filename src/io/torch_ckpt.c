@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "core/bytebuf.h"
 #include "core/fileio.h"
 #include "io/pickle.h"
 
@@ -81,26 +82,19 @@ typedef struct zrec {
 } zrec;
 
 typedef struct zwriter {
-  unsigned char *buf;
-  size_t len, cap;
+  cm_buf out; /* the archive; out.failed: out of memory */
   zrec *recs;
   int nrec, caprec;
-  int bad; /* out of memory or past 4 GiB (no zip64) */
+  int too_big; /* past 4 GiB (no zip64) */
 } zwriter;
 
+/* Once failed either way, the writer ignores everything after. */
+static int zbad(const zwriter *z) { return z->too_big || z->out.failed; }
+
 static void zput(zwriter *z, const void *p, size_t n) {
-  if (z->bad) return;
-  if (z->len + n > 0xFFFFFFFFu) { z->bad = 2; return; }
-  if (z->len + n > z->cap) {
-    size_t cap = z->cap ? z->cap : 4096;
-    while (cap < z->len + n) cap *= 2;
-    unsigned char *nb = realloc(z->buf, cap);
-    if (!nb) { z->bad = 1; return; }
-    z->buf = nb;
-    z->cap = cap;
-  }
-  memcpy(z->buf + z->len, p, n);
-  z->len += n;
+  if (zbad(z)) return;
+  if (z->out.len + n > 0xFFFFFFFFu) { z->too_big = 1; return; }
+  cm_buf_put(&z->out, p, n);
 }
 static void zle(zwriter *z, uint32_t v, int n) {
   unsigned char b[4];
@@ -111,12 +105,12 @@ static void zle(zwriter *z, uint32_t v, int n) {
 enum { DOS_TIME = 0, DOS_DATE = (0 << 9) | (1 << 5) | 1 }; /* 1980-01-01: a fixed stamp keeps files reproducible */
 
 static void zadd(zwriter *z, const char *name, const void *data, size_t n) {
-  if (z->bad) return;
-  if (n > 0xFFFFFFFFu) { z->bad = 2; return; }
+  if (zbad(z)) return;
+  if (n > 0xFFFFFFFFu) { z->too_big = 1; return; }
   if (z->nrec == z->caprec) {
     int cap = z->caprec ? z->caprec * 2 : 16;
     zrec *nr = realloc(z->recs, (size_t)cap * sizeof *nr);
-    if (!nr) { z->bad = 1; return; }
+    if (!nr) { z->out.failed = 1; return; }
     z->recs = nr;
     z->caprec = cap;
   }
@@ -125,9 +119,9 @@ static void zadd(zwriter *z, const char *name, const void *data, size_t n) {
   size_t nl = strlen(r->name);
   r->crc = (uint32_t)crc32(0L, data, (uInt)n);
   r->size = (uint32_t)n;
-  r->offset = (uint32_t)z->len;
+  r->offset = (uint32_t)z->out.len;
   /* pad with an extra field so the payload starts on a 64-byte boundary */
-  size_t before = z->len + 30 + nl + 4;
+  size_t before = z->out.len + 30 + nl + 4;
   size_t pad = (ALIGN - before % ALIGN) % ALIGN;
   zle(z, 0x04034b50, 4);
   zle(z, 20, 2);       /* version needed: 2.0 */
@@ -149,7 +143,7 @@ static void zadd(zwriter *z, const char *name, const void *data, size_t n) {
 }
 
 static void zfinish(zwriter *z) {
-  uint32_t cd_start = (uint32_t)z->len;
+  uint32_t cd_start = (uint32_t)z->out.len;
   for (int i = 0; i < z->nrec; i++) {
     const zrec *r = &z->recs[i];
     size_t nl = strlen(r->name);
@@ -172,7 +166,7 @@ static void zfinish(zwriter *z) {
     zle(z, r->offset, 4);
     zput(z, r->name, nl);
   }
-  uint32_t cd_size = (uint32_t)z->len - cd_start;
+  uint32_t cd_size = (uint32_t)z->out.len - cd_start;
   zle(z, 0x06054b50, 4);
   zle(z, 0, 2);
   zle(z, 0, 2);
@@ -233,7 +227,7 @@ int cm_torch_save(const char *path, const cm_state_dict *sd, cm_err *err) {
     return cm_wrap(err, "%s", path);
   }
   zwriter z = {0};
-  zadd(&z, "archive/data.pkl", w.buf, w.len);
+  zadd(&z, "archive/data.pkl", w.out.data, w.out.len);
   cm_pkw_free(&w);
   zadd(&z, "archive/byteorder", "little", 6);
   for (int i = 0; i < sd->count; i++) {
@@ -245,10 +239,10 @@ int cm_torch_save(const char *path, const cm_state_dict *sd, cm_err *err) {
   zadd(&z, "archive/version", "3\n", 2);
   zfinish(&z);
   int rc;
-  if (z.bad == 2) rc = cm_fail(err, "%s: checkpoint larger than 4 GiB (zip64 not supported)", path);
-  else if (z.bad) rc = cm_fail(err, "%s: out of memory", path);
-  else rc = cm_write_file_atomic(path, z.buf, z.len, err);
-  free(z.buf);
+  if (z.too_big) rc = cm_fail(err, "%s: checkpoint larger than 4 GiB (zip64 not supported)", path);
+  else if (z.out.failed) rc = cm_fail(err, "%s: out of memory", path);
+  else rc = cm_write_file_atomic(path, z.out.data, z.out.len, err);
+  cm_buf_free(&z.out);
   free(z.recs);
   return rc;
 }

@@ -149,7 +149,7 @@ static void expect_load_error(const bad_spec *s, const char *expected_suffix) {
   }
   cm_err err;
   CHECK_OK(cm_pkw_finish(&w, &err), &err);
-  CHECK_OK(cm_write_file_atomic(path, w.buf, w.len, &err), &err);
+  CHECK_OK(cm_write_file_atomic(path, w.out.data, w.out.len, &err), &err);
   cm_pkw_free(&w);
   cm_motion m;
   int rc = cm_motion_load(path, &m, &err);

@@ -139,12 +139,12 @@ static void test_round_trips(void) {
     write_sample(&w);
     CHECK_OK(cm_pkw_finish(&w, &err), &err);
     cm_pk_doc doc;
-    CHECK_OK(cm_pk_parse(w.buf, w.len, "c-written", &doc, &err), &err);
+    CHECK_OK(cm_pk_parse(w.out.data, w.out.len, "c-written", &doc, &err), &err);
     check_sample(doc.root, "C writer, C reader");
     cm_pk_doc_free(&doc);
     char path[128], args[512];
     snprintf(path, sizeof path, "%s/c_p%d.pkl", tmpdir, proto);
-    CHECK(write_file(path, w.buf, w.len) == 0);
+    CHECK(write_file(path, w.out.data, w.out.len) == 0);
     cm_pkw_free(&w);
     if (!py) continue;
     char script[4096];
@@ -262,7 +262,7 @@ static void test_fuzz(void) {
   cm_pkw_init(&w, 2);
   write_sample(&w);
   CHECK_OK(cm_pkw_finish(&w, &err), &err);
-  fuzz_one(w.buf, w.len, "sample-p2");
+  fuzz_one(w.out.data, w.out.len, "sample-p2");
   cm_pkw_free(&w);
   const char *files[] = {"tests/data/formats/numpy_p2.pkl", "tests/data/formats/numpy_p5.pkl",
                          "tests/data/formats/sample_p0.pkl"};
@@ -346,7 +346,7 @@ static void test_generic_calls(void) {
   cm_pkw_build(&w);
   CHECK_OK(cm_pkw_finish(&w, &err), &err);
   cm_pk_doc doc;
-  CHECK_OK(cm_pk_parse(w.buf, w.len, "generic", &doc, &err), &err);
+  CHECK_OK(cm_pk_parse(w.out.data, w.out.len, "generic", &doc, &err), &err);
   const cm_pk *r = doc.root;
   CHECK(r && r->type == CM_PK_DICT && r->ordered && r->state && r->state->type == CM_PK_DICT);
   const cm_pk *t = cm_pk_dict_get(r, "w");
