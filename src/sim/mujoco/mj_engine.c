@@ -379,51 +379,12 @@ static int map_character(mj_impl *im, const char *char_file, int fix_root, cm_er
   return 0;
 }
 
-/* fix_root: the root body loses its free joint (cm_mjcf_normalise) and becomes a mocap body, so
+/* fix_root: the root body loses its free joint and becomes a mocap body (cm_mjcf_normalise), so
  * each env's mjData carries its own welded root pose (mocap_pos/quat) that push_state can set,
  * as MimicKit places a fixed-root character at a start pose per env. */
 static int compile_model(const char *path, int fix_root, mjModel **out, cm_err *err) {
   cm_mjcf_opts mo = {.add_scene = 1, .fix_root = fix_root};
-  if (!fix_root) return cm_mjcf_compile(path, &mo, out, NULL, err);
-  char *text = NULL, *norm = NULL;
-  if (cm_read_file(path, &text, NULL, err)) return -1;
-  int rc = cm_mjcf_normalise(path, text, &mo, &norm, NULL, err);
-  free(text);
-  if (rc) return -1;
-  char *wb = strstr(norm, "<worldbody>"), *b = wb;
-  while (b && (b = strstr(b + 1, "<body")) && !(b[5] == ' ' || b[5] == '>' || b[5] == '\n' || b[5] == '\t')) {}
-  size_t len = strlen(norm);
-  char *xml = b ? malloc(len + 16) : NULL;
-  if (!xml) {
-    free(norm);
-    return cm_fail(err, "%s: no <body> under <worldbody> to fix", path);
-  }
-  size_t head = (size_t)(b + 5 - norm);
-  memcpy(xml, norm, head);
-  memcpy(xml + head, " mocap=\"true\"", 13);
-  memcpy(xml + head + 13, norm + head, len - head + 1);
-  free(norm);
-  mjVFS *vfs = calloc(1, sizeof *vfs);
-  if (!vfs) {
-    free(xml);
-    return cm_fail(err, "out of memory");
-  }
-  mj_defaultVFS(vfs);
-  int size = (int)strlen(xml), slot = -1;
-  if (mj_makeEmptyFileVFS(vfs, path, size) == 0) slot = mj_findFileVFS(vfs, path);
-  if (slot >= 0) memcpy(vfs->filedata[slot], xml, (size_t)size);
-  free(xml);
-  char mjerr[1000] = "";
-  mjModel *m = slot >= 0 ? mj_loadXML(path, vfs, mjerr, sizeof mjerr) : NULL;
-  mj_deleteVFS(vfs);
-  free(vfs);
-  if (!m) {
-    for (char *c = mjerr; *c; c++)
-      if (*c == '\n') *c = ' ';
-    return cm_fail(err, "%s: MuJoCo cannot compile the model with a fixed root: %s", path, mjerr);
-  }
-  *out = m;
-  return 0;
+  return cm_mjcf_compile(path, &mo, out, NULL, err);
 }
 
 static float *alloc_f(size_t n, int *bad) {

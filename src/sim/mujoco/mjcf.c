@@ -100,6 +100,28 @@ static void drop_free_joint(char *s) {
   memmove(j, e, strlen(e) + 1);
 }
 
+/* fix_root's other half: the root body becomes a mocap body (welded to the world, placed through
+ * mocap_pos/quat). Rebuilds *b with ` mocap="true"` after the first <body under <worldbody>. */
+static int make_root_mocap(const char *path, cm_buf *b, cm_err *err) {
+  char *xml = (char *)b->data;
+  char *body = strstr(xml, "<worldbody>");
+  while (body && (body = strstr(body + 1, "<body")) &&
+         !(body[5] == ' ' || body[5] == '>' || body[5] == '\n' || body[5] == '\t')) {}
+  if (!body) return cm_fail(err, "%s: no <body> under <worldbody> to fix", path);
+  size_t head = (size_t)(body + 5 - xml);
+  cm_buf o = {0};
+  cm_buf_put(&o, xml, head);
+  cm_buf_put(&o, " mocap=\"true\"", 13);
+  cm_buf_put(&o, xml + head, b->len - head);
+  if (o.failed) {
+    cm_buf_free(&o);
+    return cm_fail(err, "out of memory");
+  }
+  cm_buf_free(b);
+  *b = o;
+  return 0;
+}
+
 static const char k_scene_assets[] =
     "<visual><global offwidth=\"1920\" offheight=\"1080\"/><quality shadowsize=\"4096\"/>"
     "<headlight ambient=\".35 .35 .35\" diffuse=\".5 .5 .5\" specular=\".1 .1 .1\"/></visual>\n"
@@ -120,8 +142,15 @@ int cm_mjcf_normalise(const char *path, const char *text, const cm_mjcf_opts *op
     cm_buf_free(&b);
     return -1;
   }
+  if (opts && opts->fix_root) {
+    drop_free_joint((char *)b.data);
+    b.len = strlen((char *)b.data);
+    if (make_root_mocap(path, &b, err)) {
+      cm_buf_free(&b);
+      return -1;
+    }
+  }
   char *xml = (char *)b.data;
-  if (opts && opts->fix_root) drop_free_joint(xml);
   if (opts && opts->add_scene) {
     char *mj = strstr(xml, "<mujoco");
     char *mj_end = mj ? strchr(mj, '>') : NULL;

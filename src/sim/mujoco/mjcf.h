@@ -11,7 +11,8 @@
 
 typedef struct cm_mjcf_opts {
   int add_scene;   /* ground plane "cm_floor", grid texture, lights, offscreen buffer */
-  int fix_root;    /* drop the root body's free joint: the character is welded to the world */
+  int fix_root;    /* drop the root body's free joint and make it a mocap body: welded to the
+                      world, placed through mocap_pos/quat */
 } cm_mjcf_opts;
 
 /* Torque limits found in attributes MuJoCo 2.2.2 does not know (joint actuatorfrcrange). */
