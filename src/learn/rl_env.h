@@ -29,6 +29,22 @@ typedef struct cm_rl_env {
   int (*step)(void *ctx, const float *actions, float *next_obs, float *obs, float *reward, uint8_t *done,
               cm_err *err);
   void (*set_mode)(void *ctx, cm_rl_mode mode); /* NULL: no difference between train and test */
+
+  /* ---- discriminator family (AMP, ASE, ADD; MimicKit's info["disc_obs"] & co.) ----
+   * disc_obs_dim 0: the env has no discriminator observation and the pointers below are NULL.
+   * After every step, disc_obs [N][disc_obs_dim] holds each env's discriminator observation of
+   * the step just taken (pre-reset, like next_obs); ADD envs also fill disc_obs_demo with the
+   * reference motion's observation at the same time (NULL otherwise). Both are env-owned. */
+  int disc_obs_dim;
+  const float *disc_obs, *disc_obs_demo;
+  /* n demo observations sampled from the motion library / dataset (fetch_disc_obs_demo). */
+  int (*fetch_disc_obs_demo)(void *ctx, int n, float *out, cm_err *err);
+
+  /* ---- env statistics (tracking error, task figures) ----
+   * Fills up to max (key, value) pairs of the env's own figures accumulated since the last call
+   * (then clears them): e.g. Tracking_Error_Root_Pos, Location_Success_Rate. Keys are static
+   * strings. NULL: none. The agent logs them in its table (train and test phases). */
+  int (*env_stats)(void *ctx, const char **keys, double *values, int max);
   void (*destroy)(void *ctx);                   /* NULL: nothing to free */
 } cm_rl_env;
 
