@@ -8,7 +8,7 @@ ASAN := build/asan
 all: build
 
 deps:
-	@bash tools/deps.sh
+	@sh tools/deps.sh
 
 build: deps
 	@cmake -S . -B $(REL) -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -43,6 +43,8 @@ static unsigned column_flags(const char *key) {
 
 static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_err *err) {
   run_ctx *c = user;
+  /* a hung run (fault injection) blocks here, before logging, until a signal ends it below */
+  cm_fault_after_iteration((long)info->iter + 1, a->num_envs, &g_interrupted);
   /* an interrupted run also logs where it stopped, so the log matches the checkpoint */
   if (info->output || g_interrupted) {
     for (int i = 0; i < info->cols.count; i++)
@@ -56,7 +58,6 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
     return cm_fail(err, "interrupted at iteration %lld (%lld samples); checkpoint saved to %s",
                    (long long)info->iter, (long long)info->samples, c->resume_path);
   }
-  cm_fault_after_iteration((long)info->iter + 1);
   return 0;
 }
 

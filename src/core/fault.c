@@ -20,10 +20,10 @@ int cm_fault_check_envs(int num_envs, cm_err *err) {
   return 0;
 }
 
-void cm_fault_after_iteration(long iters_done) {
-  long k = env_limit("CMIMIC_FAULT_HANG_AFTER_ITERS");
-  if (k < 0 || iters_done < k) return;
+void cm_fault_after_iteration(long iters_done, int num_envs, volatile sig_atomic_t *wake) {
+  long k = env_limit("CMIMIC_FAULT_HANG_AFTER_ITERS"), envs = env_limit("CMIMIC_FAULT_HANG_ENVS");
+  if (k < 0 || iters_done < k || (envs >= 0 && envs != num_envs)) return;
   fprintf(stderr, "fault injection: hanging after %ld iterations\n", iters_done);
   fflush(NULL);
-  for (;;) pause(); /* signals with handlers only wake us; SIGKILL ends us */
+  while (!*wake) pause(); /* only a caught signal wakes us; SIGKILL ends us */
 }

@@ -202,6 +202,13 @@ int cm_stage_run(const cm_stage_spec *s, cm_stage_result *res, cm_err *err) {
     cpu = c;
     log_bytes = lb;
     watch_bytes = wb;
+    /* A due status line comes before any kill decision, so a stage killed after its period
+     * always had one, however late this loop was scheduled. */
+    if (s->on_status && s->status_seconds > 0 && now >= next_status) {
+      cm_stage_live live = {now - t0, now - last_progress, log_bytes, watch_bytes};
+      s->on_status(s->user, &live);
+      next_status = now + s->status_seconds;
+    }
     cm_kill_reason why = CM_KILL_NONE;
     if (g_interrupt) why = CM_KILL_INTERRUPT;
     else if (s->max_seconds > 0 && now - t0 > s->max_seconds) why = CM_KILL_TIMEOUT;
@@ -210,11 +217,6 @@ int cm_stage_run(const cm_stage_spec *s, cm_stage_result *res, cm_err *err) {
       res->killed = why;
       status = kill_group(pid, s->kill_grace);
       break;
-    }
-    if (s->on_status && s->status_seconds > 0 && now >= next_status) {
-      cm_stage_live live = {now - t0, now - last_progress, log_bytes, watch_bytes};
-      s->on_status(s->user, &live);
-      next_status = now + s->status_seconds;
     }
     sleep_seconds(0.1);
   }

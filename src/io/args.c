@@ -57,11 +57,20 @@ static int add_value(cm_arg *g, const char *text, int line) {
   return 0;
 }
 
-/* Keeps g (taking its contents) unless its key is already defined: the first definition wins. */
+/* Keeps g (taking its contents) unless an earlier source defined its key; a repeat within the
+ * same source replaces the earlier value (the last occurrence wins). */
 static int commit(cm_args *a, cm_arg *g) {
   if (!g->key) return 0;
-  if (find(a, g->key)) {
-    arg_clear(g);
+  for (int i = 0; i < a->n; i++) {
+    cm_arg *old = &a->items[i];
+    if (strcmp(old->key, g->key)) continue;
+    if (old->source != g->source) { /* an earlier source outranks this one */
+      arg_clear(g);
+      return 0;
+    }
+    arg_clear(old);
+    *old = *g;
+    memset(g, 0, sizeof *g);
     return 0;
   }
   if (a->n == a->cap) {
@@ -91,6 +100,7 @@ static const char *where(const char *file, int line, char *buf, size_t size) {
 static int add_tokens(cm_args *a, const token *toks, int n, const char *file, cm_err *err) {
   cm_arg cur = {0};
   char wbuf[512];
+  int source = ++a->sources;
   for (int i = 0; i < n; i++) {
     const char *t = toks[i].text;
     if (is_flag(t)) {
@@ -104,6 +114,7 @@ static int add_tokens(cm_args *a, const token *toks, int n, const char *file, cm
       }
       cur.key = dup_n(t + 2, klen);
       cur.line = toks[i].line;
+      cur.source = source;
       cur.file = file ? dup_n(file, strlen(file)) : NULL;
       if (!cur.key || (file && !cur.file)) goto oom;
       if (eq && add_value(&cur, eq + 1, toks[i].line)) goto oom;

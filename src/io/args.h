@@ -3,8 +3,10 @@
  * Tokens are split on whitespace. A token of three or more characters starting with "--" opens a
  * flag; the tokens after it, up to the next flag, are its values (zero or more, e.g.
  * "--devices cuda:0 cuda:1"). "--key=value" is also accepted as a flag with a first value.
- * The FIRST definition of a key wins: the command line is parsed before the --arg_file it names,
- * so command-line flags override the file. In files, a line whose first non-blank character is
+ * Within one source (the command line, or one arg file) the LAST occurrence of a flag wins, as
+ * users expect a later flag to override an earlier one (MimicKit's own parser keeps the first; a
+ * MimicKit arg file never repeats a key, so its files read the same). Across sources the first source wins: the
+ * command line is parsed before the --arg_file it names, so command-line flags override the file. In files, a line whose first non-blank character is
  * '#' is a comment, and so is the rest of a line from a token starting with '#'; blank lines
  * are ignored, and values may continue on following lines.
  *
@@ -21,16 +23,18 @@ typedef struct cm_arg {
   int nvals;
   char *file;     /* the arg file it came from, or NULL for the command line */
   int line;       /* line of the flag in its file; 0 on the command line */
+  int source;     /* which parse call (source) defined it: 1 = the first */
 } cm_arg;
 
 typedef struct cm_args {
   cm_arg *items;
   int n, cap;
+  int sources; /* parse calls so far */
 } cm_args;
 
 /* Every argv[i] is a token: pass argc - 1, argv + 1 to skip the program name. */
 int cm_args_parse_argv(cm_args *a, int argc, char **argv, cm_err *err);
-/* Adds the flags of an arg file; keys already present keep their values. */
+/* Adds the flags of an arg file; keys an earlier source defined keep their values. */
 int cm_args_load_file(cm_args *a, const char *path, cm_err *err);
 /* MimicKit's run.py order: the command line, then the file named by --arg_file (if any). */
 int cm_args_load(cm_args *a, int argc, char **argv, cm_err *err);

@@ -22,14 +22,25 @@ print('artefacts parse:', root)
 PY
 }
 
-# No process of this root is left running (the harness killed its children's groups).
+# Tests wait for events, never for time: each helper polls until the event (a file, a line in a
+# log, the end of processes) has happened, with a deadline far beyond any machine's speed so only
+# a real failure ever reaches it (tests/README.md).
+
+# No process of this root is left running (the harness killed its children's groups); killed
+# processes may take a moment to be reaped, so poll.
 h_no_children() {
-  sleep 0.5
-  if pgrep -f -- "$1/runs/" >/dev/null; then echo "processes of $1 still running:"; pgrep -af -- "$1/runs/"; return 1; fi
+  for _ in $(seq 1 600); do pgrep -f -- "$1/runs/" >/dev/null || return 0; sleep 0.1; done
+  echo "processes of $1 still running:"; pgrep -af -- "$1/runs/"; return 1
 }
 
-# Waits (up to $2 s) for a file to exist.
+# Waits (up to $2 s, default 300) for a file to exist.
 h_wait_file() {
-  for _ in $(seq 1 $(( ${2:-60} * 10 ))); do [ -e "$1" ] && return 0; sleep 0.1; done
+  for _ in $(seq 1 $(( ${2:-300} * 10 ))); do [ -e "$1" ] && return 0; sleep 0.1; done
   echo "timed out waiting for $1"; return 1
+}
+
+# Waits (up to $3 s, default 300) for a line matching the fixed string $2 in file $1.
+h_wait_line() {
+  for _ in $(seq 1 $(( ${3:-300} * 10 ))); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timed out waiting for '$2' in $1"; return 1
 }

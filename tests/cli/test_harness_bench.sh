@@ -7,7 +7,7 @@ source "$(dirname "$0")/harness_lib.sh"
 root="$CM_TMP/harness_bench"
 rm -rf "$root"
 CMIMIC_FAULT_OOM_ABOVE_ENVS=2 "$CMIMIC" bench --root-out "$root" --cases $PPO --env-ladder 4,2,1 --iter-target 2 \
-  --max-seconds 60 | tee "$root.out"
+  --max-seconds 900 | tee "$root.out"
 grep -q "^| case | variant | num_envs | min_avg_util | samples/s |" "$root.out"
 grep -q "success ratio: 1/1 (100%)" "$root.out"
 h_check_parse "$root"

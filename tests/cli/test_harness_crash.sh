@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Fault injection: the training child of the e4 rung is killed with SIGKILL mid-run. The harness
 # records class crash, survives, steps down to e2 which passes, and goes on to the next case.
+# The e4 run holds still after its first iteration (CMIMIC_FAULT_HANG_*), so the kill lands
+# mid-run however fast or slow this machine is.
 set -eu
 source "$(dirname "$0")/harness_lib.sh"
 root="$CM_TMP/harness_crash"
 rm -rf "$root"
-"$CMIMIC" e2e --include-nontrainable --root-out "$root" --cases $PPO,$VIEW "${H_SMALL[@]}" --max-samples 1280 \
-  >"$root.out" 2>&1 &
+CMIMIC_FAULT_HANG_AFTER_ITERS=1 CMIMIC_FAULT_HANG_ENVS=4 "$CMIMIC" e2e --include-nontrainable --root-out "$root" \
+  --cases $PPO,$VIEW "${H_SMALL[@]}" --nontrainable-ladder 2 >"$root.out" 2>&1 &
 harness=$!
 e4="$root/runs/$PPO/base_e4/train"
-h_wait_file "$e4/log.txt" 60
+h_wait_line "$e4.log" "fault injection: hanging after 1 iterations"
 child=$(pgrep -f -- "--out_dir $e4" | head -1)
 [ -n "$child" ]
 kill -KILL "$child"

@@ -28,8 +28,6 @@ assert rows['view_motion_humanoid_args.txt']['final_ok'] == '1'
 at = json.load(open(root + '/runs/deepmimic_humanoid_ppo_args.txt/attempts.json'))['attempts']
 got = [(a['stage'], a['num_envs'], a['failure']) for a in at]
 assert got == [('train', 4, 'hang'), ('train', 2, 'hang')], got
-for a in at:
-    assert a['seconds'] < 30, a
 print('hang ladder:', got)
 PY
 "$CMIMIC" summary "$root" | tee "$root.summary" || true

@@ -2,17 +2,18 @@
 # cmimic longcycle: probe_train -> long_train -> test -> viz (bootstrap_train for the
 # non-trainable case). Interrupted during long_train, the resume does not redo the probe and
 # continues long_train from its checkpoint with the same counters (log.txt iterations and
-# samples only grow, no second header).
+# samples only grow, no second header). long_train holds still after its third iteration
+# (CMIMIC_FAULT_HANG_*; the probe does two) so Ctrl-C lands mid-stage on any machine.
 set -eu
 source "$(dirname "$0")/harness_lib.sh"
 root="$CM_TMP/harness_longcycle"
 rm -rf "$root"
 args=(--include-nontrainable --root-out "$root" --cases $PPO,$VIEW --default-ladder 4 --nontrainable-ladder 2
       --max-samples 256 --long-max-samples 3840 --test-episodes 2 --viz-width 64 --viz-height 48 --kill-grace 20)
-"$CMIMIC" longcycle "${args[@]}" >"$root.out" 2>&1 &
+CMIMIC_FAULT_HANG_AFTER_ITERS=3 CMIMIC_FAULT_HANG_ENVS=4 "$CMIMIC" longcycle "${args[@]}" >"$root.out" 2>&1 &
 harness=$!
 long="$root/runs/$PPO/base_e4/long_train"
-h_wait_file "$long/log.txt" 90
+h_wait_line "$long.log" "fault injection: hanging after 3 iterations"
 kill -INT $harness
 set +e; wait $harness; rc=$?; set -e
 cat "$root.out"

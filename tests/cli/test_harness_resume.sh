@@ -4,15 +4,17 @@
 #     130; the resume skips the finished case (its attempts.json is untouched) and completes.
 #  2. SIGKILL of the harness: its child dies with it (no orphan), every artefact still parses,
 #     the attempt left "running" reads back as interrupted, and the resume completes.
+# The interrupted run's e4 training holds still after its first iteration (CMIMIC_FAULT_HANG_*),
+# so the signal lands mid-stage however fast or slow this machine is.
 set -eu
 source "$(dirname "$0")/harness_lib.sh"
 for sig in INT KILL; do
   root="$CM_TMP/harness_resume_$sig"
   rm -rf "$root"
-  "$CMIMIC" e2e --include-nontrainable --root-out "$root" --cases $VIEW,$PPO "${H_SMALL[@]}" --max-samples 100000 \
-    >"$root.out" 2>&1 &
+  CMIMIC_FAULT_HANG_AFTER_ITERS=1 CMIMIC_FAULT_HANG_ENVS=4 "$CMIMIC" e2e --include-nontrainable --root-out "$root" \
+    --cases $VIEW,$PPO "${H_SMALL[@]}" --nontrainable-ladder 2 >"$root.out" 2>&1 &
   harness=$!
-  h_wait_file "$root/runs/$PPO/base_e4/train/log.txt" 90
+  h_wait_line "$root/runs/$PPO/base_e4/train.log" "fault injection: hanging after 1 iterations"
   kill -$sig $harness
   set +e; wait $harness; rc=$?; set -e
   cat "$root.out"

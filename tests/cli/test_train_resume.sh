@@ -42,11 +42,13 @@ if run --mode test --model_file "$t/foreign.pt" --test_episodes 1 2>"$t/err"; th
 grep -q "foreign.pt" "$t/err"
 
 # Ctrl-C: the run stops at the end of the iteration and saves a checkpoint
-# (exec: the signal must reach cmimic itself, not a subshell running the helper function)
-(exec "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt --env_config data/envs/deepmimic_humanoid_walk_env.yaml \
+# (exec: the signal must reach cmimic itself, not a subshell running the helper function).
+# The run holds still after its first iteration (fault injection), so Ctrl-C lands mid-run
+# however fast or slow this machine is.
+(CMIMIC_FAULT_HANG_AFTER_ITERS=1 exec "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt --env_config data/envs/deepmimic_humanoid_walk_env.yaml \
   --visualize false --num_envs 4 --rand_seed 3 --mode train --max_samples 100000 --out_dir "$t/intr") >"$t/intr.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do [ -s "$t/intr/log.txt" ] && break; sleep 0.1; done
+for _ in $(seq 1 3000); do grep -q "fault injection: hanging" "$t/intr.log" && break; sleep 0.1; done
 kill -INT $pid
 set +e; wait $pid; rc=$?; set -e
 echo "interrupted run exited with $rc"

@@ -1,5 +1,5 @@
 /* MimicKit-style args: flags with zero or more values, comments and blank lines in arg files,
- * first definition wins (so the command line overrides --arg_file), strict typed getters whose
+ * the last occurrence wins within a source, the command line wins over its --arg_file, strict typed getters whose
  * messages name the command line or file:line, and typo suggestions for unknown flags. */
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,7 @@ static void test_argv(void) {
                   "--num_envs=16", "--rate", "-0.5", "--", "-x", "--mode", "train"};
   CHECK_OK(cm_args_parse_argv(&a, 13, argv, &e), &e);
   CHECK(a.n == 5);
-  CHECK(streq(cm_args_str(&a, "mode", ""), "test")); /* the first --mode wins */
+  CHECK(streq(cm_args_str(&a, "mode", ""), "train")); /* the last --mode wins */
   CHECK(cm_args_count(&a, "mode") == 1);
   CHECK(cm_args_count(&a, "devices") == 2);
   CHECK(streq(cm_args_at(&a, "devices", 0), "cuda:0") && streq(cm_args_at(&a, "devices", 1), "cuda:1"));
@@ -68,11 +68,12 @@ static void test_file(void) {
   cm_args a = {0};
   CHECK_OK(cm_args_load_file(&a, D "run_args.txt", &e), &e);
   /* num_envs engine_config env_config agent_config devices visualize out_dir learning_rate
-   * test_episodes mode: the repeated --num_envs and the commented-out flag add nothing */
+   * test_episodes mode: the repeated --num_envs replaces the first (the later line wins) and the
+   * commented-out flag adds nothing */
   CHECK(a.n == 10);
   long n = 0;
   CHECK_OK(cm_args_int(&a, "num_envs", 1, &n, &e), &e);
-  CHECK(n == 4096);
+  CHECK(n == 8);
   CHECK(streq(cm_args_str(&a, "env_config", ""), "data/envs/deepmimic_humanoid_env.yaml"));
   CHECK(cm_args_count(&a, "env_config") == 1); /* the trailing comment is not a value */
   CHECK(streq(cm_args_str(&a, "agent_config", ""), "data/agents/deepmimic_humanoid_ppo_agent.yaml"));
@@ -195,6 +196,17 @@ static void test_override_order(void) {
   CHECK_OK(cm_args_load_file(&a, D "run_args.txt", &e), &e);
   CHECK_OK(cm_args_int(&a, "num_envs", 1, &n, &e), &e);
   CHECK(n == 32 && streq(cm_args_str(&a, "mode", ""), "test"));
+  cm_args_free(&a);
+
+  /* a repeated flag: the last occurrence wins on the command line (over the file too), and the
+   * repeat replaces every value of the earlier one; the file's keys keep their file and line */
+  char *twice[] = {"--num_envs", "16", "--devices", "cuda:0", "cuda:1", "--arg_file", D "run_args.txt",
+                   "--num_envs", "4", "--devices", "cpu"};
+  CHECK_OK(cm_args_load(&a, 11, twice, &e), &e);
+  CHECK_OK(cm_args_int(&a, "num_envs", 1, &n, &e), &e);
+  CHECK(n == 4);
+  CHECK(cm_args_count(&a, "devices") == 1 && streq(cm_args_str(&a, "devices", ""), "cpu"));
+  CHECK(streq(cm_args_str(&a, "engine_config", ""), "data/engines/mujoco_engine.yaml"));
   cm_args_free(&a);
 
   char *missing[] = {"--arg_file", D "missing_args.txt"};

@@ -106,8 +106,16 @@ static void test_fault(void) {
   setenv("CMIMIC_FAULT_OOM_ABOVE_ENVS", "x", 1);
   CHECK(cm_fault_check_envs(9, &err) == 0);
   unsetenv("CMIMIC_FAULT_OOM_ABOVE_ENVS");
+  volatile sig_atomic_t asleep = 0, woken = 1;
   unsetenv("CMIMIC_FAULT_HANG_AFTER_ITERS");
-  cm_fault_after_iteration(1000); /* returns: nothing injected */
+  cm_fault_after_iteration(1000, 4, &asleep); /* returns at once: nothing injected */
+  setenv("CMIMIC_FAULT_HANG_AFTER_ITERS", "3", 1);
+  cm_fault_after_iteration(2, 4, &asleep); /* before the third iteration: returns */
+  setenv("CMIMIC_FAULT_HANG_ENVS", "8", 1);
+  cm_fault_after_iteration(5, 4, &asleep); /* another rung's env count: returns */
+  cm_fault_after_iteration(5, 8, &woken);  /* hangs until woken; already woken: returns */
+  unsetenv("CMIMIC_FAULT_HANG_AFTER_ITERS");
+  unsetenv("CMIMIC_FAULT_HANG_ENVS");
 }
 
 int main(void) {
