@@ -17,7 +17,9 @@ echo "harness exit $rc"
 grep -q "iterations advancing" "$root.out"   # per-interval status lines during the stage
 h_check_parse "$root"
 h_no_children "$root"
-grep -q "fault injection: hanging after 1 iterations" "$root/runs/$PPO/base_e4/train.log"
+# the fault guarantees a hang; on a loaded machine the stall may come even before the first
+# iteration ends, which the harness rightly calls a hang too: check the class, not the cause
+grep -q "; class hang: no log growth within --stall-seconds" "$root/runs/$PPO/base_e4/train.log"
 python3 - "$root" <<'PY'
 import csv, json, sys
 root = sys.argv[1]
