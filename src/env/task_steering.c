@@ -174,13 +174,13 @@ static int markers(const cm_env *e, int i, cm_marker *out, int max) {
   float len = 1.f + 0.5f * (span > 0.f ? (s->speed[i] - s->p.tar_speed_min) / span : 0.f);
   int n = 0;
   if (n < max) {
-    cm_marker m = {.kind = CM_MARKER_ARROW, .pos = {root[0], root[1], 0.05f}, .vec = {len * dir[0], len * dir[1], 0.f},
-                   .size = 0.04f, .rgba = {0.8f, 0.f, 0.f, 1.f}};
+    cm_marker m = {.kind = CM_MARKER_ARROW, .pos = {root[0], root[1], 0.1f}, .vec = {len * dir[0], len * dir[1], 0.f},
+                   .size = 0.08f, .rgba = {0.8f, 0.f, 0.f, 1.f}};
     out[n++] = m;
   }
   if (n < max) {
-    cm_marker m = {.kind = CM_MARKER_ARROW, .pos = {root[0], root[1], 0.03f}, .vec = {face[0], face[1], 0.f},
-                   .size = 0.03f, .rgba = {0.f, 0.8f, 0.f, 1.f}};
+    cm_marker m = {.kind = CM_MARKER_ARROW, .pos = {root[0], root[1], 0.06f}, .vec = {face[0], face[1], 0.f},
+                   .size = 0.06f, .rgba = {0.f, 0.8f, 0.f, 1.f}};
     out[n++] = m;
   }
   return n;
