@@ -54,4 +54,14 @@ int cm_agent_state_dict(cm_agent *a, int with_train_state, cm_state_dict *sd, cm
 int cm_agent_load_state_dict(cm_agent *a, const cm_state_dict *sd, const char *source, cm_err *err);
 int cm_agent_save(cm_agent *a, const char *path, int with_train_state, cm_err *err);
 int cm_agent_load(cm_agent *a, const char *path, cm_err *err);
+
+/* Pieces of the above for a method's own entries (its save/load hooks). */
+int cm_ckpt_add_norm(cm_state_dict *sd, const cm_normalizer *n, cm_err *err);
+int cm_ckpt_load_norm(cm_normalizer *n, const cm_state_dict *sd, const char *src, cm_err *err);
+/* An exact integer as float32 [2] (see above). */
+int cm_ckpt_add_i64(cm_state_dict *sd, const char *name, int64_t v, cm_err *err);
+int cm_ckpt_get_i64(const cm_state_dict *sd, const char *src, const char *name, int64_t *v, cm_err *err);
+/* The entry with exactly this shape (s1 ignored for ndim 1), or NULL and an error naming it. */
+const cm_sd_entry *cm_ckpt_need(const cm_state_dict *sd, const char *src, const char *name, int ndim, int64_t s0,
+                                int64_t s1, cm_err *err);
 #endif
