@@ -86,6 +86,7 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
   out->num_envs = env->num_envs;
   out->obs_dim = env->obs_dim;
   out->act_dim = env->act_dim;
+  out->control_dt = (float)cm_env_dt(env);
   out->action_low = env->action_low;
   out->action_high = env->action_high;
   out->reward_fail = 0.f;
