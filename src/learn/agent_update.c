@@ -22,6 +22,15 @@ double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dm
   return loss;
 }
 
+/* The first trained parameter whose data (or gradient) holds a NaN or an infinity. */
+static const cm_param *first_nonfinite(const cm_agent *a, int grad) {
+  for (int i = 0; i < a->optim.count; i++) {
+    const cm_param *p = a->optim.params[i];
+    if (!isfinite(a->dev->ops->sum_sq(grad ? p->grad : p->data, p->n))) return p;
+  }
+  return NULL;
+}
+
 /* One optimizer step on the mini-batch gathered in the workspace (rows b); loss terms as
  * ppo_agent/awr_agent._compute_loss. */
 static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
@@ -111,9 +120,11 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
     return cm_fail(err, "NaN guard: non-finite loss (Actor_Loss %g, Critic_Loss %g, method loss %g); the last "
                    "checkpoint written is the last good one", aloss, closs, aux);
   cm_optim_step(&a->optim);
-  if (!isfinite(a->optim.last_grad_norm))
-    return cm_fail(err, "NaN guard: non-finite gradient norm at optimizer step %lld; the last checkpoint written "
-                   "is the last good one", (long long)a->optim.steps);
+  if (!isfinite(a->optim.last_grad_norm)) {
+    const cm_param *p = first_nonfinite(a, 1);
+    return cm_fail(err, "NaN guard: the gradient of '%s' became non-finite at optimizer step %lld; the last "
+                   "checkpoint written is the last good one", p ? p->name : "?", (long long)a->optim.steps);
+  }
   cm_stats_set(st, "Loss", loss);
   cm_stats_set(st, "Critic_Loss", closs);
   cm_stats_set(st, "Actor_Loss", aloss);
@@ -150,13 +161,10 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
 
 /* Once per update: every parameter the optimizer trains (actor, critic, the method's nets). */
 int cm_agent_check_finite(cm_agent *a, cm_err *err) {
-  for (int i = 0; i < a->optim.count; i++) {
-    const cm_param *p = a->optim.params[i];
-    double sq = a->dev->ops->sum_sq(p->data, p->n);
-    if (!isfinite(sq))
-      return cm_fail(err, "NaN guard: parameter '%s' became non-finite at optimizer step %lld; the last checkpoint "
-                     "written is the last good one", p->name, (long long)a->optim.steps);
-  }
+  const cm_param *p = first_nonfinite(a, 0);
+  if (p)
+    return cm_fail(err, "NaN guard: parameter '%s' became non-finite at optimizer step %lld; the last checkpoint "
+                   "written is the last good one", p->name, (long long)a->optim.steps);
   return 0;
 }
 

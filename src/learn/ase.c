@@ -13,6 +13,7 @@
 #include <string.h>
 #include "core/rng.h"
 #include "learn/amp.h"
+#include "learn/latent.h"
 
 #define STREAM_INIT_ENC 14u
 #define STREAM_LATENT 21u
@@ -43,13 +44,8 @@ static int key_num(const cm_cfg *map, const char *k, double *v, cm_err *err) { r
 
 static void draw_latent(cm_agent *a, cm_ase *s, int i, float *z) {
   cm_rng g = cm_rng_make(a->seed, (uint32_t)i, s->draws, STREAM_LATENT);
-  double n2 = 0;
-  for (int j = 0; j < s->Z; j++) {
-    z[j] = cm_rng_normal(&g);
-    n2 += (double)z[j] * z[j];
-  }
-  float inv = 1.f / fmaxf((float)sqrt(n2), 1e-12f); /* torch.nn.functional.normalize */
-  for (int j = 0; j < s->Z; j++) z[j] *= inv;
+  for (int j = 0; j < s->Z; j++) z[j] = cm_rng_normal(&g);
+  cm_unit_normalize(s->Z, z);
 }
 
 /* _reset_latents for env i: a new z and a reset time U(min, max) after the env's current time */
@@ -164,20 +160,10 @@ static int encode(cm_ase *s, const float *nx, int rows, float *norms, cm_err *er
   if (cm_mlp_forward(&s->enc, nx, rows, err)) return -1;
   cm_dev_download(s->enc.dev, s->enc_u, cm_mlp_out(&s->enc), (size_t)rows * s->Z);
   for (int r = 0; r < rows; r++) {
-    float *u = s->enc_u + (size_t)r * s->Z;
-    double n2 = 0;
-    for (int j = 0; j < s->Z; j++) n2 += (double)u[j] * u[j];
-    float len = fmaxf((float)sqrt(n2), 1e-12f);
+    float len = cm_unit_normalize(s->Z, s->enc_u + (size_t)r * s->Z);
     if (norms) norms[r] = len;
-    for (int j = 0; j < s->Z; j++) u[j] /= len;
   }
   return 0;
-}
-
-static float dotz(const float *x, const float *y, int Z) {
-  double d = 0;
-  for (int j = 0; j < Z; j++) d += (double)x[j] * y[j];
-  return (float)d;
 }
 
 static int ase_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
@@ -191,7 +177,7 @@ static int ase_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
     cm_amp_normalize(m, s->enc_nx, s->enc_x, k);
     if (encode(s, s->enc_nx, k, NULL, err)) return -1;
     for (int r = 0; r < k; r++)
-      s->enc_r[r0 + r] = fmaxf(dotz(a->buf_cond + (size_t)(r0 + r) * s->Z, s->enc_u + (size_t)r * s->Z, s->Z), 0.f);
+      s->enc_r[r0 + r] = fmaxf(cm_dot(s->Z, a->buf_cond + (size_t)(r0 + r) * s->Z, s->enc_u + (size_t)r * s->Z), 0.f);
   }
   cm_stats rew;
   cm_stats_clear(&rew);
@@ -225,10 +211,9 @@ static int ase_aux_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_
   float w = (float)(s->enc_loss_weight / ne);
   for (int r = 0; rc == 0 && r < ne; r++) {
     const float *q = s->enc_u + (size_t)r * Z, *z = a->buf_cond + (size_t)idx[r] * Z;
-    float zq = dotz(z, q, Z);
-    el -= zq;
-    /* d(-z . u/|u|)/du = -(z - (z . q) q) / |u| */
-    for (int j = 0; j < Z; j++) du[(size_t)r * Z + j] = -w * (z[j] - zq * q[j]) / norms[r];
+    float *d = du + (size_t)r * Z;
+    for (int j = 0; j < Z; j++) d[j] = 0.f;
+    el += cm_enc_error_grad(Z, q, norms[r], z, w, d);
   }
   if (rc == 0) {
     cm_dev_upload(a->dev, s->enc_du, du, (size_t)ne * Z);
@@ -272,15 +257,10 @@ static int ase_actor_extra(cm_agent *a, int m, const float *in, const float *mea
   if (!zdiff) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
   for (int r = 0; r < m; r++) {
     float *znew = s->div_in + (size_t)r * IN + O;
-    cm_rng g = cm_rng_make(a->seed, (uint32_t)r, a->optim.steps, STREAM_DIVERSITY);
-    double n2 = 0;
-    for (int j = 0; j < Z; j++) {
-      znew[j] = cm_rng_normal(&g);
-      n2 += (double)znew[j] * znew[j];
-    }
-    float inv = 1.f / fmaxf((float)sqrt(n2), 1e-12f);
-    for (int j = 0; j < Z; j++) znew[j] *= inv;
-    zdiff[r] = 0.5f - 0.5f * dotz(znew, in + (size_t)r * IN + O, Z);
+    cm_rng g = cm_rng_make(a->seed, (uint32_t)r, (uint64_t)a->optim.steps, STREAM_DIVERSITY);
+    for (int j = 0; j < Z; j++) znew[j] = cm_rng_normal(&g);
+    cm_unit_normalize(Z, znew);
+    zdiff[r] = 0.5f - 0.5f * cm_dot(Z, znew, in + (size_t)r * IN + O);
   }
   cm_dev_upload(a->dev, s->div_dev, s->div_in, (size_t)m * IN);
   if (cm_mlp_forward(&a->actor, s->div_dev, m, err)) goto fail;
