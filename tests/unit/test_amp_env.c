@@ -441,7 +441,7 @@ static void test_task_envs(void) {
 /* ---- tracking error --------------------------------------------------------------------- */
 
 static void test_tracking_error(void) {
-  static const char *const from[] = {"log_tracking_error: False"}, *const to[] = {"log_tracking_error: True"};
+  static const char *const from[] = {"log_tracking_error: "}, *const to[] = {"log_tracking_error: True #"};
   cm_env *e = make_variant("data/envs/deepmimic_humanoid_env.yaml", from, to, 1, 1, 6);
   if (!e) return;
   cm_dm_buf *b = cm_deepmimic_buf(e);
@@ -484,6 +484,18 @@ static void test_tracking_error(void) {
   CHECK(cm_env_stats(e, k, again, 16) == 7 && again[0] == v[0]); /* nothing new: the last means */
   free(act);
   cm_env_destroy(e);
+  /* the shipped deepmimic and add configs report it in test mode */
+  const char *shipped[] = {"data/envs/deepmimic_humanoid_env.yaml", ADD_YAML};
+  for (int y = 0; y < 2; y++) {
+    cm_env *x = make_variant(shipped[y], NULL, NULL, 0, 1, 1);
+    if (!x) continue;
+    float *a0 = calloc((size_t)x->act_dim, sizeof(float));
+    cm_env_set_mode(x, 1);
+    CHECK_OK(cm_env_step(x, a0, &er), &er);
+    CHECK(cm_env_stats(x, k, v, 16) == 7 && v[0] > 0);
+    free(a0);
+    cm_env_destroy(x);
+  }
 }
 
 int main(void) {
