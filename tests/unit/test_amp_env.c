@@ -438,6 +438,35 @@ static void test_task_envs(void) {
   }
 }
 
+/* Location success bookkeeping: a target drawn at the root (tar_dist_max 0) is reached, one
+ * 1000 m away is not; a target's trial ends at the episode's reset; train steps do not count. */
+static void test_location_success(void) {
+  const char *dist[] = {"tar_dist_max: 0.0 #", "tar_dist_max: 1000.0 #"};
+  double want_rate[] = {1.0, 0.0};
+  for (int y = 0; y < 2; y++) {
+    static const char *const from[] = {"tar_dist_max: ", "tar_change_time_min: ", "tar_change_time_max: "};
+    const char *to[] = {dist[y], "tar_change_time_min: 1000 #", "tar_change_time_max: 1000 #"};
+    cm_env *e = make_variant("data/envs/amp_location_humanoid_env.yaml", from, to, 3, 1, 2);
+    if (!e) continue;
+    cm_err err = {{0}};
+    float *act = calloc((size_t)e->act_dim, sizeof(float));
+    const char *k[16];
+    double v[16];
+    CHECK_OK(cm_env_step(e, act, &err), &err); /* train mode: not counted */
+    CHECK(cm_env_stats(e, k, v, 16) == 2 && v[0] == 0 && v[1] == 0);
+    cm_env_set_mode(e, 1);
+    cm_env_reset(e, NULL, 0); /* closes nothing: no test step yet */
+    for (int s = 0; s < 2; s++) CHECK_OK(cm_env_step(e, act, &err), &err);
+    cm_env_reset(e, NULL, 0); /* the trial ends with the episode */
+    CHECK(cm_env_stats(e, k, v, 16) == 2);
+    CHECK_NEAR(v[0], want_rate[y], 0);
+    if (y == 0) CHECK(v[1] < CM_LOC_SUCCESS_DIST);
+    else CHECK(v[1] > 1.0);
+    free(act);
+    cm_env_destroy(e);
+  }
+}
+
 /* ---- tracking error --------------------------------------------------------------------- */
 
 static void test_tracking_error(void) {
@@ -510,6 +539,7 @@ int main(void) {
   test_ase_default_reset();
   test_task_functions();
   test_task_envs();
+  test_location_success();
   test_tracking_error();
   return check_report("test_amp_env");
 }
