@@ -317,7 +317,110 @@ static void test_config_errors(void) {
   CHECK(strstr(cm_agent_type_names(), "PPO, AWR, AMP, ASE, ADD") != NULL);
 }
 
+/* ASE's latents: unit vectors, recorded with each sample, drawn again within latent_time_max
+ * of episode time (0.2 s = 6 steps of 1/30 s here) and at every episode end */
+static void test_ase_latents(void) {
+  style_env e;
+  cm_rl_env env = make_env(&e);
+  cm_err err = {{0}};
+  cm_agent *a = make_agent(yaml("ASE", "1e-3", "5"), &env, 6, &err);
+  CHECK_OK(a ? 0 : -1, &err);
+  if (!a) return;
+  CHECK(a->cond_dim == 4 && a->actor.dims[0] == 1 + 4 && a->critic.dims[0] == 1 + 4);
+  cm_train_opts o = {.max_samples = 2 * NENV * 8};
+  CHECK_OK(cm_train(a, &o, &err), &err);
+  int T = a->buf.steps, N = a->num_envs, Z = a->cond_dim, unit = 1, longest = 0, changes = 0, fresh_at_reset = 1;
+  for (int i = 0; i < N; i++) {
+    int run = 1;
+    for (int t = 0; t < T; t++) {
+      const float *z = a->buf_cond + ((size_t)t * N + i) * Z;
+      double n2 = 0;
+      for (int j = 0; j < Z; j++) n2 += (double)z[j] * z[j];
+      unit &= fabs(n2 - 1.0) < 1e-5;
+      if (t == 0) continue;
+      int same = !memcmp(z, z - (size_t)N * Z, (size_t)Z * sizeof(float));
+      if (a->buf.done[(size_t)(t - 1) * N + i] && same) fresh_at_reset = 0;
+      if (same) run++;
+      else {
+        changes++;
+        run = 1;
+      }
+      if (run > longest) longest = run;
+    }
+  }
+  CHECK(unit);
+  CHECK(fresh_at_reset);
+  CHECK(longest <= 7 && longest >= 2);
+  CHECK(changes >= N); /* every env drew at least once within the 8 steps */
+  cm_agent_destroy(a);
+}
+
+/* the diversity loss's gradient in the actor's weights against finite differences */
+static double diversity_at(cm_agent *a, int m, const float *in, double *loss) {
+  cm_err err = {{0}};
+  cm_stats st;
+  cm_stats_clear(&st);
+  cm_optim_zero_grad(&a->optim);
+  CHECK_OK(cm_mlp_forward(&a->actor, in, m, &err), &err);
+  CHECK_OK(a->type->actor_extra(a, m, in, cm_mlp_out(&a->actor), loss, &st, &err), &err);
+  return cm_stats_get(&st, "Diversity_Loss", NAN);
+}
+
+static void test_ase_diversity_grad(void) {
+  style_env e;
+  cm_rl_env env = make_env(&e);
+  cm_err err = {{0}};
+  cm_agent *a = make_agent(yaml("ASE", "1e-3", "5"), &env, 8, &err);
+  CHECK_OK(a ? 0 : -1, &err);
+  if (!a) return;
+  /* a larger actor output than the 0.01-scaled init gives, so the ratio is away from its target */
+  for (size_t k = 0; k < a->actor.w[2].n; k++) a->actor.w[2].data[k] *= 30.f;
+  enum { M = 6, IN = 5 };
+  float in[M * IN];
+  cm_rng r = cm_rng_make(4, 0, 0, 0);
+  for (int i = 0; i < M; i++) {
+    float *row = in + i * IN;
+    row[0] = cm_rng_normal(&r);
+    double n2 = 0;
+    for (int j = 1; j < IN; j++) {
+      row[j] = cm_rng_normal(&r);
+      n2 += (double)row[j] * row[j];
+    }
+    for (int j = 1; j < IN; j++) row[j] /= (float)sqrt(n2);
+  }
+  double loss;
+  double dl = diversity_at(a, M, in, &loss);
+  CHECK(isfinite(dl) && dl > 0);
+  CHECK_NEAR(loss, 0.01 * dl, 1e-9);
+  /* the analytic gradient of the weighted loss, read before finite differences overwrite it */
+  int layers[3] = {0, 1, 2};
+  size_t picks[3] = {3, 17, 5};
+  float an[3];
+  diversity_at(a, M, in, &loss);
+  for (int k = 0; k < 3; k++) an[k] = a->actor.w[layers[k]].grad[picks[k]];
+  int ok = 1;
+  for (int k = 0; k < 3; k++) {
+    float *w = &a->actor.w[layers[k]].data[picks[k]], keep = *w;
+    const float h = 2e-3f;
+    double up, dn;
+    *w = keep + h;
+    diversity_at(a, M, in, &up);
+    *w = keep - h;
+    diversity_at(a, M, in, &dn);
+    *w = keep;
+    double fd = (up - dn) / (2 * h);
+    if (fabs(fd - an[k]) > 2e-2 * fmax(fabs(fd), 1e-4)) {
+      fprintf(stderr, "diversity grad layer %d: analytic %g, fd %g\n", layers[k], (double)an[k], fd);
+      ok = 0;
+    }
+  }
+  CHECK(ok);
+  cm_agent_destroy(a);
+}
+
 int main(void) {
+  test_ase_latents();
+  test_ase_diversity_grad();
   test_config_errors();
   test_round_trip("AMP");
   test_round_trip("ADD");
