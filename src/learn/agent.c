@@ -372,8 +372,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
 
 /* ---------------- test ---------------- */
 
-/* The env's own figures (tracking error, task success) accumulated since the last call. */
-static void read_env_stats(cm_agent *a, cm_stats *out) {
+void cm_agent_env_stats(cm_agent *a, cm_stats *out) {
   if (!a->env->env_stats) return;
   const char *keys[CM_STATS_MAX];
   double vals[CM_STATS_MAX];
@@ -388,7 +387,7 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   cm_return_tracker *t = &a->test_ret;
   cm_rtrack_reset(t);
   if (num_episodes <= 0) return 0;
-  read_env_stats(a, NULL); /* the test figures count test episodes only */
+  cm_agent_env_stats(a, NULL); /* the test figures count test episodes only */
   int N = a->num_envs;
   /* every env finishes at least this many episodes, so short episodes do not bias the mean */
   int64_t min_eps = (num_episodes + N - 1) / N;
@@ -404,7 +403,6 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   res->mean_return = t->mean_return;
   res->mean_ep_len = t->mean_ep_len;
   res->episodes = t->episodes;
-  read_env_stats(a, &res->env);
   return 0;
 }
 

@@ -1,9 +1,12 @@
-/* RL agents (MimicKit learning/base_agent.py, ppo_agent.py, awr_agent.py), chosen by agent_name
- * from the agent yaml. The shared machinery lives in agent.c: model (actor MLP with a FIXED-std
- * Gaussian head, critic MLP), observation and action normalizers, experience buffer, rollouts,
- * TD(lambda) targets and the mini-batch update loop. A cm_agent_type supplies what differs
- * between methods: its yaml keys, how advantages become per-sample weights, and the actor's
- * surrogate loss with its gradient.
+/* RL agents (MimicKit learning/base_agent.py, ppo_agent.py, awr_agent.py, amp_agent.py,
+ * ase_agent.py, add_agent.py), chosen by agent_name from the agent yaml. One core (agent.c:
+ * construction, rollouts, test; agent_update.c: the mini-batch update; agent_cfg.c: the yaml)
+ * holds the model (actor MLP with a FIXED-std Gaussian head, critic MLP), observation and action
+ * normalizers, experience buffer, TD(lambda) targets and the update loop. A method is a
+ * cm_agent_type table of hooks (ppo.c, awr.c, amp.c, ase.c, add.c) with its own state behind
+ * a->impl: yaml keys, extra networks and state-dict entries, per-step recording, reward shaping
+ * and advantage weights, the actor's surrogate loss, extra losses. Adding one is a file and a
+ * line in agent_cfg.c's table.
  *
  * Units, as MimicKit defines them:
  *   steps_per_iter      rollout steps of EVERY env per iteration (T); one iteration records
@@ -231,7 +234,12 @@ double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dm
 typedef struct cm_test_result {
   double mean_return, mean_ep_len;
   int64_t episodes;
-  cm_stats env; /* the env's figures over the test episodes (env_stats), e.g. tracking error */
+  cm_stats env; /* the env's figures over the test episodes (the trainer fills it) */
 } cm_test_result;
+/* The env's figures (env_stats) start from zero with the test, so reading them right after
+ * (cm_agent_env_stats) gives the test episodes' figures. */
 int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err);
+/* The env's own figures (tracking error, task success) since the last call, set into out (NULL:
+ * just cleared). */
+void cm_agent_env_stats(cm_agent *a, cm_stats *out);
 #endif
