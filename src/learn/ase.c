@@ -179,16 +179,13 @@ static int ase_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
     for (int r = 0; r < k; r++)
       s->enc_r[r0 + r] = fmaxf(cm_dot(s->Z, a->buf_cond + (size_t)(r0 + r) * s->Z, s->enc_u + (size_t)r * s->Z), 0.f);
   }
-  cm_stats rew;
-  cm_stats_clear(&rew);
-  if (cm_amp_mix_rewards(a, m->disc_obs, s->enc_r, s->enc_reward_weight, &rew, err)) return -1;
+  /* MimicKit's order: the reward statistics, then adv_mean, adv_std */
+  if (cm_amp_mix_rewards(a, m->disc_obs, s->enc_r, s->enc_reward_weight, out, err)) return -1;
   double mean, std;
   cm_mean_std(s->enc_r, n, &mean, &std);
-  cm_stats_set(&rew, "Enc_Reward_Mean", mean);
-  cm_stats_set(&rew, "Enc_Reward_Std", std);
-  if (cm_ppo_build_train_data(a, out, err)) return -1;
-  cm_stats_merge(out, &rew);
-  return 0;
+  cm_stats_set(out, "Enc_Reward_Mean", mean);
+  cm_stats_set(out, "Enc_Reward_Std", std);
+  return cm_ppo_build_train_data(a, out, err);
 }
 
 /* AMP's discriminator loss plus the encoder's: mean(-z . q) over the first disc_batch_size rows. */
