@@ -49,8 +49,9 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   a->mb_logp = cm_zalloc(r * sizeof(float));
   a->mb_mask = cm_zalloc(r * sizeof(float));
   a->mb_dout = cm_zalloc(r * sizeof(float));
-  a->mb_aobs = cm_zalloc(r * (O + C) * sizeof(float));
-  a->mb_dmean = cm_zalloc(r * A * sizeof(float));
+  size_t x = a->type->actor_extra_rows ? 2 : 1; /* room for the method's extra actor rows */
+  a->mb_aobs = cm_zalloc(x * r * (O + C) * sizeof(float));
+  a->mb_dmean = cm_zalloc(x * r * A * sizeof(float));
   int cond_ok = 1;
   if (C) {
     a->mb_cond = cm_zalloc(r * C * sizeof(float));

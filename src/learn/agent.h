@@ -127,11 +127,14 @@ typedef struct cm_agent_type {
    * dloss/dmean into dmean; puts its own statistics (Clip_Frac, ...) into st. */
   double (*actor_loss)(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
                        const float *adv, float *dmean, cm_stats *st);
-  /* Extra actor terms needing their own forward passes (ASE's diversity loss), after the
-   * core's actor backward. in: the m actor input rows (host); mean: the actor's output for
-   * them (the net's buffer: copy it before any forward). Adds its gradients and returns its weighted loss in *loss. */
-  int (*actor_extra)(cm_agent *a, int m, const float *in, const float *mean, double *loss, cm_stats *st,
-                     cm_err *err);
+  /* Extra actor rows evaluated in the same forward and backward as the m loss rows (ASE's
+   * diversity loss: the same observations at fresh latents). in: the m actor input rows
+   * [m][obs_dim + cond_dim] (host); writes up to m rows into extra_in and returns how many. */
+  int (*actor_extra_rows)(cm_agent *a, int m, const float *in, float *extra_in);
+  /* Their loss: mean [m][A] of the loss rows, extra_mean [k][A] of the extra rows; adds the
+   * gradients into dmean and dextra; returns the weighted loss that joins Actor_Loss. */
+  double (*actor_extra_loss)(cm_agent *a, int m, const float *mean, const float *in, int k, const float *extra_mean,
+                             float *dmean, float *dextra, cm_stats *st);
   /* The method's own losses on a mini-batch (flat sample indices idx[rows]): adds gradients
    * into its params and returns the weighted loss that joins Loss (AMP's disc loss). */
   int (*aux_loss)(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err);

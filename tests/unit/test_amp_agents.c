@@ -355,14 +355,22 @@ static void test_ase_latents(void) {
   cm_agent_destroy(a);
 }
 
-/* the diversity loss's gradient in the actor's weights against finite differences */
+/* the diversity loss's gradient in the actor's weights against finite differences: the loss
+ * rows and the method's extra rows through one forward and backward, as the update does */
 static double diversity_at(cm_agent *a, int m, const float *in, double *loss) {
   cm_err err = {{0}};
   cm_stats st;
   cm_stats_clear(&st);
   cm_optim_zero_grad(&a->optim);
-  CHECK_OK(cm_mlp_forward(&a->actor, in, m, &err), &err);
-  CHECK_OK(a->type->actor_extra(a, m, in, cm_mlp_out(&a->actor), loss, &st, &err), &err);
+  int IN = a->actor.dims[0], A = a->act_dim;
+  float rows[2 * 8 * 5], dmean[2 * 8 * 1] = {0};
+  memcpy(rows, in, sizeof(float) * (size_t)m * IN);
+  int k = a->type->actor_extra_rows(a, m, rows, rows + m * IN);
+  CHECK(k == m);
+  CHECK_OK(cm_mlp_forward(&a->actor, rows, m + k, &err), &err);
+  const float *mean = cm_mlp_out(&a->actor);
+  *loss = a->type->actor_extra_loss(a, m, mean, rows, k, mean + m * A, dmean, dmean + m * A, &st);
+  CHECK_OK(cm_mlp_backward(&a->actor, dmean, NULL, &err), &err);
   return cm_stats_get(&st, "Diversity_Loss", NAN);
 }
 
