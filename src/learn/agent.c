@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/clock.h"
+#include "core/fault.h"
 #include "core/zalloc.h"
 #include "learn/gaussian.h"
 #include "learn/returns.h"
@@ -352,6 +353,8 @@ done:
 }
 
 int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
+  if (cm_fault_nan_at((long)a->iter)) /* the last trained tensor: critic head, or the method's last */
+    cm_dev_upload(a->dev, a->optim.params[a->optim.count - 1]->data, &(float){NAN}, 1);
   cm_exp_reset(&a->buf);
   cm_agent_set_mode(a, CM_RL_TRAIN);
   if (rollout_train(a, err)) return -1;

@@ -119,9 +119,17 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
   double aux = 0;
   if (a->type->aux_loss && a->type->aux_loss(a, a->mb_idx, rows, &aux, st, err)) return -1;
   double loss = aloss + c->critic_loss_weight * closs + aux;
-  if (!isfinite(loss))
-    return cm_fail(err, "NaN guard: non-finite loss (Actor_Loss %g, Critic_Loss %g, method loss %g); the last "
-                   "checkpoint written is the last good one", aloss, closs, aux);
+  if (!isfinite(loss)) { /* name the first non-finite term: the method's statistics, then ours */
+    const char *what = !isfinite(closs) ? "Critic_Loss" : !isfinite(aloss) ? "Actor_Loss" : "the method's loss";
+    for (int i = 0; i < st->count; i++)
+      if (!isfinite(st->values[i])) {
+        what = st->keys[i];
+        break;
+      }
+    return cm_fail(err, "NaN guard: %s became non-finite at optimizer step %lld (Actor_Loss %g, Critic_Loss %g, "
+                   "method loss %g); the last checkpoint written is the last good one", what,
+                   (long long)a->optim.steps, aloss, closs, aux);
+  }
   cm_optim_step(&a->optim);
   if (!isfinite(a->optim.last_grad_norm)) {
     const cm_param *p = first_nonfinite(a, 1);
