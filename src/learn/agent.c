@@ -407,6 +407,7 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   res->mean_return = t->mean_return;
   res->mean_ep_len = t->mean_ep_len;
   res->episodes = t->episodes;
+  cm_agent_env_stats(a, &res->env);
   return 0;
 }
 

@@ -237,10 +237,10 @@ double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dm
 typedef struct cm_test_result {
   double mean_return, mean_ep_len;
   int64_t episodes;
-  cm_stats env; /* the env's figures over the test episodes (the trainer fills it) */
+  cm_stats env; /* the env's figures (env_stats) over exactly the test's episodes */
 } cm_test_result;
-/* The env's figures (env_stats) start from zero with the test, so reading them right after
- * (cm_agent_env_stats) gives the test episodes' figures. */
+/* The env's figures (env_stats) are cleared when the test starts and read into res->env when it
+ * ends. */
 int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err);
 /* The env's own figures (tracking error, task success) since the last call, set into out (NULL:
  * just cleared). */

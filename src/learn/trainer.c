@@ -63,7 +63,6 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
       double t_test = cm_now_seconds();
       if (cm_agent_test(a, a->cfg.test_episodes, &test, err))
         return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
-      cm_agent_env_stats(a, &test.env);
       if (profile) print_profile(a, cm_now_seconds() - prof_start, cm_now_seconds() - t_test);
       memset(&a->prof, 0, sizeof a->prof);
       prof_start = cm_now_seconds();
