@@ -66,18 +66,8 @@ static int report_test(double mean_return, double mean_len, long episodes) {
 }
 
 /* The env's own test figures (tracking error, task success ...), printed "Key: value" like the above. */
-typedef struct env_figures {
-  const char *keys[32];
-  double values[32];
-  int n;
-} env_figures;
-
-static void take_env_stats(cm_rl_env *rl, env_figures *f) {
-  f->n = rl->env_stats ? rl->env_stats(rl->ctx, f->keys, f->values, 32) : 0;
-}
-
-static void report_env_stats(const env_figures *f) {
-  for (int i = 0; i < f->n; i++) printf("%s: %.6f\n", f->keys[i], f->values[i]);
+static void report_env_stats(const cm_stats *f) {
+  for (int i = 0; i < f->count; i++) printf("%s: %.6f\n", f->keys[i], f->values[i]);
 }
 
 /* Test mode: the agent's mean action (or the dummy agent's zeros), episodes counted over envs. */
@@ -94,20 +84,18 @@ static int run_test(const run_opts *o, cm_env *env, cm_rl_env *rl, cm_err *err) 
     if (!o->model_file) fprintf(stderr, "cmimic run: warning: testing an untrained policy (no --model_file)\n");
     cm_test_result res;
     if (cm_agent_test(agent, (int)o->test_episodes, &res, err)) goto done;
-    env_figures figs;
-    take_env_stats(rl, &figs); /* before the video's extra steps add to them */
     /* keep stepping with the policy until the video's episode is complete */
     while (cm_watch_busy(watch))
       if (cm_agent_test(agent, 1, &(cm_test_result){0}, err)) goto done;
     report_test(res.mean_return, res.mean_ep_len, (long)res.episodes);
-    report_env_stats(&figs);
+    report_env_stats(&res.env); /* over the counted episodes, not the video's extra ones */
   } else {
     cm_play_result res;
     if (rl->set_mode) rl->set_mode(rl->ctx, CM_RL_TEST);
     if (cm_play_dummy_test(rl, (int)o->test_episodes, watch, &res, err)) goto done;
     report_test(res.mean_return, res.mean_ep_len, res.episodes);
-    env_figures figs;
-    take_env_stats(rl, &figs);
+    cm_stats figs = {0};
+    if (rl->env_stats) figs.count = rl->env_stats(rl->ctx, figs.keys, figs.values, CM_STATS_MAX);
     report_env_stats(&figs);
   }
   if (cm_watch_finish(watch, &frames, sheet, sizeof sheet, err)) {

@@ -21,12 +21,6 @@ static float *hist_of(const cm_amp_env *a, int i) {
   return a->hist + (size_t)i * a->dp.steps * a->frame_size;
 }
 
-static const char *at(const cm_cfg *cfg, const char *key, char *buf, size_t cap) {
-  const cm_cfg *v = cm_cfg_get(cfg, key);
-  snprintf(buf, cap, "%s:%d: key '%s'", v ? v->file : cfg->file, v ? v->line : 1, key);
-  return buf;
-}
-
 int cm_amp_env_init(cm_env *e, const cm_cfg *cfg, cm_err *err) {
   char w[1200];
   long steps = 0;
@@ -39,12 +33,12 @@ int cm_amp_env_init(cm_env *e, const cm_cfg *cfg, cm_err *err) {
   int add = cm_env_is(e, &cm_env_add);
   if (cm_cfg_require(cfg, "num_disc_obs_steps", err) || cm_cfg_int(cfg, "num_disc_obs_steps", 1, &steps, err)) return -1;
   if (steps < 1 || steps > CM_DISC_MAX_STEPS)
-    return cm_fail(err, "%s: must be in [1, %d] (got %ld)", at(cfg, "num_disc_obs_steps", w, sizeof w), CM_DISC_MAX_STEPS,
+    return cm_fail(err, "%s: must be in [1, %d] (got %ld)", cm_env_cfg_at(cfg, "num_disc_obs_steps", w, sizeof w), CM_DISC_MAX_STEPS,
                    steps);
   if (cm_env_is(e, &cm_env_ase)) {
     if (cm_cfg_require(cfg, "default_reset_prob", err) || cm_cfg_float(cfg, "default_reset_prob", 0, &prob, err)) return -1;
     if (!(prob >= 0 && prob <= 1))
-      return cm_fail(err, "%s: must be in [0, 1] (got %g)", at(cfg, "default_reset_prob", w, sizeof w), prob);
+      return cm_fail(err, "%s: must be in [0, 1] (got %g)", cm_env_cfg_at(cfg, "default_reset_prob", w, sizeof w), prob);
   }
   a->default_reset_prob = (float)prob;
   /* MimicKit's AMPEnv passes motion_len_term = False; ADD keeps deepmimic's episode end */

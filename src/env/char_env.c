@@ -243,3 +243,9 @@ int cm_env_is(const cm_env *e, const cm_env_type *t) {
     if (x == t) return 1;
   return 0;
 }
+
+const char *cm_env_cfg_at(const cm_cfg *cfg, const char *key, char *buf, size_t cap) {
+  const cm_cfg *v = cm_cfg_get(cfg, key);
+  snprintf(buf, cap, "%s:%d: key '%s'", v ? v->file : cfg->file, v ? v->line : 1, key);
+  return buf;
+}

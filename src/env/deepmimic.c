@@ -28,13 +28,6 @@ void cm_dm_env_setup(cm_env *e, cm_engine_cfg *cfg, cm_engine_opts *opts) {
   opts->with_ref_char = 1; /* init turns it off again when visualize_ref_char is false */
 }
 
-/* "file:line: key 'k'" of a key of the env yaml, for messages about its value. */
-static const char *at(const cm_cfg *cfg, const char *key, char *buf, size_t cap) {
-  const cm_cfg *v = cm_cfg_get(cfg, key);
-  snprintf(buf, cap, "%s:%d: key '%s'", v ? v->file : cfg->file, v ? v->line : 1, key);
-  return buf;
-}
-
 /* A yaml float that MimicKit reads without a default (it would fail on None). */
 static int required_float(const cm_cfg *cfg, const char *key, float *out, cm_err *err) {
   double v = 0;
@@ -67,7 +60,7 @@ static int parse_joint_err_w(cm_dm_params *p, const cm_char *c, const cm_cfg *cf
     int n = 0;
     if (cm_cfg_floats(cfg, "joint_err_w", w, CM_MAX_BODIES, &n, err)) return -1;
     if (n != nj)
-      return cm_fail(err, "%s: %d weights given; the character has %d joints besides the root", at(cfg, "joint_err_w", w_at, sizeof w_at), n, nj);
+      return cm_fail(err, "%s: %d weights given; the character has %d joints besides the root", cm_env_cfg_at(cfg, "joint_err_w", w_at, sizeof w_at), n, nj);
     for (int j = 0; j < nj; j++) p->joint_err_w[j] = (float)w[j];
   }
   for (int b = 1; b < c->num_bodies; b++)
@@ -82,7 +75,7 @@ static int parse_obs(cm_dm_params *p, const cm_cfg *cfg, cm_err *err) {
       cm_cfg_int(cfg, "num_phase_encoding", 0, &enc, err) || cm_cfg_bool(cfg, "enable_tar_obs", 0, &p->enable_tar_obs, err))
     return -1;
   if (enc < 0 || enc > CM_DM_MAX_PHASE_ENC)
-    return cm_fail(err, "%s: must be in [0, %d] (got %ld)", at(cfg, "num_phase_encoding", w, sizeof w), CM_DM_MAX_PHASE_ENC, enc);
+    return cm_fail(err, "%s: must be in [0, %d] (got %ld)", cm_env_cfg_at(cfg, "num_phase_encoding", w, sizeof w), CM_DM_MAX_PHASE_ENC, enc);
   p->num_phase_encoding = (int)enc;
   p->num_tar_steps = 1;
   p->tar_obs_steps[0] = 1;
@@ -91,10 +84,10 @@ static int parse_obs(cm_dm_params *p, const cm_cfg *cfg, cm_err *err) {
     int n = 0;
     if (cm_cfg_floats(cfg, "tar_obs_steps", steps, CM_DM_MAX_TAR_STEPS + 1, &n, err)) return -1;
     if (n < 1 || n > CM_DM_MAX_TAR_STEPS)
-      return cm_fail(err, "%s: needs 1 to %d entries (got %d)", at(cfg, "tar_obs_steps", w, sizeof w), CM_DM_MAX_TAR_STEPS, n);
+      return cm_fail(err, "%s: needs 1 to %d entries (got %d)", cm_env_cfg_at(cfg, "tar_obs_steps", w, sizeof w), CM_DM_MAX_TAR_STEPS, n);
     for (int k = 0; k < n; k++) {
       if (steps[k] != (double)(int)steps[k])
-        return cm_fail(err, "%s: entry %d = %g is not a whole number of control steps", at(cfg, "tar_obs_steps", w, sizeof w), k, steps[k]);
+        return cm_fail(err, "%s: entry %d = %g is not a whole number of control steps", cm_env_cfg_at(cfg, "tar_obs_steps", w, sizeof w), k, steps[k]);
       p->tar_obs_steps[k] = (int)steps[k];
     }
     p->num_tar_steps = n;
@@ -119,7 +112,7 @@ static int parse_termination(cm_dm_params *p, const cm_env *e, const cm_cfg *cfg
     if (cm_cfg_strs(cfg, "contact_bodies", names, CM_MAX_BODIES, &n, err)) return -1;
     for (int k = 0; k < n; k++) {
       int id = cm_char_body_id(&e->chr, names[k]);
-      if (id < 0) return cm_fail(err, "%s: body '%s' is not in %s", at(cfg, "contact_bodies", w, sizeof w), names[k], e->char_file);
+      if (id < 0) return cm_fail(err, "%s: body '%s' is not in %s", cm_env_cfg_at(cfg, "contact_bodies", w, sizeof w), names[k], e->char_file);
       p->contact_ok[id] = 1;
     }
     p->num_contact_bodies = n;
@@ -148,7 +141,7 @@ static int parse_params(cm_dm_params *p, int *log_err, cm_env *e, const cm_cfg *
       cm_cfg_bool(cfg, "log_tracking_error", 0, log_err, err) || cm_cfg_require(cfg, "ref_char_offset", err) ||
       cm_cfg_floats(cfg, "ref_char_offset", off, 4, &n, err))
     return -1;
-  if (n != 3) return cm_fail(err, "%s: needs 3 values (x, y, z metres), got %d", at(cfg, "ref_char_offset", w, sizeof w), n);
+  if (n != 3) return cm_fail(err, "%s: needs 3 values (x, y, z metres), got %d", cm_env_cfg_at(cfg, "ref_char_offset", w, sizeof w), n);
   for (int k = 0; k < 3; k++) p->ref_char_offset[k] = (float)off[k];
   return 0;
 }

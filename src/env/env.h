@@ -85,6 +85,9 @@ int cm_env_stats(cm_env *e, const char **keys, double *values, int max);
 int cm_env_fetch_disc_obs_demo(cm_env *e, int n, float *out, cm_err *err);
 /* Markers of env i's task targets (0 when it has none). */
 int cm_env_markers(const cm_env *e, int i, cm_marker *out, int max);
+/* "file:line: key 'k'" of a key of an env yaml (the file's line 1 when absent), for messages about
+ * its value; returns buf. */
+const char *cm_env_cfg_at(const cm_cfg *cfg, const char *key, char *buf, size_t cap);
 /* Whether e's type is t or extends it. */
 int cm_env_is(const cm_env *e, const cm_env_type *t);
 /* The control step length in seconds. */

@@ -39,10 +39,8 @@ int cm_task_due(const cm_env *e, cm_task_buf *t) {
 int cm_task_float(const cm_cfg *cfg, const char *key, int required, double def, float *out, cm_err *err) {
   double v = def;
   if ((required && cm_cfg_require(cfg, key, err)) || cm_cfg_float(cfg, key, def, &v, err)) return -1;
-  if (!(v >= 0)) {
-    const cm_cfg *n = cm_cfg_get(cfg, key);
-    return cm_fail(err, "%s:%d: key '%s': must be a number >= 0 (got %g)", n ? n->file : cfg->file, n ? n->line : 1, key, v);
-  }
+  char at[1200];
+  if (!(v >= 0)) return cm_fail(err, "%s: must be a number >= 0 (got %g)", cm_env_cfg_at(cfg, key, at, sizeof at), v);
   *out = (float)v;
   return 0;
 }

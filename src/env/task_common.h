@@ -34,6 +34,6 @@ void cm_task_buf_free(cm_task_buf *t);
 void cm_task_record_root(struct cm_env *e, cm_task_buf *t);
 /* The ids of the envs whose time reached their change time, into t->due; returns how many. */
 int cm_task_due(const struct cm_env *e, cm_task_buf *t);
-/* A required positive-or-zero float of the env yaml, with file:line when it is not. */
+/* A float >= 0 of the env yaml (required or def), with file:line when it is not. */
 int cm_task_float(const cm_cfg *cfg, const char *key, int required, double def, float *out, cm_err *err);
 #endif
