@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "core/rng.h"
+#include "learn/amp.h"
 #include "learn/trainer.h"
 
 #define NENV 32
@@ -28,6 +29,7 @@ typedef struct style_env {
   float disc[NENV], demo_ref[NENV];
   uint64_t fetches;
   int64_t steps, nan_after; /* NaN disc obs from this step on (< 0: never) */
+  float task_reward;        /* every step's task reward */
 } style_env;
 
 static int se_reset(void *ctx, float *obs, cm_err *err) {
@@ -48,7 +50,7 @@ static int se_step(void *ctx, const float *act, float *next_obs, float *obs, flo
     float a = fminf(fmaxf(act[i], -1.f), 1.f);
     e->disc[i] = bad ? NAN : a;
     e->demo_ref[i] = TARGET;
-    rew[i] = 0.f;
+    rew[i] = e->task_reward;
     next_obs[i] = obs[i] = 0.25f;
     done[i] = ++e->t[i] >= EP_LEN ? 3 : 0;
     if (done[i]) e->t[i] = 0;
@@ -426,7 +428,45 @@ static void test_ase_diversity_grad(void) {
   cm_agent_destroy(a);
 }
 
+/* r = task_reward_weight r_task + disc_reward_weight r_disc (+ ASE's enc_reward_weight r_enc),
+ * with r_disc in [0, -2 log(1e-4)] and its mean/std logged */
+static void test_reward_mixing(const char *name) {
+  style_env e;
+  cm_rl_env env = make_env(&e);
+  e.task_reward = 3.f;
+  cm_err err = {{0}};
+  char text[4096];
+  snprintf(text, sizeof text, "%s", yaml(name, "1e-3", "5"));
+  memcpy(strstr(text, "task_reward_weight: 0.0"), "task_reward_weight: 0.3", 23);
+  cm_agent *a = make_agent(text, &env, 2, &err);
+  CHECK_OK(a ? 0 : -1, &err);
+  if (!a) return;
+  cm_amp *m = a->impl;
+  cm_stats st;
+  cm_stats_clear(&st);
+  CHECK_OK(cm_agent_reset_envs(a, &err), &err);
+  CHECK_OK(cm_agent_train_iter(a, &st, &err), &err);
+  int n = cm_exp_capacity(&a->buf), in_range = 1, mixed = 1, ase = !strcmp(name, "ASE");
+  double sum = 0, dw = ase ? 0.5 : 1.0;
+  for (int i = 0; i < n; i++) {
+    float d = m->disc_r[i];
+    in_range &= d >= 0.f && d <= -2.f * logf(1e-4f) + 1e-4f;
+    sum += d;
+    /* ASE: the encoder term is max(z . q, 0) in [0, 1] */
+    double rest = a->buf.reward[i] - (0.3 * 3.0 + dw * d);
+    mixed &= ase ? rest >= -1e-5 && rest <= 0.5 + 1e-5 : fabs(rest) < 1e-5;
+  }
+  CHECK(in_range);
+  CHECK(mixed);
+  CHECK_NEAR(cm_stats_get(&st, "Disc_Reward_Mean", -1), sum / n, 1e-5);
+  CHECK(cm_stats_get(&st, "Disc_Reward_Std", -1) > 0);
+  if (ase) CHECK(cm_stats_get(&st, "Enc_Reward_Mean", -1) >= 0);
+  cm_agent_destroy(a);
+}
+
 int main(void) {
+  test_reward_mixing("AMP");
+  test_reward_mixing("ASE");
   test_ase_latents();
   test_ase_diversity_grad();
   test_config_errors();
