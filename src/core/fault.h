@@ -4,6 +4,8 @@
  *                                    "out of memory: cannot allocate M environments (fault injection)"
  *   CMIMIC_FAULT_HANG_AFTER_ITERS=K  a training run stops logging and sleeps forever once K
  *                                    iterations are done (a hung rank, as the harness sees it)
+ *   CMIMIC_FAULT_NAN_AT_ITER=K       training iteration K starts with a NaN in the model's last
+ *                                    trained tensor (the agent's NaN guard must stop the run)
  * Unset or unparsable variables inject nothing. */
 #ifndef CM_CORE_FAULT_H
 #define CM_CORE_FAULT_H
@@ -14,4 +16,6 @@ int cm_fault_check_envs(int num_envs, cm_err *err);
 /* Called after each training iteration with the number done; never returns once the count
  * reaches CMIMIC_FAULT_HANG_AFTER_ITERS. */
 void cm_fault_after_iteration(long iters_done);
+/* 1 when iteration `iter` is CMIMIC_FAULT_NAN_AT_ITER's. */
+int cm_fault_nan_at(long iter);
 #endif

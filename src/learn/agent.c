@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/clock.h"
+#include "core/fault.h"
 #include "core/zalloc.h"
 #include "learn/gaussian.h"
 #include "learn/returns.h"
@@ -49,8 +50,9 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   a->mb_logp = cm_zalloc(r * sizeof(float));
   a->mb_mask = cm_zalloc(r * sizeof(float));
   a->mb_dout = cm_zalloc(r * sizeof(float));
-  a->mb_aobs = cm_zalloc(r * (O + C) * sizeof(float));
-  a->mb_dmean = cm_zalloc(r * A * sizeof(float));
+  size_t x = a->type->actor_extra_rows ? 2 : 1; /* room for the method's extra actor rows */
+  a->mb_aobs = cm_zalloc(x * r * (O + C) * sizeof(float));
+  a->mb_dmean = cm_zalloc(x * r * A * sizeof(float));
   int cond_ok = 1;
   if (C) {
     a->mb_cond = cm_zalloc(r * C * sizeof(float));
@@ -351,6 +353,8 @@ done:
 }
 
 int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
+  if (cm_fault_nan_at((long)a->iter)) /* the last trained tensor: critic head, or the method's last */
+    cm_dev_upload(a->dev, a->optim.params[a->optim.count - 1]->data, &(float){NAN}, 1);
   cm_exp_reset(&a->buf);
   cm_agent_set_mode(a, CM_RL_TRAIN);
   if (rollout_train(a, err)) return -1;
@@ -372,8 +376,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
 
 /* ---------------- test ---------------- */
 
-/* The env's own figures (tracking error, task success) accumulated since the last call. */
-static void read_env_stats(cm_agent *a, cm_stats *out) {
+void cm_agent_env_stats(cm_agent *a, cm_stats *out) {
   if (!a->env->env_stats) return;
   const char *keys[CM_STATS_MAX];
   double vals[CM_STATS_MAX];
@@ -388,7 +391,7 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   cm_return_tracker *t = &a->test_ret;
   cm_rtrack_reset(t);
   if (num_episodes <= 0) return 0;
-  read_env_stats(a, NULL); /* the test figures count test episodes only */
+  cm_agent_env_stats(a, NULL); /* the test figures count test episodes only */
   int N = a->num_envs;
   /* every env finishes at least this many episodes, so short episodes do not bias the mean */
   int64_t min_eps = (num_episodes + N - 1) / N;
@@ -404,7 +407,7 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   res->mean_return = t->mean_return;
   res->mean_ep_len = t->mean_ep_len;
   res->episodes = t->episodes;
-  read_env_stats(a, &res->env);
+  cm_agent_env_stats(a, &res->env);
   return 0;
 }
 

@@ -1,9 +1,12 @@
-/* RL agents (MimicKit learning/base_agent.py, ppo_agent.py, awr_agent.py), chosen by agent_name
- * from the agent yaml. The shared machinery lives in agent.c: model (actor MLP with a FIXED-std
- * Gaussian head, critic MLP), observation and action normalizers, experience buffer, rollouts,
- * TD(lambda) targets and the mini-batch update loop. A cm_agent_type supplies what differs
- * between methods: its yaml keys, how advantages become per-sample weights, and the actor's
- * surrogate loss with its gradient.
+/* RL agents (MimicKit learning/base_agent.py, ppo_agent.py, awr_agent.py, amp_agent.py,
+ * ase_agent.py, add_agent.py), chosen by agent_name from the agent yaml. One core (agent.c:
+ * construction, rollouts, test; agent_update.c: the mini-batch update; agent_cfg.c: the yaml)
+ * holds the model (actor MLP with a FIXED-std Gaussian head, critic MLP), observation and action
+ * normalizers, experience buffer, TD(lambda) targets and the update loop. A method is a
+ * cm_agent_type table of hooks (ppo.c, awr.c, amp.c, ase.c, add.c) with its own state behind
+ * a->impl: yaml keys, extra networks and state-dict entries, per-step recording, reward shaping
+ * and advantage weights, the actor's surrogate loss, extra losses. Adding one is a file and a
+ * line in agent_cfg.c's table.
  *
  * Units, as MimicKit defines them:
  *   steps_per_iter      rollout steps of EVERY env per iteration (T); one iteration records
@@ -124,11 +127,14 @@ typedef struct cm_agent_type {
    * dloss/dmean into dmean; puts its own statistics (Clip_Frac, ...) into st. */
   double (*actor_loss)(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
                        const float *adv, float *dmean, cm_stats *st);
-  /* Extra actor terms needing their own forward passes (ASE's diversity loss), after the
-   * core's actor backward. in: the m actor input rows (host); mean: the actor's output for
-   * them (the net's buffer: copy it before any forward). Adds its gradients and returns its weighted loss in *loss. */
-  int (*actor_extra)(cm_agent *a, int m, const float *in, const float *mean, double *loss, cm_stats *st,
-                     cm_err *err);
+  /* Extra actor rows evaluated in the same forward and backward as the m loss rows (ASE's
+   * diversity loss: the same observations at fresh latents). in: the m actor input rows
+   * [m][obs_dim + cond_dim] (host); writes up to m rows into extra_in and returns how many. */
+  int (*actor_extra_rows)(cm_agent *a, int m, const float *in, float *extra_in);
+  /* Their loss: mean [m][A] of the loss rows, extra_mean [k][A] of the extra rows; adds the
+   * gradients into dmean and dextra; returns the weighted loss that joins Actor_Loss. */
+  double (*actor_extra_loss)(cm_agent *a, int m, const float *mean, const float *in, int k, const float *extra_mean,
+                             float *dmean, float *dextra, cm_stats *st);
   /* The method's own losses on a mini-batch (flat sample indices idx[rows]): adds gradients
    * into its params and returns the weighted loss that joins Loss (AMP's disc loss). */
   int (*aux_loss)(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err);
@@ -231,7 +237,12 @@ double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dm
 typedef struct cm_test_result {
   double mean_return, mean_ep_len;
   int64_t episodes;
-  cm_stats env; /* the env's figures over the test episodes (env_stats), e.g. tracking error */
+  cm_stats env; /* the env's figures (env_stats) over exactly the test's episodes */
 } cm_test_result;
+/* The env's figures (env_stats) are cleared when the test starts and read into res->env when it
+ * ends. */
 int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err);
+/* The env's own figures (tracking error, task success) since the last call, set into out (NULL:
+ * just cleared). */
+void cm_agent_env_stats(cm_agent *a, cm_stats *out);
 #endif

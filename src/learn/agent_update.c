@@ -61,7 +61,8 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
   int m = 0;
   while (m < rows && a->mb_mask[m] == 1.f) m++;
   const float *actor_obs = in; /* every row sampled (the usual case): the critic's rows */
-  if (m < rows || a->type->actor_extra) cm_dev_download(a->dev, a->mb_aobs, in, (size_t)rows * IN);
+  int extra = a->type->actor_extra_rows != NULL;
+  if (m < rows || extra) cm_dev_download(a->dev, a->mb_aobs, in, (size_t)rows * IN);
   if (m < rows) { /* keep the sampled rows, compacted in place (row m <= row i) */
     m = 0;
     for (int i = 0; i < rows; i++) {
@@ -76,9 +77,13 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
   }
   double aloss = 0;
   if (m > 0) {
-    if (cm_mlp_forward(&a->actor, actor_obs, m, err)) return -1;
+    /* the method's extra rows (ASE: the same observations at fresh latents) ride in the same
+     * forward and backward, after the m loss rows */
+    int k = extra ? a->type->actor_extra_rows(a, m, a->mb_aobs, a->mb_aobs + (size_t)m * IN) : 0;
+    if (k > 0) actor_obs = a->mb_aobs;
+    if (cm_mlp_forward(&a->actor, actor_obs, m + k, err)) return -1;
     const float *mean = cm_mlp_out(&a->actor);
-    memset(a->mb_dmean, 0, (size_t)m * A * sizeof(float));
+    memset(a->mb_dmean, 0, (size_t)(m + k) * A * sizeof(float));
     aloss = a->type->actor_loss(a, m, mean, a->mb_na, a->mb_logp, a->mb_adv, a->mb_dmean, st);
     if (c->action_bound_weight != 0 && a->bounds_finite) {
       float scale = (float)(c->action_bound_weight / m);
@@ -98,27 +103,33 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
     if (c->action_reg_weight != 0) {
       double reg = 0;
       float scale = (float)(2.0 * c->action_reg_weight / m);
-      for (size_t k = 0; k < (size_t)m * A; k++) {
-        reg += (double)mean[k] * mean[k];
-        a->mb_dmean[k] += scale * mean[k];
+      for (size_t q = 0; q < (size_t)m * A; q++) {
+        reg += (double)mean[q] * mean[q];
+        a->mb_dmean[q] += scale * mean[q];
       }
       reg /= m;
       aloss += c->action_reg_weight * reg;
       cm_stats_set(st, "Action_Reg_Loss", reg);
     }
+    if (k > 0)
+      aloss += a->type->actor_extra_loss(a, m, mean, a->mb_aobs, k, mean + (size_t)m * A, a->mb_dmean,
+                                         a->mb_dmean + (size_t)m * A, st);
     if (cm_mlp_backward(&a->actor, a->mb_dmean, NULL, err)) return -1;
-    if (a->type->actor_extra) {
-      double extra = 0;
-      if (a->type->actor_extra(a, m, a->mb_aobs, mean, &extra, st, err)) return -1;
-      aloss += extra;
-    }
   }
   double aux = 0;
   if (a->type->aux_loss && a->type->aux_loss(a, a->mb_idx, rows, &aux, st, err)) return -1;
   double loss = aloss + c->critic_loss_weight * closs + aux;
-  if (!isfinite(loss))
-    return cm_fail(err, "NaN guard: non-finite loss (Actor_Loss %g, Critic_Loss %g, method loss %g); the last "
-                   "checkpoint written is the last good one", aloss, closs, aux);
+  if (!isfinite(loss)) { /* name the first non-finite term: the method's statistics, then ours */
+    const char *what = !isfinite(closs) ? "Critic_Loss" : !isfinite(aloss) ? "Actor_Loss" : "the method's loss";
+    for (int i = 0; i < st->count; i++)
+      if (!isfinite(st->values[i])) {
+        what = st->keys[i];
+        break;
+      }
+    return cm_fail(err, "NaN guard: %s became non-finite at optimizer step %lld (Actor_Loss %g, Critic_Loss %g, "
+                   "method loss %g); the last checkpoint written is the last good one", what,
+                   (long long)a->optim.steps, aloss, closs, aux);
+  }
   cm_optim_step(&a->optim);
   if (!isfinite(a->optim.last_grad_norm)) {
     const cm_param *p = first_nonfinite(a, 1);

@@ -6,7 +6,8 @@
  *   reward:  task_reward_weight r_task + disc_reward_weight r_disc + enc_reward_weight max(z . q, 0)
  *   loss:    AMP's + enc_loss_weight mean(-z . q) over the first disc_batch_size rows
  *            + diversity_weight mean((diversity_tar - a_diff / (z_diff + 1e-5))^2) in the actor,
- *            a_diff = mean_j (mu(s, z') - mu(s, z))_j^2, z_diff = 0.5 - 0.5 z' . z, z' fresh. */
+ *            a_diff = mean_j (mu(s, z') - mu(s, z))_j^2, z_diff = 0.5 - 0.5 z' . z, z' fresh;
+ *            the z' rows ride in the actor's own forward/backward (actor_extra_rows). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ typedef struct cm_ase {
   float *enc_r;                 /* [T*N] */
   float *enc_x, *enc_nx, *enc_u, *enc_du; /* [chunk][D], [chunk][D] dev, [chunk][Z] host, [chunk][Z] dev */
   int div_cap;
-  float *div_in, *div_dev, *mu0, *mu1, *dmu; /* diversity rows: [m][IN] host/dev, [m][A] host x3 */
+  float *zdiff; /* [div_cap] 0.5 - 0.5 z' . z of the diversity rows */
 } cm_ase;
 
 static int key_num(const cm_cfg *map, const char *k, double *v, cm_err *err) { return cm_cfg_float(map, k, 0, v, err); }
@@ -123,16 +124,6 @@ static int ase_create(cm_agent *a, const cm_cfg *root, cm_err *err) {
   return 0;
 }
 
-static void free_div(cm_agent *a, cm_ase *s) {
-  cm_dev_host_free(a->dev, s->div_in);
-  cm_dev_free(a->dev, s->div_dev);
-  free(s->mu0);
-  free(s->mu1);
-  free(s->dmu);
-  s->div_in = s->div_dev = s->mu0 = s->mu1 = s->dmu = NULL;
-  s->div_cap = 0;
-}
-
 static void ase_destroy(cm_agent *a) {
   cm_ase *s = a->impl;
   cm_amp_destroy(a);
@@ -144,7 +135,7 @@ static void ase_destroy(cm_agent *a) {
   cm_dev_free(a->dev, s->enc_nx);
   free(s->enc_u);
   cm_dev_free(a->dev, s->enc_du);
-  free_div(a, s);
+  free(s->zdiff);
 }
 
 static int ase_params(cm_agent *a, cm_param **out, int max) {
@@ -179,16 +170,13 @@ static int ase_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
     for (int r = 0; r < k; r++)
       s->enc_r[r0 + r] = fmaxf(cm_dot(s->Z, a->buf_cond + (size_t)(r0 + r) * s->Z, s->enc_u + (size_t)r * s->Z), 0.f);
   }
-  cm_stats rew;
-  cm_stats_clear(&rew);
-  if (cm_amp_mix_rewards(a, m->disc_obs, s->enc_r, s->enc_reward_weight, &rew, err)) return -1;
+  /* MimicKit's order: the reward statistics, then adv_mean, adv_std */
+  if (cm_amp_mix_rewards(a, m->disc_obs, s->enc_r, s->enc_reward_weight, out, err)) return -1;
   double mean, std;
   cm_mean_std(s->enc_r, n, &mean, &std);
-  cm_stats_set(&rew, "Enc_Reward_Mean", mean);
-  cm_stats_set(&rew, "Enc_Reward_Std", std);
-  if (cm_ppo_build_train_data(a, out, err)) return -1;
-  cm_stats_merge(out, &rew);
-  return 0;
+  cm_stats_set(out, "Enc_Reward_Mean", mean);
+  cm_stats_set(out, "Enc_Reward_Std", std);
+  return cm_ppo_build_train_data(a, out, err);
 }
 
 /* AMP's discriminator loss plus the encoder's: mean(-z . q) over the first disc_batch_size rows. */
@@ -228,69 +216,54 @@ static int ase_aux_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_
   return 0;
 }
 
-static int reserve_div(cm_agent *a, cm_ase *s, int m, cm_err *err) {
-  if (m <= s->div_cap) return 0;
-  free_div(a, s);
-  size_t IN = (size_t)a->obs_dim + s->Z, A = (size_t)a->act_dim;
-  s->div_in = cm_dev_host_alloc(a->dev, (size_t)m * IN * sizeof(float), err);
-  s->div_dev = cm_dev_alloc(a->dev, (size_t)m * IN, err);
-  s->mu0 = malloc((size_t)m * A * sizeof(float));
-  s->mu1 = malloc((size_t)m * A * sizeof(float));
-  s->dmu = malloc((size_t)m * A * sizeof(float));
-  if (!s->div_in || !s->div_dev || !s->mu0 || !s->mu1 || !s->dmu)
-    return cm_fail(err, "%s:%d: ASE diversity: out of memory for %d rows", __FILE__, __LINE__, m);
-  s->div_cap = m;
-  return 0;
-}
-
-/* _compute_diversity_loss: the actor at fresh latents z' against its output at z. */
-static int ase_actor_extra(cm_agent *a, int m, const float *in, const float *mean, double *loss, cm_stats *st,
-                           cm_err *err) {
+/* _compute_diversity_loss, first half: the loss rows' observations at fresh latents z' */
+static int ase_actor_extra_rows(cm_agent *a, int m, const float *in, float *extra_in) {
   cm_ase *s = a->impl;
-  *loss = 0;
   if (s->diversity_weight == 0 || m <= 0) return 0;
-  if (reserve_div(a, s, m, err)) return -1;
-  int O = a->obs_dim, Z = s->Z, IN = O + Z, A = a->act_dim;
-  cm_dev_download(a->dev, s->mu0, mean, (size_t)m * A);
-  memcpy(s->div_in, in, (size_t)m * IN * sizeof(float));
-  float *zdiff = malloc((size_t)m * sizeof(float));
-  if (!zdiff) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+  if (m > s->div_cap) {
+    free(s->zdiff);
+    s->zdiff = malloc((size_t)m * sizeof(float));
+    s->div_cap = s->zdiff ? m : 0;
+    if (!s->zdiff) return 0; /* out of memory: this mini-batch goes without the diversity term */
+  }
+  int O = a->obs_dim, Z = s->Z, IN = O + Z;
+  memcpy(extra_in, in, (size_t)m * IN * sizeof(float));
   for (int r = 0; r < m; r++) {
-    float *znew = s->div_in + (size_t)r * IN + O;
+    float *znew = extra_in + (size_t)r * IN + O;
     cm_rng g = cm_rng_make(a->seed, (uint32_t)r, (uint64_t)a->optim.steps, STREAM_DIVERSITY);
     for (int j = 0; j < Z; j++) znew[j] = cm_rng_normal(&g);
     cm_unit_normalize(Z, znew);
-    zdiff[r] = 0.5f - 0.5f * cm_dot(Z, znew, in + (size_t)r * IN + O);
+    s->zdiff[r] = 0.5f - 0.5f * cm_dot(Z, znew, in + (size_t)r * IN + O);
   }
-  cm_dev_upload(a->dev, s->div_dev, s->div_in, (size_t)m * IN);
-  if (cm_mlp_forward(&a->actor, s->div_dev, m, err)) goto fail;
-  cm_dev_download(a->dev, s->mu1, cm_mlp_out(&a->actor), (size_t)m * A);
+  return m;
+}
+
+/* second half: mean((diversity_tar - a_diff / (z_diff + 1e-5))^2) with its gradient in both means */
+static double ase_actor_extra_loss(cm_agent *a, int m, const float *mean, const float *in, int k,
+                                   const float *extra_mean, float *dmean, float *dextra, cm_stats *st) {
+  (void)in;
+  cm_ase *s = a->impl;
+  int A = a->act_dim;
   double dl = 0, tar = s->diversity_tar;
-  float w = (float)(s->diversity_weight / m);
-  for (int r = 0; r < m; r++) {
-    const float *u1 = s->mu1 + (size_t)r * A, *u0 = s->mu0 + (size_t)r * A;
+  float w = (float)(s->diversity_weight / k);
+  for (int r = 0; r < k && r < m; r++) {
+    const float *u1 = extra_mean + (size_t)r * A, *u0 = mean + (size_t)r * A;
     double ad = 0;
     for (int j = 0; j < A; j++) ad += ((double)u1[j] - u0[j]) * ((double)u1[j] - u0[j]);
     ad /= A;
-    double den = zdiff[r] + 1e-5, ratio = ad / den, e = tar - ratio;
+    double den = s->zdiff[r] + 1e-5, e = tar - ad / den;
     dl += e * e;
-    /* d(tar - ratio)^2 / d mu1_j = -2 e * 2 (mu1_j - mu0_j) / (A den); mu0 gets the opposite */
-    float g = (float)(-2.0 * e * 2.0 / (A * den)) * w;
-    for (int j = 0; j < A; j++) s->dmu[(size_t)r * A + j] = g * (u1[j] - u0[j]);
+    /* d e^2 / d mu1_j = -2 e * 2 (mu1_j - mu0_j) / (A den); mu0 gets the opposite */
+    float g = (float)(-4.0 * e / (A * den)) * w;
+    for (int j = 0; j < A; j++) {
+      float d = g * (u1[j] - u0[j]);
+      dextra[(size_t)r * A + j] += d;
+      dmean[(size_t)r * A + j] -= d;
+    }
   }
-  free(zdiff);
-  zdiff = NULL;
-  if (cm_mlp_backward(&a->actor, s->dmu, NULL, err)) goto fail;
-  for (size_t k = 0; k < (size_t)m * A; k++) s->dmu[k] = -s->dmu[k];
-  cm_dev_upload(a->dev, s->div_dev, in, (size_t)m * IN);
-  if (cm_mlp_forward(&a->actor, s->div_dev, m, err) || cm_mlp_backward(&a->actor, s->dmu, NULL, err)) goto fail;
-  dl /= m;
+  dl /= k;
   cm_stats_set(st, "Diversity_Loss", dl);
-  *loss = s->diversity_weight * dl;
-  return 0;
-fail:
-  free(zdiff);
-  return -1;
+  return s->diversity_weight * dl;
 }
 
 const cm_agent_type cm_agent_ase = {
@@ -308,7 +281,8 @@ const cm_agent_type cm_agent_ase = {
     .after_step = ase_after_step,
     .build_train_data = ase_build_train_data,
     .actor_loss = cm_ppo_actor_loss,
-    .actor_extra = ase_actor_extra,
+    .actor_extra_rows = ase_actor_extra_rows,
+    .actor_extra_loss = ase_actor_extra_loss,
     .aux_loss = ase_aux_loss,
     .update_normalizers = cm_amp_update_normalizers,
 };

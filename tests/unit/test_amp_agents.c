@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "core/rng.h"
+#include "learn/amp.h"
 #include "learn/trainer.h"
 
 #define NENV 32
@@ -28,6 +29,7 @@ typedef struct style_env {
   float disc[NENV], demo_ref[NENV];
   uint64_t fetches;
   int64_t steps, nan_after; /* NaN disc obs from this step on (< 0: never) */
+  float task_reward;        /* every step's task reward */
 } style_env;
 
 static int se_reset(void *ctx, float *obs, cm_err *err) {
@@ -48,7 +50,7 @@ static int se_step(void *ctx, const float *act, float *next_obs, float *obs, flo
     float a = fminf(fmaxf(act[i], -1.f), 1.f);
     e->disc[i] = bad ? NAN : a;
     e->demo_ref[i] = TARGET;
-    rew[i] = 0.f;
+    rew[i] = e->task_reward;
     next_obs[i] = obs[i] = 0.25f;
     done[i] = ++e->t[i] >= EP_LEN ? 3 : 0;
     if (done[i]) e->t[i] = 0;
@@ -317,7 +319,189 @@ static void test_config_errors(void) {
   CHECK(strstr(cm_agent_type_names(), "PPO, AWR, AMP, ASE, ADD") != NULL);
 }
 
+/* ASE's latents: unit vectors, recorded with each sample, drawn again within latent_time_max
+ * of episode time (0.2 s = 6 steps of 1/30 s here) and at every episode end */
+static void test_ase_latents(void) {
+  style_env e;
+  cm_rl_env env = make_env(&e);
+  cm_err err = {{0}};
+  cm_agent *a = make_agent(yaml("ASE", "1e-3", "5"), &env, 6, &err);
+  CHECK_OK(a ? 0 : -1, &err);
+  if (!a) return;
+  CHECK(a->cond_dim == 4 && a->actor.dims[0] == 1 + 4 && a->critic.dims[0] == 1 + 4);
+  cm_train_opts o = {.max_samples = 2 * NENV * 8};
+  CHECK_OK(cm_train(a, &o, &err), &err);
+  int T = a->buf.steps, N = a->num_envs, Z = a->cond_dim, unit = 1, longest = 0, changes = 0, fresh_at_reset = 1;
+  for (int i = 0; i < N; i++) {
+    int run = 1;
+    for (int t = 0; t < T; t++) {
+      const float *z = a->buf_cond + ((size_t)t * N + i) * Z;
+      double n2 = 0;
+      for (int j = 0; j < Z; j++) n2 += (double)z[j] * z[j];
+      unit &= fabs(n2 - 1.0) < 1e-5;
+      if (t == 0) continue;
+      int same = !memcmp(z, z - (size_t)N * Z, (size_t)Z * sizeof(float));
+      if (a->buf.done[(size_t)(t - 1) * N + i] && same) fresh_at_reset = 0;
+      if (same) run++;
+      else {
+        changes++;
+        run = 1;
+      }
+      if (run > longest) longest = run;
+    }
+  }
+  CHECK(unit);
+  CHECK(fresh_at_reset);
+  CHECK(longest <= 7 && longest >= 2);
+  CHECK(changes >= N); /* every env drew at least once within the 8 steps */
+  cm_agent_destroy(a);
+}
+
+/* the diversity loss's gradient in the actor's weights against finite differences: the loss
+ * rows and the method's extra rows through one forward and backward, as the update does */
+static double diversity_at(cm_agent *a, int m, const float *in, double *loss) {
+  cm_err err = {{0}};
+  cm_stats st;
+  cm_stats_clear(&st);
+  cm_optim_zero_grad(&a->optim);
+  int IN = a->actor.dims[0], A = a->act_dim;
+  float rows[2 * 8 * 5], dmean[2 * 8 * 1] = {0};
+  memcpy(rows, in, sizeof(float) * (size_t)m * IN);
+  int k = a->type->actor_extra_rows(a, m, rows, rows + m * IN);
+  CHECK(k == m);
+  CHECK_OK(cm_mlp_forward(&a->actor, rows, m + k, &err), &err);
+  const float *mean = cm_mlp_out(&a->actor);
+  *loss = a->type->actor_extra_loss(a, m, mean, rows, k, mean + m * A, dmean, dmean + m * A, &st);
+  CHECK_OK(cm_mlp_backward(&a->actor, dmean, NULL, &err), &err);
+  return cm_stats_get(&st, "Diversity_Loss", NAN);
+}
+
+static void test_ase_diversity_grad(void) {
+  style_env e;
+  cm_rl_env env = make_env(&e);
+  cm_err err = {{0}};
+  cm_agent *a = make_agent(yaml("ASE", "1e-3", "5"), &env, 8, &err);
+  CHECK_OK(a ? 0 : -1, &err);
+  if (!a) return;
+  /* a larger actor output than the 0.01-scaled init gives, so the ratio is away from its target */
+  for (size_t k = 0; k < a->actor.w[2].n; k++) a->actor.w[2].data[k] *= 30.f;
+  enum { M = 6, IN = 5 };
+  float in[M * IN];
+  cm_rng r = cm_rng_make(4, 0, 0, 0);
+  for (int i = 0; i < M; i++) {
+    float *row = in + i * IN;
+    row[0] = cm_rng_normal(&r);
+    double n2 = 0;
+    for (int j = 1; j < IN; j++) {
+      row[j] = cm_rng_normal(&r);
+      n2 += (double)row[j] * row[j];
+    }
+    for (int j = 1; j < IN; j++) row[j] /= (float)sqrt(n2);
+  }
+  double loss;
+  double dl = diversity_at(a, M, in, &loss);
+  CHECK(isfinite(dl) && dl > 0);
+  CHECK_NEAR(loss, 0.01 * dl, 1e-9);
+  /* the analytic gradient of the weighted loss, read before finite differences overwrite it */
+  int layers[3] = {0, 1, 2};
+  size_t picks[3] = {3, 17, 5};
+  float an[3];
+  diversity_at(a, M, in, &loss);
+  for (int k = 0; k < 3; k++) an[k] = a->actor.w[layers[k]].grad[picks[k]];
+  int ok = 1;
+  for (int k = 0; k < 3; k++) {
+    float *w = &a->actor.w[layers[k]].data[picks[k]], keep = *w;
+    const float h = 2e-3f;
+    double up, dn;
+    *w = keep + h;
+    diversity_at(a, M, in, &up);
+    *w = keep - h;
+    diversity_at(a, M, in, &dn);
+    *w = keep;
+    double fd = (up - dn) / (2 * h);
+    if (fabs(fd - an[k]) > 2e-2 * fmax(fabs(fd), 1e-4)) {
+      fprintf(stderr, "diversity grad layer %d: analytic %g, fd %g\n", layers[k], (double)an[k], fd);
+      ok = 0;
+    }
+  }
+  CHECK(ok);
+  cm_agent_destroy(a);
+}
+
+/* r = task_reward_weight r_task + disc_reward_weight r_disc (+ ASE's enc_reward_weight r_enc),
+ * with r_disc in [0, -2 log(1e-4)] and its mean/std logged */
+static void test_reward_mixing(const char *name) {
+  style_env e;
+  cm_rl_env env = make_env(&e);
+  e.task_reward = 3.f;
+  cm_err err = {{0}};
+  char text[4096];
+  snprintf(text, sizeof text, "%s", yaml(name, "1e-3", "5"));
+  memcpy(strstr(text, "task_reward_weight: 0.0"), "task_reward_weight: 0.3", 23);
+  cm_agent *a = make_agent(text, &env, 2, &err);
+  CHECK_OK(a ? 0 : -1, &err);
+  if (!a) return;
+  cm_amp *m = a->impl;
+  cm_stats st;
+  cm_stats_clear(&st);
+  CHECK_OK(cm_agent_reset_envs(a, &err), &err);
+  CHECK_OK(cm_agent_train_iter(a, &st, &err), &err);
+  int n = cm_exp_capacity(&a->buf), in_range = 1, mixed = 1, ase = !strcmp(name, "ASE");
+  double sum = 0, dw = ase ? 0.5 : 1.0;
+  for (int i = 0; i < n; i++) {
+    float d = m->disc_r[i];
+    in_range &= d >= 0.f && d <= -2.f * logf(1e-4f) + 1e-4f;
+    sum += d;
+    /* ASE: the encoder term is max(z . q, 0) in [0, 1] */
+    double rest = a->buf.reward[i] - (0.3 * 3.0 + dw * d);
+    mixed &= ase ? rest >= -1e-5 && rest <= 0.5 + 1e-5 : fabs(rest) < 1e-5;
+  }
+  CHECK(in_range);
+  CHECK(mixed);
+  CHECK_NEAR(cm_stats_get(&st, "Disc_Reward_Mean", -1), sum / n, 1e-5);
+  CHECK(cm_stats_get(&st, "Disc_Reward_Std", -1) > 0);
+  if (ase) CHECK(cm_stats_get(&st, "Enc_Reward_Mean", -1) >= 0);
+  cm_agent_destroy(a);
+}
+
+/* ASE's encoder reward alone makes the policy's action carry its latent: with disc_reward_weight
+ * 0 and 2-D latents, the encoder reward max(z . q(a), 0) starts near E = 1/pi for an unrelated
+ * q and rises as q learns to read z back from the 1-D action. */
+static void test_ase_encoder_learns(int iters) {
+  style_env e;
+  cm_rl_env env = make_env(&e);
+  cm_err err = {{0}};
+  char text[4096];
+  snprintf(text, sizeof text, "%s", yaml("ASE", "2e-3", "5"));
+  memcpy(strstr(text, "latent_dim: 4"), "latent_dim: 2", 13);
+  memcpy(strstr(text, "disc_reward_weight: 0.5"), "disc_reward_weight: 0.0", 23);
+  memcpy(strstr(text, "enc_reward_weight: 0.5"), "enc_reward_weight: 1.0", 22);
+  memcpy(strstr(text, "latent_time_max: 0.2"), "latent_time_max: 9.0", 20);
+  cm_agent *a = make_agent(text, &env, 12, &err);
+  CHECK_OK(a ? 0 : -1, &err);
+  if (!a) return;
+  last_cols l = {.avg_from = iters};
+  cm_train_opts o = {.max_samples = 10 * NENV * 8, .callback = keep_cols, .user = &l};
+  CHECK_OK(cm_train(a, &o, &err), &err);
+  double r0 = cm_stats_get(&l.cols, "Enc_Reward_Mean", -1);
+  o.max_samples = (int64_t)iters * NENV * 8;
+  o.resume = 1;
+  CHECK_OK(cm_train(a, &o, &err), &err);
+  double r1 = cm_stats_get(&l.cols, "Enc_Reward_Mean", -1);
+  printf("ASE: Enc_Reward_Mean %.3f after 10 iterations, %.3f after %d; Enc_Loss %.3f\n", r0, r1, iters,
+         cm_stats_get(&l.cols, "Enc_Loss", 0));
+  CHECK(r0 < 0.45);  /* about 1/pi while the action says nothing about z */
+  CHECK(r1 > 0.6);   /* measured 0.87 */
+  CHECK_NEAR(cm_stats_get(&l.cols, "Enc_Loss", 0), -r1, 0.15); /* the encoder's own error agrees */
+  cm_agent_destroy(a);
+}
+
 int main(void) {
+  test_ase_encoder_learns(100);
+  test_reward_mixing("AMP");
+  test_reward_mixing("ASE");
+  test_ase_latents();
+  test_ase_diversity_grad();
   test_config_errors();
   test_round_trip("AMP");
   test_round_trip("ADD");
