@@ -84,14 +84,9 @@ void cm_amp_env_destroy(cm_env *e) {
 
 /* ---- drivers: one CM_HD function per env over the thread pool ---------------------------- */
 
-typedef struct {
-  cm_env *e;
-  const int *ids;
-} ids_ctx;
-
 static void reset_range(void *ctx, int begin, int end, int worker) {
   (void)worker;
-  ids_ctx *r = ctx;
+  cm_env_ids *r = ctx;
   cm_env *e = r->e;
   cm_dm_env *dm = e->impl;
   cm_amp_env *a = dm->ext;
@@ -104,7 +99,7 @@ static void reset_range(void *ctx, int begin, int end, int worker) {
 }
 
 void cm_amp_env_reset(cm_env *e, const int *ids, int n) {
-  ids_ctx r = {e, ids};
+  cm_env_ids r = {e, ids};
   cm_pool_for(e->pool, n, reset_range, &r);
   e->engine->ops->push_state(e->engine, ids, n);
   cm_dm_env_record_tracking(e, ids, n);

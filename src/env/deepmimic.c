@@ -192,21 +192,16 @@ void cm_dm_env_destroy(cm_env *e) {
 
 /* ---- drivers: one CM_HD function per env over the thread pool ---------------------------- */
 
-typedef struct {
-  cm_env *e;
-  const int *ids;
-} reset_ctx;
-
 static void reset_range(void *ctx, int begin, int end, int worker) {
   (void)worker;
-  reset_ctx *r = ctx;
+  cm_env_ids *r = ctx;
   deepmimic *dm = r->e->impl;
   for (int k = begin; k < end; k++)
     cm_dm_reset_env(&r->e->chr, &dm->p, &dm->view, &dm->buf, &r->e->engine->st, r->e->seed, r->ids[k]);
 }
 
 static void reset(cm_env *e, const int *ids, int n) {
-  reset_ctx r = {e, ids};
+  cm_env_ids r = {e, ids};
   cm_pool_for(e->pool, n, reset_range, &r);
   e->engine->ops->push_state(e->engine, ids, n);
   cm_dm_env_record_tracking(e, ids, n); /* MimicKit's _update_info after a reset */
@@ -253,14 +248,9 @@ int cm_dm_env_obs_dim(const cm_env *e) {
 
 /* ---- test-mode tracking error ------------------------------------------------------------- */
 
-typedef struct {
-  cm_env *e;
-  const int *ids;
-} track_ctx;
-
 static void track_range(void *ctx, int begin, int end, int worker) {
   (void)worker;
-  track_ctx *t = ctx;
+  cm_env_ids *t = ctx;
   deepmimic *dm = t->e->impl;
   for (int k = begin; k < end; k++) {
     int i = t->ids ? t->ids[k] : k;
@@ -272,7 +262,7 @@ void cm_dm_env_record_tracking(cm_env *e, const int *ids, int n) {
   deepmimic *dm = e->impl;
   if (!e->test_mode || !dm->log_tracking_error) return;
   if (!ids) n = e->num_envs;
-  track_ctx t = {e, ids};
+  cm_env_ids t = {e, ids};
   cm_pool_for(e->pool, n, track_range, &t);
   /* summed in env order on one thread, so the figure does not depend on the thread count */
   for (int k = 0; k < n; k++)

@@ -67,6 +67,13 @@ struct cm_env {
   void *impl;                      /* the concrete environment's own state */
 };
 
+/* Thread-pool context of a driver over a list of env ids (NULL ids: envs 0 .. n-1 where the
+ * driver says so). */
+typedef struct cm_env_ids {
+  cm_env *e;
+  const int *ids;
+} cm_env_ids;
+
 /* Builds the environment named by the env yaml's env_name. engine_cfg is copied and may be
  * adjusted by the environment type. */
 int cm_env_create(const char *env_config_path, const cm_engine_cfg *engine_cfg, int num_envs, uint64_t seed,

@@ -66,14 +66,9 @@ static void destroy(cm_env *e) {
 
 static int obs_dim(const cm_env *e) { return cm_dm_env_obs_dim(e) + CM_STEER_OBS_DIM; }
 
-typedef struct {
-  cm_env *e;
-  const int *ids;
-} ids_ctx;
-
 static void task_reset_range(void *ctx, int begin, int end, int worker) {
   (void)worker;
-  ids_ctx *r = ctx;
+  cm_env_ids *r = ctx;
   cm_env *e = r->e;
   steer_env *s = steer(e);
   for (int k = begin; k < end; k++) {
@@ -85,7 +80,7 @@ static void task_reset_range(void *ctx, int begin, int end, int worker) {
 }
 
 static void reset_task(cm_env *e, const int *ids, int n) {
-  ids_ctx r = {e, ids};
+  cm_env_ids r = {e, ids};
   cm_pool_for(e->pool, n, task_reset_range, &r);
 }
 
