@@ -195,9 +195,10 @@ static int has_ext(const char *path, const char *ext) {
   return n >= e && !strcmp(path + n - e, ext);
 }
 
-/* Reads a dataset yaml into parallel arrays of paths (pointing into *cfg) and weights. */
-static int read_dataset(const char *path, cm_cfg **cfg, const char ***files, double **weights, int *count,
-                        cm_err *err) {
+/* Reads a dataset yaml into parallel arrays of paths (pointing into *cfg), weights and the yaml
+ * line of each entry (*list_line: the line of 'motions'). */
+static int read_dataset(const char *path, cm_cfg **cfg, const char ***files, double **weights, int **lines,
+                        int *list_line, int *count, cm_err *err) {
   if (cm_cfg_load(path, cfg, err)) return -1;
   const cm_cfg *list = cm_cfg_get(*cfg, "motions");
   if (!list) return cm_fail(err, "%s: missing required key 'motions' (a list of {file, weight})", path);
@@ -205,7 +206,9 @@ static int read_dataset(const char *path, cm_cfg **cfg, const char ***files, dou
   if (list->n < 1) return cm_fail(err, "%s:%d: 'motions' is empty", path, list->line);
   *files = calloc((size_t)list->n, sizeof **files);
   *weights = calloc((size_t)list->n, sizeof **weights);
-  if (!*files || !*weights) return cm_fail(err, "%s: out of memory", path);
+  *lines = calloc((size_t)list->n, sizeof **lines);
+  *list_line = list->line;
+  if (!*files || !*weights || !*lines) return cm_fail(err, "%s: out of memory", path);
   for (int i = 0; i < list->n; i++) {
     const cm_cfg *e = list->items[i];
     if (e->kind != CM_CFG_MAP)
@@ -223,6 +226,7 @@ static int read_dataset(const char *path, cm_cfg **cfg, const char ***files, dou
     }
     (*files)[i] = f;
     (*weights)[i] = w;
+    (*lines)[i] = e->line;
   }
   *count = list->n;
   return 0;
@@ -235,9 +239,9 @@ int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, c
   const char *single[1] = {path};
   double *weights = NULL, one = 1.0;
   cm_motion *clips = NULL;
-  int n = 0, loaded = 0, rc = -1;
+  int n = 0, loaded = 0, rc = -1, *lines = NULL, list_line = 1;
   if (has_ext(path, ".yaml") || has_ext(path, ".yml")) {
-    if (read_dataset(path, &cfg, &files, &weights, &n, err)) goto done;
+    if (read_dataset(path, &cfg, &files, &weights, &lines, &list_line, &n, err)) goto done;
   } else {
     files = single;
     weights = &one;
@@ -245,9 +249,22 @@ int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, c
   }
   clips = calloc((size_t)n, sizeof *clips);
   if (!clips) { cm_fail(err, "%s: out of memory", path); goto done; }
-  for (; loaded < n; loaded++) {
-    if (cm_motion_load(files[loaded], &clips[loaded], err)) {
-      if (files != single) cm_wrap(err, "%s: motions[%d]", path, loaded);
+  /* each dataset entry is loaded and checked on its own so a bad one is named by its yaml line */
+  int i = 0;
+  for (; i < n; i++) {
+    if (cm_motion_load(files[i], &clips[i], err)) break;
+    loaded = i + 1;
+    if (files != single && check_clip(&clips[i], files[i], c, err)) break;
+  }
+  if (i < n) {
+    if (files != single) cm_wrap(err, "%s:%d: motions[%d]", path, lines[i], i);
+    goto done;
+  }
+  if (files != single) {
+    double wsum = 0;
+    for (int i = 0; i < n; i++) wsum += weights[i];
+    if (!(wsum > 0)) {
+      cm_fail(err, "%s:%d: 'motions': the %d weights sum to 0; at least one clip needs a weight > 0", path, list_line, n);
       goto done;
     }
   }
@@ -256,7 +273,7 @@ int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, c
 done:
   for (int i = 0; i < loaded; i++) cm_motion_free(&clips[i]);
   free(clips);
-  if (files != single) { free(files); free(weights); }
+  if (files != single) { free(files); free(weights); free(lines); }
   cm_cfg_free(cfg);
   return rc;
 }

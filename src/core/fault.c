@@ -27,3 +27,8 @@ void cm_fault_after_iteration(long iters_done, int num_envs, volatile sig_atomic
   fflush(NULL);
   while (!*wake) pause(); /* only a caught signal wakes us; SIGKILL ends us */
 }
+
+int cm_fault_nan_at(long iter) {
+  long k = env_limit("CMIMIC_FAULT_NAN_AT_ITER");
+  return k >= 0 && iter == k;
+}
