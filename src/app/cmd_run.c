@@ -22,9 +22,9 @@ static const char *const k_run_flags[] = {
     "save_int_models", "master_port", "num_threads", "video_width", "video_height", "resume", NULL};
 
 typedef struct run_opts {
-  const char *mode, *engine_file, *env_file, *agent_file, *video, *model_file, *out_dir, *resume;
+  const char *mode, *engine_file, *env_file, *agent_file, *video, *model_file, *out_dir, *resume, *logger;
   long num_envs, test_episodes, seed, threads, width, height, max_samples;
-  int visualize, test_episodes_given;
+  int visualize, test_episodes_given, save_int_models;
   const cm_dev *dev;      /* where the networks run: --devices cpu | cuda:N (MimicKit's flag) */
 } run_opts;
 
@@ -38,13 +38,15 @@ static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
   o->model_file = cm_args_str(args, "model_file", NULL);
   o->resume = cm_args_str(args, "resume", NULL);
   o->out_dir = cm_args_str(args, "out_dir", "output/");
+  o->logger = cm_args_str(args, "logger", "tb");
   if (o->resume) o->out_dir = o->resume;
   o->visualize = getenv("DISPLAY") && *getenv("DISPLAY");
   o->test_episodes_given = cm_args_has(args, "test_episodes");
   if (cm_args_int(args, "num_envs", 1, &o->num_envs, err) || cm_args_int(args, "test_episodes", 10, &o->test_episodes, err) ||
       cm_args_int(args, "num_threads", 0, &o->threads, err) || cm_args_bool(args, "visualize", o->visualize, &o->visualize, err) ||
       cm_args_int(args, "video_width", 1280, &o->width, err) || cm_args_int(args, "video_height", 720, &o->height, err) ||
-      cm_args_int(args, "max_samples", INT64_MAX, &o->max_samples, err))
+      cm_args_int(args, "max_samples", INT64_MAX, &o->max_samples, err) ||
+      cm_args_bool(args, "save_int_models", 0, &o->save_int_models, err))
     return -1;
   if (cm_args_int(args, cm_args_has(args, "rand_seed") ? "rand_seed" : "seed", 0, &o->seed, err)) return -1;
   const char *dev_key = cm_args_has(args, "devices") ? "devices" : "device";
@@ -54,6 +56,8 @@ static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
   if (cm_dev_from_name(cm_args_str(args, dev_key, "cpu"), &o->dev, err)) return -1;
   if (strcmp(o->mode, "train") && strcmp(o->mode, "test"))
     return cm_fail(err, "--mode must be train or test (got '%s')", o->mode);
+  if (strcmp(o->logger, "tb") && strcmp(o->logger, "txt"))
+    return cm_fail(err, "--logger must be tb (TensorBoard events and log.txt) or txt (log.txt only), got '%s'", o->logger);
   if (!o->env_file) return cm_fail(err, "no --env_config given (pass --arg_file args/<case>.txt or --env_config F)");
   if (o->num_envs < 1 || o->test_episodes < 1 || o->max_samples < 1)
     return cm_fail(err, "--num_envs, --test_episodes and --max_samples must be at least 1");
@@ -127,7 +131,8 @@ int cmd_run(int argc, char **argv) {
     cm_train_run tr = {.args = args, .out_dir = o.out_dir, .engine_file = o.engine_file, .env_file = o.env_file,
                        .agent_file = o.agent_file, .model_file = o.model_file, .resume = o.resume != NULL,
                        .max_samples = o.max_samples, .seed = (uint64_t)o.seed, .dev = o.dev,
-                       .test_episodes = o.test_episodes_given ? (int)o.test_episodes : 0};
+                       .test_episodes = o.test_episodes_given ? (int)o.test_episodes : 0,
+                       .logger = o.logger, .save_int_models = o.save_int_models};
     int r = cm_train_run_main(&tr, &rl, &err);
     if (r) {
       status = r > 0 ? r : 1;

@@ -337,6 +337,7 @@ done:
 
 int cm_log_num_keys(const cm_log *log) { return log->num_keys; }
 const char *cm_log_key(const cm_log *log, int i) { return i >= 0 && i < log->num_keys ? log->keys[i] : NULL; }
+double cm_log_value(const cm_log *log, int i) { return i >= 0 && i < log->num_keys ? log->vals[i] : NAN; }
 int cm_log_rows_written(const cm_log *log) { return log->rows_written; }
 int cm_log_rows_existing(const cm_log *log) { return log->rows_existing; }
 size_t cm_log_repaired_bytes(const cm_log *log) { return log->repaired; }

@@ -54,6 +54,8 @@ int cm_log_write_row(cm_log *log, cm_err *err);
 
 int cm_log_num_keys(const cm_log *log);
 const char *cm_log_key(const cm_log *log, int i);
+/* Current value of key i (NAN when out of range). */
+double cm_log_value(const cm_log *log, int i);
 /* Rows written by this process / rows already in the file when it was opened for append. */
 int cm_log_rows_written(const cm_log *log);
 int cm_log_rows_existing(const cm_log *log);
