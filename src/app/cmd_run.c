@@ -10,16 +10,38 @@
 #include "app/train_run.h"
 #include "env/env.h"
 #include "io/args.h"
+#include "io/flags.h"
 #include "learn/agent.h"
 #include "learn/ops.h"
 #include "learn/rl_env_char.h"
 #include "learn/trainer.h"
 #include "sim/engine_config.h"
 
-static const char *const k_run_flags[] = {
-    "arg_file", "mode", "num_envs", "engine_config", "env_config", "agent_config", "out_dir", "model_file",
-    "test_episodes", "visualize", "video", "devices", "device", "max_samples", "rand_seed", "seed", "logger",
-    "save_int_models", "master_port", "num_threads", "video_width", "video_height", "resume", NULL};
+static const cm_flag k_run_flags[] = {
+    {"arg_file", NULL, "MimicKit arg file (args/<case>.txt); command-line flags override it"},
+    {"mode", "train", "train or test"},
+    {"num_envs", "1", "number of environments simulated at once"},
+    {"engine_config", "data/engines/mujoco_engine.yaml", "engine yaml"},
+    {"env_config", NULL, "env yaml (required, usually from the arg file)"},
+    {"agent_config", NULL, "agent yaml; none: MimicKit's dummy agent (zero actions)"},
+    {"out_dir", "output/", "train: folder for log.txt, events, model.pt, config copies"},
+    {"model_file", NULL, "model.pt to start from (train) or to test"},
+    {"test_episodes", "10", "episodes of a test run (train: the agent yaml's per output)"},
+    {"visualize", "true if $DISPLAY", "open a viewer window"},
+    {"video", NULL, "test: write the episodes as this MP4 (and a PNG contact sheet)"},
+    {"devices", "cpu", "where the networks run: cpu or cuda:N (one per process)"},
+    {"device", "cpu", "alias of --devices"},
+    {"max_samples", "no limit", "train until this many samples (console shows % done and ETA)"},
+    {"rand_seed", "0", "random seed"},
+    {"seed", "0", "alias of --rand_seed"},
+    {"logger", "tb", "tb: TensorBoard events and log.txt; txt: log.txt only"},
+    {"save_int_models", "false", "also keep int_models/model_<iteration>.pt at every output"},
+    {"master_port", NULL, "accepted for MimicKit arg files; unused (one process)"},
+    {"num_threads", "the engine's", "CPU threads stepping the environments"},
+    {"video_width", "1280", "video width in pixels"},
+    {"video_height", "720", "video height in pixels"},
+    {"resume", NULL, "continue training in this out_dir from its resume.pt"},
+    {NULL, NULL, NULL}};
 
 typedef struct run_opts {
   const char *mode, *engine_file, *env_file, *agent_file, *video, *model_file, *out_dir, *resume, *logger;
@@ -112,10 +134,16 @@ int cmd_run(int argc, char **argv) {
   cm_env *env = NULL;
   cm_rl_env rl = {0};
   int status = 2;
-  if (cm_args_parse_argv(args, argc, argv, &err)) goto fail;
+  if (cm_flags_help_asked(argc, argv)) {
+    cm_flags_usage(stdout, "run --arg_file args/<case>.txt --mode train|test [flags]",
+                   "Train or test a policy, or play an env (MimicKit's run.py; the same flags).", k_run_flags);
+    return 0;
+  }
+  /* the command line is checked before the arg file is read, so a typo is named first */
+  if (cm_args_parse_argv(args, argc, argv, &err) || cm_flags_check(args, k_run_flags, &err)) goto fail;
   const char *arg_file = cm_args_str(args, "arg_file", NULL);
   if (arg_file && cm_args_load_file(args, arg_file, &err)) goto fail;
-  if (cm_args_check_known(args, k_run_flags, &err) || read_opts(args, &o, &err)) goto fail;
+  if (cm_flags_check(args, k_run_flags, &err) || read_opts(args, &o, &err)) goto fail;
 
   cm_engine_cfg ecfg;
   if (cm_engine_cfg_load(o.engine_file, &ecfg, &err)) goto fail;

@@ -28,6 +28,7 @@ static const command k_commands[] = {
 static void usage(FILE *f) {
   fprintf(f, "usage: cmimic <command> [flags]\n\ncommands:\n");
   for (int i = 0; k_commands[i].name; i++) fprintf(f, "  %-12s %s\n", k_commands[i].name, k_commands[i].help);
+  fprintf(f, "\ncmimic <command> --help lists its flags with their defaults.\n");
 }
 
 int main(int argc, char **argv) {

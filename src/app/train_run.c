@@ -28,7 +28,33 @@ typedef struct run_ctx {
   cm_log *log;
   cm_tb *tb; /* --logger tb: the TensorBoard events beside log.txt */
   char model_path[1100], resume_path[1100];
+  double t0;  /* when this process started training, and the sample count then (for the ETA) */
+  int64_t s0;
 } run_ctx;
+
+static void format_eta(double s, char *buf, size_t n) {
+  long t = (long)(s + 0.5);
+  if (t < 60) snprintf(buf, n, "%lds", t);
+  else if (t < 3600) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+  else snprintf(buf, n, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+}
+
+/* The console table; under --max_samples with two more rows, Progress (percent of max_samples)
+ * and ETA (the samples left at this process's rate so far). */
+static void print_table(run_ctx *c, int64_t samples) {
+  if (c->tr->max_samples == INT64_MAX) {
+    cm_log_print_table(c->log, stdout);
+    return;
+  }
+  char pct[32], eta[32] = "-";
+  double frac = (double)samples / (double)c->tr->max_samples, dt = cm_now_seconds() - c->t0;
+  snprintf(pct, sizeof pct, "%.1f%%", 100.0 * (frac < 1 ? frac : 1));
+  if (samples >= c->tr->max_samples) snprintf(eta, sizeof eta, "done");
+  else if (samples > c->s0 && dt > 0)
+    format_eta((double)(c->tr->max_samples - samples) * dt / (double)(samples - c->s0), eta, sizeof eta);
+  const char *keys[2] = {"Progress", "ETA"}, *vals[2] = {pct, eta};
+  cm_log_print_table_ex(c->log, stdout, 2, keys, vals);
+}
 
 /* One log.txt row and the same values as one TensorBoard event, flushed together. */
 static int write_row(run_ctx *c, cm_err *err) {
@@ -74,7 +100,7 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
     for (int i = 0; i < info->cols.count; i++)
       if (cm_log_set_ex(c->log, info->cols.keys[i], info->cols.values[i], column_flags(info->cols.keys[i]), err))
         return -1;
-    cm_log_print_table(c->log, stdout);
+    print_table(c, info->samples);
     fflush(stdout);
     if (write_row(c, err) || save_checkpoint(c, a, err)) return -1;
     if (info->output && c->tr->save_int_models && save_int_model(c, a, info->iter, err)) return -1;
@@ -140,6 +166,7 @@ static int train_dummy(run_ctx *c, cm_rl_env *rl, cm_err *err) {
   float *act = calloc((size_t)N * rl->act_dim + 1, sizeof(float)), *rew = calloc((size_t)N, sizeof(float));
   uint8_t *done = calloc((size_t)N, 1);
   double *ret = calloc((size_t)N, sizeof(double)), t0 = cm_now_seconds();
+  c->t0 = t0;
   cm_normalizer norm = {0};
   cm_state_dict sd;
   cm_sd_init(&sd);
@@ -164,7 +191,7 @@ static int train_dummy(run_ctx *c, cm_rl_env *rl, cm_err *err) {
         cm_log_set(log, "Train_Return", eps > 0 ? ret_sum / eps : 0.0, err) ||
         cm_log_set_ex(log, "Train_Episodes", eps, CM_LOG_INT | CM_LOG_QUIET, err) || write_row(c, err))
       goto done;
-    cm_log_print_table(log, stdout);
+    print_table(c, samples);
   }
   float *mean = malloc(sizeof(float) * (size_t)D), *std = malloc(sizeof(float) * (size_t)D);
   cm_norm_get(&norm, mean, std);
@@ -214,6 +241,8 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   sa.sa_handler = on_sigint;
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
+  c.t0 = cm_now_seconds();
+  c.s0 = (int64_t)a->buf.total_samples;
   cm_train_opts opts = {.max_samples = tr->max_samples, .resume = tr->resume, .callback = on_iteration, .user = &c};
   rc = cm_train(a, &opts, err);
   sigaction(SIGINT, &old_int, NULL);

@@ -4,40 +4,43 @@
 #include <string.h>
 #include <time.h>
 #include "io/args.h"
+#include "io/flags.h"
 
-static const char *const k_flags[] = {
-    "engine-config", "devices-train", "include-nontrainable", "cases", "args-dir", "root-out", "default-ladder",
-    "env-ladder", "pi-plus-ladder", "amp-pi-plus-ladder", "nontrainable-ladder", "max-seconds", "stall-seconds",
-    "kill-grace", "status-seconds", "gpu-hz", "max-samples", "long-max-samples", "bootstrap-samples", "iter-target",
-    "test-episodes", "num-threads", "viz-width", "viz-height", "resume-skip-status", "port-retries", "first-pass",
-    "help", NULL};
+static const cm_flag k_flags[] = {
+    {"cases", "every args/*.txt", "cases to run: a.txt,b.txt"},
+    {"args-dir", "args", "folder of the cases' arg files"},
+    {"include-nontrainable", "off", "also run dof_test_* / view_motion_* (bootstrap train of --bootstrap-samples)"},
+    {"root-out", "case_<cmd>_<time>", "root under output/train/ (an absolute path is used as is)"},
+    {"engine-config", "the arg file's", "engine yaml for every run"},
+    {"devices-train", "cpu", "devices of the train stages: cpu | cuda:0,cuda:1 (several: NCCL profile)"},
+    {"default-ladder", "4096,2048,...,64", "num_envs rungs tried from the top down"},
+    {"env-ladder", "--default-ladder", "alias of --default-ladder"},
+    {"pi-plus-ladder", "44,40,...,1", "rungs of the pi_plus cases"},
+    {"amp-pi-plus-ladder", "38,36,...,1", "rungs of the amp pi_plus cases"},
+    {"nontrainable-ladder", "4,2,1", "rungs of the non-trainable cases"},
+    {"max-samples", "131072", "probe / e2e train samples"},
+    {"long-max-samples", "30000000", "longcycle long_train samples"},
+    {"bootstrap-samples", "128", "non-trainable bootstrap train samples"},
+    {"iter-target", "8", "bench: iterations per rung"},
+    {"max-seconds", "1800", "per stage wall limit (long_train: none unless given)"},
+    {"stall-seconds", "900", "no log growth for this long = hang"},
+    {"kill-grace", "10", "SIGTERM -> SIGKILL delay when killing a stage (s)"},
+    {"status-seconds", "60", "status line period during a stage (s)"},
+    {"test-episodes", "10", "test stage episodes"},
+    {"num-threads", "the engine's", "threads of each run"},
+    {"viz-width", "cmimic run's", "viz video width"},
+    {"viz-height", "cmimic run's", "viz video height"},
+    {"gpu-hz", "10", "GPU sampling rate"},
+    {"resume-skip-status", NULL, "ok: reuse the root, skip cases already ok, resume long_train"},
+    {"port-retries", "2", "address-in-use retries per rung"},
+    {"first-pass", "off", "bench: stop a case at its first passing rung"},
+    {"help", NULL, "this text"},
+    {NULL, NULL, NULL}};
 
 void cm_harness_usage(const char *command, FILE *f) {
-  fprintf(f,
-          "usage: cmimic %s [flags]   (docs/HARNESS.md)\n"
-          "  --cases a.txt,b.txt         cases to run (default: every args/*.txt)\n"
-          "  --include-nontrainable      also run dof_test_* / view_motion_* (bootstrap train of --bootstrap-samples)\n"
-          "  --root-out NAME             root under output/train/ (an absolute path is used as is)\n"
-          "  --engine-config F           engine yaml for every run (default: the arg file's)\n"
-          "  --devices-train cpu|cuda:0,cuda:1   devices of the train stages (several: NCCL profile)\n"
-          "  --default-ladder 4096,2048,...      num_envs rungs (alias --env-ladder)\n"
-          "  --pi-plus-ladder L  --amp-pi-plus-ladder L  --nontrainable-ladder L\n"
-          "  --max-samples N             probe / e2e train samples (131072)\n"
-          "  --long-max-samples N        longcycle long_train samples (30000000)\n"
-          "  --bootstrap-samples N       non-trainable bootstrap train samples (128)\n"
-          "  --iter-target N             bench: iterations per rung (8)\n"
-          "  --max-seconds S             per stage wall limit (1800; long_train: none unless given)\n"
-          "  --stall-seconds S           no log growth for S seconds = hang (900)\n"
-          "  --kill-grace S              SIGTERM -> SIGKILL delay when killing a stage (10)\n"
-          "  --status-seconds S          status line period during a stage (60)\n"
-          "  --test-episodes N           test stage episodes (10)\n"
-          "  --num-threads N             threads of each run (default: the engine's)\n"
-          "  --viz-width W --viz-height H   viz video size (cmimic run's default)\n"
-          "  --gpu-hz HZ                 GPU sampling rate (10)\n"
-          "  --resume-skip-status ok     reuse the root: skip cases already ok, resume long_train\n"
-          "  --port-retries N            address-in-use retries per rung (2)\n"
-          "  --first-pass                bench: stop a case at its first passing rung\n",
-          command);
+  char synopsis[64];
+  snprintf(synopsis, sizeof synopsis, "%s [flags]", command);
+  cm_flags_usage(f, synopsis, "The all-case harness (docs/HARNESS.md).", k_flags);
 }
 
 static int flag_on(const cm_args *a, const char *key, int *out, cm_err *err) {
@@ -56,7 +59,12 @@ int cm_harness_opts_parse(const char *command, int argc, char **argv, cm_harness
   o->command = command;
   cm_args a = {0};
   int rc = -1;
-  if (cm_args_parse_argv(&a, argc, argv, err) || cm_args_check_known(&a, k_flags, err)) goto done;
+  if (cm_flags_help_asked(argc, argv)) {
+    cm_harness_usage(command, stdout);
+    rc = 1;
+    goto done;
+  }
+  if (cm_args_parse_argv(&a, argc, argv, err) || cm_flags_check(&a, k_flags, err)) goto done;
   if (cm_args_has(&a, "help")) {
     cm_harness_usage(command, stdout);
     rc = 1;

@@ -31,6 +31,20 @@ for row, e in zip(rows, ev):
     assert e["values"]["0_Main/Test_Return"] == got["Test_Return"]
 print("events match log.txt:", len(ev), "rows,", len(head) - 1, "scalars each")
 PY
+# the console table ends with Progress (percent of --max_samples) and ETA rows; never in log.txt
+python3 - "$t/tb.log" 300 <<'PY'
+import re, sys
+text, max_s = open(sys.argv[1]).read(), int(sys.argv[2])
+samples = [int(v) for v in re.findall(r"^\|\s+Samples \|\s+(\d+) \|$", text, re.M)]
+pct = [float(v) for v in re.findall(r"^\|\s+Progress \|\s+([\d.]+)% \|$", text, re.M)]
+eta = re.findall(r"^\|\s+ETA \|\s+(\S+) \|$", text, re.M)
+assert len(samples) == len(pct) == len(eta) >= 2, (samples, pct, eta)
+for s, p in zip(samples, pct):
+    assert abs(p - min(100.0, 100.0 * s / max_s)) < 0.051, (s, p)
+assert eta[-1] == "done" and all(re.fullmatch(r"-|\d+s|\d+m\d\ds|\d+h\d\dm", e) for e in eta[:-1]), eta
+print("progress rows:", list(zip(pct, eta)))
+PY
+! tr '\r' '\n' <"$t/tb/log.txt" | head -1 | grep -q -e Progress -e ETA
 cmp data/engines/mujoco_engine.yaml "$t/tb/engine_config.yaml"
 cmp data/envs/deepmimic_humanoid_walk_env.yaml "$t/tb/env_config.yaml"
 cmp data/agents/deepmimic_humanoid_ppo_agent.yaml "$t/tb/agent_config.yaml"
