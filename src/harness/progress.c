@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/fileio.h"
 #include "harness/attempts.h"
+#include "harness/report.h"
 
 void cm_format_duration(double s, char *buf, unsigned long cap) {
   if (!isfinite(s) || s < 0) {
@@ -77,7 +78,7 @@ int cm_progress_write(cm_progress *p, cm_err *err) {
   cJSON_AddNumberToObject(root, "fail", n.fail);
   cJSON_AddNumberToObject(root, "running", n.running);
   cJSON_AddNumberToObject(root, "pending", n.pending);
-  cJSON_AddNumberToObject(root, "interrupted", n.interrupted);
+  cJSON_AddNumberToObject(root, "interrupted_cases", n.interrupted); /* "interrupted" is the run's flag */
   cJSON *cur = cJSON_CreateObject();
   cJSON_AddNumberToObject(cur, "k", p->k);
   cJSON_AddStringToObject(cur, "case", p->case_name);
@@ -94,5 +95,9 @@ int cm_progress_write(cm_progress *p, cm_err *err) {
   if (!text) return cm_fail(err, "out of memory writing %s", p->path);
   int rc = cm_write_file_atomic(p->path, text, strlen(text), err);
   free(text);
+  /* the report page follows progress.json; a page that can't be drawn never stops the run */
+  cm_err rerr = {{0}};
+  if (!rc && p->root[0] && cm_report_write(p->root, NULL, 0, &rerr))
+    fprintf(stderr, "harness: report page: %s\n", rerr.msg);
   return rc;
 }
