@@ -50,32 +50,38 @@ typedef struct run_opts {
   const cm_dev *dev;      /* where the networks run: --devices cpu | cuda:N (MimicKit's flag) */
 } run_opts;
 
+/* defaults come from the flag table, so --help shows what the code does */
+#define DEF(name) cm_flags_default(k_run_flags, name)
+#define DEF_L(name) cm_flags_default_long(k_run_flags, name)
+
 static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
   memset(o, 0, sizeof *o);
-  o->mode = cm_args_str(args, "mode", "train");
-  o->engine_file = cm_args_str(args, "engine_config", "data/engines/mujoco_engine.yaml");
+  o->mode = cm_args_str(args, "mode", DEF("mode"));
+  o->engine_file = cm_args_str(args, "engine_config", DEF("engine_config"));
   o->env_file = cm_args_str(args, "env_config", NULL);
   o->agent_file = cm_args_str(args, "agent_config", NULL);
   o->video = cm_args_str(args, "video", NULL);
   o->model_file = cm_args_str(args, "model_file", NULL);
   o->resume = cm_args_str(args, "resume", NULL);
-  o->out_dir = cm_args_str(args, "out_dir", "output/");
-  o->logger = cm_args_str(args, "logger", "tb");
+  o->out_dir = cm_args_str(args, "out_dir", DEF("out_dir"));
+  o->logger = cm_args_str(args, "logger", DEF("logger"));
   if (o->resume) o->out_dir = o->resume;
   o->visualize = getenv("DISPLAY") && *getenv("DISPLAY");
   o->test_episodes_given = cm_args_has(args, "test_episodes");
-  if (cm_args_int(args, "num_envs", 1, &o->num_envs, err) || cm_args_int(args, "test_episodes", 10, &o->test_episodes, err) ||
+  if (cm_args_int(args, "num_envs", DEF_L("num_envs"), &o->num_envs, err) ||
+      cm_args_int(args, "test_episodes", DEF_L("test_episodes"), &o->test_episodes, err) ||
       cm_args_int(args, "num_threads", 0, &o->threads, err) || cm_args_bool(args, "visualize", o->visualize, &o->visualize, err) ||
-      cm_args_int(args, "video_width", 1280, &o->width, err) || cm_args_int(args, "video_height", 720, &o->height, err) ||
+      cm_args_int(args, "video_width", DEF_L("video_width"), &o->width, err) ||
+      cm_args_int(args, "video_height", DEF_L("video_height"), &o->height, err) ||
       cm_args_int(args, "max_samples", INT64_MAX, &o->max_samples, err) ||
       cm_args_bool(args, "save_int_models", 0, &o->save_int_models, err))
     return -1;
-  if (cm_args_int(args, cm_args_has(args, "rand_seed") ? "rand_seed" : "seed", 0, &o->seed, err)) return -1;
+  if (cm_args_int(args, cm_args_has(args, "rand_seed") ? "rand_seed" : "seed", DEF_L("rand_seed"), &o->seed, err)) return -1;
   const char *dev_key = cm_args_has(args, "devices") ? "devices" : "device";
   if (cm_args_count(args, dev_key) > 1)
     return cm_fail(err, "--%s: one device per process for now (got %d); multi-device training is not available yet",
                    dev_key, cm_args_count(args, dev_key));
-  if (cm_dev_from_name(cm_args_str(args, dev_key, "cpu"), &o->dev, err)) return -1;
+  if (cm_dev_from_name(cm_args_str(args, dev_key, DEF("devices")), &o->dev, err)) return -1;
   if (strcmp(o->mode, "train") && strcmp(o->mode, "test"))
     return cm_fail(err, "--mode must be train or test (got '%s')", o->mode);
   if (strcmp(o->logger, "tb") && strcmp(o->logger, "txt"))

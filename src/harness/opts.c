@@ -43,6 +43,9 @@ void cm_harness_usage(const char *command, FILE *f) {
   cm_flags_usage(f, synopsis, "The all-case harness (docs/HARNESS.md).", k_flags);
 }
 
+/* numeric defaults come from the flag table, so --help shows what the code does */
+#define DEF_L(name) cm_flags_default_long(k_flags, name)
+
 static int flag_on(const cm_args *a, const char *key, int *out, cm_err *err) {
   *out = 0;
   if (!cm_args_has(a, key)) return 0;
@@ -72,9 +75,9 @@ int cm_harness_opts_parse(const char *command, int argc, char **argv, cm_harness
   }
   snprintf(o->engine_config, sizeof o->engine_config, "%s", cm_args_str(&a, "engine-config", ""));
   snprintf(o->cases, sizeof o->cases, "%s", cm_args_str(&a, "cases", ""));
-  snprintf(o->args_dir, sizeof o->args_dir, "%s", cm_args_str(&a, "args-dir", "args"));
+  snprintf(o->args_dir, sizeof o->args_dir, "%s", cm_args_str(&a, "args-dir", cm_flags_default(k_flags, "args-dir")));
   char devs[512];
-  snprintf(devs, sizeof devs, "%s", cm_args_str(&a, "devices-train", "cpu"));
+  snprintf(devs, sizeof devs, "%s", cm_args_str(&a, "devices-train", cm_flags_default(k_flags, "devices-train")));
   for (char *save = NULL, *t = strtok_r(devs, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
     if (o->num_devices < CM_H_MAX_DEVICES) snprintf(o->devices[o->num_devices++], sizeof o->devices[0], "%s", t);
   if (o->num_devices == 0) {
@@ -94,22 +97,22 @@ int cm_harness_opts_parse(const char *command, int argc, char **argv, cm_harness
   if (get_ladder(&a, ladder, "4096,2048,1024,512,256,128,64", &o->default_ladder, err) ||
       get_ladder(&a, "pi-plus-ladder", "44,40,39,38,36,32,24,16,8,4,2,1", &o->pi_plus_ladder, err) ||
       get_ladder(&a, "amp-pi-plus-ladder", "38,36,32,24,16,8,4,2,1", &o->amp_pi_plus_ladder, err) ||
-      get_ladder(&a, "nontrainable-ladder", "4,2,1", &o->nontrainable_ladder, err))
+      get_ladder(&a, "nontrainable-ladder", cm_flags_default(k_flags, "nontrainable-ladder"), &o->nontrainable_ladder, err))
     goto done;
   long port_retries = 0;
-  if (cm_args_float(&a, "max-seconds", 1800, &o->max_seconds, err) ||
-      cm_args_float(&a, "stall-seconds", 900, &o->stall_seconds, err) ||
-      cm_args_float(&a, "kill-grace", 10, &o->kill_grace, err) ||
-      cm_args_float(&a, "status-seconds", 60, &o->status_seconds, err) ||
-      cm_args_float(&a, "gpu-hz", 10, &o->gpu_hz, err) ||
-      cm_args_int(&a, "max-samples", 131072, &o->max_samples, err) ||
-      cm_args_int(&a, "long-max-samples", 30000000, &o->long_max_samples, err) ||
-      cm_args_int(&a, "bootstrap-samples", 128, &o->bootstrap_samples, err) ||
-      cm_args_int(&a, "iter-target", 8, &o->iter_target, err) ||
-      cm_args_int(&a, "test-episodes", 10, &o->test_episodes, err) ||
+  if (cm_args_float(&a, "max-seconds", DEF_L("max-seconds"), &o->max_seconds, err) ||
+      cm_args_float(&a, "stall-seconds", DEF_L("stall-seconds"), &o->stall_seconds, err) ||
+      cm_args_float(&a, "kill-grace", DEF_L("kill-grace"), &o->kill_grace, err) ||
+      cm_args_float(&a, "status-seconds", DEF_L("status-seconds"), &o->status_seconds, err) ||
+      cm_args_float(&a, "gpu-hz", DEF_L("gpu-hz"), &o->gpu_hz, err) ||
+      cm_args_int(&a, "max-samples", DEF_L("max-samples"), &o->max_samples, err) ||
+      cm_args_int(&a, "long-max-samples", DEF_L("long-max-samples"), &o->long_max_samples, err) ||
+      cm_args_int(&a, "bootstrap-samples", DEF_L("bootstrap-samples"), &o->bootstrap_samples, err) ||
+      cm_args_int(&a, "iter-target", DEF_L("iter-target"), &o->iter_target, err) ||
+      cm_args_int(&a, "test-episodes", DEF_L("test-episodes"), &o->test_episodes, err) ||
       cm_args_int(&a, "num-threads", 0, &o->num_threads, err) ||
       cm_args_int(&a, "viz-width", 0, &o->viz_width, err) || cm_args_int(&a, "viz-height", 0, &o->viz_height, err) ||
-      cm_args_int(&a, "port-retries", 2, &port_retries, err))
+      cm_args_int(&a, "port-retries", DEF_L("port-retries"), &port_retries, err))
     goto done;
   o->port_retries = (int)port_retries;
   if (o->max_samples < 1 || o->long_max_samples < 1 || o->bootstrap_samples < 1 || o->iter_target < 1 ||

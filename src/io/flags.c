@@ -29,6 +29,17 @@ void cm_flags_usage(FILE *f, const char *synopsis, const char *about, const cm_f
   }
 }
 
+const char *cm_flags_default(const cm_flag *flags, const char *name) {
+  for (const cm_flag *fl = flags; fl->name; fl++)
+    if (!strcmp(fl->name, name)) return fl->def;
+  return NULL;
+}
+
+long cm_flags_default_long(const cm_flag *flags, const char *name) {
+  const char *d = cm_flags_default(flags, name);
+  return d ? strtol(d, NULL, 10) : 0;
+}
+
 static const char **names_of(const cm_flag *flags) {
   int n = 0;
   while (flags[n].name) n++;

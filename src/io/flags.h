@@ -22,6 +22,11 @@ int cm_flags_help_asked(int argc, char **argv);
 /* "usage: cmimic <synopsis>", the about text (may be NULL), then one line per flag:
  * "  --name          default  help". */
 void cm_flags_usage(FILE *f, const char *synopsis, const char *about, const cm_flag *flags);
+/* The table's default of name as text, for code that reads its defaults from the table so that
+ * the help can't show another; NULL when the flag has none or is not in the table. */
+const char *cm_flags_default(const cm_flag *flags, const char *name);
+/* The same as an integer (0 when absent or not a number). */
+long cm_flags_default_long(const cm_flag *flags, const char *name);
 /* cm_args_check_known against the table's names ("did you mean" included). */
 int cm_flags_check(const cm_args *a, const cm_flag *flags, cm_err *err);
 /* The same for one flag name; where says where it came from ("command line"). */
