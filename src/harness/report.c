@@ -86,6 +86,8 @@ static void case_row(cm_page *pg, const cm_case_result *r, const cJSON *prog) {
   cm_page_num(pg, r->gpu_util_avg, "%.0f%%");
   cm_page_put(pg, "</td><td class=\"n\">");
   cm_page_num(pg, r->mean_return, "%.4g");
+  cm_page_put(pg, " / ");
+  cm_page_num(pg, r->mean_return / cm_report_nr_scale(r->out_dir), "%.3f");
   cm_page_put(pg, "</td><td>");
 
   /* logs: the result row's, else the latest attempts' (a running case has no row yet) */
@@ -174,7 +176,7 @@ static int root_page(cm_page *pg, cm_err *err) {
   cm_page_put(pg, "</p>\n");
 
   cm_page_put(pg, "<table class=\"cases\">\n<tr><th>case</th><th>status</th><th>stage</th><th>attempts</th><th>best env count</th>"
-          "<th>samples/s</th><th>GPU util min / avg</th><th>Mean Return</th><th>logs</th><th>curves</th><th>video</th></tr>\n");
+          "<th>samples/s</th><th>GPU util min / avg</th><th>Mean Return / NR</th><th>logs</th><th>curves</th><th>video</th></tr>\n");
   for (int i = 0; i < rs.n; i++) case_row(pg, &rs.rows[i], prog);
   cm_page_put(pg, "</table>\n<p>");
   static const char *const files[] = {"progress.json", "best_by_case.tsv", "case_manifest.tsv", NULL};

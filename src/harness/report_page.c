@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include "core/fileio.h"
 #include "harness/attempts.h"
+#include "io/config.h"
 #include "io/run_log.h"
 #include "render/plot.h"
 #include "render/png.h"
@@ -153,6 +154,34 @@ int cm_list_dir(const char *dir, const char *suffix, char ***out) {
 void cm_list_free(char **names, int n) {
   for (int i = 0; i < n; i++) free(names[i]);
   free(names);
+}
+
+/* ---------------- normalised return ---------------- */
+
+double cm_report_nr_scale(const char *train_dir) {
+  char path[PATH_MAX];
+  cm_cfg *env = NULL, *eng = NULL;
+  cm_err err;
+  double scale = NAN, len = 0, freq = 0, w = 0, sum = 0;
+  const char *name = "";
+  static const char *const weights[] = {"reward_pose_w", "reward_vel_w", "reward_root_pose_w", "reward_root_vel_w",
+                                        "reward_key_pos_w", NULL};
+  snprintf(path, sizeof path, "%s/env_config.yaml", train_dir);
+  if (!cm_file_exists(path) || cm_cfg_load(path, &env, &err)) goto done;
+  snprintf(path, sizeof path, "%s/engine_config.yaml", train_dir);
+  if (!cm_file_exists(path) || cm_cfg_load(path, &eng, &err)) goto done;
+  if (cm_cfg_str(env, "env_name", "", &name, &err) || strcmp(name, "deepmimic") ||
+      cm_cfg_float(env, "episode_length", 0, &len, &err) || cm_cfg_float(eng, "control_freq", 0, &freq, &err))
+    goto done;
+  for (int i = 0; weights[i]; i++) {
+    if (cm_cfg_float(env, weights[i], 0, &w, &err)) goto done;
+    sum += w;
+  }
+  if (len > 0 && freq > 0 && sum > 0) scale = len * freq * sum;
+done:
+  cm_cfg_free(env);
+  cm_cfg_free(eng);
+  return scale;
 }
 
 /* ---------------- curves ---------------- */

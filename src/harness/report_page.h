@@ -39,6 +39,12 @@ void cm_page_curves(cm_page *pg, const char *log_path, const char *png, const ch
 void cm_page_head(cm_page *pg, const char *title, int refresh);
 void cm_page_foot(cm_page *pg);
 
+/* The NR scale of a training folder, from its env_config.yaml and engine_config.yaml copies:
+ * for DeepMimic envs the best possible episode return, episode_length x control_freq x the sum
+ * of the five reward weights (bench/learn.sh's NR = Test_Return / that); NAN for other envs or
+ * when the copies are missing. */
+double cm_report_nr_scale(const char *train_dir);
+
 /* The page of a training output folder (pg->dir has log.txt). */
 void cm_report_training_page(cm_page *pg);
 #endif

@@ -1,4 +1,5 @@
 /* The report page of a training output folder (harness/report.h). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/fileio.h"
@@ -26,7 +27,12 @@ void cm_report_training_page(cm_page *pg) {
       cm_page_esc(pg, t.names[c]);
       cm_page_put(pg, "</th><td class=\"n\">%.6g</td></tr>\n", t.cols[c][t.num_rows - 1]);
     }
-    cm_page_put(pg, "</table>\n<p>%d rows</p>\n", t.num_rows);
+    cm_page_put(pg, "</table>\n<p>%d rows", t.num_rows);
+    int ti = cm_log_table_find(&t, "Test_Return");
+    double scale = cm_report_nr_scale(d);
+    if (ti >= 0 && t.num_rows > 0 && isfinite(scale))
+      cm_page_put(pg, "; NR (Test_Return / %.6g, the best possible return) %.3f", scale, t.cols[ti][t.num_rows - 1] / scale);
+    cm_page_put(pg, "</p>\n");
     cm_log_table_free(&t);
   }
 

@@ -17,6 +17,15 @@ run --mode test --model_file "$t/walk/model.pt" --test_episodes 1 --video "$t/wa
 "$CMIMIC" report "$t/walk" | grep -q "^wrote $t/walk/index.html"
 python3 tests/oracles/report_check.py "$t/walk/index.html" --live no --images 2 >"$t/walk.json"
 grep -q '"report_curves.png"' "$t/walk.json" && grep -q '"test.png"' "$t/walk.json" && grep -q '"test.mp4"' "$t/walk.json"
+# NR = the last Test_Return over the walk env's best return: 10 s x 30 Hz x reward weights summing to 1
+python3 - "$t/walk/index.html" "$t/walk/log.txt" <<'PY'
+import re, sys
+nr = float(re.search(r"NR \(Test_Return / 300, the best possible return\) ([\d.]+)", open(sys.argv[1]).read()).group(1))
+lines = [l.split() for l in open(sys.argv[2], newline="").read().split("\r") if l.strip()]
+ret = float(lines[-1][lines[0].index("Test_Return")])
+assert abs(nr - ret / 300) < 6e-4, (nr, ret)
+print("NR", nr, "from Test_Return", ret)
+PY
 
 # a case that fails at once (its env yaml names an env that does not exist) stands first, so the
 # run reaches the held case in seconds; a finished ok row's images are the training folder's code
