@@ -5,13 +5,23 @@
 #include "core/clock.h"
 #include "env/env.h"
 #include "io/args.h"
+#include "io/flags.h"
 #include "learn/agent.h"
 #include "learn/rl_env_char.h"
 #include "sim/engine_bench.h"
 #include "sim/engine_config.h"
 
-static const char *const k_flags[] = {"num_envs", "threads", "seconds", "char_file", "train_seconds",
-                                      "engine_config", "env_config", "agent_config", "devices", NULL};
+static const cm_flag k_flags[] = {
+    {"num_envs", "64", "environments stepped at once"},
+    {"threads", "0 (auto)", "CPU threads"},
+    {"seconds", "5", "measuring time of each phase"},
+    {"char_file", "data/assets/humanoid/humanoid.xml", "character of the raw MuJoCo baseline"},
+    {"train_seconds", "--seconds", "measuring time of the training phase"},
+    {"engine_config", "data/engines/mujoco_engine.yaml", "engine yaml"},
+    {"env_config", "data/envs/deepmimic_humanoid_walk_env.yaml", "env yaml"},
+    {"agent_config", "data/agents/deepmimic_humanoid_ppo_agent.yaml", "agent yaml of the training phase"},
+    {"devices", "cpu", "where the networks run"},
+    {NULL, NULL, NULL}};
 
 typedef struct train_bench {
   long samples;
@@ -63,7 +73,11 @@ int cmd_bench_env(int argc, char **argv) {
   double seconds = 5.0, train_seconds = -1;
   const cm_dev *dev = NULL;
   int status = 2;
-  if (cm_args_parse_argv(&args, argc, argv, &err) || cm_args_check_known(&args, k_flags, &err) ||
+  if (cm_flags_help_asked(argc, argv)) {
+    cm_flags_usage(stdout, "bench-env [flags]", "Environment stepping and training throughput against raw MuJoCo mj_step.", k_flags);
+    return 0;
+  }
+  if (cm_args_parse_argv(&args, argc, argv, &err) || cm_flags_check(&args, k_flags, &err) ||
       cm_args_int(&args, "num_envs", 64, &num_envs, &err) || cm_args_int(&args, "threads", 0, &threads, &err) ||
       cm_args_float(&args, "seconds", 5.0, &seconds, &err) ||
       cm_args_float(&args, "train_seconds", seconds, &train_seconds, &err) ||

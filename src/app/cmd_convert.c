@@ -5,6 +5,10 @@
 #include "app/commands.h"
 
 int cmd_convert(int argc, char **argv) {
+  if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+    printf("usage: cmimic convert deepmimic IN.txt OUT.pkl\nConverts a DeepMimic clip (Y-up, w-first quaternions) into a MimicKit motion. No flags.\n");
+    return 0;
+  }
   if (argc != 3 || strcmp(argv[0], "deepmimic")) {
     fprintf(stderr, "usage: cmimic convert deepmimic IN.txt OUT.pkl\n");
     return 2;

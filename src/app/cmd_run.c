@@ -10,50 +10,82 @@
 #include "app/train_run.h"
 #include "env/env.h"
 #include "io/args.h"
+#include "io/flags.h"
 #include "learn/agent.h"
 #include "learn/ops.h"
 #include "learn/rl_env_char.h"
 #include "learn/trainer.h"
 #include "sim/engine_config.h"
 
-static const char *const k_run_flags[] = {
-    "arg_file", "mode", "num_envs", "engine_config", "env_config", "agent_config", "out_dir", "model_file",
-    "test_episodes", "visualize", "video", "devices", "device", "max_samples", "rand_seed", "seed", "logger",
-    "save_int_models", "master_port", "num_threads", "video_width", "video_height", "resume", NULL};
+static const cm_flag k_run_flags[] = {
+    {"arg_file", NULL, "MimicKit arg file (args/<case>.txt); command-line flags override it"},
+    {"mode", "train", "train or test"},
+    {"num_envs", "1", "number of environments simulated at once"},
+    {"engine_config", "data/engines/mujoco_engine.yaml", "engine yaml"},
+    {"env_config", NULL, "env yaml (required, usually from the arg file)"},
+    {"agent_config", NULL, "agent yaml; none: MimicKit's dummy agent (zero actions)"},
+    {"out_dir", "output/", "train: folder for log.txt, events, model.pt, config copies"},
+    {"model_file", NULL, "model.pt to start from (train) or to test"},
+    {"test_episodes", "10", "episodes of a test run (train: the agent yaml's per output)"},
+    {"visualize", "true if $DISPLAY", "open a viewer window"},
+    {"video", NULL, "test: write the episodes as this MP4 (and a PNG contact sheet)"},
+    {"devices", "cpu", "where the networks run: cpu or cuda:N (one per process)"},
+    {"device", "cpu", "alias of --devices"},
+    {"max_samples", "no limit", "train until this many samples (console shows % done and ETA)"},
+    {"rand_seed", "0", "random seed"},
+    {"seed", "0", "alias of --rand_seed"},
+    {"logger", "tb", "tb: TensorBoard events and log.txt; txt: log.txt only"},
+    {"save_int_models", "false", "also keep int_models/model_<iteration>.pt at every output"},
+    {"master_port", NULL, "accepted for MimicKit arg files; unused (one process)"},
+    {"num_threads", "the engine's", "CPU threads stepping the environments"},
+    {"video_width", "1280", "video width in pixels"},
+    {"video_height", "720", "video height in pixels"},
+    {"resume", NULL, "continue training in this out_dir from its resume.pt"},
+    {NULL, NULL, NULL}};
 
 typedef struct run_opts {
-  const char *mode, *engine_file, *env_file, *agent_file, *video, *model_file, *out_dir, *resume;
+  const char *mode, *engine_file, *env_file, *agent_file, *video, *model_file, *out_dir, *resume, *logger;
   long num_envs, test_episodes, seed, threads, width, height, max_samples;
-  int visualize, test_episodes_given;
+  int visualize, test_episodes_given, save_int_models;
   const cm_dev *dev;      /* where the networks run: --devices cpu | cuda:N (MimicKit's flag) */
 } run_opts;
 
+/* defaults come from the flag table, so --help shows what the code does */
+#define DEF(name) cm_flags_default(k_run_flags, name)
+#define DEF_L(name) cm_flags_default_long(k_run_flags, name)
+
 static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
   memset(o, 0, sizeof *o);
-  o->mode = cm_args_str(args, "mode", "train");
-  o->engine_file = cm_args_str(args, "engine_config", "data/engines/mujoco_engine.yaml");
+  o->mode = cm_args_str(args, "mode", DEF("mode"));
+  o->engine_file = cm_args_str(args, "engine_config", DEF("engine_config"));
   o->env_file = cm_args_str(args, "env_config", NULL);
   o->agent_file = cm_args_str(args, "agent_config", NULL);
   o->video = cm_args_str(args, "video", NULL);
   o->model_file = cm_args_str(args, "model_file", NULL);
   o->resume = cm_args_str(args, "resume", NULL);
-  o->out_dir = cm_args_str(args, "out_dir", "output/");
+  o->out_dir = cm_args_str(args, "out_dir", DEF("out_dir"));
+  o->logger = cm_args_str(args, "logger", DEF("logger"));
   if (o->resume) o->out_dir = o->resume;
   o->visualize = getenv("DISPLAY") && *getenv("DISPLAY");
   o->test_episodes_given = cm_args_has(args, "test_episodes");
-  if (cm_args_int(args, "num_envs", 1, &o->num_envs, err) || cm_args_int(args, "test_episodes", 10, &o->test_episodes, err) ||
+  if (cm_args_int(args, "num_envs", DEF_L("num_envs"), &o->num_envs, err) ||
+      cm_args_int(args, "test_episodes", DEF_L("test_episodes"), &o->test_episodes, err) ||
       cm_args_int(args, "num_threads", 0, &o->threads, err) || cm_args_bool(args, "visualize", o->visualize, &o->visualize, err) ||
-      cm_args_int(args, "video_width", 1280, &o->width, err) || cm_args_int(args, "video_height", 720, &o->height, err) ||
-      cm_args_int(args, "max_samples", INT64_MAX, &o->max_samples, err))
+      cm_args_int(args, "video_width", DEF_L("video_width"), &o->width, err) ||
+      cm_args_int(args, "video_height", DEF_L("video_height"), &o->height, err) ||
+      cm_args_int(args, "max_samples", INT64_MAX, &o->max_samples, err) ||
+      cm_args_bool(args, "save_int_models", 0, &o->save_int_models, err))
     return -1;
-  if (cm_args_int(args, cm_args_has(args, "rand_seed") ? "rand_seed" : "seed", 0, &o->seed, err)) return -1;
+  if (cm_args_int(args, cm_args_has(args, "rand_seed") ? "rand_seed" : "seed", DEF_L("rand_seed"), &o->seed, err)) return -1;
   const char *dev_key = cm_args_has(args, "devices") ? "devices" : "device";
   if (cm_args_count(args, dev_key) > 1)
     return cm_fail(err, "--%s: one device per process for now (got %d); multi-device training is not available yet",
                    dev_key, cm_args_count(args, dev_key));
-  if (cm_dev_from_name(cm_args_str(args, dev_key, "cpu"), &o->dev, err)) return -1;
+  if (cm_dev_from_name(cm_args_str(args, dev_key, DEF("devices")), &o->dev, err)) return -1;
   if (strcmp(o->mode, "train") && strcmp(o->mode, "test"))
     return cm_fail(err, "--mode must be train or test (got '%s')", o->mode);
+  if (strcmp(o->logger, "tb") && strcmp(o->logger, "txt"))
+    return cm_fail(err, "--logger must be tb (TensorBoard events and log.txt) or txt (log.txt only), got '%s'", o->logger);
   if (!o->env_file) return cm_fail(err, "no --env_config given (pass --arg_file args/<case>.txt or --env_config F)");
   if (o->num_envs < 1 || o->test_episodes < 1 || o->max_samples < 1)
     return cm_fail(err, "--num_envs, --test_episodes and --max_samples must be at least 1");
@@ -118,10 +150,16 @@ int cmd_run(int argc, char **argv) {
   cm_env *env = NULL;
   cm_rl_env rl = {0};
   int status = 2;
-  if (cm_args_parse_argv(args, argc, argv, &err)) goto fail;
+  if (cm_flags_help_asked(argc, argv)) {
+    cm_flags_usage(stdout, "run --arg_file args/<case>.txt --mode train|test [flags]",
+                   "Train or test a policy, or play an env (MimicKit's run.py; the same flags).", k_run_flags);
+    return 0;
+  }
+  /* the command line is checked before the arg file is read, so a typo is named first */
+  if (cm_args_parse_argv(args, argc, argv, &err) || cm_flags_check(args, k_run_flags, &err)) goto fail;
   const char *arg_file = cm_args_str(args, "arg_file", NULL);
   if (arg_file && cm_args_load_file(args, arg_file, &err)) goto fail;
-  if (cm_args_check_known(args, k_run_flags, &err) || read_opts(args, &o, &err)) goto fail;
+  if (cm_flags_check(args, k_run_flags, &err) || read_opts(args, &o, &err)) goto fail;
 
   cm_engine_cfg ecfg;
   if (cm_engine_cfg_load(o.engine_file, &ecfg, &err)) goto fail;
@@ -137,7 +175,8 @@ int cmd_run(int argc, char **argv) {
     cm_train_run tr = {.args = args, .out_dir = o.out_dir, .engine_file = o.engine_file, .env_file = o.env_file,
                        .agent_file = o.agent_file, .model_file = o.model_file, .resume = o.resume != NULL,
                        .max_samples = o.max_samples, .seed = (uint64_t)o.seed, .dev = o.dev,
-                       .test_episodes = o.test_episodes_given ? (int)o.test_episodes : 0};
+                       .test_episodes = o.test_episodes_given ? (int)o.test_episodes : 0,
+                       .logger = o.logger, .save_int_models = o.save_int_models};
     int r = cm_train_run_main(&tr, &rl, &err);
     if (r) {
       status = r > 0 ? r : 1;

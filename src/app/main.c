@@ -4,6 +4,7 @@
 #include "app/commands.h"
 #include "harness/gpu_monitor_cmd.h"
 #include "harness/harness_cmds.h"
+#include "harness/report.h"
 #include "render/plot.h"
 
 typedef struct {
@@ -22,12 +23,14 @@ static const command k_commands[] = {
     {"longcycle", cm_cmd_longcycle, "all-case probe -> long train -> test -> viz, resumable (docs/HARNESS.md)"},
     {"bench", cm_cmd_bench, "samples/s and GPU utilisation per case and num_envs rung (docs/HARNESS.md)"},
     {"summary", cm_cmd_summary, "acceptance check of a harness root: summary ROOT"},
+    {"report", cm_cmd_report, "report page DIR/index.html of a training folder or a harness root: report DIR"},
     {NULL, NULL, NULL},
 };
 
 static void usage(FILE *f) {
   fprintf(f, "usage: cmimic <command> [flags]\n\ncommands:\n");
   for (int i = 0; k_commands[i].name; i++) fprintf(f, "  %-12s %s\n", k_commands[i].name, k_commands[i].help);
+  fprintf(f, "\ncmimic <command> --help lists its flags with their defaults.\n");
 }
 
 int main(int argc, char **argv) {

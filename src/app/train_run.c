@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "io/config.h"
 #include "io/run_log.h"
+#include "io/tb_logger.h"
 #include "io/torch_ckpt.h"
 #include "learn/agent.h"
 #include "learn/normalizer.h"
@@ -25,8 +26,57 @@ static void on_sigint(int sig) {
 typedef struct run_ctx {
   const cm_train_run *tr;
   cm_log *log;
+  cm_tb *tb; /* --logger tb: the TensorBoard events beside log.txt */
   char model_path[1100], resume_path[1100];
+  double t0;  /* when this process started training, and the sample count then (for the ETA) */
+  int64_t s0;
 } run_ctx;
+
+static void format_eta(double s, char *buf, size_t n) {
+  long t = (long)(s + 0.5);
+  if (t < 60) snprintf(buf, n, "%lds", t);
+  else if (t < 3600) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+  else snprintf(buf, n, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+}
+
+/* The console table; under --max_samples with two more rows, Progress (percent of max_samples)
+ * and ETA (the samples left at this process's rate so far). */
+static void print_table(run_ctx *c, int64_t samples) {
+  if (c->tr->max_samples == INT64_MAX) {
+    cm_log_print_table(c->log, stdout);
+    return;
+  }
+  char pct[32], eta[32] = "-";
+  double frac = (double)samples / (double)c->tr->max_samples, dt = cm_now_seconds() - c->t0;
+  snprintf(pct, sizeof pct, "%.1f%%", 100.0 * (frac < 1 ? frac : 1));
+  if (samples >= c->tr->max_samples) snprintf(eta, sizeof eta, "done");
+  else if (samples > c->s0 && dt > 0)
+    format_eta((double)(c->tr->max_samples - samples) * dt / (double)(samples - c->s0), eta, sizeof eta);
+  const char *keys[2] = {"Progress", "ETA"}, *vals[2] = {pct, eta};
+  cm_log_print_table_ex(c->log, stdout, 2, keys, vals);
+}
+
+/* One log.txt row and the same values as one TensorBoard event, flushed together. */
+static int write_row(run_ctx *c, cm_err *err) {
+  if (cm_log_write_row(c->log, err)) return -1;
+  return c->tb ? cm_tb_write_log_row(c->tb, c->log, err) : 0;
+}
+
+static int open_logs(run_ctx *c, const char *log_path, int append, cm_err *err) {
+  if (cm_log_open(log_path, append, &c->log, err)) return -1;
+  if (!c->tr->logger || strcmp(c->tr->logger, "tb")) return 0;
+  if (cm_tb_open(c->tr->out_dir, &c->tb, err)) return -1;
+  printf("TensorBoard events: %s\n", cm_tb_path(c->tb));
+  return 0;
+}
+
+/* --save_int_models: MimicKit keeps every output iteration's model as int_models/model_<iter>.pt. */
+static int save_int_model(run_ctx *c, cm_agent *a, int64_t iter, cm_err *err) {
+  char dir[1100], path[1200];
+  snprintf(dir, sizeof dir, "%s/int_models", c->tr->out_dir);
+  snprintf(path, sizeof path, "%s/model_%010lld.pt", dir, (long long)iter);
+  return cm_mkdirs(dir, err) || cm_agent_save(a, path, 0, err) ? -1 : 0;
+}
 
 /* model.pt is what MimicKit loads (model only); resume.pt adds optimiser state and counters. */
 static int save_checkpoint(run_ctx *c, cm_agent *a, cm_err *err) {
@@ -50,9 +100,10 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
     for (int i = 0; i < info->cols.count; i++)
       if (cm_log_set_ex(c->log, info->cols.keys[i], info->cols.values[i], column_flags(info->cols.keys[i]), err))
         return -1;
-    cm_log_print_table(c->log, stdout);
+    print_table(c, info->samples);
     fflush(stdout);
-    if (cm_log_write_row(c->log, err) || save_checkpoint(c, a, err)) return -1;
+    if (write_row(c, err) || save_checkpoint(c, a, err)) return -1;
+    if (info->output && c->tr->save_int_models && save_int_model(c, a, info->iter, err)) return -1;
   }
   if (g_interrupted) {
     return cm_fail(err, "interrupted at iteration %lld (%lld samples); checkpoint saved to %s",
@@ -84,11 +135,30 @@ done:
   return rc;
 }
 
+/* MimicKit's run.py copies the three config files into the output folder as given. */
+static int copy_configs(const cm_train_run *tr, cm_err *err) {
+  const char *files[3][2] = {{"engine_config.yaml", tr->engine_file}, {"env_config.yaml", tr->env_file},
+                             {"agent_config.yaml", tr->agent_file}};
+  for (int i = 0; i < 3; i++) {
+    if (!files[i][1]) continue;
+    char path[1100], *data = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", tr->out_dir, files[i][0]);
+    int rc = cm_read_file(files[i][1], &data, &len, err) || cm_write_file_atomic(path, data, len, err);
+    free(data);
+    if (rc) return -1;
+  }
+  return 0;
+}
+
 /* MimicKit's DummyAgent "training" for cases without an agent (view_motion, dof_test): zero
  * actions in iterations of 32 steps until max_samples, a log row per iteration, and a model.pt
  * holding the observation normalizer the run measured (the DummyAgent's whole state dict). */
 #define DUMMY_STEPS_PER_ITER 32
-static int train_dummy(const cm_train_run *tr, cm_rl_env *rl, const char *model_path, cm_log *log, cm_err *err) {
+static int train_dummy(run_ctx *c, cm_rl_env *rl, cm_err *err) {
+  const cm_train_run *tr = c->tr;
+  const char *model_path = c->model_path;
+  cm_log *log = c->log;
   if (tr->max_samples == INT64_MAX) return cm_fail(err, "training without an agent_config needs --max_samples");
   int N = rl->num_envs, D = rl->obs_dim, rc = -1;
   size_t no = (size_t)N * D;
@@ -96,6 +166,7 @@ static int train_dummy(const cm_train_run *tr, cm_rl_env *rl, const char *model_
   float *act = calloc((size_t)N * rl->act_dim + 1, sizeof(float)), *rew = calloc((size_t)N, sizeof(float));
   uint8_t *done = calloc((size_t)N, 1);
   double *ret = calloc((size_t)N, sizeof(double)), t0 = cm_now_seconds();
+  c->t0 = t0;
   cm_normalizer norm = {0};
   cm_state_dict sd;
   cm_sd_init(&sd);
@@ -118,9 +189,9 @@ static int train_dummy(const cm_train_run *tr, cm_rl_env *rl, const char *model_
         cm_log_set(log, "Wall_Time", (cm_now_seconds() - t0) / 3600.0, err) ||
         cm_log_set_ex(log, "Samples", (double)samples, CM_LOG_INT, err) ||
         cm_log_set(log, "Train_Return", eps > 0 ? ret_sum / eps : 0.0, err) ||
-        cm_log_set_ex(log, "Train_Episodes", eps, CM_LOG_INT | CM_LOG_QUIET, err) || cm_log_write_row(log, err))
+        cm_log_set_ex(log, "Train_Episodes", eps, CM_LOG_INT | CM_LOG_QUIET, err) || write_row(c, err))
       goto done;
-    cm_log_print_table(log, stdout);
+    print_table(c, samples);
   }
   float *mean = malloc(sizeof(float) * (size_t)D), *std = malloc(sizeof(float) * (size_t)D);
   cm_norm_get(&norm, mean, std);
@@ -147,9 +218,10 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", tr->out_dir);
   if (cm_mkdirs(tr->out_dir, err)) return -1;
   if (!tr->agent_file) {
-    int r = write_config(tr, cfg_path, err) || cm_log_open(log_path, 0, &c.log, err) ? -1
-            : train_dummy(tr, rl, c.model_path, c.log, err);
+    int r = write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, 0, err) ? -1
+            : train_dummy(&c, rl, err);
     cm_log_close(c.log);
+    cm_tb_close(c.tb);
     return r;
   }
   cm_agent *a = NULL;
@@ -162,13 +234,15 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   } else if (tr->model_file && cm_agent_load(a, tr->model_file, err)) {
     goto done;
   }
-  if (write_config(tr, cfg_path, err) || cm_log_open(log_path, tr->resume, &c.log, err)) goto done;
+  if (write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, tr->resume, err)) goto done;
   printf("Logging data to %s\n", log_path);
   g_interrupted = 0;
   struct sigaction sa = {0}, old_int, old_term;
   sa.sa_handler = on_sigint;
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
+  c.t0 = cm_now_seconds();
+  c.s0 = (int64_t)a->buf.total_samples;
   cm_train_opts opts = {.max_samples = tr->max_samples, .resume = tr->resume, .callback = on_iteration, .user = &c};
   rc = cm_train(a, &opts, err);
   sigaction(SIGINT, &old_int, NULL);
@@ -177,6 +251,7 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   if (!rc) printf("Saved model to %s\n", c.model_path);
 done:
   cm_log_close(c.log);
+  cm_tb_close(c.tb);
   cm_agent_destroy(a);
   return rc;
 }

@@ -1,5 +1,6 @@
 /* A training run as the user sees it (MimicKit run.py train + BaseAgent.train_model): the
- * output folder with config.yaml, log.txt and model.pt, the console table every output
+ * output folder with config.yaml (and copies of the three config files), log.txt (and TensorBoard
+ * events) and model.pt, the console table every output
  * iteration, Ctrl-C saving a checkpoint, and --resume continuing with the same counters. */
 #ifndef CM_TRAIN_RUN_H
 #define CM_TRAIN_RUN_H
@@ -16,6 +17,8 @@ typedef struct cm_train_run {
   uint64_t seed;
   const cm_dev *dev;        /* where the networks run */
   int test_episodes;      /* 0: the agent yaml's */
+  const char *logger;     /* "tb": TensorBoard events beside log.txt; "txt": log.txt only */
+  int save_int_models;    /* keep int_models/model_<iteration>.pt at every output iteration */
 } cm_train_run;
 
 /* 0 when training finished; CM_TRAIN_INTERRUPTED after Ctrl-C (checkpoint saved); -1 on error. */

@@ -7,8 +7,14 @@
 #include "core/clock.h"
 #include "harness/gpu_monitor.h"
 #include "io/args.h"
+#include "io/flags.h"
 
-static const char *const k_flags[] = {"hz", "seconds", "tsv", "interval", NULL};
+static const cm_flag k_flags[] = {
+    {"hz", "10", "samples per second"},
+    {"seconds", "0", "how long to sample; 0: until Ctrl-C"},
+    {"tsv", NULL, "write every sample to this TSV"},
+    {"interval", "60", "seconds between the interval lines"},
+    {NULL, NULL, NULL}};
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig) {
@@ -44,7 +50,11 @@ int cm_cmd_gpu_monitor(int argc, char **argv) {
   double hz = CM_GPUMON_DEFAULT_HZ, seconds = 0, interval = 60;
   int status = 2;
   cm_gpumon *mon = NULL;
-  if (cm_args_parse_argv(&args, argc, argv, &err) || cm_args_check_known(&args, k_flags, &err) ||
+  if (cm_flags_help_asked(argc, argv)) {
+    cm_flags_usage(stdout, "gpu-monitor [flags]", "GPU utilisation, memory and power via NVML (CPU-only mode without).", k_flags);
+    return 0;
+  }
+  if (cm_args_parse_argv(&args, argc, argv, &err) || cm_flags_check(&args, k_flags, &err) ||
       cm_args_float(&args, "hz", CM_GPUMON_DEFAULT_HZ, &hz, &err) ||
       cm_args_float(&args, "seconds", 0, &seconds, &err) || cm_args_float(&args, "interval", 60, &interval, &err)) {
     fprintf(stderr, "cmimic gpu-monitor: %s\n", err.msg);

@@ -4,41 +4,47 @@
 #include <string.h>
 #include <time.h>
 #include "io/args.h"
+#include "io/flags.h"
 
-static const char *const k_flags[] = {
-    "engine-config", "devices-train", "include-nontrainable", "cases", "args-dir", "root-out", "default-ladder",
-    "env-ladder", "pi-plus-ladder", "amp-pi-plus-ladder", "nontrainable-ladder", "max-seconds", "stall-seconds",
-    "kill-grace", "status-seconds", "gpu-hz", "max-samples", "long-max-samples", "bootstrap-samples", "iter-target",
-    "test-episodes", "num-threads", "viz-width", "viz-height", "resume-skip-status", "port-retries", "first-pass",
-    "help", NULL};
+static const cm_flag k_flags[] = {
+    {"cases", "every args/*.txt", "cases to run: a.txt,b.txt"},
+    {"args-dir", "args", "folder of the cases' arg files"},
+    {"include-nontrainable", "off", "also run dof_test_* / view_motion_* (bootstrap train of --bootstrap-samples)"},
+    {"root-out", "case_<cmd>_<time>", "root under output/train/ (an absolute path is used as is)"},
+    {"engine-config", "the arg file's", "engine yaml for every run"},
+    {"devices-train", "cpu", "devices of the train stages: cpu | cuda:0,cuda:1 (several: NCCL profile)"},
+    {"default-ladder", "4096,2048,...,64", "num_envs rungs tried from the top down"},
+    {"env-ladder", "--default-ladder", "alias of --default-ladder"},
+    {"pi-plus-ladder", "44,40,...,1", "rungs of the pi_plus cases"},
+    {"amp-pi-plus-ladder", "38,36,...,1", "rungs of the amp pi_plus cases"},
+    {"nontrainable-ladder", "4,2,1", "rungs of the non-trainable cases"},
+    {"max-samples", "131072", "probe / e2e train samples"},
+    {"long-max-samples", "30000000", "longcycle long_train samples"},
+    {"bootstrap-samples", "128", "non-trainable bootstrap train samples"},
+    {"iter-target", "8", "bench: iterations per rung"},
+    {"max-seconds", "1800", "per stage wall limit (long_train: none unless given)"},
+    {"stall-seconds", "900", "no log growth for this long = hang"},
+    {"kill-grace", "10", "SIGTERM -> SIGKILL delay when killing a stage (s)"},
+    {"status-seconds", "60", "status line period during a stage (s)"},
+    {"test-episodes", "10", "test stage episodes"},
+    {"num-threads", "the engine's", "threads of each run"},
+    {"viz-width", "cmimic run's", "viz video width"},
+    {"viz-height", "cmimic run's", "viz video height"},
+    {"gpu-hz", "10", "GPU sampling rate"},
+    {"resume-skip-status", NULL, "ok: reuse the root, skip cases already ok, resume long_train"},
+    {"port-retries", "2", "address-in-use retries per rung"},
+    {"first-pass", "off", "bench: stop a case at its first passing rung"},
+    {"help", NULL, "this text"},
+    {NULL, NULL, NULL}};
 
 void cm_harness_usage(const char *command, FILE *f) {
-  fprintf(f,
-          "usage: cmimic %s [flags]   (docs/HARNESS.md)\n"
-          "  --cases a.txt,b.txt         cases to run (default: every args/*.txt)\n"
-          "  --include-nontrainable      also run dof_test_* / view_motion_* (bootstrap train of --bootstrap-samples)\n"
-          "  --root-out NAME             root under output/train/ (an absolute path is used as is)\n"
-          "  --engine-config F           engine yaml for every run (default: the arg file's)\n"
-          "  --devices-train cpu|cuda:0,cuda:1   devices of the train stages (several: NCCL profile)\n"
-          "  --default-ladder 4096,2048,...      num_envs rungs (alias --env-ladder)\n"
-          "  --pi-plus-ladder L  --amp-pi-plus-ladder L  --nontrainable-ladder L\n"
-          "  --max-samples N             probe / e2e train samples (131072)\n"
-          "  --long-max-samples N        longcycle long_train samples (30000000)\n"
-          "  --bootstrap-samples N       non-trainable bootstrap train samples (128)\n"
-          "  --iter-target N             bench: iterations per rung (8)\n"
-          "  --max-seconds S             per stage wall limit (1800; long_train: none unless given)\n"
-          "  --stall-seconds S           no log growth for S seconds = hang (900)\n"
-          "  --kill-grace S              SIGTERM -> SIGKILL delay when killing a stage (10)\n"
-          "  --status-seconds S          status line period during a stage (60)\n"
-          "  --test-episodes N           test stage episodes (10)\n"
-          "  --num-threads N             threads of each run (default: the engine's)\n"
-          "  --viz-width W --viz-height H   viz video size (cmimic run's default)\n"
-          "  --gpu-hz HZ                 GPU sampling rate (10)\n"
-          "  --resume-skip-status ok     reuse the root: skip cases already ok, resume long_train\n"
-          "  --port-retries N            address-in-use retries per rung (2)\n"
-          "  --first-pass                bench: stop a case at its first passing rung\n",
-          command);
+  char synopsis[64];
+  snprintf(synopsis, sizeof synopsis, "%s [flags]", command);
+  cm_flags_usage(f, synopsis, "The all-case harness (docs/HARNESS.md).", k_flags);
 }
+
+/* numeric defaults come from the flag table, so --help shows what the code does */
+#define DEF_L(name) cm_flags_default_long(k_flags, name)
 
 static int flag_on(const cm_args *a, const char *key, int *out, cm_err *err) {
   *out = 0;
@@ -56,7 +62,12 @@ int cm_harness_opts_parse(const char *command, int argc, char **argv, cm_harness
   o->command = command;
   cm_args a = {0};
   int rc = -1;
-  if (cm_args_parse_argv(&a, argc, argv, err) || cm_args_check_known(&a, k_flags, err)) goto done;
+  if (cm_flags_help_asked(argc, argv)) {
+    cm_harness_usage(command, stdout);
+    rc = 1;
+    goto done;
+  }
+  if (cm_args_parse_argv(&a, argc, argv, err) || cm_flags_check(&a, k_flags, err)) goto done;
   if (cm_args_has(&a, "help")) {
     cm_harness_usage(command, stdout);
     rc = 1;
@@ -64,9 +75,9 @@ int cm_harness_opts_parse(const char *command, int argc, char **argv, cm_harness
   }
   snprintf(o->engine_config, sizeof o->engine_config, "%s", cm_args_str(&a, "engine-config", ""));
   snprintf(o->cases, sizeof o->cases, "%s", cm_args_str(&a, "cases", ""));
-  snprintf(o->args_dir, sizeof o->args_dir, "%s", cm_args_str(&a, "args-dir", "args"));
+  snprintf(o->args_dir, sizeof o->args_dir, "%s", cm_args_str(&a, "args-dir", cm_flags_default(k_flags, "args-dir")));
   char devs[512];
-  snprintf(devs, sizeof devs, "%s", cm_args_str(&a, "devices-train", "cpu"));
+  snprintf(devs, sizeof devs, "%s", cm_args_str(&a, "devices-train", cm_flags_default(k_flags, "devices-train")));
   for (char *save = NULL, *t = strtok_r(devs, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
     if (o->num_devices < CM_H_MAX_DEVICES) snprintf(o->devices[o->num_devices++], sizeof o->devices[0], "%s", t);
   if (o->num_devices == 0) {
@@ -86,22 +97,22 @@ int cm_harness_opts_parse(const char *command, int argc, char **argv, cm_harness
   if (get_ladder(&a, ladder, "4096,2048,1024,512,256,128,64", &o->default_ladder, err) ||
       get_ladder(&a, "pi-plus-ladder", "44,40,39,38,36,32,24,16,8,4,2,1", &o->pi_plus_ladder, err) ||
       get_ladder(&a, "amp-pi-plus-ladder", "38,36,32,24,16,8,4,2,1", &o->amp_pi_plus_ladder, err) ||
-      get_ladder(&a, "nontrainable-ladder", "4,2,1", &o->nontrainable_ladder, err))
+      get_ladder(&a, "nontrainable-ladder", cm_flags_default(k_flags, "nontrainable-ladder"), &o->nontrainable_ladder, err))
     goto done;
   long port_retries = 0;
-  if (cm_args_float(&a, "max-seconds", 1800, &o->max_seconds, err) ||
-      cm_args_float(&a, "stall-seconds", 900, &o->stall_seconds, err) ||
-      cm_args_float(&a, "kill-grace", 10, &o->kill_grace, err) ||
-      cm_args_float(&a, "status-seconds", 60, &o->status_seconds, err) ||
-      cm_args_float(&a, "gpu-hz", 10, &o->gpu_hz, err) ||
-      cm_args_int(&a, "max-samples", 131072, &o->max_samples, err) ||
-      cm_args_int(&a, "long-max-samples", 30000000, &o->long_max_samples, err) ||
-      cm_args_int(&a, "bootstrap-samples", 128, &o->bootstrap_samples, err) ||
-      cm_args_int(&a, "iter-target", 8, &o->iter_target, err) ||
-      cm_args_int(&a, "test-episodes", 10, &o->test_episodes, err) ||
+  if (cm_args_float(&a, "max-seconds", DEF_L("max-seconds"), &o->max_seconds, err) ||
+      cm_args_float(&a, "stall-seconds", DEF_L("stall-seconds"), &o->stall_seconds, err) ||
+      cm_args_float(&a, "kill-grace", DEF_L("kill-grace"), &o->kill_grace, err) ||
+      cm_args_float(&a, "status-seconds", DEF_L("status-seconds"), &o->status_seconds, err) ||
+      cm_args_float(&a, "gpu-hz", DEF_L("gpu-hz"), &o->gpu_hz, err) ||
+      cm_args_int(&a, "max-samples", DEF_L("max-samples"), &o->max_samples, err) ||
+      cm_args_int(&a, "long-max-samples", DEF_L("long-max-samples"), &o->long_max_samples, err) ||
+      cm_args_int(&a, "bootstrap-samples", DEF_L("bootstrap-samples"), &o->bootstrap_samples, err) ||
+      cm_args_int(&a, "iter-target", DEF_L("iter-target"), &o->iter_target, err) ||
+      cm_args_int(&a, "test-episodes", DEF_L("test-episodes"), &o->test_episodes, err) ||
       cm_args_int(&a, "num-threads", 0, &o->num_threads, err) ||
       cm_args_int(&a, "viz-width", 0, &o->viz_width, err) || cm_args_int(&a, "viz-height", 0, &o->viz_height, err) ||
-      cm_args_int(&a, "port-retries", 2, &port_retries, err))
+      cm_args_int(&a, "port-retries", DEF_L("port-retries"), &port_retries, err))
     goto done;
   o->port_retries = (int)port_retries;
   if (o->max_samples < 1 || o->long_max_samples < 1 || o->bootstrap_samples < 1 || o->iter_target < 1 ||

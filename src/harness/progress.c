@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/fileio.h"
 #include "harness/attempts.h"
+#include "harness/report.h"
 
 void cm_format_duration(double s, char *buf, unsigned long cap) {
   if (!isfinite(s) || s < 0) {
@@ -34,6 +35,27 @@ void cm_progress_line(const cm_progress *p, const char *what) {
   fflush(stdout);
 }
 
+/* A row says "running" from its case's start to its end; only the case this harness is running
+ * now is really running: any other "running" row (read back from the root of a harness that was
+ * killed) was interrupted. */
+static const char *case_status(const cm_progress *p, const cm_case_result *r) {
+  if (!strcmp(r->status, "running") && (p->finished || strcmp(r->case_name, p->case_name))) return "interrupted";
+  return r->status;
+}
+
+void cm_progress_count(const cm_progress *p, cm_progress_counts *n) {
+  memset(n, 0, sizeof *n);
+  for (int i = 0; p->results && i < p->results->n; i++) {
+    const cm_case_result *r = &p->results->rows[i];
+    const char *st = case_status(p, r);
+    if (r->final_ok) n->ok++;
+    else if (!strcmp(st, "running")) n->running++;
+    else if (!strcmp(st, "pending")) n->pending++;
+    else if (!strcmp(st, "interrupted")) n->interrupted++;
+    else n->fail++;
+  }
+}
+
 int cm_progress_write(cm_progress *p, cm_err *err) {
   cJSON *root = cJSON_CreateObject();
   char now[32];
@@ -47,19 +69,16 @@ int cm_progress_write(cm_progress *p, cm_err *err) {
   if (isfinite(eta)) cJSON_AddNumberToObject(root, "eta_s", eta);
   else cJSON_AddNullToObject(root, "eta_s");
   cJSON_AddNumberToObject(root, "total", p->total);
-  int ok = 0, fail = 0, pending = 0;
+  cm_progress_counts n;
+  cm_progress_count(p, &n);
   cJSON *cases = cJSON_CreateObject();
-  if (p->results)
-    for (int i = 0; i < p->results->n; i++) {
-      const cm_case_result *r = &p->results->rows[i];
-      cJSON_AddStringToObject(cases, r->case_name, r->status);
-      if (r->final_ok) ok++;
-      else if (!strcmp(r->status, "pending")) pending++;
-      else fail++;
-    }
-  cJSON_AddNumberToObject(root, "ok", ok);
-  cJSON_AddNumberToObject(root, "fail", fail);
-  cJSON_AddNumberToObject(root, "pending", pending);
+  for (int i = 0; p->results && i < p->results->n; i++)
+    cJSON_AddStringToObject(cases, p->results->rows[i].case_name, case_status(p, &p->results->rows[i]));
+  cJSON_AddNumberToObject(root, "ok", n.ok);
+  cJSON_AddNumberToObject(root, "fail", n.fail);
+  cJSON_AddNumberToObject(root, "running", n.running);
+  cJSON_AddNumberToObject(root, "pending", n.pending);
+  cJSON_AddNumberToObject(root, "interrupted_cases", n.interrupted); /* "interrupted" is the run's flag */
   cJSON *cur = cJSON_CreateObject();
   cJSON_AddNumberToObject(cur, "k", p->k);
   cJSON_AddStringToObject(cur, "case", p->case_name);
@@ -76,5 +95,9 @@ int cm_progress_write(cm_progress *p, cm_err *err) {
   if (!text) return cm_fail(err, "out of memory writing %s", p->path);
   int rc = cm_write_file_atomic(p->path, text, strlen(text), err);
   free(text);
+  /* the report page follows progress.json; a page that can't be drawn never stops the run */
+  cm_err rerr = {{0}};
+  if (!rc && p->root[0] && cm_report_write(p->root, NULL, 0, &rerr))
+    fprintf(stderr, "harness: report page: %s\n", rerr.msg);
   return rc;
 }

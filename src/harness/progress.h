@@ -19,6 +19,15 @@ typedef struct cm_progress {
   const cm_results *results; /* per-case statuses for the file */
 } cm_progress;
 
+/* Cases by state: ok (final_ok), running (the current case only), pending (not started),
+ * interrupted (stopped by a signal, or "running" rows left by a killed harness), fail (the rest). */
+typedef struct cm_progress_counts {
+  int ok, running, pending, interrupted, fail;
+} cm_progress_counts;
+void cm_progress_count(const cm_progress *p, cm_progress_counts *n);
+
+/* progress.json: counts as above, "cases" {name: state}, the current case and stage, ETA; then
+ * the root's report page (index.html, harness/report.h) is rewritten from it. */
 int cm_progress_write(cm_progress *p, cm_err *err);
 /* "[k/N] case stage e<n>: <what> | elapsed 1m02s | ETA 3m10s" on stdout. */
 void cm_progress_line(const cm_progress *p, const char *what);

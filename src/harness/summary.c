@@ -161,9 +161,10 @@ int cm_results_print_acceptance(const cm_results *rs, FILE *f) {
 }
 
 int cm_cmd_summary(int argc, char **argv) {
-  if (argc != 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
-    fprintf(argc == 1 ? stdout : stderr, "usage: cmimic summary ROOT   (ROOT: a harness root, or its name under output/train/)\n");
-    return argc == 1 ? 0 : 2;
+  int help = argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"));
+  if (argc != 1 || help) {
+    fprintf(help ? stdout : stderr, "usage: cmimic summary ROOT   (ROOT: a harness root, or its name under output/train/). No flags.\n");
+    return help ? 0 : 2;
   }
   char path[1200];
   cm_err err = {{0}};

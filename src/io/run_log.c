@@ -237,8 +237,12 @@ int cm_log_set(cm_log *log, const char *key, double value, cm_err *err) {
   return cm_log_set_ex(log, key, value, CM_LOG_FLOAT, err);
 }
 
-void cm_log_print_table(const cm_log *log, FILE *out) {
+void cm_log_print_table(const cm_log *log, FILE *out) { cm_log_print_table_ex(log, out, 0, NULL, NULL); }
+
+void cm_log_print_table_ex(const cm_log *log, FILE *out, int n_extra, const char *const *extra_keys,
+                           const char *const *extra_vals) {
   int w = log->max_key_len;
+  for (int i = 0; i < n_extra; i++) w = (int)strlen(extra_keys[i]) > w ? (int)strlen(extra_keys[i]) : w;
   char rule[128];
   int nr = 22 + w < (int)sizeof rule - 1 ? 22 + w : (int)sizeof rule - 1;
   memset(rule, '-', (size_t)nr);
@@ -253,6 +257,7 @@ void cm_log_print_table(const cm_log *log, FILE *out) {
       snprintf(val, sizeof val, "%8.3g", log->vals[i]);
     fprintf(out, "| %*s | %15s |\n", w, log->keys[i], val);
   }
+  for (int i = 0; i < n_extra; i++) fprintf(out, "| %*s | %15s |\n", w, extra_keys[i], extra_vals[i]);
   fprintf(out, "%s\n", rule);
 }
 
@@ -337,6 +342,7 @@ done:
 
 int cm_log_num_keys(const cm_log *log) { return log->num_keys; }
 const char *cm_log_key(const cm_log *log, int i) { return i >= 0 && i < log->num_keys ? log->keys[i] : NULL; }
+double cm_log_value(const cm_log *log, int i) { return i >= 0 && i < log->num_keys ? log->vals[i] : NAN; }
 int cm_log_rows_written(const cm_log *log) { return log->rows_written; }
 int cm_log_rows_existing(const cm_log *log) { return log->rows_existing; }
 size_t cm_log_repaired_bytes(const cm_log *log) { return log->repaired; }

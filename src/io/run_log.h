@@ -49,11 +49,16 @@ int cm_log_set_ex(cm_log *log, const char *key, double value, unsigned flags, cm
 
 /* Prints the console table of the current values. */
 void cm_log_print_table(const cm_log *log, FILE *out);
+/* The same with console-only rows at the end (e.g. progress and ETA), never written to log.txt. */
+void cm_log_print_table_ex(const cm_log *log, FILE *out, int n_extra, const char *const *extra_keys,
+                           const char *const *extra_vals);
 /* Appends the current values as one row of log.txt (and the header first if needed). */
 int cm_log_write_row(cm_log *log, cm_err *err);
 
 int cm_log_num_keys(const cm_log *log);
 const char *cm_log_key(const cm_log *log, int i);
+/* Current value of key i (NAN when out of range). */
+double cm_log_value(const cm_log *log, int i);
 /* Rows written by this process / rows already in the file when it was opened for append. */
 int cm_log_rows_written(const cm_log *log);
 int cm_log_rows_existing(const cm_log *log);

@@ -6,18 +6,28 @@
 #include <string.h>
 #include "io/config.h"
 #include "io/run_log.h"
+#include "io/flags.h"
 #include "render/plot.h"
 
 enum { MAX_LOGS = 64, MAX_Y = 16 };
 
-static const char *const k_plot_flags[] = {"o", "out", "output", "x", "y", "title", "width", "height", "help", NULL};
+static const cm_flag k_plot_flags[] = {
+    {"o", NULL, "output PNG (required; also --out, --output)"},
+    {"out", NULL, "alias of -o"},
+    {"output", NULL, "alias of -o"},
+    {"x", "Samples", "x column: Samples, Wall_Time or Iteration"},
+    {"y", "Test_Return", "y columns, comma-separated (e.g. Test_Return,Train_Return)"},
+    {"title", "the logs' folders", "chart title"},
+    {"width", "960", "pixels (200..10000)"},
+    {"height", "640", "pixels (200..10000)"},
+    {"help", NULL, "this text"},
+    {NULL, NULL, NULL}};
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: cmimic plot LOG [LOG...] -o OUT.png [--x Samples|Wall_Time|Iteration] [--y Test_Return[,Train_Return]]\n"
-          "                   [--title T] [--width W] [--height H]\n"
-          "  Draws columns of MimicKit log.txt files as a line chart; several logs are overlaid and named\n"
-          "  by their folder. Defaults: --x Samples --y Test_Return, 960x640 pixels.\n");
+  cm_flags_usage(f, "plot LOG [LOG...] -o OUT.png [flags]",
+                 "Draws columns of MimicKit log.txt files as a line chart; several logs are overlaid and named\n"
+                 "by their folder.",
+                 k_plot_flags);
 }
 
 /* Name of the folder holding path ("runs/a/log.txt" -> "a"); falls back to the path itself. */
@@ -65,9 +75,13 @@ int cm_cmd_plot(int argc, char **argv) {
   int nlogs = 0;
   long width = 960, height = 640;
   cm_err err = {{0}};
+  /* pass 0 checks every flag name (and --help) before pass 1 reads any value, so a typo is
+   * reported as such wherever it stands */
+  for (int pass = 0; pass < 2; pass++)
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] != '-' || a[1] == 0) {
+      if (pass == 0) continue;
       if (nlogs == MAX_LOGS) {
         fprintf(stderr, "cmimic plot: at most %d logs\n", MAX_LOGS);
         return 2;
@@ -84,16 +98,13 @@ int cm_cmd_plot(int argc, char **argv) {
       usage(stdout);
       return 0;
     }
-    int known = 0;
-    for (const char *const *f = k_plot_flags; *f; f++) known |= strcmp(*f, key) == 0;
-    if (!known) {
-      const char *near = cm_closest_name(key, k_plot_flags);
-      fprintf(stderr, "cmimic plot: unknown option '%s'%s%s%s\n", a, near ? " (did you mean '--" : "", near ? near : "",
-              near ? "'?)" : "");
+    if (cm_flags_check_name(key, k_plot_flags, "command line", &err)) {
+      fprintf(stderr, "cmimic plot: %s\n", err.msg);
       usage(stderr);
       return 2;
     }
     const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (pass == 0) continue;
     if (!val) {
       fprintf(stderr, "cmimic plot: option '%s' needs a value\n", a);
       return 2;

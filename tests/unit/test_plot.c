@@ -303,7 +303,7 @@ static void test_command(void) {
   free(msg);
   char *flag[] = {(char *)a, "-o", (char *)out, "--titel", "T"};
   CHECK(run_plot(flag, 5, &msg) == 2);
-  CHECK(strstr(msg, "did you mean '--title'") != NULL);
+  CHECK(strstr(msg, "unknown flag --titel (did you mean --title?)") != NULL);
   free(msg);
   char *size[] = {(char *)a, "-o", (char *)out, "--width=50"};
   CHECK(run_plot(size, 4, &msg) == 2);

@@ -1,0 +1,90 @@
+/* progress.json counts mid-run: a running case counts as running (not failed), only the case
+ * being run now is running, a "running" row left by a killed harness is interrupted; the file
+ * read back with cJSON. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check.h"
+#include "core/fileio.h"
+#include "harness/progress.h"
+
+static cJSON *write_and_read(cm_progress *p) {
+  cm_err err;
+  char *text = NULL;
+  CHECK_OK(cm_progress_write(p, &err), &err);
+  if (cm_read_file(p->path, &text, NULL, &err)) return NULL;
+  cJSON *j = cJSON_Parse(text);
+  free(text);
+  return j;
+}
+
+static int num(cJSON *j, const char *k) {
+  cJSON *v = cJSON_GetObjectItem(j, k);
+  CHECK(cJSON_IsNumber(v));
+  return v ? (int)v->valuedouble : -1;
+}
+static const char *case_state(cJSON *j, const char *name) {
+  return cJSON_GetObjectItem(cJSON_GetObjectItem(j, "cases"), name)->valuestring;
+}
+
+static void set_row(cm_results *rs, const char *name, const char *status, int ok) {
+  cm_case_result *r = cm_results_get(rs, name);
+  snprintf(r->status, sizeof r->status, "%s", status);
+  r->final_ok = ok;
+}
+
+int main(void) {
+  char dir[128];
+  snprintf(dir, sizeof dir, "/tmp/cm_test_progress_%ld", (long)getpid());
+  cm_err err;
+  cm_mkdirs(dir, &err);
+  cm_results rs = {0};
+  cm_progress p = {.total = 3, .results = &rs};
+  snprintf(p.path, sizeof p.path, "%s/progress.json", dir);
+  snprintf(p.command, sizeof p.command, "e2e");
+
+  /* what a user saw: one case ok, one running, one pending */
+  set_row(&rs, "a", "ok", 1);
+  set_row(&rs, "b", "running", 0);
+  set_row(&rs, "c", "pending", 0);
+  p.k = 2;
+  snprintf(p.case_name, sizeof p.case_name, "b");
+  cJSON *j = write_and_read(&p);
+  CHECK(j != NULL);
+  if (j) {
+    CHECK(num(j, "ok") == 1 && num(j, "running") == 1 && num(j, "pending") == 1);
+    CHECK(num(j, "fail") == 0 && num(j, "interrupted_cases") == 0);
+    CHECK(!strcmp(case_state(j, "b"), "running"));
+    cJSON_Delete(j);
+  }
+  /* b failed, c runs */
+  set_row(&rs, "b", "fail", 0);
+  set_row(&rs, "c", "running", 0);
+  snprintf(p.case_name, sizeof p.case_name, "c");
+  j = write_and_read(&p);
+  if (j) {
+    CHECK(num(j, "ok") == 1 && num(j, "fail") == 1 && num(j, "running") == 1 && num(j, "pending") == 0);
+    cJSON_Delete(j);
+  }
+  /* a root resumed after a kill: b's row still says running while the harness runs c */
+  set_row(&rs, "b", "running", 0);
+  j = write_and_read(&p);
+  if (j) {
+    CHECK(num(j, "running") == 1 && num(j, "interrupted_cases") == 1 && num(j, "fail") == 0);
+    CHECK(!strcmp(case_state(j, "b"), "interrupted") && !strcmp(case_state(j, "c"), "running"));
+    cJSON_Delete(j);
+  }
+  /* a finished run has nothing running */
+  p.finished = 1;
+  cm_progress_counts n;
+  cm_progress_count(&p, &n);
+  CHECK(n.running == 0 && n.interrupted == 2 && n.ok == 1);
+  /* the counts add up to the rows */
+  CHECK(n.ok + n.running + n.pending + n.interrupted + n.fail == rs.n);
+  cm_results_free(&rs);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  return check_report("test_progress");
+}
