@@ -150,10 +150,12 @@ def g1():
                     inertial=(0.254576, (0.0708244, sy * 0.000191745, 0.00161742), (0.000646113, 0.000559993, 0.000147566)))
         wp = Body(s + "_wrist_pitch_link", (0.038, 0, 0),
                   joints=[J(s + "_wrist_pitch_joint", (0, 1, 0), -1.61443, 1.61443, 5, 10, 0.5)],
+                  geoms=['type="capsule" fromto="0.01 0 0 0.046 0 0" size="0.022"'],
                   inertial=(0.48405, (0.0229999, sy * -0.00111685, -0.00111658), (0.000430353, 0.000429873, 0.000164648)),
                   children=[hand])
         wr = Body(s + "_wrist_roll_link", (0.1, sy * 0.00188791, -0.01),
                   joints=[J(s + "_wrist_roll_joint", (1, 0, 0), -1.97222, 1.97222, 25, 20, 1)],
+                  geoms=['type="capsule" fromto="0 0 0 0.038 0 0" size="0.025"'],
                   inertial=(0.085445, (0.0171394, sy * 0.000537591, 0), (5.48211e-05, 4.96646e-05, 3.57798e-05)),
                   children=[wp])
         elbow = Body(s + "_elbow_link", (0.015783, 0, -0.080518),
@@ -182,7 +184,7 @@ def g1():
                 inertial=(1.036, (0.005267, 0.000299, 0.449869), (0.004, 0.004, 0.002)))
     torso = Body("torso_link", (0, 0, 0),
                  joints=[J("waist_pitch_joint", (0, 1, 0), -0.52, 0.52, 50, 150, 5, 0.02)],
-                 geoms=['name="torso" type="box" pos="0 0 0.17" size="0.07 0.085 0.13"'],
+                 geoms=['name="torso" type="box" pos="0 0 0.15" size="0.07 0.085 0.15"'],
                  inertial=(6.782, (0.00203158, 0.000339683, 0.184568), (0.121847, 0.109825, 0.0273735)),
                  children=[head, arm("left"), arm("right")])
     wroll = Body("waist_roll_link", (-0.0039635, 0, 0.044),
@@ -193,10 +195,10 @@ def g1():
                 inertial=(0.214, (0.003494, 0.000233, 0.018034), (0.000163531, 0.000107714, 0.000102205)),
                 children=[wroll])
     pelvis = Body("pelvis", (0, 0, 0.793),
-                  geoms=['name="pelvis" type="capsule" fromto="0 -0.06 -0.06 0 0.06 -0.06" size="0.055"'],
+                  geoms=['name="pelvis" type="capsule" fromto="0 -0.06 -0.045 0 0.06 -0.045" size="0.055"'],
                   inertial=(3.813, (0, 0, -0.07605), (0.010549, 0.0093089, 0.0079184)),
                   children=[leg("left"), leg("right"), wyaw])
-    ex = []
+    ex = [("pelvis", "torso_link")]
     for s in ("left", "right"):
         ex += [("pelvis", s + "_hip_roll_link"), ("pelvis", s + "_hip_yaw_link")]
         for a in (s + "_wrist_yaw_link", s + "_elbow_link"):

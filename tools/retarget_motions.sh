@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates the robots' motion clips from the DeepMimic clips with `cmimic retarget` and prints
+# each clip's error figures (docs/RETARGET.md records them).
+#   tools/retarget_motions.sh [CMIMIC_BINARY]   (run from the repository root; default
+#   build/release/cmimic). Needs data/motions/humanoid (tools/convert_deepmimic_motions.sh);
+#   the dog clips are converted here from $DEEPMIMIC_DIR/motions (default /work/shared/data/deepmimic).
+set -euo pipefail
+cmimic=${1:-build/release/cmimic}
+dm=${DEEPMIMIC_DIR:-/work/shared/data/deepmimic}/motions
+[ -x "$cmimic" ] || { echo "$0: no cmimic binary at $cmimic (build first: make build)" >&2; exit 1; }
+mkdir -p data/motions/dog3d data/motions/go2 data/motions/g1 data/motions/hightorque_pi_plus data/motions/smpl \
+  data/motions/reallusion
+for g in pace trot canter; do
+  "$cmimic" convert deepmimic --char data/assets/dog3d/dog3d.xml "$dm/dog3d_$g.txt" "data/motions/dog3d/dog3d_$g.pkl"
+done
+run() { echo "== $3"; "$cmimic" retarget --src "$1" --dst "$2" "$3" "$4"; }
+for g in pace trot canter; do run dog3d go2 "data/motions/dog3d/dog3d_$g.pkl" "data/motions/go2/go2_$g.pkl"; done
+run humanoid g1 data/motions/humanoid/humanoid_walk.pkl data/motions/g1/g1_walk.pkl
+run humanoid g1 data/motions/humanoid/humanoid_run.pkl data/motions/g1/g1_run.pkl
+run humanoid pi_plus data/motions/humanoid/humanoid_walk.pkl data/motions/hightorque_pi_plus/pi_plus_walk.pkl
+run humanoid smpl data/motions/humanoid/humanoid_walk.pkl data/motions/smpl/smpl_walk.pkl
+# the Reallusion sword-and-shield clips are not public: the humanoid's spin kick stands in
+run humanoid humanoid_sword_shield data/motions/humanoid/humanoid_spinkick.pkl \
+  data/motions/reallusion/RL_Avatar_Atk_2xCombo01_Motion.pkl
