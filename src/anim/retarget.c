@@ -16,6 +16,7 @@ typedef struct {
   const cm_retarget_map *map;
   float tpos[CM_RETARGET_MAX_PAIRS][3], trot[CM_RETARGET_MAX_PAIRS][4];
   float rot_off[CM_RETARGET_MAX_PAIRS][4]; /* src match rot^-1 * dst match rot, per pair */
+  float pos_off[CM_RETARGET_MAX_PAIRS][3]; /* in the source root's frame */
   pose prev;
   int has_prev;
   int nx, nr;                               /* unknowns (6 + dofs) and residuals */
@@ -194,15 +195,15 @@ static void solve_frame(solver *s, pose *p, int iters, work *w) {
   }
 }
 
-/* Standing height of the root above the lowest point of the feet, and the mean height of the
+/* Standing height of body `body` above the lowest point of the feet, and the mean height of the
  * foot bodies' origins above that point, in a pose with the root at the origin. */
-static void stance(cm_lowest *l, const cm_char *c, const float *dof, const int *feet, int nf, float *root_h,
+static void stance(cm_lowest *l, const cm_char *c, const float *dof, const int *feet, int nf, int body, float *root_h,
                    float *foot_h) {
   float rp[3] = {0, 0, 0}, rr[4] = {0, 0, 0, 1}, jr[CM_MAX_BODIES * 4], bp[CM_MAX_BODIES * 3], br[CM_MAX_BODIES * 4];
   float low = cm_lowest_z(l, rp, rr, dof, feet, nf);
   cm_kin_dof_to_rot(c, dof, jr);
   cm_kin_fk(c, rp, rr, jr, bp, br);
-  *root_h = -low;
+  *root_h = bp[3 * body + 2] - low;
   float fh = 0;
   for (int k = 0; k < nf; k++) fh += bp[3 * feet[k] + 2] - cm_lowest_z(l, rp, rr, dof, feet + k, 1);
   *foot_h = fh / (float)nf;
@@ -239,8 +240,8 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
 
   /* scale and vertical offset from the two stances */
   float src_root_h, src_foot_h, dst_root_h, dst_foot_h;
-  stance(lsrc, src, map->src_match_dof, map->src_feet, map->n_src_feet, &src_root_h, &src_foot_h);
-  stance(ldst, dst, map->match_dof, map->dst_feet, map->n_dst_feet, &dst_root_h, &dst_foot_h);
+  stance(lsrc, src, map->src_match_dof, map->src_feet, map->n_src_feet, map->scale_src_body, &src_root_h, &src_foot_h);
+  stance(ldst, dst, map->match_dof, map->dst_feet, map->n_dst_feet, map->scale_dst_body, &dst_root_h, &dst_foot_h);
   float scale = map->scale > 0 ? map->scale : dst_root_h / src_root_h;
   float dz = dst_foot_h - scale * src_foot_h;
   st->scale = scale;
@@ -253,10 +254,20 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
     cm_kin_fk(src, o, id, jr, sp, sr);
     cm_kin_dof_to_rot(dst, map->match_dof, jr);
     cm_kin_fk(dst, o, id, jr, dp, dr);
+    float low_s = cm_lowest_z(lsrc, o, id, map->src_match_dof, map->src_feet, map->n_src_feet);
+    float low_d = cm_lowest_z(ldst, o, id, map->match_dof, map->dst_feet, map->n_dst_feet);
     for (int i = 0; i < map->n; i++) {
       float c[4];
       cm_q_conj(c, sr + 4 * map->src_body[i]);
       cm_q_mul(s->rot_off[i], c, dr + 4 * map->dst_body[i]);
+      cm_v3_copy(s->pos_off[i], map->offset[i]);
+      if (map->rest_offset[i]) {
+        /* both standing on z = 0, roots unrotated; dz is added to every target below */
+        const float *a = sp + 3 * map->src_body[i], *b = dp + 3 * map->dst_body[i];
+        s->pos_off[i][0] += b[0] - scale * a[0];
+        s->pos_off[i][1] += b[1] - scale * a[1];
+        s->pos_off[i][2] += (b[2] - low_d) - scale * (a[2] - low_s) - dz;
+      }
     }
   }
 
@@ -271,7 +282,7 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
     for (int i = 0; i < map->n; i++) {
       const float *q = bp + 3 * map->src_body[i];
       float off[3];
-      cm_q_rotate(off, br, map->offset[i]);
+      cm_q_rotate(off, br, s->pos_off[i]);
       s->tpos[i][0] = scale * q[0] + off[0];
       s->tpos[i][1] = scale * q[1] + off[1];
       s->tpos[i][2] = scale * q[2] + off[2] + dz;
@@ -317,6 +328,7 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
         float d[3];
         cm_v3_sub(d, bp + 3 * b, s->tpos[i]);
         double e = cm_v3_norm(d);
+        st->pair_pos_err[i] += e / in->num_frames;
         sum_pos += e;
         n_pos++;
         if (e > st->max_pos_err) st->max_pos_err = e;
@@ -325,6 +337,7 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
         float e3[3];
         rot_err(s->trot[i], br + 4 * b, e3);
         double e = cm_v3_norm(e3);
+        st->pair_rot_err[i] += e / in->num_frames;
         sum_rot += e;
         n_rot++;
         if (e > st->max_rot_err) st->max_rot_err = e;

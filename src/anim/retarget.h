@@ -6,11 +6,14 @@
  * (the pose in which it looks like the source's zero pose: orientation offsets are measured
  * between the two), the feet of both, and optionally a scale.
  *
- * Targets of a frame: source body positions scaled by s (limb-length ratio: standing height of
- * the destination's root above its feet over the source's, unless the map fixes it) with the
+ * Targets of a frame: source body positions scaled by s (leg-length ratio: the height of the
+ * destination's scale body -- its root unless the map names one, e.g. a hip -- above its feet
+ * in the match pose over the source's, unless the map fixes the scale) with the
  * vertical offset that puts the destination's feet where the scaled source feet are; target
  * orientations are source orientations times the match-pose offsets. A pair may add a fixed
- * offset in the source root's frame (e.g. a quadruped's paws placed under wider hips). Each frame is solved by
+ * offset in the source root's frame (e.g. a quadruped's paws placed under wider hips), and/or
+ * (rest_offset) the offset the pair has between the two standing match poses after scaling,
+ * e.g. a robot's hips wider than the scaled human's, so legs stay as vertical as the source's. Each frame is solved by
  * damped Gauss-Newton over root position, root orientation and every dof, warm-started from the
  * previous frame's solution, with a smoothness term (distance to the previous frame) and a small
  * pull towards the destination's zero pose; after every step hinge dofs are clamped to their
@@ -32,11 +35,13 @@ typedef struct cm_retarget_map {
   int src_body[CM_RETARGET_MAX_PAIRS], dst_body[CM_RETARGET_MAX_PAIRS];
   float pos_w[CM_RETARGET_MAX_PAIRS], rot_w[CM_RETARGET_MAX_PAIRS];
   float offset[CM_RETARGET_MAX_PAIRS][3]; /* added to the scaled source position, in the source root's frame */
+  int rest_offset[CM_RETARGET_MAX_PAIRS]; /* also add the pair's offset between the two match poses */
   int n_src_feet, n_dst_feet;
   int src_feet[CM_RETARGET_MAX_FEET], dst_feet[CM_RETARGET_MAX_FEET];
   float match_dof[CM_MAX_DOFS];  /* destination match pose (MimicKit dofs) */
   float src_match_dof[CM_MAX_DOFS]; /* source pose the match pose corresponds to (zero unless given) */
   float scale;                    /* <= 0: from standing heights */
+  int scale_src_body, scale_dst_body; /* whose heights above the feet give the scale (roots by default) */
   float smooth_w, rest_w;         /* smoothness and rest-pose weights (per dof, radians) */
   int iters;                      /* Gauss-Newton steps per frame */
   float contact_height;           /* a source foot this close to the ground (m, after scaling) is on it */
@@ -51,6 +56,7 @@ typedef struct cm_retarget_stats {
   int limit_violations;              /* dofs outside their ranges in the output (expected 0) */
   double scale;
   double max_dof_jump;               /* rad: largest change of a hinge dof between frames */
+  double pair_pos_err[CM_RETARGET_MAX_PAIRS], pair_rot_err[CM_RETARGET_MAX_PAIRS]; /* per pair, mean */
 } cm_retarget_stats;
 
 /* Reads a mapping file and resolves its names against the two characters (loaded by the

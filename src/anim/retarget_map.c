@@ -9,8 +9,8 @@
 #include "sim/mujoco/mjcf.h"
 
 static const char *const k_keys[] = {"src_char", "dst_char", "scale", "smooth_w", "rest_w", "iters", "contact_height",
-                                     "src_feet", "dst_feet", "match_pose", "src_match_pose", "pairs", NULL};
-static const char *const k_pair_keys[] = {"src", "dst", "pos", "rot", "offset", NULL};
+                                     "scale_bodies", "src_feet", "dst_feet", "match_pose", "src_match_pose", "pairs", NULL};
+static const char *const k_pair_keys[] = {"src", "dst", "pos", "rot", "offset", "rest_offset", NULL};
 
 static int body_of(const char *path, const cm_cfg *node, const cm_char *c, const char *which, const char *name,
                    const char *file, int *out, cm_err *err) {
@@ -97,6 +97,18 @@ int cm_retarget_map_load(const char *path, const cm_char *src, const cm_char *ds
     goto done;
   }
   map->iters = (int)it;
+  const char *sb[2];
+  int nsb = 0;
+  if (cm_cfg_strs(root, "scale_bodies", sb, 2, &nsb, err)) goto done;
+  if (nsb != 0 && nsb != 2) {
+    cm_fail(err, "%s: 'scale_bodies' must be [source body, destination body]", path);
+    goto done;
+  }
+  if (nsb == 2 && (body_of(path, cm_cfg_get(root, "scale_bodies"), src, "scale", sb[0], map->src_file,
+                           &map->scale_src_body, err) ||
+                   body_of(path, cm_cfg_get(root, "scale_bodies"), dst, "scale", sb[1], map->dst_file,
+                           &map->scale_dst_body, err)))
+    goto done;
   if (feet(path, root, "src_feet", src, map->src_file, map->src_feet, &map->n_src_feet, err) ||
       feet(path, root, "dst_feet", dst, map->dst_file, map->dst_feet, &map->n_dst_feet, err))
     goto done;
@@ -139,6 +151,7 @@ int cm_retarget_map_load(const char *path, const cm_char *src, const cm_char *ds
       goto done;
     }
     for (int k = 0; k < 3; k++) map->offset[i][k] = (float)off[k];
+    if (cm_cfg_bool(p, "rest_offset", 0, &map->rest_offset[i], err)) goto done;
     map->pos_w[i] = (float)pw;
     map->rot_w[i] = (float)rw;
   }

@@ -12,7 +12,7 @@
 #define MAP_DIR "data/retarget"
 
 static int usage(void) {
-  fprintf(stderr, "usage: cmimic retarget --src NAME --dst NAME [--map MAP.yaml] IN.pkl OUT.pkl\n"
+  fprintf(stderr, "usage: cmimic retarget --src NAME --dst NAME [--map MAP.yaml] [--verbose] IN.pkl OUT.pkl\n"
                   "  maps: " MAP_DIR "/<src>_to_<dst>.yaml (e.g. --src humanoid --dst g1|pi_plus|smpl|"
                   "humanoid_sword_shield, --src dog3d --dst go2)\n");
   return 2;
@@ -38,11 +38,12 @@ static void list_dsts(const char *src, char *buf, size_t cap) {
 
 int cmd_retarget(int argc, char **argv) {
   const char *src = NULL, *dst = NULL, *map_file = NULL, *files[2] = {NULL, NULL};
-  int nf = 0;
+  int nf = 0, verbose = 0;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--src") && i + 1 < argc) src = argv[++i];
     else if (!strcmp(argv[i], "--dst") && i + 1 < argc) dst = argv[++i];
     else if (!strcmp(argv[i], "--map") && i + 1 < argc) map_file = argv[++i];
+    else if (!strcmp(argv[i], "--verbose")) verbose = 1;
     else if (argv[i][0] == '-' || nf == 2) return usage();
     else files[nf++] = argv[i];
   }
@@ -97,6 +98,10 @@ int cmd_retarget(int argc, char **argv) {
            st.max_penetration_before);
     printf("joint limit violations: %d; largest hinge step between frames %.4f rad\n", st.limit_violations,
            st.max_dof_jump);
+    if (verbose)
+      for (int i = 0; i < map.n; i++)
+        printf("  %-16s -> %-26s position %.4f m  orientation %.4f rad\n", csrc.body_names[map.src_body[i]],
+               cdst.body_names[map.dst_body[i]], st.pair_pos_err[i], st.pair_rot_err[i]);
     printf("wrote %s\n", files[1]);
   }
   cm_motion_free(&in);
