@@ -43,6 +43,9 @@ expect_error gmr_not_gmr "humanoid_walk.pkl: GMR motion: missing key 'root_pos'"
   "$CMIMIC" convert gmr "$walk" "$t/o.pkl"
 expect_error dog_clip_as_humanoid "Frames\[0\] has 84 values, expected 44" -- \
   "$CMIMIC" convert deepmimic "${DEEPMIMIC_DIR:-/work/shared/data/deepmimic}/motions/dog3d_pace.txt" "$t/o.pkl"
+printf 'HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Xrotation Yrotation Zrotation\n JOINT Leg\n {\n  OFFSET 0 -1 0\n  CHANNELS 2 Xrotation Yrotation\n }\n}\n' >"$t/two.bvh"
+expect_error bvh_two_rotations "two.bvh:9: joint 'Leg' has 2 rotation channels" -- \
+  "$CMIMIC" convert bvh "$t/two.bvh" "$t/o.pkl" "$t/o.xml"
 [ -e "$t/o.pkl" ] && { echo "FAIL: an output file was written by a failed command"; fails=$((fails + 1)); }
 [ $fails -eq 0 ] && echo "retarget bad input: ok"
 exit $fails
