@@ -315,9 +315,12 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
     if (-low > st->max_penetration_before) st->max_penetration_before = -low;
     float shift = (low < 0 || contact) ? -low : 0.f;
     if (contact && low > 0 && low > st->max_float_contact) st->max_float_contact = low;
+    /* no other part of the body below the ground either (crawls, rolls, get-ups) */
+    float low_all = cm_lowest_z(ldst, p.root_pos, p.root_rot, p.dof, NULL, 0);
+    if (low_all + shift < 0) shift = -low_all;
     pose fixed = p;
     fixed.root_pos[2] += shift;
-    float low2 = cm_lowest_z(ldst, fixed.root_pos, fixed.root_rot, fixed.dof, map->dst_feet, map->n_dst_feet);
+    float low2 = cm_lowest_z(ldst, fixed.root_pos, fixed.root_rot, fixed.dof, NULL, 0);
     if (-low2 > st->max_penetration) st->max_penetration = -low2;
 
     /* errors of the output frame */

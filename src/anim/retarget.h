@@ -18,8 +18,8 @@
  * previous frame's solution, with a smoothness term (distance to the previous frame) and a small
  * pull towards the destination's zero pose; after every step hinge dofs are clamped to their
  * ranges and spherical joints are projected onto their three hinges' ranges. Finally the root is
- * lifted wherever a foot would go below the ground and lowered where the source foot is on
- * the ground but the destination's floats, so feet stay on and above the floor. */
+ * lowered where the source foot is on the ground but the destination's floats, and lifted
+ * wherever a foot (or any other part) would go below the ground: feet stay on and above it. */
 #ifndef CM_RETARGET_H
 #define CM_RETARGET_H
 #include "anim/char.h"
@@ -51,7 +51,7 @@ typedef struct cm_retarget_stats {
   double mean_pos_err, max_pos_err;  /* m, over frames and position-weighted pairs */
   double mean_rot_err, max_rot_err;  /* rad, over frames and orientation-weighted pairs */
   double max_penetration_before;     /* m: deepest foot below the ground before the floor fix */
-  double max_penetration;            /* m: after it (0 unless the fix could not apply) */
+  double max_penetration;            /* m: deepest point of any geom below the ground after it (0) */
   double max_float_contact;          /* m: highest destination foot while the source foot is down */
   int limit_violations;              /* dofs outside their ranges in the output (expected 0) */
   double scale;

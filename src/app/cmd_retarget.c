@@ -94,8 +94,8 @@ int cmd_retarget(int argc, char **argv) {
            st.scale);
     printf("key-body position error: mean %.4f m, max %.4f m\n", st.mean_pos_err, st.max_pos_err);
     printf("key-body orientation error: mean %.4f rad, max %.4f rad\n", st.mean_rot_err, st.max_rot_err);
-    printf("foot penetration: max %.4f m (before the floor fix %.4f m)\n", st.max_penetration,
-           st.max_penetration_before);
+    printf("ground penetration: max %.4f m, any geom, after the floor fix (feet before it: %.4f m)\n",
+           st.max_penetration, st.max_penetration_before);
     printf("joint limit violations: %d; largest hinge step between frames %.4f rad\n", st.limit_violations,
            st.max_dof_jump);
     if (verbose)

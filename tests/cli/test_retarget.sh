@@ -9,7 +9,7 @@ rm -rf "$t" && mkdir -p "$t"
 for dst in g1 pi_plus smpl humanoid_sword_shield; do
   "$CMIMIC" retarget --src humanoid --dst $dst data/motions/humanoid/humanoid_jog.pkl "$t/$dst.pkl" | tee "$t/$dst.log"
   mean=$(sed -n 's/^key-body position error: mean \([0-9.]*\) m.*/\1/p' "$t/$dst.log")
-  pen=$(sed -n 's/^foot penetration: max \([0-9.]*\) m.*/\1/p' "$t/$dst.log")
+  pen=$(sed -n 's/^ground penetration: max \([0-9.]*\) m.*/\1/p' "$t/$dst.log")
   grep -q '^joint limit violations: 0;' "$t/$dst.log"
   awk -v m="$mean" -v p="$pen" 'BEGIN { exit !(m < 0.12 && p < 0.002) }'
   [ -s "$t/$dst.pkl" ]
