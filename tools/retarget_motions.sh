@@ -22,3 +22,10 @@ run humanoid smpl data/motions/humanoid/humanoid_walk.pkl data/motions/smpl/smpl
 # the Reallusion sword-and-shield clips are not public: the humanoid's spin kick stands in
 run humanoid humanoid_sword_shield data/motions/humanoid/humanoid_spinkick.pkl \
   data/motions/reallusion/RL_Avatar_Atk_2xCombo01_Motion.pkl
+# every humanoid clip on the sword-and-shield humanoid (its right wrist kept straight), for the
+# sword-and-shield datasets (data/datasets/dataset_humanoid_sword_shield*.yaml)
+mkdir -p data/motions/humanoid_sword_shield
+for f in data/motions/humanoid/humanoid_*.pkl; do
+  n=$(basename "$f" .pkl)
+  run humanoid humanoid_sword_shield "$f" "data/motions/humanoid_sword_shield/${n/humanoid_/humanoid_sword_shield_}.pkl"
+done
