@@ -17,6 +17,7 @@ typedef struct {
   float tpos[CM_RETARGET_MAX_PAIRS][3], trot[CM_RETARGET_MAX_PAIRS][4];
   float rot_off[CM_RETARGET_MAX_PAIRS][4]; /* src match rot^-1 * dst match rot, per pair */
   float pos_off[CM_RETARGET_MAX_PAIRS][3]; /* in the source root's frame */
+  float limb_ratio[CM_RETARGET_MAX_PAIRS];  /* anchored pairs: destination over source limb length */
   pose prev;
   int has_prev;
   int nx, nr;                               /* unknowns (6 + dofs) and residuals */
@@ -261,6 +262,14 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
       cm_q_conj(c, sr + 4 * map->src_body[i]);
       cm_q_mul(s->rot_off[i], c, dr + 4 * map->dst_body[i]);
       cm_v3_copy(s->pos_off[i], map->offset[i]);
+      if (map->anchor[i] >= 0) {
+        int k = map->anchor[i];
+        float ds[3], dd[3];
+        cm_v3_sub(ds, sp + 3 * map->src_body[i], sp + 3 * map->src_body[k]);
+        cm_v3_sub(dd, dp + 3 * map->dst_body[i], dp + 3 * map->dst_body[k]);
+        float ls = cm_v3_norm(ds);
+        s->limb_ratio[i] = ls > 1e-6f ? cm_v3_norm(dd) / ls : scale;
+      }
       if (map->rest_offset[i]) {
         /* both standing on z = 0, roots unrotated; dz is added to every target below */
         const float *a = sp + 3 * map->src_body[i], *b = dp + 3 * map->dst_body[i];
@@ -283,9 +292,15 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
       const float *q = bp + 3 * map->src_body[i];
       float off[3];
       cm_q_rotate(off, br, s->pos_off[i]);
-      s->tpos[i][0] = scale * q[0] + off[0];
-      s->tpos[i][1] = scale * q[1] + off[1];
-      s->tpos[i][2] = scale * q[2] + off[2] + dz;
+      if (map->anchor[i] >= 0) {
+        int k = map->anchor[i];
+        const float *qa = bp + 3 * map->src_body[k];
+        for (int a = 0; a < 3; a++) s->tpos[i][a] = s->tpos[k][a] + s->limb_ratio[i] * (q[a] - qa[a]) + off[a];
+      } else {
+        s->tpos[i][0] = scale * q[0] + off[0];
+        s->tpos[i][1] = scale * q[1] + off[1];
+        s->tpos[i][2] = scale * q[2] + off[2] + dz;
+      }
       cm_q_mul(s->trot[i], br + 4 * map->src_body[i], s->rot_off[i]);
     }
     if (f == 0) {

@@ -13,7 +13,10 @@
  * orientations are source orientations times the match-pose offsets. A pair may add a fixed
  * offset in the source root's frame (e.g. a quadruped's paws placed under wider hips), and/or
  * (rest_offset) the offset the pair has between the two standing match poses after scaling,
- * e.g. a robot's hips wider than the scaled human's, so legs stay as vertical as the source's. Each frame is solved by
+ * e.g. a robot's hips wider than the scaled human's, so legs stay as vertical as the source's.
+ * A pair may instead hang from an earlier pair (anchor): its target is that pair's target plus
+ * the source's vector between the two bodies times the ratio of the two limbs' lengths in the
+ * match poses, so a robot with shorter arms than the scaled human's reaches the same way. Each frame is solved by
  * damped Gauss-Newton over root position, root orientation and every dof, warm-started from the
  * previous frame's solution, with a smoothness term (distance to the previous frame) and a small
  * pull towards the destination's zero pose; after every step hinge dofs are clamped to their
@@ -36,6 +39,7 @@ typedef struct cm_retarget_map {
   float pos_w[CM_RETARGET_MAX_PAIRS], rot_w[CM_RETARGET_MAX_PAIRS];
   float offset[CM_RETARGET_MAX_PAIRS][3]; /* added to the scaled source position, in the source root's frame */
   int rest_offset[CM_RETARGET_MAX_PAIRS]; /* also add the pair's offset between the two match poses */
+  int anchor[CM_RETARGET_MAX_PAIRS];      /* -1, or an earlier pair this one's target hangs from */
   int n_src_feet, n_dst_feet;
   int src_feet[CM_RETARGET_MAX_FEET], dst_feet[CM_RETARGET_MAX_FEET];
   float match_dof[CM_MAX_DOFS];  /* destination match pose (MimicKit dofs) */

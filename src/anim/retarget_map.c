@@ -10,7 +10,7 @@
 
 static const char *const k_keys[] = {"src_char", "dst_char", "scale", "smooth_w", "rest_w", "iters", "contact_height",
                                      "scale_bodies", "src_feet", "dst_feet", "match_pose", "src_match_pose", "pairs", NULL};
-static const char *const k_pair_keys[] = {"src", "dst", "pos", "rot", "offset", "rest_offset", NULL};
+static const char *const k_pair_keys[] = {"src", "dst", "pos", "rot", "offset", "rest_offset", "anchor", NULL};
 
 static int body_of(const char *path, const cm_cfg *node, const cm_char *c, const char *which, const char *name,
                    const char *file, int *out, cm_err *err) {
@@ -152,6 +152,18 @@ int cm_retarget_map_load(const char *path, const cm_char *src, const cm_char *ds
     }
     for (int k = 0; k < 3; k++) map->offset[i][k] = (float)off[k];
     if (cm_cfg_bool(p, "rest_offset", 0, &map->rest_offset[i], err)) goto done;
+    const char *an;
+    if (cm_cfg_str(p, "anchor", "", &an, err)) goto done;
+    map->anchor[i] = -1;
+    if (an[0]) {
+      for (int k = 0; k < i; k++)
+        if (map->pos_w[k] > 0 && !strcmp(dst->body_names[map->dst_body[k]], an)) map->anchor[i] = k;
+      if (map->anchor[i] < 0) {
+        cm_fail(err, "%s:%d: pair %s -> %s: anchor '%s' is not the destination of an earlier pair with a position weight",
+                path, p->line, sn, dn, an);
+        goto done;
+      }
+    }
     map->pos_w[i] = (float)pw;
     map->rot_w[i] = (float)rw;
   }
