@@ -14,12 +14,40 @@
 #include "anim/gmr_convert.h"
 #include "app/commands.h"
 #include "core/fileio.h"
+#include "io/config.h"
+
+/* name, default, help: the flags --help lists and the parser accepts */
+static const char *const k_flags[][3] = {
+    {"char", "humanoid3d", "deepmimic: the MJCF of another DeepMimic character (its bodies in the clip's joint order)"},
+    {"loop", "wrap", "gmr, bvh: loop mode of the clip written (wrap or clamp)"},
+    {"scale", "0.01", "bvh: metres per BVH unit (0.01 for centimetres)"},
+};
+#define NUM_FLAGS (int)(sizeof k_flags / sizeof k_flags[0])
+
+static void print_usage(FILE *f) {
+  fprintf(f, "usage: cmimic convert deepmimic [--char CHAR.xml] IN.txt OUT.pkl\n"
+             "       cmimic convert gmr [--loop wrap|clamp] IN.pkl OUT.pkl\n"
+             "       cmimic convert bvh [--scale 0.01] [--loop wrap|clamp] IN.bvh OUT.pkl OUT_CHAR.xml\n"
+             "Converts DeepMimic clips, GMR robot pickles and BVH mocap into MimicKit motions.\n\n"
+             "flags (default, then what it does):\n");
+  for (int i = 0; i < NUM_FLAGS; i++) fprintf(f, "  --%-6s %-10s %s\n", k_flags[i][0], k_flags[i][1], k_flags[i][2]);
+}
 
 static int usage(void) {
-  fprintf(stderr, "usage: cmimic convert deepmimic [--char CHAR.xml] IN.txt OUT.pkl\n"
-                  "       cmimic convert gmr [--loop wrap|clamp] IN.pkl OUT.pkl\n"
-                  "       cmimic convert bvh [--scale 0.01] [--loop wrap|clamp] IN.bvh OUT.pkl OUT_CHAR.xml\n");
+  print_usage(stderr);
   return 2;
+}
+
+static int known_flag(const char *arg) {
+  for (int i = 0; i < NUM_FLAGS; i++)
+    if (!strcmp(arg + 2, k_flags[i][0])) return 1;
+  const char *names[NUM_FLAGS + 1];
+  for (int i = 0; i < NUM_FLAGS; i++) names[i] = k_flags[i][0];
+  names[NUM_FLAGS] = NULL;
+  const char *near = cm_closest_name(arg + 2, names);
+  if (near) fprintf(stderr, "cmimic convert: command line: unknown flag %s (did you mean --%s?)\n", arg, near);
+  else fprintf(stderr, "cmimic convert: command line: unknown flag %s\n", arg);
+  return 0;
 }
 
 static int fail(cm_err *err, int rc) {
@@ -50,6 +78,13 @@ static int convert_bvh(const char *in, const char *out, const char *xml_out, dou
 }
 
 int cmd_convert(int argc, char **argv) {
+  for (int i = 0; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      print_usage(stdout);
+      return 0;
+    }
+  for (int i = 0; i < argc; i++)
+    if (!strncmp(argv[i], "--", 2) && !known_flag(argv[i])) return 2;
   if (argc < 1) return usage();
   const char *kind = argv[0], *chr_file = NULL, *loop_s = NULL, *files[3] = {NULL, NULL, NULL};
   double scale = 0.01;

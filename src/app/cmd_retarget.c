@@ -8,14 +8,36 @@
 #include "anim/retarget.h"
 #include "app/commands.h"
 #include "core/fileio.h"
+#include "io/config.h"
 
 #define MAP_DIR "data/retarget"
 
-static int usage(void) {
-  fprintf(stderr, "usage: cmimic retarget --src NAME --dst NAME [--map MAP.yaml] [--verbose] IN.pkl OUT.pkl\n"
-                  "  maps: " MAP_DIR "/<src>_to_<dst>.yaml (e.g. --src humanoid --dst g1|pi_plus|smpl|"
-                  "humanoid_sword_shield, --src dog3d --dst go2)\n");
-  return 2;
+/* name, default, help: the flags --help lists and the parser accepts */
+static const char *const k_flags[][3] = {
+    {"src", "-", "source character: the <src> of " MAP_DIR "/<src>_to_<dst>.yaml (humanoid, dog3d)"},
+    {"dst", "-", "destination: g1, pi_plus, smpl, humanoid_sword_shield (from humanoid), go2 (from dog3d)"},
+    {"map", "-", "a mapping file instead of --src/--dst (format: docs/RETARGET.md)"},
+    {"verbose", "off", "also print the mean error of every body pair"},
+};
+#define NUM_FLAGS (int)(sizeof k_flags / sizeof k_flags[0])
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: cmimic retarget --src NAME --dst NAME [--map MAP.yaml] [--verbose] IN.pkl OUT.pkl\n"
+             "Plays a MimicKit clip of one character on another by per-frame inverse kinematics and prints "
+             "its error figures.\n\nflags (default, then what it does):\n");
+  for (int i = 0; i < NUM_FLAGS; i++) fprintf(f, "  --%-8s %-4s %s\n", k_flags[i][0], k_flags[i][1], k_flags[i][2]);
+}
+
+static int flag_id(const char *arg) {
+  for (int i = 0; i < NUM_FLAGS; i++)
+    if (!strcmp(arg + 2, k_flags[i][0])) return i;
+  const char *names[NUM_FLAGS + 1];
+  for (int i = 0; i < NUM_FLAGS; i++) names[i] = k_flags[i][0];
+  names[NUM_FLAGS] = NULL;
+  const char *near = cm_closest_name(arg + 2, names);
+  if (near) fprintf(stderr, "cmimic retarget: command line: unknown flag %s (did you mean --%s?)\n", arg, near);
+  else fprintf(stderr, "cmimic retarget: command line: unknown flag %s\n", arg);
+  return -1;
 }
 
 /* "g1, pi_plus, smpl" for the maps from src found in MAP_DIR. */
@@ -39,15 +61,22 @@ static void list_dsts(const char *src, char *buf, size_t cap) {
 int cmd_retarget(int argc, char **argv) {
   const char *src = NULL, *dst = NULL, *map_file = NULL, *files[2] = {NULL, NULL};
   int nf = 0, verbose = 0;
+  for (int i = 0; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    }
+  for (int i = 0; i < argc; i++)
+    if (!strncmp(argv[i], "--", 2) && flag_id(argv[i]) < 0) return 2;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--src") && i + 1 < argc) src = argv[++i];
     else if (!strcmp(argv[i], "--dst") && i + 1 < argc) dst = argv[++i];
     else if (!strcmp(argv[i], "--map") && i + 1 < argc) map_file = argv[++i];
     else if (!strcmp(argv[i], "--verbose")) verbose = 1;
-    else if (argv[i][0] == '-' || nf == 2) return usage();
+    else if (argv[i][0] == '-' || nf == 2) return usage(stderr), 2;
     else files[nf++] = argv[i];
   }
-  if (nf != 2 || ((!src || !dst) && !map_file)) return usage();
+  if (nf != 2 || ((!src || !dst) && !map_file)) return usage(stderr), 2;
   char path[512];
   if (!map_file) {
     snprintf(path, sizeof path, MAP_DIR "/%s_to_%s.yaml", src, dst);
