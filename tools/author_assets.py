@@ -497,9 +497,11 @@ def sword_shield():
     body = body.replace(hand, new_hand)
     larm = '''            <body name="left_hand" pos="0 0.258947 0">'''
     assert larm in body
-    shield = '''            <!-- shield welded to the forearm, facing out (+x of the forearm in the T-pose is forward) -->
-            <body name="shield" pos="0 0.13 0.06">
-              <geom name="shield" type="cylinder" size="0.25 0.012" euler="0 1.5708 0" density="600" rgba=".55 .2 .15 1"/>
+    shield = '''            <!-- shield strapped on the back of the forearm: the disc lies on it (its normal is the
+                 forearm's +z, the back of the hand in the T-pose), so it faces out with the arms
+                 down and forward when the forearm guards the face -->
+            <body name="shield" pos="0 0.13 0.07">
+              <geom name="shield" type="cylinder" size="0.22 0.01" density="600" rgba=".55 .2 .15 1"/>
             </body>
 '''
     body = body.replace(larm, shield + larm)
