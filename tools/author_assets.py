@@ -533,13 +533,15 @@ def vault_box():
     open(path, "w").write("""<!--
   A static vaulting box for the static_objects env (MimicKit's vault cases place it with
   objects: [{"pos": [x, y, z], "file": "data/assets/objects/vault_box.xml"}]; pos is the box
-  centre). 0.6 m deep (x), 2 m wide (y), 1 m tall (z): with MimicKit's z 0.14..0.3 the top is
-  0.64..0.8 m above the ground. Dimensions are our choice (MimicKit's file is not public).
+  centre). 0.3 m deep (x), 1.2 m wide (y), 0.4 m tall (z): with MimicKit's z 0.14..0.3 its top is
+  0.34..0.5 m above the ground, a low wall the substitute vault clips (tools/make_vault_clip.py,
+  a broad jump with a retimed, higher flight) clear. Dimensions are our choice (MimicKit's file
+  is not public).
 -->
 <mujoco model="vault_box">
   <worldbody>
     <body name="vault_box" pos="0 0 0">
-      <geom name="vault_box" type="box" size="0.3 1.0 0.5" condim="3" friction="1 0.05 0.05" rgba=".55 .45 .35 1"/>
+      <geom name="vault_box" type="box" size="0.15 0.6 0.2" condim="3" friction="1 0.05 0.05" rgba=".55 .45 .35 1"/>
     </body>
   </worldbody>
 </mujoco>
