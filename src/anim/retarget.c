@@ -210,6 +210,62 @@ static void stance(cm_lowest *l, const cm_char *c, const float *dof, const int *
   *foot_h = fh / (float)nf;
 }
 
+/* Per pair, from the two match poses (roots at the origin, unrotated): the orientation offset,
+ * the position offset (fixed plus rest_offset) and, for anchored pairs, the limb-length ratio. */
+static void match_offsets(solver *s, const cm_char *src, const cm_char *dst, cm_lowest *lsrc, cm_lowest *ldst,
+                          float scale, float dz) {
+  const cm_retarget_map *map = s->map;
+  float jr[CM_MAX_BODIES * 4], sp[CM_MAX_BODIES * 3], sr[CM_MAX_BODIES * 4], dp[CM_MAX_BODIES * 3],
+      dr[CM_MAX_BODIES * 4], o[3] = {0, 0, 0}, id[4] = {0, 0, 0, 1};
+  cm_kin_dof_to_rot(src, map->src_match_dof, jr);
+  cm_kin_fk(src, o, id, jr, sp, sr);
+  cm_kin_dof_to_rot(dst, map->match_dof, jr);
+  cm_kin_fk(dst, o, id, jr, dp, dr);
+  float low_s = cm_lowest_z(lsrc, o, id, map->src_match_dof, map->src_feet, map->n_src_feet);
+  float low_d = cm_lowest_z(ldst, o, id, map->match_dof, map->dst_feet, map->n_dst_feet);
+  for (int i = 0; i < map->n; i++) {
+    float c[4];
+    cm_q_conj(c, sr + 4 * map->src_body[i]);
+    cm_q_mul(s->rot_off[i], c, dr + 4 * map->dst_body[i]);
+    cm_v3_copy(s->pos_off[i], map->offset[i]);
+    if (map->anchor[i] >= 0) {
+      int k = map->anchor[i];
+      float ds[3], dd[3];
+      cm_v3_sub(ds, sp + 3 * map->src_body[i], sp + 3 * map->src_body[k]);
+      cm_v3_sub(dd, dp + 3 * map->dst_body[i], dp + 3 * map->dst_body[k]);
+      float ls = cm_v3_norm(ds);
+      s->limb_ratio[i] = ls > 1e-6f ? cm_v3_norm(dd) / ls : scale;
+    }
+    if (map->rest_offset[i]) {
+      /* both standing on z = 0, roots unrotated; frame_targets adds dz to unanchored targets */
+      const float *a = sp + 3 * map->src_body[i], *b = dp + 3 * map->dst_body[i];
+      s->pos_off[i][0] += b[0] - scale * a[0];
+      s->pos_off[i][1] += b[1] - scale * a[1];
+      s->pos_off[i][2] += (b[2] - low_d) - scale * (a[2] - low_s) - (map->anchor[i] < 0 ? dz : 0.f);
+    }
+  }
+}
+
+/* The targets of one source frame (bp, br: its body positions and rotations). */
+static void frame_targets(solver *s, const float *bp, const float *br, float scale, float dz) {
+  const cm_retarget_map *map = s->map;
+  for (int i = 0; i < map->n; i++) {
+    const float *q = bp + 3 * map->src_body[i];
+    float off[3];
+    cm_q_rotate(off, br, s->pos_off[i]);
+    if (map->anchor[i] >= 0) {
+      int k = map->anchor[i];
+      const float *qa = bp + 3 * map->src_body[k];
+      for (int a = 0; a < 3; a++) s->tpos[i][a] = s->tpos[k][a] + s->limb_ratio[i] * (q[a] - qa[a]) + off[a];
+    } else {
+      s->tpos[i][0] = scale * q[0] + off[0];
+      s->tpos[i][1] = scale * q[1] + off[1];
+      s->tpos[i][2] = scale * q[2] + off[2] + dz;
+    }
+    cm_q_mul(s->trot[i], br + 4 * map->src_body[i], s->rot_off[i]);
+  }
+}
+
 int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *map, const cm_motion *in,
                 cm_motion *out, cm_retarget_stats *st, cm_err *err) {
   memset(out, 0, sizeof *out);
@@ -247,38 +303,7 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
   float dz = dst_foot_h - scale * src_foot_h;
   st->scale = scale;
 
-  /* orientation offsets between the two match poses */
-  {
-    float jr[CM_MAX_BODIES * 4], sp[CM_MAX_BODIES * 3], sr[CM_MAX_BODIES * 4], dp[CM_MAX_BODIES * 3],
-        dr[CM_MAX_BODIES * 4], o[3] = {0, 0, 0}, id[4] = {0, 0, 0, 1};
-    cm_kin_dof_to_rot(src, map->src_match_dof, jr);
-    cm_kin_fk(src, o, id, jr, sp, sr);
-    cm_kin_dof_to_rot(dst, map->match_dof, jr);
-    cm_kin_fk(dst, o, id, jr, dp, dr);
-    float low_s = cm_lowest_z(lsrc, o, id, map->src_match_dof, map->src_feet, map->n_src_feet);
-    float low_d = cm_lowest_z(ldst, o, id, map->match_dof, map->dst_feet, map->n_dst_feet);
-    for (int i = 0; i < map->n; i++) {
-      float c[4];
-      cm_q_conj(c, sr + 4 * map->src_body[i]);
-      cm_q_mul(s->rot_off[i], c, dr + 4 * map->dst_body[i]);
-      cm_v3_copy(s->pos_off[i], map->offset[i]);
-      if (map->anchor[i] >= 0) {
-        int k = map->anchor[i];
-        float ds[3], dd[3];
-        cm_v3_sub(ds, sp + 3 * map->src_body[i], sp + 3 * map->src_body[k]);
-        cm_v3_sub(dd, dp + 3 * map->dst_body[i], dp + 3 * map->dst_body[k]);
-        float ls = cm_v3_norm(ds);
-        s->limb_ratio[i] = ls > 1e-6f ? cm_v3_norm(dd) / ls : scale;
-      }
-      if (map->rest_offset[i]) {
-        /* both standing on z = 0, roots unrotated; dz is added to every target below */
-        const float *a = sp + 3 * map->src_body[i], *b = dp + 3 * map->dst_body[i];
-        s->pos_off[i][0] += b[0] - scale * a[0];
-        s->pos_off[i][1] += b[1] - scale * a[1];
-        s->pos_off[i][2] += (b[2] - low_d) - scale * (a[2] - low_s) - dz;
-      }
-    }
-  }
+  match_offsets(s, src, dst, lsrc, ldst, scale, dz);
 
   pose p, sp;
   double sum_pos = 0, sum_rot = 0;
@@ -288,21 +313,7 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
     frame_pose(src, fr, &sp);
     float jr[CM_MAX_BODIES * 4], bp[CM_MAX_BODIES * 3], br[CM_MAX_BODIES * 4];
     fk(src, &sp, jr, bp, br);
-    for (int i = 0; i < map->n; i++) {
-      const float *q = bp + 3 * map->src_body[i];
-      float off[3];
-      cm_q_rotate(off, br, s->pos_off[i]);
-      if (map->anchor[i] >= 0) {
-        int k = map->anchor[i];
-        const float *qa = bp + 3 * map->src_body[k];
-        for (int a = 0; a < 3; a++) s->tpos[i][a] = s->tpos[k][a] + s->limb_ratio[i] * (q[a] - qa[a]) + off[a];
-      } else {
-        s->tpos[i][0] = scale * q[0] + off[0];
-        s->tpos[i][1] = scale * q[1] + off[1];
-        s->tpos[i][2] = scale * q[2] + off[2] + dz;
-      }
-      cm_q_mul(s->trot[i], br + 4 * map->src_body[i], s->rot_off[i]);
-    }
+    frame_targets(s, bp, br, scale, dz);
     if (f == 0) {
       /* start from the match pose with the root on its target */
       memset(&p, 0, sizeof p);
@@ -329,7 +340,6 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
     int contact = src_low < map->contact_height;
     if (-low > st->max_penetration_before) st->max_penetration_before = -low;
     float shift = (low < 0 || contact) ? -low : 0.f;
-    if (contact && low > 0 && low > st->max_float_contact) st->max_float_contact = low;
     /* no other part of the body below the ground either (crawls, rolls, get-ups) */
     float low_all = cm_lowest_z(ldst, p.root_pos, p.root_rot, p.dof, NULL, 0);
     if (low_all + shift < 0) shift = -low_all;

@@ -56,7 +56,6 @@ typedef struct cm_retarget_stats {
   double mean_rot_err, max_rot_err;  /* rad, over frames and orientation-weighted pairs */
   double max_penetration_before;     /* m: deepest foot below the ground before the floor fix */
   double max_penetration;            /* m: deepest point of any geom below the ground after it (0) */
-  double max_float_contact;          /* m: highest destination foot while the source foot is down */
   int limit_violations;              /* dofs outside their ranges in the output (expected 0) */
   double scale;
   double max_dof_jump;               /* rad: largest change of a hinge dof between frames */
