@@ -109,8 +109,39 @@ static int line_of(const char *text, const char *pos) {
   return line;
 }
 
-int cm_deepmimic_parse(const char *json_text, const char *name, cm_motion *out, cm_err *warn,
-                       cm_err *err) {
+/* How one DeepMimic frame becomes one MimicKit frame: the humanoid's fixed layout, or the
+ * generic layout of a character whose bodies follow the DeepMimic joints. */
+typedef struct {
+  int dm_dim, mk_dim;
+  const cm_char *chr; /* NULL: humanoid3d */
+} frame_layout;
+
+static void convert_frame(const frame_layout *l, const double *dm, float *mk) {
+  if (!l->chr) {
+    cm_deepmimic_frame_to_mimickit(dm, mk);
+    return;
+  }
+  const cm_char *c = l->chr;
+  const double *p = dm + DM_ROOT_POS;
+  mk[0] = (float)p[0];
+  mk[1] = (float)-p[2];
+  mk[2] = (float)p[1];
+  sphere_dof(mk + 3, dm + DM_ROOT_ROT);
+  int k = DM_ROOT_ROT + 4;
+  for (int b = 1; b < c->num_bodies; b++) {
+    float *d = mk + 6 + c->dof_idx[b];
+    if (c->joint_type[b] == CM_JOINT_SPHERE) {
+      sphere_dof(d, dm + k);
+      k += 4;
+    } else if (c->joint_type[b] == CM_JOINT_HINGE) {
+      d[0] = (float)dm[k]; /* the MJCF hinge axis is DeepMimic's z mapped to Z-up (-y) */
+      k += 1;
+    }
+  }
+}
+
+static int parse_clip(const char *json_text, const char *name, const frame_layout *layout, cm_motion *out,
+                      cm_err *warn, cm_err *err) {
   memset(out, 0, sizeof *out);
   if (warn) warn->msg[0] = 0;
   const char *end = NULL;
@@ -155,8 +186,8 @@ int cm_deepmimic_parse(const char *json_text, const char *name, cm_motion *out, 
     cm_fail(err, "%s: \"Frames\" has %d frame%s, a clip needs at least 2", name, n, n == 1 ? "" : "s");
     goto done;
   }
-  dm = malloc(sizeof(double) * CM_DM_HUMANOID_FRAME_DIM);
-  out->frames = malloc(sizeof(float) * (size_t)n * CM_MK_HUMANOID_FRAME_DIM);
+  dm = malloc(sizeof(double) * (size_t)layout->dm_dim);
+  out->frames = malloc(sizeof(float) * (size_t)n * (size_t)layout->mk_dim);
   if (!dm || !out->frames) {
     cm_fail(err, "%s: out of memory for %d frames", name, n);
     goto done;
@@ -166,10 +197,14 @@ int cm_deepmimic_parse(const char *json_text, const char *name, cm_motion *out, 
   const cJSON *fr;
   cJSON_ArrayForEach(fr, frames) {
     int m = cJSON_IsArray(fr) ? cJSON_GetArraySize(fr) : -1;
-    if (m != CM_DM_HUMANOID_FRAME_DIM) {
+    if (m != layout->dm_dim) {
       if (m < 0) cm_fail(err, "%s: Frames[%d] is not an array", name, fi);
-      else cm_fail(err, "%s: Frames[%d] has %d values, expected %d (duration, root pos 3, root "
-                   "quat 4, 12 joints 36) for a humanoid3d clip", name, fi, m, CM_DM_HUMANOID_FRAME_DIM);
+      else if (!layout->chr)
+        cm_fail(err, "%s: Frames[%d] has %d values, expected %d (duration, root pos 3, root "
+                "quat 4, 12 joints 36) for a humanoid3d clip", name, fi, m, layout->dm_dim);
+      else
+        cm_fail(err, "%s: Frames[%d] has %d values, expected %d (duration, root pos 3, root quat 4, "
+                "4 per spherical joint and 1 per revolute joint of the character)", name, fi, m, layout->dm_dim);
       goto done;
     }
     int k = 0;
@@ -191,13 +226,13 @@ int cm_deepmimic_parse(const char *json_text, const char *name, cm_motion *out, 
       snprintf(warn->msg, sizeof warn->msg, "%s: Frames[%d] lasts %g s but Frames[0] %g s; "
                "using a constant %g fps", name, fi, dm[DM_DUR], dur0, 1.0 / dur0);
     }
-    cm_deepmimic_frame_to_mimickit(dm, out->frames + (size_t)fi * CM_MK_HUMANOID_FRAME_DIM);
+    convert_frame(layout, dm, out->frames + (size_t)fi * (size_t)layout->mk_dim);
     fi++;
   }
   out->loop_mode = loop_mode;
   out->fps = 1.0 / dur0;
   out->num_frames = n;
-  out->frame_dim = CM_MK_HUMANOID_FRAME_DIM;
+  out->frame_dim = layout->mk_dim;
   rc = 0;
 done:
   free(dm);
@@ -209,13 +244,27 @@ done:
   return rc;
 }
 
-int cm_convert_deepmimic_file(const char *in, const char *out, cm_err *err) {
+int cm_deepmimic_parse(const char *json_text, const char *name, cm_motion *out, cm_err *warn,
+                       cm_err *err) {
+  frame_layout l = {CM_DM_HUMANOID_FRAME_DIM, CM_MK_HUMANOID_FRAME_DIM, NULL};
+  return parse_clip(json_text, name, &l, out, warn, err);
+}
+
+int cm_deepmimic_parse_char(const char *json_text, const char *name, const cm_char *chr, cm_motion *out,
+                            cm_err *warn, cm_err *err) {
+  frame_layout l = {1 + 3 + 4, 6 + chr->num_dofs, chr};
+  for (int b = 1; b < chr->num_bodies; b++)
+    l.dm_dim += chr->joint_type[b] == CM_JOINT_SPHERE ? 4 : chr->joint_type[b] == CM_JOINT_HINGE ? 1 : 0;
+  return parse_clip(json_text, name, &l, out, warn, err);
+}
+
+int cm_convert_deepmimic_file(const char *in, const char *out, const cm_char *chr, cm_err *err) {
   char *text = NULL;
   size_t len = 0;
   if (cm_read_file(in, &text, &len, err)) return -1;
   cm_motion m;
   cm_err warn;
-  int rc = cm_deepmimic_parse(text, in, &m, &warn, err);
+  int rc = chr ? cm_deepmimic_parse_char(text, in, chr, &m, &warn, err) : cm_deepmimic_parse(text, in, &m, &warn, err);
   free(text);
   if (rc) return -1;
   if (warn.msg[0]) fprintf(stderr, "warning: %s\n", warn.msg);

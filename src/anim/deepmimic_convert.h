@@ -15,6 +15,7 @@
  * (see deepmimic_convert.c). */
 #ifndef CM_DEEPMIMIC_CONVERT_H
 #define CM_DEEPMIMIC_CONVERT_H
+#include "anim/char.h"
 #include "anim/motion.h"
 #include "core/err.h"
 
@@ -33,7 +34,14 @@ void cm_deepmimic_frame_to_mimickit(const double *dm, float *mk);
 int cm_deepmimic_parse(const char *json_text, const char *name, cm_motion *out, cm_err *warn,
                        cm_err *err);
 
-/* Reads a DeepMimic clip file and writes the MimicKit .pkl (atomically). Prints a duration
- * warning, if any, to stderr. */
-int cm_convert_deepmimic_file(const char *in, const char *out, cm_err *err);
+/* Any other DeepMimic character (e.g. dog3d) whose MJCF lists its bodies in the DeepMimic joint
+ * order with the same offsets (Z-up), revolute joints as one hinge about -y (DeepMimic's z) and
+ * spherical joints as three hinges: each spherical joint's quaternion becomes its exp-map, each
+ * revolute angle is kept, nothing absorbs a rest-pose difference (unlike the humanoid). */
+int cm_deepmimic_parse_char(const char *json_text, const char *name, const cm_char *chr, cm_motion *out,
+                            cm_err *warn, cm_err *err);
+
+/* Reads a DeepMimic clip file and writes the MimicKit .pkl (atomically): a humanoid3d clip when
+ * chr is NULL, else a clip of that character. Prints a duration warning, if any, to stderr. */
+int cm_convert_deepmimic_file(const char *in, const char *out, const cm_char *chr, cm_err *err);
 #endif

@@ -24,7 +24,25 @@ struct cm_recorder {
   cm_viewer *viewer;
   unsigned char *keep[SHEET_KEEP];
   int nkeep, stride, frames;
+  double size;           /* character height over a 1.6 m humanoid's: scales the framing */
 };
+
+/* The camera defaults frame a 1.6 m humanoid; a 0.4 m quadruped would be a speck. The height of
+ * the character's zero pose (bodies' vertical extent plus a margin for the outer shapes)
+ * scales distance and look-at height, within limits. */
+static double character_size(const cm_char *c) {
+  float jr[CM_MAX_BODIES * 4], bp[CM_MAX_BODIES * 3], br[CM_MAX_BODIES * 4], dof[CM_MAX_DOFS] = {0};
+  float o[3] = {0, 0, 0}, id[4] = {0, 0, 0, 1};
+  cm_kin_dof_to_rot(c, dof, jr);
+  cm_kin_fk(c, o, id, jr, bp, br);
+  float lo = 0, hi = 0;
+  for (int b = 0; b < c->num_bodies; b++) {
+    lo = fminf(lo, bp[3 * b + 2]);
+    hi = fmaxf(hi, bp[3 * b + 2]);
+  }
+  double h = (hi - lo) + 0.15;
+  return fmin(1.2, fmax(0.5, h / 1.6));
+}
 
 static int open_common(cm_recorder **out, cm_engine *eng, const char *camera_mode, int width, int height, cm_err *err) {
   if (strcmp(eng->cfg.engine_name, "mujoco"))
@@ -35,6 +53,9 @@ static int open_common(cm_recorder **out, cm_engine *eng, const char *camera_mod
   r->height = height & ~1;
   r->stride = 1;
   cm_camera_default(&r->cam, camera_mode && !strcmp(camera_mode, "still") ? CM_CAMERA_STILL : CM_CAMERA_TRACK);
+  r->size = eng->chr ? character_size(eng->chr) : 1.0;
+  r->cam.distance *= r->size;
+  r->cam.lookat[2] *= r->size;
   r->rgb = malloc((size_t)r->width * r->height * 3);
   const mjModel *m = cm_mj_model(eng);
   if (eng->opts.with_ref_char) r->ref = mj_makeData(m);
@@ -108,7 +129,7 @@ static void frame_pair(cm_recorder *r, int env) {
   if (half > 3.0) { dx *= 3.0 / half; dy *= 3.0 / half; half = 3.0; }
   r->cam.lookat[0] = dx;
   r->cam.lookat[1] = dy;
-  r->cam.distance = 3.2 + 1.5 * half;
+  r->cam.distance = 3.2 * r->size + 1.5 * half;
 }
 
 int cm_recorder_frame(cm_recorder *r, int env, cm_err *err) {

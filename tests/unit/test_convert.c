@@ -257,7 +257,7 @@ static void test_errors(const char *tmpdir) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     err.msg[0] = 0;
-    CHECK(cm_convert_deepmimic_file(cases[i].file, out, &err) == -1);
+    CHECK(cm_convert_deepmimic_file(cases[i].file, out, NULL, &err) == -1);
     CHECK(contains(err.msg, cases[i].a));
     CHECK(contains(err.msg, cases[i].b));
     CHECK(!cm_file_exists(out));
@@ -274,7 +274,7 @@ static void test_file_round_trip(const char *tmpdir) {
   char out[512];
   snprintf(out, sizeof out, "%s/walk.pkl", tmpdir);
   cm_err err;
-  CHECK_OK(cm_convert_deepmimic_file(DM_DIR "/humanoid3d_walk.txt", out, &err), &err);
+  CHECK_OK(cm_convert_deepmimic_file(DM_DIR "/humanoid3d_walk.txt", out, NULL, &err), &err);
   cm_motion m, direct;
   CHECK_OK(cm_motion_load(out, &m, &err), &err);
   char *text; size_t len;
