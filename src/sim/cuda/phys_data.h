@@ -27,15 +27,11 @@
   /* computed by cm_phys_crb and cm_phys_factor_m (dense nv x nv, tree-sparse entries used) */ \
   X(float, crb, 10 * (m)->nbody) X(float, qM, (m)->nv * (m)->nv) X(float, qLD, (m)->nv * (m)->nv) \
   /* computed by cm_phys_collide and cm_phys_make_constraint */ \
-  X(int, ncon, 1) X(int, nefc, 1) \
+  X(int, ncon, 1) X(int, nefc, 1) X(int, ncon_dropped, 1) \
   X(float, contact_pos, 3 * (m)->ncon_max) X(float, contact_frame, 9 * (m)->ncon_max) \
-  X(float, contact_dist, (m)->ncon_max) X(float, contact_friction, 5 * (m)->ncon_max) \
-  X(float, contact_solref, 2 * (m)->ncon_max) X(float, contact_solimp, 5 * (m)->ncon_max) \
-  X(float, contact_mu, (m)->ncon_max) X(int, contact_dim, (m)->ncon_max) \
+  X(float, contact_dist, (m)->ncon_max) X(int, contact_pair, (m)->ncon_max) \
   X(int, contact_geom1, (m)->ncon_max) X(int, contact_geom2, (m)->ncon_max) \
-  X(int, efc_type, (m)->nefc_max) X(int, efc_id, (m)->nefc_max) \
-  X(float, efc_J, (m)->nefc_max * (m)->nv) X(float, efc_pos, (m)->nefc_max) X(float, efc_margin, (m)->nefc_max) \
-  X(float, efc_solref, 2 * (m)->nefc_max) X(float, efc_solimp, 5 * (m)->nefc_max) X(float, efc_frictionscale, (m)->nefc_max) \
+  X(float, efc_J, (m)->nefc_max * (m)->nv) X(float, efc_R, (m)->nefc_max) X(float, efc_aref, (m)->nefc_max) \
   /* computed by cm_phys_com_vel, cm_phys_passive, cm_phys_rne */ \
   X(float, cvel, 6 * (m)->nbody) X(float, cdof_dot, 6 * (m)->nv) \
   X(float, qfrc_passive, (m)->nv) X(float, qfrc_bias, (m)->nv) \
@@ -48,8 +44,9 @@
   /* counters: how many times the env was reset after going non-finite */ \
   X(int, nbad, 1)
 
-/* scratch the constraint solver needs per env (A = J M^-1 J^T and friends) */
-#define CM_PHYS_SOLVER_SCRATCH(m) ((m)->nefc_max * (m)->nefc_max + 6 * (m)->nefc_max + 2 * (m)->nv * (m)->nefc_max + 4 * (m)->nv)
+/* scratch of the constraint stages per env: the Newton solver's workspace (phys_solver.h),
+ * or two 3 x nv point Jacobians while the rows are built */
+#define CM_PHYS_SOLVER_SCRATCH(m) ((m)->nv * (m)->nv + 5 * (m)->nv + 2 * (m)->nefc_max + 6 * (m)->nv)
 
 enum {
 #define CM_PHYS_X_ENUM(t, n, s) CM_PHYS_F_##n,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/err.h"
+#include "sim/cuda/phys_collide.h"
 
 static const char *name_of(const mjModel *m, int type, int id, char *buf, size_t cap) {
   const char *n = mj_id2name(m, type, id);
@@ -85,6 +86,37 @@ static int pair_candidate(const mjModel *m, int g1, int g2) {
 
 static void copy_f(float *dst, const mjtNum *src, int n) {
   for (int i = 0; i < n; i++) dst[i] = (float)src[i];
+}
+
+static void geom_contact(const cm_phys_model *p, int g, cm_geom_contact *o) {
+  o->contype = p->geom_contype[g];
+  o->conaffinity = p->geom_conaffinity[g];
+  o->condim = p->geom_condim[g];
+  o->priority = p->geom_priority[g];
+  for (int k = 0; k < 3; k++) o->friction[k] = p->geom_friction[g][k];
+  for (int k = 0; k < 2; k++) o->solref[k] = p->geom_solref[g][k];
+  for (int k = 0; k < 5; k++) o->solimp[k] = p->geom_solimp[g][k];
+  o->solmix = p->geom_solmix[g];
+  o->margin = p->geom_margin[g];
+  o->gap = p->geom_gap[g];
+}
+
+/* the pair's mixed contact parameters, once, at compile time */
+static int mix_pair(cm_phys_model *p, int k, const char *file, cm_err *err) {
+  cm_geom_contact a, b;
+  cm_pair_contact c;
+  geom_contact(p, p->pair_geom1[k], &a);
+  geom_contact(p, p->pair_geom2[k], &b);
+  cm_pair_contact_mix(&a, &b, &c);
+  if (c.condim != 1 && c.condim != 3)
+    return cm_fail(err, "%s: <geom> pair %d-%d: condim %d is not supported by the cuda engine (1 or 3)", file, p->pair_geom1[k], p->pair_geom2[k], c.condim);
+  p->pair_condim[k] = c.condim;
+  for (int i = 0; i < 5; i++) p->pair_friction[k][i] = c.friction[i];
+  for (int i = 0; i < 2; i++) p->pair_solref[k][i] = c.solref[i];
+  for (int i = 0; i < 5; i++) p->pair_solimp[k][i] = c.solimp[i];
+  p->pair_margin[k] = c.margin;
+  p->pair_includemargin[k] = c.includemargin;
+  return 0;
 }
 
 int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, cm_err *err) {
@@ -171,6 +203,7 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
       int swap = m->geom_type[g1] > m->geom_type[g2];
       p->pair_geom1[p->npair] = swap ? g2 : g1;
       p->pair_geom2[p->npair] = swap ? g1 : g2;
+      if (mix_pair(p, p->npair, file, err)) return -1;
       p->npair++;
       ncon += pair_max_contacts(m->geom_type[g1], m->geom_type[g2]);
       if (m->geom_condim[g1] > condim) condim = m->geom_condim[g1];

@@ -73,6 +73,10 @@ typedef struct cm_phys_model {
   /* candidate pairs, as MuJoCo's filter leaves them (contype/conaffinity, welded bodies, parent
    * and child, <exclude>), ordered as mj_collision orders them (geom1 of the lower type) */
   int pair_geom1[CM_PHYS_MAX_PAIR], pair_geom2[CM_PHYS_MAX_PAIR];
+  /* their contact parameters, mixed from the two geoms' as mj_collideGeoms mixes them */
+  int pair_condim[CM_PHYS_MAX_PAIR];
+  float pair_friction[CM_PHYS_MAX_PAIR][5], pair_solref[CM_PHYS_MAX_PAIR][2], pair_solimp[CM_PHYS_MAX_PAIR][5];
+  float pair_margin[CM_PHYS_MAX_PAIR], pair_includemargin[CM_PHYS_MAX_PAIR];
   /* the engine's PD position control per dof (not MuJoCo actuators): tau = clamp(kp (target - q)
    * - kd qdot, +-torque_limit); kd also sits in dof_damping when damping is implicit */
   int ctrl_mode;            /* CM_PHYS_CTRL_*: what dof_target holds */

@@ -40,7 +40,8 @@ CM_HD static inline void cm_phys_state_pack(const cm_phys_model *m, const cm_phy
     for (int k = 0; k < 3; k++) p[k] = s->root_pos[3 * i + k];
     q[0] = rr[3]; q[1] = rr[0]; q[2] = rr[1]; q[3] = rr[2];
   }
-  for (int k = 0; k < m->nv; k++) d->qfrc_applied[k] = 0.f;
+  /* a reset env starts without applied forces or memory of its last episode (warm start) */
+  for (int k = 0; k < m->nv; k++) d->qfrc_applied[k] = d->qacc[k] = 0.f;
 }
 
 /* PD targets: exp-maps of spherical joints become the three hinge angles nearest to the current
