@@ -64,8 +64,9 @@ static int pair_max_contacts(int t1, int t2) {
   return t1 == mjGEOM_BOX && t2 == mjGEOM_BOX ? 8 : 0;
 }
 
+/* MuJoCo 2.2.2 signs an <exclude> as ((lower body id + 1) << 16) + higher body id + 1 */
 static int excluded(const mjModel *m, int b1, int b2) {
-  int sig = b1 < b2 ? (b1 << 16) + b2 : (b2 << 16) + b1;
+  int lo = b1 < b2 ? b1 : b2, hi = b1 < b2 ? b2 : b1, sig = ((lo + 1) << 16) + hi + 1;
   for (int e = 0; e < m->nexclude; e++)
     if (m->exclude_signature[e] == sig) return 1;
   return 0;

@@ -96,7 +96,7 @@ CM_HD static inline int cm_phys_check_reset(const cm_phys_model *m, cm_phys_data
   for (int i = 0; i < m->nv; i++) bad |= !(fabsf(d->qvel[i]) <= 1e10f);
   if (!bad) return 0;
   for (int i = 0; i < m->nq; i++) d->qpos[i] = m->qpos0[i];
-  for (int i = 0; i < m->nv; i++) d->qvel[i] = 0.f;
+  for (int i = 0; i < m->nv; i++) d->qvel[i] = d->qacc[i] = 0.f; /* qacc: the warm start */
   d->nbad[0]++;
   return 1;
 }
