@@ -148,7 +148,7 @@ static void rollout_yardstick(const char *file, const char *label) {
   for (int k = 0; k < 3; k++) {
     for (int i = 0; i < n; i++) set_state(all[k], i, 3, 0.92f, 0.2f, 0.f);
   }
-  int nd = hum.num_dofs;
+  int nd = chr.num_dofs;
   for (int i = 0; i < n * nd; i++) mp->st.dof_pos[i] += 1e-6f; /* the yardstick's perturbation */
   for (int k = 0; k < 3; k++) all[k]->ops->push_state(all[k], NULL, n);
   float *tgt = malloc(sizeof(float) * n * nd);
@@ -157,7 +157,7 @@ static void rollout_yardstick(const char *file, const char *label) {
   for (int s = 0; s < 30; s++) {
     for (int i = 0; i < n; i++) {
       cm_rng r = cm_rng_make(11, (uint32_t)i, (uint64_t)s, 9);
-      for (int k = 0; k < nd; k++) tgt[i * nd + k] = urand(&r, hum.action_low[k], hum.action_high[k]);
+      for (int k = 0; k < nd; k++) tgt[i * nd + k] = urand(&r, chr.action_low[k], chr.action_high[k]);
     }
     for (int k = 0; k < 3; k++) {
       all[k]->ops->set_targets(all[k], tgt);
@@ -296,6 +296,41 @@ static void test_refusals(void) {
           "", "<joint> 'fl': frictionloss");
 }
 
+/* A character the repository does not ship: a box torso on four legs (spherical hips, knees
+ * about tilted axes, sphere and capsule feet), a tail, rotated bodies and geoms, armature. */
+static const char k_critter[] =
+    "<mujoco model='critter'><default><geom condim='3' friction='0.9 0.05 0.05' density='800'/>"
+    "<joint type='hinge' limited='true' range='-60 60' stiffness='150' damping='8' armature='0.01'/></default>"
+    "<worldbody><body name='torso' pos='0 0 0.5' quat='0.98 0 0 0.2'><freejoint/>"
+    "<geom type='box' size='0.3 0.12 0.06'/>"
+    "%s"
+    "<body name='tail' pos='-0.3 0 0.03' quat='0.92 0 0.38 0'><joint name='tail' axis='1 1 0'/>"
+    "<geom type='capsule' fromto='0 0 0 -0.2 0 0' size='0.025'/></body>"
+    "</body></worldbody>"
+    "<actuator><motor joint='tail' gear='20' ctrllimited='true' ctrlrange='-1 1'/></actuator></mujoco>";
+static const char k_leg[] =
+    "<body name='hip%d' pos='%g %g -0.06'><joint axis='1 0 0'/><joint axis='0 1 0'/><joint axis='0 0 1'/>"
+    "<geom type='capsule' fromto='0 0 0 0 0 -0.18' size='0.03'/>"
+    "<body name='shin%d' pos='0 0 -0.2' quat='0.99 0.1 0 0'><joint axis='0 1 0.2' range='-100 10'/>"
+    "<geom type='capsule' fromto='0 0 0 0 0 -0.17' size='0.025'/>"
+    "<body name='foot%d' pos='0 0 -0.19'>%s</body></body></body>";
+
+static void test_new_character(void) {
+  char legs[4096] = "", xml[8192], path[] = "/tmp/cm_cuda_critter_XXXXXX.xml";
+  for (int k = 0; k < 4; k++) {
+    size_t used = strlen(legs);
+    snprintf(legs + used, sizeof legs - used, k_leg, k, k < 2 ? 0.22 : -0.22, k % 2 ? 0.1 : -0.1, k, k,
+             k % 2 ? "<geom type='sphere' size='0.04'/>" : "<geom type='capsule' fromto='-0.03 0 0 0.05 0 0' size='0.03'/>");
+  }
+  snprintf(xml, sizeof xml, k_critter, legs);
+  int fd = mkstemps(path, 4);
+  FILE *f = fdopen(fd, "w");
+  fputs(xml, f);
+  fclose(f);
+  rollout_yardstick(path, "a new 4-legged character");
+  remove(path);
+}
+
 int main(void) {
   cm_err err;
   CHECK_OK(cm_char_load(HUMANOID, &hum, &err), &err);
@@ -305,5 +340,6 @@ int main(void) {
   test_fix_root();
   test_nonfinite_reset();
   test_rollout_yardstick();
+  test_new_character();
   return check_report("test_cuda_engine");
 }
