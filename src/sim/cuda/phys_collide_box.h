@@ -29,14 +29,13 @@ typedef struct {
 } cm_box_face;
 
 CM_HD static inline cm_box_face cm_box_face_of(int q) {
-  static const int ua[6] = {2, 0, 0, 2, 0, 0}, va[6] = {1, 2, 1, 1, 2, 1};
-  static const signed char us[6] = {-1, 1, 1, 1, 1, -1}, vs[6] = {1, -1, 1, 1, 1, 1};
+  /* (no lookup tables: a static table in a CUDA device function lives in global memory) */
   cm_box_face f;
-  f.ua = ua[q];
-  f.va = va[q];
   f.za = q % 3;
-  f.us = us[q];
-  f.vs = vs[q];
+  f.ua = f.za == 0 ? 2 : 0;
+  f.va = f.za == 1 ? 2 : 1;
+  f.us = (q == 0 || q == 5) ? -1 : 1;
+  f.vs = q == 1 ? -1 : 1;
   f.zs = q < 3 ? 1 : -1;
   return f;
 }
@@ -159,14 +158,15 @@ CM_HD static inline int cm_box_face_points(const cm_preal *pc, const cm_preal *a
   cm_p3add(pts[3], pts[0], pts[1]);
   cm_p3add(pts[4], pts[0], pts[2]);
   cm_p3add(pts[5], pts[3], pts[2]);
-  static const int ls[4] = {0, 0, 3, 4}, ld[4] = {1, 2, 2, 1};
+  /* the feature's edges: pts0 + t pts1, pts0 + t pts2, pts3 + t pts2, pts4 + t pts1 */
   int nl = m == 1 ? 0 : (m == 2 ? 1 : 4), n = 0;
   cm_preal cand[CM_BOX_MAX_CANDIDATES][3];
   for (int i = 0; i < nl; i++) {
+    int ls = i < 2 ? 0 : i + 1, ld = (i == 1 || i == 2) ? 2 : 1;
     cm_preal t[4], l[4], c[4];
     int qq[4];
-    int nc = cm_box_crossings(pts[ls[i]], pts[ld[i]], lx, ly, t, qq, l, c);
-    for (int k = 0; k < nc; k++) cm_p3addscl(cand[n++], pts[ls[i]], pts[ld[i]], t[k]);
+    int nc = cm_box_crossings(pts[ls], pts[ld], lx, ly, t, qq, l, c);
+    for (int k = 0; k < nc; k++) cm_p3addscl(cand[n++], pts[ls], pts[ld], t[k]);
   }
   if (m > 2) { /* rectangle corners inside the incident face */
     cm_preal a = pts[1][0], b = pts[2][0], c = pts[1][1], d = pts[2][1], det = a * d - b * c;
@@ -248,16 +248,16 @@ CM_HD static inline int cm_box_edge_points(const cm_preal *rot, const cm_preal *
   cm_p3sub(axi[1], pu[1], pu[0]);
   cm_p3sub(axi[2], pu[2], pu[0]);
   cm_preal lines[4][6], linesu[4][6];
-  static const int lo[4] = {0, 0, 1, 2}, ld[4] = {1, 2, 2, 1}; /* start pts0 (+ pts[lo]), direction pts[ld] */
-  for (int k = 0; k < 4; k++) {
+  for (int k = 0; k < 4; k++) { /* start pts0 (+ pts1 or pts2 for k = 2, 3), direction pts1 or pts2 */
+    int ld = (k == 1 || k == 2) ? 2 : 1;
     cm_p3copy(lines[k], pts[0]);
     cm_p3copy(linesu[k], axi[0]);
     if (k >= 2) {
-      cm_p3add(lines[k], pts[0], pts[lo[k]]);
-      cm_p3add(linesu[k], axi[0], axi[lo[k]]);
+      cm_p3add(lines[k], pts[0], pts[k - 1]);
+      cm_p3add(linesu[k], axi[0], axi[k - 1]);
     }
-    cm_p3copy(lines[k] + 3, pts[ld[k]]);
-    cm_p3copy(linesu[k] + 3, axi[ld[k]]);
+    cm_p3copy(lines[k] + 3, pts[ld]);
+    cm_p3copy(linesu[k] + 3, axi[ld]);
   }
   int cnt = 0;
   for (int k = 0; k < 4; k++) {
