@@ -18,6 +18,12 @@
 #include "sim/mujoco/mjcf.h"
 
 #define HUMANOID "data/assets/humanoid/humanoid.xml"
+/* test_cuda_engine_f64.c includes this file with CM_PHYS_DOUBLE: the same checks on the engine
+ * built in double, and a wider rollout, to separate the algorithm's error from float's */
+#ifndef CM_ROLLOUT_ENVS
+#define CM_ROLLOUT_ENVS 4
+#define CM_TEST_NAME "test_cuda_engine"
+#endif
 
 static cm_char hum;
 
@@ -27,18 +33,18 @@ static cm_engine *make_file(const char *name, const char *file, const cm_char *c
   snprintf(c.engine_name, sizeof c.engine_name, "%s", name);
   cm_engine *e = NULL;
   cm_err err = {0};
+#ifdef CM_PHYS_DOUBLE
+  if (!strcmp(name, "cuda")) {
+    CHECK_OK(cm_cuda_engine_create(&c, &opts, file, chr, n, &e, &err), &err);
+    return e;
+  }
+#endif
   CHECK_OK(cm_engine_create(&c, &opts, file, chr, n, &e, &err), &err);
   return e;
 }
 
 static cm_engine *make(const char *name, int mode, cm_engine_opts opts, int n) {
-  cm_engine_cfg c = {.control_mode = mode, .control_freq = 30, .sim_freq = 120, .env_spacing = 5,
-                     .ground_contact_height = 0.3f, .num_threads = 1};
-  snprintf(c.engine_name, sizeof c.engine_name, "%s", name);
-  cm_engine *e = NULL;
-  cm_err err = {0};
-  CHECK_OK(cm_engine_create(&c, &opts, HUMANOID, &hum, n, &e, &err), &err);
-  return e;
+  return make_file(name, HUMANOID, &hum, mode, opts, n);
 }
 
 static float urand(cm_rng *r, float lo, float hi) { return lo + (hi - lo) * cm_rng_uniform(r); }
@@ -136,7 +142,7 @@ static void test_stand(void) {
 
 /* random PD targets over the action range for 30 control steps, four envs */
 static void rollout_yardstick(const char *file, const char *label) {
-  int n = 4;
+  int n = CM_ROLLOUT_ENVS;
   static cm_char chr;
   cm_err err;
   CHECK_OK(cm_char_load(file, &chr, &err), &err);
@@ -344,5 +350,5 @@ int main(void) {
   test_rollout_yardstick();
   test_rollout_exclude();
   test_new_character();
-  return check_report("test_cuda_engine");
+  return check_report(CM_TEST_NAME);
 }

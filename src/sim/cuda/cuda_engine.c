@@ -13,7 +13,7 @@ typedef struct cu_impl {
   cm_phys_model model;
   cm_phys_bridge bridge;
   cm_phys_layout layout;
-  float *block;
+  cm_preal *block;
   mjModel *mj;
   cm_pool *pool;
   int num_envs, substeps;
@@ -278,7 +278,7 @@ int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, 
   s->num_bodies = nb;
   s->num_dofs = nd;
   cm_phys_layout_make(&im->model, num_envs, &im->layout);
-  im->block = calloc((size_t)im->layout.total + 1, sizeof(float));
+  im->block = calloc((size_t)im->layout.total + 1, sizeof(cm_preal));
   im->cmd = calloc((size_t)num_envs * (nd ? nd : 1), sizeof(float));
   im->pool = cm_pool_create(cfg->num_threads);
   if (!im->block || !im->cmd || !im->pool || alloc_state(im, s, num_envs, nb, nd)) {
@@ -288,12 +288,12 @@ int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, 
   for (int i = 0; i < num_envs; i++) {
     cm_phys_data d;
     cm_phys_data_at(&im->layout, im->block, i, &d);
-    for (int k = 0; k < m->nq; k++) d.qpos[k] = (float)m->qpos0[k];
+    for (int k = 0; k < m->nq; k++) d.qpos[k] = (cm_preal)m->qpos0[k];
     for (int b = 0; b < m->nbody; b++) {
       int id = m->body_mocapid[b];
       if (id < 0) continue;
-      for (int k = 0; k < 3; k++) d.mocap_pos[3 * id + k] = (float)m->body_pos[3 * b + k];
-      for (int k = 0; k < 4; k++) d.mocap_quat[4 * id + k] = (float)m->body_quat[4 * b + k];
+      for (int k = 0; k < 3; k++) d.mocap_pos[3 * id + k] = (cm_preal)m->body_pos[3 * b + k];
+      for (int k = 0; k < 4; k++) d.mocap_quat[4 * id + k] = (cm_preal)m->body_quat[4 * b + k];
     }
     cm_phys_forward(&im->model, &d);
     cm_phys_state_unpack(&im->model, &im->bridge, &d, s, i);
