@@ -1,0 +1,101 @@
+/* Per-environment data of the cuda engine, in mjData's names. One list (CM_PHYS_DATA_ARRAYS)
+ * gives every array with its element type and its size per env; from it come the layout of
+ * the batched block (one allocation for all envs, field-major: field f of env i lives at
+ * base + off[f] + i * size[f] elements), the per-env view (pointers into that block), and
+ * per-field comparisons. A GPU copy of the block has the same layout, so the view works there
+ * as it does here (cm_phys_data_at is CM_HD). Every element is 4 bytes (float or int). */
+#ifndef CM_PHYS_DATA_H
+#define CM_PHYS_DATA_H
+#include <stddef.h>
+#include "core/hd.h"
+#include "sim/cuda/phys_model.h"
+
+/* X(type, name, elements per env) ; m is the cm_phys_model */
+#define CM_PHYS_DATA_ARRAYS(X, m) \
+  /* state */ \
+  X(float, qpos, (m)->nq) X(float, qvel, (m)->nv) \
+  X(float, mocap_pos, 3 * (m)->nmocap) X(float, mocap_quat, 4 * (m)->nmocap) \
+  /* inputs: PD targets (hinge angles per dof) and applied generalised forces */ \
+  X(float, dof_target, (m)->nv) X(float, qfrc_applied, (m)->nv) \
+  /* computed by cm_phys_kinematics */ \
+  X(float, xpos, 3 * (m)->nbody) X(float, xquat, 4 * (m)->nbody) X(float, xmat, 9 * (m)->nbody) \
+  X(float, xipos, 3 * (m)->nbody) X(float, ximat, 9 * (m)->nbody) \
+  X(float, xanchor, 3 * (m)->njnt) X(float, xaxis, 3 * (m)->njnt) \
+  X(float, geom_xpos, 3 * (m)->ngeom) X(float, geom_xmat, 9 * (m)->ngeom) \
+  /* computed by cm_phys_com_pos */ \
+  X(float, subtree_com, 3 * (m)->nbody) X(float, cinert, 10 * (m)->nbody) X(float, cdof, 6 * (m)->nv) \
+  /* computed by cm_phys_crb and cm_phys_factor_m (dense nv x nv, tree-sparse entries used) */ \
+  X(float, crb, 10 * (m)->nbody) X(float, qM, (m)->nv * (m)->nv) X(float, qLD, (m)->nv * (m)->nv) \
+  /* computed by cm_phys_collide and cm_phys_make_constraint */ \
+  X(int, ncon, 1) X(int, nefc, 1) X(int, ncon_dropped, 1) \
+  X(float, contact_pos, 3 * (m)->ncon_max) X(float, contact_frame, 9 * (m)->ncon_max) \
+  X(float, contact_dist, (m)->ncon_max) X(int, contact_pair, (m)->ncon_max) \
+  X(int, contact_geom1, (m)->ncon_max) X(int, contact_geom2, (m)->ncon_max) \
+  X(float, efc_J, (m)->nefc_max * (m)->nv) X(float, efc_R, (m)->nefc_max) X(float, efc_aref, (m)->nefc_max) \
+  /* computed by cm_phys_com_vel, cm_phys_passive, cm_phys_rne */ \
+  X(float, cvel, 6 * (m)->nbody) X(float, cdof_dot, 6 * (m)->nv) \
+  X(float, qfrc_passive, (m)->nv) X(float, qfrc_bias, (m)->nv) \
+  X(float, cacc, 6 * (m)->nbody) X(float, cfrc_body, 6 * (m)->nbody) \
+  /* computed by cm_phys_control, cm_phys_fwd_acceleration, cm_phys_fwd_constraint */ \
+  X(float, qfrc_actuator, (m)->nv) X(float, qfrc_smooth, (m)->nv) X(float, qacc_smooth, (m)->nv) \
+  X(float, efc_force, (m)->nefc_max) X(float, qfrc_constraint, (m)->nv) X(float, qacc, (m)->nv) \
+  /* solver scratch */ \
+  X(float, efc_scratch, CM_PHYS_SOLVER_SCRATCH(m)) \
+  /* counters: how many times the env was reset after going non-finite */ \
+  X(int, nbad, 1)
+
+/* scratch of the constraint stages per env: the Newton solver's workspace (phys_solver.h),
+ * or two 3 x nv point Jacobians while the rows are built */
+#define CM_PHYS_SOLVER_SCRATCH(m) ((m)->nv * (m)->nv + 5 * (m)->nv + 2 * (m)->nefc_max + 6 * (m)->nv)
+
+enum {
+#define CM_PHYS_X_ENUM(t, n, s) CM_PHYS_F_##n,
+  CM_PHYS_DATA_ARRAYS(CM_PHYS_X_ENUM, _)
+#undef CM_PHYS_X_ENUM
+  CM_PHYS_NFIELD
+};
+
+/* One env's view: pointers to its slice of every array. */
+typedef struct cm_phys_data {
+#define CM_PHYS_X_PTR(t, n, s) t *n;
+  CM_PHYS_DATA_ARRAYS(CM_PHYS_X_PTR, _)
+#undef CM_PHYS_X_PTR
+} cm_phys_data;
+
+/* The batched block's layout for N envs; plain data (copied to the GPU as is). */
+typedef struct cm_phys_layout {
+  int num_envs;
+  long size[CM_PHYS_NFIELD];   /* elements per env */
+  long off[CM_PHYS_NFIELD];    /* element offset of the field's [N][size] slab */
+  long total;                  /* elements in the block (each 4 bytes) */
+} cm_phys_layout;
+
+CM_HD static inline void cm_phys_layout_make(const cm_phys_model *m, int num_envs, cm_phys_layout *L) {
+  long off = 0;
+  int f = 0;
+  L->num_envs = num_envs;
+#define CM_PHYS_X_LAYOUT(t, n, s) L->size[f] = (long)(s); L->off[f] = off; off += L->size[f] * num_envs; f++;
+  CM_PHYS_DATA_ARRAYS(CM_PHYS_X_LAYOUT, m)
+#undef CM_PHYS_X_LAYOUT
+  L->total = off;
+}
+
+/* The view of env i into a block laid out by L (base: 4-byte elements). */
+CM_HD static inline void cm_phys_data_at(const cm_phys_layout *L, void *base, int i, cm_phys_data *d) {
+  float *b = (float *)base;
+  int f = 0;
+#define CM_PHYS_X_VIEW(t, n, s) d->n = (t *)(b + L->off[f] + (long)i * L->size[f]); f++;
+  CM_PHYS_DATA_ARRAYS(CM_PHYS_X_VIEW, _)
+#undef CM_PHYS_X_VIEW
+}
+
+/* Field name by index in list order, for messages ("qacc env 17 dof 4 ..."). */
+static inline const char *cm_phys_field_name(int f) {
+  static const char *const k_names[CM_PHYS_NFIELD] = {
+#define CM_PHYS_X_NAME(t, n, s) #n,
+      CM_PHYS_DATA_ARRAYS(CM_PHYS_X_NAME, _)
+#undef CM_PHYS_X_NAME
+  };
+  return f >= 0 && f < CM_PHYS_NFIELD ? k_names[f] : "?";
+}
+#endif
