@@ -208,7 +208,44 @@ static void test_pendulum(void) {
   mj_deleteModel(m);
 }
 
+/* The layout: state slabs of N envs first and contiguous, then per-env work; a view with the
+ * work in a caller's buffer (as a GPU kernel may keep it) steps bit-identically. */
+static void test_layout(void) {
+  mjModel *m = load_text(k_two_body);
+  CHECK(m != NULL);
+  if (!m) return;
+  cm_phys_model pm;
+  cm_err err;
+  CHECK_OK(cm_phys_model_compile(m, "test", &pm, &err), &err);
+  cm_phys_layout L;
+  int n = 3;
+  cm_phys_layout_make(&pm, n, &L);
+  CHECK(L.off[CM_PHYS_F_qpos] == 0 && L.off[CM_PHYS_F_qvel] == (long)n * pm.nq);
+  CHECK(L.work_off == L.state_total && L.total == L.state_total + n * L.work_stride);
+  CHECK(!strcmp(cm_phys_field_name(CM_PHYS_F_qM), "qM") && CM_PHYS_F_nbad < CM_PHYS_NSTATE && CM_PHYS_F_xpos >= CM_PHYS_NSTATE);
+  float *block = calloc((size_t)L.total, 4), *work = calloc((size_t)L.work_stride, 4);
+  cm_phys_data a, b;
+  cm_phys_data_at(&L, block, 0, &a);
+  cm_phys_data_at_work(&L, block, 2, work, &b);
+  a.qpos[0] = b.qpos[0] = 0.3f;
+  a.qvel[1] = b.qvel[1] = -1.f;
+  cm_phys_forward(&pm, &a);
+  cm_phys_forward(&pm, &b);
+  cm_phys_step_env(&pm, &a, 50);
+  cm_phys_step_env(&pm, &b, 50);
+  CHECK(!memcmp(a.qpos, b.qpos, sizeof(float) * pm.nq) && !memcmp(a.xpos, b.xpos, sizeof(float) * 3 * pm.nbody));
+  CHECK(a.qpos[0] != 0.3f);
+  /* env 1 was never touched */
+  cm_phys_data c;
+  cm_phys_data_at(&L, block, 1, &c);
+  CHECK(c.qpos[0] == 0.f && c.xpos[3] == 0.f);
+  free(block);
+  free(work);
+  mj_deleteModel(m);
+}
+
 int main(void) {
+  test_layout();
   test_two_body();
   test_humanoid();
   test_free_fall();

@@ -16,7 +16,9 @@ int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, 
  * The physics of env i is cm_phys_step_env(model, &view_i, substeps) on the view
  * cm_phys_data_at(layout, block, i, &view_i); its batched state is moved by
  * cm_phys_set_targets (command row i -> dof_target), cm_phys_state_unpack (view -> e->st) and
- * cm_phys_state_pack (e->st -> view, then cm_phys_forward). All four are CM_HD. */
+ * cm_phys_state_pack (e->st -> view, then cm_phys_forward). All four are CM_HD. Only the state
+ * family of the block (layout->state_total elements at its start) persists between calls; a
+ * kernel may keep each env's work in its own memory (cm_phys_data_at_work). */
 typedef struct cm_cuda_engine_parts {
   const cm_phys_model *model;
   const cm_phys_bridge *bridge;

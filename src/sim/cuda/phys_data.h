@@ -1,9 +1,15 @@
-/* Per-environment data of the cuda engine, in mjData's names. One list (CM_PHYS_DATA_ARRAYS)
- * gives every array with its element type and its size per env; from it come the layout of
- * the batched block (one allocation for all envs, field-major: field f of env i lives at
- * base + off[f] + i * size[f] elements), the per-env view (pointers into that block), and
- * per-field comparisons. A GPU copy of the block has the same layout, so the view works there
- * as it does here (cm_phys_data_at is CM_HD). Every element is 4 bytes (float or int). */
+/* Per-environment data of the cuda engine, in mjData's names, in two families:
+ *   CM_PHYS_STATE_ARRAYS  what must persist between steps (qpos, qvel, the solver's warm start
+ *                         qacc, mocap pose, targets, applied forces, the reset counter);
+ *   CM_PHYS_WORK_ARRAYS   everything the stages recompute from the state (poses, qM, contacts,
+ *                         constraint rows, forces, solver scratch).
+ * The batched block holds the state field-major (field f of env i at off[f] + i * size[f]
+ * elements: the state of N envs is a few contiguous slabs, cheap to upload, download and
+ * compare) followed by the work env-major (env i's work at work_off + i * work_stride, fields
+ * at their off[f] inside it). cm_phys_data_at views env i in the block; cm_phys_data_at_work
+ * puts its work in a buffer of the caller's (e.g. a GPU kernel's local or shared memory: the
+ * work of a step never needs to outlive it, except for readers that want it, like tests).
+ * Every element is 4 bytes (float or int); all of this is CM_HD and plain data. */
 #ifndef CM_PHYS_DATA_H
 #define CM_PHYS_DATA_H
 #include <stddef.h>
@@ -11,12 +17,16 @@
 #include "sim/cuda/phys_model.h"
 
 /* X(type, name, elements per env) ; m is the cm_phys_model */
-#define CM_PHYS_DATA_ARRAYS(X, m) \
-  /* state */ \
+#define CM_PHYS_STATE_ARRAYS(X, m) \
   X(float, qpos, (m)->nq) X(float, qvel, (m)->nv) \
+  X(float, qacc, (m)->nv) /* the last acceleration: the constraint solver's warm start */ \
   X(float, mocap_pos, 3 * (m)->nmocap) X(float, mocap_quat, 4 * (m)->nmocap) \
   /* inputs: PD targets (hinge angles per dof) and applied generalised forces */ \
   X(float, dof_target, (m)->nv) X(float, qfrc_applied, (m)->nv) \
+  /* how many times the env was reset after going non-finite */ \
+  X(int, nbad, 1)
+
+#define CM_PHYS_WORK_ARRAYS(X, m) \
   /* computed by cm_phys_kinematics */ \
   X(float, xpos, 3 * (m)->nbody) X(float, xquat, 4 * (m)->nbody) X(float, xmat, 9 * (m)->nbody) \
   X(float, xipos, 3 * (m)->nbody) X(float, ximat, 9 * (m)->nbody) \
@@ -38,11 +48,11 @@
   X(float, cacc, 6 * (m)->nbody) X(float, cfrc_body, 6 * (m)->nbody) \
   /* computed by cm_phys_control, cm_phys_fwd_acceleration, cm_phys_fwd_constraint */ \
   X(float, qfrc_actuator, (m)->nv) X(float, qfrc_smooth, (m)->nv) X(float, qacc_smooth, (m)->nv) \
-  X(float, efc_force, (m)->nefc_max) X(float, qfrc_constraint, (m)->nv) X(float, qacc, (m)->nv) \
+  X(float, efc_force, (m)->nefc_max) X(float, qfrc_constraint, (m)->nv) \
   /* solver scratch */ \
-  X(float, efc_scratch, CM_PHYS_SOLVER_SCRATCH(m)) \
-  /* counters: how many times the env was reset after going non-finite */ \
-  X(int, nbad, 1)
+  X(float, efc_scratch, CM_PHYS_SOLVER_SCRATCH(m))
+
+#define CM_PHYS_DATA_ARRAYS(X, m) CM_PHYS_STATE_ARRAYS(X, m) CM_PHYS_WORK_ARRAYS(X, m)
 
 /* scratch of the constraint stages per env: the Newton solver's workspace (phys_solver.h),
  * or two 3 x nv point Jacobians while the rows are built */
@@ -50,7 +60,10 @@
 
 enum {
 #define CM_PHYS_X_ENUM(t, n, s) CM_PHYS_F_##n,
-  CM_PHYS_DATA_ARRAYS(CM_PHYS_X_ENUM, _)
+  CM_PHYS_STATE_ARRAYS(CM_PHYS_X_ENUM, _)
+  CM_PHYS_NSTATE,
+  CM_PHYS_WORK_BEFORE_FIRST = CM_PHYS_NSTATE - 1,
+  CM_PHYS_WORK_ARRAYS(CM_PHYS_X_ENUM, _)
 #undef CM_PHYS_X_ENUM
   CM_PHYS_NFIELD
 };
@@ -66,7 +79,10 @@ typedef struct cm_phys_data {
 typedef struct cm_phys_layout {
   int num_envs;
   long size[CM_PHYS_NFIELD];   /* elements per env */
-  long off[CM_PHYS_NFIELD];    /* element offset of the field's [N][size] slab */
+  long off[CM_PHYS_NFIELD];    /* state: offset of the field's [N][size] slab in the block;
+                                  work: offset inside one env's work */
+  long state_total;            /* elements of the state family (all envs) */
+  long work_off, work_stride;  /* where the work family starts; elements of one env's work */
   long total;                  /* elements in the block (each 4 bytes) */
 } cm_phys_layout;
 
@@ -74,19 +90,35 @@ CM_HD static inline void cm_phys_layout_make(const cm_phys_model *m, int num_env
   long off = 0;
   int f = 0;
   L->num_envs = num_envs;
-#define CM_PHYS_X_LAYOUT(t, n, s) L->size[f] = (long)(s); L->off[f] = off; off += L->size[f] * num_envs; f++;
-  CM_PHYS_DATA_ARRAYS(CM_PHYS_X_LAYOUT, m)
-#undef CM_PHYS_X_LAYOUT
-  L->total = off;
+#define CM_PHYS_X_STATE(t, n, s) L->size[f] = (long)(s); L->off[f] = off; off += L->size[f] * num_envs; f++;
+  CM_PHYS_STATE_ARRAYS(CM_PHYS_X_STATE, m)
+#undef CM_PHYS_X_STATE
+  L->state_total = off;
+  L->work_off = off;
+  long w = 0;
+#define CM_PHYS_X_WORK(t, n, s) L->size[f] = (long)(s); L->off[f] = w; w += L->size[f]; f++;
+  CM_PHYS_WORK_ARRAYS(CM_PHYS_X_WORK, m)
+#undef CM_PHYS_X_WORK
+  L->work_stride = w;
+  L->total = off + w * num_envs;
 }
 
-/* The view of env i into a block laid out by L (base: 4-byte elements). */
-CM_HD static inline void cm_phys_data_at(const cm_phys_layout *L, void *base, int i, cm_phys_data *d) {
-  float *b = (float *)base;
+/* The view of env i with its state in the block (base: 4-byte elements) and its work in work
+ * (L->work_stride elements). */
+CM_HD static inline void cm_phys_data_at_work(const cm_phys_layout *L, void *base, int i, void *work, cm_phys_data *d) {
+  float *b = (float *)base, *w = (float *)work;
   int f = 0;
-#define CM_PHYS_X_VIEW(t, n, s) d->n = (t *)(b + L->off[f] + (long)i * L->size[f]); f++;
-  CM_PHYS_DATA_ARRAYS(CM_PHYS_X_VIEW, _)
-#undef CM_PHYS_X_VIEW
+#define CM_PHYS_X_SVIEW(t, n, s) d->n = (t *)(b + L->off[f] + (long)i * L->size[f]); f++;
+  CM_PHYS_STATE_ARRAYS(CM_PHYS_X_SVIEW, _)
+#undef CM_PHYS_X_SVIEW
+#define CM_PHYS_X_WVIEW(t, n, s) d->n = (t *)(w + L->off[f]); f++;
+  CM_PHYS_WORK_ARRAYS(CM_PHYS_X_WVIEW, _)
+#undef CM_PHYS_X_WVIEW
+}
+
+/* The view of env i wholly in the block laid out by L. */
+CM_HD static inline void cm_phys_data_at(const cm_phys_layout *L, void *base, int i, cm_phys_data *d) {
+  cm_phys_data_at_work(L, base, i, (float *)base + L->work_off + (long)i * L->work_stride, d);
 }
 
 /* Field name by index in list order, for messages ("qacc env 17 dof 4 ..."). */
