@@ -16,14 +16,13 @@
  *
  * Contacts per pair, as MuJoCo emits them: plane-sphere 1, plane-capsule <= 2, plane-box <= 4,
  * sphere-sphere 1, sphere-capsule 1, capsule-capsule <= 2, sphere-box 1, capsule-box <= 2
- * (MuJoCo's second-point heuristics reproduced), box-box <= 8 (SIMPLIFIED, see below).
- *
- * box-box differs from MuJoCo's mjc_BoxBox: the separating-axis test over the 15 axes (face
- * axes preferred on ties, as MuJoCo) gives the normal and the deepest penetration; a face
- * contact then clips the incident face against the reference face (the polygon of overlap:
- * incident corners inside, edge crossings, reference corners inside), each point at the
- * midpoint between the faces; an edge-edge contact is ONE point at the midpoint of the two
- * edges' closest points (MuJoCo emits up to 4 there). Normal and deepest dist match MuJoCo. */
+ * (MuJoCo's second-point heuristics reproduced), box-box <= CM_MAX_PAIR_CONTACTS (MuJoCo's
+ * mjc_BoxBox algorithm, phys_collide_box.h, including its 2.2.2 quirk of reporting HALF the
+ * depth as dist for face contacts; MuJoCo may keep more than 8 points only on degenerate
+ * boundaries). In double (CM_PHYS_DOUBLE) every contact equals mj_collision's to 1e-9
+ * (test_phys_collide.c); in float, exactly parallel features are judged with a tolerance
+ * (CM_PARALLEL, CM_NEAR_TIE, the box tie rule) instead of MuJoCo's 1e-15, so ties MuJoCo breaks
+ * by rounding may be broken the other way (test_phys_collide_float.c measures it). */
 #ifndef CM_PHYS_COLLIDE_H
 #define CM_PHYS_COLLIDE_H
 #include "sim/cuda/phys_real.h"
@@ -121,6 +120,18 @@ CM_HD static inline void cm_contact_frame_complete(cm_preal *f) {
   cm_p3normalize(f + 3);
   cm_p3cross(f + 6, f, f + 3);
 }
+
+/* Degeneracy tests (parallel segments, near-equal candidates). In double they are MuJoCo's
+ * absolute 1e-15, so the double build reproduces mj_collision; in float a difference of 1e-15
+ * is rounding noise, and exactly parallel axes (aligned limbs, a foot flat on a box) would fall
+ * to either side at random, so float judges them relative to the magnitudes involved. */
+#ifdef CM_PHYS_DOUBLE
+#define CM_PARALLEL(det, scale) (cm_pabs(det) < CM_PMINVAL)
+#define CM_NEAR_TIE(scale) CM_PMINVAL
+#else
+#define CM_PARALLEL(det, scale) (cm_pabs(det) < (cm_preal)1e-5 * (scale))
+#define CM_NEAR_TIE(scale) ((cm_preal)1e-5 * (scale))
+#endif
 
 /* ---------------------------------------------------------------------------------------- */
 /* Primitive tests. Each fills the normal (frame row 0) and, where MuJoCo does, a preferred
@@ -238,11 +249,11 @@ CM_HD static inline int cm_collide_sphere_capsule(const cm_preal *p1, const cm_p
 }
 
 /* Closest points of two segments c1 + x1 a1, c2 + x2 a2 (x in [-1, 1]); MuJoCo's clamping
- * order. Returns 0 when the segments are parallel (det < MINVAL). */
+ * order. Returns 0 when the segments are parallel (CM_PARALLEL). */
 CM_HD static inline int cm_segments_closest(cm_preal ma, cm_preal mb, cm_preal mc, cm_preal u, cm_preal v,
                                             cm_preal *x1o, cm_preal *x2o) {
   cm_preal det = ma * mc - mb * mb;
-  if (cm_pabs(det) < CM_PMINVAL) return 0;
+  if (CM_PARALLEL(det, ma * mc)) return 0;
   cm_preal x1 = (mc * u - mb * v) / det, x2 = (ma * v - mb * u) / det;
   if (x1 > 1) { x1 = 1; x2 = (v - mb) / mc; }
   else if (x1 < -1) { x1 = -1; x2 = (v + mb) / mc; }
@@ -388,7 +399,7 @@ CM_HD static inline int cm_collide_capsule_box(const cm_preal *p1, const cm_prea
       cm_preal ma = s2[j] * s2[j], mb = -s2[j] * ha[j], mc = hl * hl;
       cm_preal u = -s2[j] * dif[j], v = cm_p3dot(ha, dif);
       cm_preal det = ma * mc - mb * mb;
-      if (cm_pabs(det) < CM_PMINVAL) continue;
+      if (CM_PARALLEL(det, ma * mc)) continue;
       cm_preal x1 = (mc * u - mb * v) / det, x2 = (ma * v - mb * u) / det;
       int c1 = 1, c2 = 1; /* 0, 1, 2: clamped low, interior, clamped high (box edge, segment) */
       if (x1 > 1) { x1 = 1; c1 = 2; x2 = (v - mb) / mc; }
@@ -403,7 +414,7 @@ CM_HD static inline int cm_collide_capsule_box(const cm_preal *p1, const cm_prea
       cm_p3addscl(dif, dif, ha, -x2);
       dif[j] += s2[j] * x1;
       cm_preal d = cm_p3dot(dif, dif);
-      if (d < bestdist - CM_PMINVAL) {
+      if (d < bestdist - CM_NEAR_TIE(s2[j] * s2[j] + mc)) {
         bestdist = d;
         bestseg = x2;
         bestbox = x1;
