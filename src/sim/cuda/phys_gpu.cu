@@ -16,32 +16,69 @@ extern "C" {
 
 /* ---- kernels ---------------------------------------------------------------------------- */
 
+/* Where an env's work family (phys_data.h) lives during a launch:
+ *   W == 0  in the device block, env-major, as the CPU driver keeps it (a warp's 32 threads
+ *           touch 32 lines work_stride apart);
+ *   W > 0   in a per-thread local array of W floats: local memory is interleaved by the
+ *           hardware (word k of the 32 threads of a warp are adjacent), so the same per-env
+ *           code makes coalesced accesses. The work does not outlive the launch, so a launch
+ *           starts by forwarding the state (cm_phys_forward: one more position/velocity stage
+ *           per control step). */
+template <int W> struct env_view {
+  float work[W];
+  __device__ void at(const cm_phys_layout *L, float *block, int i, cm_phys_data *d) {
+    cm_phys_data_at_work(L, block, i, work, d);
+  }
+};
+template <> struct env_view<0> {
+  __device__ void at(const cm_phys_layout *L, float *block, int i, cm_phys_data *d) { cm_phys_data_at(L, block, i, d); }
+};
+
 /* Targets, `nsub` substeps, state read-back: a whole control step of env i. */
+template <int W>
 __global__ void phys_step_kernel(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
                                  cm_phys_layout L, float *block, const float *__restrict__ cmd, cm_sim_state s,
                                  int nsub, int set_targets, int unpack) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= L.num_envs) return;
+  env_view<W> v;
   cm_phys_data d;
-  cm_phys_data_at(&L, block, i, &d);
+  v.at(&L, block, i, &d);
+  if (W > 0) cm_phys_forward(m, &d);
   if (set_targets) cm_phys_set_targets(m, br, cmd + (long)s.num_dofs * i, &d);
   cm_phys_step_env(m, &d, nsub);
   if (unpack) cm_phys_state_unpack(m, br, &d, &s, i);
 }
 
 /* push_state of the listed envs (ids NULL: env k = k). */
+template <int W>
 __global__ void phys_push_kernel(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
                                  cm_phys_layout L, float *block, cm_sim_state s, const int *__restrict__ ids, int n) {
   int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= n) return;
   int i = ids ? ids[k] : k;
   if (i < 0 || i >= L.num_envs) return; /* as the CPU driver: ids outside [0, N) are ignored */
+  env_view<W> v;
   cm_phys_data d;
-  cm_phys_data_at(&L, block, i, &d);
+  v.at(&L, block, i, &d);
   cm_phys_state_pack(m, br, &s, i, &d);
   cm_phys_forward(m, &d);
   cm_phys_state_unpack(m, br, &d, &s, i);
 }
+
+typedef void (*step_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_layout, float *, const float *,
+                        cm_sim_state, int, int, int);
+typedef void (*push_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_layout, float *, cm_sim_state,
+                        const int *, int);
+
+/* The local-work sizes compiled (floats per thread); a model's work takes the smallest that holds it. */
+static const struct { int w; step_fn step; push_fn push; } k_kernels[] = {
+    {0, phys_step_kernel<0>, phys_push_kernel<0>},
+    {8192, phys_step_kernel<8192>, phys_push_kernel<8192>},
+    {20480, phys_step_kernel<20480>, phys_push_kernel<20480>},
+    {32768, phys_step_kernel<32768>, phys_push_kernel<32768>},
+};
+#define NUM_KERNELS ((int)(sizeof k_kernels / sizeof k_kernels[0]))
 
 /* ---- the driver ------------------------------------------------------------------------- */
 
@@ -73,6 +110,8 @@ struct cm_phys_gpu {
   cudaStream_t stream;
   cudaEvent_t ev[4];
   int block_threads, fused;
+  int kernel;           /* index into k_kernels */
+  size_t block_bytes;   /* what the device block holds: the state family, or all of it */
   cm_phys_gpu_stats st;
   char pending[sizeof(cm_err)]; /* a push_state failure, reported by the next step */
 };
@@ -115,7 +154,20 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
   g->block_threads = 64;
   g->fused = 1;
   int N = L->num_envs, D = st->num_dofs, B = st->num_bodies;
-  size_t block_bytes = sizeof(float) * (size_t)L->total;
+  /* the work family's home: local memory unless CM_PHYS_GPU_WORK=global (benchmarks) */
+  const char *mode = getenv("CM_PHYS_GPU_WORK");
+  g->kernel = 0;
+  if (!mode || strcmp(mode, "global")) {
+    for (int k = NUM_KERNELS - 1; k > 0; k--)
+      if (k_kernels[k].w >= L->work_stride) g->kernel = k;
+    if (!g->kernel) {
+      free(g);
+      return cm_fail(err, "cuda engine (GPU): one env's work (%ld floats) exceeds the largest local-work kernel (%d); set CM_PHYS_GPU_WORK=global",
+                     L->work_stride, k_kernels[NUM_KERNELS - 1].w);
+    }
+  }
+  size_t block_bytes = sizeof(float) * (size_t)(g->kernel ? L->state_total : L->total);
+  g->block_bytes = block_bytes;
   float *host_arr[SA_COUNT] = {
 #define X_HOST(n, k) st->n,
       STATE_ARRAYS(X_HOST)
@@ -141,9 +193,9 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
   {
     cudaDeviceProp prop;
     if (cu_ok(cudaGetDeviceProperties(&prop, dev), "cudaGetDeviceProperties", err)) goto fail;
-    snprintf(g->st.device_name, sizeof g->st.device_name, "%s", prop.name);
+    snprintf(g->st.device_name, sizeof g->st.device_name, "%.63s", prop.name);
     cudaFuncAttributes fa;
-    if (cu_ok(cudaFuncGetAttributes(&fa, phys_step_kernel), "cudaFuncGetAttributes", err)) goto fail;
+    if (cu_ok(cudaFuncGetAttributes(&fa, k_kernels[g->kernel].step), "cudaFuncGetAttributes", err)) goto fail;
     g->st.regs = fa.numRegs;
     g->st.local_bytes = fa.localSizeBytes;
   }
@@ -232,11 +284,11 @@ extern "C" int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, 
     return -1;
   cudaEventRecord(g->ev[1], g->stream);
   if (g->fused) {
-    phys_step_kernel<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, substeps, 1, 1);
+    k_kernels[g->kernel].step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, substeps, 1, 1);
   } else {
     for (int s = 0; s < substeps; s++)
-      phys_step_kernel<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, 1, s == 0,
-                                                           s == substeps - 1);
+      k_kernels[g->kernel].step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, 1, s == 0,
+                                                                    s == substeps - 1);
   }
   if (cu_ok(cudaGetLastError(), "launching the step kernel", err)) return -1;
   cudaEventRecord(g->ev[2], g->stream);
@@ -257,7 +309,7 @@ static int push(cm_phys_gpu *g, const int *ids, int n, cm_err *err) {
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || upload_state(g, err)) return -1;
   if (ids && cu_ok(cudaMemcpyAsync(g->ids, ids, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice, g->stream), "uploading env ids", err))
     return -1;
-  phys_push_kernel<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids ? g->ids : NULL, count);
+  k_kernels[g->kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids ? g->ids : NULL, count);
   if (cu_ok(cudaGetLastError(), "launching the push kernel", err) || download_state(g, err)) return -1;
   return cu_ok(cudaStreamSynchronize(g->stream), "the push kernel", err);
 }
@@ -273,7 +325,7 @@ extern "C" int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *e
 
 extern "C" int cm_phys_gpu_download_block(cm_phys_gpu *g, float *block, cm_err *err) {
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
-  return cu_ok(cudaMemcpy(block, g->block, sizeof(float) * (size_t)g->L.total, cudaMemcpyDeviceToHost), "reading the block back", err);
+  return cu_ok(cudaMemcpy(block, g->block, g->block_bytes, cudaMemcpyDeviceToHost), "reading the block back", err);
 }
 
 extern "C" void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused) {
@@ -285,6 +337,7 @@ extern "C" void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *o
   *out = g->st;
   out->block_threads = g->block_threads;
   out->fused = g->fused;
+  out->local_work = k_kernels[g->kernel].w;
 }
 
 extern "C" void cm_phys_gpu_stats_reset(cm_phys_gpu *g) {

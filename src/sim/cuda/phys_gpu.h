@@ -23,6 +23,7 @@ typedef struct cm_phys_gpu_stats {
   size_t device_bytes;         /* device memory allocated by the driver */
   int block_threads;           /* threads per block of the step kernel */
   int fused;                   /* 1: all substeps in one launch; 0: one launch per substep */
+  int local_work;              /* floats of per-thread local memory holding an env's work; 0: in the block */
   int regs;                    /* registers per thread of the step kernel */
   size_t local_bytes;          /* its per-thread local memory (stack frame) */
   char device_name[64];
@@ -39,7 +40,9 @@ int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, cm_err *err
  * into their simulations, forwarded, and the refreshed state read back. A failure (err may be
  * NULL) is also kept and returned by the next cm_phys_gpu_step, since push_state has no status. */
 int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *err);
-/* The device block into the host block (tests, renderers, reset counters). */
+/* The device block into the host block (tests, renderers, reset counters): the state family
+ * only when the work lives in local memory (the default; CM_PHYS_GPU_WORK=global at creation
+ * keeps the work in the block, as the CPU driver does). */
 int cm_phys_gpu_download_block(cm_phys_gpu *g, float *block, cm_err *err);
 /* Launch shape of the step kernel (benchmarks compare them): threads per block (0 keeps the
  * current) and whether substeps are fused into one launch. */
