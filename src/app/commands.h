@@ -5,4 +5,5 @@
 int cmd_run(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_bench_env(int argc, char **argv);
+int cmd_engine_check(int argc, char **argv);
 #endif

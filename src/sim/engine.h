@@ -18,6 +18,8 @@ typedef struct cm_engine_cfg {
   float env_spacing;
   float ground_contact_height;
   int num_threads;           /* 0: one per core */
+  char device[16];           /* "" or "cpu": CPU threads; "cuda:N": an engine with a GPU path runs
+                                there (others ignore it); set from --devices, not from the yaml */
 } cm_engine_cfg;
 
 typedef struct cm_engine_opts {

@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "sim/engine.h"
 #include "sim/mujoco/mj_engine.h"
+#include "sim/mujoco/mj_standing.h"
 #include "core/clock.h"
 
 typedef struct {
@@ -21,33 +22,6 @@ static void raw_chunk(void *ctx, int begin, int end, int worker) {
   raw_ctx *r = ctx;
   for (int i = begin; i < end; i++)
     for (int s = 0; s < r->steps; s++) mj_step(r->m, r->d[i]);
-}
-
-/* Every env standing in the file's pose with its soles just above the ground. */
-static void reset_standing(cm_engine *e) {
-  cm_sim_state *s = &e->st;
-  for (int i = 0; i < s->num_envs; i++) {
-    s->root_pos[3 * i + 0] = 0.f;
-    s->root_pos[3 * i + 1] = 0.f;
-    s->root_pos[3 * i + 2] = 0.f;
-    cm_q_identity(s->root_rot + 4 * i);
-    memset(s->root_vel + 3 * i, 0, 3 * sizeof(float));
-    memset(s->root_ang_vel + 3 * i, 0, 3 * sizeof(float));
-  }
-  memset(s->dof_pos, 0, sizeof(float) * (size_t)s->num_envs * (size_t)s->num_dofs);
-  memset(s->dof_vel, 0, sizeof(float) * (size_t)s->num_envs * (size_t)s->num_dofs);
-  e->ops->push_state(e, NULL, 0);
-  /* lift so the lowest body point clears the ground by 1 cm (same for every env) */
-  const mjModel *m = cm_mj_model(e);
-  const mjData *d = cm_mj_data(e, 0);
-  double lowest = 1e9;
-  for (int g = 0; g < m->ngeom; g++) {
-    if (m->geom_type[g] == mjGEOM_PLANE) continue;
-    double z = d->geom_xpos[3 * g + 2] - m->geom_rbound[g];
-    if (z < lowest) lowest = z;
-  }
-  for (int i = 0; i < s->num_envs; i++) s->root_pos[3 * i + 2] = (float)(0.01 - lowest);
-  e->ops->push_state(e, NULL, 0);
 }
 
 int cm_engine_bench(const char *char_file, int num_envs, int threads, double seconds, cm_engine_bench_result *res,
@@ -87,7 +61,7 @@ int cm_engine_bench(const char *char_file, int num_envs, int threads, double sec
     double raw_con = 0, eng_con = 0;
     raw_ctx rc = {m, raw, substeps};
     for (int round = 0; res->raw_seconds < seconds || res->engine_seconds < seconds; round++) {
-      reset_standing(e);
+      cm_mj_place_standing(e, 0.01); /* soles 1 cm above the ground */
       for (int t = 0; t < round_steps && !bad; t++) {
         /* raw: from the engine's current states (untimed copy), so both sides meet the same
          * contacts; the same simulated time, one pool call per control step like the engine */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/pool.h"
+#include "sim/cuda/phys_gpu.h"
 #include "sim/cuda/phys_step.h"
 #include "sim/mujoco/mjcf.h"
 
@@ -19,6 +20,7 @@ typedef struct cu_impl {
   int num_envs, substeps;
   float *cmd;        /* [N][D] */
   float *state_mem;  /* the batched state's arrays, one allocation */
+  cm_phys_gpu *gpu;  /* --devices cuda:N: the kernel driver (phys_gpu.h) steps the envs instead */
 } cu_impl;
 
 static cu_impl *impl_of(const cm_engine *e) { return (cu_impl *)e->impl; }
@@ -42,6 +44,7 @@ const mjModel *cm_cuda_engine_mj_model(const cm_engine *e) { return impl_of(e)->
 
 void cm_cuda_engine_pose_mj(cm_engine *e, int env, mjData *md) {
   cu_impl *im = impl_of(e);
+  if (im->gpu) cm_phys_gpu_download_block(im->gpu, im->block, NULL); /* the state lives on the GPU */
   cm_phys_data d;
   cm_cuda_engine_env(e, env, &d);
   for (int k = 0; k < im->model.nq; k++) md->qpos[k] = d.qpos[k];
@@ -53,6 +56,7 @@ void cm_cuda_engine_pose_mj(cm_engine *e, int env, mjData *md) {
 
 long cm_cuda_engine_num_resets(cm_engine *e) {
   cu_impl *im = impl_of(e);
+  if (im->gpu) cm_phys_gpu_download_block(im->gpu, im->block, NULL);
   long n = 0;
   for (int i = 0; i < im->num_envs; i++) {
     cm_phys_data d;
@@ -83,7 +87,7 @@ static void cu_set_targets(cm_engine *e, const float *targets) {
 }
 
 static int cu_step(cm_engine *e, cm_err *err) {
-  (void)err;
+  if (impl_of(e)->gpu) return cm_phys_gpu_step(impl_of(e)->gpu, impl_of(e)->cmd, impl_of(e)->substeps, err);
   cm_pool_for(impl_of(e)->pool, impl_of(e)->num_envs, step_chunk, e);
   return 0;
 }
@@ -110,6 +114,10 @@ static void push_chunk(void *ctx, int begin, int end, int worker) {
 }
 
 static void cu_push_state(cm_engine *e, const int *env_ids, int n) {
+  if (impl_of(e)->gpu) { /* a failure is reported by the next step */
+    cm_phys_gpu_push(impl_of(e)->gpu, env_ids, n, NULL);
+    return;
+  }
   push_ctx p = {e, env_ids};
   cm_pool_for(impl_of(e)->pool, env_ids ? n : impl_of(e)->num_envs, push_chunk, &p);
 }
@@ -120,6 +128,7 @@ static void cu_destroy(cm_engine *e) {
   if (!e) return;
   cu_impl *im = impl_of(e);
   if (im) {
+    cm_phys_gpu_destroy(im->gpu); /* first: it unpins the state arrays freed below */
     if (im->pool) cm_pool_destroy(im->pool);
     if (im->mj) mj_deleteModel(im->mj);
     free(im->block);
@@ -298,6 +307,11 @@ int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, 
     cm_phys_forward(&im->model, &d);
     cm_phys_state_unpack(&im->model, &im->bridge, &d, s, i);
     s->ref_root_rot[4 * i + 3] = 1.f;
+  }
+  if (cfg->device[0] && strcmp(cfg->device, "cpu") &&
+      cm_phys_gpu_create(cfg->device, &im->model, &im->bridge, &im->layout, im->block, s, &im->gpu, err)) {
+    cu_destroy(e);
+    return -1;
   }
   *out = e;
   return 0;
