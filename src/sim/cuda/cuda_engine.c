@@ -6,7 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/pool.h"
+#ifndef CM_PHYS_DOUBLE
 #include "sim/cuda/phys_gpu.h"
+#else /* the double build (tests) runs on the CPU only: no kernel driver */
+typedef struct cm_phys_gpu cm_phys_gpu;
+static int cm_phys_gpu_create(const char *dev, const cm_phys_model *m, const cm_phys_bridge *br, const cm_phys_layout *L,
+                              const cm_preal *block, cm_sim_state *st, cm_phys_gpu **out, cm_err *err) {
+  (void)m, (void)br, (void)L, (void)block, (void)st;
+  *out = NULL;
+  return cm_fail(err, "cuda engine: the double test build has no GPU path (%s)", dev);
+}
+static int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int nsub, cm_err *err) {
+  (void)g, (void)cmd, (void)nsub;
+  return cm_fail(err, "cuda engine: no GPU path");
+}
+static int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *err) { (void)g, (void)ids, (void)n, (void)err; return -1; }
+static int cm_phys_gpu_download_block(cm_phys_gpu *g, cm_preal *block, cm_err *err) { (void)g, (void)block, (void)err; return -1; }
+static void cm_phys_gpu_destroy(cm_phys_gpu *g) { (void)g; }
+#endif
 #include "sim/cuda/phys_step.h"
 #include "sim/mujoco/mjcf.h"
 
