@@ -255,6 +255,7 @@ static void test_nonfinite_reset(void) {
   int finite = 1;
   for (int k = 0; k < 2 * 3 * hum.num_bodies; k++) finite &= isfinite(a->st.body_pos[k]);
   long resets = cm_cuda_engine_num_resets(a);
+  CHECK(a->ops->num_resets && a->ops->num_resets(a) == resets);
   printf("NaN in env 1: %ld reset(s), all finite %d, env 0 error vs alone %.1e\n", resets, finite, body_pos_err(a, b, 0));
   CHECK(resets >= 1);
   CHECK(finite);

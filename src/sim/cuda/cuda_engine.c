@@ -156,7 +156,7 @@ static void cu_destroy(cm_engine *e) {
   free(e);
 }
 
-static const cm_engine_ops k_cu_ops = {cu_set_targets, cu_step, cu_push_state, cu_destroy};
+static const cm_engine_ops k_cu_ops = {cu_set_targets, cu_step, cu_push_state, cu_destroy, cm_cuda_engine_num_resets};
 
 /* The character's bodies and joints on the compiled model, found by name (the model has the
  * scene added and, with fix_root, the root welded), as the mujoco engine maps them. */
