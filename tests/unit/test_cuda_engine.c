@@ -208,6 +208,39 @@ static void test_rollout_exclude(void) {
   remove(path);
 }
 
+/* torque control (commands are clamped torques, no damping) and no control, airborne */
+static void test_torque_and_none(void) {
+  int modes[2] = {CM_CTRL_TORQUE, CM_CTRL_NONE};
+  for (int k = 0; k < 2; k++) {
+    cm_engine *mj = make("mujoco", modes[k], (cm_engine_opts){0}, 2), *cu = make("cuda", modes[k], (cm_engine_opts){0}, 2);
+    if (!mj || !cu) return;
+    for (int i = 0; i < 2; i++) {
+      set_state(mj, i, 9, 2.5f, 0.5f, 0.5f);
+      set_state(cu, i, 9, 2.5f, 0.5f, 0.5f);
+    }
+    mj->ops->push_state(mj, NULL, 2);
+    cu->ops->push_state(cu, NULL, 2);
+    float tgt[2 * CM_MAX_DOFS];
+    cm_err err;
+    double worst = 0;
+    for (int s = 0; s < 10; s++) {
+      cm_rng r = cm_rng_make(4, 0, (uint64_t)s, 1);
+      for (int j = 0; j < 2 * hum.num_dofs; j++) tgt[j] = urand(&r, -60, 60); /* past the neck and ankle limits */
+      mj->ops->set_targets(mj, tgt);
+      cu->ops->set_targets(cu, tgt);
+      CHECK_OK(mj->ops->step(mj, &err), &err);
+      CHECK_OK(cu->ops->step(cu, &err), &err);
+      for (int i = 0; i < 2; i++) worst = fmax(worst, body_pos_err(mj, cu, i));
+    }
+    long resets = cm_cuda_engine_num_resets(cu);
+    printf("%s control, 10 steps in the air: worst body position error %.2e m, %ld resets\n", k ? "no" : "torque", worst, resets);
+    CHECK(worst < 1e-3);
+    CHECK(resets == 0);
+    cm_engine_destroy(mj);
+    cm_engine_destroy(cu);
+  }
+}
+
 /* fix_root: the welded root stays where it was put, the limbs move as MuJoCo's */
 static void test_fix_root(void) {
   cm_engine_opts o = {.fix_root = 1};
@@ -347,6 +380,7 @@ int main(void) {
   test_push_state();
   test_stand();
   test_fix_root();
+  test_torque_and_none();
   test_nonfinite_reset();
   test_rollout_yardstick();
   test_rollout_exclude();
