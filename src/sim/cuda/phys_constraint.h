@@ -99,8 +99,10 @@ CM_HD static inline void cm_phys_fwd_constraint(const cm_phys_model *m, cm_phys_
   /* d->qacc holds the last substep's acceleration: the warm start */
   int it = cm_solve_newton(nv, nefc, d->qM, d->qacc_smooth, d->efc_J, d->efc_R, d->efc_aref, m->opt_iterations,
                            m->opt_tolerance, d->qacc, d->efc_force, d->efc_scratch);
-  if (it < 0) /* Hessian not factorable: leave the constraints out of this substep */
+  if (it < 0) { /* Hessian not factorable: leave the constraints out of this substep */
     for (int i = 0; i < nv; i++) d->qacc[i] = d->qacc_smooth[i];
+    for (int i = 0; i < nefc; i++) d->efc_force[i] = 0;
+  }
   cm_mat_tvec(nefc, nv, d->efc_J, d->efc_force, d->qfrc_constraint);
 }
 #endif
