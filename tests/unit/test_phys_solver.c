@@ -49,6 +49,7 @@ typedef struct {
 } problem;
 
 static problem P; /* large: keep off the stack */
+static int frictionless_seen;
 
 /* J rows of one contact point from MuJoCo's body Jacobians (the caller's job in the engine) */
 static void contact_jacdif(const mjModel *m, mjData *d, const mjContact *c, cm_preal *jacdif) {
@@ -94,6 +95,7 @@ static int build_rows(const mjModel *m, mjData *d, problem *p) {
                                jacdif, tran, rot, p->qvel, h, (cm_preal)m->opt.impratio, p->J, p->R, p->aref);
     CHECK(n > 0);
     if (n > 0) row += n;
+    frictionless_seen += con->dim == 1;
   }
   p->nefc = row;
   static double M[MAXV * MAXV];
@@ -214,19 +216,23 @@ static void test_against_mujoco(void) {
     run_case("capsule", m, 600, 5, NULL, 50);
     mj_deleteModel(m);
   }
-  /* a two-link chain falling into its joint limits (and a sphere at its tip reaching the floor) */
+  /* a two-link chain falling into its joint limits, its tip sphere reaching the floor with a
+   * frictionless (condim 1) contact */
   m = mj_xml_load(
-      "<mujoco><option timestep=\"0.004\"/><worldbody><geom type=\"plane\" size=\"5 5 .1\"/>"
-      "<body pos=\"0 0 .6\"><joint type=\"hinge\" axis=\"0 1 0\" limited=\"true\" range=\"-30 40\" solreflimit=\".03 1.2\"/>"
+      "<mujoco><option timestep=\"0.004\"/><worldbody><geom type=\"plane\" size=\"5 5 .1\" condim=\"1\"/>"
+      "<body pos=\"0 0 .35\"><joint type=\"hinge\" axis=\"0 1 0\" limited=\"true\" range=\"-30 40\" solreflimit=\".03 1.2\"/>"
       "<geom type=\"capsule\" fromto=\"0 0 0 .3 0 0\" size=\".03\"/>"
       "<body pos=\".3 0 0\"><joint type=\"hinge\" axis=\"0 1 0\" limited=\"true\" range=\"-10 90\" margin=\".05\" "
       "solimplimit=\".5 .95 .01 .3 3\"/>"
-      "<geom type=\"capsule\" fromto=\"0 0 0 .3 0 0\" size=\".03\"/><geom type=\"sphere\" pos=\".3 0 0\" size=\".05\"/>"
+      "<geom type=\"capsule\" fromto=\"0 0 0 .3 0 0\" size=\".03\"/><geom type=\"sphere\" pos=\".3 0 0\" size=\".05\" condim=\"1\"/>"
       "</body></body></worldbody></mujoco>");
   CHECK(m != NULL);
   if (m) {
     double v[2] = {0, 0};
+    frictionless_seen = 0;
     run_case("chain", m, 500, 5, v, 50);
+    printf("chain: %d frictionless (condim 1) contacts compared\n", frictionless_seen);
+    CHECK(frictionless_seen > 10);
     mj_deleteModel(m);
   }
   /* the humanoid falling onto the floor: many contacts, limits reached (nv = 34) */

@@ -292,7 +292,7 @@ CM_HD static inline int cm_solve_newton(int nv, int nefc, const cm_preal *M, con
     }
     cm_preal gn = 0;
     for (int j = 0; j < nv; j++) gn += g[j] * g[j];
-    if (scale * cm_psqrt(gn) < tol) break;
+    if (scale * cm_psqrt(gn) <= tol) break;
     if (cm_chol_factor(nv, H)) return -1;
     for (int j = 0; j < nv; j++) dx[j] = -g[j];
     cm_chol_solve(nv, H, dx);
