@@ -204,9 +204,10 @@ static void test_against_mujoco(void) {
     run_case("box", m, 400, 4, v, 50);
     mj_deleteModel(m);
   }
-  /* a capsule on a plane tilted by 25 degrees, mixed solref/solimp/friction from the two geoms */
+  /* a capsule on a plane tilted by 25 degrees, mixed solref/solimp/friction from the two geoms,
+   * impratio 2.5 */
   m = mj_xml_load(
-      "<mujoco><option timestep=\"0.002\" impratio=\"1\"/><worldbody>"
+      "<mujoco><option timestep=\"0.002\" impratio=\"2.5\"/><worldbody>"
       "<geom type=\"plane\" size=\"5 5 .1\" euler=\"25 0 0\" friction=\"0.4\" solref=\".01 .8\"/>"
       "<body pos=\"0 0 .3\" euler=\"0 80 0\"><freejoint/>"
       "<geom type=\"capsule\" size=\".05 .2\" friction=\"0.9\" solref=\".02 1\" solimp=\".8 .95 .002\" solmix=\"2\"/>"
