@@ -8,7 +8,8 @@
  * plane, a two-link chain falling into its joint limits and the humanoid falling on the floor.
  * Then the whole contact pipeline (our narrow phase, rows and Newton solve, MuJoCo only for
  * kinematics, M and the smooth acceleration) steps a box on a tilted plane: it sticks below the
- * friction angle atan(mu) and slides above it with acceleration g (sin - mu cos). */
+ * friction angle atan(mu) and slides above it with acceleration g (sin - mu cos). First, the
+ * refusals and degenerate inputs (unsupported condim / pairs, non-positive-definite M). */
 #ifndef CM_TEST_FLOAT
 #define CM_PHYS_DOUBLE
 #endif
@@ -49,6 +50,7 @@ typedef struct {
 } problem;
 
 static problem P; /* large: keep off the stack */
+static int frictionless_seen;
 
 /* J rows of one contact point from MuJoCo's body Jacobians (the caller's job in the engine) */
 static void contact_jacdif(const mjModel *m, mjData *d, const mjContact *c, cm_preal *jacdif) {
@@ -94,6 +96,7 @@ static int build_rows(const mjModel *m, mjData *d, problem *p) {
                                jacdif, tran, rot, p->qvel, h, (cm_preal)m->opt.impratio, p->J, p->R, p->aref);
     CHECK(n > 0);
     if (n > 0) row += n;
+    frictionless_seen += con->dim == 1;
   }
   p->nefc = row;
   static double M[MAXV * MAXV];
@@ -202,9 +205,10 @@ static void test_against_mujoco(void) {
     run_case("box", m, 400, 4, v, 50);
     mj_deleteModel(m);
   }
-  /* a capsule on a plane tilted by 25 degrees, mixed solref/solimp/friction from the two geoms */
+  /* a capsule on a plane tilted by 25 degrees, mixed solref/solimp/friction from the two geoms,
+   * impratio 2.5 */
   m = mj_xml_load(
-      "<mujoco><option timestep=\"0.002\" impratio=\"1\"/><worldbody>"
+      "<mujoco><option timestep=\"0.002\" impratio=\"2.5\"/><worldbody>"
       "<geom type=\"plane\" size=\"5 5 .1\" euler=\"25 0 0\" friction=\"0.4\" solref=\".01 .8\"/>"
       "<body pos=\"0 0 .3\" euler=\"0 80 0\"><freejoint/>"
       "<geom type=\"capsule\" size=\".05 .2\" friction=\"0.9\" solref=\".02 1\" solimp=\".8 .95 .002\" solmix=\"2\"/>"
@@ -214,19 +218,23 @@ static void test_against_mujoco(void) {
     run_case("capsule", m, 600, 5, NULL, 50);
     mj_deleteModel(m);
   }
-  /* a two-link chain falling into its joint limits (and a sphere at its tip reaching the floor) */
+  /* a two-link chain falling into its joint limits, its tip sphere reaching the floor with a
+   * frictionless (condim 1) contact */
   m = mj_xml_load(
-      "<mujoco><option timestep=\"0.004\"/><worldbody><geom type=\"plane\" size=\"5 5 .1\"/>"
-      "<body pos=\"0 0 .6\"><joint type=\"hinge\" axis=\"0 1 0\" limited=\"true\" range=\"-30 40\" solreflimit=\".03 1.2\"/>"
+      "<mujoco><option timestep=\"0.004\"/><worldbody><geom type=\"plane\" size=\"5 5 .1\" condim=\"1\"/>"
+      "<body pos=\"0 0 .35\"><joint type=\"hinge\" axis=\"0 1 0\" limited=\"true\" range=\"-30 40\" solreflimit=\".03 1.2\"/>"
       "<geom type=\"capsule\" fromto=\"0 0 0 .3 0 0\" size=\".03\"/>"
       "<body pos=\".3 0 0\"><joint type=\"hinge\" axis=\"0 1 0\" limited=\"true\" range=\"-10 90\" margin=\".05\" "
       "solimplimit=\".5 .95 .01 .3 3\"/>"
-      "<geom type=\"capsule\" fromto=\"0 0 0 .3 0 0\" size=\".03\"/><geom type=\"sphere\" pos=\".3 0 0\" size=\".05\"/>"
+      "<geom type=\"capsule\" fromto=\"0 0 0 .3 0 0\" size=\".03\"/><geom type=\"sphere\" pos=\".3 0 0\" size=\".05\" condim=\"1\"/>"
       "</body></body></worldbody></mujoco>");
   CHECK(m != NULL);
   if (m) {
     double v[2] = {0, 0};
+    frictionless_seen = 0;
     run_case("chain", m, 500, 5, v, 50);
+    printf("chain: %d frictionless (condim 1) contacts compared\n", frictionless_seen);
+    CHECK(frictionless_seen > 10);
     mj_deleteModel(m);
   }
   /* the humanoid falling onto the floor: many contacts, limits reached (nv = 34) */
@@ -359,7 +367,45 @@ static void test_stick_slide(void) {
   }
 }
 
+/* Refusals and degenerate input: unsupported condim, unordered or unsupported geom pairs, a
+ * matrix that is not positive definite, no rows at all. */
+static void test_edges(void) {
+  problem *p = &P;
+  cm_preal frame[9] = {0, 0, 1, 0, 1, 0, -1, 0, 0}, fr[5] = {1, 1, .005, .0001, .0001};
+  cm_preal sr[2] = {.02, 1}, si[5] = {.9, .95, .001, .5, 2}, jd[3 * 4] = {0}, qv[4] = {0};
+  CHECK(cm_efc_add_contact(4, 0, 4, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == -1);
+  CHECK(cm_efc_add_contact(4, 0, 6, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == -1);
+  CHECK(cm_efc_add_contact(4, 0, 1, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == 1);
+  CHECK(cm_efc_add_contact(4, 0, 3, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == 4);
+  /* a limit inside its range and beyond margin adds nothing; both sides when the range is tiny */
+  CHECK(cm_efc_add_limit(4, 0, 1, 0, 0, -1, 1, 0, sr, si, 1, .01, p->J, p->R, p->aref) == 0);
+  CHECK(cm_efc_add_limit(4, 0, 1, 0, 0, -.01, .01, .05, sr, si, 1, .01, p->J, p->R, p->aref) == 2);
+  CHECK(p->J[1] == 1 && p->J[4 + 1] == -1);
+  cm_preal pos[3] = {0, 0, 0}, mat[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, size[3] = {1, 1, 1};
+  cm_contact con[CM_MAX_PAIR_CONTACTS];
+  CHECK(cm_collide(CM_GEOM_PLANE, pos, mat, size, CM_GEOM_PLANE, pos, mat, size, 0, con) == 0);
+  CHECK(cm_collide(CM_GEOM_BOX, pos, mat, size, CM_GEOM_SPHERE, pos, mat, size, 0, con) == 0); /* unordered */
+  CHECK(cm_collide(5 /* cylinder */, pos, mat, size, CM_GEOM_BOX, pos, mat, size, 0, con) == 0);
+  CHECK(!cm_collide_supported(CM_GEOM_BOX, CM_GEOM_SPHERE) && cm_collide_supported(CM_GEOM_SPHERE, CM_GEOM_BOX));
+  /* impedance: dmin at zero violation, dmax past the width, mid reached at x = mid */
+  CHECK_NEAR(cm_efc_impedance(si, 0, 0), .9, 1e-6);
+  CHECK_NEAR(cm_efc_impedance(si, -.002, 0), .95, 1e-6);
+  CHECK_NEAR(cm_efc_impedance(si, -.0005, 0), .9 + .5 * .05, 1e-6);
+  /* not positive definite */
+  cm_preal A[4] = {1, 2, 2, 1};
+  CHECK(cm_chol_factor(2, A) == -1);
+  cm_preal M[4] = {1, 0, 0, -1}, a0[2] = {0, -9.81}, J[2] = {0, 1}, R[1] = {1}, aref[1] = {0}, x[2] = {0, -9.81}, f[1];
+  CHECK(cm_solve_newton(2, 1, M, a0, J, R, aref, 10, 1e-10, x, f, p->work) == -1);
+  /* no rows: the smooth acceleration, zero iterations */
+  cm_preal Mp[4] = {2, 0, 0, 3};
+  x[0] = 5;
+  x[1] = 5;
+  CHECK(cm_solve_newton(2, 0, Mp, a0, J, R, aref, 10, 1e-10, x, f, p->work) == 0);
+  CHECK(x[0] == a0[0] && x[1] == a0[1]);
+}
+
 int main(void) {
+  test_edges();
   test_against_mujoco();
   test_stick_slide();
 #ifdef CM_PHYS_DOUBLE

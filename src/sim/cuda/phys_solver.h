@@ -227,6 +227,13 @@ CM_HD static inline int cm_efc_add_contact(int nv, int row, int condim, const cm
  * norm or the cost improvement, scaled by 1 / (mean diag(M) * nv), falls below it. Both
  * return the number of iterations used. */
 
+/* a line-search step this small relative to alpha ends the search: rounding level */
+#ifdef CM_PHYS_DOUBLE
+#define CM_LINESEARCH_REL ((cm_preal)1e-13)
+#else
+#define CM_LINESEARCH_REL ((cm_preal)1e-6)
+#endif
+
 /* Newton workspace, in cm_preal elements */
 #define CM_SOLVE_NEWTON_WORK(nv, nefc) ((nv) * (nv) + 5 * (nv) + 2 * (nefc))
 
@@ -285,7 +292,7 @@ CM_HD static inline int cm_solve_newton(int nv, int nefc, const cm_preal *M, con
     }
     cm_preal gn = 0;
     for (int j = 0; j < nv; j++) gn += g[j] * g[j];
-    if (scale * cm_psqrt(gn) < tol) break;
+    if (scale * cm_psqrt(gn) <= tol) break;
     if (cm_chol_factor(nv, H)) return -1;
     for (int j = 0; j < nv; j++) dx[j] = -g[j];
     cm_chol_solve(nv, H, dx);
@@ -304,10 +311,12 @@ CM_HD static inline int cm_solve_newton(int nv, int nefc, const cm_preal *M, con
       }
       if (d1 < 0) lo = alpha;
       else hi = alpha;
+      if (cm_pabs(d1) * scale < tol * (cm_preal)1e-3) break;
       cm_preal next = alpha - d1 / d2;
-      if (next == alpha || cm_pabs(d1) * scale < tol * (cm_preal)1e-3) break;
       if (!(next > lo && (hi < 0 || next < hi))) next = hi < 0 ? 2 * alpha : (cm_preal)0.5 * (lo + hi);
+      int settled = cm_pabs(next - alpha) <= CM_LINESEARCH_REL * alpha; /* the root of this piece */
       alpha = next;
+      if (settled) break;
     }
     for (int j = 0; j < nv; j++) qacc[j] += alpha * dx[j];
     cm_preal old = cost;
