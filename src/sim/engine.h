@@ -49,6 +49,9 @@ typedef struct cm_engine_ops {
    * their derived state (bodies, contacts). */
   void (*push_state)(cm_engine *e, const int *env_ids, int n);
   void (*destroy)(cm_engine *e);
+  /* How many times an env was reset because its simulation went non-finite, summed over envs
+   * since creation: for the log (NULL: the engine does not count them). */
+  long (*num_resets)(cm_engine *e);
 } cm_engine_ops;
 
 struct cm_engine {

@@ -18,6 +18,12 @@
 #include "sim/mujoco/mjcf.h"
 
 #define HUMANOID "data/assets/humanoid/humanoid.xml"
+/* test_cuda_engine_f64.c includes this file with CM_PHYS_DOUBLE: the same checks on the engine
+ * built in double, and a wider rollout, to separate the algorithm's error from float's */
+#ifndef CM_ROLLOUT_ENVS
+#define CM_ROLLOUT_ENVS 4
+#define CM_TEST_NAME "test_cuda_engine"
+#endif
 
 static cm_char hum;
 
@@ -27,18 +33,18 @@ static cm_engine *make_file(const char *name, const char *file, const cm_char *c
   snprintf(c.engine_name, sizeof c.engine_name, "%s", name);
   cm_engine *e = NULL;
   cm_err err = {0};
+#ifdef CM_PHYS_DOUBLE
+  if (!strcmp(name, "cuda")) {
+    CHECK_OK(cm_cuda_engine_create(&c, &opts, file, chr, n, &e, &err), &err);
+    return e;
+  }
+#endif
   CHECK_OK(cm_engine_create(&c, &opts, file, chr, n, &e, &err), &err);
   return e;
 }
 
 static cm_engine *make(const char *name, int mode, cm_engine_opts opts, int n) {
-  cm_engine_cfg c = {.control_mode = mode, .control_freq = 30, .sim_freq = 120, .env_spacing = 5,
-                     .ground_contact_height = 0.3f, .num_threads = 1};
-  snprintf(c.engine_name, sizeof c.engine_name, "%s", name);
-  cm_engine *e = NULL;
-  cm_err err = {0};
-  CHECK_OK(cm_engine_create(&c, &opts, HUMANOID, &hum, n, &e, &err), &err);
-  return e;
+  return make_file(name, HUMANOID, &hum, mode, opts, n);
 }
 
 static float urand(cm_rng *r, float lo, float hi) { return lo + (hi - lo) * cm_rng_uniform(r); }
@@ -136,7 +142,7 @@ static void test_stand(void) {
 
 /* random PD targets over the action range for 30 control steps, four envs */
 static void rollout_yardstick(const char *file, const char *label) {
-  int n = 4;
+  int n = CM_ROLLOUT_ENVS;
   static cm_char chr;
   cm_err err;
   CHECK_OK(cm_char_load(file, &chr, &err), &err);
@@ -202,6 +208,39 @@ static void test_rollout_exclude(void) {
   remove(path);
 }
 
+/* torque control (commands are clamped torques, no damping) and no control, airborne */
+static void test_torque_and_none(void) {
+  int modes[2] = {CM_CTRL_TORQUE, CM_CTRL_NONE};
+  for (int k = 0; k < 2; k++) {
+    cm_engine *mj = make("mujoco", modes[k], (cm_engine_opts){0}, 2), *cu = make("cuda", modes[k], (cm_engine_opts){0}, 2);
+    if (!mj || !cu) return;
+    for (int i = 0; i < 2; i++) {
+      set_state(mj, i, 9, 2.5f, 0.5f, 0.5f);
+      set_state(cu, i, 9, 2.5f, 0.5f, 0.5f);
+    }
+    mj->ops->push_state(mj, NULL, 2);
+    cu->ops->push_state(cu, NULL, 2);
+    float tgt[2 * CM_MAX_DOFS];
+    cm_err err;
+    double worst = 0;
+    for (int s = 0; s < 10; s++) {
+      cm_rng r = cm_rng_make(4, 0, (uint64_t)s, 1);
+      for (int j = 0; j < 2 * hum.num_dofs; j++) tgt[j] = urand(&r, -60, 60); /* past the neck and ankle limits */
+      mj->ops->set_targets(mj, tgt);
+      cu->ops->set_targets(cu, tgt);
+      CHECK_OK(mj->ops->step(mj, &err), &err);
+      CHECK_OK(cu->ops->step(cu, &err), &err);
+      for (int i = 0; i < 2; i++) worst = fmax(worst, body_pos_err(mj, cu, i));
+    }
+    long resets = cm_cuda_engine_num_resets(cu);
+    printf("%s control, 10 steps in the air: worst body position error %.2e m, %ld resets\n", k ? "no" : "torque", worst, resets);
+    CHECK(worst < 1e-3);
+    CHECK(resets == 0);
+    cm_engine_destroy(mj);
+    cm_engine_destroy(cu);
+  }
+}
+
 /* fix_root: the welded root stays where it was put, the limbs move as MuJoCo's */
 static void test_fix_root(void) {
   cm_engine_opts o = {.fix_root = 1};
@@ -249,6 +288,7 @@ static void test_nonfinite_reset(void) {
   int finite = 1;
   for (int k = 0; k < 2 * 3 * hum.num_bodies; k++) finite &= isfinite(a->st.body_pos[k]);
   long resets = cm_cuda_engine_num_resets(a);
+  CHECK(a->ops->num_resets && a->ops->num_resets(a) == resets);
   printf("NaN in env 1: %ld reset(s), all finite %d, env 0 error vs alone %.1e\n", resets, finite, body_pos_err(a, b, 0));
   CHECK(resets >= 1);
   CHECK(finite);
@@ -340,9 +380,10 @@ int main(void) {
   test_push_state();
   test_stand();
   test_fix_root();
+  test_torque_and_none();
   test_nonfinite_reset();
   test_rollout_yardstick();
   test_rollout_exclude();
   test_new_character();
-  return check_report("test_cuda_engine");
+  return check_report(CM_TEST_NAME);
 }

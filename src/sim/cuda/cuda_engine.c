@@ -6,7 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/pool.h"
+#ifndef CM_PHYS_DOUBLE
 #include "sim/cuda/phys_gpu.h"
+#else /* the double build (tests) runs on the CPU only: no kernel driver */
+typedef struct cm_phys_gpu cm_phys_gpu;
+static int cm_phys_gpu_create(const char *dev, const cm_phys_model *m, const cm_phys_bridge *br, const cm_phys_layout *L,
+                              const cm_preal *block, cm_sim_state *st, cm_phys_gpu **out, cm_err *err) {
+  (void)m, (void)br, (void)L, (void)block, (void)st;
+  *out = NULL;
+  return cm_fail(err, "cuda engine: the double test build has no GPU path (%s)", dev);
+}
+static int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int nsub, cm_err *err) {
+  (void)g, (void)cmd, (void)nsub;
+  return cm_fail(err, "cuda engine: no GPU path");
+}
+static int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *err) { (void)g, (void)ids, (void)n, (void)err; return -1; }
+static int cm_phys_gpu_download_block(cm_phys_gpu *g, cm_preal *block, cm_err *err) { (void)g, (void)block, (void)err; return -1; }
+static void cm_phys_gpu_destroy(cm_phys_gpu *g) { (void)g; }
+#endif
 #include "sim/cuda/phys_step.h"
 #include "sim/mujoco/mjcf.h"
 
@@ -14,7 +31,7 @@ typedef struct cu_impl {
   cm_phys_model model;
   cm_phys_bridge bridge;
   cm_phys_layout layout;
-  float *block;
+  cm_preal *block;
   mjModel *mj;
   cm_pool *pool;
   int num_envs, substeps;
@@ -140,7 +157,7 @@ static void cu_destroy(cm_engine *e) {
   free(e);
 }
 
-static const cm_engine_ops k_cu_ops = {cu_set_targets, cu_step, cu_push_state, cu_destroy};
+static const cm_engine_ops k_cu_ops = {cu_set_targets, cu_step, cu_push_state, cu_destroy, cm_cuda_engine_num_resets};
 
 /* The character's bodies and joints on the compiled model, found by name (the model has the
  * scene added and, with fix_root, the root welded), as the mujoco engine maps them. */
@@ -288,7 +305,7 @@ int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, 
   s->num_bodies = nb;
   s->num_dofs = nd;
   cm_phys_layout_make(&im->model, num_envs, &im->layout);
-  im->block = calloc((size_t)im->layout.total + 1, sizeof(float));
+  im->block = calloc((size_t)im->layout.total + 1, sizeof(cm_preal));
   im->cmd = calloc((size_t)num_envs * (nd ? nd : 1), sizeof(float));
   im->pool = cm_pool_create(cfg->num_threads);
   if (!im->block || !im->cmd || !im->pool || alloc_state(im, s, num_envs, nb, nd)) {
@@ -298,12 +315,12 @@ int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, 
   for (int i = 0; i < num_envs; i++) {
     cm_phys_data d;
     cm_phys_data_at(&im->layout, im->block, i, &d);
-    for (int k = 0; k < m->nq; k++) d.qpos[k] = (float)m->qpos0[k];
+    for (int k = 0; k < m->nq; k++) d.qpos[k] = (cm_preal)m->qpos0[k];
     for (int b = 0; b < m->nbody; b++) {
       int id = m->body_mocapid[b];
       if (id < 0) continue;
-      for (int k = 0; k < 3; k++) d.mocap_pos[3 * id + k] = (float)m->body_pos[3 * b + k];
-      for (int k = 0; k < 4; k++) d.mocap_quat[4 * id + k] = (float)m->body_quat[4 * b + k];
+      for (int k = 0; k < 3; k++) d.mocap_pos[3 * id + k] = (cm_preal)m->body_pos[3 * b + k];
+      for (int k = 0; k < 4; k++) d.mocap_quat[4 * id + k] = (cm_preal)m->body_quat[4 * b + k];
     }
     cm_phys_forward(&im->model, &d);
     cm_phys_state_unpack(&im->model, &im->bridge, &d, s, i);

@@ -9,6 +9,15 @@
 #include "sim/cuda/phys_state.h"
 #include "sim/engine.h"
 
+#ifdef CM_PHYS_DOUBLE /* the same engine in double, for tests (cuda_engine_f64.c) */
+#define cm_cuda_engine_create cm_cuda_engine_create_f64
+#define cm_cuda_engine_parts_get cm_cuda_engine_parts_get_f64
+#define cm_cuda_engine_env cm_cuda_engine_env_f64
+#define cm_cuda_engine_mj_model cm_cuda_engine_mj_model_f64
+#define cm_cuda_engine_pose_mj cm_cuda_engine_pose_mj_f64
+#define cm_cuda_engine_num_resets cm_cuda_engine_num_resets_f64
+#endif
+
 int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
                           const cm_char *chr, int num_envs, cm_engine **out, cm_err *err);
 
@@ -23,7 +32,7 @@ typedef struct cm_cuda_engine_parts {
   const cm_phys_model *model;
   const cm_phys_bridge *bridge;
   const cm_phys_layout *layout;
-  float *block;          /* host block of layout->total 4-byte elements */
+  cm_preal *block;       /* host block of layout->total cm_preal elements */
   const float *cmd;      /* [N][D]: the last set_targets */
   int substeps;
 } cm_cuda_engine_parts;

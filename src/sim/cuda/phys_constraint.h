@@ -18,10 +18,10 @@ CM_HD static inline void cm_phys_collide(const cm_phys_model *m, cm_phys_data *d
   if (!m->opt_disable_contact) {
     for (int k = 0; k < m->npair; k++) {
       int g1 = m->pair_geom1[k], g2 = m->pair_geom2[k];
-      const float *p1 = d->geom_xpos + 3 * g1, *p2 = d->geom_xpos + 3 * g2;
-      float r1 = m->geom_rbound[g1], r2 = m->geom_rbound[g2], margin = m->pair_margin[k];
+      const cm_preal *p1 = d->geom_xpos + 3 * g1, *p2 = d->geom_xpos + 3 * g2;
+      cm_preal r1 = m->geom_rbound[g1], r2 = m->geom_rbound[g2], margin = m->pair_margin[k];
       if (r1 > 0.f && r2 > 0.f) { /* bounding spheres apart: no contact (MuJoCo's mid-phase) */
-        float dx = p1[0] - p2[0], dy = p1[1] - p2[1], dz = p1[2] - p2[2], r = r1 + r2 + margin;
+        cm_preal dx = p1[0] - p2[0], dy = p1[1] - p2[1], dz = p1[2] - p2[2], r = r1 + r2 + margin;
         if (dx * dx + dy * dy + dz * dz > r * r) continue;
       }
       cm_contact con[CM_MAX_PAIR_CONTACTS];
@@ -45,15 +45,15 @@ CM_HD static inline void cm_phys_collide(const cm_phys_model *m, cm_phys_data *d
 
 /* The translational Jacobian of a world point moving with body b, added into jac [3][nv]
  * with the given sign (mj_jac): column i = cdof_lin_i + cdof_ang_i x (point - subtree_com). */
-CM_HD static inline void cm_phys_add_point_jac(const cm_phys_model *m, const cm_phys_data *d, int b, const float *point,
-                                               float sign, float *jac) {
+CM_HD static inline void cm_phys_add_point_jac(const cm_phys_model *m, const cm_phys_data *d, int b, const cm_preal *point,
+                                               cm_preal sign, cm_preal *jac) {
   while (b > 0 && m->body_dofnum[b] == 0) b = m->body_parentid[b];
   if (b <= 0) return;
-  const float *c = d->subtree_com + 3 * m->body_rootid[b];
-  float off[3] = {point[0] - c[0], point[1] - c[1], point[2] - c[2]}, t[3];
+  const cm_preal *c = d->subtree_com + 3 * m->body_rootid[b];
+  cm_preal off[3] = {point[0] - c[0], point[1] - c[1], point[2] - c[2]}, t[3];
   int nv = m->nv;
   for (int i = m->body_dofadr[b] + m->body_dofnum[b] - 1; i >= 0; i = m->dof_parentid[i]) {
-    const float *cd = d->cdof + 6 * i;
+    const cm_preal *cd = d->cdof + 6 * i;
     cm_pm_cross(t, cd, off);
     for (int k = 0; k < 3; k++) jac[k * nv + i] += sign * (cd[3 + k] + t[k]);
   }
@@ -61,7 +61,7 @@ CM_HD static inline void cm_phys_add_point_jac(const cm_phys_model *m, const cm_
 
 CM_HD static inline void cm_phys_make_constraint(const cm_phys_model *m, cm_phys_data *d) {
   int nv = m->nv, row = 0;
-  float h = m->opt_timestep;
+  cm_preal h = m->opt_timestep;
   if (!m->opt_disable_limit)
     for (int j = 0; j < m->njnt; j++) {
       if (!m->jnt_limited[j]) continue;
@@ -70,15 +70,15 @@ CM_HD static inline void cm_phys_make_constraint(const cm_phys_model *m, cm_phys
                               m->jnt_margin[j], m->jnt_solref[j], m->jnt_solimp[j], m->dof_invweight0[da], h, d->efc_J,
                               d->efc_R, d->efc_aref);
     }
-  float *jac = d->efc_scratch;
+  cm_preal *jac = d->efc_scratch;
   for (int c = 0; c < d->ncon[0]; c++) {
     int k = d->contact_pair[c], g1 = d->contact_geom1[c], g2 = d->contact_geom2[c];
     int b1 = m->geom_bodyid[g1], b2 = m->geom_bodyid[g2];
     for (int i = 0; i < 3 * nv; i++) jac[i] = 0.f;
     cm_phys_add_point_jac(m, d, b2, d->contact_pos + 3 * c, 1.f, jac);
     cm_phys_add_point_jac(m, d, b1, d->contact_pos + 3 * c, -1.f, jac);
-    float tran = m->body_invweight0[b1][0] + m->body_invweight0[b2][0];
-    float rot = m->body_invweight0[b1][1] + m->body_invweight0[b2][1];
+    cm_preal tran = m->body_invweight0[b1][0] + m->body_invweight0[b2][0];
+    cm_preal rot = m->body_invweight0[b1][1] + m->body_invweight0[b2][1];
     int added = cm_efc_add_contact(nv, row, m->pair_condim[k], d->contact_frame + 9 * c, d->contact_dist[c],
                                    m->pair_friction[k], m->pair_solref[k], m->pair_solimp[k], m->pair_includemargin[k],
                                    jac, tran, rot, d->qvel, h, m->opt_impratio, d->efc_J, d->efc_R, d->efc_aref);

@@ -9,7 +9,8 @@
  * at their off[f] inside it). cm_phys_data_at views env i in the block; cm_phys_data_at_work
  * puts its work in a buffer of the caller's (e.g. a GPU kernel's local or shared memory: the
  * work of a step never needs to outlive it, except for readers that want it, like tests).
- * Every element is 4 bytes (float or int); all of this is CM_HD and plain data. */
+ * Every element is one cm_preal slot (an int array uses the first half of its slots when cm_preal
+ * is double); all of this is CM_HD and plain data. */
 #ifndef CM_PHYS_DATA_H
 #define CM_PHYS_DATA_H
 #include <stddef.h>
@@ -18,39 +19,39 @@
 
 /* X(type, name, elements per env) ; m is the cm_phys_model */
 #define CM_PHYS_STATE_ARRAYS(X, m) \
-  X(float, qpos, (m)->nq) X(float, qvel, (m)->nv) \
-  X(float, qacc, (m)->nv) /* the last acceleration: the constraint solver's warm start */ \
-  X(float, mocap_pos, 3 * (m)->nmocap) X(float, mocap_quat, 4 * (m)->nmocap) \
+  X(cm_preal, qpos, (m)->nq) X(cm_preal, qvel, (m)->nv) \
+  X(cm_preal, qacc, (m)->nv) /* the last acceleration: the constraint solver's warm start */ \
+  X(cm_preal, mocap_pos, 3 * (m)->nmocap) X(cm_preal, mocap_quat, 4 * (m)->nmocap) \
   /* inputs: PD targets (hinge angles per dof) and applied generalised forces */ \
-  X(float, dof_target, (m)->nv) X(float, qfrc_applied, (m)->nv) \
+  X(cm_preal, dof_target, (m)->nv) X(cm_preal, qfrc_applied, (m)->nv) \
   /* how many times the env was reset after going non-finite */ \
   X(int, nbad, 1)
 
 #define CM_PHYS_WORK_ARRAYS(X, m) \
   /* computed by cm_phys_kinematics */ \
-  X(float, xpos, 3 * (m)->nbody) X(float, xquat, 4 * (m)->nbody) X(float, xmat, 9 * (m)->nbody) \
-  X(float, xipos, 3 * (m)->nbody) X(float, ximat, 9 * (m)->nbody) \
-  X(float, xanchor, 3 * (m)->njnt) X(float, xaxis, 3 * (m)->njnt) \
-  X(float, geom_xpos, 3 * (m)->ngeom) X(float, geom_xmat, 9 * (m)->ngeom) \
+  X(cm_preal, xpos, 3 * (m)->nbody) X(cm_preal, xquat, 4 * (m)->nbody) X(cm_preal, xmat, 9 * (m)->nbody) \
+  X(cm_preal, xipos, 3 * (m)->nbody) X(cm_preal, ximat, 9 * (m)->nbody) \
+  X(cm_preal, xanchor, 3 * (m)->njnt) X(cm_preal, xaxis, 3 * (m)->njnt) \
+  X(cm_preal, geom_xpos, 3 * (m)->ngeom) X(cm_preal, geom_xmat, 9 * (m)->ngeom) \
   /* computed by cm_phys_com_pos */ \
-  X(float, subtree_com, 3 * (m)->nbody) X(float, cinert, 10 * (m)->nbody) X(float, cdof, 6 * (m)->nv) \
+  X(cm_preal, subtree_com, 3 * (m)->nbody) X(cm_preal, cinert, 10 * (m)->nbody) X(cm_preal, cdof, 6 * (m)->nv) \
   /* computed by cm_phys_crb and cm_phys_factor_m (dense nv x nv, tree-sparse entries used) */ \
-  X(float, crb, 10 * (m)->nbody) X(float, qM, (m)->nv * (m)->nv) X(float, qLD, (m)->nv * (m)->nv) \
+  X(cm_preal, crb, 10 * (m)->nbody) X(cm_preal, qM, (m)->nv * (m)->nv) X(cm_preal, qLD, (m)->nv * (m)->nv) \
   /* computed by cm_phys_collide and cm_phys_make_constraint */ \
   X(int, ncon, 1) X(int, nefc, 1) X(int, ncon_dropped, 1) \
-  X(float, contact_pos, 3 * (m)->ncon_max) X(float, contact_frame, 9 * (m)->ncon_max) \
-  X(float, contact_dist, (m)->ncon_max) X(int, contact_pair, (m)->ncon_max) \
+  X(cm_preal, contact_pos, 3 * (m)->ncon_max) X(cm_preal, contact_frame, 9 * (m)->ncon_max) \
+  X(cm_preal, contact_dist, (m)->ncon_max) X(int, contact_pair, (m)->ncon_max) \
   X(int, contact_geom1, (m)->ncon_max) X(int, contact_geom2, (m)->ncon_max) \
-  X(float, efc_J, (m)->nefc_max * (m)->nv) X(float, efc_R, (m)->nefc_max) X(float, efc_aref, (m)->nefc_max) \
+  X(cm_preal, efc_J, (m)->nefc_max * (m)->nv) X(cm_preal, efc_R, (m)->nefc_max) X(cm_preal, efc_aref, (m)->nefc_max) \
   /* computed by cm_phys_com_vel, cm_phys_passive, cm_phys_rne */ \
-  X(float, cvel, 6 * (m)->nbody) X(float, cdof_dot, 6 * (m)->nv) \
-  X(float, qfrc_passive, (m)->nv) X(float, qfrc_bias, (m)->nv) \
-  X(float, cacc, 6 * (m)->nbody) X(float, cfrc_body, 6 * (m)->nbody) \
+  X(cm_preal, cvel, 6 * (m)->nbody) X(cm_preal, cdof_dot, 6 * (m)->nv) \
+  X(cm_preal, qfrc_passive, (m)->nv) X(cm_preal, qfrc_bias, (m)->nv) \
+  X(cm_preal, cacc, 6 * (m)->nbody) X(cm_preal, cfrc_body, 6 * (m)->nbody) \
   /* computed by cm_phys_control, cm_phys_fwd_acceleration, cm_phys_fwd_constraint */ \
-  X(float, qfrc_actuator, (m)->nv) X(float, qfrc_smooth, (m)->nv) X(float, qacc_smooth, (m)->nv) \
-  X(float, efc_force, (m)->nefc_max) X(float, qfrc_constraint, (m)->nv) \
+  X(cm_preal, qfrc_actuator, (m)->nv) X(cm_preal, qfrc_smooth, (m)->nv) X(cm_preal, qacc_smooth, (m)->nv) \
+  X(cm_preal, efc_force, (m)->nefc_max) X(cm_preal, qfrc_constraint, (m)->nv) \
   /* solver scratch */ \
-  X(float, efc_scratch, CM_PHYS_SOLVER_SCRATCH(m))
+  X(cm_preal, efc_scratch, CM_PHYS_SOLVER_SCRATCH(m))
 
 #define CM_PHYS_DATA_ARRAYS(X, m) CM_PHYS_STATE_ARRAYS(X, m) CM_PHYS_WORK_ARRAYS(X, m)
 
@@ -83,7 +84,7 @@ typedef struct cm_phys_layout {
                                   work: offset inside one env's work */
   long state_total;            /* elements of the state family (all envs) */
   long work_off, work_stride;  /* where the work family starts; elements of one env's work */
-  long total;                  /* elements in the block (each 4 bytes) */
+  long total;                  /* elements in the block (each sizeof(cm_preal) bytes) */
 } cm_phys_layout;
 
 CM_HD static inline void cm_phys_layout_make(const cm_phys_model *m, int num_envs, cm_phys_layout *L) {
@@ -103,10 +104,10 @@ CM_HD static inline void cm_phys_layout_make(const cm_phys_model *m, int num_env
   L->total = off + w * num_envs;
 }
 
-/* The view of env i with its state in the block (base: 4-byte elements) and its work in work
+/* The view of env i with its state in the block (base: cm_preal elements) and its work in work
  * (L->work_stride elements). */
 CM_HD static inline void cm_phys_data_at_work(const cm_phys_layout *L, void *base, int i, void *work, cm_phys_data *d) {
-  float *b = (float *)base, *w = (float *)work;
+  cm_preal *b = (cm_preal *)base, *w = (cm_preal *)work;
   int f = 0;
 #define CM_PHYS_X_SVIEW(t, n, s) d->n = (t *)(b + L->off[f] + (long)i * L->size[f]); f++;
   CM_PHYS_STATE_ARRAYS(CM_PHYS_X_SVIEW, _)
@@ -118,7 +119,7 @@ CM_HD static inline void cm_phys_data_at_work(const cm_phys_layout *L, void *bas
 
 /* The view of env i wholly in the block laid out by L. */
 CM_HD static inline void cm_phys_data_at(const cm_phys_layout *L, void *base, int i, cm_phys_data *d) {
-  cm_phys_data_at_work(L, base, i, (float *)base + L->work_off + (long)i * L->work_stride, d);
+  cm_phys_data_at_work(L, base, i, (cm_preal *)base + L->work_off + (long)i * L->work_stride, d);
 }
 
 /* Field name by index in list order, for messages ("qacc env 17 dof 4 ..."). */

@@ -85,8 +85,8 @@ static int pair_candidate(const mjModel *m, int g1, int g2) {
   return pair_max_contacts(m->geom_type[g1], m->geom_type[g2]) > 0;
 }
 
-static void copy_f(float *dst, const mjtNum *src, int n) {
-  for (int i = 0; i < n; i++) dst[i] = (float)src[i];
+static void copy_f(cm_preal *dst, const mjtNum *src, int n) {
+  for (int i = 0; i < n; i++) dst[i] = (cm_preal)src[i];
 }
 
 static void geom_contact(const cm_phys_model *p, int g, cm_geom_contact *o) {
@@ -129,12 +129,12 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
   p->njnt = m->njnt;
   p->ngeom = m->ngeom;
   p->nmocap = m->nmocap;
-  p->opt_timestep = (float)m->opt.timestep;
+  p->opt_timestep = (cm_preal)m->opt.timestep;
   copy_f(p->opt_gravity, m->opt.gravity, 3);
   if (m->opt.disableflags & mjDSBL_GRAVITY) p->opt_gravity[0] = p->opt_gravity[1] = p->opt_gravity[2] = 0.f;
-  p->opt_impratio = (float)m->opt.impratio;
+  p->opt_impratio = (cm_preal)m->opt.impratio;
   p->opt_iterations = m->opt.iterations;
-  p->opt_tolerance = (float)m->opt.tolerance;
+  p->opt_tolerance = (cm_preal)m->opt.tolerance;
   p->opt_disable_contact = !!(m->opt.disableflags & (mjDSBL_CONTACT | mjDSBL_CONSTRAINT));
   p->opt_disable_limit = !!(m->opt.disableflags & (mjDSBL_LIMIT | mjDSBL_CONSTRAINT));
   for (int b = 0; b < m->nbody; b++) {
@@ -149,7 +149,7 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
     copy_f(p->body_quat[b], m->body_quat + 4 * b, 4);
     copy_f(p->body_ipos[b], m->body_ipos + 3 * b, 3);
     copy_f(p->body_iquat[b], m->body_iquat + 4 * b, 4);
-    p->body_mass[b] = (float)m->body_mass[b];
+    p->body_mass[b] = (cm_preal)m->body_mass[b];
     copy_f(p->body_inertia[b], m->body_inertia + 3 * b, 3);
     copy_f(p->body_invweight0[b], m->body_invweight0 + 2 * b, 2);
   }
@@ -162,7 +162,7 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
     copy_f(p->jnt_pos[j], m->jnt_pos + 3 * j, 3);
     copy_f(p->jnt_axis[j], m->jnt_axis + 3 * j, 3);
     copy_f(p->jnt_range[j], m->jnt_range + 2 * j, 2);
-    p->jnt_margin[j] = (float)m->jnt_margin[j];
+    p->jnt_margin[j] = (cm_preal)m->jnt_margin[j];
     copy_f(p->jnt_solref[j], m->jnt_solref + mjNREF * j, 2);
     copy_f(p->jnt_solimp[j], m->jnt_solimp + mjNIMP * j, 5);
   }
@@ -171,9 +171,9 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
     p->dof_bodyid[v] = m->dof_bodyid[v];
     p->dof_jntid[v] = m->dof_jntid[v];
     p->dof_parentid[v] = m->dof_parentid[v];
-    p->dof_armature[v] = (float)m->dof_armature[v];
-    p->dof_damping[v] = (float)m->dof_damping[v];
-    p->dof_invweight0[v] = (float)m->dof_invweight0[v];
+    p->dof_armature[v] = (cm_preal)m->dof_armature[v];
+    p->dof_damping[v] = (cm_preal)m->dof_damping[v];
+    p->dof_invweight0[v] = (cm_preal)m->dof_invweight0[v];
   }
   for (int g = 0; g < m->ngeom; g++) {
     p->geom_type[g] = m->geom_type[g];
@@ -188,10 +188,10 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
     copy_f(p->geom_friction[g], m->geom_friction + 3 * g, 3);
     copy_f(p->geom_solref[g], m->geom_solref + mjNREF * g, 2);
     copy_f(p->geom_solimp[g], m->geom_solimp + mjNIMP * g, 5);
-    p->geom_solmix[g] = (float)m->geom_solmix[g];
-    p->geom_margin[g] = (float)m->geom_margin[g];
-    p->geom_gap[g] = (float)m->geom_gap[g];
-    p->geom_rbound[g] = (float)m->geom_rbound[g];
+    p->geom_solmix[g] = (cm_preal)m->geom_solmix[g];
+    p->geom_margin[g] = (cm_preal)m->geom_margin[g];
+    p->geom_gap[g] = (cm_preal)m->geom_gap[g];
+    p->geom_rbound[g] = (cm_preal)m->geom_rbound[g];
   }
   /* candidate pairs and the capacities of the constraint arrays */
   int ncon = 0, condim = 1;

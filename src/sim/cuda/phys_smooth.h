@@ -1,4 +1,4 @@
-/* The smooth dynamics of one env, as MuJoCo computes it (engine_core_smooth.c), in float:
+/* The smooth dynamics of one env, as MuJoCo computes it (engine_core_smooth.c), in cm_preal:
  * position stages (cm_phys_kinematics, cm_phys_com_pos, cm_phys_crb, cm_phys_factor_m) and
  * velocity stages (cm_phys_com_vel, cm_phys_passive, cm_phys_rne). Each stage reads the fields
  * written by the ones before it; field names and meanings are mjData's. */
@@ -15,27 +15,27 @@ CM_HD static inline void cm_phys_kinematics(const cm_phys_model *m, cm_phys_data
   for (int k = 0; k < 3; k++) d->xipos[k] = 0.f;
   cm_pm_quat_to_mat(d->ximat, d->xquat);
   for (int b = 1; b < m->nbody; b++) {
-    float *xpos = d->xpos + 3 * b, *xquat = d->xquat + 4 * b;
+    cm_preal *xpos = d->xpos + 3 * b, *xquat = d->xquat + 4 * b;
     int p = m->body_parentid[b], mid = m->body_mocapid[b];
     if (mid >= 0) {
       for (int k = 0; k < 3; k++) xpos[k] = d->mocap_pos[3 * mid + k];
       for (int k = 0; k < 4; k++) xquat[k] = d->mocap_quat[4 * mid + k];
     } else {
-      float off[3];
+      cm_preal off[3];
       cm_pm_mulmv(off, d->xmat + 9 * p, m->body_pos[b]);
       for (int k = 0; k < 3; k++) xpos[k] = d->xpos[3 * p + k] + off[k];
       cm_pm_quat_mul(xquat, d->xquat + 4 * p, m->body_quat[b]);
     }
     for (int jj = 0; jj < m->body_jntnum[b]; jj++) {
       int j = m->body_jntadr[b] + jj, qa = m->jnt_qposadr[j];
-      float *xanchor = d->xanchor + 3 * j, *xaxis = d->xaxis + 3 * j;
+      cm_preal *xanchor = d->xanchor + 3 * j, *xaxis = d->xaxis + 3 * j;
       if (m->jnt_type[j] == CM_PHYS_JNT_FREE) {
         for (int k = 0; k < 3; k++) xpos[k] = d->qpos[qa + k];
         for (int k = 0; k < 4; k++) xquat[k] = d->qpos[qa + 3 + k];
         cm_pm_quat_normalize(xquat);
         for (int k = 0; k < 3; k++) { xanchor[k] = xpos[k]; xaxis[k] = m->jnt_axis[j][k]; }
       } else { /* hinge about the anchor */
-        float v[3], ql[4];
+        cm_preal v[3], ql[4];
         cm_pm_quat_rotate(xaxis, xquat, m->jnt_axis[j]);
         cm_pm_quat_rotate(v, xquat, m->jnt_pos[j]);
         for (int k = 0; k < 3; k++) xanchor[k] = v[k] + xpos[k];
@@ -46,7 +46,7 @@ CM_HD static inline void cm_phys_kinematics(const cm_phys_model *m, cm_phys_data
       }
     }
     cm_pm_quat_normalize(xquat);
-    float *xmat = d->xmat + 9 * b, iq[4], off[3];
+    cm_preal *xmat = d->xmat + 9 * b, iq[4], off[3];
     cm_pm_quat_to_mat(xmat, xquat);
     cm_pm_mulmv(off, xmat, m->body_ipos[b]);
     for (int k = 0; k < 3; k++) d->xipos[3 * b + k] = xpos[k] + off[k];
@@ -55,7 +55,7 @@ CM_HD static inline void cm_phys_kinematics(const cm_phys_model *m, cm_phys_data
   }
   for (int g = 0; g < m->ngeom; g++) {
     int b = m->geom_bodyid[g];
-    float off[3], gq[4];
+    cm_preal off[3], gq[4];
     cm_pm_mulmv(off, d->xmat + 9 * b, m->geom_pos[g]);
     for (int k = 0; k < 3; k++) d->geom_xpos[3 * g + k] = d->xpos[3 * b + k] + off[k];
     cm_pm_quat_mul(gq, d->xquat + 4 * b, m->geom_quat[g]);
@@ -65,7 +65,7 @@ CM_HD static inline void cm_phys_kinematics(const cm_phys_model *m, cm_phys_data
 
 /* subtree_com, cinert, cdof (mj_comPos): spatial quantities about each tree's centre of mass */
 CM_HD static inline void cm_phys_com_pos(const cm_phys_model *m, cm_phys_data *d) {
-  float mass[CM_PHYS_MAX_BODY];
+  cm_preal mass[CM_PHYS_MAX_BODY];
   for (int b = 0; b < m->nbody; b++) {
     mass[b] = m->body_mass[b];
     for (int k = 0; k < 3; k++) d->subtree_com[3 * b + k] = m->body_mass[b] * d->xipos[3 * b + k];
@@ -80,26 +80,26 @@ CM_HD static inline void cm_phys_com_pos(const cm_phys_model *m, cm_phys_data *d
       d->subtree_com[3 * b + k] = mass[b] > 1e-15f ? d->subtree_com[3 * b + k] / mass[b] : d->xipos[3 * b + k];
   for (int k = 0; k < 10; k++) d->cinert[k] = 0.f;
   for (int b = 1; b < m->nbody; b++) {
-    const float *c = d->subtree_com + 3 * m->body_rootid[b];
-    float dif[3] = {d->xipos[3 * b] - c[0], d->xipos[3 * b + 1] - c[1], d->xipos[3 * b + 2] - c[2]};
+    const cm_preal *c = d->subtree_com + 3 * m->body_rootid[b];
+    cm_preal dif[3] = {d->xipos[3 * b] - c[0], d->xipos[3 * b + 1] - c[1], d->xipos[3 * b + 2] - c[2]};
     cm_pm_inert_com(d->cinert + 10 * b, m->body_inertia[b], d->ximat + 9 * b, dif, m->body_mass[b]);
   }
   for (int b = 1; b < m->nbody; b++) {
-    const float *c = d->subtree_com + 3 * m->body_rootid[b];
+    const cm_preal *c = d->subtree_com + 3 * m->body_rootid[b];
     for (int jj = 0; jj < m->body_jntnum[b]; jj++) {
       int j = m->body_jntadr[b] + jj, da = m->jnt_dofadr[j];
-      float off[3] = {c[0] - d->xanchor[3 * j], c[1] - d->xanchor[3 * j + 1], c[2] - d->xanchor[3 * j + 2]};
+      cm_preal off[3] = {c[0] - d->xanchor[3 * j], c[1] - d->xanchor[3 * j + 1], c[2] - d->xanchor[3 * j + 2]};
       if (m->jnt_type[j] == CM_PHYS_JNT_FREE) {
         for (int i = 0; i < 3; i++) {
-          float *t = d->cdof + 6 * (da + i), *r = d->cdof + 6 * (da + 3 + i);
+          cm_preal *t = d->cdof + 6 * (da + i), *r = d->cdof + 6 * (da + 3 + i);
           for (int k = 0; k < 6; k++) t[k] = 0.f;
           t[3 + i] = 1.f; /* translation along the world axes */
-          const float *M = d->xmat + 9 * b; /* rotation about the body's own axes */
+          const cm_preal *M = d->xmat + 9 * b; /* rotation about the body's own axes */
           r[0] = M[i]; r[1] = M[3 + i]; r[2] = M[6 + i];
           cm_pm_cross(r + 3, r, off);
         }
       } else {
-        float *r = d->cdof + 6 * da;
+        cm_preal *r = d->cdof + 6 * da;
         for (int k = 0; k < 3; k++) r[k] = d->xaxis[3 * j + k];
         cm_pm_cross(r + 3, r, off);
       }
@@ -118,11 +118,11 @@ CM_HD static inline void cm_phys_crb(const cm_phys_model *m, cm_phys_data *d) {
   }
   for (int k = 0; k < nv * nv; k++) d->qM[k] = 0.f;
   for (int i = 0; i < nv; i++) {
-    float f[6];
+    cm_preal f[6];
     cm_pm_mul_inert(f, d->crb + 10 * m->dof_bodyid[i], d->cdof + 6 * i);
     d->qM[i * nv + i] = cm_pm_dot6(d->cdof + 6 * i, f) + m->dof_armature[i];
     for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) {
-      float v = cm_pm_dot6(d->cdof + 6 * j, f);
+      cm_preal v = cm_pm_dot6(d->cdof + 6 * j, f);
       d->qM[i * nv + j] = v;
       d->qM[j * nv + i] = v;
     }
@@ -132,7 +132,7 @@ CM_HD static inline void cm_phys_crb(const cm_phys_model *m, cm_phys_data *d) {
 /* LD = factor of (M + diag(add)) as M = L^T D L with L unit lower-triangular in the tree's
  * sparsity (mj_factorM); the strict lower triangle of LD holds L, its diagonal D. add may be
  * NULL. Only entries (i, j) with j an ancestor dof of i are read or written. */
-CM_HD static inline void cm_phys_factor_m(const cm_phys_model *m, const float *M, const float *add, float *LD) {
+CM_HD static inline void cm_phys_factor_m(const cm_phys_model *m, const cm_preal *M, const cm_preal *add, cm_preal *LD) {
   int nv = m->nv;
   for (int i = 0; i < nv; i++) {
     LD[i * nv + i] = M[i * nv + i] + (add ? add[i] : 0.f);
@@ -140,7 +140,7 @@ CM_HD static inline void cm_phys_factor_m(const cm_phys_model *m, const float *M
   }
   for (int k = nv - 1; k >= 0; k--) {
     for (int i = m->dof_parentid[k]; i >= 0; i = m->dof_parentid[i]) {
-      float t = LD[k * nv + i] / LD[k * nv + k];
+      cm_preal t = LD[k * nv + i] / LD[k * nv + k];
       for (int j = i; j >= 0; j = m->dof_parentid[j]) LD[i * nv + j] -= t * LD[k * nv + j];
       LD[k * nv + i] = t;
     }
@@ -148,7 +148,7 @@ CM_HD static inline void cm_phys_factor_m(const cm_phys_model *m, const float *M
 }
 
 /* x <- M^-1 x with the factor from cm_phys_factor_m (mj_solveLD) */
-CM_HD static inline void cm_phys_solve_m(const cm_phys_model *m, const float *LD, float *x) {
+CM_HD static inline void cm_phys_solve_m(const cm_phys_model *m, const cm_preal *LD, cm_preal *x) {
   int nv = m->nv;
   for (int i = nv - 1; i >= 0; i--)
     for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) x[j] -= LD[i * nv + j] * x[i];
@@ -158,10 +158,10 @@ CM_HD static inline void cm_phys_solve_m(const cm_phys_model *m, const float *LD
 }
 
 /* y = M x with the dense qM */
-CM_HD static inline void cm_phys_mul_m(const cm_phys_model *m, const float *M, const float *x, float *y) {
+CM_HD static inline void cm_phys_mul_m(const cm_phys_model *m, const cm_preal *M, const cm_preal *x, cm_preal *y) {
   int nv = m->nv;
   for (int i = 0; i < nv; i++) {
-    float s = M[i * nv + i] * x[i];
+    cm_preal s = M[i * nv + i] * x[i];
     for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) s += M[i * nv + j] * x[j];
     y[i] = s;
   }
@@ -173,7 +173,7 @@ CM_HD static inline void cm_phys_mul_m(const cm_phys_model *m, const float *M, c
 CM_HD static inline void cm_phys_com_vel(const cm_phys_model *m, cm_phys_data *d) {
   for (int k = 0; k < 6; k++) d->cvel[k] = 0.f;
   for (int b = 1; b < m->nbody; b++) {
-    float v[6];
+    cm_preal v[6];
     int p = m->body_parentid[b];
     for (int k = 0; k < 6; k++) v[k] = d->cvel[6 * p + k];
     for (int jj = 0; jj < m->body_jntnum[b]; jj++) {
@@ -206,8 +206,8 @@ CM_HD static inline void cm_phys_rne(const cm_phys_model *m, cm_phys_data *d) {
   for (int k = 0; k < 6; k++) d->cacc[k] = 0.f;
   for (int k = 0; k < 3; k++) d->cacc[3 + k] = -m->opt_gravity[k];
   for (int b = 1; b < m->nbody; b++) {
-    float *a = d->cacc + 6 * b, *f = d->cfrc_body + 6 * b, t[6], t2[6];
-    const float *pa = d->cacc + 6 * m->body_parentid[b], *I = d->cinert + 10 * b, *v = d->cvel + 6 * b;
+    cm_preal *a = d->cacc + 6 * b, *f = d->cfrc_body + 6 * b, t[6], t2[6];
+    const cm_preal *pa = d->cacc + 6 * m->body_parentid[b], *I = d->cinert + 10 * b, *v = d->cvel + 6 * b;
     for (int k = 0; k < 6; k++) a[k] = pa[k];
     for (int i = m->body_dofadr[b]; i < m->body_dofadr[b] + m->body_dofnum[b]; i++)
       for (int k = 0; k < 6; k++) a[k] += d->cdof_dot[6 * i + k] * d->qvel[i];

@@ -30,15 +30,19 @@ CM_HD static inline void cm_phys_state_pack(const cm_phys_model *m, const cm_phy
                                             int i, cm_phys_data *d) {
   const cm_char *c = &br->chr;
   int nd = s->num_dofs;
-  float rr[4];
+  float rr[4], q[CM_PHYS_MAX_QPOS], v[CM_PHYS_MAX_DOF]; /* anim/kin.h works in float */
   cm_q_copy(rr, s->root_rot + 4 * i);
   cm_q_normalize(rr);
-  cm_kin_pose_to_qpos(c, s->root_pos + 3 * i, rr, s->dof_pos + (long)nd * i, d->qpos);
-  cm_kin_vel_to_qvel(c, d->qpos, s->root_vel + 3 * i, s->root_ang_vel + 3 * i, s->dof_vel + (long)nd * i, d->qvel);
+  for (int k = 0; k < m->nq; k++) q[k] = (float)d->qpos[k];
+  for (int k = 0; k < m->nv; k++) v[k] = (float)d->qvel[k];
+  cm_kin_pose_to_qpos(c, s->root_pos + 3 * i, rr, s->dof_pos + (long)nd * i, q);
+  cm_kin_vel_to_qvel(c, q, s->root_vel + 3 * i, s->root_ang_vel + 3 * i, s->dof_vel + (long)nd * i, v);
+  for (int k = 0; k < m->nq; k++) d->qpos[k] = q[k];
+  for (int k = 0; k < m->nv; k++) d->qvel[k] = v[k];
   if (br->fixed_root) {
-    float *p = d->mocap_pos + 3 * br->root_mocap, *q = d->mocap_quat + 4 * br->root_mocap;
+    cm_preal *p = d->mocap_pos + 3 * br->root_mocap, *mq = d->mocap_quat + 4 * br->root_mocap;
     for (int k = 0; k < 3; k++) p[k] = s->root_pos[3 * i + k];
-    q[0] = rr[3]; q[1] = rr[0]; q[2] = rr[1]; q[3] = rr[2];
+    mq[0] = rr[3]; mq[1] = rr[0]; mq[2] = rr[1]; mq[3] = rr[2];
   }
   /* a reset env starts without applied forces or memory of its last episode (warm start) */
   for (int k = 0; k < m->nv; k++) d->qfrc_applied[k] = d->qacc[k] = 0.f;
@@ -60,7 +64,7 @@ CM_HD static inline void cm_phys_set_targets(const cm_phys_model *m, const cm_ph
         continue;
       }
       float q[4], ang[3], cur[3];
-      const float *h = d->qpos + c->mj_qpos_adr[b];
+      const cm_preal *h = d->qpos + c->mj_qpos_adr[b];
       for (int k = 0; k < 3; k++) cur[k] = h[k];
       cm_exp_map_to_quat(q, cmd + i);
       cm_kin_quat_to_hinges_near(c->hinge_axis[b], q, cur, ang);
@@ -74,23 +78,25 @@ CM_HD static inline void cm_phys_state_unpack(const cm_phys_model *m, const cm_p
                                               cm_sim_state *s, int i) {
   const cm_char *c = &br->chr;
   int nb = c->num_bodies, nd = s->num_dofs;
-  float *rp = s->root_pos + 3 * i, *rr = s->root_rot + 4 * i;
-  cm_kin_qpos_to_pose(c, d->qpos, rp, rr, s->dof_pos + (long)nd * i);
-  cm_kin_qvel_to_vel(c, d->qpos, d->qvel, s->root_vel + 3 * i, s->root_ang_vel + 3 * i, s->dof_vel + (long)nd * i);
+  float *rp = s->root_pos + 3 * i, *rr = s->root_rot + 4 * i, q[CM_PHYS_MAX_QPOS], v[CM_PHYS_MAX_DOF];
+  for (int k = 0; k < m->nq; k++) q[k] = (float)d->qpos[k];
+  for (int k = 0; k < m->nv; k++) v[k] = (float)d->qvel[k];
+  cm_kin_qpos_to_pose(c, q, rp, rr, s->dof_pos + (long)nd * i);
+  cm_kin_qvel_to_vel(c, q, v, s->root_vel + 3 * i, s->root_ang_vel + 3 * i, s->dof_vel + (long)nd * i);
   float *bp = s->body_pos + 3L * nb * i, *bq = s->body_rot + 4L * nb * i;
   float *bv = s->body_vel + 3L * nb * i, *ba = s->body_ang_vel + 3L * nb * i;
   for (int b = 0; b < nb; b++) {
     int pb = br->body_phys[b];
-    const float *x = d->xpos + 3 * pb, *q = d->xquat + 4 * pb, *v = d->cvel + 6 * pb;
-    const float *com = d->subtree_com + 3 * m->body_rootid[pb];
-    float r[3] = {x[0] - com[0], x[1] - com[1], x[2] - com[2]}, wr[3];
-    for (int k = 0; k < 3; k++) bp[3 * b + k] = x[k];
-    bq[4 * b] = q[1]; bq[4 * b + 1] = q[2]; bq[4 * b + 2] = q[3]; bq[4 * b + 3] = q[0];
+    const cm_preal *x = d->xpos + 3 * pb, *xq = d->xquat + 4 * pb, *cv = d->cvel + 6 * pb;
+    const cm_preal *com = d->subtree_com + 3 * m->body_rootid[pb];
+    cm_preal r[3] = {x[0] - com[0], x[1] - com[1], x[2] - com[2]}, wr[3];
+    for (int k = 0; k < 3; k++) bp[3 * b + k] = (float)x[k];
+    bq[4 * b] = (float)xq[1]; bq[4 * b + 1] = (float)xq[2]; bq[4 * b + 2] = (float)xq[3]; bq[4 * b + 3] = (float)xq[0];
     /* cvel is about the tree's centre of mass: move the linear part to the body origin */
-    cm_pm_cross(wr, v, r);
+    cm_pm_cross(wr, cv, r);
     for (int k = 0; k < 3; k++) {
-      ba[3 * b + k] = v[k];
-      bv[3 * b + k] = v[3 + k] + wr[k];
+      ba[3 * b + k] = (float)cv[k];
+      bv[3 * b + k] = (float)(cv[3 + k] + wr[k]);
     }
   }
   if (br->fixed_root) { /* the welded root: where it was put, at rest */

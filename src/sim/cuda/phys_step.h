@@ -1,4 +1,4 @@
-/* One env's simulation step, staged as MuJoCo's mj_step is (engine_forward.c), in float:
+/* One env's simulation step, staged as MuJoCo's mj_step is (engine_forward.c), in cm_preal:
  *   cm_phys_fwd_position  kinematics, com, qM and its factor, contacts and constraint rows
  *   cm_phys_fwd_velocity  cvel, cdof_dot, passive forces, bias forces
  *   cm_phys_control       PD position control -> qfrc_actuator (the CPU mujoco engine's rule)
@@ -39,11 +39,11 @@ CM_HD static inline void cm_phys_forward(const cm_phys_model *m, cm_phys_data *d
  * the damping implicitly. Torque: dof_target is the torque, clamped. */
 CM_HD static inline void cm_phys_control(const cm_phys_model *m, cm_phys_data *d) {
   for (int i = 0; i < m->nv; i++) {
-    float tau = 0.f;
+    cm_preal tau = 0.f;
     if (m->dof_actuated[i] && m->ctrl_mode != CM_PHYS_CTRL_NONE) {
-      float lim = m->dof_torque_limit[i];
+      cm_preal lim = m->dof_torque_limit[i];
       int qa = m->jnt_qposadr[m->dof_jntid[i]];
-      float v = d->qvel[i];
+      cm_preal v = d->qvel[i];
       tau = m->ctrl_mode == CM_PHYS_CTRL_PD ? m->dof_kp[i] * (d->dof_target[i] - d->qpos[qa]) - m->dof_kd[i] * v : d->dof_target[i];
       tau = tau > lim ? lim : (tau < -lim ? -lim : tau);
       if (m->ctrl_mode == CM_PHYS_CTRL_PD && m->ctrl_implicit_damping) tau += m->dof_kd[i] * v;
@@ -65,11 +65,11 @@ CM_HD static inline void cm_phys_fwd_acceleration(const cm_phys_model *m, cm_phy
  * the dof damping D implicit (mj_Euler). Overwrites qLD (recomputed by the next position stage). */
 CM_HD static inline void cm_phys_euler(const cm_phys_model *m, cm_phys_data *d) {
   int nv = m->nv;
-  float h = m->opt_timestep, *acc = d->qacc;
+  cm_preal h = m->opt_timestep, *acc = d->qacc;
   int damped = 0;
   for (int i = 0; i < nv; i++) damped |= m->dof_damping[i] > 0.f;
   if (damped) {
-    float *f = d->qfrc_smooth, add[CM_PHYS_MAX_DOF]; /* qfrc_smooth is not needed any more */
+    cm_preal *f = d->qfrc_smooth, add[CM_PHYS_MAX_DOF]; /* qfrc_smooth is not needed any more */
     cm_phys_mul_m(m, d->qM, d->qacc, f);
     for (int i = 0; i < nv; i++) add[i] = h * m->dof_damping[i];
     cm_phys_factor_m(m, d->qM, add, d->qLD);
@@ -92,8 +92,8 @@ CM_HD static inline void cm_phys_euler(const cm_phys_model *m, cm_phys_data *d) 
  * counted in nbad, as MuJoCo's mj_checkPos/Vel/Acc do; other envs are untouched. */
 CM_HD static inline int cm_phys_check_reset(const cm_phys_model *m, cm_phys_data *d) {
   int bad = 0;
-  for (int i = 0; i < m->nq; i++) bad |= !(fabsf(d->qpos[i]) <= 1e10f);
-  for (int i = 0; i < m->nv; i++) bad |= !(fabsf(d->qvel[i]) <= 1e10f);
+  for (int i = 0; i < m->nq; i++) bad |= !(cm_pabs(d->qpos[i]) <= 1e10f);
+  for (int i = 0; i < m->nv; i++) bad |= !(cm_pabs(d->qvel[i]) <= 1e10f);
   if (!bad) return 0;
   for (int i = 0; i < m->nq; i++) d->qpos[i] = m->qpos0[i];
   for (int i = 0; i < m->nv; i++) d->qvel[i] = d->qacc[i] = 0.f; /* qacc: the warm start */
