@@ -25,6 +25,10 @@ SKIP=${SKIP:-}
 skip() { [[ " $SKIP " == *" $1 "* ]]; }
 t_start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - t_start )) s] $*"; }
+BUDGET=${BUDGET:-570}   # seconds the whole run may take (the device runs a command for at most 600)
+left() { echo $(( BUDGET - ($(date +%s) - t_start) )); }
+# everything printed also goes to $out/run.log as it happens (kept if the run is cut short)
+exec > >(tee -a "$out/run.log") 2>&1
 
 if [ -f .carry/lib.tar.xz ]; then
   mkdir -p /tmp/cmimic_lib && tar -C /tmp/cmimic_lib -xJf .carry/lib.tar.xz
@@ -48,7 +52,7 @@ if ! skip check; then
   stamp "kernels vs CPU build, GPU vs MuJoCo"
   timeout 240 bench/engine_cuda_check.sh "$bin" 1024 >"$logs/check.txt" 2>&1
   echo "engine_cuda_check exit $?" >>"$logs/check.txt"
-  grep -E "^(==|PASS|FAIL|first step|engine_cuda_check|cmimic)" "$logs/check.txt"
+  cat "$logs/check.txt"
 fi
 
 rows=()
@@ -97,10 +101,11 @@ if ! skip mjx && ls .carry/whl/*.whl >/dev/null 2>&1; then
   stamp "MJX at $MJX_NS"
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .carry/whl/*.whl \
     >"$logs/mjx_install.txt" 2>&1
-  PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1 MUJOCO_GL=egl timeout 330 python3 bench/mjx_bench.py --num_envs $MJX_NS $MJX_ARGS \
+  t_mjx=$(left); [ "$t_mjx" -gt 330 ] && t_mjx=330
+  PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1 MUJOCO_GL=egl timeout $((t_mjx > 10 ? t_mjx : 10)) python3 bench/mjx_bench.py --num_envs $MJX_NS $MJX_ARGS \
     --tsv "$logs/mjx.tsv" >"$logs/mjx.txt" 2>&1
   echo "mjx exit $?" >>"$logs/mjx.txt"
-  grep -vE "^\s*$|warp" "$logs/mjx.txt" | tail -12
+  grep -vE "^\s*$|warp" "$logs/mjx.txt" | tail -25
 fi
 
 stamp "summary"
