@@ -1,7 +1,9 @@
 /* cmimic engine-check: validates an engine (normally `cuda`) against MuJoCo on a character file,
  * step by step beside MuJoCo's own divergence under a 1e-6 perturbation (sim/engine_check.h).
  * Exit 0: within tolerance at every step; 1: past tolerance (or an engine failed); 2: bad input.
- * CM_ENGINE_CHECK_CANDIDATE=NAME replaces the candidate engine (mujoco checks the tool itself). */
+ * CM_ENGINE_CHECK_CANDIDATE=NAME replaces the candidate engine (mujoco checks the tool itself);
+ * CM_ENGINE_CHECK_REFERENCE=cuda compares the candidate with the cuda engine's CPU build instead of
+ * MuJoCo (bench/engine_cuda_check.sh: the GPU kernels against the CPU build). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +29,10 @@ static int check_device(const char *dev, cm_err *err) {
 }
 
 static void print_header(const cm_engine_check_cfg *c) {
-  printf("engine-check: %s, %d envs, %d control steps at %d Hz, physics %d Hz; candidate '%s' on %s vs mujoco, seed %ld\n",
+  printf("engine-check: %s, %d envs, %d control steps at %d Hz, physics %d Hz; candidate '%s' on %s vs %s on cpu, seed %ld\n",
          c->char_file, c->num_envs, c->steps, c->engine.control_freq, c->engine.sim_freq, c->engine.engine_name,
-         c->engine.device, (long)c->seed);
-  printf("yardstick (yard): mujoco vs mujoco started %.0e off in every root coordinate and dof\n", c->perturb);
+         c->engine.device, c->reference, (long)c->seed);
+  printf("yardstick (yard): %s vs %s started %.0e off in every root coordinate and dof\n", c->reference, c->reference, c->perturb);
   printf("pass: at every step root, body max and dof error <= %.0f x yard + floor (%.0e m, %.0e rad)\n", c->factor,
          c->pos_floor, c->dof_floor);
   printf("step  root_m    (yard)     body_max_m (yard)     body_mean_m (yard)    dof_rad   (yard)     contacts (yard)\n");
@@ -73,6 +75,8 @@ int cmd_engine_check(int argc, char **argv) {
   if (engine_file && cm_engine_cfg_load(engine_file, &c.engine, &err)) goto bad;
   const char *cand = getenv("CM_ENGINE_CHECK_CANDIDATE");
   if (cand && *cand) snprintf(c.engine.engine_name, sizeof c.engine.engine_name, "%s", cand);
+  const char *ref = getenv("CM_ENGINE_CHECK_REFERENCE");
+  if (ref && *ref) snprintf(c.reference, sizeof c.reference, "%s", ref);
   snprintf(c.engine.device, sizeof c.engine.device, "%s", cm_args_str(&args, "devices", "cpu"));
   c.engine.num_threads = (int)threads;
   c.steps = (int)steps;

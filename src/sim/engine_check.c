@@ -48,6 +48,7 @@ void cm_engine_check_defaults(cm_engine_check_cfg *c) {
   memset(c, 0, sizeof *c);
   snprintf(c->engine.engine_name, sizeof c->engine.engine_name, "cuda");
   snprintf(c->engine.device, sizeof c->engine.device, "cpu");
+  snprintf(c->reference, sizeof c->reference, "mujoco");
   c->engine.control_mode = CM_CTRL_POS;
   c->engine.control_freq = 30;
   c->engine.sim_freq = 120;
@@ -131,17 +132,22 @@ int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, voi
     return cm_fail(err, "engine-check: perturbation and factor must be positive, floors non-negative");
   cm_char *chr = malloc(sizeof *chr);
   if (!chr) return cm_fail(err, "out of memory");
-  cm_engine *ref = NULL, *yard = NULL, *cand = NULL;
+  cm_engine *ref = NULL, *yard = NULL, *cand = NULL, *start = NULL;
   float *tgt = NULL;
   int rc = -1;
   if (cm_char_load(c->char_file, chr, err)) goto done;
-  cm_engine_cfg mj = c->engine;
+  cm_engine_cfg rc_cfg = c->engine, mj = c->engine;
+  snprintf(rc_cfg.engine_name, sizeof rc_cfg.engine_name, "%s", c->reference);
+  snprintf(rc_cfg.device, sizeof rc_cfg.device, "cpu");
   snprintf(mj.engine_name, sizeof mj.engine_name, "mujoco");
   snprintf(mj.device, sizeof mj.device, "cpu");
   cm_engine_opts opts = {.seed = c->seed};
-  if (cm_engine_create(&mj, &opts, c->char_file, chr, c->num_envs, &ref, err) ||
-      cm_engine_create(&mj, &opts, c->char_file, chr, c->num_envs, &yard, err))
+  if (cm_engine_create(&rc_cfg, &opts, c->char_file, chr, c->num_envs, &ref, err) ||
+      cm_engine_create(&rc_cfg, &opts, c->char_file, chr, c->num_envs, &yard, err))
     goto done;
+  /* the start is placed by the mujoco engine (it knows the compiled geoms' heights) */
+  int own_start = strcmp(c->reference, "mujoco") != 0;
+  if (own_start && cm_engine_create(&mj, &opts, c->char_file, chr, c->num_envs, &start, err)) goto done;
   if (cm_engine_create(&c->engine, &opts, c->char_file, chr, c->num_envs, &cand, err)) {
     cm_wrap(err, "candidate engine '%s'", c->engine.engine_name);
     goto done;
@@ -155,7 +161,8 @@ int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, voi
     goto done;
   }
   /* the same start for all three, 2 cm above the ground so the first steps include landing */
-  cm_mj_place_standing(ref, 0.02);
+  cm_mj_place_standing(own_start ? start : ref, 0.02);
+  if (own_start) copy_start(ref, start);
   copy_start(cand, ref);
   copy_start(yard, ref);
   perturb_start(yard, c->perturb, c->seed);
@@ -166,7 +173,7 @@ int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, voi
     for (int k = 0; k < 3 && t > 0; k++) {
       all[k]->ops->set_targets(all[k], tgt);
       if (all[k]->ops->step(all[k], err)) {
-        cm_wrap(err, "engine-check: %s engine, control step %d", k == 2 ? c->engine.engine_name : "mujoco", t);
+        cm_wrap(err, "engine-check: %s engine, control step %d", k == 2 ? c->engine.engine_name : c->reference, t);
         goto done;
       }
     }
@@ -188,6 +195,7 @@ done:
   cm_engine_destroy(cand);
   cm_engine_destroy(yard);
   cm_engine_destroy(ref);
+  cm_engine_destroy(start);
   free(tgt);
   free(chr);
   return rc;

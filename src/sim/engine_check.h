@@ -33,7 +33,9 @@ void cm_state_err_compute(const cm_sim_state *a, const cm_sim_state *b, cm_state
 typedef struct cm_engine_check_cfg {
   const char *char_file;
   cm_engine_cfg engine; /* rates and control mode for all three engines; engine_name and
-                           device are the candidate's (the reference always runs "mujoco") */
+                           device are the candidate's */
+  char reference[32];   /* the reference engine and its perturbed copy, on CPU threads: "mujoco";
+                           "cuda" checks the GPU kernels against the CPU build of the same engine */
   int steps, num_envs;
   uint64_t seed;
   double perturb, factor, pos_floor, dof_floor;

@@ -58,6 +58,7 @@ void cm_cuda_engine_parts_get(cm_engine *e, cm_cuda_engine_parts *o) {
 }
 
 const mjModel *cm_cuda_engine_mj_model(const cm_engine *e) { return impl_of(e)->mj; }
+struct cm_phys_gpu *cm_cuda_engine_gpu(cm_engine *e) { return impl_of(e)->gpu; }
 
 void cm_cuda_engine_pose_mj(cm_engine *e, int env, mjData *md) {
   cu_impl *im = impl_of(e);

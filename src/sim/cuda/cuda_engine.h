@@ -43,6 +43,9 @@ void cm_cuda_engine_env(cm_engine *e, int i, cm_phys_data *d);
  * with cm_cuda_engine_pose_mj. */
 const mjModel *cm_cuda_engine_mj_model(const cm_engine *e);
 void cm_cuda_engine_pose_mj(cm_engine *e, int env, mjData *d);
+/* The kernel driver when the engine runs on a GPU (--devices cuda:N), else NULL (phys_gpu.h:
+ * launch shape and timings, for benchmarks). */
+struct cm_phys_gpu *cm_cuda_engine_gpu(cm_engine *e);
 /* Envs reset after going non-finite since creation, summed over envs. */
 long cm_cuda_engine_num_resets(cm_engine *e);
 #endif

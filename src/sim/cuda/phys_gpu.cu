@@ -2,6 +2,7 @@
  * view of the batched block (cm_phys_data_at), calling the same CM_HD functions the CPU
  * driver calls. Errors are checked after every CUDA call and launch and returned as cm_err. */
 #include <cuda_runtime.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,29 @@ static int parse_device(const char *device, int *out, cm_err *err) {
 
 static int grid_of(int n, int threads) { return (n + threads - 1) / threads; }
 
+/* Page-locks the host state so the read-back copies run at full PCIe speed: one registration
+ * when the arrays share one allocation (pages of neighbouring arrays cannot be registered
+ * twice), else one per array. Only an optimisation: a failure leaves pageable copies. */
+static void pin_host_state(cm_phys_gpu *g, float *const *arr, uint8_t *contacts) {
+  uintptr_t lo = (uintptr_t)contacts, hi = (uintptr_t)contacts + g->bytes[SA_COUNT];
+  size_t sum = g->bytes[SA_COUNT];
+  for (int a = 0; a < SA_COUNT; a++) {
+    if (!g->bytes[a]) continue;
+    lo = (uintptr_t)arr[a] < lo ? (uintptr_t)arr[a] : lo;
+    hi = (uintptr_t)arr[a] + g->bytes[a] > hi ? (uintptr_t)arr[a] + g->bytes[a] : hi;
+    sum += g->bytes[a];
+  }
+  if (hi - lo <= 2 * sum + (1 << 20)) { /* one allocation (the ref_* arrays may sit inside) */
+    if (cudaHostRegister((void *)lo, hi - lo, cudaHostRegisterDefault) == cudaSuccess) g->host_reg[g->nreg++] = (void *)lo;
+  } else {
+    for (int a = 0; a < SA_COUNT; a++)
+      if (g->bytes[a] && cudaHostRegister(arr[a], g->bytes[a], cudaHostRegisterDefault) == cudaSuccess)
+        g->host_reg[g->nreg++] = arr[a];
+    if (cudaHostRegister(contacts, g->bytes[SA_COUNT], cudaHostRegisterDefault) == cudaSuccess) g->host_reg[g->nreg++] = contacts;
+  }
+  cudaGetLastError();
+}
+
 extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, const cm_phys_bridge *br,
                                   const cm_phys_layout *L, const float *block, cm_sim_state *st, cm_phys_gpu **out,
                                   cm_err *err) {
@@ -210,17 +234,11 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
     g->bytes[a] = sizeof(float) * per_env[a] * (size_t)N;
     if (cu_ok(cudaMalloc((void **)dev_arr[a], g->bytes[a] ? g->bytes[a] : 4), "cudaMalloc(state)", err)) goto fail;
     g->st.device_bytes += g->bytes[a];
-    /* page-locked host arrays: the read-back copies run at full PCIe speed */
-    if (g->bytes[a] && cudaHostRegister(host_arr[a], g->bytes[a], cudaHostRegisterDefault) == cudaSuccess)
-      g->host_reg[g->nreg++] = host_arr[a];
-    cudaGetLastError(); /* registering is an optimisation: a failure only slows the copies */
   }
   g->bytes[SA_COUNT] = (size_t)N * B;
   if (cu_ok(cudaMalloc((void **)&g->dev.ground_contact, g->bytes[SA_COUNT] + 4), "cudaMalloc(contacts)", err)) goto fail;
   g->st.device_bytes += g->bytes[SA_COUNT];
-  if (cudaHostRegister(st->ground_contact, g->bytes[SA_COUNT], cudaHostRegisterDefault) == cudaSuccess)
-    g->host_reg[g->nreg++] = st->ground_contact;
-  cudaGetLastError();
+  pin_host_state(g, host_arr, st->ground_contact);
   if (cu_ok(cudaMemcpy(g->m, m, sizeof *m, cudaMemcpyHostToDevice), "copying the model", err) ||
       cu_ok(cudaMemcpy(g->br, br, sizeof *br, cudaMemcpyHostToDevice), "copying the bridge", err) ||
       cu_ok(cudaMemcpy(g->block, block, block_bytes, cudaMemcpyHostToDevice), "copying the block", err))
@@ -338,6 +356,10 @@ extern "C" void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *o
   out->block_threads = g->block_threads;
   out->fused = g->fused;
   out->local_work = k_kernels[g->kernel].w;
+  size_t free_b = 0, total_b = 0;
+  cudaSetDevice(g->device);
+  if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) out->device_in_use = total_b - free_b;
+  cudaGetLastError();
 }
 
 extern "C" void cm_phys_gpu_stats_reset(cm_phys_gpu *g) {

@@ -21,6 +21,8 @@ typedef struct cm_phys_gpu_stats {
   double kernel_s;             /* device time of the step kernels (CUDA events) */
   double upload_s, download_s; /* device time of the copies around them */
   size_t device_bytes;         /* device memory allocated by the driver */
+  size_t device_in_use;        /* the whole device's memory in use (cudaMemGetInfo), local
+                                  memory reserved for the kernels' stack frames included */
   int block_threads;           /* threads per block of the step kernel */
   int fused;                   /* 1: all substeps in one launch; 0: one launch per substep */
   int local_work;              /* floats of per-thread local memory holding an env's work; 0: in the block */
