@@ -9,13 +9,15 @@
 #include "sim/cuda/phys_state.h"
 #include "sim/engine.h"
 
-#ifdef CM_PHYS_DOUBLE /* the same engine in double, for tests (cuda_engine_f64.c) */
+#ifdef CM_PHYS_DOUBLE /* the same engine in double, for tests (cuda_engine_f64.c): every
+                         * function declared in this header needs a line here */
 #define cm_cuda_engine_create cm_cuda_engine_create_f64
 #define cm_cuda_engine_parts_get cm_cuda_engine_parts_get_f64
 #define cm_cuda_engine_env cm_cuda_engine_env_f64
 #define cm_cuda_engine_mj_model cm_cuda_engine_mj_model_f64
 #define cm_cuda_engine_pose_mj cm_cuda_engine_pose_mj_f64
 #define cm_cuda_engine_num_resets cm_cuda_engine_num_resets_f64
+#define cm_cuda_engine_gpu cm_cuda_engine_gpu_f64
 #endif
 
 int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
