@@ -235,6 +235,17 @@ static void test_layout(void) {
   cm_phys_step_env(&pm, &b, 50);
   CHECK(!memcmp(a.qpos, b.qpos, sizeof(float) * pm.nq) && !memcmp(a.xpos, b.xpos, sizeof(float) * 3 * pm.nbody));
   CHECK(a.qpos[0] != 0.3f);
+  /* field-by-field comparison: the external-work env equals env 0 once copied into the block */
+  cm_phys_diff df;
+  float *copy = malloc(sizeof(float) * (size_t)L.total);
+  memcpy(copy, block, sizeof(float) * (size_t)L.total);
+  CHECK(cm_phys_block_diff(&L, &pm, block, copy, 0, 0, 1, &df) == 0);
+  copy[L.off[CM_PHYS_F_qvel] + 1 * pm.nv + 1] += 1e-3f; /* env 1, dof 1 */
+  CHECK(cm_phys_block_diff(&L, &pm, block, copy, 1e-6, 1e-6, 0, &df) == 1);
+  CHECK(df.field == CM_PHYS_F_qvel && df.env == 1 && df.index == 1);
+  printf("block diff names %s env %d [%ld]: %g vs %g\n", cm_phys_field_name(df.field), df.env, df.index, df.a, df.b);
+  CHECK(cm_phys_block_diff(&L, &pm, block, copy, 2e-3, 0, 0, &df) == 0); /* inside the tolerance */
+  free(copy);
   /* env 1 was never touched */
   cm_phys_data c;
   cm_phys_data_at(&L, block, 1, &c);

@@ -13,6 +13,7 @@
  * is double); all of this is CM_HD and plain data. */
 #ifndef CM_PHYS_DATA_H
 #define CM_PHYS_DATA_H
+#include <math.h>
 #include <stddef.h>
 #include "core/hd.h"
 #include "sim/cuda/phys_model.h"
@@ -130,5 +131,71 @@ static inline const char *cm_phys_field_name(int f) {
 #undef CM_PHYS_X_NAME
   };
   return f >= 0 && f < CM_PHYS_NFIELD ? k_names[f] : "?";
+}
+/* ---- comparing two blocks field by field (host code: a kernel check names the first field
+ * that diverges, e.g. "qacc env 17 [4]: 1.2e-3 vs 9.8e-1") ---- */
+
+/* Elements of field f that carry meaning in env view d: all of them, except the capacity
+ * arrays of contacts and constraint rows (their first ncon / nefc entries) and the solver's
+ * scratch (none). */
+static inline long cm_phys_field_used(const cm_phys_layout *L, int f, const cm_phys_data *d, int nv) {
+  long n = L->size[f];
+  switch (f) {
+    case CM_PHYS_F_contact_pos: return 3L * d->ncon[0];
+    case CM_PHYS_F_contact_frame: return 9L * d->ncon[0];
+    case CM_PHYS_F_contact_dist: case CM_PHYS_F_contact_pair: case CM_PHYS_F_contact_geom1: case CM_PHYS_F_contact_geom2:
+      return d->ncon[0];
+    case CM_PHYS_F_efc_J: return (long)d->nefc[0] * nv;
+    case CM_PHYS_F_efc_R: case CM_PHYS_F_efc_aref: case CM_PHYS_F_efc_force: return d->nefc[0];
+    case CM_PHYS_F_efc_scratch: return 0;
+    default: return n;
+  }
+}
+
+typedef struct cm_phys_diff {
+  int field, env;
+  long index;     /* element within the env's field */
+  double a, b;
+} cm_phys_diff;
+
+/* The first element (in field order, then env, then index) where blocks a and b of layout L
+ * differ by more than atol + rtol * max(|a|, |b|); int fields must be equal, and so must the
+ * counts ncon/nefc before the arrays they size are compared. with_work: also the work family
+ * (both blocks forwarded by the same stages). Returns 1 and fills out at a difference, else 0. */
+static inline int cm_phys_block_diff(const cm_phys_layout *L, const cm_phys_model *m, void *a, void *b, double atol,
+                                     double rtol, int with_work, cm_phys_diff *out) {
+  static const int k_is_int[CM_PHYS_NFIELD] = {
+#define CM_PHYS_ISINT_int 1
+#define CM_PHYS_ISINT_cm_preal 0
+#define CM_PHYS_X_ISINT(t, n, s) CM_PHYS_ISINT_##t,
+      CM_PHYS_DATA_ARRAYS(CM_PHYS_X_ISINT, _)
+#undef CM_PHYS_X_ISINT
+  };
+  int nf = with_work ? CM_PHYS_NFIELD : CM_PHYS_NSTATE;
+  for (int f = 0; f < nf; f++)
+    for (int i = 0; i < L->num_envs; i++) {
+      cm_phys_data da, db;
+      cm_phys_data_at(L, a, i, &da);
+      cm_phys_data_at(L, b, i, &db);
+      long n = cm_phys_field_used(L, f, &da, m->nv);
+      if (cm_phys_field_used(L, f, &db, m->nv) != n) {
+        *out = (cm_phys_diff){f, i, -1, (double)n, (double)cm_phys_field_used(L, f, &db, m->nv)};
+        return 1;
+      }
+      const cm_preal *pa = (const cm_preal *)a + (f < CM_PHYS_NSTATE ? L->off[f] + (long)i * L->size[f]
+                                                                     : L->work_off + (long)i * L->work_stride + L->off[f]);
+      const cm_preal *pb = (const cm_preal *)b + (pa - (const cm_preal *)a);
+      for (long k = 0; k < n; k++) {
+        double x, y;
+        if (k_is_int[f]) { x = ((const int *)pa)[k]; y = ((const int *)pb)[k]; }
+        else { x = pa[k]; y = pb[k]; }
+        double tol = k_is_int[f] ? 0 : atol + rtol * fmax(fabs(x), fabs(y));
+        if (!(fabs(x - y) <= tol)) {
+          *out = (cm_phys_diff){f, i, k, x, y};
+          return 1;
+        }
+      }
+    }
+  return 0;
 }
 #endif
