@@ -155,7 +155,41 @@ static void limit_rest(void) {
   mj_deleteModel(m);
 }
 
+/* Past the capacity the deepest contacts stay: a tilted box pressed into the plane makes 4,
+ * a model cut to 2 keeps the 2 deepest of them and counts 2 dropped. */
+static void capacity(void) {
+  mjModel *m = load_text("<mujoco><worldbody><geom type='plane' size='0 0 1'/><body pos='0 0 0.035' euler='3 2 0'>"
+                         "<freejoint/><geom type='box' size='0.1 0.2 0.05'/></body></worldbody></mujoco>");
+  CHECK(m != NULL);
+  if (!m) return;
+  one_env full, cut;
+  CHECK(one_env_make(m, &full) == 0);
+  cm_err err;
+  CHECK_OK(cm_phys_model_compile(m, "test", &cut.pm, &err), &err);
+  cut.pm.ncon_max = 2;
+  cm_phys_layout_make(&cut.pm, 1, &cut.L);
+  cut.block = calloc((size_t)cut.L.total + 1, sizeof(cm_preal));
+  cm_phys_data_at(&cut.L, cut.block, 0, &cut.d);
+  for (int k = 0; k < m->nq; k++) cut.d.qpos[k] = (cm_preal)m->qpos0[k];
+  cm_phys_forward(&cut.pm, &cut.d);
+  CHECK(full.d.ncon[0] == 4 && cut.d.ncon[0] == 2 && cut.d.ncon_dropped[0] == 2);
+  /* the two deepest of the full set */
+  double dd[4];
+  for (int k = 0; k < 4; k++) dd[k] = full.d.contact_dist[k];
+  for (int a = 0; a < 4; a++)
+    for (int b = a + 1; b < 4; b++)
+      if (dd[b] < dd[a]) { double t = dd[a]; dd[a] = dd[b]; dd[b] = t; }
+  double kept0 = fmin(cut.d.contact_dist[0], cut.d.contact_dist[1]), kept1 = fmax(cut.d.contact_dist[0], cut.d.contact_dist[1]);
+  printf("capacity 2 of 4 contacts: kept dists %.5f %.5f (deepest two %.5f %.5f), dropped %d\n", kept0, kept1, dd[0], dd[1],
+         cut.d.ncon_dropped[0]);
+  CHECK(kept0 == dd[0] && kept1 == dd[1]);
+  free(full.block);
+  free(cut.block);
+  mj_deleteModel(m);
+}
+
 int main(void) {
+  capacity();
   drop("capsule r 0.05", "<geom type='capsule' size='0.05 0.2'/>", 0.05);
   drop("box 0.1x0.2x0.06", "<geom type='box' size='0.1 0.2 0.06'/>", 0.06);
   drop("sphere r 0.1", "<geom type='sphere' size='0.1'/>", 0.1);

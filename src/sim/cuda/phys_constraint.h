@@ -4,7 +4,8 @@
  *                            (phys_solver.h builders), as mj_makeConstraint orders them
  *   cm_phys_fwd_constraint   forces and qacc by the Newton solver, warm-started from the
  *                            last qacc (MuJoCo's qacc_warmstart)
- * Contacts past the model's capacity (ncon_max) are dropped and counted in ncon_dropped. */
+ * Past the model's capacity (ncon_max) the shallowest contacts are dropped (each drop counted
+ * in ncon_dropped), so the deepest ncon_max stay. */
 #ifndef CM_PHYS_CONSTRAINT_H
 #define CM_PHYS_CONSTRAINT_H
 #include "sim/cuda/phys_collide.h"
@@ -29,14 +30,22 @@ CM_HD static inline void cm_phys_collide(const cm_phys_model *m, cm_phys_data *d
                           d->geom_xmat + 9 * g2, m->geom_size[g2], margin, con);
       for (int c = 0; c < nc; c++) {
         if (!(con[c].dist < m->pair_includemargin[k])) continue;
-        if (n == m->ncon_max) { d->ncon_dropped[0]++; continue; }
-        for (int i = 0; i < 3; i++) d->contact_pos[3 * n + i] = con[c].pos[i];
-        for (int i = 0; i < 9; i++) d->contact_frame[9 * n + i] = con[c].frame[i];
-        d->contact_dist[n] = con[c].dist;
-        d->contact_pair[n] = k;
-        d->contact_geom1[n] = g1;
-        d->contact_geom2[n] = g2;
-        n++;
+        int slot = n;
+        if (n == m->ncon_max) { /* full: the shallowest kept contact gives way to a deeper one */
+          d->ncon_dropped[0]++;
+          slot = 0;
+          for (int j = 1; j < n; j++)
+            if (d->contact_dist[j] > d->contact_dist[slot]) slot = j;
+          if (!(con[c].dist < d->contact_dist[slot])) continue;
+        } else {
+          n++;
+        }
+        for (int i = 0; i < 3; i++) d->contact_pos[3 * slot + i] = con[c].pos[i];
+        for (int i = 0; i < 9; i++) d->contact_frame[9 * slot + i] = con[c].frame[i];
+        d->contact_dist[slot] = con[c].dist;
+        d->contact_pair[slot] = k;
+        d->contact_geom1[slot] = g1;
+        d->contact_geom2[slot] = g2;
       }
     }
   }
