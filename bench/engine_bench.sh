@@ -8,7 +8,7 @@
 #   5. MJX stepping the same humanoid at the same N (bench/mjx_bench.py, wheels from .carry/whl)
 # A machine without cmimic's Debian libraries gets them from .carry/ (tools/devcarry.sh).
 # Full logs: $OUT/logs.tar.gz; the table: $OUT/summary.txt (also printed last).
-#   bench/engine_bench.sh            NS, VAR_N, MJX_NS, MJX_ARGS, SECONDS, THREADS, SKIP (words:
+#   bench/engine_bench.sh            NS, VAR_N, MJX_NS, MJX_ARGS, BENCH_SECONDS, THREADS, SKIP (words:
 #                                    check variants ncu mjx) override the defaults
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ NS=${NS:-"1024 4096 16384 65536"}
 VAR_N=${VAR_N:-16384}
 MJX_NS=${MJX_NS:-$NS}
 MJX_ARGS=${MJX_ARGS:-}
-SECONDS_EACH=${SECONDS:-3}
+SECONDS_EACH=${BENCH_SECONDS:-3}   # not $SECONDS: bash counts the shell's age in it
 THREADS=${THREADS:-$(nproc)}
 SKIP=${SKIP:-}
 skip() { [[ " $SKIP " == *" $1 "* ]]; }
@@ -60,22 +60,22 @@ for n in $NS; do
   stamp "bench-env $n"
   f="$logs/bench_$n.txt"
   timeout 180 "$bin" bench-env --engine_config data/engines/cuda_engine.yaml --num_envs "$n" --devices cuda:0 \
-    --threads "$THREADS" --seconds "$SECONDS_EACH" --raw_seconds 2 >"$f" 2>&1
+    --threads "$THREADS" --seconds "$SECONDS_EACH" --raw_seconds "${RAW_SECONDS:-2}" >"$f" 2>&1
   echo "exit $?" >>"$f"
   cat "$f"
 done
 
 if ! skip variants; then
-  for v in "--gpu_block 32" "--gpu_block 128" "--gpu_block 256" "--gpu_fused 0" "global"; do
+  # a variant: bench-env flags, or "global" (work in the block) / "l1max" (no shared carve-out)
+  IFS=, read -ra vlist <<<"${VARIANTS:---gpu_block 32,--gpu_block 128,--gpu_block 256,--gpu_fused 0,global,l1max}"
+  for v in "${vlist[@]}"; do
     stamp "variant $v at $VAR_N"
     f="$logs/variant_${v// /_}.txt"
-    if [ "$v" = global ]; then
-      CM_PHYS_GPU_WORK=global timeout 120 "$bin" bench-env --engine_config data/engines/cuda_engine.yaml --num_envs "$VAR_N" \
-        --devices cuda:0 --seconds 2 --raw_seconds 0 >"$f" 2>&1
-    else
-      timeout 120 "$bin" bench-env --engine_config data/engines/cuda_engine.yaml --num_envs "$VAR_N" --devices cuda:0 \
-        --seconds 2 --raw_seconds 0 $v >"$f" 2>&1
-    fi
+    envs=()
+    flags=$v
+    case $v in global) envs=(CM_PHYS_GPU_WORK=global); flags= ;; l1max) envs=(CM_PHYS_GPU_L1=max); flags= ;; esac
+    env "${envs[@]}" timeout 120 "$bin" bench-env --engine_config data/engines/cuda_engine.yaml --num_envs "$VAR_N" \
+      --devices cuda:0 --seconds 2 --raw_seconds 0 $flags >"$f" 2>&1
     echo "exit $?" >>"$f"
     grep -E "physics|env samples|per control|kernel:|exit|cmimic" "$f"
   done

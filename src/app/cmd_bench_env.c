@@ -88,9 +88,9 @@ static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in,
            1e3 * r.kernel_s / steps, 1e3 * r.upload_s / steps, 1e3 * r.download_s / steps, 1e3 * r.wall_s / steps);
     printf("  gpu memory:         %.1f KB/env in the engine's arrays; %.1f KB/env of the device in use (%.2f GB, kernels' local memory included)\n",
            r.arrays_bytes / 1024.0 / r.num_envs, r.device_in_use / 1024.0 / r.num_envs, r.device_in_use / 1e9);
-    printf("  kernel:             one thread per env, %d threads/block, %s, work in %s, %d registers, %zu B local/thread\n",
+    printf("  kernel:             one thread per env, %d threads/block, %s, work in %s, %d registers, %zu B local/thread%s\n",
            r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
-           r.local_work ? "local memory" : "the global block", r.regs, r.local_bytes);
+           r.local_work ? "local memory" : "the global block", r.regs, r.local_bytes, r.l1_max ? ", L1 all cache" : "");
   }
   fflush(stdout);
   cm_engine_bench_result raw;

@@ -212,6 +212,7 @@ int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num
     res->local_work = gs.local_work;
     res->regs = gs.regs;
     res->local_bytes = gs.local_bytes;
+    res->l1_max = gs.l1_max;
   }
   double phys_s = res->kernel_s > 0 ? res->kernel_s : res->wall_s;
   res->physics_substeps_per_s = (double)num_envs * res->substeps * (double)res->control_steps / phys_s;

@@ -47,7 +47,7 @@ typedef struct cm_engine_bench_any_result {
   /* GPU only */
   char gpu_name[64];
   size_t arrays_bytes, device_in_use;
-  int block_threads, fused, local_work, regs;
+  int block_threads, fused, local_work, regs, l1_max;
   size_t local_bytes;
 } cm_engine_bench_any_result;
 

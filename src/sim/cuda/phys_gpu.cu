@@ -222,6 +222,15 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
     if (cu_ok(cudaFuncGetAttributes(&fa, k_kernels[g->kernel].step), "cudaFuncGetAttributes", err)) goto fail;
     g->st.regs = fa.numRegs;
     g->st.local_bytes = fa.localSizeBytes;
+    /* CM_PHYS_GPU_L1=max: no shared memory carved out of L1, all of it caches local memory
+     * (benchmarks compare it with the driver's choice) */
+    const char *l1 = getenv("CM_PHYS_GPU_L1");
+    if (l1 && !strcmp(l1, "max")) {
+      if (cu_ok(cudaFuncSetAttribute(k_kernels[g->kernel].step, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                     cudaSharedmemCarveoutMaxL1), "setting the L1 carve-out", err))
+        goto fail;
+      g->st.l1_max = 1;
+    }
   }
   if (cu_ok(cudaMalloc((void **)&g->m, sizeof *m), "cudaMalloc(model)", err) ||
       cu_ok(cudaMalloc((void **)&g->br, sizeof *br), "cudaMalloc(bridge)", err) ||

@@ -28,6 +28,7 @@ typedef struct cm_phys_gpu_stats {
   int local_work;              /* floats of per-thread local memory holding an env's work; 0: in the block */
   int regs;                    /* registers per thread of the step kernel */
   size_t local_bytes;          /* its per-thread local memory (stack frame) */
+  int l1_max;                  /* CM_PHYS_GPU_L1=max: the whole L1 for caching (no shared carve-out) */
   char device_name[64];
 } cm_phys_gpu_stats;
 
