@@ -1,6 +1,7 @@
 /* cmimic bench-env: environment stepping and full training throughput against raw MuJoCo
  * mj_step on the same humanoid and core count, measured in one run. */
 #include <stdio.h>
+#include <string.h>
 #include "app/commands.h"
 #include "core/clock.h"
 #include "env/env.h"
@@ -20,7 +21,11 @@ static const cm_flag k_flags[] = {
     {"engine_config", "data/engines/mujoco_engine.yaml", "engine yaml"},
     {"env_config", "data/envs/deepmimic_humanoid_walk_env.yaml", "env yaml"},
     {"agent_config", "data/agents/deepmimic_humanoid_ppo_agent.yaml", "agent yaml of the training phase"},
-    {"devices", "cpu", "where the networks run"},
+    {"devices", "cpu", "where the networks run (and the cuda engine's physics)"},
+    {"raw_envs", "min(num_envs, 4096)", "other engines: envs of the raw mj_step baseline"},
+    {"raw_seconds", "min(seconds, 3)", "other engines: seconds of the raw mj_step baseline (0: skip)"},
+    {"gpu_block", "0 (auto)", "cuda engine: threads per block"},
+    {"gpu_fused", "-1 (auto)", "cuda engine: 1 fuses substeps in one launch, 0 one launch per substep"},
     {NULL, NULL, NULL}};
 
 typedef struct train_bench {
@@ -66,6 +71,52 @@ done:
   return rc;
 }
 
+/* An engine other than mujoco (--engine_config data/engines/cuda_engine.yaml): its physics and
+ * env-sample rates (on a GPU: kernels alone, and with target upload and state read-back), its GPU
+ * memory, and raw mj_step on the host's cores in the same run. */
+static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in, const char *char_file, long num_envs,
+                              long threads, double seconds, cm_err *err) {
+  cm_engine_cfg ecfg = *ecfg_in;
+  long raw_envs = 0, gpu_block = 0, gpu_fused = -1;
+  double raw_seconds = 0;
+  if (cm_args_int(args, "raw_envs", num_envs < 4096 ? num_envs : 4096, &raw_envs, err) ||
+      cm_args_float(args, "raw_seconds", seconds < 3 ? seconds : 3, &raw_seconds, err) ||
+      cm_args_int(args, "gpu_block", 0, &gpu_block, err) || cm_args_int(args, "gpu_fused", -1, &gpu_fused, err))
+    return 2;
+  snprintf(ecfg.device, sizeof ecfg.device, "%s", cm_args_str(args, "devices", "cpu"));
+  ecfg.num_threads = (int)threads;
+  cm_engine_bench_any_result r;
+  if (cm_engine_bench_any(&ecfg, char_file, (int)num_envs, seconds, (int)gpu_block, (int)gpu_fused, &r, err)) return 1;
+  int on_gpu = r.gpu_name[0] != 0;
+  printf("bench-env: %s, engine %s on %s%s%s, %d envs, %d substeps per control step, %ld control steps timed\n", char_file,
+         ecfg.engine_name, ecfg.device, on_gpu ? " = " : "", r.gpu_name, r.num_envs, r.substeps, r.control_steps);
+  printf("  physics:            %12.0f substeps/s  (%s)\n", r.physics_substeps_per_s,
+         on_gpu ? "step kernels alone, CUDA events" : "the engine's step, CPU threads");
+  printf("  env samples:        %12.0f samples/s   (targets in + physics + state read-back with contacts)\n",
+         r.env_samples_per_s);
+  printf("  contacts/env:       %12.2f bodies on the ground; %ld envs reset after going non-finite\n", r.contacts, r.resets);
+  if (on_gpu) {
+    double steps = (double)r.control_steps;
+    printf("  per control step:   kernels %.3f ms, targets in %.3f ms, state out %.3f ms, wall %.3f ms\n",
+           1e3 * r.kernel_s / steps, 1e3 * r.upload_s / steps, 1e3 * r.download_s / steps, 1e3 * r.wall_s / steps);
+    printf("  gpu memory:         %.1f KB/env in the engine's arrays; %.1f KB/env of the device in use (%.2f GB, kernels' local memory included)\n",
+           r.arrays_bytes / 1024.0 / r.num_envs, r.device_in_use / 1024.0 / r.num_envs, r.device_in_use / 1e9);
+    printf("  kernel:             one thread per env, %d threads/block, %s, work in %s, %d registers, %zu B local/thread%s\n",
+           r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
+           r.local_work ? "local memory" : "the global block", r.regs, r.local_bytes, r.l1_max ? ", L1 all cache" : "");
+  }
+  fflush(stdout);
+  cm_engine_bench_result raw;
+  if (raw_seconds > 0) {
+    if (cm_engine_bench(char_file, (int)raw_envs, (int)threads, raw_seconds, &raw, err)) return 1;
+    printf("  raw mj_step:        %12.0f steps/s  (%d threads, %d envs, same run); %s physics = %.1fx raw\n",
+           raw.raw_steps_per_s, raw.threads, raw.num_envs, ecfg.engine_name, r.physics_substeps_per_s / raw.raw_steps_per_s);
+    printf("  mujoco engine:      %12.0f samples/s (PD, state; %d threads); %s env samples = %.1fx\n",
+           raw.engine_samples_per_s, raw.threads, ecfg.engine_name, r.env_samples_per_s / raw.engine_samples_per_s);
+  }
+  return 0;
+}
+
 int cmd_bench_env(int argc, char **argv) {
   cm_args args = {0};
   cm_err err;
@@ -86,6 +137,18 @@ int cmd_bench_env(int argc, char **argv) {
     goto done;
   }
   const char *char_file = cm_args_str(&args, "char_file", "data/assets/humanoid/humanoid.xml");
+  cm_engine_cfg ecfg;
+  if (cm_args_has(&args, "engine_config")) {
+    if (cm_engine_cfg_load(cm_args_str(&args, "engine_config", NULL), &ecfg, &err)) {
+      fprintf(stderr, "cmimic bench-env: %s\n", err.msg);
+      goto done;
+    }
+    if (strcmp(ecfg.engine_name, "mujoco")) {
+      status = bench_other_engine(&args, &ecfg, char_file, num_envs, threads, seconds, &err);
+      if (status) fprintf(stderr, "cmimic bench-env: %s\n", err.msg);
+      goto done;
+    }
+  }
   cm_engine_bench_result r;
   if (cm_engine_bench(char_file, (int)num_envs, (int)threads, seconds, &r, &err)) {
     fprintf(stderr, "cmimic bench-env: %s\n", err.msg);

@@ -6,4 +6,5 @@ int cmd_run(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_bench_env(int argc, char **argv);
 int cmd_retarget(int argc, char **argv);
+int cmd_engine_check(int argc, char **argv);
 #endif

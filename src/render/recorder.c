@@ -8,6 +8,7 @@
 #include "render/png.h"
 #include "render/video.h"
 #include "render/viewer.h"
+#include "sim/cuda/cuda_engine.h"
 #include "sim/mujoco/mj_engine.h"
 
 #define SHEET_KEEP 64 /* frames kept for the contact sheet; every other one dropped when full */
@@ -18,6 +19,7 @@ struct cm_recorder {
   cm_renderer *renderer;
   cm_camera cam;
   mjData *ref;           /* pose of the reference character, never simulated */
+  mjData *sim;           /* engines other than mujoco: their state posed into this for drawing */
   int width, height;
   unsigned char *rgb;
   cm_video *video;
@@ -44,9 +46,21 @@ static double character_size(const cm_char *c) {
   return fmin(1.2, fmax(0.5, h / 1.6));
 }
 
+/* The mujoco engine draws its own mjData; the cuda engine keeps the mjModel it was compiled
+ * from and poses an mjData of it from its state each frame. */
+static const mjModel *model_of(const cm_engine *eng) {
+  return strcmp(eng->cfg.engine_name, "cuda") ? cm_mj_model(eng) : cm_cuda_engine_mj_model(eng);
+}
+
+static mjData *data_of(cm_recorder *r, int env) {
+  if (!r->sim) return cm_mj_data(r->eng, env);
+  cm_cuda_engine_pose_mj(r->eng, env, r->sim);
+  return r->sim;
+}
+
 static int open_common(cm_recorder **out, cm_engine *eng, const char *camera_mode, int width, int height, cm_err *err) {
-  if (strcmp(eng->cfg.engine_name, "mujoco"))
-    return cm_fail(err, "rendering needs the mujoco engine (this run uses '%s')", eng->cfg.engine_name);
+  if (strcmp(eng->cfg.engine_name, "mujoco") && strcmp(eng->cfg.engine_name, "cuda"))
+    return cm_fail(err, "rendering needs the mujoco or cuda engine (this run uses '%s')", eng->cfg.engine_name);
   cm_recorder *r = calloc(1, sizeof *r);
   r->eng = eng;
   r->width = width & ~1;
@@ -57,8 +71,9 @@ static int open_common(cm_recorder **out, cm_engine *eng, const char *camera_mod
   r->cam.distance *= r->size;
   r->cam.lookat[2] *= r->size;
   r->rgb = malloc((size_t)r->width * r->height * 3);
-  const mjModel *m = cm_mj_model(eng);
+  const mjModel *m = model_of(eng);
   if (eng->opts.with_ref_char) r->ref = mj_makeData(m);
+  if (!strcmp(eng->cfg.engine_name, "cuda")) r->sim = mj_makeData(m);
   *out = r;
   if (cm_renderer_create(m, r->width, r->height, &r->renderer, err)) {
     cm_recorder_abort(r);
@@ -95,7 +110,7 @@ int cm_viewer_sink_open(cm_recorder **out, cm_engine *eng, const char *camera_mo
 static void pose_reference(cm_recorder *r, int env) {
   const cm_sim_state *s = &r->eng->st;
   const cm_char *c = r->eng->chr;
-  const mjModel *m = cm_mj_model(r->eng);
+  const mjModel *m = model_of(r->eng);
   float q[256];
   if (m->nq > (int)(sizeof q / sizeof q[0])) return;
   cm_kin_pose_to_qpos(c, s->ref_root_pos + 3 * env, s->ref_root_rot + 4 * env, s->ref_dof_pos + (size_t)s->num_dofs * env, q);
@@ -133,13 +148,13 @@ static void frame_pair(cm_recorder *r, int env) {
 }
 
 int cm_recorder_frame(cm_recorder *r, int env, cm_err *err) {
-  const mjModel *m = cm_mj_model(r->eng);
+  const mjModel *m = model_of(r->eng);
   if (r->ref) {
     pose_reference(r, env);
     if (r->cam.mode == CM_CAMERA_TRACK) frame_pair(r, env);
   }
   if (r->viewer) cm_viewer_apply_mouse(r->viewer, &r->cam);
-  if (cm_render_frame(r->renderer, m, cm_mj_data(r->eng, env), r->ref, &r->cam, r->rgb, err)) return -1;
+  if (cm_render_frame(r->renderer, m, data_of(r, env), r->ref, &r->cam, r->rgb, err)) return -1;
   if (r->viewer) return cm_viewer_show(r->viewer, r->rgb, r->width, r->height, err);
   if (cm_video_write(r->video, r->rgb, err)) return -1;
   keep_for_sheet(r);
@@ -156,6 +171,7 @@ int cm_recorder_closed(const cm_recorder *r) { return r->viewer && cm_viewer_sho
 static void free_recorder(cm_recorder *r) {
   for (int i = 0; i < r->nkeep; i++) free(r->keep[i]);
   if (r->ref) mj_deleteData(r->ref);
+  if (r->sim) mj_deleteData(r->sim);
   cm_renderer_destroy(r->renderer);
   cm_viewer_close(r->viewer);
   free(r->rgb);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/fault.h"
+#include "sim/cuda/cuda_engine.h"
 #include "sim/mujoco/mj_engine.h"
 
 typedef int (*engine_ctor)(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
@@ -15,6 +16,7 @@ static const struct {
   engine_ctor create;
 } k_engines[] = {
     {"mujoco", cm_mj_engine_create},
+    {"cuda", cm_cuda_engine_create},
 };
 
 int cm_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,

@@ -18,6 +18,8 @@ typedef struct cm_engine_cfg {
   float env_spacing;
   float ground_contact_height;
   int num_threads;           /* 0: one per core */
+  char device[16];           /* "" or "cpu": CPU threads; "cuda:N": an engine with a GPU path runs
+                                there (others ignore it); set from --devices, not from the yaml */
 } cm_engine_cfg;
 
 typedef struct cm_engine_opts {
@@ -47,6 +49,9 @@ typedef struct cm_engine_ops {
    * their derived state (bodies, contacts). */
   void (*push_state)(cm_engine *e, const int *env_ids, int n);
   void (*destroy)(cm_engine *e);
+  /* How many times an env was reset because its simulation went non-finite, summed over envs
+   * since creation: for the log (NULL: the engine does not count them). */
+  long (*num_resets)(cm_engine *e);
 } cm_engine_ops;
 
 struct cm_engine {

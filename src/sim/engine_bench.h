@@ -6,6 +6,7 @@
 #ifndef CM_ENGINE_BENCH_H
 #define CM_ENGINE_BENCH_H
 #include "core/err.h"
+#include "sim/engine.h"
 
 /* Rates the bench runs at (those of data/engines/mujoco_engine.yaml). */
 #define CM_ENGINE_BENCH_CONTROL_FREQ 30
@@ -29,4 +30,28 @@ typedef struct cm_engine_bench_result {
  * one control step, each as one pool call, so both meet the same contact situations. */
 int cm_engine_bench(const char *char_file, int num_envs, int threads, double seconds, cm_engine_bench_result *res,
                     cm_err *err);
+/* Any engine through the cm_engine interface (the cuda engine on a GPU above all), in rounds of
+ * 1 s of simulated time from a standing start with random PD targets inside the action bounds
+ * (a few precomputed sets, cycled). Timed: set_targets + step, i.e. target upload, physics and the
+ * state read-back with contact flags; on a GPU also the physics kernels alone (CUDA events). */
+typedef struct cm_engine_bench_any_result {
+  int num_envs, substeps;
+  long control_steps;
+  double wall_s;                 /* in set_targets + step */
+  double kernel_s;               /* physics kernels alone (0 without a GPU driver) */
+  double physics_substeps_per_s; /* num_envs * substeps * control_steps / kernel_s (wall_s on the CPU) */
+  double env_samples_per_s;      /* num_envs * control_steps / wall_s */
+  double upload_s, download_s;   /* device time of the copies (GPU) */
+  double contacts;               /* mean bodies touching the ground per env after a step */
+  long resets;                   /* envs reset after going non-finite (cuda engine) */
+  /* GPU only */
+  char gpu_name[64];
+  size_t arrays_bytes, device_in_use;
+  int block_threads, fused, local_work, regs, l1_max;
+  size_t local_bytes;
+} cm_engine_bench_any_result;
+
+/* gpu_block > 0 and gpu_fused >= 0 set the kernel launch of a cuda engine on a GPU. */
+int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num_envs, double seconds, int gpu_block,
+                        int gpu_fused, cm_engine_bench_any_result *res, cm_err *err);
 #endif

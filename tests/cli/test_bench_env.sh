@@ -28,3 +28,21 @@ PY
 if "$CMIMIC" bench-env --train_seconds soon 2>"$out.err"; then echo "bad flag accepted"; exit 1; fi
 [ "$(wc -l <"$out.err")" -eq 1 ] && grep -q "train_seconds" "$out.err"
 echo "bench-env: ok"
+
+# another engine (the cuda engine, here on CPU threads): its rates beside raw mj_step in one run
+"$CMIMIC" bench-env --engine_config data/engines/cuda_engine.yaml --num_envs 8 --threads 1 --seconds 0.3 --raw_seconds 0.3 | tee "$out"
+python3 - "$out" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+g = lambda p: float(re.search(p, t).group(1))
+phys, samples, raw = g(r"physics: +([\d.]+) substeps/s"), g(r"env samples: +([\d.]+) samples/s"), g(r"raw mj_step: +([\d.]+) steps/s")
+ratio = g(r"cuda physics = ([\d.]+)x raw")
+assert "engine cuda on cpu, 8 envs, 4 substeps" in t, t
+# on the CPU the physics rate is the whole step's, so it is exactly 4 substeps per sample
+assert abs(phys / samples - 4) < 0.01, (phys, samples)
+assert abs(phys / raw - ratio) < 0.05 + 0.01 * ratio, (phys / raw, ratio)
+print("bench-env cuda figures consistent:", phys, samples, raw, ratio)
+PY
+if "$CMIMIC" bench-env --engine_config data/engines/cuda_engine.yaml --gpu_block many 2>"$out.err"; then echo "bad flag accepted"; exit 1; fi
+[ "$(wc -l <"$out.err")" -eq 1 ] && grep -q "gpu_block" "$out.err"
+echo "bench-env (cuda engine): ok"

@@ -67,7 +67,7 @@ static void test_errors(void) {
   cm_engine_opts opts = {0};
   strcpy(cfg.engine_name, "physx");
   CHECK(cm_engine_create(&cfg, &opts, HUMANOID, &hum, 1, &e, &err) == -1 && !e);
-  CHECK(!strcmp(err.msg, "unknown engine_name 'physx' (known: mujoco)"));
+  CHECK(!strcmp(err.msg, "unknown engine_name 'physx' (known: mujoco, cuda)"));
   cfg = make_cfg(30, 100, CM_CTRL_POS, 1);
   CHECK(cm_engine_create(&cfg, &opts, HUMANOID, &hum, 1, &e, &err) == -1 && !e);
   CHECK(strstr(err.msg, "sim_freq 100 is not a multiple of control_freq 30") != NULL);

@@ -295,7 +295,8 @@ static void mj_destroy(cm_engine *e) {
   free(e);
 }
 
-static const cm_engine_ops k_mj_ops = {mj_set_targets, mj_step_all, mj_push_state, mj_destroy};
+static long mj_num_resets(cm_engine *e);
+static const cm_engine_ops k_mj_ops = {mj_set_targets, mj_step_all, mj_push_state, mj_destroy, mj_num_resets};
 
 void cm_mj_engine_set_implicit_damping(cm_engine *e, int on) {
   mj_impl *im = impl_of(e);
@@ -311,6 +312,8 @@ long cm_mj_engine_num_resets(const cm_engine *e) {
          im->d[i]->warning[mjWARN_BADQACC].number;
   return n;
 }
+
+static long mj_num_resets(cm_engine *e) { return cm_mj_engine_num_resets(e); }
 
 /* Maps the character's bodies and joints onto the compiled model by name, so the model may
  * differ from the one cm_char was loaded from (scene added, root free joint removed). */

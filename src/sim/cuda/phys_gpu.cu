@@ -1,0 +1,402 @@
+/* The cuda engine's kernel driver (see phys_gpu.h). Kernels: one thread per env, each on its
+ * view of the batched block (cm_phys_data_at), calling the same CM_HD functions the CPU
+ * driver calls. Errors are checked after every CUDA call and launch and returned as cm_err. */
+#include <cuda_runtime.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+extern "C" {
+#include "core/err.h"
+}
+#include "sim/cuda/phys_step.h"
+#include "sim/cuda/phys_state.h"
+extern "C" {
+#include "sim/cuda/phys_gpu.h"
+}
+
+/* ---- kernels ---------------------------------------------------------------------------- */
+
+/* Where an env's work family (phys_data.h) lives during a launch:
+ *   W == 0  in the device block, env-major, as the CPU driver keeps it (a warp's 32 threads
+ *           touch 32 lines work_stride apart);
+ *   W > 0   in a per-thread local array of W floats: local memory is interleaved by the
+ *           hardware (word k of the 32 threads of a warp are adjacent), so the same per-env
+ *           code makes coalesced accesses. The work does not outlive the launch, so a launch
+ *           starts by forwarding the state (cm_phys_forward: one more position/velocity stage
+ *           per control step). */
+template <int W> struct env_view {
+  float work[W];
+  __device__ void at(const cm_phys_layout *L, float *block, int i, cm_phys_data *d) {
+    cm_phys_data_at_work(L, block, i, work, d);
+  }
+};
+template <> struct env_view<0> {
+  __device__ void at(const cm_phys_layout *L, float *block, int i, cm_phys_data *d) { cm_phys_data_at(L, block, i, d); }
+};
+
+/* Targets, `nsub` substeps, state read-back: a whole control step of env i. */
+template <int W>
+__global__ void phys_step_kernel(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
+                                 cm_phys_layout L, float *block, const float *__restrict__ cmd, cm_sim_state s,
+                                 int nsub, int set_targets, int unpack) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= L.num_envs) return;
+  env_view<W> v;
+  cm_phys_data d;
+  v.at(&L, block, i, &d);
+  if (W > 0) cm_phys_forward(m, &d);
+  if (set_targets) cm_phys_set_targets(m, br, cmd + (long)s.num_dofs * i, &d);
+  cm_phys_step_env(m, &d, nsub);
+  if (unpack) cm_phys_state_unpack(m, br, &d, &s, i);
+}
+
+/* push_state of the listed envs (ids NULL: env k = k). */
+template <int W>
+__global__ void phys_push_kernel(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
+                                 cm_phys_layout L, float *block, cm_sim_state s, const int *__restrict__ ids, int n) {
+  int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= n) return;
+  int i = ids ? ids[k] : k;
+  if (i < 0 || i >= L.num_envs) return; /* as the CPU driver: ids outside [0, N) are ignored */
+  env_view<W> v;
+  cm_phys_data d;
+  v.at(&L, block, i, &d);
+  cm_phys_state_pack(m, br, &s, i, &d);
+  cm_phys_forward(m, &d);
+  cm_phys_state_unpack(m, br, &d, &s, i);
+}
+
+typedef void (*step_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_layout, float *, const float *,
+                        cm_sim_state, int, int, int);
+typedef void (*push_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_layout, float *, cm_sim_state,
+                        const int *, int);
+
+/* The local-work sizes compiled (floats per thread); a model's work takes the smallest that holds it. */
+static const struct { int w; step_fn step; push_fn push; } k_kernels[] = {
+    {0, phys_step_kernel<0>, phys_push_kernel<0>},
+    {8192, phys_step_kernel<8192>, phys_push_kernel<8192>},
+    {20480, phys_step_kernel<20480>, phys_push_kernel<20480>},
+    {32768, phys_step_kernel<32768>, phys_push_kernel<32768>},
+};
+#define NUM_KERNELS ((int)(sizeof k_kernels / sizeof k_kernels[0]))
+
+/* ---- the driver ------------------------------------------------------------------------- */
+
+/* The arrays of cm_sim_state the engine simulates (the ref_* arrays are drawn, never simulated,
+ * and stay on the host). */
+#define STATE_ARRAYS(X) \
+  X(root_pos, 3) X(root_rot, 4) X(root_vel, 3) X(root_ang_vel, 3) X(dof_pos, D) X(dof_vel, D) \
+  X(body_pos, 3 * B) X(body_rot, 4 * B) X(body_vel, 3 * B) X(body_ang_vel, 3 * B)
+enum {
+#define X_ENUM(n, k) SA_##n,
+  STATE_ARRAYS(X_ENUM)
+#undef X_ENUM
+  SA_COUNT
+};
+
+struct cm_phys_gpu {
+  int device, num_envs, num_dofs;
+  cm_phys_model *m;
+  cm_phys_bridge *br;
+  cm_phys_layout L;
+  float *block;         /* device block */
+  float *cmd;           /* device [N][D] */
+  int *ids;             /* device, N */
+  cm_sim_state host;    /* the engine's arrays (page-locked while the driver lives) */
+  cm_sim_state dev;     /* device mirror */
+  void *host_reg[SA_COUNT + 2];
+  int nreg;
+  size_t bytes[SA_COUNT + 1]; /* per array; [SA_COUNT] = ground_contact */
+  cudaStream_t stream;
+  cudaEvent_t ev[4];
+  int block_threads, fused;
+  int kernel;           /* index into k_kernels */
+  size_t block_bytes;   /* what the device block holds: the state family, or all of it */
+  cm_phys_gpu_stats st;
+  char pending[sizeof(cm_err)]; /* a push_state failure, reported by the next step */
+};
+
+static int cu_ok(cudaError_t rc, const char *what, cm_err *err) {
+  if (rc == cudaSuccess) return 0;
+  cudaGetLastError(); /* clear a non-sticky error */
+  return cm_fail(err, "cuda engine (GPU): %s: %s", what, cudaGetErrorString(rc));
+}
+
+static int parse_device(const char *device, int *out, cm_err *err) {
+  char *end = NULL;
+  if (!device || strncmp(device, "cuda:", 5) || !device[5]) return cm_fail(err, "cuda engine: device '%s' is not cuda:N", device ? device : "");
+  long n = strtol(device + 5, &end, 10);
+  if (*end || n < 0) return cm_fail(err, "cuda engine: device '%s' is not cuda:N", device);
+  *out = (int)n;
+  return 0;
+}
+
+static int grid_of(int n, int threads) { return (n + threads - 1) / threads; }
+
+/* Page-locks the host state so the read-back copies run at full PCIe speed: one registration
+ * when the arrays share one allocation (pages of neighbouring arrays cannot be registered
+ * twice), else one per array. Only an optimisation: a failure leaves pageable copies. */
+static void pin_host_state(cm_phys_gpu *g, float *const *arr, uint8_t *contacts) {
+  uintptr_t lo = (uintptr_t)contacts, hi = (uintptr_t)contacts + g->bytes[SA_COUNT];
+  size_t sum = g->bytes[SA_COUNT];
+  for (int a = 0; a < SA_COUNT; a++) {
+    if (!g->bytes[a]) continue;
+    lo = (uintptr_t)arr[a] < lo ? (uintptr_t)arr[a] : lo;
+    hi = (uintptr_t)arr[a] + g->bytes[a] > hi ? (uintptr_t)arr[a] + g->bytes[a] : hi;
+    sum += g->bytes[a];
+  }
+  if (hi - lo <= 2 * sum + (1 << 20)) { /* one allocation (the ref_* arrays may sit inside) */
+    if (cudaHostRegister((void *)lo, hi - lo, cudaHostRegisterDefault) == cudaSuccess) g->host_reg[g->nreg++] = (void *)lo;
+  } else {
+    for (int a = 0; a < SA_COUNT; a++)
+      if (g->bytes[a] && cudaHostRegister(arr[a], g->bytes[a], cudaHostRegisterDefault) == cudaSuccess)
+        g->host_reg[g->nreg++] = arr[a];
+    if (cudaHostRegister(contacts, g->bytes[SA_COUNT], cudaHostRegisterDefault) == cudaSuccess) g->host_reg[g->nreg++] = contacts;
+  }
+  cudaGetLastError();
+}
+
+extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, const cm_phys_bridge *br,
+                                  const cm_phys_layout *L, const float *block, cm_sim_state *st, cm_phys_gpu **out,
+                                  cm_err *err) {
+  *out = NULL;
+  int dev = 0, count = 0;
+  if (parse_device(device, &dev, err)) return -1;
+  cudaError_t rc = cudaGetDeviceCount(&count);
+  if (rc != cudaSuccess || count == 0)
+    return cm_fail(err, "cuda engine: --devices %s: no CUDA device (%s)", device,
+                   rc != cudaSuccess ? cudaGetErrorString(rc) : "none found");
+  if (dev >= count) return cm_fail(err, "cuda engine: --devices %s: only %d CUDA device(s)", device, count);
+  cm_phys_gpu *g = (cm_phys_gpu *)calloc(1, sizeof *g);
+  if (!g) return cm_fail(err, "out of memory");
+  g->device = dev;
+  g->num_envs = L->num_envs;
+  g->num_dofs = st->num_dofs;
+  g->L = *L;
+  g->host = *st;
+  g->block_threads = 64;
+  g->fused = 1;
+  int N = L->num_envs, D = st->num_dofs, B = st->num_bodies;
+  /* the work family's home: local memory unless CM_PHYS_GPU_WORK=global (benchmarks) */
+  const char *mode = getenv("CM_PHYS_GPU_WORK");
+  g->kernel = 0;
+  if (!mode || strcmp(mode, "global")) {
+    for (int k = NUM_KERNELS - 1; k > 0; k--)
+      if (k_kernels[k].w >= L->work_stride) g->kernel = k;
+    if (!g->kernel) {
+      free(g);
+      return cm_fail(err, "cuda engine (GPU): one env's work (%ld floats) exceeds the largest local-work kernel (%d); set CM_PHYS_GPU_WORK=global",
+                     L->work_stride, k_kernels[NUM_KERNELS - 1].w);
+    }
+  }
+  size_t block_bytes = sizeof(float) * (size_t)(g->kernel ? L->state_total : L->total);
+  g->block_bytes = block_bytes;
+  float *host_arr[SA_COUNT] = {
+#define X_HOST(n, k) st->n,
+      STATE_ARRAYS(X_HOST)
+#undef X_HOST
+  };
+  float **dev_arr[SA_COUNT] = {
+#define X_DEV(n, k) &g->dev.n,
+      STATE_ARRAYS(X_DEV)
+#undef X_DEV
+  };
+  size_t per_env[SA_COUNT] = {
+#define X_SIZE(n, k) (size_t)(k),
+      STATE_ARRAYS(X_SIZE)
+#undef X_SIZE
+  };
+  g->dev.num_envs = st->num_envs; /* every device pointer NULL until allocated */
+  g->dev.num_bodies = st->num_bodies;
+  g->dev.num_dofs = st->num_dofs;
+  if (cu_ok(cudaSetDevice(dev), "cudaSetDevice", err) || cu_ok(cudaStreamCreate(&g->stream), "cudaStreamCreate", err))
+    goto fail;
+  for (int k = 0; k < 4; k++)
+    if (cu_ok(cudaEventCreate(&g->ev[k]), "cudaEventCreate", err)) goto fail;
+  {
+    cudaDeviceProp prop;
+    if (cu_ok(cudaGetDeviceProperties(&prop, dev), "cudaGetDeviceProperties", err)) goto fail;
+    snprintf(g->st.device_name, sizeof g->st.device_name, "%.63s", prop.name);
+    cudaFuncAttributes fa;
+    if (cu_ok(cudaFuncGetAttributes(&fa, k_kernels[g->kernel].step), "cudaFuncGetAttributes", err)) goto fail;
+    g->st.regs = fa.numRegs;
+    g->st.local_bytes = fa.localSizeBytes;
+    /* CM_PHYS_GPU_L1=max: no shared memory carved out of L1, all of it caches local memory
+     * (benchmarks compare it with the driver's choice) */
+    const char *l1 = getenv("CM_PHYS_GPU_L1");
+    if (l1 && !strcmp(l1, "max")) {
+      if (cu_ok(cudaFuncSetAttribute(k_kernels[g->kernel].step, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                     cudaSharedmemCarveoutMaxL1), "setting the L1 carve-out", err))
+        goto fail;
+      g->st.l1_max = 1;
+    }
+  }
+  if (cu_ok(cudaMalloc((void **)&g->m, sizeof *m), "cudaMalloc(model)", err) ||
+      cu_ok(cudaMalloc((void **)&g->br, sizeof *br), "cudaMalloc(bridge)", err) ||
+      cu_ok(cudaMalloc((void **)&g->block, block_bytes + 4), "cudaMalloc(block)", err) ||
+      cu_ok(cudaMalloc((void **)&g->cmd, sizeof(float) * (size_t)N * (D ? D : 1)), "cudaMalloc(targets)", err) ||
+      cu_ok(cudaMalloc((void **)&g->ids, sizeof(int) * (size_t)N), "cudaMalloc(ids)", err))
+    goto fail;
+  g->st.device_bytes = sizeof *m + sizeof *br + block_bytes + sizeof(float) * (size_t)N * (D ? D : 1) + sizeof(int) * (size_t)N;
+  for (int a = 0; a < SA_COUNT; a++) {
+    g->bytes[a] = sizeof(float) * per_env[a] * (size_t)N;
+    if (cu_ok(cudaMalloc((void **)dev_arr[a], g->bytes[a] ? g->bytes[a] : 4), "cudaMalloc(state)", err)) goto fail;
+    g->st.device_bytes += g->bytes[a];
+  }
+  g->bytes[SA_COUNT] = (size_t)N * B;
+  if (cu_ok(cudaMalloc((void **)&g->dev.ground_contact, g->bytes[SA_COUNT] + 4), "cudaMalloc(contacts)", err)) goto fail;
+  g->st.device_bytes += g->bytes[SA_COUNT];
+  pin_host_state(g, host_arr, st->ground_contact);
+  if (cu_ok(cudaMemcpy(g->m, m, sizeof *m, cudaMemcpyHostToDevice), "copying the model", err) ||
+      cu_ok(cudaMemcpy(g->br, br, sizeof *br, cudaMemcpyHostToDevice), "copying the bridge", err) ||
+      cu_ok(cudaMemcpy(g->block, block, block_bytes, cudaMemcpyHostToDevice), "copying the block", err))
+    goto fail;
+  *out = g;
+  return 0;
+fail:
+  cm_phys_gpu_destroy(g);
+  return -1;
+}
+
+/* host state arrays -> device (all of them: the host rows are the truth before a push) */
+static int upload_state(cm_phys_gpu *g, cm_err *err) {
+  float *h[SA_COUNT] = {
+#define X_H(n, k) g->host.n,
+      STATE_ARRAYS(X_H)
+#undef X_H
+  };
+  float *d[SA_COUNT] = {
+#define X_D(n, k) g->dev.n,
+      STATE_ARRAYS(X_D)
+#undef X_D
+  };
+  for (int a = 0; a < SA_COUNT; a++)
+    if (g->bytes[a] && cu_ok(cudaMemcpyAsync(d[a], h[a], g->bytes[a], cudaMemcpyHostToDevice, g->stream), "uploading the state", err))
+      return -1;
+  return 0;
+}
+
+static int download_state(cm_phys_gpu *g, cm_err *err) {
+  float *h[SA_COUNT] = {
+#define X_H(n, k) g->host.n,
+      STATE_ARRAYS(X_H)
+#undef X_H
+  };
+  float *d[SA_COUNT] = {
+#define X_D(n, k) g->dev.n,
+      STATE_ARRAYS(X_D)
+#undef X_D
+  };
+  for (int a = 0; a < SA_COUNT; a++)
+    if (g->bytes[a] && cu_ok(cudaMemcpyAsync(h[a], d[a], g->bytes[a], cudaMemcpyDeviceToHost, g->stream), "reading the state back", err))
+      return -1;
+  return cu_ok(cudaMemcpyAsync(g->host.ground_contact, g->dev.ground_contact, g->bytes[SA_COUNT], cudaMemcpyDeviceToHost, g->stream),
+               "reading the contacts back", err);
+}
+
+static double ev_s(cudaEvent_t a, cudaEvent_t b) {
+  float ms = 0;
+  cudaEventElapsedTime(&ms, a, b);
+  return ms * 1e-3;
+}
+
+extern "C" int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, cm_err *err) {
+  if (g->pending[0]) return cm_fail(err, "%s", g->pending);
+  int N = g->num_envs, T = g->block_threads;
+  size_t cmd_bytes = sizeof(float) * (size_t)N * (size_t)g->num_dofs;
+  if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
+  cudaEventRecord(g->ev[0], g->stream);
+  if (cmd_bytes && cu_ok(cudaMemcpyAsync(g->cmd, cmd, cmd_bytes, cudaMemcpyHostToDevice, g->stream), "uploading targets", err))
+    return -1;
+  cudaEventRecord(g->ev[1], g->stream);
+  if (g->fused) {
+    k_kernels[g->kernel].step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, substeps, 1, 1);
+  } else {
+    for (int s = 0; s < substeps; s++)
+      k_kernels[g->kernel].step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, 1, s == 0,
+                                                                    s == substeps - 1);
+  }
+  if (cu_ok(cudaGetLastError(), "launching the step kernel", err)) return -1;
+  cudaEventRecord(g->ev[2], g->stream);
+  if (download_state(g, err)) return -1;
+  cudaEventRecord(g->ev[3], g->stream);
+  if (cu_ok(cudaStreamSynchronize(g->stream), "the step kernel", err)) return -1;
+  g->st.steps++;
+  g->st.upload_s += ev_s(g->ev[0], g->ev[1]);
+  g->st.kernel_s += ev_s(g->ev[1], g->ev[2]);
+  g->st.download_s += ev_s(g->ev[2], g->ev[3]);
+  return 0;
+}
+
+static int push(cm_phys_gpu *g, const int *ids, int n, cm_err *err) {
+  int T = g->block_threads, count = ids ? n : g->num_envs;
+  if (count <= 0) return 0;
+  if (ids && count > g->num_envs) return cm_fail(err, "cuda engine (GPU): push_state of %d envs, only %d exist", count, g->num_envs);
+  if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || upload_state(g, err)) return -1;
+  if (ids && cu_ok(cudaMemcpyAsync(g->ids, ids, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice, g->stream), "uploading env ids", err))
+    return -1;
+  k_kernels[g->kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids ? g->ids : NULL, count);
+  if (cu_ok(cudaGetLastError(), "launching the push kernel", err) || download_state(g, err)) return -1;
+  return cu_ok(cudaStreamSynchronize(g->stream), "the push kernel", err);
+}
+
+/* engine ops return no status from push_state: a failure is kept and the next step reports it */
+extern "C" int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *err) {
+  cm_err e;
+  if (!push(g, ids, n, &e)) return 0;
+  if (!g->pending[0]) snprintf(g->pending, sizeof g->pending, "%s", e.msg);
+  if (err) *err = e;
+  return -1;
+}
+
+extern "C" int cm_phys_gpu_download_block(cm_phys_gpu *g, float *block, cm_err *err) {
+  if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
+  return cu_ok(cudaMemcpy(block, g->block, g->block_bytes, cudaMemcpyDeviceToHost), "reading the block back", err);
+}
+
+extern "C" void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused) {
+  if (block_threads > 0) g->block_threads = block_threads;
+  g->fused = fused != 0;
+}
+
+extern "C" void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out) {
+  *out = g->st;
+  out->block_threads = g->block_threads;
+  out->fused = g->fused;
+  out->local_work = k_kernels[g->kernel].w;
+  size_t free_b = 0, total_b = 0;
+  cudaSetDevice(g->device);
+  if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) out->device_in_use = total_b - free_b;
+  cudaGetLastError();
+}
+
+extern "C" void cm_phys_gpu_stats_reset(cm_phys_gpu *g) {
+  g->st.steps = 0;
+  g->st.kernel_s = g->st.upload_s = g->st.download_s = 0;
+}
+
+extern "C" void cm_phys_gpu_destroy(cm_phys_gpu *g) {
+  if (!g) return;
+  cudaSetDevice(g->device);
+  if (g->stream) cudaStreamSynchronize(g->stream);
+  for (int k = 0; k < g->nreg; k++) cudaHostUnregister(g->host_reg[k]);
+  float *d[SA_COUNT] = {
+#define X_D(n, k) g->dev.n,
+      STATE_ARRAYS(X_D)
+#undef X_D
+  };
+  for (int a = 0; a < SA_COUNT; a++)
+    if (d[a]) cudaFree(d[a]);
+  if (g->dev.ground_contact) cudaFree(g->dev.ground_contact);
+  cudaFree(g->m);
+  cudaFree(g->br);
+  cudaFree(g->block);
+  cudaFree(g->cmd);
+  cudaFree(g->ids);
+  for (int k = 0; k < 4; k++)
+    if (g->ev[k]) cudaEventDestroy(g->ev[k]);
+  if (g->stream) cudaStreamDestroy(g->stream);
+  cudaGetLastError();
+  free(g);
+}

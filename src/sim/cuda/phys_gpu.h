@@ -1,0 +1,56 @@
+/* The GPU driver of the cuda engine's physics: the packed model, the batched block
+ * (phys_data.h's layout) and the batched state live on one CUDA device, and the per-env CM_HD
+ * functions of phys_step.h / phys_state.h run there as kernels, one thread per env. Nothing
+ * of the physics is written here: the kernels only call those functions, as the CPU driver
+ * (cuda_engine.c) calls them over the thread pool.
+ *
+ * The host cm_sim_state stays the engine's interface: after cm_phys_gpu_step and
+ * cm_phys_gpu_push its arrays hold the device's results (state read-back: one copy per array,
+ * from page-locked host memory). Built without CUDA, cm_phys_gpu_create fails with one line. */
+#ifndef CM_PHYS_GPU_H
+#define CM_PHYS_GPU_H
+#include <stddef.h>
+#include "core/err.h"
+#include "sim/cuda/phys_state.h"
+
+typedef struct cm_phys_gpu cm_phys_gpu;
+
+/* Cumulative since creation (or the last reset of the counters). */
+typedef struct cm_phys_gpu_stats {
+  long steps;                  /* cm_phys_gpu_step calls */
+  double kernel_s;             /* device time of the step kernels (CUDA events) */
+  double upload_s, download_s; /* device time of the copies around them */
+  size_t device_bytes;         /* device memory allocated by the driver */
+  size_t device_in_use;        /* the whole device's memory in use (cudaMemGetInfo), local
+                                  memory reserved for the kernels' stack frames included */
+  int block_threads;           /* threads per block of the step kernel */
+  int fused;                   /* 1: all substeps in one launch; 0: one launch per substep */
+  int local_work;              /* floats of per-thread local memory holding an env's work; 0: in the block */
+  int regs;                    /* registers per thread of the step kernel */
+  size_t local_bytes;          /* its per-thread local memory (stack frame) */
+  int l1_max;                  /* CM_PHYS_GPU_L1=max: the whole L1 for caching (no shared carve-out) */
+  char device_name[64];
+} cm_phys_gpu_stats;
+
+/* device: "cuda:N". st is the engine's host state (its arrays get page-locked and mirrored);
+ * block the host block to start from (initial state). */
+int cm_phys_gpu_create(const char *device, const cm_phys_model *m, const cm_phys_bridge *br, const cm_phys_layout *L,
+                       const float *block, cm_sim_state *st, cm_phys_gpu **out, cm_err *err);
+/* One control step of every env: cmd [N][D] (host) becomes the PD targets, `substeps` physics
+ * substeps run, and the state is read back into the host cm_sim_state. */
+int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, cm_err *err);
+/* push_state on the device: the host state's rows of the listed envs (NULL = all) are written
+ * into their simulations, forwarded, and the refreshed state read back. A failure (err may be
+ * NULL) is also kept and returned by the next cm_phys_gpu_step, since push_state has no status. */
+int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *err);
+/* The device block into the host block (tests, renderers, reset counters): the state family
+ * only when the work lives in local memory (the default; CM_PHYS_GPU_WORK=global at creation
+ * keeps the work in the block, as the CPU driver does). */
+int cm_phys_gpu_download_block(cm_phys_gpu *g, float *block, cm_err *err);
+/* Launch shape of the step kernel (benchmarks compare them): threads per block (0 keeps the
+ * current) and whether substeps are fused into one launch. */
+void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused);
+void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out);
+void cm_phys_gpu_stats_reset(cm_phys_gpu *g);
+void cm_phys_gpu_destroy(cm_phys_gpu *g);
+#endif

@@ -1,0 +1,226 @@
+/* The smooth dynamics of one env, as MuJoCo computes it (engine_core_smooth.c), in cm_preal:
+ * position stages (cm_phys_kinematics, cm_phys_com_pos, cm_phys_crb, cm_phys_factor_m) and
+ * velocity stages (cm_phys_com_vel, cm_phys_passive, cm_phys_rne). Each stage reads the fields
+ * written by the ones before it; field names and meanings are mjData's. */
+#ifndef CM_PHYS_SMOOTH_H
+#define CM_PHYS_SMOOTH_H
+#include "sim/cuda/phys_data.h"
+#include "sim/cuda/phys_math.h"
+
+/* xpos, xquat, xmat, xipos, ximat, xanchor, xaxis, geom_xpos, geom_xmat (mj_kinematics) */
+CM_HD static inline void cm_phys_kinematics(const cm_phys_model *m, cm_phys_data *d) {
+  d->xpos[0] = d->xpos[1] = d->xpos[2] = 0.f;
+  d->xquat[0] = 1.f; d->xquat[1] = d->xquat[2] = d->xquat[3] = 0.f;
+  cm_pm_quat_to_mat(d->xmat, d->xquat);
+  for (int k = 0; k < 3; k++) d->xipos[k] = 0.f;
+  cm_pm_quat_to_mat(d->ximat, d->xquat);
+  for (int b = 1; b < m->nbody; b++) {
+    cm_preal *xpos = d->xpos + 3 * b, *xquat = d->xquat + 4 * b;
+    int p = m->body_parentid[b], mid = m->body_mocapid[b];
+    if (mid >= 0) {
+      for (int k = 0; k < 3; k++) xpos[k] = d->mocap_pos[3 * mid + k];
+      for (int k = 0; k < 4; k++) xquat[k] = d->mocap_quat[4 * mid + k];
+    } else {
+      cm_preal off[3];
+      cm_pm_mulmv(off, d->xmat + 9 * p, m->body_pos[b]);
+      for (int k = 0; k < 3; k++) xpos[k] = d->xpos[3 * p + k] + off[k];
+      cm_pm_quat_mul(xquat, d->xquat + 4 * p, m->body_quat[b]);
+    }
+    for (int jj = 0; jj < m->body_jntnum[b]; jj++) {
+      int j = m->body_jntadr[b] + jj, qa = m->jnt_qposadr[j];
+      cm_preal *xanchor = d->xanchor + 3 * j, *xaxis = d->xaxis + 3 * j;
+      if (m->jnt_type[j] == CM_PHYS_JNT_FREE) {
+        for (int k = 0; k < 3; k++) xpos[k] = d->qpos[qa + k];
+        for (int k = 0; k < 4; k++) xquat[k] = d->qpos[qa + 3 + k];
+        cm_pm_quat_normalize(xquat);
+        for (int k = 0; k < 3; k++) { xanchor[k] = xpos[k]; xaxis[k] = m->jnt_axis[j][k]; }
+      } else { /* hinge about the anchor */
+        cm_preal v[3], ql[4];
+        cm_pm_quat_rotate(xaxis, xquat, m->jnt_axis[j]);
+        cm_pm_quat_rotate(v, xquat, m->jnt_pos[j]);
+        for (int k = 0; k < 3; k++) xanchor[k] = v[k] + xpos[k];
+        cm_pm_axis_angle(ql, m->jnt_axis[j], d->qpos[qa] - m->qpos0[qa]);
+        cm_pm_quat_mul(xquat, xquat, ql);
+        cm_pm_quat_rotate(v, xquat, m->jnt_pos[j]);
+        for (int k = 0; k < 3; k++) xpos[k] = xanchor[k] - v[k];
+      }
+    }
+    cm_pm_quat_normalize(xquat);
+    cm_preal *xmat = d->xmat + 9 * b, iq[4], off[3];
+    cm_pm_quat_to_mat(xmat, xquat);
+    cm_pm_mulmv(off, xmat, m->body_ipos[b]);
+    for (int k = 0; k < 3; k++) d->xipos[3 * b + k] = xpos[k] + off[k];
+    cm_pm_quat_mul(iq, xquat, m->body_iquat[b]);
+    cm_pm_quat_to_mat(d->ximat + 9 * b, iq);
+  }
+  for (int g = 0; g < m->ngeom; g++) {
+    int b = m->geom_bodyid[g];
+    cm_preal off[3], gq[4];
+    cm_pm_mulmv(off, d->xmat + 9 * b, m->geom_pos[g]);
+    for (int k = 0; k < 3; k++) d->geom_xpos[3 * g + k] = d->xpos[3 * b + k] + off[k];
+    cm_pm_quat_mul(gq, d->xquat + 4 * b, m->geom_quat[g]);
+    cm_pm_quat_to_mat(d->geom_xmat + 9 * g, gq);
+  }
+}
+
+/* subtree_com, cinert, cdof (mj_comPos): spatial quantities about each tree's centre of mass */
+CM_HD static inline void cm_phys_com_pos(const cm_phys_model *m, cm_phys_data *d) {
+  cm_preal mass[CM_PHYS_MAX_BODY];
+  for (int b = 0; b < m->nbody; b++) {
+    mass[b] = m->body_mass[b];
+    for (int k = 0; k < 3; k++) d->subtree_com[3 * b + k] = m->body_mass[b] * d->xipos[3 * b + k];
+  }
+  for (int b = m->nbody - 1; b > 0; b--) {
+    int p = m->body_parentid[b];
+    mass[p] += mass[b];
+    for (int k = 0; k < 3; k++) d->subtree_com[3 * p + k] += d->subtree_com[3 * b + k];
+  }
+  for (int b = 0; b < m->nbody; b++)
+    for (int k = 0; k < 3; k++)
+      d->subtree_com[3 * b + k] = mass[b] > 1e-15f ? d->subtree_com[3 * b + k] / mass[b] : d->xipos[3 * b + k];
+  for (int k = 0; k < 10; k++) d->cinert[k] = 0.f;
+  for (int b = 1; b < m->nbody; b++) {
+    const cm_preal *c = d->subtree_com + 3 * m->body_rootid[b];
+    cm_preal dif[3] = {d->xipos[3 * b] - c[0], d->xipos[3 * b + 1] - c[1], d->xipos[3 * b + 2] - c[2]};
+    cm_pm_inert_com(d->cinert + 10 * b, m->body_inertia[b], d->ximat + 9 * b, dif, m->body_mass[b]);
+  }
+  for (int b = 1; b < m->nbody; b++) {
+    const cm_preal *c = d->subtree_com + 3 * m->body_rootid[b];
+    for (int jj = 0; jj < m->body_jntnum[b]; jj++) {
+      int j = m->body_jntadr[b] + jj, da = m->jnt_dofadr[j];
+      cm_preal off[3] = {c[0] - d->xanchor[3 * j], c[1] - d->xanchor[3 * j + 1], c[2] - d->xanchor[3 * j + 2]};
+      if (m->jnt_type[j] == CM_PHYS_JNT_FREE) {
+        for (int i = 0; i < 3; i++) {
+          cm_preal *t = d->cdof + 6 * (da + i), *r = d->cdof + 6 * (da + 3 + i);
+          for (int k = 0; k < 6; k++) t[k] = 0.f;
+          t[3 + i] = 1.f; /* translation along the world axes */
+          const cm_preal *M = d->xmat + 9 * b; /* rotation about the body's own axes */
+          r[0] = M[i]; r[1] = M[3 + i]; r[2] = M[6 + i];
+          cm_pm_cross(r + 3, r, off);
+        }
+      } else {
+        cm_preal *r = d->cdof + 6 * da;
+        for (int k = 0; k < 3; k++) r[k] = d->xaxis[3 * j + k];
+        cm_pm_cross(r + 3, r, off);
+      }
+    }
+  }
+}
+
+/* crb (composite inertias) and qM, dense nv x nv with both triangles filled (mj_crb) */
+CM_HD static inline void cm_phys_crb(const cm_phys_model *m, cm_phys_data *d) {
+  int nv = m->nv;
+  for (int k = 0; k < 10 * m->nbody; k++) d->crb[k] = d->cinert[k];
+  for (int b = m->nbody - 1; b > 0; b--) {
+    int p = m->body_parentid[b];
+    if (p > 0)
+      for (int k = 0; k < 10; k++) d->crb[10 * p + k] += d->crb[10 * b + k];
+  }
+  for (int k = 0; k < nv * nv; k++) d->qM[k] = 0.f;
+  for (int i = 0; i < nv; i++) {
+    cm_preal f[6];
+    cm_pm_mul_inert(f, d->crb + 10 * m->dof_bodyid[i], d->cdof + 6 * i);
+    d->qM[i * nv + i] = cm_pm_dot6(d->cdof + 6 * i, f) + m->dof_armature[i];
+    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) {
+      cm_preal v = cm_pm_dot6(d->cdof + 6 * j, f);
+      d->qM[i * nv + j] = v;
+      d->qM[j * nv + i] = v;
+    }
+  }
+}
+
+/* LD = factor of (M + diag(add)) as M = L^T D L with L unit lower-triangular in the tree's
+ * sparsity (mj_factorM); the strict lower triangle of LD holds L, its diagonal D. add may be
+ * NULL. Only entries (i, j) with j an ancestor dof of i are read or written. */
+CM_HD static inline void cm_phys_factor_m(const cm_phys_model *m, const cm_preal *M, const cm_preal *add, cm_preal *LD) {
+  int nv = m->nv;
+  for (int i = 0; i < nv; i++) {
+    LD[i * nv + i] = M[i * nv + i] + (add ? add[i] : 0.f);
+    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) LD[i * nv + j] = M[i * nv + j];
+  }
+  for (int k = nv - 1; k >= 0; k--) {
+    for (int i = m->dof_parentid[k]; i >= 0; i = m->dof_parentid[i]) {
+      cm_preal t = LD[k * nv + i] / LD[k * nv + k];
+      for (int j = i; j >= 0; j = m->dof_parentid[j]) LD[i * nv + j] -= t * LD[k * nv + j];
+      LD[k * nv + i] = t;
+    }
+  }
+}
+
+/* x <- M^-1 x with the factor from cm_phys_factor_m (mj_solveLD) */
+CM_HD static inline void cm_phys_solve_m(const cm_phys_model *m, const cm_preal *LD, cm_preal *x) {
+  int nv = m->nv;
+  for (int i = nv - 1; i >= 0; i--)
+    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) x[j] -= LD[i * nv + j] * x[i];
+  for (int i = 0; i < nv; i++) x[i] /= LD[i * nv + i];
+  for (int i = 0; i < nv; i++)
+    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) x[i] -= LD[i * nv + j] * x[j];
+}
+
+/* y = M x with the dense qM */
+CM_HD static inline void cm_phys_mul_m(const cm_phys_model *m, const cm_preal *M, const cm_preal *x, cm_preal *y) {
+  int nv = m->nv;
+  for (int i = 0; i < nv; i++) {
+    cm_preal s = M[i * nv + i] * x[i];
+    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) s += M[i * nv + j] * x[j];
+    y[i] = s;
+  }
+  for (int i = 0; i < nv; i++)
+    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) y[j] += M[i * nv + j] * x[i];
+}
+
+/* cvel, cdof_dot (mj_comVel) */
+CM_HD static inline void cm_phys_com_vel(const cm_phys_model *m, cm_phys_data *d) {
+  for (int k = 0; k < 6; k++) d->cvel[k] = 0.f;
+  for (int b = 1; b < m->nbody; b++) {
+    cm_preal v[6];
+    int p = m->body_parentid[b];
+    for (int k = 0; k < 6; k++) v[k] = d->cvel[6 * p + k];
+    for (int jj = 0; jj < m->body_jntnum[b]; jj++) {
+      int j = m->body_jntadr[b] + jj, da = m->jnt_dofadr[j];
+      if (m->jnt_type[j] == CM_PHYS_JNT_FREE) {
+        for (int i = 0; i < 3; i++) {
+          for (int k = 0; k < 6; k++) d->cdof_dot[6 * (da + i) + k] = 0.f;
+          for (int k = 0; k < 6; k++) v[k] += d->cdof[6 * (da + i) + k] * d->qvel[da + i];
+        }
+        /* the three rotations see the velocity after the translations, before themselves */
+        for (int i = 3; i < 6; i++) cm_pm_cross_motion(d->cdof_dot + 6 * (da + i), v, d->cdof + 6 * (da + i));
+        for (int i = 3; i < 6; i++)
+          for (int k = 0; k < 6; k++) v[k] += d->cdof[6 * (da + i) + k] * d->qvel[da + i];
+      } else {
+        cm_pm_cross_motion(d->cdof_dot + 6 * da, v, d->cdof + 6 * da);
+        for (int k = 0; k < 6; k++) v[k] += d->cdof[6 * da + k] * d->qvel[da];
+      }
+    }
+    for (int k = 0; k < 6; k++) d->cvel[6 * b + k] = v[k];
+  }
+}
+
+/* qfrc_passive: dof damping (joint stiffness is refused at compile time) */
+CM_HD static inline void cm_phys_passive(const cm_phys_model *m, cm_phys_data *d) {
+  for (int i = 0; i < m->nv; i++) d->qfrc_passive[i] = -m->dof_damping[i] * d->qvel[i];
+}
+
+/* qfrc_bias = C(q, qdot) + g(q): Coriolis, centrifugal and gravity forces (mj_rne, no qacc) */
+CM_HD static inline void cm_phys_rne(const cm_phys_model *m, cm_phys_data *d) {
+  for (int k = 0; k < 6; k++) d->cacc[k] = 0.f;
+  for (int k = 0; k < 3; k++) d->cacc[3 + k] = -m->opt_gravity[k];
+  for (int b = 1; b < m->nbody; b++) {
+    cm_preal *a = d->cacc + 6 * b, *f = d->cfrc_body + 6 * b, t[6], t2[6];
+    const cm_preal *pa = d->cacc + 6 * m->body_parentid[b], *I = d->cinert + 10 * b, *v = d->cvel + 6 * b;
+    for (int k = 0; k < 6; k++) a[k] = pa[k];
+    for (int i = m->body_dofadr[b]; i < m->body_dofadr[b] + m->body_dofnum[b]; i++)
+      for (int k = 0; k < 6; k++) a[k] += d->cdof_dot[6 * i + k] * d->qvel[i];
+    cm_pm_mul_inert(f, I, a);
+    cm_pm_mul_inert(t, I, v);
+    cm_pm_cross_force(t2, v, t);
+    for (int k = 0; k < 6; k++) f[k] += t2[k];
+  }
+  for (int b = m->nbody - 1; b > 0; b--) {
+    int p = m->body_parentid[b];
+    if (p > 0)
+      for (int k = 0; k < 6; k++) d->cfrc_body[6 * p + k] += d->cfrc_body[6 * b + k];
+  }
+  for (int i = 0; i < m->nv; i++) d->qfrc_bias[i] = cm_pm_dot6(d->cdof + 6 * i, d->cfrc_body + 6 * m->dof_bodyid[i]);
+}
+#endif

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# cmimic engine-check as a user runs it: on the shipped humanoid and on a character it has never
+# seen (capsules, spheres and boxes on hinges, written here, not in data/), first with MuJoCo as
+# its own candidate (the tool itself: exact zeros beside a growing yardstick), then with the
+# `cuda` engine on CPU threads; bad input is one line.
+set -euo pipefail
+: "${CMIMIC:?}" "${CM_SRC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
+t="$CM_TMP/engine_check"
+rm -rf "$t" && mkdir -p "$t"
+cd "$CM_SRC"
+cat >"$t/crab.xml" <<'XML'
+<mujoco model="crab">
+  <default>
+    <joint type="hinge" limited="true" range="-60 60" stiffness="300" damping="30" armature="0.01"/>
+    <geom contype="1" conaffinity="1" condim="3" friction="1 0.05 0.05" density="1000"/>
+  </default>
+  <worldbody>
+    <body name="shell" pos="0 0 0.4">
+      <freejoint name="root"/>
+      <geom name="shell" type="box" size="0.2 0.12 0.05"/>
+      <body name="head" pos="0.24 0 0.03">
+        <joint name="neck_x" axis="1 0 0"/>
+        <joint name="neck_y" axis="0 1 0"/>
+        <joint name="neck_z" axis="0 0 1"/>
+        <geom name="head" type="sphere" size="0.05"/>
+      </body>
+      <body name="leg_fl" pos="0.15 0.13 0">
+        <joint name="hip_fl" axis="1 0 0"/>
+        <geom name="thigh_fl" type="capsule" fromto="0 0 0 0 0.12 -0.12" size="0.025"/>
+        <body name="shin_fl" pos="0 0.12 -0.12">
+          <joint name="knee_fl" axis="1 0 0" range="-90 10"/>
+          <geom name="shin_fl" type="capsule" fromto="0 0 0 0 0.02 -0.18" size="0.02"/>
+        </body>
+      </body>
+      <body name="leg_fr" pos="0.15 -0.13 0">
+        <joint name="hip_fr" axis="1 0 0"/>
+        <geom name="thigh_fr" type="capsule" fromto="0 0 0 0 -0.12 -0.12" size="0.025"/>
+        <body name="shin_fr" pos="0 -0.12 -0.12">
+          <joint name="knee_fr" axis="1 0 0" range="-10 90"/>
+          <geom name="shin_fr" type="capsule" fromto="0 0 0 0 -0.02 -0.18" size="0.02"/>
+        </body>
+      </body>
+      <body name="leg_bl" pos="-0.15 0.13 0">
+        <joint name="hip_bl" axis="0 1 0"/>
+        <geom name="thigh_bl" type="box" pos="0 0.06 -0.06" size="0.03 0.03 0.08" euler="45 0 0"/>
+        <body name="foot_bl" pos="0 0.12 -0.14">
+          <joint name="ankle_bl" axis="1 0 0"/>
+          <geom name="foot_bl" type="sphere" size="0.035"/>
+        </body>
+      </body>
+      <body name="leg_br" pos="-0.15 -0.13 0">
+        <joint name="hip_br" axis="0 1 0"/>
+        <geom name="thigh_br" type="box" pos="0 -0.06 -0.06" size="0.03 0.03 0.08" euler="-45 0 0"/>
+        <body name="foot_br" pos="0 -0.12 -0.14">
+          <joint name="ankle_br" axis="1 0 0"/>
+          <geom name="foot_br" type="sphere" size="0.035"/>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+</mujoco>
+XML
+
+# check_rows FILE STEPS SELF: one row per step 0..STEPS, errors finite; SELF=1: candidate columns 0
+check_rows() {
+  python3 - "$@" <<'PY'
+import math, sys
+path, steps, self_check = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+rows = [l.split() for l in open(path) if l[:4].strip().isdigit()]
+assert [int(r[0]) for r in rows] == list(range(steps + 1)), [r[0] for r in rows]
+for r in rows:
+    v = [float(x) for x in r[1:11]]
+    assert all(math.isfinite(x) for x in v), r
+    if self_check:
+        assert v[0] == v[2] == v[4] == v[6] == v[8] == 0, r
+        assert r[11] == "ok", r
+yard_body = [float(r[4]) for r in rows]
+assert 1e-7 < yard_body[0] < 1e-5, yard_body[0]       # the 1e-6 perturbation at the start
+assert max(yard_body) > 10 * yard_body[0], yard_body   # and it grows (contacts, random targets)
+print(f"{path}: {len(rows)} rows ok")
+PY
+}
+
+for char in data/assets/humanoid/humanoid.xml "$t/crab.xml"; do
+  name=$(basename "$char" .xml)
+  CM_ENGINE_CHECK_CANDIDATE=mujoco "$CMIMIC" engine-check --char_file "$char" --steps 20 --num_envs 4 >"$t/$name.self"
+  grep -q "^PASS" "$t/$name.self"
+  check_rows "$t/$name.self" 20 1
+done
+
+# the cuda engine on CPU threads: what the issue's acceptance runs
+for char in data/assets/humanoid/humanoid.xml "$t/crab.xml"; do
+  name=$(basename "$char" .xml)
+  set +e
+  "$CMIMIC" engine-check --char_file "$char" --devices cpu >"$t/$name.cuda" 2>"$t/$name.cuda.err"
+  rc=$?
+  set -e
+  cat "$t/$name.cuda" "$t/$name.cuda.err"
+  [ $rc -eq 0 ] || { echo "FAIL: engine-check of the cuda engine on $char: exit $rc"; exit 1; }
+  check_rows "$t/$name.cuda" 30 0
+done
+
+# bad input: exit 2 and one line on stderr naming the culprit
+bad() {
+  local pattern=$1; shift
+  local rc=0
+  "$CMIMIC" engine-check "$@" >"$t/out" 2>"$t/err" || rc=$?
+  [ $rc -eq 2 ] && [ "$(wc -l <"$t/err")" -eq 1 ] && grep -qE -- "$pattern" "$t/err" ||
+    { echo "FAIL: $* -> exit $rc:"; cat "$t/err"; exit 1; }
+  echo "ok: $(cat "$t/err")"
+}
+bad "no_such.xml" --char_file "$t/no_such.xml"
+bad "char_file" --steps 3
+bad "devices" --char_file "$t/crab.xml" --devices gpu0
+bad "steps" --char_file "$t/crab.xml" --steps 0
+sed '/freejoint/d' "$t/crab.xml" >"$t/nofree.xml"
+bad "nofree.xml.*free joint" --char_file "$t/nofree.xml"
+echo "engine-check: ok"

@@ -1,0 +1,117 @@
+/* engine-check's measurement: state errors against hand-computed values (NaN must fail), the
+ * pass/fail rule at its boundary, and a whole run with MuJoCo as its own candidate: zero error
+ * at every step, a yardstick that starts at the perturbation's size and grows. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "sim/engine_check.h"
+
+#define HUMANOID "data/assets/humanoid/humanoid.xml"
+
+/* Two envs, two bodies, two dofs; b differs from a by the values noted. */
+static void err_values(void) {
+  float ra[6] = {0}, rb[6] = {0, 0, 0, 3, 4, 0};           /* env 1 root off by (3,4,0): 5 */
+  float ba[12] = {0}, bb[12] = {0};
+  bb[0] = 1;                                                  /* env 0 body 0 off by 1 */
+  bb[9] = 2; bb[10] = 2; bb[11] = 1;                          /* env 1 body 1 off by 3 */
+  float da[4] = {0.1f, 0.2f, 0.3f, 0.4f}, db[4] = {0.1f, 0.2f, 0.3f, -0.4f}; /* 0.8 */
+  uint8_t ca[4] = {1, 1, 0, 0}, cb[4] = {1, 0, 1, 1};         /* |2-1| + |0-2| = 3 over 2 envs */
+  cm_sim_state a = {.num_envs = 2, .num_bodies = 2, .num_dofs = 2, .root_pos = ra, .body_pos = ba, .dof_pos = da,
+                    .ground_contact = ca};
+  cm_sim_state b = a;
+  b.root_pos = rb;
+  b.body_pos = bb;
+  b.dof_pos = db;
+  b.ground_contact = cb;
+  cm_state_err e;
+  cm_state_err_compute(&a, &b, &e);
+  CHECK_NEAR(e.root_pos, 5.0, 1e-6);
+  CHECK_NEAR(e.body_pos_max, 3.0, 1e-6);
+  CHECK_NEAR(e.body_pos_mean, (1.0 + 3.0) / 4, 1e-6);
+  CHECK_NEAR(e.dof_pos, 0.8, 1e-6);
+  CHECK_NEAR(e.contacts, 1.5, 1e-12);
+  cm_state_err_compute(&a, &a, &e);
+  CHECK(e.root_pos == 0 && e.body_pos_max == 0 && e.dof_pos == 0 && e.contacts == 0);
+  bb[4] = NAN; /* a NaN anywhere in the bodies must show, and fail */
+  cm_state_err_compute(&a, &b, &e);
+  CHECK(isnan(e.body_pos_max));
+  cm_engine_check_cfg c;
+  cm_engine_check_defaults(&c);
+  cm_engine_check_step s = {.step = 1, .cand = e};
+  cm_engine_check_result r = {0};
+  CHECK(cm_engine_check_judge(&c, &s, &r) & CM_ENGINE_CHECK_FAIL_BODY);
+}
+
+/* The rule: error <= factor * yard + floor, per gated field. */
+static void judge_boundary(void) {
+  cm_engine_check_cfg c;
+  cm_engine_check_defaults(&c);
+  cm_engine_check_step s = {.step = 3};
+  s.yard.root_pos = 0.01;
+  s.yard.body_pos_max = 0.02;
+  s.yard.dof_pos = 0.1;
+  double tr = 3 * 0.01 + CM_ENGINE_CHECK_POS_FLOOR, tb = 3 * 0.02 + CM_ENGINE_CHECK_POS_FLOOR,
+         td = 3 * 0.1 + CM_ENGINE_CHECK_DOF_FLOOR;
+  CHECK_NEAR(cm_engine_check_tol(&c, 0.02, c.pos_floor), tb, 1e-15);
+  s.cand.root_pos = tr * 0.999;
+  s.cand.body_pos_max = tb * 0.999;
+  s.cand.dof_pos = td * 0.999;
+  s.cand.contacts = 5; /* reported, not gated */
+  cm_engine_check_result r = {0};
+  CHECK(cm_engine_check_judge(&c, &s, &r) == 0);
+  CHECK(r.root_ratio > 0.99 && r.root_ratio < 1 && r.body_ratio < 1 && r.dof_ratio < 1);
+  s.cand.body_pos_max = tb * 1.001;
+  CHECK(cm_engine_check_judge(&c, &s, &r) == CM_ENGINE_CHECK_FAIL_BODY);
+  s.cand.root_pos = tr * 1.001;
+  s.cand.dof_pos = td * 1.001;
+  CHECK(cm_engine_check_judge(&c, &s, &r) == (CM_ENGINE_CHECK_FAIL_ROOT | CM_ENGINE_CHECK_FAIL_BODY | CM_ENGINE_CHECK_FAIL_DOF));
+  CHECK(r.body_ratio > 1);
+  /* with a zero yardstick only the floor is left */
+  cm_engine_check_step z = {.step = 1};
+  z.cand.root_pos = 0.5 * CM_ENGINE_CHECK_POS_FLOOR;
+  z.cand.dof_pos = 2 * CM_ENGINE_CHECK_DOF_FLOOR;
+  CHECK(cm_engine_check_judge(&c, &z, &r) == CM_ENGINE_CHECK_FAIL_DOF);
+}
+
+typedef struct { int n; cm_engine_check_step s[64]; } trace;
+static void record(void *ctx, const cm_engine_check_step *s) {
+  trace *t = ctx;
+  if (t->n < 64) t->s[t->n++] = *s;
+}
+
+/* MuJoCo against itself: the candidate matches exactly; the yardstick is about the perturbation
+ * at the start (root: sqrt(3) x 1e-6, float rounding aside) and has grown by the end. */
+static void self_check(void) {
+  cm_engine_check_cfg c;
+  cm_engine_check_defaults(&c);
+  c.char_file = HUMANOID;
+  snprintf(c.engine.engine_name, sizeof c.engine.engine_name, "mujoco");
+  c.steps = 30;
+  c.num_envs = 3;
+  c.engine.num_threads = 1;
+  static trace t;
+  cm_engine_check_result r;
+  cm_err err = {0};
+  CHECK_OK(cm_engine_check_run(&c, record, &t, &r, &err), &err);
+  CHECK(t.n == 31 && t.s[0].step == 0 && t.s[30].step == 30);
+  CHECK(r.failed_steps == 0 && r.first_failed_step == 0 && r.num_dofs == 28 && r.substeps == 4);
+  for (int k = 0; k < t.n; k++)
+    CHECK(t.s[k].cand.root_pos == 0 && t.s[k].cand.body_pos_max == 0 && t.s[k].cand.dof_pos == 0 && !t.s[k].failed);
+  CHECK(t.s[0].yard.root_pos > 1.5e-6 && t.s[0].yard.root_pos < 2.0e-6);
+  CHECK(t.s[0].yard.dof_pos > 0.9e-6 && t.s[0].yard.dof_pos < 1.2e-6);
+  CHECK(r.yard_max.body_pos_max > 100 * t.s[0].yard.body_pos_max);
+  /* bad input is an error, not a crash */
+  c.char_file = "tests/data/no_such_character.xml";
+  CHECK(cm_engine_check_run(&c, NULL, NULL, &r, &err) == -1 && strstr(err.msg, "no_such_character.xml"));
+  c.char_file = HUMANOID;
+  snprintf(c.engine.engine_name, sizeof c.engine.engine_name, "warp");
+  CHECK(cm_engine_check_run(&c, NULL, NULL, &r, &err) == -1 && strstr(err.msg, "warp"));
+}
+
+int main(void) {
+  err_values();
+  judge_boundary();
+  self_check();
+  return check_report("test_engine_check");
+}
