@@ -112,7 +112,12 @@ int cmd_engine_check(int argc, char **argv) {
          r.yard_max.contacts);
   printf("  worst error / tolerance: root %.3f, body %.3f, dof %.3f\n", r.root_ratio, r.body_ratio, r.dof_ratio);
   if (r.failed_steps) {
-    printf("FAIL: %d of %d steps past tolerance, first at step %d\n", r.failed_steps, r.steps, r.first_failed_step);
+    const cm_engine_check_step *f = &r.first_failed;
+    printf("FAIL: %d of %d steps past tolerance, first at step %d: body max %.2e m (allowed %.2e) in env %d, "
+           "root %.2e (allowed %.2e), dof %.2e rad (allowed %.2e)\n",
+           r.failed_steps, r.steps, r.first_failed_step, f->cand.body_pos_max,
+           cm_engine_check_tol(&c, f->yard.body_pos_max, c.pos_floor), f->cand.worst_env, f->cand.root_pos,
+           cm_engine_check_tol(&c, f->yard.root_pos, c.pos_floor), f->cand.dof_pos, cm_engine_check_tol(&c, f->yard.dof_pos, c.dof_floor));
     status = 1;
   } else {
     printf("PASS: within tolerance at all %d steps\n", r.steps);

@@ -164,6 +164,8 @@ int cmd_run(int argc, char **argv) {
   cm_engine_cfg ecfg;
   if (cm_engine_cfg_load(o.engine_file, &ecfg, &err)) goto fail;
   if (o.threads > 0) ecfg.num_threads = (int)o.threads;
+  /* the cuda engine steps on the networks' GPU (other engines ignore the device) */
+  snprintf(ecfg.device, sizeof ecfg.device, "%s", cm_args_str(args, cm_args_has(args, "devices") ? "devices" : "device", "cpu"));
   if (cm_env_create(o.env_file, &ecfg, (int)o.num_envs, (uint64_t)o.seed, &env, &err)) goto fail;
   if (cm_rl_env_from_char(&rl, env, &err)) goto fail;
   printf("Char properties\n\tDoFs: %d\n\tMass: %.3f kg\n", env->chr.num_dofs, env->chr.total_mass);

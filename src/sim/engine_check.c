@@ -29,6 +29,7 @@ void cm_state_err_compute(const cm_sim_state *a, const cm_sim_state *b, cm_state
     for (int k = 0; k < nb; k++) {
       size_t o = (size_t)i * nb + k;
       double d = dist3(a->body_pos + 3 * o, b->body_pos + 3 * o);
+      if (d > out->body_pos_max || (isnan(d) && !isnan(out->body_pos_max))) out->worst_env = i;
       out->body_pos_max = max_nan(out->body_pos_max, d);
       body_sum += d;
       ca += a->ground_contact[o] != 0;
@@ -186,7 +187,10 @@ int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, voi
     res->steps = t;
     if (s.failed) {
       res->failed_steps++;
-      if (!res->first_failed_step) res->first_failed_step = t;
+      if (!res->first_failed_step) {
+        res->first_failed_step = t;
+        res->first_failed = s;
+      }
     }
     if (cb) cb(ctx, &s);
   }

@@ -25,6 +25,7 @@ typedef struct cm_state_err {
   double body_pos_mean; /* m: mean over envs and bodies */
   double dof_pos;       /* rad: max over envs and dofs of |dof_pos_b - dof_pos_a| */
   double contacts;      /* mean over envs of |bodies touching the ground in b - in a| */
+  int worst_env;        /* the env of body_pos_max (where to look first) */
 } cm_state_err;
 
 /* Non-finite values in b make every error NaN (so they fail any tolerance). */
@@ -61,6 +62,7 @@ double cm_engine_check_tol(const cm_engine_check_cfg *c, double yard, double flo
 
 typedef struct cm_engine_check_result {
   int steps, failed_steps, first_failed_step; /* first_failed_step 0 when all passed */
+  cm_engine_check_step first_failed;          /* that step's errors (valid when first_failed_step > 0) */
   cm_state_err cand_max, yard_max;            /* per field, the max over steps */
   /* per gated field, the largest error / tolerance over steps (<= 1 everywhere = pass) */
   double root_ratio, body_ratio, dof_ratio;

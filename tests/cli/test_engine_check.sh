@@ -115,4 +115,8 @@ bad "devices" --char_file "$t/crab.xml" --devices gpu0
 bad "steps" --char_file "$t/crab.xml" --steps 0
 sed '/freejoint/d' "$t/crab.xml" >"$t/nofree.xml"
 bad "nofree.xml.*free joint" --char_file "$t/nofree.xml"
+# without a GPU (or without CUDA in the build), --devices cuda:0 is one line, not a crash
+if ! nvidia-smi -L >/dev/null 2>&1; then
+  bad "cuda engine: --devices cuda:0: (cmimic was built without CUDA|no CUDA device)" --char_file "$t/crab.xml" --devices cuda:0
+fi
 echo "engine-check: ok"

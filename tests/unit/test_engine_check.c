@@ -31,6 +31,7 @@ static void err_values(void) {
   CHECK_NEAR(e.body_pos_mean, (1.0 + 3.0) / 4, 1e-6);
   CHECK_NEAR(e.dof_pos, 0.8, 1e-6);
   CHECK_NEAR(e.contacts, 1.5, 1e-12);
+  CHECK(e.worst_env == 1);
   cm_state_err_compute(&a, &a, &e);
   CHECK(e.root_pos == 0 && e.body_pos_max == 0 && e.dof_pos == 0 && e.contacts == 0);
   bb[4] = NAN; /* a NaN anywhere in the bodies must show, and fail */
