@@ -225,7 +225,14 @@ void cm_env_set_mode(cm_env *e, int test) {
 }
 
 int cm_env_stats(cm_env *e, const char **keys, double *values, int max) {
-  return e->type->stats ? e->type->stats(e, keys, values, max) : 0;
+  int n = e->type->stats ? e->type->stats(e, keys, values, max) : 0;
+  /* envs the engine reset after their state went non-finite, since the start (MuJoCo's
+   * auto-reset; the cuda engine's per-env check): a column, so a bad run shows in log.txt */
+  if (n < max && e->engine->ops->num_resets) {
+    keys[n] = "Engine_Resets";
+    values[n++] = (double)e->engine->ops->num_resets(e->engine);
+  }
+  return n;
 }
 
 int cm_env_fetch_disc_obs_demo(cm_env *e, int n, float *out, cm_err *err) {

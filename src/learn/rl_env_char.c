@@ -98,7 +98,7 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
   out->disc_obs = c->disc_obs;
   out->disc_obs_demo = c->disc_obs_demo;
   out->fetch_disc_obs_demo = env->disc_obs_dim > 0 ? char_fetch_disc_obs_demo : NULL;
-  out->env_stats = env->type->stats ? char_env_stats : NULL;
+  out->env_stats = char_env_stats; /* the type's figures, and the engine's reset count */
   out->destroy = char_destroy;
   return 0;
 }

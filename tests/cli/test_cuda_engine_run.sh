@@ -27,6 +27,9 @@ head, body = rows[0], rows[1:]
 s, r = head.index("Samples"), head.index("Train_Return")
 assert body and float(body[-1][s]) >= 600, body[-1][s]
 assert all(math.isfinite(float(b[r])) for b in body)
+# the engine's count of envs reset after going non-finite is a column (none in a sane run)
+e = head.index("Engine_Resets")
+assert all(float(b[e]) == 0 for b in body), [b[e] for b in body]
 print("log rows", len(body), "samples", body[-1][s], "train return", body[-1][r])
 PY
 printf 'engine_name: "cuda"\ncontrol_mode: "vel"\n' >"$t/vel.yaml"
