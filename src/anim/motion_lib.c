@@ -195,8 +195,7 @@ static int has_ext(const char *path, const char *ext) {
   return n >= e && !strcmp(path + n - e, ext);
 }
 
-/* Reads a dataset yaml into parallel arrays of paths (pointing into *cfg) and weights. */
-static int read_dataset(const char *path, cm_cfg **cfg, const char ***files, double **weights, int *count,
+int cm_motion_dataset_read(const char *path, cm_cfg **cfg, const char ***files, double **weights, int *count,
                         cm_err *err) {
   if (cm_cfg_load(path, cfg, err)) return -1;
   const cm_cfg *list = cm_cfg_get(*cfg, "motions");
@@ -237,7 +236,7 @@ int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, c
   cm_motion *clips = NULL;
   int n = 0, loaded = 0, rc = -1;
   if (has_ext(path, ".yaml") || has_ext(path, ".yml")) {
-    if (read_dataset(path, &cfg, &files, &weights, &n, err)) goto done;
+    if (cm_motion_dataset_read(path, &cfg, &files, &weights, &n, err)) goto done;
   } else {
     files = single;
     weights = &one;
