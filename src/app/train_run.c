@@ -25,8 +25,21 @@ static void on_sigint(int sig) {
 typedef struct run_ctx {
   const cm_train_run *tr;
   cm_log *log;
+  int rows_lost; /* log rows that could not be written since the last one that could */
   char model_path[1100], resume_path[1100];
 } run_ctx;
+
+/* A log row that cannot be written (full disk, I/O error) costs only that row: training goes on
+ * and says so once per run of failures, then once when rows are written again. */
+static void write_row_or_warn(cm_log *log, int *rows_lost) {
+  cm_err e = {{0}};
+  if (cm_log_write_row(log, &e)) {
+    if ((*rows_lost)++ == 0) fprintf(stderr, "warning: %s; training continues without log rows\n", e.msg);
+  } else if (*rows_lost) {
+    fprintf(stderr, "log rows are written again (%d rows were lost)\n", *rows_lost);
+    *rows_lost = 0;
+  }
+}
 
 /* model.pt is what MimicKit loads (model only); resume.pt adds optimiser state and counters. */
 static int save_checkpoint(run_ctx *c, cm_agent *a, cm_err *err) {
@@ -52,7 +65,10 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
         return -1;
     cm_log_print_table(c->log, stdout);
     fflush(stdout);
-    if (cm_log_write_row(c->log, err) || save_checkpoint(c, a, err)) return -1;
+    write_row_or_warn(c->log, &c->rows_lost);
+    /* A checkpoint that cannot be written stops the run: training on would only lose more. */
+    if (save_checkpoint(c, a, err))
+      return cm_wrap(err, "stopping: checkpoint not saved, the previous model.pt and resume.pt are kept");
   }
   if (g_interrupted) {
     return cm_fail(err, "interrupted at iteration %lld (%lld samples); checkpoint saved to %s",
@@ -100,6 +116,7 @@ static int train_dummy(const cm_train_run *tr, cm_rl_env *rl, const char *model_
   cm_state_dict sd;
   cm_sd_init(&sd);
   long samples = 0;
+  int rows_lost = 0;
   if (cm_norm_create(&norm, cm_dev_cpu(), "_obs_norm", D, 10.f, 1e-4f, INFINITY, err) || rl->reset(rl->ctx, obs, err))
     goto done;
   for (long iter = 0; samples < tr->max_samples; iter++) {
@@ -118,8 +135,9 @@ static int train_dummy(const cm_train_run *tr, cm_rl_env *rl, const char *model_
         cm_log_set(log, "Wall_Time", (cm_now_seconds() - t0) / 3600.0, err) ||
         cm_log_set_ex(log, "Samples", (double)samples, CM_LOG_INT, err) ||
         cm_log_set(log, "Train_Return", eps > 0 ? ret_sum / eps : 0.0, err) ||
-        cm_log_set_ex(log, "Train_Episodes", eps, CM_LOG_INT | CM_LOG_QUIET, err) || cm_log_write_row(log, err))
+        cm_log_set_ex(log, "Train_Episodes", eps, CM_LOG_INT | CM_LOG_QUIET, err))
       goto done;
+    write_row_or_warn(log, &rows_lost);
     cm_log_print_table(log, stdout);
   }
   float *mean = malloc(sizeof(float) * (size_t)D), *std = malloc(sizeof(float) * (size_t)D);

@@ -6,6 +6,11 @@
  *                                    waits for a signal (a hung rank, as the harness sees it); a
  *                                    caught signal (Ctrl-C, SIGTERM) then ends it as usual
  *   CMIMIC_FAULT_HANG_ENVS=N         only runs of exactly N environments hang (one rung of a ladder)
+ *   CMIMIC_FAULT_WRITE_FAIL=RULE[,RULE...]   RULE = SUBSTRING:ERRNO[:SKIP]: writes of artefacts
+ *                                    whose path contains SUBSTRING fail with ERRNO (ENOSPC, EIO,
+ *                                    EROFS, EACCES, EDQUOT or a number) once SKIP (default 0)
+ *                                    such writes have succeeded, as a full disk, a dying disk or
+ *                                    a read-only folder would make them fail
  * Tests wait for the line "fault injection: hanging after K iterations" on stderr instead of
  * guessing how long a run takes. Unset or unparsable variables inject nothing. */
 #ifndef CM_CORE_FAULT_H
@@ -18,4 +23,8 @@ int cm_fault_check_envs(int num_envs, cm_err *err);
 /* Called after each training iteration with the number done and the run's env count; once the
  * count reaches CMIMIC_FAULT_HANG_AFTER_ITERS it returns only after *wake is set by a handler. */
 void cm_fault_after_iteration(long iters_done, int num_envs, volatile sig_atomic_t *wake);
+/* The errno a write of path must fail with under CMIMIC_FAULT_WRITE_FAIL, or 0. Each call that
+ * returns 0 for a matching rule counts as one successful write of that rule. Called by the
+ * writers of every artefact: cm_write_file_atomic, log.txt rows, videos. */
+int cm_fault_write_errno(const char *path);
 #endif

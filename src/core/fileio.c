@@ -1,5 +1,7 @@
 #include "core/fileio.h"
 
+#include "core/fault.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,9 +49,17 @@ int cm_write_file_atomic(const char *path, const void *data, size_t len, cm_err 
   if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
     return cm_fail(err, "%s: path too long", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return cm_fail(err, "%s: cannot create: %s", tmp, strerror(errno));
+  if (fd < 0) return cm_fail(err, "%s: cannot create its temporary file %s: %s", path, tmp, strerror(errno));
   const char *p = data;
   size_t left = len;
+  int injected = cm_fault_write_errno(path);
+  if (injected) { /* as if the disk failed half-way: the temp file is partly written */
+    ssize_t half = write(fd, p, left / 2);
+    (void)half;
+    close(fd);
+    unlink(tmp);
+    return cm_fail(err, "%s: write failed: %s (fault injection)", path, strerror(injected));
+  }
   while (left > 0) {
     ssize_t w = write(fd, p, left);
     if (w < 0) {

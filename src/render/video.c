@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "core/fault.h"
 
 extern char **environ;
 
@@ -203,6 +204,8 @@ int cm_video_close(cm_video *v, cm_err *err) {
     if (fd < 0 || fsync(fd) != 0)
       rc = cm_fail(err, "%s: ffmpeg's output %s cannot be flushed: %s", v->path, v->tmp, strerror(errno));
     if (fd >= 0) close(fd);
+    int injected = rc ? 0 : cm_fault_write_errno(v->path);
+    if (injected) rc = cm_fail(err, "%s: write failed: %s (fault injection)", v->path, strerror(injected));
     if (rc == 0 && rename(v->tmp, v->path) != 0)
       rc = cm_fail(err, "%s: cannot rename into place: %s", v->path, strerror(errno));
   }
