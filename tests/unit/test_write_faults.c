@@ -23,6 +23,7 @@
 #include "io/run_log.h"
 #include "io/torch_ckpt.h"
 #include "render/png.h"
+#include "render/video.h"
 
 static char g_dir[256];
 
@@ -175,6 +176,38 @@ static void test_png(void) {
   free(before);
 }
 
+/* Videos: ffmpeg writes a temporary file that is renamed into place only when all went well. */
+static int write_video(const char *path, unsigned char shade, cm_err *e) {
+  cm_video *v = NULL;
+  unsigned char rgb[16 * 16 * 3];
+  memset(rgb, shade, sizeof rgb);
+  if (cm_video_open(path, 16, 16, 30, &v, e)) return -1;
+  for (int i = 0; i < 3; i++)
+    if (cm_video_write(v, rgb, e)) {
+      cm_video_abort(v);
+      return -1;
+    }
+  return cm_video_close(v, e);
+}
+
+static void test_video(void) {
+  if (!cm_have_program("ffmpeg")) {
+    printf("video part skipped: no ffmpeg on PATH\n");
+    return;
+  }
+  char path[512];
+  cm_err e = {{0}};
+  path_in(path, sizeof path, "video.mp4");
+  CHECK_OK(write_video(path, 10, &e), &e);
+  size_t n0;
+  char *before = slurp(path, &n0);
+  setenv("CMIMIC_FAULT_WRITE_FAIL", "video.mp4:ENOSPC", 1);
+  int rc = write_video(path, 200, &e);
+  unsetenv("CMIMIC_FAULT_WRITE_FAIL");
+  if (before) check_kept("video.mp4", rc, &e, path, strerror(ENOSPC), before, n0);
+  free(before);
+}
+
 /* SKIP: the first writes pass, the later ones fail; another path is untouched by the rule. */
 static void test_skip_count(void) {
   char path[512], other[512];
@@ -260,6 +293,7 @@ int main(void) {
   test_config_and_motion();
   test_harness_files();
   test_png();
+  test_video();
   test_skip_count();
   test_log_rows();
   test_tmpfs();
