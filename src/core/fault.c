@@ -73,3 +73,19 @@ int cm_fault_write_errno(const char *path) {
   }
   return 0;
 }
+
+void cm_fault_after_frame(long frames_done, volatile sig_atomic_t *wake) {
+  long k = env_limit("CMIMIC_FAULT_HANG_AFTER_FRAMES");
+  if (k < 0 || frames_done != k) return;
+  fprintf(stderr, "fault injection: hanging after %ld frames\n", frames_done);
+  fflush(NULL);
+  while (!*wake) pause();
+}
+
+void cm_fault_hold_write(const char *path) {
+  const char *sub = getenv("CMIMIC_FAULT_HOLD_WRITE");
+  if (!sub || !*sub || !strstr(path, sub)) return;
+  fprintf(stderr, "fault injection: holding the write of %s\n", path);
+  fflush(NULL);
+  pause(); /* returns once a caught signal has run its handler */
+}

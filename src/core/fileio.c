@@ -72,6 +72,7 @@ int cm_write_file_atomic(const char *path, const void *data, size_t len, cm_err 
     p += w;
     left -= (size_t)w;
   }
+  cm_fault_hold_write(path);
   if (fsync(fd) != 0 || close(fd) != 0) {
     unlink(tmp);
     return cm_fail(err, "%s: cannot flush: %s", path, strerror(errno));
