@@ -195,8 +195,8 @@ static int has_ext(const char *path, const char *ext) {
   return n >= e && !strcmp(path + n - e, ext);
 }
 
-int cm_motion_dataset_read(const char *path, cm_cfg **cfg, const char ***files, double **weights, int *count,
-                        cm_err *err) {
+int cm_motion_dataset_read(const char *path, cm_cfg **cfg, const char ***files, double **weights, int **lines,
+                           int *list_line, int *count, cm_err *err) {
   if (cm_cfg_load(path, cfg, err)) return -1;
   const cm_cfg *list = cm_cfg_get(*cfg, "motions");
   if (!list) return cm_fail(err, "%s: missing required key 'motions' (a list of {file, weight})", path);
@@ -204,7 +204,9 @@ int cm_motion_dataset_read(const char *path, cm_cfg **cfg, const char ***files, 
   if (list->n < 1) return cm_fail(err, "%s:%d: 'motions' is empty", path, list->line);
   *files = calloc((size_t)list->n, sizeof **files);
   *weights = calloc((size_t)list->n, sizeof **weights);
-  if (!*files || !*weights) return cm_fail(err, "%s: out of memory", path);
+  *lines = calloc((size_t)list->n, sizeof **lines);
+  *list_line = list->line;
+  if (!*files || !*weights || !*lines) return cm_fail(err, "%s: out of memory", path);
   for (int i = 0; i < list->n; i++) {
     const cm_cfg *e = list->items[i];
     if (e->kind != CM_CFG_MAP)
@@ -222,6 +224,7 @@ int cm_motion_dataset_read(const char *path, cm_cfg **cfg, const char ***files, 
     }
     (*files)[i] = f;
     (*weights)[i] = w;
+    (*lines)[i] = e->line;
   }
   *count = list->n;
   return 0;
@@ -234,9 +237,9 @@ int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, c
   const char *single[1] = {path};
   double *weights = NULL, one = 1.0;
   cm_motion *clips = NULL;
-  int n = 0, loaded = 0, rc = -1;
+  int n = 0, loaded = 0, rc = -1, *lines = NULL, list_line = 1;
   if (has_ext(path, ".yaml") || has_ext(path, ".yml")) {
-    if (cm_motion_dataset_read(path, &cfg, &files, &weights, &n, err)) goto done;
+    if (cm_motion_dataset_read(path, &cfg, &files, &weights, &lines, &list_line, &n, err)) goto done;
   } else {
     files = single;
     weights = &one;
@@ -244,9 +247,22 @@ int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, c
   }
   clips = calloc((size_t)n, sizeof *clips);
   if (!clips) { cm_fail(err, "%s: out of memory", path); goto done; }
-  for (; loaded < n; loaded++) {
-    if (cm_motion_load(files[loaded], &clips[loaded], err)) {
-      if (files != single) cm_wrap(err, "%s: motions[%d]", path, loaded);
+  /* each dataset entry is loaded and checked on its own so a bad one is named by its yaml line */
+  int i = 0;
+  for (; i < n; i++) {
+    if (cm_motion_load(files[i], &clips[i], err)) break;
+    loaded = i + 1;
+    if (files != single && check_clip(&clips[i], files[i], c, err)) break;
+  }
+  if (i < n) {
+    if (files != single) cm_wrap(err, "%s:%d: motions[%d]", path, lines[i], i);
+    goto done;
+  }
+  if (files != single) {
+    double wsum = 0;
+    for (int i = 0; i < n; i++) wsum += weights[i];
+    if (!(wsum > 0)) {
+      cm_fail(err, "%s:%d: 'motions': the %d weights sum to 0; at least one clip needs a weight > 0", path, list_line, n);
       goto done;
     }
   }
@@ -255,7 +271,7 @@ int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, c
 done:
   for (int i = 0; i < loaded; i++) cm_motion_free(&clips[i]);
   free(clips);
-  if (files != single) { free(files); free(weights); }
+  if (files != single) { free(files); free(weights); free(lines); }
   cm_cfg_free(cfg);
   return rc;
 }

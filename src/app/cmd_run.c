@@ -65,6 +65,11 @@ static int report_test(double mean_return, double mean_len, long episodes) {
   return 0;
 }
 
+/* The env's own test figures (tracking error, task success ...), printed "Key: value" like the above. */
+static void report_env_stats(const cm_stats *f) {
+  for (int i = 0; i < f->count; i++) printf("%s: %.6f\n", f->keys[i], f->values[i]);
+}
+
 /* Test mode: the agent's mean action (or the dummy agent's zeros), episodes counted over envs. */
 static int run_test(const run_opts *o, cm_env *env, cm_rl_env *rl, cm_err *err) {
   cm_play_opts popts = {.visualize = o->visualize, .video = o->video, .width = (int)o->width, .height = (int)o->height};
@@ -83,10 +88,15 @@ static int run_test(const run_opts *o, cm_env *env, cm_rl_env *rl, cm_err *err) 
     while (cm_watch_busy(watch))
       if (cm_agent_test(agent, 1, &(cm_test_result){0}, err)) goto done;
     report_test(res.mean_return, res.mean_ep_len, (long)res.episodes);
+    report_env_stats(&res.env); /* over the counted episodes, not the video's extra ones */
   } else {
     cm_play_result res;
+    if (rl->set_mode) rl->set_mode(rl->ctx, CM_RL_TEST);
     if (cm_play_dummy_test(rl, (int)o->test_episodes, watch, &res, err)) goto done;
     report_test(res.mean_return, res.mean_ep_len, res.episodes);
+    cm_stats figs = {0};
+    if (rl->env_stats) figs.count = rl->env_stats(rl->ctx, figs.keys, figs.values, CM_STATS_MAX);
+    report_env_stats(&figs);
   }
   if (cm_watch_finish(watch, &frames, sheet, sizeof sheet, err)) {
     watch = NULL;

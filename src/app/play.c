@@ -28,6 +28,10 @@ static int watch_frame(void *user, cm_env *env, cm_err *err) {
   if (g_watch_signal)
     return cm_fail(err, "interrupted by %s%s%s", g_watch_signal == SIGTERM ? "SIGTERM" : "SIGINT",
                    w->video ? ": video not written: " : "", w->video ? w->video_path : "");
+  cm_marker markers[8]; /* the task's targets of env 0 (location ball, steering arrows) */
+  int nm = cm_env_markers(env, 0, markers, 8);
+  cm_recorder_set_markers(w->window, markers, nm);
+  cm_recorder_set_markers(w->video, markers, nm);
   if (w->window && !cm_recorder_closed(w->window) && cm_recorder_frame(w->window, 0, err)) return -1;
   if (w->video && !w->video_done) {
     if (cm_recorder_frame(w->video, 0, err)) return -1;

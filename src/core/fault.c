@@ -89,3 +89,8 @@ void cm_fault_hold_write(const char *path) {
   fflush(NULL);
   pause(); /* returns once a caught signal has run its handler */
 }
+
+int cm_fault_nan_at(long iter) {
+  long k = env_limit("CMIMIC_FAULT_NAN_AT_ITER");
+  return k >= 0 && iter == k;
+}

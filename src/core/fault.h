@@ -13,6 +13,8 @@
  *                                    its temporary file is written, prints "fault injection:
  *                                    holding the write of PATH" and goes on after the next caught
  *                                    signal (a second Ctrl-C landing inside a checkpoint write)
+ *   CMIMIC_FAULT_NAN_AT_ITER=K       training iteration K starts with a NaN in the model's last
+ *                                    trained tensor (the agent's NaN guard must stop the run)
  *   CMIMIC_FAULT_WRITE_FAIL=RULE[,RULE...]   RULE = SUBSTRING:ERRNO[:SKIP]: writes of artefacts
  *                                    whose path contains SUBSTRING fail with ERRNO (ENOSPC, EIO,
  *                                    EROFS, EACCES, EDQUOT or a number) once SKIP (default 0)
@@ -38,4 +40,6 @@ void cm_fault_hold_write(const char *path);
  * returns 0 for a matching rule counts as one successful write of that rule. Called by the
  * writers of every artefact: cm_write_file_atomic, log.txt rows, videos. */
 int cm_fault_write_errno(const char *path);
+/* 1 when iteration `iter` is CMIMIC_FAULT_NAN_AT_ITER's. */
+int cm_fault_nan_at(long iter);
 #endif

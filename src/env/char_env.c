@@ -19,7 +19,8 @@ static int check_env_keys(const cm_cfg *cfg, const cm_env_type *t, cm_err *err) 
   const char *known[96];
   int n = 0;
   for (int i = 0; k_shared_keys[i]; i++) known[n++] = k_shared_keys[i];
-  for (int i = 0; t->keys && t->keys[i] && n < 95; i++) known[n++] = t->keys[i];
+  for (; t; t = t->base)
+    for (int i = 0; t->keys && t->keys[i] && n < 95; i++) known[n++] = t->keys[i];
   known[n] = NULL;
   return cm_cfg_check_keys(cfg, known, err);
 }
@@ -197,6 +198,7 @@ static void apply_action_default(cm_env *e, const float *a) {
 }
 
 int cm_env_step(cm_env *e, const float *actions, cm_err *err) {
+  if (e->type->pre_physics) e->type->pre_physics(e);
   if (e->type->apply_action) e->type->apply_action(e, actions);
   else apply_action_default(e, actions);
   if (e->engine->ops->step(e->engine, err)) return -1;
@@ -214,4 +216,36 @@ int cm_env_step(cm_env *e, const float *actions, cm_err *err) {
   else
     for (int i = 0; i < e->num_envs; i++) e->done[i] = e->time[i] >= e->episode_length ? CM_DONE_TIME : CM_DONE_NULL;
   return 0;
+}
+
+void cm_env_set_mode(cm_env *e, int test) {
+  if (e->test_mode == (test != 0)) return; /* only a change of mode starts a new test's figures */
+  e->test_mode = test != 0;
+  if (e->type->set_mode) e->type->set_mode(e, e->test_mode);
+}
+
+int cm_env_stats(cm_env *e, const char **keys, double *values, int max) {
+  return e->type->stats ? e->type->stats(e, keys, values, max) : 0;
+}
+
+int cm_env_fetch_disc_obs_demo(cm_env *e, int n, float *out, cm_err *err) {
+  if (!e->type->fetch_disc_obs_demo || e->disc_obs_dim <= 0)
+    return cm_fail(err, "env '%s' has no discriminator observation (use amp, ase, add or a task env)", e->type->name);
+  return e->type->fetch_disc_obs_demo(e, n, out, err);
+}
+
+int cm_env_markers(const cm_env *e, int i, cm_marker *out, int max) {
+  return e->type->markers ? e->type->markers(e, i, out, max) : 0;
+}
+
+int cm_env_is(const cm_env *e, const cm_env_type *t) {
+  for (const cm_env_type *x = e ? e->type : NULL; x; x = x->base)
+    if (x == t) return 1;
+  return 0;
+}
+
+const char *cm_env_cfg_at(const cm_cfg *cfg, const char *key, char *buf, size_t cap) {
+  const cm_cfg *v = cm_cfg_get(cfg, key);
+  snprintf(buf, cap, "%s:%d: key '%s'", v ? v->file : cfg->file, v ? v->line : 1, key);
+  return buf;
 }

@@ -14,12 +14,7 @@
 #include "env/deepmimic_reward.h"
 #include "env/env.h"
 
-typedef struct {
-  cm_motion_lib lib;
-  cm_motion_lib_view view;
-  cm_dm_params p;
-  cm_dm_buf buf;
-} deepmimic;
+typedef cm_dm_env deepmimic;
 
 static const char *const k_keys[] = {
     "motion_file", "enable_early_termination", "contact_bodies", "pose_termination", "pose_termination_dist",
@@ -28,16 +23,9 @@ static const char *const k_keys[] = {
     "reward_root_vel_w", "reward_key_pos_w", "reward_pose_scale", "reward_vel_scale", "reward_root_pose_scale",
     "reward_root_vel_scale", "reward_key_pos_scale", NULL};
 
-static void setup(cm_env *e, cm_engine_cfg *cfg, cm_engine_opts *opts) {
+void cm_dm_env_setup(cm_env *e, cm_engine_cfg *cfg, cm_engine_opts *opts) {
   (void)e; (void)cfg;
   opts->with_ref_char = 1; /* init turns it off again when visualize_ref_char is false */
-}
-
-/* "file:line: key 'k'" of a key of the env yaml, for messages about its value. */
-static const char *at(const cm_cfg *cfg, const char *key, char *buf, size_t cap) {
-  const cm_cfg *v = cm_cfg_get(cfg, key);
-  snprintf(buf, cap, "%s:%d: key '%s'", v ? v->file : cfg->file, v ? v->line : 1, key);
-  return buf;
 }
 
 /* A yaml float that MimicKit reads without a default (it would fail on None). */
@@ -72,7 +60,7 @@ static int parse_joint_err_w(cm_dm_params *p, const cm_char *c, const cm_cfg *cf
     int n = 0;
     if (cm_cfg_floats(cfg, "joint_err_w", w, CM_MAX_BODIES, &n, err)) return -1;
     if (n != nj)
-      return cm_fail(err, "%s: %d weights given; the character has %d joints besides the root", at(cfg, "joint_err_w", w_at, sizeof w_at), n, nj);
+      return cm_fail(err, "%s: %d weights given; the character has %d joints besides the root", cm_env_cfg_at(cfg, "joint_err_w", w_at, sizeof w_at), n, nj);
     for (int j = 0; j < nj; j++) p->joint_err_w[j] = (float)w[j];
   }
   for (int b = 1; b < c->num_bodies; b++)
@@ -87,7 +75,7 @@ static int parse_obs(cm_dm_params *p, const cm_cfg *cfg, cm_err *err) {
       cm_cfg_int(cfg, "num_phase_encoding", 0, &enc, err) || cm_cfg_bool(cfg, "enable_tar_obs", 0, &p->enable_tar_obs, err))
     return -1;
   if (enc < 0 || enc > CM_DM_MAX_PHASE_ENC)
-    return cm_fail(err, "%s: must be in [0, %d] (got %ld)", at(cfg, "num_phase_encoding", w, sizeof w), CM_DM_MAX_PHASE_ENC, enc);
+    return cm_fail(err, "%s: must be in [0, %d] (got %ld)", cm_env_cfg_at(cfg, "num_phase_encoding", w, sizeof w), CM_DM_MAX_PHASE_ENC, enc);
   p->num_phase_encoding = (int)enc;
   p->num_tar_steps = 1;
   p->tar_obs_steps[0] = 1;
@@ -96,10 +84,10 @@ static int parse_obs(cm_dm_params *p, const cm_cfg *cfg, cm_err *err) {
     int n = 0;
     if (cm_cfg_floats(cfg, "tar_obs_steps", steps, CM_DM_MAX_TAR_STEPS + 1, &n, err)) return -1;
     if (n < 1 || n > CM_DM_MAX_TAR_STEPS)
-      return cm_fail(err, "%s: needs 1 to %d entries (got %d)", at(cfg, "tar_obs_steps", w, sizeof w), CM_DM_MAX_TAR_STEPS, n);
+      return cm_fail(err, "%s: needs 1 to %d entries (got %d)", cm_env_cfg_at(cfg, "tar_obs_steps", w, sizeof w), CM_DM_MAX_TAR_STEPS, n);
     for (int k = 0; k < n; k++) {
       if (steps[k] != (double)(int)steps[k])
-        return cm_fail(err, "%s: entry %d = %g is not a whole number of control steps", at(cfg, "tar_obs_steps", w, sizeof w), k, steps[k]);
+        return cm_fail(err, "%s: entry %d = %g is not a whole number of control steps", cm_env_cfg_at(cfg, "tar_obs_steps", w, sizeof w), k, steps[k]);
       p->tar_obs_steps[k] = (int)steps[k];
     }
     p->num_tar_steps = n;
@@ -124,7 +112,7 @@ static int parse_termination(cm_dm_params *p, const cm_env *e, const cm_cfg *cfg
     if (cm_cfg_strs(cfg, "contact_bodies", names, CM_MAX_BODIES, &n, err)) return -1;
     for (int k = 0; k < n; k++) {
       int id = cm_char_body_id(&e->chr, names[k]);
-      if (id < 0) return cm_fail(err, "%s: body '%s' is not in %s", at(cfg, "contact_bodies", w, sizeof w), names[k], e->char_file);
+      if (id < 0) return cm_fail(err, "%s: body '%s' is not in %s", cm_env_cfg_at(cfg, "contact_bodies", w, sizeof w), names[k], e->char_file);
       p->contact_ok[id] = 1;
     }
     p->num_contact_bodies = n;
@@ -134,36 +122,36 @@ static int parse_termination(cm_dm_params *p, const cm_env *e, const cm_cfg *cfg
   return 0;
 }
 
-static int parse_params(cm_dm_params *p, cm_env *e, const cm_cfg *cfg, cm_err *err) {
+static int parse_params(cm_dm_params *p, int *log_err, cm_env *e, const cm_cfg *cfg, cm_err *err) {
   char w[1200];
   double off[4];
-  int n = 0, log_err = 0;
+  int n = 0;
   memset(p, 0, sizeof *p);
   p->global_obs = e->global_obs;
   p->root_height_obs = e->root_height_obs;
   p->num_keys = e->num_key_bodies;
   memcpy(p->key_ids, e->key_body_ids, sizeof p->key_ids);
   p->control_dt = (float)e->engine->control_dt;
+  p->motion_end_succ = 1;
   if (parse_obs(p, cfg, err) || parse_rewards(p, cfg, err) || parse_joint_err_w(p, &e->chr, cfg, err) ||
       parse_termination(p, e, cfg, err))
     return -1;
   if (cm_cfg_bool(cfg, "rand_reset", 1, &p->rand_reset, err) ||
       cm_cfg_bool(cfg, "visualize_ref_char", 1, &p->visualize_ref_char, err) ||
-      cm_cfg_bool(cfg, "log_tracking_error", 0, &log_err, err) || cm_cfg_require(cfg, "ref_char_offset", err) ||
+      cm_cfg_bool(cfg, "log_tracking_error", 0, log_err, err) || cm_cfg_require(cfg, "ref_char_offset", err) ||
       cm_cfg_floats(cfg, "ref_char_offset", off, 4, &n, err))
     return -1;
-  if (n != 3) return cm_fail(err, "%s: needs 3 values (x, y, z metres), got %d", at(cfg, "ref_char_offset", w, sizeof w), n);
-  if (log_err) return cm_fail(err, "%s: true is not available in cmimic yet", at(cfg, "log_tracking_error", w, sizeof w));
+  if (n != 3) return cm_fail(err, "%s: needs 3 values (x, y, z metres), got %d", cm_env_cfg_at(cfg, "ref_char_offset", w, sizeof w), n);
   for (int k = 0; k < 3; k++) p->ref_char_offset[k] = (float)off[k];
   return 0;
 }
 
-static int init(cm_env *e, const cm_cfg *cfg, cm_err *err) {
+int cm_dm_env_init(cm_env *e, const cm_cfg *cfg, cm_err *err) {
   const char *motion_file = NULL;
   deepmimic *dm = calloc(1, sizeof *dm);
   if (!dm) return cm_fail(err, "deepmimic: out of memory");
   e->impl = dm;
-  if (parse_params(&dm->p, e, cfg, err)) return -1;
+  if (parse_params(&dm->p, &dm->log_tracking_error, e, cfg, err)) return -1;
   if (cm_cfg_require(cfg, "motion_file", err) || cm_cfg_str(cfg, "motion_file", NULL, &motion_file, err)) return -1;
   if (cm_motion_lib_load(motion_file, &e->chr, &dm->lib, err)) return -1;
   dm->view = cm_motion_lib_host_view(&dm->lib);
@@ -182,16 +170,18 @@ static int init(cm_env *e, const cm_cfg *cfg, cm_err *err) {
   b->dof_pos = calloc(N * D + 1, sizeof(float));
   b->dof_vel = calloc(N * D + 1, sizeof(float));
   b->body_pos = calloc(N * 3 * B, sizeof(float));
-  if (!b->motion_id || !b->time_offset || !b->episode || !b->root_pos || !b->root_rot || !b->root_vel ||
+  dm->track.scratch = calloc(N * CM_DM_NUM_TRACK_ERR, sizeof(float));
+  if (!dm->track.scratch || !b->motion_id || !b->time_offset || !b->episode || !b->root_pos || !b->root_rot || !b->root_vel ||
       !b->root_ang_vel || !b->joint_rot || !b->dof_pos || !b->dof_vel || !b->body_pos)
     return cm_fail(err, "deepmimic: out of memory for %d envs", e->num_envs);
   return 0;
 }
 
-static void destroy(cm_env *e) {
+void cm_dm_env_destroy(cm_env *e) {
   deepmimic *dm = e->impl;
   if (!dm) return;
   cm_motion_lib_free(&dm->lib);
+  free(dm->track.scratch);
   cm_dm_buf *b = &dm->buf;
   free(b->motion_id); free(b->time_offset); free(b->episode);
   free(b->root_pos); free(b->root_rot); free(b->root_vel); free(b->root_ang_vel);
@@ -219,6 +209,7 @@ static void reset(cm_env *e, const int *ids, int n) {
   reset_ctx r = {e, ids};
   cm_pool_for(e->pool, n, reset_range, &r);
   e->engine->ops->push_state(e->engine, ids, n);
+  cm_dm_env_record_tracking(e, ids, n); /* MimicKit's _update_info after a reset */
 }
 
 static void ref_range(void *ctx, int begin, int end, int worker) {
@@ -228,7 +219,7 @@ static void ref_range(void *ctx, int begin, int end, int worker) {
   for (int i = begin; i < end; i++) cm_dm_update_ref(&e->chr, &dm->p, &dm->view, &dm->buf, &e->engine->st, i, e->time[i]);
 }
 
-static void post_physics(cm_env *e) { cm_pool_for(e->pool, e->num_envs, ref_range, e); }
+void cm_dm_env_post_physics(cm_env *e) { cm_pool_for(e->pool, e->num_envs, ref_range, e); }
 
 static void obs_range(void *ctx, int begin, int end, int worker) {
   (void)worker;
@@ -239,7 +230,8 @@ static void obs_range(void *ctx, int begin, int end, int worker) {
               e->obs + (size_t)e->obs_dim * i);
 }
 
-static void compute_obs(cm_env *e) { cm_pool_for(e->pool, e->num_envs, obs_range, e); }
+void cm_dm_env_compute_obs(cm_env *e) { cm_pool_for(e->pool, e->num_envs, obs_range, e); }
+
 
 static void reward_range(void *ctx, int begin, int end, int worker) {
   (void)worker;
@@ -251,29 +243,92 @@ static void reward_range(void *ctx, int begin, int end, int worker) {
 }
 
 /* Reward and episode end come from one pass over the envs (they read the same state). */
-static void update_reward(cm_env *e) { cm_pool_for(e->pool, e->num_envs, reward_range, e); }
+void cm_dm_env_reward_and_done(cm_env *e) { cm_pool_for(e->pool, e->num_envs, reward_range, e); }
 static void update_done(cm_env *e) { (void)e; /* filled by update_reward */ }
 
-static int obs_dim(const cm_env *e) {
+int cm_dm_env_obs_dim(const cm_env *e) {
   const deepmimic *dm = e->impl;
   return cm_dm_obs_dim(&e->chr, &dm->p);
+}
+
+/* ---- test-mode tracking error ------------------------------------------------------------- */
+
+typedef struct {
+  cm_env *e;
+  const int *ids;
+} track_ctx;
+
+static void track_range(void *ctx, int begin, int end, int worker) {
+  (void)worker;
+  track_ctx *t = ctx;
+  deepmimic *dm = t->e->impl;
+  for (int k = begin; k < end; k++) {
+    int i = t->ids ? t->ids[k] : k;
+    cm_dm_tracking_error(&t->e->chr, &t->e->engine->st, &dm->buf, i, dm->track.scratch + CM_DM_NUM_TRACK_ERR * k);
+  }
+}
+
+void cm_dm_env_record_tracking(cm_env *e, const int *ids, int n) {
+  deepmimic *dm = e->impl;
+  if (!e->test_mode || !dm->log_tracking_error) return;
+  if (!ids) n = e->num_envs;
+  track_ctx t = {e, ids};
+  cm_pool_for(e->pool, n, track_range, &t);
+  /* summed in env order on one thread, so the figure does not depend on the thread count */
+  for (int k = 0; k < n; k++)
+    for (int j = 0; j < CM_DM_NUM_TRACK_ERR; j++) dm->track.sum[j] += dm->track.scratch[CM_DM_NUM_TRACK_ERR * k + j];
+  dm->track.count += n;
+}
+
+void cm_dm_env_set_mode(cm_env *e, int test) {
+  deepmimic *dm = e->impl;
+  if (!test) return; /* a test starts a new mean (MimicKit resets its tracker on TEST) */
+  memset(dm->track.sum, 0, sizeof dm->track.sum);
+  dm->track.count = 0;
+}
+
+int cm_dm_env_stats(cm_env *e, const char **keys, double *values, int max) {
+  deepmimic *dm = e->impl;
+  if (!dm->log_tracking_error) return 0;
+  if (dm->track.count > 0) {
+    for (int j = 0; j < CM_DM_NUM_TRACK_ERR; j++) dm->track.last[j] = dm->track.sum[j] / (double)dm->track.count;
+    memset(dm->track.sum, 0, sizeof dm->track.sum);
+    dm->track.count = 0;
+  }
+  int n = 0;
+  for (int j = 0; j < CM_DM_NUM_TRACK_ERR && n < max; j++, n++) {
+    keys[n] = cm_dm_track_keys[j];
+    values[n] = dm->track.last[j];
+  }
+  return n;
+}
+
+static void post_physics(cm_env *e) { cm_dm_env_post_physics(e); }
+
+/* MimicKit records the tracking error in _update_info: after the observations, before the reward. */
+static void update_reward(cm_env *e) {
+  cm_dm_env_record_tracking(e, NULL, 0);
+  cm_dm_env_reward_and_done(e);
 }
 
 const cm_env_type cm_env_deepmimic = {
     .name = "deepmimic",
     .keys = k_keys,
-    .engine_setup = setup,
-    .init = init,
+    .engine_setup = cm_dm_env_setup,
+    .init = cm_dm_env_init,
     .reset = reset,
     .post_physics = post_physics,
     .update_reward = update_reward,
     .update_done = update_done,
-    .obs_dim = obs_dim,
-    .compute_obs = compute_obs,
-    .destroy = destroy,
+    .obs_dim = cm_dm_env_obs_dim,
+    .compute_obs = cm_dm_env_compute_obs,
+    .destroy = cm_dm_env_destroy,
+    .set_mode = cm_dm_env_set_mode,
+    .stats = cm_dm_env_stats,
 };
 
-static const deepmimic *of(const cm_env *e) { return e && e->type == &cm_env_deepmimic ? e->impl : NULL; }
+static const deepmimic *of(const cm_env *e) { return cm_env_is(e, &cm_env_deepmimic) ? e->impl : NULL; }
+cm_dm_env *cm_deepmimic_of(const cm_env *e) { return (cm_dm_env *)of(e); }
 const cm_dm_params *cm_deepmimic_params(const cm_env *e) { return of(e) ? &of(e)->p : NULL; }
 cm_dm_buf *cm_deepmimic_buf(cm_env *e) { return of(e) ? &((deepmimic *)e->impl)->buf : NULL; }
 const cm_motion_lib_view *cm_deepmimic_motions(const cm_env *e) { return of(e) ? &of(e)->view : NULL; }

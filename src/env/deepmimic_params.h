@@ -25,6 +25,8 @@ typedef struct cm_dm_params {
   float dof_err_w[CM_MAX_DOFS];     /* each dof gets its joint's weight */
   /* termination */
   float episode_length;                 /* seconds */
+  int motion_end_succ;                  /* a clamp clip played to its end ends the episode (SUCC);
+                                           deepmimic and add: 1, amp and its tasks: 0 */
   int enable_early_termination;
   int pose_termination;
   float pose_termination_dist;          /* metres */

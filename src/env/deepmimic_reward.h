@@ -16,7 +16,7 @@
  * character's own heading frame.
  *
  * Episode end, later rules winning: time >= episode_length -> TIME; a clamp (non-looping) clip
- * played to its end -> SUCC; with enable_early_termination, after the first step -> FAIL when
+ * played to its end -> SUCC (motion_end_succ: not in amp, whose episodes outlast the clip); with enable_early_termination, after the first step -> FAIL when
  * a body not listed in contact_bodies touches the ground with its origin at most
  * ground_contact_height high (checked only when contact_bodies is not empty, as MimicKit does),
  * or, with pose_termination, when some body lies farther than pose_termination_dist from its
@@ -148,7 +148,7 @@ CM_HD static inline int cm_dm_done(const cm_dm_params *p, int num_bodies, const 
                                    float motion_time, float motion_len, int loop_mode) {
   int done = CM_DONE_NULL;
   if (time >= p->episode_length) done = CM_DONE_TIME;
-  if (loop_mode != CM_LOOP_WRAP && motion_time >= motion_len) done = CM_DONE_SUCC;
+  if (p->motion_end_succ && loop_mode != CM_LOOP_WRAP && motion_time >= motion_len) done = CM_DONE_SUCC;
   if (p->enable_early_termination && time > 0.f) {
     int failed = cm_dm_fallen(p, num_bodies, sim->body_pos, ground_contact);
     if (p->pose_termination &&

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "anim/char.h"
 #include "core/err.h"
+#include "core/marker.h"
 #include "core/pool.h"
 #include "io/config.h"
 #include "sim/engine.h"
@@ -19,6 +20,7 @@ typedef struct cm_env cm_env;
 typedef struct cm_env_type {
   const char *name;
   const char *const *keys;  /* env yaml keys this type reads besides the shared ones */
+  const struct cm_env_type *base; /* the type this one extends (its keys are read too), or NULL */
   /* adjusts engine settings before the engine is built (e.g. view_motion: sim_freq = control_freq) */
   void (*engine_setup)(cm_env *e, cm_engine_cfg *cfg, cm_engine_opts *opts);
   int (*init)(cm_env *e, const cm_cfg *cfg, cm_err *err);       /* after the engine exists */
@@ -30,6 +32,16 @@ typedef struct cm_env_type {
   int (*obs_dim)(const cm_env *e);                                /* NULL: char observation */
   void (*compute_obs)(cm_env *e);                                 /* NULL: char observation */
   void (*destroy)(cm_env *e);
+  /* ---- optional hooks of the derived envs (NULL: not used) ---- */
+  void (*pre_physics)(cm_env *e);                                 /* before the action is applied */
+  void (*set_mode)(cm_env *e, int test);                          /* on a change to train (0) / test (1) */
+  /* (key, value) figures accumulated since the last call (test mode); returns how many */
+  int (*stats)(cm_env *e, const char **keys, double *values, int max);
+  /* discriminator family: disc_obs_dim at init, then e->disc_obs (and e->disc_obs_demo) filled in
+   * compute_obs; fetch_disc_obs_demo draws n demo observations [n][disc_obs_dim] */
+  int (*fetch_disc_obs_demo)(cm_env *e, int n, float *out, cm_err *err);
+  /* task targets of env i for videos, in world coordinates; returns how many */
+  int (*markers)(const cm_env *e, int i, cm_marker *out, int max);
 } cm_env_type;
 
 struct cm_env {
@@ -49,6 +61,9 @@ struct cm_env {
   float *action_low, *action_high; /* [act_dim] */
   float *targets;                  /* [N][act_dim] scratch for PD targets */
   uint64_t seed;
+  int test_mode;                   /* set by cm_env_set_mode */
+  int disc_obs_dim;                /* 0: no discriminator observation */
+  float *disc_obs, *disc_obs_demo; /* [N][disc_obs_dim], owned by the concrete env (demo: ADD only) */
   void *impl;                      /* the concrete environment's own state */
 };
 
@@ -61,6 +76,20 @@ void cm_env_destroy(cm_env *e);
 void cm_env_reset(cm_env *e, const int *ids, int n);
 /* One control step: actions [N][act_dim] -> physics -> time, obs, reward, done. */
 int cm_env_step(cm_env *e, const float *actions, cm_err *err);
+/* Train (0) or test (1): test mode accumulates the env's statistics (tracking error, task figures);
+ * entering test mode starts them afresh, repeating the current mode changes nothing. */
+void cm_env_set_mode(cm_env *e, int test);
+/* The env's statistics since the last call (0 when it has none). */
+int cm_env_stats(cm_env *e, const char **keys, double *values, int max);
+/* n discriminator demo observations; fails for envs without a discriminator observation. */
+int cm_env_fetch_disc_obs_demo(cm_env *e, int n, float *out, cm_err *err);
+/* Markers of env i's task targets (0 when it has none). */
+int cm_env_markers(const cm_env *e, int i, cm_marker *out, int max);
+/* "file:line: key 'k'" of a key of an env yaml (the file's line 1 when absent), for messages about
+ * its value; returns buf. */
+const char *cm_env_cfg_at(const cm_cfg *cfg, const char *key, char *buf, size_t cap);
+/* Whether e's type is t or extends it. */
+int cm_env_is(const cm_env *e, const cm_env_type *t);
 /* The control step length in seconds. */
 static inline double cm_env_dt(const cm_env *e) { return e->engine->control_dt; }
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/clock.h"
+#include "core/fault.h"
 #include "core/zalloc.h"
 #include "learn/gaussian.h"
 #include "learn/returns.h"
@@ -18,233 +19,6 @@
 /* rows per critic forward when critic_eval_batch_size is 0 (only memory differs) */
 #define CRITIC_CHUNK 8192
 
-/* ---------------- stats ---------------- */
-
-void cm_stats_clear(cm_stats *s) { s->count = 0; }
-
-static int stats_find(const cm_stats *s, const char *key) {
-  for (int i = 0; i < s->count; i++)
-    if (!strcmp(s->keys[i], key)) return i;
-  return -1;
-}
-
-void cm_stats_set(cm_stats *s, const char *key, double v) {
-  int i = stats_find(s, key);
-  if (i < 0) {
-    if (s->count >= CM_STATS_MAX) return;
-    i = s->count++;
-    s->keys[i] = key;
-  }
-  s->values[i] = v;
-}
-
-void cm_stats_add(cm_stats *s, const char *key, double v) {
-  int i = stats_find(s, key);
-  cm_stats_set(s, key, i < 0 ? v : s->values[i] + v);
-}
-
-void cm_stats_merge(cm_stats *dst, const cm_stats *src) {
-  for (int i = 0; i < src->count; i++) cm_stats_set(dst, src->keys[i], src->values[i]);
-}
-
-double cm_stats_get(const cm_stats *s, const char *key, double def) {
-  int i = stats_find(s, key);
-  return i < 0 ? def : s->values[i];
-}
-
-/* ---------------- return tracker ---------------- */
-
-int cm_rtrack_create(cm_return_tracker *t, int num_envs, cm_err *err) {
-  memset(t, 0, sizeof *t);
-  t->num_envs = num_envs;
-  t->ret = calloc((size_t)num_envs, sizeof(float));
-  t->len = calloc((size_t)num_envs, sizeof(int64_t));
-  t->eps_per_env = calloc((size_t)num_envs, sizeof(int64_t));
-  if (!t->ret || !t->len || !t->eps_per_env) {
-    cm_rtrack_destroy(t);
-    return cm_fail(err, "%s:%d: return tracker: out of memory", __FILE__, __LINE__);
-  }
-  return 0;
-}
-
-void cm_rtrack_destroy(cm_return_tracker *t) {
-  free(t->ret);
-  free(t->len);
-  free(t->eps_per_env);
-  memset(t, 0, sizeof *t);
-}
-
-void cm_rtrack_reset(cm_return_tracker *t) {
-  t->episodes = 0;
-  t->mean_return = t->mean_ep_len = 0.0;
-  memset(t->ret, 0, (size_t)t->num_envs * sizeof(float));
-  memset(t->len, 0, (size_t)t->num_envs * sizeof(int64_t));
-  memset(t->eps_per_env, 0, (size_t)t->num_envs * sizeof(int64_t));
-}
-
-void cm_rtrack_update(cm_return_tracker *t, const float *reward, const uint8_t *done) {
-  double sum_ret = 0, sum_len = 0;
-  int n = 0;
-  for (int i = 0; i < t->num_envs; i++) {
-    t->ret[i] += reward[i];
-    t->len[i]++;
-    if (done[i] != CM_DONE_NULL) {
-      sum_ret += t->ret[i];
-      sum_len += (double)t->len[i];
-      n++;
-      t->ret[i] = 0.f;
-      t->len[i] = 0;
-      t->eps_per_env[i]++;
-    }
-  }
-  if (n == 0) return;
-  /* running mean weighted by episode counts, as return_tracker.update */
-  double total = (double)(t->episodes + n);
-  double w_new = n / total, w_old = (double)t->episodes / total;
-  t->mean_return = w_new * (sum_ret / n) + w_old * t->mean_return;
-  t->mean_ep_len = w_new * (sum_len / n) + w_old * t->mean_ep_len;
-  t->episodes += n;
-}
-
-/* ---------------- configuration ---------------- */
-
-static const cm_agent_type *const k_types[] = {&cm_agent_ppo, &cm_agent_awr};
-#define NUM_TYPES ((int)(sizeof k_types / sizeof k_types[0]))
-
-const char *cm_agent_type_names(void) { return "PPO, AWR"; }
-
-const cm_agent_type *cm_agent_type_find(const char *name) {
-  for (int i = 0; i < NUM_TYPES; i++)
-    if (!strcmp(k_types[i]->name, name)) return k_types[i];
-  return NULL;
-}
-
-static const char *const k_base_keys[] = {
-    "agent_name", "model", "optimizer", "discount", "steps_per_iter", "iters_per_output", "test_episodes",
-    "normalizer_samples", "update_epochs", "batch_size", "td_lambda", "action_bound_weight",
-    "action_entropy_weight", "action_reg_weight", "critic_loss_weight", "critic_eval_batch_size",
-    "exp_anneal_samples", "exp_prob_beg", "exp_prob_end", NULL};
-static const char *const k_required[] = {
-    "discount", "steps_per_iter", "iters_per_output", "test_episodes", "update_epochs", "batch_size", "td_lambda",
-    "action_bound_weight", "action_entropy_weight", "action_reg_weight", "critic_loss_weight", NULL};
-static const char *const k_model_keys[] = {"actor_net", "actor_init_output_scale", "actor_std_type", "action_std",
-                                           "critic_net", NULL};
-static const char *const k_optim_keys[] = {"type", "learning_rate", "weight_decay", "grad_clip", NULL};
-
-static int req_keys(const cm_cfg *map, const char *const *keys, cm_err *err) {
-  for (int i = 0; keys[i]; i++)
-    if (cm_cfg_require(map, keys[i], err)) return -1;
-  return 0;
-}
-
-static int get_f(const cm_cfg *m, const char *k, double def, double *out, cm_err *err) {
-  return cm_cfg_float(m, k, def, out, err);
-}
-
-static int get_i(const cm_cfg *m, const char *k, long def, int *out, cm_err *err) {
-  long v;
-  if (cm_cfg_int(m, k, def, &v, err)) return -1;
-  *out = (int)v;
-  return 0;
-}
-
-/* For counts already read as integers (steps_per_iter, batch_size, ...). */
-static int positive(const cm_cfg *m, const char *k, double v, cm_err *err) {
-  if (v > 0) return 0;
-  const cm_cfg *n = cm_cfg_get(m, k);
-  return cm_fail(err, "%s:%d: key '%s': must be positive, got %g", n ? n->file : "?", n ? n->line : 0, k, v);
-}
-
-int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type **type, cm_err *err) {
-  memset(cfg, 0, sizeof *cfg);
-  if (!root || root->kind != CM_CFG_MAP) return cm_fail(err, "%s: agent config is not a map", root ? root->file : "?");
-  const char *name;
-  if (cm_cfg_require(root, "agent_name", err) || cm_cfg_str(root, "agent_name", NULL, &name, err)) return -1;
-  const cm_agent_type *t = cm_agent_type_find(name);
-  if (!t) {
-    const cm_cfg *n = cm_cfg_get(root, "agent_name");
-    return cm_fail(err, "%s:%d: key 'agent_name': unknown agent '%s' (known: %s)", n->file, n->line, name,
-                   cm_agent_type_names());
-  }
-  snprintf(cfg->agent_name, sizeof cfg->agent_name, "%s", name);
-  /* known keys: the base ones plus the type's own */
-  const char *known[64];
-  int nk = 0;
-  for (int i = 0; k_base_keys[i]; i++) known[nk++] = k_base_keys[i];
-  for (int i = 0; t->keys[i] && nk < 63; i++) known[nk++] = t->keys[i];
-  known[nk] = NULL;
-  if (cm_cfg_check_keys(root, known, err) || req_keys(root, k_required, err) || req_keys(root, t->keys, err))
-    return -1;
-
-  if (cm_cfg_require(root, "model", err) || cm_cfg_require(root, "optimizer", err)) return -1;
-  const cm_cfg *model = cm_cfg_get(root, "model"), *opt = cm_cfg_get(root, "optimizer");
-  if (model->kind != CM_CFG_MAP) return cm_fail(err, "%s:%d: key 'model': expected a map", model->file, model->line);
-  if (opt->kind != CM_CFG_MAP) return cm_fail(err, "%s:%d: key 'optimizer': expected a map", opt->file, opt->line);
-  if (cm_cfg_check_keys(model, k_model_keys, err) || req_keys(model, k_model_keys, err) ||
-      cm_cfg_check_keys(opt, k_optim_keys, err) || cm_cfg_require(opt, "type", err) ||
-      cm_cfg_require(opt, "learning_rate", err))
-    return -1;
-
-  const char *s;
-  double d;
-  if (cm_cfg_str(model, "actor_net", NULL, &s, err)) return -1;
-  snprintf(cfg->actor_net, sizeof cfg->actor_net, "%s", s);
-  if (cm_cfg_str(model, "critic_net", NULL, &s, err)) return -1;
-  snprintf(cfg->critic_net, sizeof cfg->critic_net, "%s", s);
-  if (cm_cfg_str(model, "actor_std_type", NULL, &s, err)) return -1;
-  if (strcmp(s, "FIXED")) {
-    const cm_cfg *n = cm_cfg_get(model, "actor_std_type");
-    return cm_fail(err, "%s:%d: key 'actor_std_type': '%s' is not supported (only FIXED is built)", n->file, n->line,
-                   s);
-  }
-  if (get_f(model, "actor_init_output_scale", 0, &d, err)) return -1;
-  cfg->actor_init_output_scale = (float)d;
-  if (cm_cfg_positive(model, "action_std", 0, &d, err)) return -1;
-  cfg->action_std = (float)d;
-
-  const char *otype;
-  double lr, wd, clip;
-  if (cm_cfg_str(opt, "type", NULL, &otype, err) || cm_cfg_positive(opt, "learning_rate", 0, &lr, err) ||
-      get_f(opt, "weight_decay", 0, &wd, err) || get_f(opt, "grad_clip", 0, &clip, err))
-    return -1;
-  if (cm_optim_config_default(&cfg->optim, otype, (float)lr, err)) {
-    const cm_cfg *n = cm_cfg_get(opt, "type");
-    return cm_wrap(err, "%s:%d: key 'type'", n->file, n->line);
-  }
-  cfg->optim.weight_decay = (float)wd;
-  cfg->optim.grad_clip = (float)clip;
-
-  if (get_f(root, "discount", 0, &cfg->discount, err) || get_i(root, "steps_per_iter", 0, &cfg->steps_per_iter, err) ||
-      get_i(root, "iters_per_output", 0, &cfg->iters_per_output, err) ||
-      get_i(root, "test_episodes", 0, &cfg->test_episodes, err) ||
-      get_f(root, "normalizer_samples", INFINITY, &cfg->normalizer_samples, err) ||
-      get_i(root, "update_epochs", 0, &cfg->update_epochs, err) || get_i(root, "batch_size", 0, &cfg->batch_size, err) ||
-      get_f(root, "td_lambda", 0, &cfg->td_lambda, err) ||
-      get_f(root, "action_bound_weight", 0, &cfg->action_bound_weight, err) ||
-      get_f(root, "action_entropy_weight", 0, &cfg->action_entropy_weight, err) ||
-      get_f(root, "action_reg_weight", 0, &cfg->action_reg_weight, err) ||
-      get_f(root, "critic_loss_weight", 0, &cfg->critic_loss_weight, err) ||
-      get_i(root, "critic_eval_batch_size", 0, &cfg->critic_eval_batch_size, err) ||
-      get_f(root, "exp_anneal_samples", INFINITY, &cfg->exp_anneal_samples, err) ||
-      get_f(root, "exp_prob_beg", 1.0, &cfg->exp_prob_beg, err) || get_f(root, "exp_prob_end", 1.0, &cfg->exp_prob_end, err))
-    return -1;
-  if (positive(root, "steps_per_iter", cfg->steps_per_iter, err) ||
-      positive(root, "iters_per_output", cfg->iters_per_output, err) ||
-      positive(root, "update_epochs", cfg->update_epochs, err) || positive(root, "batch_size", cfg->batch_size, err))
-    return -1;
-  if (!(cfg->discount >= 0 && cfg->discount < 1)) {
-    const cm_cfg *n = cm_cfg_get(root, "discount");
-    return cm_fail(err, "%s:%d: key 'discount': must be in [0, 1), got %g", n->file, n->line, cfg->discount);
-  }
-  if (cfg->test_episodes < 0) {
-    const cm_cfg *n = cm_cfg_get(root, "test_episodes");
-    return cm_fail(err, "%s:%d: key 'test_episodes': must not be negative", n->file, n->line);
-  }
-  if (t->load_params(cfg, root, err)) return -1;
-  *type = t;
-  return 0;
-}
-
 /* ---------------- construction ---------------- */
 
 
@@ -253,12 +27,17 @@ static void free_workspace(cm_agent *a) {
   cm_dev_free(a->dev, a->mb_nobs);
   free(a->mb_idx); free(a->mb_act); free(a->mb_na); free(a->mb_tar);
   free(a->mb_adv); free(a->mb_logp); free(a->mb_mask); free(a->mb_dout); free(a->mb_aobs); free(a->mb_dmean);
-  a->mb_obs = a->mb_nobs = NULL;
+  free(a->mb_cond);
+  cm_dev_host_free(a->dev, a->in_host);
+  cm_dev_free(a->dev, a->in_dev);
+  a->mb_obs = a->mb_nobs = a->in_dev = NULL;
+  a->in_host = NULL;
 }
 
 static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   if (rows <= a->ws_rows) return 0;
-  size_t r = (size_t)rows, O = (size_t)a->obs_dim, A = (size_t)a->act_dim;
+  size_t r = (size_t)rows, O = (size_t)a->obs_dim, A = (size_t)a->act_dim, C = (size_t)a->cond_dim;
+  size_t in_rows = r > (size_t)a->num_envs ? r : (size_t)a->num_envs;
   free_workspace(a);
   a->mb_idx = cm_zalloc(r * sizeof(int));
   /* the observations go straight from pinned host memory into device-resident normalized rows */
@@ -271,12 +50,19 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   a->mb_logp = cm_zalloc(r * sizeof(float));
   a->mb_mask = cm_zalloc(r * sizeof(float));
   a->mb_dout = cm_zalloc(r * sizeof(float));
-  a->mb_aobs = cm_zalloc(r * O * sizeof(float));
-  a->mb_dmean = cm_zalloc(r * A * sizeof(float));
+  size_t x = a->type->actor_extra_rows ? 2 : 1; /* room for the method's extra actor rows */
+  a->mb_aobs = cm_zalloc(x * r * (O + C) * sizeof(float));
+  a->mb_dmean = cm_zalloc(x * r * A * sizeof(float));
+  int cond_ok = 1;
+  if (C) {
+    a->mb_cond = cm_zalloc(r * C * sizeof(float));
+    a->in_host = cm_dev_host_alloc(a->dev, in_rows * (O + C) * sizeof(float), err);
+    a->in_dev = cm_dev_alloc(a->dev, in_rows * (O + C), err);
+    cond_ok = a->mb_cond && a->in_host && a->in_dev;
+  }
   a->ws_rows = rows;
   if (!a->mb_idx || !a->mb_obs || !a->mb_nobs || !a->mb_act || !a->mb_na || !a->mb_tar || !a->mb_adv ||
-      !a->mb_logp || !a->mb_mask || !a->mb_dout || !a->mb_aobs ||
-      !a->mb_dmean) {
+      !a->mb_logp || !a->mb_mask || !a->mb_dout || !a->mb_aobs || !a->mb_dmean || !cond_ok) {
     a->ws_rows = 0;
     return cm_fail(err, "%s:%d: agent: out of memory for a mini-batch of %d rows", __FILE__, __LINE__, rows);
   }
@@ -300,6 +86,12 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
     free(a);
     return cm_fail(err, "%s:%d: environment has num_envs %d, obs_dim %d, act_dim %d", __FILE__, __LINE__, N, O, A);
   }
+  /* the method's keys and state first: it may widen the nets' input (cond_dim) */
+  if (a->type->create && a->type->create(a, root, err)) {
+    cm_agent_destroy(a);
+    return -1;
+  }
+  int IN = O + a->cond_dim;
 
   /* Action normalizer from the bounds: mean (high+low)/2, std (high-low)/2 (base_agent). */
   float *am = malloc((size_t)A * sizeof(float)), *as = malloc((size_t)A * sizeof(float));
@@ -325,17 +117,19 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
       cm_norm_set_mean_std(&a->a_norm, am, as, err))
     goto fail;
 
-  if (cm_mlp_create(&a->actor, dev, a->cfg.actor_net, O, A, "_model._actor_layers", "_model._action_dist._mean_net",
+  if (cm_mlp_create(&a->actor, dev, a->cfg.actor_net, IN, A, "_model._actor_layers", "_model._action_dist._mean_net",
                     err) ||
       cm_mlp_init(&a->actor, seed, STREAM_INIT_ACTOR, a->cfg.actor_init_output_scale, err) ||
       cm_gauss_logstd_create(&a->logstd, dev, A, a->cfg.action_std, err) ||
-      cm_mlp_create(&a->critic, dev, a->cfg.critic_net, O, 1, "_model._critic_layers", "_model._critic_out", err) ||
+      cm_mlp_create(&a->critic, dev, a->cfg.critic_net, IN, 1, "_model._critic_layers", "_model._critic_out", err) ||
       cm_mlp_init(&a->critic, seed, STREAM_INIT_CRITIC, 0.f, err))
     goto fail;
 
-  cm_param *params[4 * CM_MLP_MAX_LINEAR];
-  int np = cm_mlp_params(&a->actor, params, 4 * CM_MLP_MAX_LINEAR);
-  np += cm_mlp_params(&a->critic, params + np, 4 * CM_MLP_MAX_LINEAR - np);
+  /* torch's order: the core model's parameters, then the method's (self.parameters()) */
+  cm_param *params[CM_AGENT_MAX_PARAMS];
+  int np = cm_mlp_params(&a->actor, params, CM_AGENT_MAX_PARAMS);
+  np += cm_mlp_params(&a->critic, params + np, CM_AGENT_MAX_PARAMS - np);
+  if (a->type->params) np += a->type->params(a, params + np, CM_AGENT_MAX_PARAMS - np);
   if (cm_optim_create(&a->optim, dev, &a->cfg.optim, params, np, err)) goto fail;
 
   if (cm_exp_create(&a->buf, dev, a->cfg.steps_per_iter, N, O, A, seed, err) || cm_rtrack_create(&a->train_ret, N, err) ||
@@ -351,8 +145,12 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
   a->action = cm_zalloc(n * A * sizeof(float));
   a->logp = cm_zalloc(n * sizeof(float));
   a->rand_mask = cm_zalloc(n * sizeof(float));
+  if (a->cond_dim) {
+    a->cond = cm_zalloc(n * a->cond_dim * sizeof(float));
+    a->buf_cond = cm_zalloc((size_t)cm_exp_capacity(&a->buf) * a->cond_dim * sizeof(float));
+  }
   if (!a->obs || !a->next_obs || !a->reward || !a->done || !a->norm_obs || !a->norm_a || !a->action || !a->logp ||
-      !a->rand_mask) {
+      !a->rand_mask || (a->cond_dim && (!a->cond || !a->buf_cond))) {
     cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
     goto fail;
   }
@@ -385,6 +183,10 @@ int cm_agent_create_file(const char *path, cm_rl_env *env, const cm_dev *dev, ui
 
 void cm_agent_destroy(cm_agent *a) {
   if (!a) return;
+  if (a->impl && a->type->destroy) a->type->destroy(a);
+  free(a->impl);
+  free(a->cond);
+  free(a->buf_cond);
   if (a->obs_norm.dev) cm_norm_destroy(&a->obs_norm);
   if (a->a_norm.dev) cm_norm_destroy(&a->a_norm);
   if (a->actor.dev) cm_mlp_destroy(&a->actor);
@@ -411,7 +213,24 @@ void cm_agent_set_mode(cm_agent *a, cm_rl_mode mode) {
 
 int cm_agent_reset_envs(cm_agent *a, cm_err *err) {
   if (a->env->reset(a->env->ctx, a->obs, err)) return cm_wrap(err, "resetting the environments");
+  if (a->type->on_reset) a->type->on_reset(a);
   return 0;
+}
+
+int cm_agent_need_norm_update(const cm_agent *a) { return (double)a->sample_count < a->cfg.normalizer_samples; }
+
+const float *cm_agent_net_input(cm_agent *a, float *nobs, const float *obs, const float *cond, int rows) {
+  int O = a->obs_dim, C = a->cond_dim, W = O + C;
+  cm_norm_normalize(&a->obs_norm, nobs, obs, rows);
+  if (!C) return nobs;
+  /* [norm_obs, cond] as MimicKit's torch.cat: rows spread from the last one down, in place */
+  cm_dev_download(a->dev, a->in_host, nobs, (size_t)rows * O);
+  for (int r = rows - 1; r >= 0; r--) {
+    memmove(a->in_host + (size_t)r * W, a->in_host + (size_t)r * O, (size_t)O * sizeof(float));
+    memcpy(a->in_host + (size_t)r * W + O, cond + (size_t)r * C, (size_t)C * sizeof(float));
+  }
+  cm_dev_upload(a->dev, a->in_dev, a->in_host, (size_t)rows * W);
+  return a->in_dev;
 }
 
 double cm_agent_exp_prob(const cm_agent *a) {
@@ -425,8 +244,8 @@ double cm_agent_exp_prob(const cm_agent *a) {
 int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
   int N = a->num_envs, A = a->act_dim;
-  cm_norm_normalize(&a->obs_norm, a->norm_obs, a->obs, N);
-  if (cm_mlp_forward(&a->actor, a->norm_obs, N, err)) return -1;
+  const float *in = cm_agent_net_input(a, a->norm_obs, a->obs, a->cond, N);
+  if (cm_mlp_forward(&a->actor, in, N, err)) return -1;
   const float *mean = cm_mlp_out(&a->actor);
   if (a->mode == CM_RL_TRAIN) {
     cm_gauss_sample(N, A, mean, a->logstd.data, a->seed, 0, a->rng_step, STREAM_ACTION_NOISE, a->norm_a);
@@ -463,8 +282,6 @@ static int env_step(cm_agent *a, cm_err *err) {
   return 0;
 }
 
-static int need_normalizer_update(const cm_agent *a) { return (double)a->sample_count < a->cfg.normalizer_samples; }
-
 static int rollout_train(cm_agent *a, cm_err *err) {
   int N = a->num_envs, O = a->obs_dim, A = a->act_dim;
   cm_exp_buffer *b = &a->buf;
@@ -475,25 +292,33 @@ static int rollout_train(cm_agent *a, cm_err *err) {
     memcpy(b->action + s * A, a->action, (size_t)N * A * sizeof(float));
     memcpy(b->a_logp + s, a->logp, (size_t)N * sizeof(float));
     memcpy(b->rand_mask + s, a->rand_mask, (size_t)N * sizeof(float));
-    if (need_normalizer_update(a)) cm_norm_record(&a->obs_norm, a->obs, N);
+    if (a->cond_dim) memcpy(a->buf_cond + s * a->cond_dim, a->cond, (size_t)N * a->cond_dim * sizeof(float));
+    if (cm_agent_need_norm_update(a)) cm_norm_record(&a->obs_norm, a->obs, N);
 
     if (env_step(a, err)) return -1;
     cm_rtrack_update(&a->train_ret, a->reward, a->done);
     memcpy(b->next_obs + s * O, a->next_obs, (size_t)N * O * sizeof(float));
     memcpy(b->reward + s, a->reward, (size_t)N * sizeof(float));
     memcpy(b->done + s, a->done, (size_t)N);
+    if (a->type->after_step && a->type->after_step(a, (int)s, err)) return -1;
     cm_exp_inc(b);
   }
   return 0;
 }
 
 int cm_agent_eval_critic(cm_agent *a, const float *obs, int rows, float *vals, cm_err *err) {
+  return cm_agent_eval_critic_cond(a, obs, NULL, rows, vals, err);
+}
+
+int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, int rows, float *vals, cm_err *err) {
   int chunk = a->cfg.critic_eval_batch_size > 0 ? a->cfg.critic_eval_batch_size : CRITIC_CHUNK;
   if (chunk > a->ws_rows) chunk = a->ws_rows;
+  if (a->cond_dim && !cond) return cm_fail(err, "%s:%d: critic of a conditioned agent needs its cond rows", __FILE__, __LINE__);
   for (int r0 = 0; r0 < rows; r0 += chunk) {
     int n = rows - r0 < chunk ? rows - r0 : chunk;
-    cm_norm_normalize(&a->obs_norm, a->mb_nobs, obs + (size_t)r0 * a->obs_dim, n);
-    if (cm_mlp_forward(&a->critic, a->mb_nobs, n, err)) return -1;
+    const float *in = cm_agent_net_input(a, a->mb_nobs, obs + (size_t)r0 * a->obs_dim,
+                                         cond ? cond + (size_t)r0 * a->cond_dim : NULL, n);
+    if (cm_mlp_forward(&a->critic, in, n, err)) return -1;
     memcpy(vals + r0, cm_mlp_out(&a->critic), (size_t)n * sizeof(float));
   }
   return 0;
@@ -508,13 +333,13 @@ int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, 
     cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
     goto done;
   }
-  if (cm_agent_eval_critic(a, b->next_obs, n, next_vals, err)) goto done;
+  if (cm_agent_eval_critic_cond(a, b->next_obs, a->buf_cond, n, next_vals, err)) goto done;
   float g = (float)a->cfg.discount;
   float succ_val = (float)(a->env->reward_succ / (1.0 - a->cfg.discount));
   float fail_val = (float)(a->env->reward_fail / (1.0 - a->cfg.discount));
   cm_bootstrap_done_values(T, N, b->done, succ_val, fail_val, next_vals);
   cm_td_lambda_returns(T, N, b->reward, next_vals, b->done, g, (float)a->cfg.td_lambda, b->tar_val);
-  if (cm_agent_eval_critic(a, b->obs, n, vals, err)) goto done;
+  if (cm_agent_eval_critic_cond(a, b->obs, a->buf_cond, n, vals, err)) goto done;
   for (int i = 0; i < n; i++) b->adv[i] = b->tar_val[i] - vals[i];
   double mean, var;
   cm_adv_stats(n, b->adv, b->rand_mask, &mean, &var);
@@ -527,130 +352,9 @@ done:
   return rc;
 }
 
-/* ---------------- update ---------------- */
-
-double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dmean) {
-  /* normalized actions are meant to stay in [-1, 1] */
-  double loss = 0;
-  for (int j = 0; j < dim; j++) {
-    float lo = fminf(mu[j] + 1.f, 0.f), hi = fmaxf(mu[j] - 1.f, 0.f);
-    loss += (double)lo * lo + (double)hi * hi;
-    if (dmean) dmean[j] += scale * 2.f * (lo + hi);
-  }
-  return loss;
-}
-
-/* One optimizer step on the mini-batch gathered in the workspace (rows b); loss terms as
- * ppo_agent/awr_agent._compute_loss. */
-static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
-  const cm_agent_cfg *c = &a->cfg;
-  int A = a->act_dim, O = a->obs_dim;
-  cm_stats_set(st, "Loss", 0);
-  cm_stats_set(st, "Critic_Loss", 0);
-  cm_stats_set(st, "Actor_Loss", 0);
-  cm_optim_zero_grad(&a->optim);
-
-  /* critic: mean (tar - pred)^2, weighted into the total */
-  cm_norm_normalize(&a->obs_norm, a->mb_nobs, a->mb_obs, rows);
-  if (cm_mlp_forward(&a->critic, a->mb_nobs, rows, err)) return -1;
-  const float *pred = cm_mlp_out(&a->critic);
-  double closs = 0;
-  float cscale = (float)(2.0 * c->critic_loss_weight / rows);
-  for (int i = 0; i < rows; i++) {
-    float d = a->mb_tar[i] - pred[i];
-    closs += (double)d * d;
-    a->mb_dout[i] = -cscale * d;
-  }
-  closs /= rows;
-  if (cm_mlp_backward(&a->critic, a->mb_dout, NULL, err)) return -1;
-
-  /* actor: only rows whose action was sampled */
-  cm_norm_normalize(&a->a_norm, a->mb_na, a->mb_act, rows);
-  int m = 0;
-  while (m < rows && a->mb_mask[m] == 1.f) m++;
-  const float *actor_obs = a->mb_nobs; /* every row sampled (the usual case): the critic's rows */
-  if (m < rows) { /* keep the sampled rows, compacted in place (row m <= row i) */
-    cm_dev_download(a->dev, a->mb_aobs, a->mb_nobs, (size_t)rows * O);
-    m = 0;
-    for (int i = 0; i < rows; i++) {
-      if (a->mb_mask[i] != 1.f) continue;
-      memmove(a->mb_aobs + (size_t)m * O, a->mb_aobs + (size_t)i * O, (size_t)O * sizeof(float));
-      memmove(a->mb_na + (size_t)m * A, a->mb_na + (size_t)i * A, (size_t)A * sizeof(float));
-      a->mb_logp[m] = a->mb_logp[i];
-      a->mb_adv[m] = a->mb_adv[i];
-      m++;
-    }
-    actor_obs = a->mb_aobs;
-  }
-  double aloss = 0;
-  if (m > 0) {
-    if (cm_mlp_forward(&a->actor, actor_obs, m, err)) return -1;
-    const float *mean = cm_mlp_out(&a->actor);
-    memset(a->mb_dmean, 0, (size_t)m * A * sizeof(float));
-    aloss = a->type->actor_loss(a, m, mean, a->mb_na, a->mb_logp, a->mb_adv, a->mb_dmean, st);
-    if (c->action_bound_weight != 0 && a->bounds_finite) {
-      float scale = (float)(c->action_bound_weight / m);
-      double bl = 0;
-      for (int i = 0; i < m; i++)
-        bl += cm_action_bound_loss_row(A, mean + (size_t)i * A, scale, a->mb_dmean + (size_t)i * A);
-      bl /= m;
-      aloss += c->action_bound_weight * bl;
-      cm_stats_set(st, "Action_Bound_Loss", bl);
-    }
-    if (c->action_entropy_weight != 0) {
-      /* FIXED std: the entropy is a constant, no gradient */
-      double ent = cm_gauss_entropy_row(A, a->logstd.data);
-      aloss -= c->action_entropy_weight * ent;
-      cm_stats_set(st, "Action_Entropy", ent);
-    }
-    if (c->action_reg_weight != 0) {
-      double reg = 0;
-      float scale = (float)(2.0 * c->action_reg_weight / m);
-      for (size_t k = 0; k < (size_t)m * A; k++) {
-        reg += (double)mean[k] * mean[k];
-        a->mb_dmean[k] += scale * mean[k];
-      }
-      reg /= m;
-      aloss += c->action_reg_weight * reg;
-      cm_stats_set(st, "Action_Reg_Loss", reg);
-    }
-    if (cm_mlp_backward(&a->actor, a->mb_dmean, NULL, err)) return -1;
-  }
-  cm_optim_step(&a->optim);
-  cm_stats_set(st, "Loss", aloss + c->critic_loss_weight * closs);
-  cm_stats_set(st, "Critic_Loss", closs);
-  cm_stats_set(st, "Actor_Loss", aloss);
-  return 0;
-}
-
-int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
-  cm_exp_buffer *b = &a->buf;
-  int O = a->obs_dim, A = a->act_dim;
-  int num_samples = cm_exp_sample_count(b);
-  int mb = cm_minibatch_size(a->cfg.batch_size, a->num_envs);
-  if (mb > cm_exp_capacity(b)) mb = cm_exp_capacity(b);
-  int nb = cm_minibatch_count(num_samples, a->cfg.batch_size, a->num_envs);
-  cm_stats sum = {0}, st;
-  for (int e = 0; e < a->cfg.update_epochs; e++) {
-    for (int k = 0; k < nb; k++) {
-      cm_exp_sample_idx(b, mb, a->mb_idx);
-      cm_exp_gather(b->obs, O, a->mb_idx, mb, a->mb_obs);
-      cm_exp_gather(b->action, A, a->mb_idx, mb, a->mb_act);
-      cm_exp_gather(b->tar_val, 1, a->mb_idx, mb, a->mb_tar);
-      cm_exp_gather(b->adv, 1, a->mb_idx, mb, a->mb_adv);
-      cm_exp_gather(b->a_logp, 1, a->mb_idx, mb, a->mb_logp);
-      cm_exp_gather(b->rand_mask, 1, a->mb_idx, mb, a->mb_mask);
-      cm_stats_clear(&st);
-      if (minibatch_step(a, mb, &st, err)) return -1;
-      for (int i = 0; i < st.count; i++) cm_stats_add(&sum, st.keys[i], st.values[i]);
-    }
-  }
-  double steps = (double)a->cfg.update_epochs * nb;
-  for (int i = 0; i < sum.count; i++) cm_stats_set(info, sum.keys[i], sum.values[i] / steps);
-  return 0;
-}
-
 int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
+  if (cm_fault_nan_at((long)a->iter)) /* the last trained tensor: critic head, or the method's last */
+    cm_dev_upload(a->dev, a->optim.params[a->optim.count - 1]->data, &(float){NAN}, 1);
   cm_exp_reset(&a->buf);
   cm_agent_set_mode(a, CM_RL_TRAIN);
   if (rollout_train(a, err)) return -1;
@@ -660,7 +364,10 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
   if (a->type->build_train_data(a, &data, err)) return -1;
   double t1 = cm_now_seconds();
   if (cm_agent_update_model(a, info, err)) return -1;
-  if (need_normalizer_update(a) && cm_norm_update(&a->obs_norm, err)) return -1;
+  if (cm_agent_need_norm_update(a)) {
+    if (cm_norm_update(&a->obs_norm, err)) return -1;
+    if (a->type->update_normalizers && a->type->update_normalizers(a, err)) return -1;
+  }
   a->prof.train_data += t1 - t0;
   a->prof.update += cm_now_seconds() - t1;
   cm_stats_merge(info, &data);
@@ -669,6 +376,14 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
 
 /* ---------------- test ---------------- */
 
+void cm_agent_env_stats(cm_agent *a, cm_stats *out) {
+  if (!a->env->env_stats) return;
+  const char *keys[CM_STATS_MAX];
+  double vals[CM_STATS_MAX];
+  int n = a->env->env_stats(a->env->ctx, keys, vals, CM_STATS_MAX);
+  for (int i = 0; out && i < n; i++) cm_stats_set(out, keys[i], vals[i]);
+}
+
 int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err) {
   memset(res, 0, sizeof *res);
   cm_agent_set_mode(a, CM_RL_TEST);
@@ -676,11 +391,13 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   cm_return_tracker *t = &a->test_ret;
   cm_rtrack_reset(t);
   if (num_episodes <= 0) return 0;
+  cm_agent_env_stats(a, NULL); /* the test figures count test episodes only */
   int N = a->num_envs;
   /* every env finishes at least this many episodes, so short episodes do not bias the mean */
   int64_t min_eps = (num_episodes + N - 1) / N;
   for (;;) {
     if (cm_agent_decide_action(a, err) || env_step(a, err)) return -1;
+    if (a->type->after_step && a->type->after_step(a, -1, err)) return -1;
     cm_rtrack_update(t, a->reward, a->done);
     int all = 1;
     for (int i = 0; i < N && all; i++)
@@ -690,5 +407,7 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   res->mean_return = t->mean_return;
   res->mean_ep_len = t->mean_ep_len;
   res->episodes = t->episodes;
+  cm_agent_env_stats(a, &res->env);
   return 0;
 }
+

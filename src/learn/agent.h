@@ -1,9 +1,12 @@
-/* RL agents (MimicKit learning/base_agent.py, ppo_agent.py, awr_agent.py), chosen by agent_name
- * from the agent yaml. The shared machinery lives in agent.c: model (actor MLP with a FIXED-std
- * Gaussian head, critic MLP), observation and action normalizers, experience buffer, rollouts,
- * TD(lambda) targets and the mini-batch update loop. A cm_agent_type supplies what differs
- * between methods: its yaml keys, how advantages become per-sample weights, and the actor's
- * surrogate loss with its gradient.
+/* RL agents (MimicKit learning/base_agent.py, ppo_agent.py, awr_agent.py, amp_agent.py,
+ * ase_agent.py, add_agent.py), chosen by agent_name from the agent yaml. One core (agent.c:
+ * construction, rollouts, test; agent_update.c: the mini-batch update; agent_cfg.c: the yaml)
+ * holds the model (actor MLP with a FIXED-std Gaussian head, critic MLP), observation and action
+ * normalizers, experience buffer, TD(lambda) targets and the update loop. A method is a
+ * cm_agent_type table of hooks (ppo.c, awr.c, amp.c, ase.c, add.c) with its own state behind
+ * a->impl: yaml keys, extra networks and state-dict entries, per-step recording, reward shaping
+ * and advantage weights, the actor's surrogate loss, extra losses. Adding one is a file and a
+ * line in agent_cfg.c's table.
  *
  * Units, as MimicKit defines them:
  *   steps_per_iter      rollout steps of EVERY env per iteration (T); one iteration records
@@ -30,6 +33,9 @@
 #include "learn/normalizer.h"
 #include "learn/optim.h"
 #include "learn/rl_env.h"
+
+/* model parameters of the core and a method together (actor, critic, discriminator, encoder) */
+#define CM_AGENT_MAX_PARAMS (10 * CM_MLP_MAX_LINEAR)
 
 /* ---- key/value statistics (the columns MimicKit logs; keys are static strings) ---- */
 #define CM_STATS_MAX 48
@@ -62,7 +68,8 @@ void cm_rtrack_reset(cm_return_tracker *t);
 /* Adds a step's rewards; episodes with done != NULL are folded into the running means. */
 void cm_rtrack_update(cm_return_tracker *t, const float *reward, const uint8_t *done);
 
-/* ---- configuration (the agent yaml) ---- */
+/* ---- configuration (the agent yaml): the actor-critic core every method shares ----
+ * A method's own keys (ppo_clip_ratio, disc_*, latent_*, ...) live in its impl struct. */
 typedef struct cm_agent_cfg {
   char agent_name[32];
   /* model */
@@ -74,36 +81,72 @@ typedef struct cm_agent_cfg {
   double discount;
   int steps_per_iter, iters_per_output, test_episodes;
   double normalizer_samples; /* INFINITY when absent */
-  /* PPO / AWR */
+  /* actor-critic update (ppo_agent / awr_agent share these) */
   int update_epochs, batch_size;
   double td_lambda;
-  double ppo_clip_ratio, norm_adv_clip; /* PPO */
-  double awr_temp, a_weight_clip;       /* AWR */
   double action_bound_weight, action_entropy_weight, action_reg_weight, critic_loss_weight;
   double exp_anneal_samples, exp_prob_beg, exp_prob_end; /* INFINITY, 1, 1 when absent */
   int critic_eval_batch_size;                            /* 0: all at once */
 } cm_agent_cfg;
 
 typedef struct cm_agent cm_agent;
+struct cm_state_dict;
 
+/* A method as a table of hooks over the core, the way MimicKit's agent classes override
+ * BaseAgent/PPOAgent. NULL hooks do nothing. A method that extends another (AMP extends PPO,
+ * ASE and ADD extend AMP) names it in `base`: its yaml keys are inherited, and it reuses the
+ * base's hooks by pointer; its impl struct starts with the base's impl struct. */
 typedef struct cm_agent_type {
   const char *name;
-  const char *const *keys; /* the type's own top-level yaml keys (all required) */
-  int (*load_params)(cm_agent_cfg *cfg, const cm_cfg *root, cm_err *err);
+  const struct cm_agent_type *base;
+  const char *const *keys;       /* own top-level yaml keys, all required (NULL-terminated) */
+  const char *const *opt_keys;   /* own optional top-level keys */
+  const char *const *model_keys; /* own keys under model:, all required */
+  /* Reads the method's keys and allocates a->impl; may set a->cond_dim (inputs appended to the
+   * actor's and critic's observation, e.g. ASE's latent). Runs before the core builds its nets. */
+  int (*create)(cm_agent *a, const cm_cfg *root, cm_err *err);
+  void (*destroy)(cm_agent *a);
+  /* The method's trainable parameters (discriminator, encoder), in state-dict order; they join
+   * the optimizer and model.pt after the core's. Returns how many. */
+  int (*params)(cm_agent *a, cm_param **out, int max);
+  /* The method's non-trainable state-dict entries (its normalizers): save adds them, load
+   * checks and restores them (before the core changes anything). */
+  int (*save)(cm_agent *a, struct cm_state_dict *sd, int with_train_state, cm_err *err);
+  int (*load)(cm_agent *a, const struct cm_state_dict *sd, const char *src, cm_err *err);
+  /* After every env reset of all envs (train start, test start). */
+  void (*on_reset)(cm_agent *a);
+  /* After every env step, train and test: slot is the flat buffer offset of env 0 in training,
+   * -1 in test. AMP records disc_obs here; ASE resamples latents. */
+  int (*after_step)(cm_agent *a, int slot, cm_err *err);
   /* After the rollout: fills buf.tar_val and buf.adv (the per-sample actor weights) and puts
-   * the data statistics (Adv_Mean, ...) into out. */
+   * the data statistics (Adv_Mean, ...) into out. Reward shaping (AMP's style reward) goes
+   * here, before the advantages. */
   int (*build_train_data)(cm_agent *a, cm_stats *out, cm_err *err);
   /* Surrogate loss over m random-action rows of a mini-batch: mean [m][A] is the actor output,
    * norm_a the normalized actions, old_logp and adv from the buffer. Returns the loss; adds
    * dloss/dmean into dmean; puts its own statistics (Clip_Frac, ...) into st. */
   double (*actor_loss)(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
                        const float *adv, float *dmean, cm_stats *st);
+  /* Extra actor rows evaluated in the same forward and backward as the m loss rows (ASE's
+   * diversity loss: the same observations at fresh latents). in: the m actor input rows
+   * [m][obs_dim + cond_dim] (host); writes up to m rows into extra_in and returns how many. */
+  int (*actor_extra_rows)(cm_agent *a, int m, const float *in, float *extra_in);
+  /* Their loss: mean [m][A] of the loss rows, extra_mean [k][A] of the extra rows; adds the
+   * gradients into dmean and dextra; returns the weighted loss that joins Actor_Loss. */
+  double (*actor_extra_loss)(cm_agent *a, int m, const float *mean, const float *in, int k, const float *extra_mean,
+                             float *dmean, float *dextra, cm_stats *st);
+  /* The method's own losses on a mini-batch (flat sample indices idx[rows]): adds gradients
+   * into its params and returns the weighted loss that joins Loss (AMP's disc loss). */
+  int (*aux_loss)(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err);
+  /* At the normalizer update (while the sample count is below normalizer_samples). */
+  int (*update_normalizers)(cm_agent *a, cm_err *err);
 } cm_agent_type;
 
-extern const cm_agent_type cm_agent_ppo, cm_agent_awr;
+extern const cm_agent_type cm_agent_ppo, cm_agent_awr, cm_agent_amp, cm_agent_ase, cm_agent_add;
 
 struct cm_agent {
   const cm_agent_type *type;
+  void *impl; /* the method's own state (type->create allocates it) */
   cm_agent_cfg cfg;
   cm_rl_env *env;  /* borrowed */
   const cm_dev *dev;
@@ -132,7 +175,14 @@ struct cm_agent {
   int ws_rows;
   int *mb_idx;
   float *mb_obs, *mb_nobs, *mb_act, *mb_na, *mb_tar, *mb_adv, *mb_logp, *mb_mask, *mb_dout;
-  float *mb_aobs, *mb_dmean; /* mb_aobs: host rows of the actor when some actions were means */
+  float *mb_aobs, *mb_dmean; /* mb_aobs: host rows of the actor input when some actions were means */
+  /* conditioning (ASE's latent): cond_dim columns appended, unnormalized, to the normalized
+   * observation at the actor's and critic's input. The method fills cond before each action. */
+  int cond_dim;
+  float *cond;              /* [N][cond_dim] current inputs, host */
+  float *buf_cond;          /* [T*N][cond_dim] recorded with each sample */
+  float *mb_cond;           /* [ws_rows][cond_dim] gathered for a mini-batch */
+  float *in_host, *in_dev;  /* [max(N, ws_rows)][obs_dim + cond_dim] assembly rows */
 };
 
 /* Agent names the table knows, comma separated (for messages). */
@@ -169,6 +219,16 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err);
 int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, cm_err *err);
 /* Critic values of rows of raw observations (normalized inside), chunked. */
 int cm_agent_eval_critic(cm_agent *a, const float *obs, int rows, float *vals, cm_err *err);
+/* The same with the conditioning rows cond [rows][cond_dim] (NULL when cond_dim is 0). */
+int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, int rows, float *vals, cm_err *err);
+/* Net input rows [rows][obs_dim + cond_dim] on the device: normalized obs (host rows) with the
+ * cond rows appended. Returns a device pointer valid until the next call (or nobs itself,
+ * filled, when cond_dim is 0). */
+const float *cm_agent_net_input(cm_agent *a, float *nobs, const float *obs, const float *cond, int rows);
+/* MimicKit _need_normalizer_update: sample count below normalizer_samples. */
+int cm_agent_need_norm_update(const cm_agent *a);
+/* Stops with one line naming the first non-finite model parameter (NaN guard). */
+int cm_agent_check_finite(cm_agent *a, cm_err *err);
 /* Action bound loss per row (MimicKit _compute_action_bound_loss) of normalized means:
  * sum_j min(mu_j + 1, 0)^2 + max(mu_j - 1, 0)^2. With dmean, adds scale * d/dmu. */
 double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dmean);
@@ -177,6 +237,12 @@ double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dm
 typedef struct cm_test_result {
   double mean_return, mean_ep_len;
   int64_t episodes;
+  cm_stats env; /* the env's figures (env_stats) over exactly the test's episodes */
 } cm_test_result;
+/* The env's figures (env_stats) are cleared when the test starts and read into res->env when it
+ * ends. */
 int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *err);
+/* The env's own figures (tracking error, task success) since the last call, set into out (NULL:
+ * just cleared). */
+void cm_agent_env_stats(cm_agent *a, cm_stats *out);
 #endif

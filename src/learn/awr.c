@@ -2,14 +2,22 @@
  * (not clipped) become weights w = min(exp(adv / awr_temp), a_weight_clip); the actor minimises
  * the weighted negative log-likelihood -mean(w log p(a)). */
 #include <math.h>
+#include <stdlib.h>
 #include "learn/agent.h"
 #include "learn/gaussian.h"
 #include "learn/returns.h"
 
 static const char *const k_awr_keys[] = {"awr_temp", "a_weight_clip", NULL};
 
-static int awr_load_params(cm_agent_cfg *cfg, const cm_cfg *root, cm_err *err) {
-  if (cm_cfg_positive(root, "awr_temp", 0, &cfg->awr_temp, err) || cm_cfg_positive(root, "a_weight_clip", 0, &cfg->a_weight_clip, err))
+typedef struct awr_params {
+  double temp, a_weight_clip; /* awr_temp, a_weight_clip */
+} awr_params;
+
+static int awr_create(cm_agent *a, const cm_cfg *root, cm_err *err) {
+  awr_params *p = calloc(1, sizeof *p);
+  if (!p) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+  a->impl = p;
+  if (cm_cfg_positive(root, "awr_temp", 0, &p->temp, err) || cm_cfg_positive(root, "a_weight_clip", 0, &p->a_weight_clip, err))
     return -1;
   return 0;
 }
@@ -20,7 +28,8 @@ static int awr_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   int n = cm_exp_capacity(&a->buf);
   float *w = a->buf.adv;
   cm_adv_apply(n, w, (float)mean, (float)std, INFINITY);
-  float temp = (float)a->cfg.awr_temp, clip = (float)a->cfg.a_weight_clip;
+  const awr_params *p = a->impl;
+  float temp = (float)p->temp, clip = (float)p->a_weight_clip;
   double sum = 0, lo = INFINITY, hi = -INFINITY;
   for (int i = 0; i < n; i++) {
     w[i] = fminf(expf(w[i] / temp), clip);
@@ -54,7 +63,7 @@ static double awr_actor_loss(cm_agent *a, int m, const float *mean, const float 
 const cm_agent_type cm_agent_awr = {
     .name = "AWR",
     .keys = k_awr_keys,
-    .load_params = awr_load_params,
+    .create = awr_create,
     .build_train_data = awr_build_train_data,
     .actor_loss = awr_actor_loss,
 };

@@ -21,6 +21,7 @@ typedef struct cm_rl_env {
   void *ctx;
   int num_envs, obs_dim, act_dim;
   const float *action_low, *action_high; /* [act_dim]; infinite bounds disable the bound loss */
+  float control_dt;                      /* seconds per step (ASE's latent schedule); 0: 1/30 assumed */
   float reward_fail, reward_succ;        /* per-step rewards whose discounted sums stand in for the
                                             value after FAIL / SUCC (MimicKit get_reward_fail/succ) */
   /* Resets every env and writes obs [N][obs_dim]. */

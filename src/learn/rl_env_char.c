@@ -7,6 +7,7 @@
 typedef struct char_ctx {
   cm_env *env;
   int *done_ids;
+  float *disc_obs, *disc_obs_demo; /* [N][disc_obs_dim]: the step's values, kept from the reset */
   cm_env_observer observer;
   void *observer_user;
 } char_ctx;
@@ -30,6 +31,9 @@ static int char_step(void *vctx, const float *actions, float *next_obs, float *o
   size_t obs_bytes = (size_t)e->num_envs * e->obs_dim * sizeof(float);
   if (cm_env_step(e, actions, err) || observe(c, err)) return -1;
   memcpy(next_obs, e->obs, obs_bytes);
+  size_t disc_bytes = (size_t)e->num_envs * e->disc_obs_dim * sizeof(float);
+  if (c->disc_obs) memcpy(c->disc_obs, e->disc_obs, disc_bytes);
+  if (c->disc_obs_demo) memcpy(c->disc_obs_demo, e->disc_obs_demo, disc_bytes);
   int n = 0;
   for (int i = 0; i < e->num_envs; i++) {
     reward[i] = e->reward[i];
@@ -42,9 +46,26 @@ static int char_step(void *vctx, const float *actions, float *next_obs, float *o
   return 0;
 }
 
+static void char_set_mode(void *vctx, cm_rl_mode mode) {
+  char_ctx *c = vctx;
+  cm_env_set_mode(c->env, mode == CM_RL_TEST);
+}
+
+static int char_fetch_disc_obs_demo(void *vctx, int n, float *out, cm_err *err) {
+  char_ctx *c = vctx;
+  return cm_env_fetch_disc_obs_demo(c->env, n, out, err);
+}
+
+static int char_env_stats(void *vctx, const char **keys, double *values, int max) {
+  char_ctx *c = vctx;
+  return cm_env_stats(c->env, keys, values, max);
+}
+
 static void char_destroy(void *vctx) {
   char_ctx *c = vctx;
   if (!c) return;
+  free(c->disc_obs);
+  free(c->disc_obs_demo);
   free(c->done_ids);
   free(c);
 }
@@ -52,8 +73,11 @@ static void char_destroy(void *vctx) {
 int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
   memset(out, 0, sizeof *out);
   char_ctx *c = calloc(1, sizeof *c);
+  size_t disc = (size_t)env->num_envs * env->disc_obs_dim * sizeof(float);
   if (c) c->done_ids = malloc((size_t)env->num_envs * sizeof(int));
-  if (!c || !c->done_ids) {
+  if (c && env->disc_obs_dim > 0) c->disc_obs = calloc(1, disc);
+  if (c && env->disc_obs_demo) c->disc_obs_demo = calloc(1, disc);
+  if (!c || !c->done_ids || (env->disc_obs_dim > 0 && !c->disc_obs) || (env->disc_obs_demo && !c->disc_obs_demo)) {
     char_destroy(c);
     return cm_fail(err, "%s:%d: out of memory wrapping the environment", __FILE__, __LINE__);
   }
@@ -62,13 +86,19 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
   out->num_envs = env->num_envs;
   out->obs_dim = env->obs_dim;
   out->act_dim = env->act_dim;
+  out->control_dt = (float)cm_env_dt(env);
   out->action_low = env->action_low;
   out->action_high = env->action_high;
   out->reward_fail = 0.f;
   out->reward_succ = 0.f;
   out->reset = char_reset;
   out->step = char_step;
-  out->set_mode = NULL;
+  out->set_mode = char_set_mode;
+  out->disc_obs_dim = env->disc_obs_dim;
+  out->disc_obs = c->disc_obs;
+  out->disc_obs_demo = c->disc_obs_demo;
+  out->fetch_disc_obs_demo = env->disc_obs_dim > 0 ? char_fetch_disc_obs_demo : NULL;
+  out->env_stats = env->type->stats ? char_env_stats : NULL;
   out->destroy = char_destroy;
   return 0;
 }

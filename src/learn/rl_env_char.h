@@ -1,6 +1,7 @@
 /* cm_rl_env over a character environment (env/env.h). The cm_env is borrowed: the adapter
- * never frees it. The character envs have no separate train/test behaviour yet and their fail
- * and success rewards are 0 (MimicKit BaseEnv defaults). */
+ * never frees it. set_mode reaches the env (test mode accumulates its statistics, served by
+ * env_stats); the discriminator arrays are copies the adapter takes after each step, before it
+ * resets the finished envs. Fail and success rewards are 0 (MimicKit BaseEnv defaults). */
 #ifndef CM_LEARN_RL_ENV_CHAR_H
 #define CM_LEARN_RL_ENV_CHAR_H
 #include "learn/rl_env.h"

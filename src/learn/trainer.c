@@ -82,6 +82,7 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
     cm_stats_set(c, "Train_Episode_Length", a->train_ret.mean_ep_len);
     cm_stats_set(c, "Train_Episodes", (double)a->train_ret.episodes);
     cm_stats_merge(c, &train);
+    cm_stats_merge(c, &test.env);
     double nm, ns;
     norm_summary(&a->obs_norm, &nm, &ns);
     cm_stats_set(c, "Obs_Norm_Mean", nm);
@@ -101,9 +102,10 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
 
 /* ---------------- checkpoints ---------------- */
 
-#define MAX_PARAMS (4 * CM_MLP_MAX_LINEAR + 2)
+#define MAX_PARAMS (CM_AGENT_MAX_PARAMS + 1)
 
-/* Model parameters in state-dict order: actor body, logstd, mean head, critic body and head. */
+/* Model parameters in state-dict order: actor body, logstd, mean head, critic body and head,
+ * then the method's (discriminator, encoder). */
 static int model_params(cm_agent *a, cm_param **out) {
   cm_param *actor[2 * CM_MLP_MAX_LINEAR];
   int na = cm_mlp_params(&a->actor, actor, 2 * CM_MLP_MAX_LINEAR), n = 0;
@@ -112,6 +114,7 @@ static int model_params(cm_agent *a, cm_param **out) {
   out[n++] = actor[na - 2];
   out[n++] = actor[na - 1];
   n += cm_mlp_params(&a->critic, out + n, MAX_PARAMS - n);
+  if (a->type->params) n += a->type->params(a, out + n, MAX_PARAMS - n);
   return n;
 }
 
@@ -126,13 +129,13 @@ static int add_dev(cm_state_dict *sd, const cm_dev *dev, const char *name, int n
   return rc;
 }
 
-static int add_i64(cm_state_dict *sd, const char *name, int64_t v, cm_err *err) {
+int cm_ckpt_add_i64(cm_state_dict *sd, const char *name, int64_t v, cm_err *err) {
   float limbs[2] = {(float)(v >> 24), (float)(v & 0xffffff)};
   int64_t sh[1] = {2};
   return cm_sd_add(sd, name, 1, sh, limbs, err);
 }
 
-static int add_norm(cm_state_dict *sd, const cm_normalizer *n, cm_err *err) {
+int cm_ckpt_add_norm(cm_state_dict *sd, const cm_normalizer *n, cm_err *err) {
   char name[160];
   int64_t one[1] = {1}, dim[1] = {n->dim};
   float cnt = (float)n->count;
@@ -161,7 +164,8 @@ static int is_adam(const cm_agent *a) { return a->optim.cfg.type == CM_OPT_ADAM;
 int cm_agent_state_dict(cm_agent *a, int with_train_state, cm_state_dict *sd, cm_err *err) {
   cm_param *ps[MAX_PARAMS];
   int np = model_params(a, ps);
-  if (add_norm(sd, &a->obs_norm, err) || add_norm(sd, &a->a_norm, err)) return -1;
+  if (cm_ckpt_add_norm(sd, &a->obs_norm, err) || cm_ckpt_add_norm(sd, &a->a_norm, err)) return -1;
+  if (a->type->save && a->type->save(a, sd, with_train_state, err)) return -1;
   for (int i = 0; i < np; i++)
     if (add_dev(sd, a->dev, ps[i]->name, ps[i]->ndim, ps[i]->shape, ps[i]->data, ps[i]->n, err)) return -1;
   if (!with_train_state) return 0;
@@ -175,12 +179,12 @@ int cm_agent_state_dict(cm_agent *a, int with_train_state, cm_state_dict *sd, cm
       if (add_dev(sd, a->dev, name, p->ndim, p->shape, a->optim.buf2[i], p->n, err)) return -1;
     }
   }
-  if (add_i64(sd, "_train.iter", a->iter, err) || add_i64(sd, "_train.samples", a->sample_count, err) ||
-      add_i64(sd, "_train.optim_steps", a->optim.steps, err) ||
-      add_i64(sd, "_train.rng_step", (int64_t)a->rng_step, err) ||
-      add_i64(sd, "_train.shuffles", (int64_t)a->buf.shuffles, err) ||
-      add_i64(sd, "_train.obs_norm_count", a->obs_norm.count, err) ||
-      add_i64(sd, "_train.wall_ms", (int64_t)llround(a->wall_time_s * 1000.0), err))
+  if (cm_ckpt_add_i64(sd, "_train.iter", a->iter, err) || cm_ckpt_add_i64(sd, "_train.samples", a->sample_count, err) ||
+      cm_ckpt_add_i64(sd, "_train.optim_steps", a->optim.steps, err) ||
+      cm_ckpt_add_i64(sd, "_train.rng_step", (int64_t)a->rng_step, err) ||
+      cm_ckpt_add_i64(sd, "_train.shuffles", (int64_t)a->buf.shuffles, err) ||
+      cm_ckpt_add_i64(sd, "_train.obs_norm_count", a->obs_norm.count, err) ||
+      cm_ckpt_add_i64(sd, "_train.wall_ms", (int64_t)llround(a->wall_time_s * 1000.0), err))
     return -1;
   return 0;
 }
@@ -192,7 +196,7 @@ static void shape_str(char *out, size_t cap, int ndim, const int64_t *shape) {
 }
 
 /* The entry name with exactly this shape, or an error naming the tensor and the file. */
-static const cm_sd_entry *need(const cm_state_dict *sd, const char *src, const char *name, int ndim, int64_t s0,
+const cm_sd_entry *cm_ckpt_need(const cm_state_dict *sd, const char *src, const char *name, int ndim, int64_t s0,
                                int64_t s1, cm_err *err) {
   const cm_sd_entry *e = cm_sd_find(sd, name);
   if (!e) {
@@ -212,8 +216,8 @@ static const cm_sd_entry *need(const cm_state_dict *sd, const char *src, const c
   return e;
 }
 
-static int get_i64(const cm_state_dict *sd, const char *src, const char *name, int64_t *v, cm_err *err) {
-  const cm_sd_entry *e = need(sd, src, name, 1, 2, 0, err);
+int cm_ckpt_get_i64(const cm_state_dict *sd, const char *src, const char *name, int64_t *v, cm_err *err) {
+  const cm_sd_entry *e = cm_ckpt_need(sd, src, name, 1, 2, 0, err);
   if (!e) return -1;
   double hi = e->data[0], lo = e->data[1];
   if (!(hi >= 0 && lo >= 0 && lo < 16777216.0 && hi == floor(hi) && lo == floor(lo)))
@@ -222,14 +226,14 @@ static int get_i64(const cm_state_dict *sd, const char *src, const char *name, i
   return 0;
 }
 
-static int load_norm(cm_normalizer *n, const cm_state_dict *sd, const char *src, cm_err *err) {
+int cm_ckpt_load_norm(cm_normalizer *n, const cm_state_dict *sd, const char *src, cm_err *err) {
   char name[160];
   snprintf(name, sizeof name, "%s._count", n->prefix);
-  const cm_sd_entry *c = need(sd, src, name, 1, 1, 0, err);
+  const cm_sd_entry *c = cm_ckpt_need(sd, src, name, 1, 1, 0, err);
   snprintf(name, sizeof name, "%s._mean", n->prefix);
-  const cm_sd_entry *m = c ? need(sd, src, name, 1, n->dim, 0, err) : NULL;
+  const cm_sd_entry *m = c ? cm_ckpt_need(sd, src, name, 1, n->dim, 0, err) : NULL;
   snprintf(name, sizeof name, "%s._std", n->prefix);
-  const cm_sd_entry *s = m ? need(sd, src, name, 1, n->dim, 0, err) : NULL;
+  const cm_sd_entry *s = m ? cm_ckpt_need(sd, src, name, 1, n->dim, 0, err) : NULL;
   if (!s) return -1;
   if (!(c->data[0] >= 0) || !isfinite(c->data[0]))
     return cm_fail(err, "%s: tensor '%s._count' holds %g", src, n->prefix, (double)c->data[0]);
@@ -242,7 +246,7 @@ int cm_agent_load_state_dict(cm_agent *a, const cm_state_dict *sd, const char *s
   int np = model_params(a, ps);
   /* check everything before changing anything */
   for (int i = 0; i < np; i++)
-    if (!need(sd, src, ps[i]->name, ps[i]->ndim, ps[i]->shape[0], ps[i]->ndim > 1 ? ps[i]->shape[1] : 0, err))
+    if (!cm_ckpt_need(sd, src, ps[i]->name, ps[i]->ndim, ps[i]->shape[0], ps[i]->ndim > 1 ? ps[i]->shape[1] : 0, err))
       return -1;
   int has_train = cm_sd_find(sd, "_train.iter") != NULL;
   char name[CM_PARAM_NAME_MAX + 32];
@@ -253,21 +257,22 @@ int cm_agent_load_state_dict(cm_agent *a, const cm_state_dict *sd, const char *s
       const cm_param *p = a->optim.params[i];
       int64_t s0 = p->shape[0], s1 = p->ndim > 1 ? p->shape[1] : 0;
       snprintf(name, sizeof name, "_optimizer.%s.%s", p->name, is_adam(a) ? "exp_avg" : "momentum_buffer");
-      if (!(b1[i] = need(sd, src, name, p->ndim, s0, s1, err))) return -1;
+      if (!(b1[i] = cm_ckpt_need(sd, src, name, p->ndim, s0, s1, err))) return -1;
       if (is_adam(a)) {
         snprintf(name, sizeof name, "_optimizer.%s.exp_avg_sq", p->name);
-        if (!(b2[i] = need(sd, src, name, p->ndim, s0, s1, err))) return -1;
+        if (!(b2[i] = cm_ckpt_need(sd, src, name, p->ndim, s0, s1, err))) return -1;
       }
     }
-    if (get_i64(sd, src, "_train.iter", &iter, err) || get_i64(sd, src, "_train.samples", &samples, err) ||
-        get_i64(sd, src, "_train.optim_steps", &steps, err) || get_i64(sd, src, "_train.rng_step", &rng_step, err) ||
-        get_i64(sd, src, "_train.shuffles", &shuffles, err) ||
-        get_i64(sd, src, "_train.obs_norm_count", &norm_count, err))
+    if (cm_ckpt_get_i64(sd, src, "_train.iter", &iter, err) || cm_ckpt_get_i64(sd, src, "_train.samples", &samples, err) ||
+        cm_ckpt_get_i64(sd, src, "_train.optim_steps", &steps, err) || cm_ckpt_get_i64(sd, src, "_train.rng_step", &rng_step, err) ||
+        cm_ckpt_get_i64(sd, src, "_train.shuffles", &shuffles, err) ||
+        cm_ckpt_get_i64(sd, src, "_train.obs_norm_count", &norm_count, err))
       return -1;
     /* absent from checkpoints written before it was kept: the wall clock then restarts */
-    if (cm_sd_find(sd, "_train.wall_ms") && get_i64(sd, src, "_train.wall_ms", &wall_ms, err)) return -1;
+    if (cm_sd_find(sd, "_train.wall_ms") && cm_ckpt_get_i64(sd, src, "_train.wall_ms", &wall_ms, err)) return -1;
   }
-  if (load_norm(&a->obs_norm, sd, src, err) || load_norm(&a->a_norm, sd, src, err)) return -1;
+  if (a->type->load && a->type->load(a, sd, src, err)) return -1;
+  if (cm_ckpt_load_norm(&a->obs_norm, sd, src, err) || cm_ckpt_load_norm(&a->a_norm, sd, src, err)) return -1;
   for (int i = 0; i < np; i++) {
     const cm_sd_entry *e = cm_sd_find(sd, ps[i]->name);
     cm_dev_upload(a->dev, ps[i]->data, e->data, ps[i]->n);

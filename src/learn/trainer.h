@@ -42,11 +42,14 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err);
 /* ---- checkpoints ----
  * Model entries, in agent.state_dict() order with MimicKit's names (docs/LEARN.md): the two
  * normalizers (_count stored as float32 [1]: the file format holds float32 only), the actor
- * layers, _logstd_net, the mean head, the critic. That is the model.pt MimicKit loads.
+ * layers, _logstd_net, the mean head, the critic; then the method's (AMP/ASE/ADD:
+ * _disc_obs_norm._count/_mean/_std, ADD's _mean_abs instead, _model._disc_layers.*,
+ * _model._disc_logits.*, ASE's _model._enc_layers.*, _model._enc_out.*). That is the model.pt
+ * MimicKit loads.
  * with_train_state adds what resuming needs, under names torch never uses:
  *   _optimizer.<param>.momentum_buffer (SGD) or .exp_avg / .exp_avg_sq (Adam)
  *   _train.iter, _train.samples, _train.optim_steps, _train.rng_step, _train.shuffles,
- *   _train.obs_norm_count, _train.wall_ms: exact integers as float32 [2] = (v >> 24, v & 0xffffff)
+ *   _train.obs_norm_count, _train.wall_ms (_train.disc_obs_norm_count): exact integers as float32 [2] = (v >> 24, v & 0xffffff)
  * Loading requires every model entry with its exact shape ("<file>: missing tensor 'x'" /
  * "<file>: tensor 'x' has shape [..], expected [..]"); train-state entries are restored when
  * present (all or none), and ignored entries are allowed. */
@@ -54,4 +57,14 @@ int cm_agent_state_dict(cm_agent *a, int with_train_state, cm_state_dict *sd, cm
 int cm_agent_load_state_dict(cm_agent *a, const cm_state_dict *sd, const char *source, cm_err *err);
 int cm_agent_save(cm_agent *a, const char *path, int with_train_state, cm_err *err);
 int cm_agent_load(cm_agent *a, const char *path, cm_err *err);
+
+/* Pieces of the above for a method's own entries (its save/load hooks). */
+int cm_ckpt_add_norm(cm_state_dict *sd, const cm_normalizer *n, cm_err *err);
+int cm_ckpt_load_norm(cm_normalizer *n, const cm_state_dict *sd, const char *src, cm_err *err);
+/* An exact integer as float32 [2] (see above). */
+int cm_ckpt_add_i64(cm_state_dict *sd, const char *name, int64_t v, cm_err *err);
+int cm_ckpt_get_i64(const cm_state_dict *sd, const char *src, const char *name, int64_t *v, cm_err *err);
+/* The entry with exactly this shape (s1 ignored for ndim 1), or NULL and an error naming it. */
+const cm_sd_entry *cm_ckpt_need(const cm_state_dict *sd, const char *src, const char *name, int ndim, int64_t s0,
+                                int64_t s1, cm_err *err);
 #endif

@@ -19,6 +19,8 @@ struct cm_renderer {
   int track_valid;
   double track[2];
   unsigned char *flip; /* bottom-row-first pixels as GL returns them */
+  cm_marker markers[CM_RENDER_MAX_MARKERS];
+  int nmarkers;
 };
 
 void cm_camera_default(cm_camera *cam, cm_camera_mode mode) {
@@ -210,6 +212,36 @@ static void aim_lights(cm_renderer *r, const mjModel *m, const mjData *d) {
   }
 }
 
+void cm_render_set_markers(cm_renderer *r, const cm_marker *markers, int n) {
+  if (!r) return;
+  r->nmarkers = n < 0 ? 0 : n > CM_RENDER_MAX_MARKERS ? CM_RENDER_MAX_MARKERS : n;
+  if (r->nmarkers) memcpy(r->markers, markers, sizeof *markers * (size_t)r->nmarkers);
+}
+
+/* The task markers as decoration geoms (no physics body behind them). */
+static void add_markers(cm_renderer *r) {
+  for (int k = 0; k < r->nmarkers && r->scn.ngeom < r->scn.maxgeom; k++) {
+    const cm_marker *mk = &r->markers[k];
+    mjvGeom *g = &r->scn.geoms[r->scn.ngeom];
+    mjtNum size[3] = {mk->size, mk->size, mk->size}, pos[3] = {mk->pos[0], mk->pos[1], mk->pos[2]};
+    if (mk->kind == CM_MARKER_SPHERE) {
+      mjv_initGeom(g, mjGEOM_SPHERE, size, pos, NULL, mk->rgba);
+    } else {
+      mjv_initGeom(g, mjGEOM_NONE, size, pos, NULL, mk->rgba);
+      int type = mk->kind == CM_MARKER_ARROW ? mjGEOM_ARROW : mjGEOM_LINE;
+      /* a line's width is in pixels */
+      mjtNum width = mk->kind == CM_MARKER_ARROW ? mk->size : 2.0;
+      mjv_makeConnector(g, type, width, pos[0], pos[1], pos[2], pos[0] + mk->vec[0], pos[1] + mk->vec[1],
+                        pos[2] + mk->vec[2]);
+    }
+    g->category = mjCAT_DECOR;
+    g->objtype = mjOBJ_UNKNOWN;
+    g->objid = -1;
+    g->segid = r->scn.ngeom;
+    r->scn.ngeom++;
+  }
+}
+
 int cm_render_frame(cm_renderer *r, const mjModel *m, mjData *d, const mjData *ref_d, const cm_camera *cam,
                     unsigned char *rgb_out, cm_err *err) {
   if (!r || !m || !d || !cam || !rgb_out) return cm_fail(err, "cm_render_frame: missing argument");
@@ -221,6 +253,7 @@ int cm_render_frame(cm_renderer *r, const mjModel *m, mjData *d, const mjData *r
   mjv_updateScene(m, d, &r->opt, NULL, &vc, mjCAT_ALL, &r->scn);
   aim_lights(r, m, d);
   if (ref_d) add_reference(r, m, ref_d);
+  add_markers(r);
   mjrRect viewport = {0, 0, r->width, r->height};
   mjr_setBuffer(mjFB_OFFSCREEN, &r->con);
   mjr_render(viewport, &r->scn, &r->con);

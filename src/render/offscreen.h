@@ -11,6 +11,7 @@
 #define CM_RENDER_OFFSCREEN_H
 #include <mujoco/mujoco.h>
 #include "core/err.h"
+#include "core/marker.h"
 
 typedef enum cm_camera_mode {
   CM_CAMERA_TRACK, /* looks at the character's root body and follows it in x/y */
@@ -43,6 +44,10 @@ void cm_renderer_reset_camera(cm_renderer *r);
  * bytes, top row first. d is only read (MuJoCo's API wants a non-const pointer). */
 int cm_render_frame(cm_renderer *r, const mjModel *m, mjData *d, const mjData *ref_d, const cm_camera *cam,
                     unsigned char *rgb_out, cm_err *err);
+
+/* Markers drawn into every following frame (copied; at most CM_RENDER_MAX_MARKERS; n = 0 clears). */
+#define CM_RENDER_MAX_MARKERS 16
+void cm_render_set_markers(cm_renderer *r, const cm_marker *markers, int n);
 
 /* Colour of the reference character (RGBA). */
 extern const float cm_render_ref_rgba[4];

@@ -126,6 +126,10 @@ int cm_recorder_frame(cm_recorder *r, int env, cm_err *err) {
   return 0;
 }
 
+void cm_recorder_set_markers(cm_recorder *r, const cm_marker *markers, int n) {
+  if (r) cm_render_set_markers(r->renderer, markers, n);
+}
+
 int cm_recorder_closed(const cm_recorder *r) { return r->viewer && cm_viewer_should_close(r->viewer); }
 
 static void free_recorder(cm_recorder *r) {

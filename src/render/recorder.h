@@ -3,6 +3,7 @@
  * draw the visual-only reference character when the engine has one. */
 #ifndef CM_RECORDER_H
 #define CM_RECORDER_H
+#include "core/marker.h"
 #include "sim/engine.h"
 
 typedef struct cm_recorder cm_recorder;
@@ -11,6 +12,8 @@ typedef struct cm_recorder cm_recorder;
 int cm_recorder_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, const char *video_path, int width,
                      int height, int fps, cm_err *err);
 int cm_viewer_sink_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, cm_err *err);
+/* Task markers (world frame) drawn into the following frames (n = 0 clears). */
+void cm_recorder_set_markers(cm_recorder *r, const cm_marker *markers, int n);
 /* Renders the current state of env (and shows or encodes it). */
 int cm_recorder_frame(cm_recorder *r, int env, cm_err *err);
 /* A window sink whose window was closed by the user. */

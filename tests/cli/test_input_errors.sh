@@ -47,6 +47,18 @@ PY
 sed "s#motion_file: .*#motion_file: \"$t/short.pkl\"#" data/envs/view_motion_humanoid_env.yaml >"$t/short_env.yaml"
 expect_error dof_mismatch "short.pkl.*28" -- run_env --env_config "$t/short_env.yaml"
 
+# datasets (the amp env's motion_file): the bad entry is named by the dataset's file:line
+ds_env() { sed "s#motion_file: .*#motion_file: \"$1\"#" data/envs/amp_humanoid_env.yaml >"$2"; }
+printf 'motions:\n  - file: "data/motions/humanoid/humanoid_walk.pkl"\n    weight: 1.0\n  - file: "data/motions/humanoid/humanoid_moonwalk.pkl"\n    weight: 2.0\n' >"$t/ds_missing.yaml"
+ds_env "$t/ds_missing.yaml" "$t/ds_missing_env.yaml"
+expect_error dataset_missing_clip "ds_missing.yaml:4: motions\[1\].*humanoid_moonwalk.pkl" -- run_env --env_config "$t/ds_missing_env.yaml"
+printf 'motions:\n  - file: "data/motions/humanoid/humanoid_walk.pkl"\n    weight: 0\n  - file: "data/motions/humanoid/humanoid_run.pkl"\n    weight: 0.0\n' >"$t/ds_zero.yaml"
+ds_env "$t/ds_zero.yaml" "$t/ds_zero_env.yaml"
+expect_error dataset_zero_weights "ds_zero.yaml:[0-9]+:.*weights sum to 0" -- run_env --env_config "$t/ds_zero_env.yaml"
+printf 'motions:\n  - file: "data/motions/humanoid/humanoid_walk.pkl"\n  - file: "%s"\n    weight: 1.0\n' "$t/short.pkl" >"$t/ds_dofs.yaml"
+ds_env "$t/ds_dofs.yaml" "$t/ds_dofs_env.yaml"
+expect_error dataset_dof_mismatch "ds_dofs.yaml:3: motions\[1\].*short.pkl.*28 dofs" -- run_env --env_config "$t/ds_dofs_env.yaml"
+
 # assets and files
 sed 's#char_file: .*#char_file: "data/assets/humanoid/no_such_robot.xml"#' data/envs/dof_test_humanoid_env.yaml >"$t/missing_asset.yaml"
 expect_error missing_asset "no_such_robot.xml" -- run_env --env_config "$t/missing_asset.yaml"

@@ -10,14 +10,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cm_cfg *cfg = NULL;
   const char **files = NULL;
   double *weights = NULL;
-  int n = 0;
+  int n = 0, *lines = NULL, list_line = 0;
   cm_err err;
-  if (cm_motion_dataset_read(path, &cfg, &files, &weights, &n, &err) == 0) {
+  if (cm_motion_dataset_read(path, &cfg, &files, &weights, &lines, &list_line, &n, &err) == 0) {
     volatile size_t len = 0;
-    for (int i = 0; i < n; i++) len += strlen(files[i]) + (weights[i] >= 0);
+    for (int i = 0; i < n; i++) len += strlen(files[i]) + (weights[i] >= 0) + (lines[i] >= list_line);
   }
   free(files);
   free(weights);
+  free(lines);
   cm_cfg_free(cfg);
   unlink(path);
   return 0;

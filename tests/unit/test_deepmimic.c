@@ -719,7 +719,6 @@ static void test_bad_input(void) {
   expect_error("tar_obs_steps: [1, 2, 3]", "tar_obs_steps: [1, 2.5, 3]", "tar_obs_steps");
   expect_error("ref_char_offset: [2.0, 0.0, 0.0]", "ref_char_offset: [2.0, 0.0]", "ref_char_offset");
   expect_error("humanoid_spinkick.pkl", "humanoid_nothing.pkl", "humanoid_nothing.pkl");
-  expect_error("log_tracking_error: False", "log_tracking_error: True", "log_tracking_error");
 }
 
 int main(void) {

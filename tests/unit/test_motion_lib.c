@@ -316,9 +316,10 @@ static void test_dataset(const cm_char *c) {
 
   struct { const char *file, *a, *b; } bad[] = {
     {"tests/data/motionlib/dataset_bad_weight.yaml", "dataset_bad_weight.yaml:5: motions[1]", "weight -1 must be"},
-    {"tests/data/motionlib/dataset_wrong_dofs.yaml", "dataset_wrong_dofs.yaml",
+    {"tests/data/motionlib/dataset_wrong_dofs.yaml", "dataset_wrong_dofs.yaml:4: motions[1]",
      "motion_33_values.pkl: motion has 33 values per frame but the character has 28 dofs (+6 root)"},
-    {"tests/data/motionlib/dataset_missing_file.yaml", "motions[1]", "humanoid_moonwalk.pkl"},
+    {"tests/data/motionlib/dataset_missing_file.yaml", "dataset_missing_file.yaml:4: motions[1]", "humanoid_moonwalk.pkl"},
+    {"tests/data/motionlib/dataset_zero_weights.yaml", "dataset_zero_weights.yaml:2: 'motions'", "weights sum to 0"},
     {"tests/data/motionlib/dataset_no_motions.yaml", "dataset_no_motions.yaml", "missing required key 'motions'"},
     {"tests/data/motionlib/motion_33_values.pkl", "motion_33_values.pkl: motion has 33 values", "28 dofs"},
     {"tests/data/motionlib/nothing_here.pkl", "nothing_here.pkl", ""},

@@ -1,0 +1,81 @@
+/* ADD (MimicKit learning/add_agent.py, add_model.py, diff_normalizer.py): AMP's discriminator
+ * judging differences d = disc_obs_demo - disc_obs between the reference motion and the
+ * simulated character at the same step (both from the env). The positive class is the single
+ * zero difference (not normalized); the negatives are the mini-batch's first
+ * ceil(disc_batch_size / 2) differences plus as many from the replay buffer of differences,
+ * normalized by |mean| (_disc_obs_norm._mean_abs). Loss:
+ *   0.5 (BCE(D(0), 1) + BCE(D(neg), 0)) + disc_logit_reg |w_logits|^2
+ *   + disc_grad_penalty mean ||dD/dx(neg)||^2 + disc_weight_decay sum |W|^2,
+ * reward and mixing as AMP's, from D(normalized d). */
+#include <stdlib.h>
+#include <string.h>
+#include "learn/amp.h"
+
+static int add_create(cm_agent *a, const cm_cfg *root, cm_err *err) {
+  cm_amp *m = calloc(1, sizeof *m);
+  if (!m) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+  a->impl = m;
+  m->diff = 1;
+  return cm_amp_init(a, m, root, err);
+}
+
+static int add_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
+  cm_amp *m = a->impl;
+  size_t n = (size_t)cm_exp_capacity(&a->buf), k = n * m->D;
+  /* the differences replace the demo rows in place: the loss reads them back by index */
+  float *diff = m->disc_obs_demo;
+  for (size_t i = 0; i < k; i++) diff[i] -= m->disc_obs[i];
+  if (cm_replay_store(&m->replay, diff, (int)n, m->disc_replay_samples, err)) return -1;
+  cm_stats rew;
+  cm_stats_clear(&rew);
+  if (cm_amp_mix_rewards(a, diff, NULL, 0, &rew, err)) return -1;
+  if (cm_agent_need_norm_update(a)) cm_diff_norm_record(&m->dnorm, diff, (int)n);
+  if (cm_ppo_build_train_data(a, out, err)) return -1;
+  cm_stats_merge(out, &rew);
+  return 0;
+}
+
+static int add_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err) {
+  cm_amp *m = a->impl;
+  int B = m->disc_batch_size, nn = (B + 1) / 2;
+  if (nn > rows) nn = rows;
+  float w = (float)m->disc_loss_weight;
+  cm_disc_term pos, neg;
+  /* positive: the zero difference, one row */
+  memset(m->mb_x, 0, (size_t)m->D * sizeof(float));
+  cm_dev_upload(a->dev, m->mb_nx, m->mb_x, (size_t)m->D);
+  if (cm_disc_bce(&m->disc, m->mb_nx, 1, 1, 0.5f * w, 0.f, &pos, err)) return -1;
+  /* negatives: the mini-batch's differences and replayed ones, with the gradient penalty */
+  cm_exp_gather(m->disc_obs_demo, m->D, idx, nn, m->mb_x);
+  cm_replay_sample(&m->replay, nn, m->mb_x + (size_t)nn * m->D);
+  cm_amp_normalize(m, m->mb_nx, m->mb_x, 2 * nn);
+  if (cm_disc_bce(&m->disc, m->mb_nx, 2 * nn, 0, 0.5f * w, w * (float)m->disc_grad_penalty, &neg, err)) return -1;
+  double logit_sq = cm_disc_weight_sq(&m->disc, 1, w * (float)m->disc_logit_reg);
+  double dl = 0.5 * (pos.loss + neg.loss) + m->disc_logit_reg * logit_sq + m->disc_grad_penalty * neg.grad_penalty;
+  if (m->disc_weight_decay != 0)
+    dl += m->disc_weight_decay * cm_disc_weight_sq(&m->disc, 0, w * (float)m->disc_weight_decay);
+  cm_stats_set(st, "Disc_Loss", dl);
+  cm_stats_set(st, "Disc_Grad_Penalty", neg.grad_penalty);
+  cm_stats_set(st, "Disc_Logit_Loss", logit_sq);
+  cm_stats_set(st, "Disc_Pos_Acc", pos.acc);
+  cm_stats_set(st, "Disc_Neg_Acc", neg.acc);
+  cm_stats_set(st, "Disc_Pos_Logit", pos.logit_mean);
+  cm_stats_set(st, "Disc_Neg_Logit", neg.logit_mean);
+  *loss = m->disc_loss_weight * dl;
+  return 0;
+}
+
+const cm_agent_type cm_agent_add = {
+    .name = "ADD",
+    .base = &cm_agent_amp,
+    .create = add_create,
+    .destroy = cm_amp_destroy,
+    .params = cm_amp_params,
+    .save = cm_amp_save,
+    .load = cm_amp_load,
+    .after_step = cm_amp_after_step,
+    .build_train_data = add_build_train_data,
+    .actor_loss = cm_ppo_actor_loss,
+    .aux_loss = add_disc_loss,
+    .update_normalizers = cm_amp_update_normalizers,
+};

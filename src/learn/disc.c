@@ -1,0 +1,79 @@
+#include "learn/disc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DISC_CHUNK 8192 /* rows per forward when evaluating rewards (memory only) */
+
+int cm_disc_create(cm_disc *d, const cm_dev *dev, const char *net_name, int in_dim, uint64_t seed, uint32_t stream,
+                   cm_err *err) {
+  memset(d, 0, sizeof *d);
+  if (cm_mlp_create(&d->net, dev, net_name, in_dim, 1, "_model._disc_layers", "_model._disc_logits", err) ||
+      cm_mlp_init(&d->net, seed, stream, 1.f, err))
+    return cm_wrap(err, "discriminator");
+  return 0;
+}
+
+void cm_disc_destroy(cm_disc *d) {
+  if (d->net.dev) {
+    cm_dev_free(d->net.dev, d->dlogit);
+    cm_gp_ws_destroy(&d->gp);
+    cm_mlp_destroy(&d->net);
+  }
+  free(d->logit);
+  memset(d, 0, sizeof *d);
+}
+
+static int reserve(cm_disc *d, int rows, cm_err *err) {
+  if (rows <= d->capacity) return 0;
+  free(d->logit);
+  cm_dev_free(d->net.dev, d->dlogit);
+  d->logit = malloc((size_t)rows * sizeof(float));
+  d->dlogit = cm_dev_alloc(d->net.dev, (size_t)rows, err);
+  d->capacity = d->logit && d->dlogit ? rows : 0;
+  if (!d->capacity) return cm_fail(err, "%s:%d: discriminator: out of memory for %d rows", __FILE__, __LINE__, rows);
+  return 0;
+}
+
+int cm_disc_logits(cm_disc *d, const float *x, int rows, float *out, cm_err *err) {
+  int in = d->net.dims[0];
+  for (int r0 = 0; r0 < rows; r0 += DISC_CHUNK) {
+    int n = rows - r0 < DISC_CHUNK ? rows - r0 : DISC_CHUNK;
+    if (cm_mlp_forward(&d->net, x + (size_t)r0 * in, n, err)) return -1;
+    cm_dev_download(d->net.dev, out + r0, cm_mlp_out(&d->net), (size_t)n);
+  }
+  return 0;
+}
+
+int cm_disc_bce(cm_disc *d, const float *x, int rows, int target, float weight, float gp_weight, cm_disc_term *out,
+                cm_err *err) {
+  memset(out, 0, sizeof *out);
+  if (rows <= 0) return 0;
+  if (reserve(d, rows, err) || cm_mlp_forward(&d->net, x, rows, err)) return -1;
+  cm_dev_download(d->net.dev, d->logit, cm_mlp_out(&d->net), (size_t)rows);
+  double loss = 0, acc = 0, mean = 0;
+  for (int i = 0; i < rows; i++) {
+    float z = d->logit[i];
+    loss += cm_bce_logit(z, target);
+    acc += target ? z > 0.f : z < 0.f;
+    mean += z;
+    d->logit[i] = weight * (cm_sigmoid(z) - (float)target) / (float)rows; /* now dL/dlogit */
+  }
+  out->loss = loss / rows;
+  out->acc = acc / rows;
+  out->logit_mean = mean / rows;
+  cm_dev_upload(d->net.dev, d->dlogit, d->logit, (size_t)rows);
+  if (gp_weight != 0.f && cm_mlp_grad_penalty(&d->net, &d->gp, gp_weight, &out->grad_penalty, err)) return -1;
+  return cm_mlp_backward(&d->net, d->dlogit, NULL, err);
+}
+
+double cm_disc_weight_sq(cm_disc *d, int logit_only, float scale) {
+  const cm_ops *ops = d->net.dev->ops;
+  double sum = 0;
+  for (int i = logit_only ? d->net.num_linear - 1 : 0; i < d->net.num_linear; i++) {
+    cm_param *w = &d->net.w[i];
+    sum += ops->sum_sq(w->data, w->n);
+    if (scale != 0.f) ops->axpy(w->n, 2.f * scale, w->data, w->grad);
+  }
+  return sum;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A discriminator agent whose model turns NaN mid-run (fault injection) stops with one
+# "NaN guard" line and a non-zero exit, and keeps the last good checkpoint: model.pt is the
+# previous output iteration's, all finite, and tests.
+set -eu
+: "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
+t="$CM_TMP/nan_guard"
+rm -rf "$t" && mkdir -p "$t"
+sed -e 's/^iters_per_output: .*/iters_per_output: 1/' -e 's/^test_episodes: .*/test_episodes: 2/' \
+  data/agents/amp_humanoid_agent.yaml >"$t/agent.yaml"
+run() { "$CMIMIC" run --arg_file args/amp_humanoid_args.txt --agent_config "$t/agent.yaml" --visualize false \
+  --num_envs 2 --rand_seed 3 "$@"; }
+
+set +e
+CMIMIC_FAULT_NAN_AT_ITER=2 run --mode train --max_samples 100000 --out_dir "$t/run" >"$t/out" 2>"$t/err"
+rc=$?
+set -e
+cat "$t/err"
+[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] || { echo "exit $rc"; exit 1; }
+grep -q "NaN guard: Disc_Loss became non-finite" "$t/err"   # names the term
+[ "$(grep -vc '^==' "$t/err")" -eq 1 ]          # one line
+# iterations 0 and 1 were logged and saved; 2 never was
+grep -Eq '\| +Iteration \| +1 \|' "$t/out"
+! grep -Eq '\| +Iteration \| +2 \|' "$t/out"
+python3 - "$t/run/model.pt" <<'PY'
+import sys, zipfile, array, math
+z = zipfile.ZipFile(sys.argv[1])
+n = 0
+for name in z.namelist():
+    if '/data/' in name and not name.endswith('.pkl'):
+        a = array.array('f'); a.frombytes(z.read(name)); n += len(a)
+        bad = [x for x in a if not math.isfinite(x)]
+        assert not bad, f"{name}: {len(bad)} non-finite values"
+assert n > 1000000, n
+print(f"model.pt: {n} finite values")
+PY
+run --mode test --model_file "$t/run/model.pt" --test_episodes 2 | tee "$t/test.out" | grep -q "Mean Return"
+echo "nan guard ok"
