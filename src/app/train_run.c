@@ -142,9 +142,8 @@ static int train_dummy(const cm_train_run *tr, cm_rl_env *rl, const char *model_
   }
   float *mean = malloc(sizeof(float) * (size_t)D), *std = malloc(sizeof(float) * (size_t)D);
   cm_norm_get(&norm, mean, std);
-  float count = (float)norm.count;
-  int64_t one = 1, dim = D;
-  rc = (cm_sd_add(&sd, "_obs_norm._count", 1, &one, &count, err) || cm_sd_add(&sd, "_obs_norm._mean", 1, &dim, mean, err) ||
+  int64_t one = 1, dim = D, count = norm.count;
+  rc = (cm_sd_add_i64(&sd, "_obs_norm._count", 1, &one, &count, err) || cm_sd_add(&sd, "_obs_norm._mean", 1, &dim, mean, err) ||
         cm_sd_add(&sd, "_obs_norm._std", 1, &dim, std, err) || cm_torch_save(model_path, &sd, err)) ? -1 : 0;
   free(mean);
   free(std);

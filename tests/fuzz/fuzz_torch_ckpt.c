@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int i = 0; i < sd.count; i++) {
       volatile float sum = 0;
       size_t n = cm_sd_numel(&sd.entries[i]);
-      for (size_t j = 0; j < n; j++) sum += sd.entries[i].data[j];
+      for (size_t j = 0; j < n; j++) sum += sd.entries[i].data[j] + (sd.entries[i].idata ? (float)sd.entries[i].idata[j] : 0);
       cm_sd_find(&sd, sd.entries[i].name);
     }
   }
