@@ -29,16 +29,18 @@ typedef struct run_ctx {
   char model_path[1100], resume_path[1100];
 } run_ctx;
 
-/* A log row that cannot be written (full disk, I/O error) costs only that row: training goes on
- * and says so once per run of failures, then once when rows are written again. */
-static void write_row_or_warn(cm_log *log, int *rows_lost) {
-  cm_err e = {{0}};
-  if (cm_log_write_row(log, &e)) {
-    if ((*rows_lost)++ == 0) fprintf(stderr, "warning: %s; training continues without log rows\n", e.msg);
-  } else if (*rows_lost) {
-    fprintf(stderr, "log rows are written again (%d rows were lost)\n", *rows_lost);
-    *rows_lost = 0;
+/* A log row the disk refuses (full, I/O error) costs only that row: training goes on and says
+ * so once per run of failures, then once when rows are written again. Other errors stop it. */
+static int write_row_or_warn(cm_log *log, int *rows_lost, cm_err *err) {
+  int rc = cm_log_write_row(log, err);
+  if (rc == CM_LOG_IO_ERROR) {
+    if ((*rows_lost)++ == 0) fprintf(stderr, "warning: %s; training continues without log rows\n", err->msg);
+    return 0;
   }
+  if (rc) return -1;
+  if (*rows_lost) fprintf(stderr, "log rows are written again (%d rows were lost)\n", *rows_lost);
+  *rows_lost = 0;
+  return 0;
 }
 
 /* model.pt is what MimicKit loads (model only); resume.pt adds optimiser state and counters. */
@@ -65,7 +67,7 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
         return -1;
     cm_log_print_table(c->log, stdout);
     fflush(stdout);
-    write_row_or_warn(c->log, &c->rows_lost);
+    if (write_row_or_warn(c->log, &c->rows_lost, err)) return -1;
     /* A checkpoint that cannot be written stops the run: training on would only lose more. */
     if (save_checkpoint(c, a, err))
       return cm_wrap(err, "stopping: checkpoint not saved, the previous model.pt and resume.pt are kept");
@@ -135,9 +137,9 @@ static int train_dummy(const cm_train_run *tr, cm_rl_env *rl, const char *model_
         cm_log_set(log, "Wall_Time", (cm_now_seconds() - t0) / 3600.0, err) ||
         cm_log_set_ex(log, "Samples", (double)samples, CM_LOG_INT, err) ||
         cm_log_set(log, "Train_Return", eps > 0 ? ret_sum / eps : 0.0, err) ||
-        cm_log_set_ex(log, "Train_Episodes", eps, CM_LOG_INT | CM_LOG_QUIET, err))
+        cm_log_set_ex(log, "Train_Episodes", eps, CM_LOG_INT | CM_LOG_QUIET, err) ||
+        write_row_or_warn(log, &rows_lost, err))
       goto done;
-    write_row_or_warn(log, &rows_lost);
     cm_log_print_table(log, stdout);
   }
   float *mean = malloc(sizeof(float) * (size_t)D), *std = malloc(sizeof(float) * (size_t)D);

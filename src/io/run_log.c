@@ -339,10 +339,12 @@ int cm_log_write_row(cm_log *log, cm_err *err) {
                    strerror(injected), strerror(errno));
     else
       rc = cm_fail(err, "%s: write failed: %s", log->path, strerror(injected));
+    rc = CM_LOG_IO_ERROR;
     goto done;
   }
   if (fdatasync(log->fd) != 0) {
-    rc = cm_fail(err, "%s: cannot flush: %s", log->path, strerror(errno));
+    cm_fail(err, "%s: cannot flush: %s", log->path, strerror(errno));
+    rc = CM_LOG_IO_ERROR;
     goto done;
   }
   log->rows_written++;

@@ -3,7 +3,8 @@
  * text, the previous good file is byte-for-byte what it was, and no temporary file is left.
  * Writers: the atomic helper (model.pt and resume.pt through cm_torch_save, config.yaml,
  * motions, attempts.json, best_by_case.tsv, progress.json, PNGs) and log.txt rows, whose failed
- * row leaves the file with whole rows only so later rows stay aligned. A real full disk (a 64 KB
+ * row (CM_LOG_IO_ERROR, told apart from usage errors) leaves the file with whole rows only so
+ * later rows stay aligned. A real full disk (a 64 KB
  * tmpfs) is tried when mounting works (root); otherwise that part says it is skipped. */
 #include <dirent.h>
 #include <errno.h>
@@ -242,7 +243,7 @@ static void test_log_rows(void) {
   cm_log_set_ex(log, "Iteration", 1, CM_LOG_INT, &e);
   int rc = cm_log_write_row(log, &e);
   unsetenv("CMIMIC_FAULT_WRITE_FAIL");
-  CHECK(rc == -1 && strstr(e.msg, path) && strstr(e.msg, strerror(ENOSPC)));
+  CHECK(rc == CM_LOG_IO_ERROR && strstr(e.msg, path) && strstr(e.msg, strerror(ENOSPC)));
   cm_log_set_ex(log, "Iteration", 2, CM_LOG_INT, &e);
   CHECK_OK(cm_log_write_row(log, &e), &e);
   cm_log_close(log);
