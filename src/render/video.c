@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "core/fault.h"
+#include "core/fileio.h"
 
 extern char **environ;
 
@@ -112,6 +113,7 @@ int cm_video_open(const char *path, int width, int height, int fps, cm_video **o
     return cm_fail(err, "%s: path too long", path);
   }
   snprintf(v->tmp, sizeof v->tmp, "%s.tmp.%ld.%d", path, (long)getpid(), serial++);
+  cm_remove_stale_temps(path); /* a video of an earlier run killed mid-write */
 
   char logname[] = "/tmp/cm_ffmpeg_XXXXXX";
   v->log = mkostemp(logname, O_CLOEXEC);

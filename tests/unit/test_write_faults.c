@@ -4,7 +4,8 @@
  * Writers: the atomic helper (model.pt and resume.pt through cm_torch_save, config.yaml,
  * motions, attempts.json, best_by_case.tsv, progress.json, PNGs) and log.txt rows, whose failed
  * row (CM_LOG_IO_ERROR, told apart from usage errors) leaves the file with whole rows only so
- * later rows stay aligned. A real full disk (a 64 KB
+ * later rows stay aligned. A temporary file left by a writer that died is removed by the next
+ * write of the same path. A real full disk (a 64 KB
  * tmpfs) is tried when mounting works (root); otherwise that part says it is skipped. */
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -255,6 +257,28 @@ static void test_log_rows(void) {
   cm_log_table_free(&t);
 }
 
+/* A temp file whose writer died (a pid that has exited) is removed by the next write of that
+ * path; one of a live process (our parent) and one of another artefact are left alone. */
+static void test_stale_temps(void) {
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, NULL, 0);
+  char dead[600], live[600], other[600], path[512];
+  path_in(path, sizeof path, "resume.pt");
+  snprintf(dead, sizeof dead, "%s.tmp.%ld", path, (long)child);
+  snprintf(live, sizeof live, "%s.tmp.%ld", path, (long)getppid());
+  snprintf(other, sizeof other, "%s/model.pt.tmp.%ld", g_dir, (long)child);
+  cm_err e = {{0}};
+  CHECK_OK(cm_write_file_atomic(dead, "x", 1, &e), &e);
+  CHECK_OK(cm_write_file_atomic(live, "x", 1, &e), &e);
+  CHECK_OK(cm_write_file_atomic(other, "x", 1, &e), &e);
+  CHECK_OK(cm_write_file_atomic(path, "new", 3, &e), &e);
+  CHECK(!cm_file_exists(dead));
+  CHECK(cm_file_exists(live) && cm_file_exists(other));
+  unlink(live);
+  unlink(other);
+}
+
 /* A real full disk: a 64 KB tmpfs. */
 static void test_tmpfs(void) {
   char mnt[300], path[400];
@@ -296,6 +320,7 @@ int main(void) {
   test_png();
   test_video();
   test_skip_count();
+  test_stale_temps();
   test_log_rows();
   test_tmpfs();
   char cmd[400];
