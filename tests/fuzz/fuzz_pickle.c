@@ -1,10 +1,14 @@
 /* Pickle reader: parse any bytes, then walk the tree with the public helpers (bounded depth:
- * the memo can make a node its own descendant) and write plain parts back out. */
+ * the memo can make a node its own descendant). */
 #include "fuzz_util.h"
 #include "io/pickle.h"
 
+/* The memo shares nodes (a dict may hold itself many times), so a walk is bounded by the nodes
+ * it visits, not only by depth: a depth bound alone is exponential on such a graph. */
+static long g_budget;
+
 static void walk(const cm_pk *v, int depth) {
-  if (!v || depth > 24) return;
+  if (!v || depth > 24 || --g_budget < 0) return;
   double x;
   cm_pk_type_name(v->type);
   cm_pk_len(v);
@@ -28,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cm_pk_doc doc;
   cm_err err;
   if (cm_pk_parse(data, size, "fuzz.pkl", &doc, &err) == 0) {
+    g_budget = 100000;
     walk(doc.root, 0);
     cm_pk_doc_free(&doc);
   }
