@@ -195,10 +195,8 @@ static int has_ext(const char *path, const char *ext) {
   return n >= e && !strcmp(path + n - e, ext);
 }
 
-/* Reads a dataset yaml into parallel arrays of paths (pointing into *cfg), weights and the yaml
- * line of each entry (*list_line: the line of 'motions'). */
-static int read_dataset(const char *path, cm_cfg **cfg, const char ***files, double **weights, int **lines,
-                        int *list_line, int *count, cm_err *err) {
+int cm_motion_dataset_read(const char *path, cm_cfg **cfg, const char ***files, double **weights, int **lines,
+                           int *list_line, int *count, cm_err *err) {
   if (cm_cfg_load(path, cfg, err)) return -1;
   const cm_cfg *list = cm_cfg_get(*cfg, "motions");
   if (!list) return cm_fail(err, "%s: missing required key 'motions' (a list of {file, weight})", path);
@@ -241,7 +239,7 @@ int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, c
   cm_motion *clips = NULL;
   int n = 0, loaded = 0, rc = -1, *lines = NULL, list_line = 1;
   if (has_ext(path, ".yaml") || has_ext(path, ".yml")) {
-    if (read_dataset(path, &cfg, &files, &weights, &lines, &list_line, &n, err)) goto done;
+    if (cm_motion_dataset_read(path, &cfg, &files, &weights, &lines, &list_line, &n, err)) goto done;
   } else {
     files = single;
     weights = &one;

@@ -48,6 +48,12 @@ typedef struct cm_motion_lib {
 
 /* Loads a .pkl clip (weight 1) or a .yaml / .yml dataset for character c. Every clip must have
  * 6 + c->num_dofs values per frame and at least 2 frames. */
+/* Reads a dataset yaml into parallel arrays of paths (pointing into *cfg), weights and the yaml
+ * line of each entry (*list_line: the line of 'motions'), without opening the clips. The caller
+ * frees *files, *weights, *lines and *cfg (set NULL first), also on failure. */
+typedef struct cm_cfg cm_cfg;
+int cm_motion_dataset_read(const char *path, cm_cfg **cfg, const char ***files, double **weights, int **lines,
+                           int *list_line, int *count, cm_err *err);
 int cm_motion_lib_load(const char *path, const cm_char *c, cm_motion_lib *out, cm_err *err);
 /* Builds the library from clips already in memory (weights need not be normalised); names label
  * messages and are kept as the clips' files. Used by the loader and by tests. */

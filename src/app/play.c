@@ -1,7 +1,9 @@
 #include "app/play.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/fault.h"
 #include "learn/rl_env_char.h"
 #include "render/png.h"
 #include "render/recorder.h"
@@ -10,10 +12,22 @@ struct cm_watch {
   cm_recorder *video, *window;
   const char *video_path;
   int video_done; /* env 0's first episode (the video) has ended */
+  long frames;
+  int handlers; /* old_int / old_term hold the handlers to restore */
+  struct sigaction old_int, old_term;
 };
+
+/* Ctrl-C or SIGTERM while watching: the next frame fails, so the run ends through its error
+ * path, which aborts the video (ffmpeg killed and reaped, its temporary file removed). */
+static volatile sig_atomic_t g_watch_signal = 0;
+static void on_watch_signal(int sig) { g_watch_signal = sig; }
 
 static int watch_frame(void *user, cm_env *env, cm_err *err) {
   cm_watch *w = user;
+  cm_fault_after_frame(++w->frames, &g_watch_signal);
+  if (g_watch_signal)
+    return cm_fail(err, "interrupted by %s%s%s", g_watch_signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                   w->video ? ": video not written: " : "", w->video ? w->video_path : "");
   cm_marker markers[8]; /* the task's targets of env 0 (location ball, steering arrows) */
   int nm = cm_env_markers(env, 0, markers, 8);
   cm_recorder_set_markers(w->window, markers, nm);
@@ -38,6 +52,12 @@ int cm_watch_attach(cm_rl_env *rl, cm_env *env, const cm_play_opts *opts, cm_wat
     return -1;
   }
   w->video_path = opts->video;
+  g_watch_signal = 0;
+  struct sigaction sa = {0};
+  sa.sa_handler = on_watch_signal;
+  sigaction(SIGINT, &sa, &w->old_int);
+  sigaction(SIGTERM, &sa, &w->old_term);
+  w->handlers = 1;
   cm_rl_env_char_observe(rl, watch_frame, w);
   *out = w;
   return 0;
@@ -65,6 +85,10 @@ void cm_watch_abort(cm_watch *w) {
   if (!w) return;
   cm_recorder_abort(w->video);
   cm_recorder_abort(w->window);
+  if (w->handlers) {
+    sigaction(SIGINT, &w->old_int, NULL);
+    sigaction(SIGTERM, &w->old_term, NULL);
+  }
   free(w);
 }
 

@@ -27,6 +27,7 @@ typedef struct run_ctx {
   const cm_train_run *tr;
   cm_log *log;
   cm_tb *tb; /* --logger tb: the TensorBoard events beside log.txt */
+  int rows_lost; /* log rows that could not be written since the last one that could */
   char model_path[1100], resume_path[1100];
   double t0;  /* when this process started training, and the sample count then (for the ETA) */
   int64_t s0;
@@ -56,9 +57,23 @@ static void print_table(run_ctx *c, int64_t samples) {
   cm_log_print_table_ex(c->log, stdout, 2, keys, vals);
 }
 
+/* A log row the disk refuses (full, I/O error) costs only that row: training goes on and says
+ * so once per run of failures, then once when rows are written again. Other errors stop it. */
+static int write_row_or_warn(cm_log *log, int *rows_lost, cm_err *err) {
+  int rc = cm_log_write_row(log, err);
+  if (rc == CM_LOG_IO_ERROR) {
+    if ((*rows_lost)++ == 0) fprintf(stderr, "warning: %s; training continues without log rows\n", err->msg);
+    return 0;
+  }
+  if (rc) return -1;
+  if (*rows_lost) fprintf(stderr, "log rows are written again (%d rows were lost)\n", *rows_lost);
+  *rows_lost = 0;
+  return 0;
+}
+
 /* One log.txt row and the same values as one TensorBoard event, flushed together. */
 static int write_row(run_ctx *c, cm_err *err) {
-  if (cm_log_write_row(c->log, err)) return -1;
+  if (write_row_or_warn(c->log, &c->rows_lost, err)) return -1;
   return c->tb ? cm_tb_write_log_row(c->tb, c->log, err) : 0;
 }
 
@@ -102,7 +117,10 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
         return -1;
     print_table(c, info->samples);
     fflush(stdout);
-    if (write_row(c, err) || save_checkpoint(c, a, err)) return -1;
+    if (write_row(c, err)) return -1;
+    /* A checkpoint that cannot be written stops the run: training on would only lose more. */
+    if (save_checkpoint(c, a, err))
+      return cm_wrap(err, "stopping: checkpoint not saved, the previous model.pt and resume.pt are kept");
     if (info->output && c->tr->save_int_models && save_int_model(c, a, info->iter, err)) return -1;
   }
   if (g_interrupted) {
@@ -195,9 +213,8 @@ static int train_dummy(run_ctx *c, cm_rl_env *rl, cm_err *err) {
   }
   float *mean = malloc(sizeof(float) * (size_t)D), *std = malloc(sizeof(float) * (size_t)D);
   cm_norm_get(&norm, mean, std);
-  float count = (float)norm.count;
-  int64_t one = 1, dim = D;
-  rc = (cm_sd_add(&sd, "_obs_norm._count", 1, &one, &count, err) || cm_sd_add(&sd, "_obs_norm._mean", 1, &dim, mean, err) ||
+  int64_t one = 1, dim = D, count = norm.count;
+  rc = (cm_sd_add_i64(&sd, "_obs_norm._count", 1, &one, &count, err) || cm_sd_add(&sd, "_obs_norm._mean", 1, &dim, mean, err) ||
         cm_sd_add(&sd, "_obs_norm._std", 1, &dim, std, err) || cm_torch_save(model_path, &sd, err)) ? -1 : 0;
   free(mean);
   free(std);

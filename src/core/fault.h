@@ -6,8 +6,20 @@
  *                                    waits for a signal (a hung rank, as the harness sees it); a
  *                                    caught signal (Ctrl-C, SIGTERM) then ends it as usual
  *   CMIMIC_FAULT_HANG_ENVS=N         only runs of exactly N environments hang (one rung of a ladder)
+ *   CMIMIC_FAULT_HANG_AFTER_FRAMES=K a run that records a video or shows a window waits for a
+ *                                    signal once K frames are rendered ("fault injection: hanging
+ *                                    after K frames"), so tests can interrupt it mid-video
+ *   CMIMIC_FAULT_HOLD_WRITE=SUBSTRING  an atomic write of a path containing SUBSTRING stops after
+ *                                    its temporary file is written, prints "fault injection:
+ *                                    holding the write of PATH" and goes on after the next caught
+ *                                    signal (a second Ctrl-C landing inside a checkpoint write)
  *   CMIMIC_FAULT_NAN_AT_ITER=K       training iteration K starts with a NaN in the model's last
  *                                    trained tensor (the agent's NaN guard must stop the run)
+ *   CMIMIC_FAULT_WRITE_FAIL=RULE[,RULE...]   RULE = SUBSTRING:ERRNO[:SKIP]: writes of artefacts
+ *                                    whose path contains SUBSTRING fail with ERRNO (ENOSPC, EIO,
+ *                                    EROFS, EACCES, EDQUOT or a number) once SKIP (default 0)
+ *                                    such writes have succeeded, as a full disk, a dying disk or
+ *                                    a read-only folder would make them fail
  * Tests wait for the line "fault injection: hanging after K iterations" on stderr instead of
  * guessing how long a run takes. Unset or unparsable variables inject nothing. */
 #ifndef CM_CORE_FAULT_H
@@ -20,6 +32,14 @@ int cm_fault_check_envs(int num_envs, cm_err *err);
 /* Called after each training iteration with the number done and the run's env count; once the
  * count reaches CMIMIC_FAULT_HANG_AFTER_ITERS it returns only after *wake is set by a handler. */
 void cm_fault_after_iteration(long iters_done, int num_envs, volatile sig_atomic_t *wake);
+/* Called after each rendered frame of a watched run; see CMIMIC_FAULT_HANG_AFTER_FRAMES. */
+void cm_fault_after_frame(long frames_done, volatile sig_atomic_t *wake);
+/* Called by cm_write_file_atomic once the temporary file is written; see CMIMIC_FAULT_HOLD_WRITE. */
+void cm_fault_hold_write(const char *path);
+/* The errno a write of path must fail with under CMIMIC_FAULT_WRITE_FAIL, or 0. Each call that
+ * returns 0 for a matching rule counts as one successful write of that rule. Called by the
+ * writers of every artefact: cm_write_file_atomic, log.txt rows, videos. */
+int cm_fault_write_errno(const char *path);
 /* 1 when iteration `iter` is CMIMIC_FAULT_NAN_AT_ITER's. */
 int cm_fault_nan_at(long iter);
 #endif

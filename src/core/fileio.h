@@ -7,6 +7,9 @@
 
 /* Reads a whole file into a malloc'd, NUL-terminated buffer; *len gets the byte count. */
 int cm_read_file(const char *path, char **data, size_t *len, cm_err *err);
+/* Removes "<path>.tmp.<pid>..." files left by writers of path that died mid-write (SIGKILL,
+ * power loss): those whose pid is not a running process here. cm_write_file_atomic calls it. */
+void cm_remove_stale_temps(const char *path);
 /* Writes len bytes to path atomically. */
 int cm_write_file_atomic(const char *path, const void *data, size_t len, cm_err *err);
 /* Creates a directory and its parents (mkdir -p). */

@@ -1,6 +1,7 @@
 #include "harness/attempts.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,13 @@ static double get_num(const cJSON *o, const char *key) {
   return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* An integer field: 0 when absent, not a number or out of range (a hand-edited or damaged file
+ * must not turn into undefined conversions). */
+static long get_int(const cJSON *o, const char *key, long lo, long hi) {
+  double v = get_num(o, key);
+  return v >= (double)lo && v <= (double)hi ? (long)v : 0;
+}
+
 int cm_attempts_load(const char *path, const char *case_name, cm_attempts *a, cm_err *err) {
   memset(a, 0, sizeof *a);
   snprintf(a->case_name, sizeof a->case_name, "%s", case_name);
@@ -76,14 +84,10 @@ int cm_attempts_load(const char *path, const char *case_name, cm_attempts *a, cm
     get_str(o, "finished", at.finished, sizeof at.finished);
     get_str(o, "log", at.log, sizeof at.log);
     get_str(o, "out_dir", at.out_dir, sizeof at.out_dir);
-    double v = get_num(o, "num_envs");
-    at.num_envs = isnan(v) ? 0 : (long)v;
-    v = get_num(o, "port");
-    at.port = isnan(v) ? 0 : (int)v;
-    v = get_num(o, "exit_code");
-    at.exit_code = isnan(v) ? 0 : (int)v;
-    v = get_num(o, "signal");
-    at.signal = isnan(v) ? 0 : (int)v;
+    at.num_envs = get_int(o, "num_envs", 0, 1L << 40);
+    at.port = (int)get_int(o, "port", 0, 65535);
+    at.exit_code = (int)get_int(o, "exit_code", INT_MIN, INT_MAX);
+    at.signal = (int)get_int(o, "signal", 0, 1024);
     at.seconds = get_num(o, "seconds");
     at.gpu_util_avg = get_num(o, "gpu_util_avg");
     at.gpu_util_min = get_num(o, "gpu_util_min");

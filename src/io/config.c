@@ -687,8 +687,18 @@ static int flow_safe(const cm_cfg *c) {
   return c->str[0] != '-' || c->str[1] != 0;
 }
 
+/* A line break or other control character: libyaml would pick a multi-line single-quoted style
+ * for it, which it cannot read back at the top level, so such text is written double-quoted
+ * (with escapes). It reads back as quoted, which changes nothing: it is no number, bool or null. */
+static int needs_escapes(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+  return 0;
+}
+
 static int emit_scalar(yaml_emitter_t *em, const char *s, int quoted) {
   yaml_event_t ev;
+  quoted = quoted || needs_escapes(s);
   if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
                                     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
                                            : YAML_PLAIN_SCALAR_STYLE))

@@ -6,7 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include "core/fault.h"
 #include "core/fileio.h"
 
 struct cm_log {
@@ -319,17 +321,35 @@ int cm_log_write_row(cm_log *log, cm_err *err) {
   /* One write() per row on an O_APPEND descriptor: the row lands whole or, if the process
    * dies inside the call, as a torn tail that the next append-open cuts off. */
   size_t off = 0;
-  while (off < len) {
+  struct stat before;
+  int have_size = fstat(log->fd, &before) == 0;
+  int injected = cm_fault_write_errno(log->path);
+  if (injected) { /* a full disk takes part of the row */
+    ssize_t w = write(log->fd, buf, len / 2);
+    (void)w;
+  }
+  while (off < len && !injected) {
     ssize_t w = write(log->fd, buf + off, len - off);
     if (w < 0) {
       if (errno == EINTR) continue;
-      rc = cm_fail(err, "%s: write failed: %s", log->path, strerror(errno));
-      goto done;
+      injected = errno;
+      break;
     }
     off += (size_t)w;
   }
+  if (injected) {
+    /* Cut what the failed write left, so the file keeps whole rows and later rows stay aligned. */
+    if (have_size && ftruncate(log->fd, before.st_size) != 0)
+      rc = cm_fail(err, "%s: write failed: %s; the partial row stays (cut on resume): %s", log->path,
+                   strerror(injected), strerror(errno));
+    else
+      rc = cm_fail(err, "%s: write failed: %s", log->path, strerror(injected));
+    rc = CM_LOG_IO_ERROR;
+    goto done;
+  }
   if (fdatasync(log->fd) != 0) {
-    rc = cm_fail(err, "%s: cannot flush: %s", log->path, strerror(errno));
+    cm_fail(err, "%s: cannot flush: %s", log->path, strerror(errno));
+    rc = CM_LOG_IO_ERROR;
     goto done;
   }
   log->rows_written++;

@@ -52,7 +52,10 @@ void cm_log_print_table(const cm_log *log, FILE *out);
 /* The same with console-only rows at the end (e.g. progress and ETA), never written to log.txt. */
 void cm_log_print_table_ex(const cm_log *log, FILE *out, int n_extra, const char *const *extra_keys,
                            const char *const *extra_vals);
-/* Appends the current values as one row of log.txt (and the header first if needed). */
+/* Appends the current values as one row of log.txt (and the header first if needed). Returns
+ * -1 on a usage error (no values set, a resumed header that does not match) and CM_LOG_IO_ERROR
+ * when the disk refused the row (full, I/O error): the file then still holds whole rows only. */
+#define CM_LOG_IO_ERROR (-2)
 int cm_log_write_row(cm_log *log, cm_err *err);
 
 int cm_log_num_keys(const cm_log *log);

@@ -1,4 +1,4 @@
-/* torch.save-compatible zip checkpoints of float32 state dicts; see torch_ckpt.h. */
+/* torch.save-compatible zip checkpoints of float32 / int64 state dicts; see torch_ckpt.h. */
 #include "io/torch_ckpt.h"
 
 #include <stdio.h>
@@ -18,6 +18,7 @@ void cm_sd_free(cm_state_dict *sd) {
   for (int i = 0; i < sd->count; i++) {
     free(sd->entries[i].name);
     free(sd->entries[i].data);
+    free(sd->entries[i].idata);
   }
   free(sd->entries);
   memset(sd, 0, sizeof *sd);
@@ -27,6 +28,20 @@ size_t cm_sd_numel(const cm_sd_entry *e) {
   size_t n = 1;
   for (int d = 0; d < e->ndim; d++) n *= (size_t)e->shape[d];
   return n;
+}
+
+int cm_sd_add_i64(cm_state_dict *sd, const char *name, int ndim, const int64_t *shape, const int64_t *data,
+                  cm_err *err) {
+  if (cm_sd_add(sd, name, ndim, shape, NULL, err)) return -1;
+  cm_sd_entry *e = &sd->entries[sd->count - 1];
+  size_t n = cm_sd_numel(e);
+  e->idata = calloc(n ? n : 1, sizeof *e->idata);
+  if (!e->idata) return cm_fail(err, "state dict: out of memory");
+  for (size_t k = 0; k < n; k++) {
+    e->idata[k] = data ? data[k] : 0;
+    e->data[k] = (float)e->idata[k];
+  }
+  return 0;
 }
 
 cm_sd_entry *cm_sd_find(const cm_state_dict *sd, const char *name) {
@@ -197,7 +212,7 @@ int cm_torch_save(const char *path, const cm_state_dict *sd, cm_err *err) {
     cm_pkw_mark(&w);
     cm_pkw_mark(&w); /* persistent id ('storage', torch.FloatStorage, key, 'cpu', numel) */
     cm_pkw_str(&w, "storage");
-    cm_pkw_global(&w, "torch", "FloatStorage");
+    cm_pkw_global(&w, "torch", e->idata ? "LongStorage" : "FloatStorage");
     cm_pkw_str(&w, key);
     cm_pkw_str(&w, "cpu");
     cm_pkw_int(&w, (int64_t)cm_sd_numel(e));
@@ -233,8 +248,10 @@ int cm_torch_save(const char *path, const cm_state_dict *sd, cm_err *err) {
   for (int i = 0; i < sd->count; i++) {
     char name[64];
     snprintf(name, sizeof name, "archive/data/%d", i);
-    /* little-endian host: the float array is the storage's bytes */
-    zadd(&z, name, sd->entries[i].data, cm_sd_numel(&sd->entries[i]) * sizeof(float));
+    /* little-endian host: the float (or int64) array is the storage's bytes */
+    const cm_sd_entry *e = &sd->entries[i];
+    if (e->idata) zadd(&z, name, e->idata, cm_sd_numel(e) * sizeof(int64_t));
+    else zadd(&z, name, e->data, cm_sd_numel(e) * sizeof(float));
   }
   zadd(&z, "archive/version", "3\n", 2);
   zfinish(&z);
@@ -358,19 +375,22 @@ static int load_tensor(const char *name, const char *tname, const cm_pk *v, cons
       pid->items[1]->type != CM_PK_GLOBAL || pid->items[2]->type != CM_PK_STR || pid->items[4]->type != CM_PK_INT)
     return cm_fail(err, "%s: tensor '%s' has a malformed storage id", name, tname);
   const cm_pk *st = pid->items[1];
-  if (strcmp(st->s, "torch") != 0 || strcmp(st->name, "FloatStorage") != 0) {
+  int is_long = !strcmp(st->s, "torch") && !strcmp(st->name, "LongStorage");
+  if (!is_long && (strcmp(st->s, "torch") != 0 || strcmp(st->name, "FloatStorage") != 0)) {
     const char *dt = st->name;
     size_t dl = strlen(dt);
     if (dl > 7 && strcmp(dt + dl - 7, "Storage") == 0) dl -= 7;
-    return cm_fail(err, "%s: tensor '%s' has dtype %.*s, expected float32", name, tname, (int)dl, dt);
+    return cm_fail(err, "%s: tensor '%s' has dtype %.*s, expected float32 or int64", name, tname, (int)dl, dt);
   }
+  const uint64_t isz = is_long ? 8 : 4;
   char rec[300];
   snprintf(rec, sizeof rec, "data/%s", pid->items[2]->s);
   const zentry *z = zfind(es, nes, prefix, pl, rec);
   if (!z) return cm_fail(err, "%s: tensor '%s': storage record '%.*s/%s' is missing", name, tname, (int)pl, prefix, rec);
   int64_t snumel = pid->items[4]->i;
-  if (snumel < 0 || (uint64_t)snumel * 4 > z->size)
-    return cm_fail(err, "%s: tensor '%s': storage has %zu bytes, expected %lld floats", name, tname, z->size, (long long)snumel);
+  if (snumel < 0 || snumel > ((int64_t)1 << 40) || (uint64_t)snumel * isz > z->size)
+    return cm_fail(err, "%s: tensor '%s': storage has %zu bytes, expected %lld %s", name, tname, z->size,
+                   (long long)snumel, is_long ? "int64 values" : "floats");
   int ndim = (int)a->items[2]->n;
   if (ndim > CM_SD_MAX_DIMS) return cm_fail(err, "%s: tensor '%s' has %d dimensions, at most %d supported", name, tname, ndim, CM_SD_MAX_DIMS);
   int64_t shape[CM_SD_MAX_DIMS], stride[CM_SD_MAX_DIMS], off = a->items[1]->i;
@@ -393,14 +413,20 @@ static int load_tensor(const char *name, const char *tname, const cm_pk *v, cons
   for (int d = 0; d < ndim; d++) numel = shape[d] && numel > snumel / shape[d] ? snumel + 1 : numel * shape[d];
   if (numel > snumel) /* only broadcast (stride 0) views could do this; state dicts hold dense tensors */
     return cm_fail(err, "%s: tensor '%s' has more elements than its storage", name, tname);
-  if (cm_sd_add(sd, tname, ndim, shape, NULL, err)) return cm_wrap(err, "%s", name);
+  if ((is_long ? cm_sd_add_i64(sd, tname, ndim, shape, NULL, err) : cm_sd_add(sd, tname, ndim, shape, NULL, err)))
+    return cm_wrap(err, "%s", name);
   cm_sd_entry *e = &sd->entries[sd->count - 1];
   size_t n = cm_sd_numel(e);
   int64_t idx[CM_SD_MAX_DIMS] = {0};
   for (size_t k = 0; k < n; k++) {
     int64_t at = off;
     for (int d = 0; d < ndim; d++) at += idx[d] * stride[d];
-    memcpy(&e->data[k], z->data + (size_t)at * 4, 4); /* little-endian storage, little-endian host */
+    if (is_long) { /* little-endian storage, little-endian host */
+      memcpy(&e->idata[k], z->data + (size_t)at * 8, 8);
+      e->data[k] = (float)e->idata[k];
+    } else {
+      memcpy(&e->data[k], z->data + (size_t)at * 4, 4);
+    }
     for (int d = ndim - 1; d >= 0; d--) {
       if (++idx[d] < shape[d]) break;
       idx[d] = 0;

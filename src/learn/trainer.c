@@ -137,8 +137,7 @@ int cm_ckpt_add_i64(cm_state_dict *sd, const char *name, int64_t v, cm_err *err)
 
 int cm_ckpt_add_norm(cm_state_dict *sd, const cm_normalizer *n, cm_err *err) {
   char name[160];
-  int64_t one[1] = {1}, dim[1] = {n->dim};
-  float cnt = (float)n->count;
+  int64_t one[1] = {1}, dim[1] = {n->dim}, cnt = n->count;
   float *m = malloc((size_t)n->dim * sizeof(float)), *s = malloc((size_t)n->dim * sizeof(float));
   int rc = -1;
   if (!m || !s) {
@@ -147,7 +146,7 @@ int cm_ckpt_add_norm(cm_state_dict *sd, const cm_normalizer *n, cm_err *err) {
   }
   cm_norm_get(n, m, s);
   snprintf(name, sizeof name, "%s._count", n->prefix);
-  if (cm_sd_add(sd, name, 1, one, &cnt, err)) goto done;
+  if (cm_sd_add_i64(sd, name, 1, one, &cnt, err)) goto done; /* int64, as MimicKit's buffer */
   snprintf(name, sizeof name, "%s._mean", n->prefix);
   if (cm_sd_add(sd, name, 1, dim, m, err)) goto done;
   snprintf(name, sizeof name, "%s._std", n->prefix);
@@ -235,9 +234,11 @@ int cm_ckpt_load_norm(cm_normalizer *n, const cm_state_dict *sd, const char *src
   snprintf(name, sizeof name, "%s._std", n->prefix);
   const cm_sd_entry *s = m ? cm_ckpt_need(sd, src, name, 1, n->dim, 0, err) : NULL;
   if (!s) return -1;
-  if (!(c->data[0] >= 0) || !isfinite(c->data[0]))
+  /* int64 as MimicKit writes it (exact); float32 in checkpoints written before that */
+  if (c->idata ? c->idata[0] < 0 : !(c->data[0] >= 0) || !isfinite(c->data[0]))
     return cm_fail(err, "%s: tensor '%s._count' holds %g", src, n->prefix, (double)c->data[0]);
-  if (cm_norm_load(n, (int64_t)llround(c->data[0]), m->data, s->data, err)) return cm_wrap(err, "%s", src);
+  int64_t count = c->idata ? c->idata[0] : (int64_t)llround(c->data[0]);
+  if (cm_norm_load(n, count, m->data, s->data, err)) return cm_wrap(err, "%s", src);
   return 0;
 }
 

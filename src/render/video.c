@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "core/fault.h"
+#include "core/fileio.h"
 
 extern char **environ;
 
@@ -111,6 +113,7 @@ int cm_video_open(const char *path, int width, int height, int fps, cm_video **o
     return cm_fail(err, "%s: path too long", path);
   }
   snprintf(v->tmp, sizeof v->tmp, "%s.tmp.%ld.%d", path, (long)getpid(), serial++);
+  cm_remove_stale_temps(path); /* a video of an earlier run killed mid-write */
 
   char logname[] = "/tmp/cm_ffmpeg_XXXXXX";
   v->log = mkostemp(logname, O_CLOEXEC);
@@ -203,6 +206,8 @@ int cm_video_close(cm_video *v, cm_err *err) {
     if (fd < 0 || fsync(fd) != 0)
       rc = cm_fail(err, "%s: ffmpeg's output %s cannot be flushed: %s", v->path, v->tmp, strerror(errno));
     if (fd >= 0) close(fd);
+    int injected = rc ? 0 : cm_fault_write_errno(v->path);
+    if (injected) rc = cm_fail(err, "%s: write failed: %s (fault injection)", v->path, strerror(injected));
     if (rc == 0 && rename(v->tmp, v->path) != 0)
       rc = cm_fail(err, "%s: cannot rename into place: %s", v->path, strerror(errno));
   }

@@ -22,7 +22,7 @@ static void element_name(const char *text, const char *at, char *name, size_t ca
   while (start > text && *start != '<') start--;
   const char *end = strchr(at, '>');
   if (!end) return;
-  for (const char *p = start; p + 6 < end; p++) {
+  for (const char *p = start + 1; p + 6 < end; p++) { /* p[-1] stays inside the text */
     if ((p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n') && !strncmp(p, "name=", 5) && (p[5] == '"' || p[5] == '\'')) {
       char q = p[5];
       const char *v = p + 6, *ve = strchr(v, q);
@@ -154,7 +154,7 @@ int cm_mjcf_normalise(const char *path, const char *text, const cm_mjcf_opts *op
   if (opts && opts->add_scene) {
     char *mj = strstr(xml, "<mujoco");
     char *mj_end = mj ? strchr(mj, '>') : NULL;
-    char *wb = strstr(xml, "<worldbody>");
+    char *wb = mj_end ? strstr(mj_end, "<worldbody>") : NULL; /* inside <mujoco>, not in a comment before it */
     if (!mj_end || !wb) {
       cm_buf_free(&b);
       return cm_fail(err, "%s: not an MJCF model (no <mujoco> element with a <worldbody>)", path);
