@@ -431,7 +431,7 @@ static void test_task_envs(void) {
     CHECK(cm_env_markers(e, 0, m, 4) == 2);
     CHECK(memcmp(first, m[0].pos, sizeof first) != 0 || y == 1);
     int n = cm_env_stats(e, k, v, 16);
-    CHECK(n == 2 && !strcmp(k[0], key[y]) && isfinite(v[0]) && isfinite(v[1]) && v[0] >= 0);
+    CHECK(n == 3 && !strcmp(k[0], key[y]) && isfinite(v[0]) && isfinite(v[1]) && v[0] >= 0);
     if (y == 0) CHECK(v[0] <= 1.0 && v[1] > 0);
     free(act);
     cm_env_destroy(e);
@@ -453,12 +453,12 @@ static void test_location_success(void) {
     const char *k[16];
     double v[16];
     CHECK_OK(cm_env_step(e, act, &err), &err); /* train mode: not counted */
-    CHECK(cm_env_stats(e, k, v, 16) == 2 && v[0] == 0 && v[1] == 0);
+    CHECK(cm_env_stats(e, k, v, 16) == 3 && v[0] == 0 && v[1] == 0);
     cm_env_set_mode(e, 1);
     cm_env_reset(e, NULL, 0); /* closes nothing: no test step yet */
     for (int s = 0; s < 2; s++) CHECK_OK(cm_env_step(e, act, &err), &err);
     cm_env_reset(e, NULL, 0); /* the trial ends with the episode */
-    CHECK(cm_env_stats(e, k, v, 16) == 2);
+    CHECK(cm_env_stats(e, k, v, 16) == 3);
     CHECK_NEAR(v[0], want_rate[y], 0);
     if (y == 0) CHECK(v[1] < CM_LOC_SUCCESS_DIST);
     else CHECK(v[1] > 1.0);
@@ -503,14 +503,16 @@ static void test_tracking_error(void) {
   const char *k[16];
   double v[16];
   CHECK_OK(cm_env_step(e, act, &er), &er);
-  CHECK(cm_env_stats(e, k, v, 16) == 7 && !strcmp(k[0], "Root_Pos_Err") && !strcmp(k[6], "Root_Ang_Vel_Err"));
+  CHECK(cm_env_stats(e, k, v, 16) == 8 && !strcmp(k[0], "Root_Pos_Err") && !strcmp(k[6], "Root_Ang_Vel_Err"));
+  /* the engine's count of non-finite resets comes last: none in a sane run */
+  CHECK(!strcmp(k[7], "Engine_Resets") && v[7] == 0);
   for (int j = 0; j < 7; j++) CHECK(v[j] == 0);
   cm_env_set_mode(e, 1);
   for (int st = 0; st < 5; st++) CHECK_OK(cm_env_step(e, act, &er), &er);
-  CHECK(cm_env_stats(e, k, v, 16) == 7);
+  CHECK(cm_env_stats(e, k, v, 16) == 8);
   for (int j = 0; j < 7; j++) CHECK(v[j] > 0 && isfinite(v[j]));
   double again[16];
-  CHECK(cm_env_stats(e, k, again, 16) == 7 && again[0] == v[0]); /* nothing new: the last means */
+  CHECK(cm_env_stats(e, k, again, 16) == 8 && again[0] == v[0]); /* nothing new: the last means */
   free(act);
   cm_env_destroy(e);
   /* the shipped deepmimic and add configs report it in test mode */
@@ -521,7 +523,7 @@ static void test_tracking_error(void) {
     float *a0 = calloc((size_t)x->act_dim, sizeof(float));
     cm_env_set_mode(x, 1);
     CHECK_OK(cm_env_step(x, a0, &er), &er);
-    CHECK(cm_env_stats(x, k, v, 16) == 7 && v[0] > 0);
+    CHECK(cm_env_stats(x, k, v, 16) == 8 && v[0] > 0);
     free(a0);
     cm_env_destroy(x);
   }
