@@ -385,8 +385,9 @@ static int map_character(mj_impl *im, const char *char_file, int fix_root, cm_er
 /* fix_root: the root body loses its free joint and becomes a mocap body (cm_mjcf_normalise), so
  * each env's mjData carries its own welded root pose (mocap_pos/quat) that push_state can set,
  * as MimicKit places a fixed-root character at a start pose per env. */
-static int compile_model(const char *path, int fix_root, mjModel **out, cm_err *err) {
-  cm_mjcf_opts mo = {.add_scene = 1, .fix_root = fix_root};
+static int compile_model(const char *path, const cm_engine_opts *opts, mjModel **out, cm_err *err) {
+  /* the static objects join the world once: every env's mjData shares this model */
+  cm_mjcf_opts mo = {.add_scene = 1, .fix_root = opts->fix_root, .num_objects = opts->num_objects, .objects = opts->objects};
   return cm_mjcf_compile(path, &mo, out, NULL, err);
 }
 
@@ -436,7 +437,7 @@ int cm_mj_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, co
   e->sim_dt = 1.0 / cfg->sim_freq;
   e->control_dt = 1.0 / cfg->control_freq;
 
-  if (compile_model(char_file, opts->fix_root, &im->m, err) || map_character(im, char_file, opts->fix_root, err)) {
+  if (compile_model(char_file, opts, &im->m, err) || map_character(im, char_file, opts->fix_root, err)) {
     mj_destroy(e);
     return -1;
   }
