@@ -80,8 +80,11 @@ static float lowest_body_after_drop(int with_platform) {
   e->ops->set_targets(e, tgt);
   for (int t = 0; t < 45; t++) CHECK_OK(e->ops->step(e, &err), &err);
   float low = 1e9f;
+  int lowest = 0;
   for (int b = 0; b < hum.num_bodies; b++)
-    if (s->body_pos[3 * b + 2] < low) low = s->body_pos[3 * b + 2];
+    if (s->body_pos[3 * b + 2] < low) low = s->body_pos[3 * b + 2], lowest = b;
+  /* resting on the platform or the floor, the lowest body reports its contact */
+  CHECK(s->ground_contact[lowest] == 1);
   cm_engine_destroy(e);
   return low;
 }

@@ -155,10 +155,14 @@ static void refresh_env(cm_engine *e, int i) {
   }
   uint8_t *gc = s->ground_contact + (size_t)nb * i;
   memset(gc, 0, (size_t)nb);
+  /* a character body touching the scene: the floor or an env's static object (MimicKit's
+   * contact force on the body, whatever it touches); contacts between two bodies of the
+   * character do not count */
   for (int c = 0; c < d->ncon; c++) {
     const mjContact *con = &d->contact[c];
-    int other = con->geom1 == im->floor_geom ? con->geom2 : (con->geom2 == im->floor_geom ? con->geom1 : -1);
-    if (other >= 0 && im->geom_body[other] >= 0) gc[im->geom_body[other]] = 1;
+    int b1 = im->geom_body[con->geom1], b2 = im->geom_body[con->geom2];
+    if (b1 >= 0 && b2 < 0) gc[b1] = 1;
+    else if (b2 >= 0 && b1 < 0) gc[b2] = 1;
   }
 }
 
