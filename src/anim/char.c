@@ -149,7 +149,7 @@ static int fill_from_model(const char *path, const mjModel *m, const cm_mjcf_lim
 }
 
 int cm_char_load(const char *path, cm_char *out, cm_err *err) {
-  cm_mjcf_opts opts = {0, 0};
+  cm_mjcf_opts opts = {0};
   cm_mjcf_limits *lim = malloc(sizeof *lim); /* ~20 KB: kept off small thread stacks */
   if (!lim) return cm_fail(err, "loading character %s: out of memory", path);
   mjModel *m = NULL;

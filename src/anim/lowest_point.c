@@ -14,7 +14,7 @@ struct cm_lowest {
 };
 
 int cm_lowest_open(const char *char_file, const cm_char *c, cm_lowest **out, cm_err *err) {
-  cm_mjcf_opts o = {0, 0};
+  cm_mjcf_opts o = {0};
   mjModel *m = NULL;
   if (cm_mjcf_compile(char_file, &o, &m, NULL, err)) return -1;
   cm_lowest *l = calloc(1, sizeof *l);

@@ -39,7 +39,7 @@ static int match_pose(const char *path, const cm_cfg *root, const char *key, con
   const cm_cfg *mp = cm_cfg_get(root, key);
   if (!mp || cm_cfg_is_null(mp)) return 0;
   if (mp->kind != CM_CFG_MAP) return cm_fail(err, "%s:%d: '%s' must map joint names to angles", path, mp->line, key);
-  cm_mjcf_opts o = {0, 0};
+  cm_mjcf_opts o = {0};
   mjModel *m = NULL;
   if (cm_mjcf_compile(file, &o, &m, NULL, err)) return -1;
   float *qpos = calloc((size_t)m->nq, sizeof *qpos);

@@ -10,9 +10,10 @@
 #include "core/zalloc.h"
 #include "env/char_obs.h"
 #include "env/env_registry.h"
+#include "sim/engine_config.h"
 
 static const char *const k_shared_keys[] = {"env_name", "char_file", "camera_mode", "episode_length", "global_obs",
-                                            "root_height_obs", "key_bodies", "init_pose", "zero_center_action", NULL};
+                                            "root_height_obs", "key_bodies", "init_pose", "zero_center_action", "engine", NULL};
 
 /* Unknown keys are typos until proven otherwise: check against the shared and the type's keys. */
 static int check_env_keys(const cm_cfg *cfg, const cm_env_type *t, cm_err *err) {
@@ -106,8 +107,14 @@ int cm_env_create(const char *path, const cm_engine_cfg *engine_cfg, int num_env
   e->seed = seed;
   e->act_dim = e->chr.num_dofs;
   cm_engine_cfg ecfg = *engine_cfg;
+  /* the env yaml's engine: map overrides the engine yaml (MimicKit's go2 and pi_plus set
+   * ground_contact_height there) */
+  if (cm_cfg_get(cfg, "engine") && !cm_cfg_is_null(cm_cfg_get(cfg, "engine")) &&
+      cm_engine_cfg_override(&ecfg, cm_cfg_get(cfg, "engine"), err))
+    goto done;
   cm_engine_opts opts = {0};
   opts.seed = seed;
+  if (e->type->scene && e->type->scene(cfg, &opts, err)) goto done;
   if (e->type->engine_setup) e->type->engine_setup(e, &ecfg, &opts);
   if (cm_engine_create(&ecfg, &opts, e->char_file, &e->chr, num_envs, &e->engine, err)) goto done;
   e->pool = cm_pool_create(ecfg.num_threads);

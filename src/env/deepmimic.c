@@ -200,7 +200,7 @@ static void reset_range(void *ctx, int begin, int end, int worker) {
     cm_dm_reset_env(&r->e->chr, &dm->p, &dm->view, &dm->buf, &r->e->engine->st, r->e->seed, r->ids[k]);
 }
 
-static void reset(cm_env *e, const int *ids, int n) {
+void cm_dm_env_reset(cm_env *e, const int *ids, int n) {
   cm_env_ids r = {e, ids};
   cm_pool_for(e->pool, n, reset_range, &r);
   e->engine->ops->push_state(e->engine, ids, n);
@@ -239,7 +239,7 @@ static void reward_range(void *ctx, int begin, int end, int worker) {
 
 /* Reward and episode end come from one pass over the envs (they read the same state). */
 void cm_dm_env_reward_and_done(cm_env *e) { cm_pool_for(e->pool, e->num_envs, reward_range, e); }
-static void update_done(cm_env *e) { (void)e; /* filled by update_reward */ }
+void cm_dm_env_update_done(cm_env *e) { (void)e; /* filled by update_reward */ }
 
 int cm_dm_env_obs_dim(const cm_env *e) {
   const deepmimic *dm = e->impl;
@@ -293,10 +293,8 @@ int cm_dm_env_stats(cm_env *e, const char **keys, double *values, int max) {
   return n;
 }
 
-static void post_physics(cm_env *e) { cm_dm_env_post_physics(e); }
-
 /* MimicKit records the tracking error in _update_info: after the observations, before the reward. */
-static void update_reward(cm_env *e) {
+void cm_dm_env_update_reward(cm_env *e) {
   cm_dm_env_record_tracking(e, NULL, 0);
   cm_dm_env_reward_and_done(e);
 }
@@ -306,10 +304,10 @@ const cm_env_type cm_env_deepmimic = {
     .keys = k_keys,
     .engine_setup = cm_dm_env_setup,
     .init = cm_dm_env_init,
-    .reset = reset,
-    .post_physics = post_physics,
-    .update_reward = update_reward,
-    .update_done = update_done,
+    .reset = cm_dm_env_reset,
+    .post_physics = cm_dm_env_post_physics,
+    .update_reward = cm_dm_env_update_reward,
+    .update_done = cm_dm_env_update_done,
     .obs_dim = cm_dm_env_obs_dim,
     .compute_obs = cm_dm_env_compute_obs,
     .destroy = cm_dm_env_destroy,

@@ -34,6 +34,9 @@ int cm_dm_env_init(cm_env *e, const cm_cfg *cfg, cm_err *err);
 void cm_dm_env_destroy(cm_env *e);
 void cm_dm_env_setup(cm_env *e, cm_engine_cfg *cfg, cm_engine_opts *opts);
 void cm_dm_env_post_physics(cm_env *e);
+void cm_dm_env_reset(cm_env *e, const int *ids, int n);
+void cm_dm_env_update_reward(cm_env *e);  /* tracking figures, reward and done */
+void cm_dm_env_update_done(cm_env *e);    /* nothing: update_reward sets done */
 void cm_dm_env_compute_obs(cm_env *e);     /* the deepmimic part of each row of e->obs */
 void cm_dm_env_reward_and_done(cm_env *e);
 int cm_dm_env_obs_dim(const cm_env *e);

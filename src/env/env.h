@@ -23,6 +23,8 @@ typedef struct cm_env_type {
   const struct cm_env_type *base; /* the type this one extends (its keys are read too), or NULL */
   /* adjusts engine settings before the engine is built (e.g. view_motion: sim_freq = control_freq) */
   void (*engine_setup)(cm_env *e, cm_engine_cfg *cfg, cm_engine_opts *opts);
+  /* reads the scene's static objects from the env yaml into opts before the engine is built (NULL: none) */
+  int (*scene)(const cm_cfg *cfg, cm_engine_opts *opts, cm_err *err);
   int (*init)(cm_env *e, const cm_cfg *cfg, cm_err *err);       /* after the engine exists */
   void (*reset)(cm_env *e, const int *ids, int n);                /* NULL: the char env default */
   void (*apply_action)(cm_env *e, const float *actions);          /* NULL: clip and set PD targets */

@@ -180,7 +180,7 @@ static int place_camera(cm_renderer *r, const mjModel *m, const mjData *d, const
   return 0;
 }
 
-/* Appends the geoms of ref_d's character (bodies other than the world) in the reference colour. */
+/* Appends the geoms of ref_d's character (bodies that can move) in the reference colour. */
 static void add_reference(cm_renderer *r, const mjModel *m, const mjData *ref_d) {
   int first = r->scn.ngeom;
   /* mjv_addGeoms only reads the data; its prototype predates const-correctness. */
@@ -188,7 +188,11 @@ static void add_reference(cm_renderer *r, const mjModel *m, const mjData *ref_d)
   int keep = first;
   for (int i = first; i < r->scn.ngeom; i++) {
     mjvGeom g = r->scn.geoms[i];
-    if (g.objtype != mjOBJ_GEOM || g.objid < 0 || g.objid >= m->ngeom || m->geom_bodyid[g.objid] == 0) continue;
+    if (g.objtype != mjOBJ_GEOM || g.objid < 0 || g.objid >= m->ngeom) continue;
+    int b = m->geom_bodyid[g.objid];
+    /* the world and bodies welded to it (an env's static objects) are scene, not character;
+     * a mocap body (a fixed-root character's root) is character */
+    if (b == 0 || (m->body_weldid[b] == 0 && m->body_mocapid[b] < 0)) continue;
     memcpy(g.rgba, cm_render_ref_rgba, sizeof g.rgba);
     g.texid = -1;
     g.reflectance = 0;

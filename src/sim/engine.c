@@ -14,9 +14,12 @@ typedef int (*engine_ctor)(const cm_engine_cfg *cfg, const cm_engine_opts *opts,
 static const struct {
   const char *name;
   engine_ctor create;
+  int static_objects; /* builds the env's static objects into its world */
 } k_engines[] = {
-    {"mujoco", cm_mj_engine_create},
-    {"cuda", cm_cuda_engine_create},
+    {"mujoco", cm_mj_engine_create, 1},
+    /* cuda: its packed model takes world boxes from the mjModel, but cuda_engine.c does not yet
+     * pass opts->objects to cm_mjcf_compile; refused rather than simulated without the boxes */
+    {"cuda", cm_cuda_engine_create, 0},
 };
 
 int cm_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
@@ -25,8 +28,11 @@ int cm_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const
   if (cm_fault_check_envs(num_envs, err)) return -1;
   size_t n = sizeof k_engines / sizeof k_engines[0];
   for (size_t i = 0; i < n; i++)
-    if (!strcmp(cfg->engine_name, k_engines[i].name))
+    if (!strcmp(cfg->engine_name, k_engines[i].name)) {
+      if (opts->num_objects > 0 && !k_engines[i].static_objects)
+        return cm_fail(err, "engine '%s' does not support static objects (env static_objects); use engine_name mujoco", cfg->engine_name);
       return k_engines[i].create(cfg, opts, char_file, chr, num_envs, out, err);
+    }
   char known[256] = "";
   for (size_t i = 0; i < n; i++) {
     size_t used = strlen(known);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "anim/char.h"
 #include "core/err.h"
+#include "sim/static_object.h"
 
 typedef enum { CM_CTRL_NONE = 0, CM_CTRL_POS, CM_CTRL_VEL, CM_CTRL_TORQUE, CM_CTRL_PD_EXPLICIT } cm_control_mode;
 
@@ -27,6 +28,8 @@ typedef struct cm_engine_opts {
   int disable_motors;        /* kinematic playback (view_motion) */
   int with_ref_char;         /* a visual-only reference character, never collides */
   uint64_t seed;
+  int num_objects;           /* static objects in every env's world (static_objects env) */
+  cm_static_object objects[CM_MAX_STATIC_OBJECTS];
 } cm_engine_opts;
 
 /* Batched state; arrays are [num_envs][...]. */

@@ -112,7 +112,7 @@ static void test_humanoid(void) {
 static void test_humanoid_contacts(void) {
   cm_err err = {0};
   mjModel *m = NULL;
-  cm_mjcf_opts opts = {1, 0};
+  cm_mjcf_opts opts = {.add_scene = 1};
   CHECK_OK(cm_mjcf_compile(HUMANOID, &opts, &m, NULL, &err), &err);
   if (!m) return;
   for (int g = 0; g < m->ngeom; g++) {

@@ -71,7 +71,7 @@ static void compare_fk_with_mujoco(const mjModel *m, mjData *d, const float *roo
 static void test_fk_against_mujoco(const char *path, int trials) {
   cm_err err = {0};
   mjModel *m = NULL;
-  cm_mjcf_opts opts = {0, 0};
+  cm_mjcf_opts opts = {0};
   CHECK_OK(cm_char_load(path, &ch, &err), &err);
   CHECK_OK(cm_mjcf_compile(path, &opts, &m, NULL, &err), &err);
   if (!m) return;
@@ -109,7 +109,7 @@ static void test_fk_against_mujoco(const char *path, int trials) {
 static void test_qpos_round_trip(const char *path) {
   cm_err err = {0};
   mjModel *m = NULL;
-  cm_mjcf_opts opts = {0, 0};
+  cm_mjcf_opts opts = {0};
   CHECK_OK(cm_char_load(path, &ch, &err), &err);
   CHECK_OK(cm_mjcf_compile(path, &opts, &m, NULL, &err), &err);
   if (!m) return;
@@ -306,7 +306,7 @@ static void test_ang_vel_finite_diff(void) {
 static void test_qvel_against_mujoco(void) {
   cm_err err = {0};
   mjModel *m = NULL;
-  cm_mjcf_opts opts = {0, 0};
+  cm_mjcf_opts opts = {0};
   CHECK_OK(cm_char_load(MINI, &ch, &err), &err);
   CHECK_OK(cm_mjcf_compile(MINI, &opts, &m, NULL, &err), &err);
   if (!m) return;

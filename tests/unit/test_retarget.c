@@ -103,7 +103,7 @@ static void g1_walk(void) {
     }
   }
   /* the MuJoCo oracle for the floor */
-  cm_mjcf_opts o = {1, 0};
+  cm_mjcf_opts o = {.add_scene = 1};
   mjModel *m = NULL;
   CHECK_OK(cm_mjcf_compile(map.dst_file, &o, &m, NULL, &err), &err);
   double deepest = 0;

@@ -60,7 +60,7 @@ static void init_dofs(const asset_case *ac, const cm_char *c, float *dof) {
 
 /* Contacts between two character geoms at the init pose (the floor excluded). */
 static int self_contacts(const asset_case *ac, const cm_char *c, const float *dof, cm_err *err) {
-  cm_mjcf_opts o = {1, 0};
+  cm_mjcf_opts o = {.add_scene = 1};
   mjModel *m = NULL;
   if (cm_mjcf_compile(ac->file, &o, &m, NULL, err)) return -1;
   mjData *d = mj_makeData(m);

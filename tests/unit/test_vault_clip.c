@@ -60,7 +60,7 @@ static void run_case(const vault_case *vc, const double *half) {
   cm_err err = {0};
   const char *tmp = "/tmp/cmimic_test_vault_scene.xml";
   CHECK_OK(scene_file(vc, half, tmp, &err), &err);
-  cm_mjcf_opts scene = {1, 0};
+  cm_mjcf_opts scene = {.add_scene = 1};
   mjModel *m = NULL;
   static cm_char c;
   cm_motion clip = {0};
@@ -120,7 +120,7 @@ static void quiet(const char *msg) { (void)msg; }
 int main(void) {
   mju_user_warning = quiet;
   cm_err err = {0};
-  cm_mjcf_opts plain = {0, 0};
+  cm_mjcf_opts plain = {0};
   mjModel *bm = NULL;
   CHECK_OK(cm_mjcf_compile(BOX, &plain, &bm, NULL, &err), &err);
   if (!bm) return check_report("test_vault_clip");

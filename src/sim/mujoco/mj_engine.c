@@ -155,10 +155,14 @@ static void refresh_env(cm_engine *e, int i) {
   }
   uint8_t *gc = s->ground_contact + (size_t)nb * i;
   memset(gc, 0, (size_t)nb);
+  /* a character body touching the scene: the floor or an env's static object (MimicKit's
+   * contact force on the body, whatever it touches); contacts between two bodies of the
+   * character do not count */
   for (int c = 0; c < d->ncon; c++) {
     const mjContact *con = &d->contact[c];
-    int other = con->geom1 == im->floor_geom ? con->geom2 : (con->geom2 == im->floor_geom ? con->geom1 : -1);
-    if (other >= 0 && im->geom_body[other] >= 0) gc[im->geom_body[other]] = 1;
+    int b1 = im->geom_body[con->geom1], b2 = im->geom_body[con->geom2];
+    if (b1 >= 0 && b2 < 0) gc[b1] = 1;
+    else if (b2 >= 0 && b1 < 0) gc[b2] = 1;
   }
 }
 
@@ -385,8 +389,9 @@ static int map_character(mj_impl *im, const char *char_file, int fix_root, cm_er
 /* fix_root: the root body loses its free joint and becomes a mocap body (cm_mjcf_normalise), so
  * each env's mjData carries its own welded root pose (mocap_pos/quat) that push_state can set,
  * as MimicKit places a fixed-root character at a start pose per env. */
-static int compile_model(const char *path, int fix_root, mjModel **out, cm_err *err) {
-  cm_mjcf_opts mo = {.add_scene = 1, .fix_root = fix_root};
+static int compile_model(const char *path, const cm_engine_opts *opts, mjModel **out, cm_err *err) {
+  /* the static objects join the world once: every env's mjData shares this model */
+  cm_mjcf_opts mo = {.add_scene = 1, .fix_root = opts->fix_root, .num_objects = opts->num_objects, .objects = opts->objects};
   return cm_mjcf_compile(path, &mo, out, NULL, err);
 }
 
@@ -436,7 +441,7 @@ int cm_mj_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, co
   e->sim_dt = 1.0 / cfg->sim_freq;
   e->control_dt = 1.0 / cfg->control_freq;
 
-  if (compile_model(char_file, opts->fix_root, &im->m, err) || map_character(im, char_file, opts->fix_root, err)) {
+  if (compile_model(char_file, opts, &im->m, err) || map_character(im, char_file, opts->fix_root, err)) {
     mj_destroy(e);
     return -1;
   }

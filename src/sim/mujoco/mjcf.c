@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/bytebuf.h"
 #include "core/fileio.h"
+#include "sim/mujoco/mjcf_objects.h"
 
 /* Attributes of newer MuJoCo releases that 2.2.2 rejects; they only tune actuation. */
 static const char *const k_newer_attrs[] = {"actuatorfrcrange", "actuatorfrclimited", "actuatorgravcomp", NULL};
@@ -166,6 +167,11 @@ int cm_mjcf_normalise(const char *path, const char *text, const cm_mjcf_opts *op
     cm_buf_put(&o, k_scene_assets, strlen(k_scene_assets));
     cm_buf_put(&o, xml + head, wb_end - head);
     cm_buf_put(&o, k_scene_world, strlen(k_scene_world));
+    if (opts->num_objects > 0 && cm_mjcf_objects_xml(opts->objects, opts->num_objects, &o, err)) {
+      cm_buf_free(&o);
+      cm_buf_free(&b);
+      return cm_wrap(err, "%s: scene", path);
+    }
     cm_buf_put(&o, xml + wb_end, strlen(xml + wb_end));
     cm_buf_free(&b);
     if (o.failed) {

@@ -6,6 +6,7 @@
 #define CM_MJCF_H
 #include <mujoco/mujoco.h>
 #include "core/err.h"
+#include "sim/static_object.h"
 
 #define CM_MJCF_MAX_LIMITS 256
 
@@ -13,6 +14,9 @@ typedef struct cm_mjcf_opts {
   int add_scene;   /* ground plane "cm_floor", grid texture, lights, offscreen buffer */
   int fix_root;    /* drop the root body's free joint and make it a mocap body: welded to the
                       world, placed through mocap_pos/quat */
+  int num_objects; /* with add_scene: static objects put into the world, each wrapped in a body
+                      "static_object<i>" at its pose, their names prefixed "static_object<i>_" */
+  const cm_static_object *objects;
 } cm_mjcf_opts;
 
 /* Torque limits found in attributes MuJoCo 2.2.2 does not know (joint actuatorfrcrange). */
