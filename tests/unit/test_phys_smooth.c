@@ -114,6 +114,10 @@ static void compare_smooth(const char *name, mjModel *m, int trials) {
   CHECK(worst_M <= 1e-4);
   CHECK(worst_bias <= 1e-4);
   CHECK(worst_acc <= 1e-3); /* M^-1 amplifies float rounding by its condition number */
+#ifdef CM_TEST_M_BOUND /* the mass-matrix path in double: the humanoid's qM cancellation gone
+                          (phys_real.h; the two-body model has no such cancellation) */
+  if (!strcmp(name, "humanoid")) CHECK(worst_acc <= CM_TEST_M_BOUND);
+#endif
   CHECK(worst_step <= 1e-3);
   free(M);
   free(o.block);
@@ -265,5 +269,9 @@ int main(void) {
   test_humanoid();
   test_free_fall();
   test_pendulum();
+#ifdef CM_TEST_NAME
+  return check_report(CM_TEST_NAME);
+#else
   return check_report("test_phys_smooth");
+#endif
 }
