@@ -213,7 +213,7 @@ static void test_pendulum(void) {
 }
 
 /* The layout: state slabs of N envs first and contiguous, then per-env work (double fields two
- * float slots each, double-aligned); a view with the
+ * float slots each, double-aligned, under -DCM_PHYS_M_DOUBLE); a view with the
  * work in a caller's buffer (as a GPU kernel may keep it) steps bit-identically. */
 static void test_layout(void) {
   mjModel *m = load_text(k_two_body);
@@ -226,10 +226,11 @@ static void test_layout(void) {
   int n = 3;
   cm_phys_layout_make(&pm, n, &L);
   CHECK(L.off[CM_PHYS_F_qpos] == 0 && L.off[CM_PHYS_F_qvel] == (long)n * pm.nq);
-  /* the work starts on a double boundary (its mass-matrix fields are double) */
-  CHECK(L.work_off >= L.state_total && L.work_off <= L.state_total + 1 && L.work_off % 2 == 0 && L.work_stride % 2 == 0);
+  /* the work starts aligned for cm_preal_m (a double boundary when the mass-matrix path is double) */
+  CHECK(L.work_off >= L.state_total && L.work_off < L.state_total + CM_PHYS_ALIGN && L.work_off % CM_PHYS_ALIGN == 0 &&
+        L.work_stride % CM_PHYS_ALIGN == 0);
   CHECK(L.total == L.work_off + n * L.work_stride);
-  CHECK(L.off[CM_PHYS_F_crb] % 2 == 0 && L.size[CM_PHYS_F_crb] == CM_PHYS_SLOTS(cm_preal_m) * 10 * pm.nbody);
+  CHECK(L.off[CM_PHYS_F_crb] % CM_PHYS_ALIGN == 0 && L.size[CM_PHYS_F_crb] == CM_PHYS_SLOTS(cm_preal_m) * 10 * pm.nbody);
   CHECK(!strcmp(cm_phys_field_name(CM_PHYS_F_qM), "qM") && CM_PHYS_F_nbad < CM_PHYS_NSTATE && CM_PHYS_F_xpos >= CM_PHYS_NSTATE);
   float *block = calloc((size_t)L.total, 4), *work = calloc((size_t)L.work_stride, 4);
   cm_phys_data a, b;

@@ -11,7 +11,8 @@
  * work of a step never needs to outlive it, except for readers that want it, like tests).
  * Sizes and offsets count cm_preal slots: an int or cm_preal element takes one (an int uses the
  * first half of its slot when cm_preal is double), a double cm_preal_m element two in the float
- * build (-DCM_PHYS_M_DOUBLE); every work field starts on a double boundary. All of this is CM_HD and plain data. */
+ * build (-DCM_PHYS_M_DOUBLE), and then every work field starts on a double boundary. All of
+ * this is CM_HD and plain data. */
 #ifndef CM_PHYS_DATA_H
 #define CM_PHYS_DATA_H
 #include <math.h>
@@ -60,9 +61,10 @@
 
 #define CM_PHYS_DATA_ARRAYS(X, m) CM_PHYS_STATE_ARRAYS(X, m) CM_PHYS_WORK_ARRAYS(X, m)
 
-/* cm_preal slots per element of type t, and the alignment (in slots) of every work field */
+/* cm_preal slots per element of type t, and the alignment (in slots) of every work field: that
+ * of cm_preal_m (1 unless the mass-matrix path is double in a float build) */
 #define CM_PHYS_SLOTS(t) ((long)((sizeof(t) + sizeof(cm_preal) - 1) / sizeof(cm_preal)))
-#define CM_PHYS_ALIGN CM_PHYS_SLOTS(double)
+#define CM_PHYS_ALIGN CM_PHYS_SLOTS(cm_preal_m)
 #define CM_PHYS_ALIGN_UP(x) (((x) + CM_PHYS_ALIGN - 1) / CM_PHYS_ALIGN * CM_PHYS_ALIGN)
 
 /* scratch of the constraint stages per env: the Newton solver's workspace (phys_solver.h),
@@ -124,7 +126,7 @@ CM_HD static inline void cm_phys_layout_make(const cm_phys_model *m, int num_env
 }
 
 /* The view of env i with its state in the block (base: cm_preal slots) and its work in work
- * (L->work_stride slots, double-aligned like base). */
+ * (L->work_stride slots, aligned for cm_preal_m like base). */
 CM_HD static inline void cm_phys_data_at_work(const cm_phys_layout *L, void *base, int i, void *work, cm_phys_data *d) {
   cm_preal *b = (cm_preal *)base, *w = (cm_preal *)work;
   int f = 0;
