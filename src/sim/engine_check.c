@@ -19,10 +19,41 @@ static double dist3(const float *a, const float *b) {
 /* max that lets a NaN through (fmax would drop it) */
 static double max_nan(double m, double v) { return (v > m || isnan(v)) ? v : m; }
 
-void cm_state_err_compute(const cm_sim_state *a, const cm_sim_state *b, cm_state_err *out) {
+/* exp-map e (float) -> unit quaternion (w, x, y, z), in double */
+static void exp_map_quat(const float *e, double *q) {
+  double t = sqrt((double)e[0] * e[0] + (double)e[1] * e[1] + (double)e[2] * e[2]);
+  double s = t > 1e-12 ? sin(0.5 * t) / t : 0.5; /* sin(t/2)/t -> 1/2 */
+  q[0] = cos(0.5 * t);
+  for (int k = 0; k < 3; k++) q[1 + k] = s * e[k];
+}
+
+/* angle (rad, in [0, pi]) of the rotation taking exp-map ea to eb: 2 atan2(|v|, |w|) of
+ * conj(qa) qb, accurate for small angles too */
+static double exp_map_angle(const float *ea, const float *eb) {
+  double a[4], b[4];
+  exp_map_quat(ea, a);
+  exp_map_quat(eb, b);
+  double w = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
+  double x = a[0] * b[1] - a[1] * b[0] - (a[2] * b[3] - a[3] * b[2]);
+  double y = a[0] * b[2] - a[2] * b[0] - (a[3] * b[1] - a[1] * b[3]);
+  double z = a[0] * b[3] - a[3] * b[0] - (a[1] * b[2] - a[2] * b[1]);
+  return 2 * atan2(sqrt(x * x + y * y + z * z), fabs(w));
+}
+
+/* body j's joint is a spherical one whose 3 dofs lie inside the state's nd */
+static int is_sphere(const cm_char *chr, int j, int nd) {
+  return chr->joint_type[j] == CM_JOINT_SPHERE && chr->dof_dim[j] == 3 && chr->dof_idx[j] >= 0 &&
+         chr->dof_idx[j] + 3 <= nd && chr->dof_idx[j] + 3 <= CM_MAX_DOFS;
+}
+
+void cm_state_err_compute(const cm_char *chr, const cm_sim_state *a, const cm_sim_state *b, cm_state_err *out) {
   memset(out, 0, sizeof *out);
   int n = a->num_envs, nb = a->num_bodies, nd = a->num_dofs;
   double body_sum = 0, contact_sum = 0;
+  unsigned char sphere_dof[CM_MAX_DOFS] = {0};
+  for (int j = 0; chr && j < chr->num_bodies; j++)
+    if (is_sphere(chr, j, nd))
+      for (int k = 0; k < 3; k++) sphere_dof[chr->dof_idx[j] + k] = 1;
   for (int i = 0; i < n; i++) {
     out->root_pos = max_nan(out->root_pos, dist3(a->root_pos + 3 * i, b->root_pos + 3 * i));
     int ca = 0, cb = 0;
@@ -38,7 +69,15 @@ void cm_state_err_compute(const cm_sim_state *a, const cm_sim_state *b, cm_state
     contact_sum += abs(ca - cb);
     for (int k = 0; k < nd; k++) {
       size_t o = (size_t)i * nd + k;
+      if (k < CM_MAX_DOFS && sphere_dof[k]) continue;
       out->dof_pos = max_nan(out->dof_pos, fabs((double)b->dof_pos[o] - a->dof_pos[o]));
+    }
+    /* spherical joints: the angle between the two rotations, not the components' error (up to
+     * 2 pi where an exp-map at angle pi flips to its negation, the same rotation) */
+    for (int j = 0; chr && j < chr->num_bodies; j++) {
+      if (!is_sphere(chr, j, nd)) continue;
+      size_t o = (size_t)i * nd + chr->dof_idx[j];
+      out->dof_pos = max_nan(out->dof_pos, exp_map_angle(a->dof_pos + o, b->dof_pos + o));
     }
   }
   out->body_pos_mean = n > 0 && nb > 0 ? body_sum / ((double)n * nb) : 0;
@@ -179,8 +218,8 @@ int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, voi
       }
     }
     cm_engine_check_step s = {.step = t};
-    cm_state_err_compute(&ref->st, &cand->st, &s.cand);
-    cm_state_err_compute(&ref->st, &yard->st, &s.yard);
+    cm_state_err_compute(chr, &ref->st, &cand->st, &s.cand);
+    cm_state_err_compute(chr, &ref->st, &yard->st, &s.yard);
     s.failed = cm_engine_check_judge(c, &s, res);
     keep_max(&res->cand_max, &s.cand);
     keep_max(&res->yard_max, &s.yard);

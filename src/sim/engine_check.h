@@ -23,13 +23,16 @@ typedef struct cm_state_err {
   double root_pos;      /* m: max over envs of |root_pos_b - root_pos_a| */
   double body_pos_max;  /* m: max over envs and bodies of |body_pos_b - body_pos_a| */
   double body_pos_mean; /* m: mean over envs and bodies */
-  double dof_pos;       /* rad: max over envs and dofs of |dof_pos_b - dof_pos_a| */
+  double dof_pos;       /* rad: max over envs and dofs of |dof_pos_b - dof_pos_a|; a spherical
+                           joint counts the angle between its two rotations (an exp-map at angle
+                           pi and its negation are one rotation) */
   double contacts;      /* mean over envs of |bodies touching the ground in b - in a| */
   int worst_env;        /* the env of body_pos_max (where to look first) */
 } cm_state_err;
 
-/* Non-finite values in b make every error NaN (so they fail any tolerance). */
-void cm_state_err_compute(const cm_sim_state *a, const cm_sim_state *b, cm_state_err *out);
+/* Non-finite values in b make every error NaN (so they fail any tolerance). chr names the
+ * spherical joints' dofs (NULL: every dof compared as a scalar). */
+void cm_state_err_compute(const cm_char *chr, const cm_sim_state *a, const cm_sim_state *b, cm_state_err *out);
 
 typedef struct cm_engine_check_cfg {
   const char *char_file;

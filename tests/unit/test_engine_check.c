@@ -25,23 +25,66 @@ static void err_values(void) {
   b.dof_pos = db;
   b.ground_contact = cb;
   cm_state_err e;
-  cm_state_err_compute(&a, &b, &e);
+  cm_state_err_compute(NULL, &a, &b, &e);
   CHECK_NEAR(e.root_pos, 5.0, 1e-6);
   CHECK_NEAR(e.body_pos_max, 3.0, 1e-6);
   CHECK_NEAR(e.body_pos_mean, (1.0 + 3.0) / 4, 1e-6);
   CHECK_NEAR(e.dof_pos, 0.8, 1e-6);
   CHECK_NEAR(e.contacts, 1.5, 1e-12);
   CHECK(e.worst_env == 1);
-  cm_state_err_compute(&a, &a, &e);
+  cm_state_err_compute(NULL, &a, &a, &e);
   CHECK(e.root_pos == 0 && e.body_pos_max == 0 && e.dof_pos == 0 && e.contacts == 0);
   bb[4] = NAN; /* a NaN anywhere in the bodies must show, and fail */
-  cm_state_err_compute(&a, &b, &e);
+  cm_state_err_compute(NULL, &a, &b, &e);
   CHECK(isnan(e.body_pos_max));
   cm_engine_check_cfg c;
   cm_engine_check_defaults(&c);
   cm_engine_check_step s = {.step = 1, .cand = e};
   cm_engine_check_result r = {0};
   CHECK(cm_engine_check_judge(&c, &s, &r) & CM_ENGINE_CHECK_FAIL_BODY);
+}
+
+/* A spherical joint's dof error is the angle between its two rotations: an exp-map at angle pi
+ * and its negation (one rotation, components 2 pi apart) differ by 0; a rotation by 0.3 rad
+ * about another axis composed onto it by 0.3 rad; a hinge beside it stays a plain difference. */
+static void err_sphere(void) {
+  static cm_char chr;
+  chr.num_bodies = 3;
+  chr.num_dofs = 4;
+  chr.joint_type[0] = CM_JOINT_ROOT;
+  chr.joint_type[1] = CM_JOINT_SPHERE, chr.dof_idx[1] = 0, chr.dof_dim[1] = 3;
+  chr.joint_type[2] = CM_JOINT_HINGE, chr.dof_idx[2] = 3, chr.dof_dim[2] = 1;
+  float pi = (float)M_PI, s = pi / sqrtf(2.f);
+  float da[4] = {s, s, 0, 0.5f}, db[4] = {-s, -s, 0, 0.5f};
+  float z3[3] = {0}, z2[2] = {0};
+  uint8_t c0[2] = {0};
+  cm_sim_state a = {.num_envs = 1, .num_bodies = 2, .num_dofs = 4, .root_pos = z3, .body_pos = z2, .dof_pos = da,
+                    .ground_contact = c0};
+  float bp[6] = {0};
+  a.body_pos = bp;
+  cm_sim_state b = a;
+  b.dof_pos = db;
+  cm_state_err e;
+  cm_state_err_compute(NULL, &a, &b, &e);
+  CHECK_NEAR(e.dof_pos, 2 * s, 1e-5); /* as components */
+  cm_state_err_compute(&chr, &a, &b, &e);
+  CHECK_NEAR(e.dof_pos, 0, 1e-6); /* as rotations: the same one */
+  /* a = 1 rad about z; b = 1 rad about z then 0.3 rad about x: angle 0.3 */
+  float ea[4] = {0, 0, 1, 0.5f}, eb[4];
+  double h = 0.5, c = cos(h), sn = sin(h), g = 0.15, cg = cos(g), sg = sin(g);
+  double qw = c * cg, qx = c * sg, qy = sn * sg, qz = sn * cg; /* (c, 0, 0, sn) * (cg, sg, 0, 0) */
+  double vn = sqrt(qx * qx + qy * qy + qz * qz), ang = 2 * atan2(vn, qw);
+  eb[0] = (float)(ang * qx / vn), eb[1] = (float)(ang * qy / vn), eb[2] = (float)(ang * qz / vn), eb[3] = 0.5f;
+  a.dof_pos = ea;
+  b.dof_pos = eb;
+  cm_state_err_compute(&chr, &a, &b, &e);
+  CHECK_NEAR(e.dof_pos, 0.3, 1e-6);
+  eb[3] = 1.2f; /* the hinge now sets the max */
+  cm_state_err_compute(&chr, &a, &b, &e);
+  CHECK_NEAR(e.dof_pos, 0.7, 1e-6);
+  eb[0] = NAN;
+  cm_state_err_compute(&chr, &a, &b, &e);
+  CHECK(isnan(e.dof_pos));
 }
 
 /* The rule: error <= factor * yard + floor, per gated field. */
@@ -100,7 +143,8 @@ static void self_check(void) {
   for (int k = 0; k < t.n; k++)
     CHECK(t.s[k].cand.root_pos == 0 && t.s[k].cand.body_pos_max == 0 && t.s[k].cand.dof_pos == 0 && !t.s[k].failed);
   CHECK(t.s[0].yard.root_pos > 1.5e-6 && t.s[0].yard.root_pos < 2.0e-6);
-  CHECK(t.s[0].yard.dof_pos > 0.9e-6 && t.s[0].yard.dof_pos < 1.2e-6);
+  /* the spherical joints' three components each moved by 1e-6: a rotation by sqrt(3) 1e-6 */
+  CHECK(t.s[0].yard.dof_pos > 1.5e-6 && t.s[0].yard.dof_pos < 2.0e-6);
   CHECK(r.yard_max.body_pos_max > 100 * t.s[0].yard.body_pos_max);
   /* bad input is an error, not a crash */
   c.char_file = "tests/data/no_such_character.xml";
@@ -112,6 +156,7 @@ static void self_check(void) {
 
 int main(void) {
   err_values();
+  err_sphere();
   judge_boundary();
   self_check();
   return check_report("test_engine_check");

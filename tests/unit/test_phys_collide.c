@@ -244,6 +244,73 @@ static void test_pairs(void) {
   }
 }
 
+/* Near-ties that float resolves: poses (float values, so exact in both builds) taken from
+ * humanoid rollouts of `cmimic engine-check --num_envs 1024` where the float engine once took
+ * the other branch of a decision MuJoCo makes (its first divergences there):
+ *  - feet box-box (env 924): an edge axis penetrates 2.44e-7 m less than a face axis; a float
+ *    tie tolerance of 1e-5 x the boxes' sizes (3.2e-6 m) kept the face;
+ *  - shin capsule on foot box (envs 533, 463): near-parallel / near-equal edge candidates that
+ *    a relative 1e-5 tolerance merged, giving a different second contact or an extra one.
+ * Every contact must agree with MuJoCo's (count, and the sorted distances). */
+static void test_near_ties(void) {
+  static const struct {
+    int t1, t2;
+    double s1[3], p1[3], m1[9], s2[3], p2[3], m2[9];
+  } k_cases[] = {
+      {CM_GEOM_BOX, CM_GEOM_BOX,
+       {0.0885000005, 0.0450000018, 0.0274999999}, {-0.0302253366, -0.0768020004, 0.16219084},
+       {0.505410671, -0.833792627, 0.222148746, 0.862772286, 0.49236238, -0.114905789, -0.0135701224, 0.24973838, 0.968218267},
+       {0.0885000005, 0.0450000018, 0.0274999999}, {0.0133606531, -0.00319957361, 0.128479853},
+       {0.584643722, -0.768953443, 0.258654892, 0.808888316, 0.577008128, -0.112965502, -0.0623807609, 0.275267512, 0.959341645}},
+      {CM_GEOM_CAPSULE, CM_GEOM_BOX,
+       {0.0500000007, 0.162499994, 0}, {0.0319317766, 0.0912562609, 0.304428995},
+       {0.973260343, -0.141782939, 0.180726215, 0.13568902, 0.989696383, 0.0457117483, -0.185345218, -0.0199668705, 0.982470572},
+       {0.0885000005, 0.0450000018, 0.0274999999}, {0.087291263, -0.00531350076, 0.115246274},
+       {0.307929277, 0.944358885, 0.115610689, -0.542628586, 0.27413702, -0.793979228, -0.781494498, 0.181755781, 0.596850991}},
+      {CM_GEOM_CAPSULE, CM_GEOM_BOX,
+       {0.0500000007, 0.162499994, 0}, {-0.0148788206, 0.0380996838, 0.348407179},
+       {0.967158318, 0.0223548263, 0.253189713, -0.0413058922, 0.996706724, 0.0697821826, -0.250795931, -0.0779486448, 0.96489656},
+       {0.0885000005, 0.0450000018, 0.0274999999}, {0.0453497618, -0.0472020954, 0.126344129},
+       {0.977666199, 0.104505546, 0.18233867, -0.0617110208, 0.972107708, -0.226270571, -0.200899348, 0.209964797, 0.956845999}},
+  };
+  for (size_t c = 0; c < sizeof k_cases / sizeof k_cases[0]; c++) {
+    mjModel *m = pair_model(k_cases[c].t1, k_cases[c].t2);
+    CHECK(m != NULL);
+    if (!m) return;
+    mjData *d = mj_makeData(m);
+    mju_copy3(m->geom_size, k_cases[c].s1);
+    mju_copy3(m->geom_size + 3, k_cases[c].s2);
+    mju_copy3(d->geom_xpos, k_cases[c].p1);
+    mju_copy3(d->geom_xpos + 3, k_cases[c].p2);
+    mju_copy(d->geom_xmat, k_cases[c].m1, 9);
+    mju_copy(d->geom_xmat + 9, k_cases[c].m2, 9);
+    mjContact mc[mjMAXCONPAIR];
+    int nm = mjCOLLISIONFUNC[k_cases[c].t1][k_cases[c].t2](m, d, mc, 0, 1, 0);
+    cm_preal P[2][3], R[2][9], S[2][3];
+    for (int k = 0; k < 3; k++) {
+      P[0][k] = (cm_preal)k_cases[c].p1[k], P[1][k] = (cm_preal)k_cases[c].p2[k];
+      S[0][k] = (cm_preal)k_cases[c].s1[k], S[1][k] = (cm_preal)k_cases[c].s2[k];
+    }
+    for (int k = 0; k < 9; k++) R[0][k] = (cm_preal)k_cases[c].m1[k], R[1][k] = (cm_preal)k_cases[c].m2[k];
+    cm_contact con[CM_MAX_PAIR_CONTACTS];
+    int n = cm_collide(k_cases[c].t1, P[0], R[0], S[0], k_cases[c].t2, P[1], R[1], S[1], 0, con);
+    double a[CM_MAX_PAIR_CONTACTS], b[CM_MAX_PAIR_CONTACTS], err = 0;
+    for (int i = 0; i < n; i++) a[i] = con[i].dist;
+    for (int i = 0; i < nm && i < CM_MAX_PAIR_CONTACTS; i++) b[i] = mc[i].dist;
+    for (int i = 0; i < n; i++) /* insertion sorts */
+      for (int j = i; j > 0 && a[j] < a[j - 1]; j--) { double t = a[j]; a[j] = a[j - 1]; a[j - 1] = t; }
+    for (int i = 0; i < nm && i < CM_MAX_PAIR_CONTACTS; i++)
+      for (int j = i; j > 0 && b[j] < b[j - 1]; j--) { double t = b[j]; b[j] = b[j - 1]; b[j - 1] = t; }
+    for (int i = 0; i < n && n == nm; i++) err = fmax(err, fabs(a[i] - b[i]));
+    printf("near tie %zu (%s-%s): %d contacts (mujoco %d), sorted dist max err %.2e\n", c, type_name(k_cases[c].t1),
+           type_name(k_cases[c].t2), n, nm, err);
+    CHECK(n == nm);
+    CHECK(err < 1e-6);
+    mj_deleteData(d);
+    mj_deleteModel(m);
+  }
+}
+
 /* Two geoms with different contact parameters overlapping: MuJoCo's mixed contact parameters
  * against cm_pair_contact_mix, over random parameter sets (priorities equal or not, solmix
  * weights, direct solref). */
@@ -339,6 +406,7 @@ static void test_filter(void) {
 
 int main(void) {
   test_pairs();
+  test_near_ties();
   test_mix();
   test_filter();
 #ifdef CM_PHYS_DOUBLE

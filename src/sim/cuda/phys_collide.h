@@ -125,12 +125,15 @@ CM_HD static inline void cm_contact_frame_complete(cm_preal *f) {
  * absolute 1e-15, so the double build reproduces mj_collision; in float a difference of 1e-15
  * is rounding noise, and exactly parallel axes (aligned limbs, a foot flat on a box) would fall
  * to either side at random, so float judges them relative to the magnitudes involved. */
+#ifndef CM_FLOAT_TIE_REL
+#define CM_FLOAT_TIE_REL 5e-7
+#endif
 #ifdef CM_PHYS_DOUBLE
 #define CM_PARALLEL(det, scale) (cm_pabs(det) < CM_PMINVAL)
 #define CM_NEAR_TIE(scale) CM_PMINVAL
 #else
-#define CM_PARALLEL(det, scale) (cm_pabs(det) < (cm_preal)1e-5 * (scale))
-#define CM_NEAR_TIE(scale) ((cm_preal)1e-5 * (scale))
+#define CM_PARALLEL(det, scale) (cm_pabs(det) < (cm_preal)CM_FLOAT_TIE_REL * (scale))
+#define CM_NEAR_TIE(scale) ((cm_preal)CM_FLOAT_TIE_REL * (scale))
 #endif
 
 /* ---------------------------------------------------------------------------------------- */

@@ -18,6 +18,10 @@
 #define CM_PHYS_COLLIDE_BOX_H
 #include "sim/cuda/phys_real.h"
 
+#ifndef CM_BOX_TIE_REL
+#define CM_BOX_TIE_REL 5e-7
+#endif
+
 /* Most points a branch produces before duplicates are removed. */
 #define CM_BOX_MAX_CANDIDATES 24
 
@@ -118,7 +122,7 @@ CM_HD static inline int cm_box_sat_local(const cm_preal *rot, const cm_preal *po
       int better = c3 < pen * (1 - (cm_preal)1e-12);
 #else /* float: MuJoCo's tie rule with a tolerance above rounding (aligned boxes): a face axis
         keeps a tie while the boxes overlap, an edge axis takes it while they are apart */
-      cm_preal tol = (cm_preal)1e-5 * (s1[0] + s1[1] + s1[2] + s2[0] + s2[1] + s2[2]);
+      cm_preal tol = (cm_preal)CM_BOX_TIE_REL * (s1[0] + s1[1] + s1[2] + s2[0] + s2[1] + s2[2]);
       int better = pen >= 0 ? c3 < pen - tol : c3 < pen + tol;
 #endif
       if (better) {

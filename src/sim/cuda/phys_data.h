@@ -9,8 +9,10 @@
  * at their off[f] inside it). cm_phys_data_at views env i in the block; cm_phys_data_at_work
  * puts its work in a buffer of the caller's (e.g. a GPU kernel's local or shared memory: the
  * work of a step never needs to outlive it, except for readers that want it, like tests).
- * Every element is one cm_preal slot (an int array uses the first half of its slots when cm_preal
- * is double); all of this is CM_HD and plain data. */
+ * Sizes and offsets count cm_preal slots: an int or cm_preal element takes one (an int uses the
+ * first half of its slot when cm_preal is double), a double cm_preal_m element two in the float
+ * build (-DCM_PHYS_M_DOUBLE), and then every work field starts on a double boundary. All of
+ * this is CM_HD and plain data. */
 #ifndef CM_PHYS_DATA_H
 #define CM_PHYS_DATA_H
 #include <math.h>
@@ -36,8 +38,11 @@
   X(cm_preal, geom_xpos, 3 * (m)->ngeom) X(cm_preal, geom_xmat, 9 * (m)->ngeom) \
   /* computed by cm_phys_com_pos */ \
   X(cm_preal, subtree_com, 3 * (m)->nbody) X(cm_preal, cinert, 10 * (m)->nbody) X(cm_preal, cdof, 6 * (m)->nv) \
+  /* the same two in a wider mass-matrix scalar (cinert and cdof are their roundings), for \
+   * cm_phys_crb; empty when that scalar is cm_preal (cm_phys_cinert_m/cdof_m then view cinert/cdof) */ \
+  X(cm_preal_m, cinert_m, CM_PHYS_M_SEP * 10 * (m)->nbody) X(cm_preal_m, cdof_m, CM_PHYS_M_SEP * 6 * (m)->nv) \
   /* computed by cm_phys_crb and cm_phys_factor_m (dense nv x nv, tree-sparse entries used) */ \
-  X(cm_preal, crb, 10 * (m)->nbody) X(cm_preal, qM, (m)->nv * (m)->nv) X(cm_preal, qLD, (m)->nv * (m)->nv) \
+  X(cm_preal_m, crb, 10 * (m)->nbody) X(cm_preal, qM, (m)->nv * (m)->nv) X(cm_preal, qLD, (m)->nv * (m)->nv) \
   /* computed by cm_phys_collide and cm_phys_make_constraint */ \
   X(int, ncon, 1) X(int, nefc, 1) X(int, ncon_dropped, 1) \
   X(cm_preal, contact_pos, 3 * (m)->ncon_max) X(cm_preal, contact_frame, 9 * (m)->ncon_max) \
@@ -55,6 +60,12 @@
   X(cm_preal, efc_scratch, CM_PHYS_SOLVER_SCRATCH(m))
 
 #define CM_PHYS_DATA_ARRAYS(X, m) CM_PHYS_STATE_ARRAYS(X, m) CM_PHYS_WORK_ARRAYS(X, m)
+
+/* cm_preal slots per element of type t, and the alignment (in slots) of every work field: that
+ * of cm_preal_m (1 unless the mass-matrix path is double in a float build) */
+#define CM_PHYS_SLOTS(t) ((long)((sizeof(t) + sizeof(cm_preal) - 1) / sizeof(cm_preal)))
+#define CM_PHYS_ALIGN CM_PHYS_SLOTS(cm_preal_m)
+#define CM_PHYS_ALIGN_UP(x) (((x) + CM_PHYS_ALIGN - 1) / CM_PHYS_ALIGN * CM_PHYS_ALIGN)
 
 /* scratch of the constraint stages per env: the Newton solver's workspace (phys_solver.h),
  * or two 3 x nv point Jacobians while the rows are built */
@@ -77,10 +88,18 @@ typedef struct cm_phys_data {
 #undef CM_PHYS_X_PTR
 } cm_phys_data;
 
+/* cinert and cdof in the mass-matrix scalar: their own arrays, or cinert/cdof themselves */
+CM_HD static inline cm_preal_m *cm_phys_cinert_m(const cm_phys_data *d) {
+  return CM_PHYS_M_SEP ? d->cinert_m : (cm_preal_m *)(void *)d->cinert;
+}
+CM_HD static inline cm_preal_m *cm_phys_cdof_m(const cm_phys_data *d) {
+  return CM_PHYS_M_SEP ? d->cdof_m : (cm_preal_m *)(void *)d->cdof;
+}
+
 /* The batched block's layout for N envs; plain data (copied to the GPU as is). */
 typedef struct cm_phys_layout {
   int num_envs;
-  long size[CM_PHYS_NFIELD];   /* elements per env */
+  long size[CM_PHYS_NFIELD];   /* cm_preal slots per env */
   long off[CM_PHYS_NFIELD];    /* state: offset of the field's [N][size] slab in the block;
                                   work: offset inside one env's work */
   long state_total;            /* elements of the state family (all envs) */
@@ -92,21 +111,22 @@ CM_HD static inline void cm_phys_layout_make(const cm_phys_model *m, int num_env
   long off = 0;
   int f = 0;
   L->num_envs = num_envs;
-#define CM_PHYS_X_STATE(t, n, s) L->size[f] = (long)(s); L->off[f] = off; off += L->size[f] * num_envs; f++;
+#define CM_PHYS_X_STATE(t, n, s) L->size[f] = (long)(s) * CM_PHYS_SLOTS(t); L->off[f] = off; off += L->size[f] * num_envs; f++;
   CM_PHYS_STATE_ARRAYS(CM_PHYS_X_STATE, m)
 #undef CM_PHYS_X_STATE
   L->state_total = off;
-  L->work_off = off;
+  L->work_off = CM_PHYS_ALIGN_UP(off);
   long w = 0;
-#define CM_PHYS_X_WORK(t, n, s) L->size[f] = (long)(s); L->off[f] = w; w += L->size[f]; f++;
+#define CM_PHYS_X_WORK(t, n, s) \
+  L->size[f] = (long)(s) * CM_PHYS_SLOTS(t); L->off[f] = w; w = CM_PHYS_ALIGN_UP(w + L->size[f]); f++;
   CM_PHYS_WORK_ARRAYS(CM_PHYS_X_WORK, m)
 #undef CM_PHYS_X_WORK
   L->work_stride = w;
-  L->total = off + w * num_envs;
+  L->total = L->work_off + w * num_envs;
 }
 
-/* The view of env i with its state in the block (base: cm_preal elements) and its work in work
- * (L->work_stride elements). */
+/* The view of env i with its state in the block (base: cm_preal slots) and its work in work
+ * (L->work_stride slots, aligned for cm_preal_m like base). */
 CM_HD static inline void cm_phys_data_at_work(const cm_phys_layout *L, void *base, int i, void *work, cm_phys_data *d) {
   cm_preal *b = (cm_preal *)base, *w = (cm_preal *)work;
   int f = 0;
@@ -135,11 +155,24 @@ static inline const char *cm_phys_field_name(int f) {
 /* ---- comparing two blocks field by field (host code: a kernel check names the first field
  * that diverges, e.g. "qacc env 17 [4]: 1.2e-3 vs 9.8e-1") ---- */
 
+/* element kinds, by field: 0 cm_preal, 1 int, 2 cm_preal_m */
+#define CM_PHYS_KIND_int 1
+#define CM_PHYS_KIND_cm_preal 0
+#define CM_PHYS_KIND_cm_preal_m 2
+static inline int cm_phys_field_kind(int f) {
+  static const int k_kind[CM_PHYS_NFIELD] = {
+#define CM_PHYS_X_KIND(t, n, s) CM_PHYS_KIND_##t,
+      CM_PHYS_DATA_ARRAYS(CM_PHYS_X_KIND, _)
+#undef CM_PHYS_X_KIND
+  };
+  return k_kind[f];
+}
+
 /* Elements of field f that carry meaning in env view d: all of them, except the capacity
  * arrays of contacts and constraint rows (their first ncon / nefc entries) and the solver's
  * scratch (none). */
 static inline long cm_phys_field_used(const cm_phys_layout *L, int f, const cm_phys_data *d, int nv) {
-  long n = L->size[f];
+  long n = L->size[f] / (cm_phys_field_kind(f) == 2 ? CM_PHYS_SLOTS(cm_preal_m) : 1);
   switch (f) {
     case CM_PHYS_F_contact_pos: return 3L * d->ncon[0];
     case CM_PHYS_F_contact_frame: return 9L * d->ncon[0];
@@ -164,13 +197,6 @@ typedef struct cm_phys_diff {
  * (both blocks forwarded by the same stages). Returns 1 and fills out at a difference, else 0. */
 static inline int cm_phys_block_diff(const cm_phys_layout *L, const cm_phys_model *m, void *a, void *b, double atol,
                                      double rtol, int with_work, cm_phys_diff *out) {
-  static const int k_is_int[CM_PHYS_NFIELD] = {
-#define CM_PHYS_ISINT_int 1
-#define CM_PHYS_ISINT_cm_preal 0
-#define CM_PHYS_X_ISINT(t, n, s) CM_PHYS_ISINT_##t,
-      CM_PHYS_DATA_ARRAYS(CM_PHYS_X_ISINT, _)
-#undef CM_PHYS_X_ISINT
-  };
   int nf = with_work ? CM_PHYS_NFIELD : CM_PHYS_NSTATE;
   for (int f = 0; f < nf; f++)
     for (int i = 0; i < L->num_envs; i++) {
@@ -187,9 +213,11 @@ static inline int cm_phys_block_diff(const cm_phys_layout *L, const cm_phys_mode
       const cm_preal *pb = (const cm_preal *)b + (pa - (const cm_preal *)a);
       for (long k = 0; k < n; k++) {
         double x, y;
-        if (k_is_int[f]) { x = ((const int *)pa)[k]; y = ((const int *)pb)[k]; }
+        int kind = cm_phys_field_kind(f);
+        if (kind == 1) { x = ((const int *)pa)[k]; y = ((const int *)pb)[k]; }
+        else if (kind == 2) { x = ((const cm_preal_m *)pa)[k]; y = ((const cm_preal_m *)pb)[k]; }
         else { x = pa[k]; y = pb[k]; }
-        double tol = k_is_int[f] ? 0 : atol + rtol * fmax(fabs(x), fabs(y));
+        double tol = kind == 1 ? 0 : atol + rtol * fmax(fabs(x), fabs(y));
         if (!(fabs(x - y) <= tol)) {
           *out = (cm_phys_diff){f, i, k, x, y};
           return 1;

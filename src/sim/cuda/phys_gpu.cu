@@ -26,7 +26,7 @@ extern "C" {
  *           starts by forwarding the state (cm_phys_forward: one more position/velocity stage
  *           per control step). */
 template <int W> struct env_view {
-  float work[W];
+  __align__(8) float work[W]; /* holds the double fields of the mass-matrix path too */
   __device__ void at(const cm_phys_layout *L, float *block, int i, cm_phys_data *d) {
     cm_phys_data_at_work(L, block, i, work, d);
   }

@@ -15,11 +15,19 @@
 #define cm_pcos cosf
 #endif
 
-CM_HD static inline cm_preal cm_pm_dot3(const cm_preal *a, const cm_preal *b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-CM_HD static inline void cm_pm_cross(cm_preal *o, const cm_preal *a, const cm_preal *b) {
-  cm_preal x = a[1] * b[2] - a[2] * b[1], y = a[2] * b[0] - a[0] * b[2], z = a[0] * b[1] - a[1] * b[0];
-  o[0] = x; o[1] = y; o[2] = z;
-}
+/* dot3, cross, mul_inert, inert_com, dot6 in cm_preal, and the same with suffix _m in
+ * cm_preal_m (the mass-matrix path) */
+#define CM_PS_T cm_preal
+#define CM_PS_FN(name) name
+#include "sim/cuda/phys_spatial_t.h"
+#undef CM_PS_T
+#undef CM_PS_FN
+#define CM_PS_T cm_preal_m
+#define CM_PS_FN(name) name##_m
+#include "sim/cuda/phys_spatial_t.h"
+#undef CM_PS_T
+#undef CM_PS_FN
+
 /* o = M a, M row-major 3x3 */
 CM_HD static inline void cm_pm_mulmv(cm_preal *o, const cm_preal *M, const cm_preal *a) {
   cm_preal x = M[0] * a[0] + M[1] * a[1] + M[2] * a[2];
@@ -90,35 +98,5 @@ CM_HD static inline void cm_pm_cross_force(cm_preal *o, const cm_preal *v, const
   cm_pm_cross(b, v + 3, f + 3);
   o[0] = a[0] + b[0]; o[1] = a[1] + b[1]; o[2] = a[2] + b[2];
   cm_pm_cross(o + 3, v, f + 3);
-}
-/* o = I v for a spatial inertia in MuJoCo's 10-vector form:
- * [Ixx Iyy Izz Ixy Ixz Iyz (about the frame origin), m*c (3), m] */
-CM_HD static inline void cm_pm_mul_inert(cm_preal *o, const cm_preal *I, const cm_preal *v) {
-  o[0] = I[0] * v[0] + I[3] * v[1] + I[4] * v[2] - I[8] * v[4] + I[7] * v[5];
-  o[1] = I[3] * v[0] + I[1] * v[1] + I[5] * v[2] + I[8] * v[3] - I[6] * v[5];
-  o[2] = I[4] * v[0] + I[5] * v[1] + I[2] * v[2] - I[7] * v[3] + I[6] * v[4];
-  o[3] = I[8] * v[1] - I[7] * v[2] + I[9] * v[3];
-  o[4] = I[6] * v[2] - I[8] * v[0] + I[9] * v[4];
-  o[5] = I[7] * v[0] - I[6] * v[1] + I[9] * v[5];
-}
-/* The 10-vector of a body: principal inertia diag in the frame R (row-major, columns = axes),
- * centre of mass at offset d from the reference point, mass m (parallel-axis theorem). */
-CM_HD static inline void cm_pm_inert_com(cm_preal *o, const cm_preal *diag, const cm_preal *R, const cm_preal *d, cm_preal m) {
-  cm_preal I[9];
-  for (int r = 0; r < 3; r++)
-    for (int c = 0; c < 3; c++)
-      I[3 * r + c] = R[3 * r] * diag[0] * R[3 * c] + R[3 * r + 1] * diag[1] * R[3 * c + 1] + R[3 * r + 2] * diag[2] * R[3 * c + 2];
-  cm_preal dd = cm_pm_dot3(d, d);
-  o[0] = I[0] + m * (dd - d[0] * d[0]);
-  o[1] = I[4] + m * (dd - d[1] * d[1]);
-  o[2] = I[8] + m * (dd - d[2] * d[2]);
-  o[3] = I[1] - m * d[0] * d[1];
-  o[4] = I[2] - m * d[0] * d[2];
-  o[5] = I[5] - m * d[1] * d[2];
-  o[6] = m * d[0]; o[7] = m * d[1]; o[8] = m * d[2];
-  o[9] = m;
-}
-CM_HD static inline cm_preal cm_pm_dot6(const cm_preal *a, const cm_preal *b) {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3] + a[4] * b[4] + a[5] * b[5];
 }
 #endif

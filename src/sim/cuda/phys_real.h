@@ -21,6 +21,21 @@ typedef float cm_preal;
 #define cm_ppow powf
 #endif
 
+/* The scalar of the mass-matrix path (cinert, cdof, crb and the sums that form qM): cm_preal,
+ * or double with -DCM_PHYS_M_DOUBLE. qM's small entries (distal dofs) are differences of
+ * parallel-axis terms m |c - com|^2 that are large about the tree's centre of mass; in float the
+ * cancellation leaves entry errors of eps x the largest entry, which M's conditioning turns into
+ * ~9e-6 relative qacc_smooth error; double from the same float poses gives 2.6e-6 (rounded poses
+ * are a slightly different configuration, a consistent one). engine-check passes either way
+ * (docs/ENGINE.md, float32), so the device default stays float. */
+#if defined(CM_PHYS_M_DOUBLE) || defined(CM_PHYS_DOUBLE)
+typedef double cm_preal_m;
+#else
+typedef cm_preal cm_preal_m;
+#endif
+/* 1 when the mass-matrix path keeps its own copies of cinert and cdof (its scalar is wider) */
+#define CM_PHYS_M_SEP (sizeof(cm_preal_m) != sizeof(cm_preal))
+
 /* MuJoCo's mjMINVAL: the smallest value allowed in a denominator. */
 #define CM_PMINVAL ((cm_preal)1e-15)
 

@@ -63,7 +63,8 @@ CM_HD static inline void cm_phys_kinematics(const cm_phys_model *m, cm_phys_data
   }
 }
 
-/* subtree_com, cinert, cdof (mj_comPos): spatial quantities about each tree's centre of mass */
+/* subtree_com, cinert, cdof (mj_comPos): spatial quantities about each tree's centre of mass;
+ * cinert and cdof formed in the mass-matrix scalar cm_preal_m */
 CM_HD static inline void cm_phys_com_pos(const cm_phys_model *m, cm_phys_data *d) {
   cm_preal mass[CM_PHYS_MAX_BODY];
   for (int b = 0; b < m->nbody; b++) {
@@ -78,39 +79,50 @@ CM_HD static inline void cm_phys_com_pos(const cm_phys_model *m, cm_phys_data *d
   for (int b = 0; b < m->nbody; b++)
     for (int k = 0; k < 3; k++)
       d->subtree_com[3 * b + k] = mass[b] > 1e-15f ? d->subtree_com[3 * b + k] / mass[b] : d->xipos[3 * b + k];
-  for (int k = 0; k < 10; k++) d->cinert[k] = 0.f;
+  /* cinert and cdof in the mass-matrix scalar from the float poses (the large parallel-axis
+   * terms about the tree's com cancel in qM, phys_real.h), rounded for the velocity stages */
+  cm_preal_m *cinert = cm_phys_cinert_m(d), *cdof = cm_phys_cdof_m(d);
+  for (int k = 0; k < 10; k++) cinert[k] = 0;
   for (int b = 1; b < m->nbody; b++) {
     const cm_preal *c = d->subtree_com + 3 * m->body_rootid[b];
-    cm_preal dif[3] = {d->xipos[3 * b] - c[0], d->xipos[3 * b + 1] - c[1], d->xipos[3 * b + 2] - c[2]};
-    cm_pm_inert_com(d->cinert + 10 * b, m->body_inertia[b], d->ximat + 9 * b, dif, m->body_mass[b]);
+    cm_preal_m dif[3];
+    for (int k = 0; k < 3; k++) dif[k] = (cm_preal_m)d->xipos[3 * b + k] - c[k];
+    cm_pm_inert_com_m(cinert + 10 * b, m->body_inertia[b], d->ximat + 9 * b, dif, m->body_mass[b]);
   }
   for (int b = 1; b < m->nbody; b++) {
     const cm_preal *c = d->subtree_com + 3 * m->body_rootid[b];
     for (int jj = 0; jj < m->body_jntnum[b]; jj++) {
       int j = m->body_jntadr[b] + jj, da = m->jnt_dofadr[j];
-      cm_preal off[3] = {c[0] - d->xanchor[3 * j], c[1] - d->xanchor[3 * j + 1], c[2] - d->xanchor[3 * j + 2]};
+      cm_preal_m off[3];
+      for (int k = 0; k < 3; k++) off[k] = (cm_preal_m)c[k] - d->xanchor[3 * j + k];
       if (m->jnt_type[j] == CM_PHYS_JNT_FREE) {
         for (int i = 0; i < 3; i++) {
-          cm_preal *t = d->cdof + 6 * (da + i), *r = d->cdof + 6 * (da + 3 + i);
-          for (int k = 0; k < 6; k++) t[k] = 0.f;
-          t[3 + i] = 1.f; /* translation along the world axes */
+          cm_preal_m *t = cdof + 6 * (da + i), *r = cdof + 6 * (da + 3 + i);
+          for (int k = 0; k < 6; k++) t[k] = 0;
+          t[3 + i] = 1; /* translation along the world axes */
           const cm_preal *M = d->xmat + 9 * b; /* rotation about the body's own axes */
           r[0] = M[i]; r[1] = M[3 + i]; r[2] = M[6 + i];
-          cm_pm_cross(r + 3, r, off);
+          cm_pm_cross_m(r + 3, r, off);
         }
       } else {
-        cm_preal *r = d->cdof + 6 * da;
+        cm_preal_m *r = cdof + 6 * da;
         for (int k = 0; k < 3; k++) r[k] = d->xaxis[3 * j + k];
-        cm_pm_cross(r + 3, r, off);
+        cm_pm_cross_m(r + 3, r, off);
       }
     }
   }
+  if (CM_PHYS_M_SEP) {
+    for (int k = 0; k < 10 * m->nbody; k++) d->cinert[k] = (cm_preal)cinert[k];
+    for (int k = 0; k < 6 * m->nv; k++) d->cdof[k] = (cm_preal)cdof[k];
+  }
 }
 
-/* crb (composite inertias) and qM, dense nv x nv with both triangles filled (mj_crb) */
+/* crb (composite inertias) and qM, dense nv x nv with both triangles filled (mj_crb); in the
+ * mass-matrix scalar, qM rounded once at the end */
 CM_HD static inline void cm_phys_crb(const cm_phys_model *m, cm_phys_data *d) {
   int nv = m->nv;
-  for (int k = 0; k < 10 * m->nbody; k++) d->crb[k] = d->cinert[k];
+  const cm_preal_m *cinert = cm_phys_cinert_m(d), *cdof = cm_phys_cdof_m(d);
+  for (int k = 0; k < 10 * m->nbody; k++) d->crb[k] = cinert[k];
   for (int b = m->nbody - 1; b > 0; b--) {
     int p = m->body_parentid[b];
     if (p > 0)
@@ -118,11 +130,11 @@ CM_HD static inline void cm_phys_crb(const cm_phys_model *m, cm_phys_data *d) {
   }
   for (int k = 0; k < nv * nv; k++) d->qM[k] = 0.f;
   for (int i = 0; i < nv; i++) {
-    cm_preal f[6];
-    cm_pm_mul_inert(f, d->crb + 10 * m->dof_bodyid[i], d->cdof + 6 * i);
-    d->qM[i * nv + i] = cm_pm_dot6(d->cdof + 6 * i, f) + m->dof_armature[i];
+    cm_preal_m f[6];
+    cm_pm_mul_inert_m(f, d->crb + 10 * m->dof_bodyid[i], cdof + 6 * i);
+    d->qM[i * nv + i] = (cm_preal)(cm_pm_dot6_m(cdof + 6 * i, f) + m->dof_armature[i]);
     for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) {
-      cm_preal v = cm_pm_dot6(d->cdof + 6 * j, f);
+      cm_preal v = (cm_preal)cm_pm_dot6_m(cdof + 6 * j, f);
       d->qM[i * nv + j] = v;
       d->qM[j * nv + i] = v;
     }
