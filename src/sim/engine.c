@@ -17,9 +17,7 @@ static const struct {
   int static_objects; /* builds the env's static objects into its world */
 } k_engines[] = {
     {"mujoco", cm_mj_engine_create, 1},
-    /* cuda: its packed model takes world boxes from the mjModel, but cuda_engine.c does not yet
-     * pass opts->objects to cm_mjcf_compile; refused rather than simulated without the boxes */
-    {"cuda", cm_cuda_engine_create, 0},
+    {"cuda", cm_cuda_engine_create, 1}, /* its packed model takes the world boxes from the mjModel */
 };
 
 int cm_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,

@@ -281,7 +281,10 @@ int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, 
   im->substeps = cfg->sim_freq / cfg->control_freq;
   e->sim_dt = 1.0 / cfg->sim_freq;
   e->control_dt = 1.0 / cfg->control_freq;
-  cm_mjcf_opts mo = {.add_scene = 1, .fix_root = opts->fix_root};
+  /* the env's static objects (vault boxes) become world geoms of the mjModel the packed model
+   * is compiled from, as in the mujoco engine */
+  cm_mjcf_opts mo = {.add_scene = 1, .fix_root = opts->fix_root, .num_objects = opts->num_objects,
+                     .objects = opts->objects};
   if (cm_mjcf_compile(char_file, &mo, &im->mj, NULL, err)) {
     cu_destroy(e);
     return -1;

@@ -105,10 +105,12 @@ CM_HD static inline void cm_phys_state_unpack(const cm_phys_model *m, const cm_p
   }
   uint8_t *gc = s->ground_contact + (long)nb * i;
   for (int b = 0; b < nb; b++) gc[b] = 0;
+  /* a character body touching anything that is not the character (the floor, a static box), as
+   * MimicKit's contact test reads contact forces from any source */
   for (int k = 0; k < d->ncon[0]; k++) {
-    int g1 = d->contact_geom1[k], g2 = d->contact_geom2[k];
-    int other = g1 == br->floor_geom ? g2 : (g2 == br->floor_geom ? g1 : -1);
-    if (other >= 0 && br->geom_char_body[other] >= 0) gc[br->geom_char_body[other]] = 1;
+    int c1 = br->geom_char_body[d->contact_geom1[k]], c2 = br->geom_char_body[d->contact_geom2[k]];
+    if (c1 >= 0 && c2 < 0) gc[c1] = 1;
+    if (c2 >= 0 && c1 < 0) gc[c2] = 1;
   }
 }
 #endif
