@@ -259,8 +259,9 @@ fail:
   return -1;
 }
 
-/* host state arrays -> device (all of them: the host rows are the truth before a push) */
-static int upload_state(cm_phys_gpu *g, cm_err *err) {
+/* Copies every state array between its host and device rows in one direction (the host rows
+ * are the truth before a push; the device rows after a step). */
+static int copy_state(cm_phys_gpu *g, int to_device, const char *what, cm_err *err) {
   float *h[SA_COUNT] = {
 #define X_H(n, k) g->host.n,
       STATE_ARRAYS(X_H)
@@ -271,26 +272,19 @@ static int upload_state(cm_phys_gpu *g, cm_err *err) {
       STATE_ARRAYS(X_D)
 #undef X_D
   };
-  for (int a = 0; a < SA_COUNT; a++)
-    if (g->bytes[a] && cu_ok(cudaMemcpyAsync(d[a], h[a], g->bytes[a], cudaMemcpyHostToDevice, g->stream), "uploading the state", err))
-      return -1;
+  for (int a = 0; a < SA_COUNT; a++) {
+    if (!g->bytes[a]) continue;
+    cudaError_t rc = to_device ? cudaMemcpyAsync(d[a], h[a], g->bytes[a], cudaMemcpyHostToDevice, g->stream)
+                               : cudaMemcpyAsync(h[a], d[a], g->bytes[a], cudaMemcpyDeviceToHost, g->stream);
+    if (cu_ok(rc, what, err)) return -1;
+  }
   return 0;
 }
 
+static int upload_state(cm_phys_gpu *g, cm_err *err) { return copy_state(g, 1, "uploading the state", err); }
+
 static int download_state(cm_phys_gpu *g, cm_err *err) {
-  float *h[SA_COUNT] = {
-#define X_H(n, k) g->host.n,
-      STATE_ARRAYS(X_H)
-#undef X_H
-  };
-  float *d[SA_COUNT] = {
-#define X_D(n, k) g->dev.n,
-      STATE_ARRAYS(X_D)
-#undef X_D
-  };
-  for (int a = 0; a < SA_COUNT; a++)
-    if (g->bytes[a] && cu_ok(cudaMemcpyAsync(h[a], d[a], g->bytes[a], cudaMemcpyDeviceToHost, g->stream), "reading the state back", err))
-      return -1;
+  if (copy_state(g, 0, "reading the state back", err)) return -1;
   return cu_ok(cudaMemcpyAsync(g->host.ground_contact, g->dev.ground_contact, g->bytes[SA_COUNT], cudaMemcpyDeviceToHost, g->stream),
                "reading the contacts back", err);
 }
