@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The device call (nvidia-h200; about 7-8 minutes; carry the binary, its libraries and the MJX wheels):
-#   run(kind="nvidia-h200", timeout_s=600, carry=[".devbin", ".devlibs", ".whl"],
-#       command="bench/engine_bench.sh")
-# with .devbin/cmimic the CUDA build (cmake -S . -B build/cuda -DCMAKE_BUILD_TYPE=Release
-# -DCMIMIC_RENDER=OFF), .devlibs/lib its Debian libraries (LD_LIBRARY_PATH becomes
-# $PWD/.devlibs/lib:/usr/local/cuda/lib64, bench/gpu_env.sh) and .whl/ the MJX wheels (mujoco,
-# mujoco_mjx, glfw, trimesh; pip download --no-deps, see docs/BENCHMARKS.md). What comes back:
-# $OUT/summary.txt (the tables, also printed last), $OUT/run.log, $OUT/logs.tar.gz (every log).
+# The device call (nvidia-h200, about 7-8 minutes; BUDGET=500 s of steps, then the summary):
+#   tools/devcarry.sh .devbin/cmimic        # here: .carry/bin/cmimic + .carry/lib.tar.xz (12 MB)
+#   cp -r /work/wt/gpusort/.whl .            # here: the MJX wheels (35 MB; or pip download, below)
+#   run(kind="nvidia-h200", timeout_s=600, carry=[".carry", ".whl"],
+#       command="CMIMIC=.carry/bin/cmimic bench/engine_bench.sh")
+# Why not .devbin + .devlibs: .devlibs/lib is 42.5 MB uncompressed, and with the wheels and the
+# tree (6.7 MB) the call would pass the 64 MiB it may carry; xz makes the libraries 6.3 MB.
+# Without MJX (SKIP=mjx) carry=[".devbin", ".devlibs"] and CMIMIC=.devbin/cmimic work too
+# (bench/gpu_env.sh: LD_LIBRARY_PATH=$PWD/.devlibs/lib:/usr/local/cuda/lib64).
+# The wheels: python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12
+#   --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64
+#   --platform manylinux_2_17_x86_64 --platform any -d .whl mujoco==3.17.0 mujoco-mjx==3.17.0 glfw trimesh
+# What comes back: $OUT/summary.txt (the tables, also printed last), $OUT/run.log, $OUT/logs.tar.gz.
 #
 # The engine table of docs/BENCHMARKS.md in one run on a GPU machine (the H200 device machine),
 # most important first, each step skipped once the time budget is short:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The device call (nvidia-h200; about 5 minutes; binary and libraries as for bench/engine_bench.sh):
+# The device call (nvidia-h200; about 5 minutes):
 #   run(kind="nvidia-h200", timeout_s=600, carry=[".devbin", ".devlibs"],
-#       command="bench/engine_cuda_check.sh; tar -C $OUT -czf $OUT/check.tar.gz engine_cuda_check")
+#       command="CMIMIC=.devbin/cmimic bench/engine_cuda_check.sh 2>&1 | tee $OUT/check.log")
+# every log and the training's output: $OUT/engine_cuda_check.tar.gz
+# (or carry=[".carry"] and CMIMIC=.carry/bin/cmimic after tools/devcarry.sh .devbin/cmimic)
 # On a GPU machine: the cuda engine's kernels against its CPU build, then against MuJoCo, on the
 # humanoid and on a character the repo does not ship (tests/cli/test_engine_check.sh writes the
 # same kind of file); then `cmimic run` on the GPU engine as a user runs it: a short DeepMimic
@@ -20,7 +22,7 @@ bin=${1:-$bin}
 n=${2:-1024}
 SKIP=${SKIP:-}
 skip() { [[ " $SKIP " == *" $1 "* ]]; }
-out=${OUT:-/tmp}/engine_cuda_check
+out=${CHECK_DIR:-/tmp/engine_cuda_check}
 mkdir -p "$out"
 fails=0
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || { echo "FAIL: no GPU"; exit 1; }
@@ -129,5 +131,6 @@ PY
     echo "SKIP: run_view_motion_cuda_video: this binary has no rendering (CMIMIC_RENDER=OFF)"
   elif [ $rc -ne 0 ] || [ ! -s "$out/v.mp4" ]; then echo "FAIL: run_view_motion_cuda_video (exit $rc)"; fails=$((fails + 1)); fi
 fi
+[ -n "${OUT:-}" ] && [ -d "$OUT" ] && tar -C "$out" -czf "$OUT/engine_cuda_check.tar.gz" .
 echo "engine_cuda_check: $fails failure(s)"
 [ $fails -eq 0 ]
