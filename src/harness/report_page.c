@@ -203,10 +203,7 @@ static int draw_curves(const char *log_path, const char *png, const char *title,
   }
   if (ns > 0) {
     cm_plot_opts o = {.width = 640, .height = 400, .title = title, .xlabel = "Samples", .ylabel = "Return", .legend = ns > 1};
-    unsigned char *rgb = NULL;
-    int w = 0, h = 0;
-    rc = cm_plot_render(s, ns, &o, &rgb, &w, &h, NULL, err) || cm_plot_write_png(png, rgb, w, h, err) ? -1 : 1;
-    free(rgb);
+    rc = cm_plot_write(png, s, ns, &o, NULL, err) ? -1 : 1;
   }
   cm_log_table_free(&t);
   return rc;
