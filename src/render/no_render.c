@@ -15,14 +15,17 @@ int cm_recorder_open(cm_recorder **out, cm_engine *eng, const char *camera_mode,
   return no_render(err);
 }
 
-int cm_viewer_sink_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, cm_err *err) {
-  (void)eng; (void)camera_mode;
+int cm_viewer_sink_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, int width, int height,
+                        cm_err *err) {
+  (void)eng; (void)camera_mode; (void)width; (void)height;
   *out = NULL;
   return no_render(err);
 }
 
 int cm_recorder_frame(cm_recorder *r, int env, cm_err *err) { (void)r; (void)env; return no_render(err); }
 void cm_recorder_set_markers(cm_recorder *r, const cm_marker *markers, int n) { (void)r; (void)markers; (void)n; }
+int cm_recorder_take_reset(cm_recorder *r) { (void)r; return 0; }
+void cm_recorder_stop_flag(cm_recorder *r, volatile sig_atomic_t *flag) { (void)r; (void)flag; }
 int cm_recorder_closed(const cm_recorder *r) { (void)r; return 1; }
 int cm_recorder_close(cm_recorder *r, const char *sheet_path, int *frames, cm_err *err) {
   (void)r; (void)sheet_path; (void)frames;
