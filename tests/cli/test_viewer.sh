@@ -4,7 +4,8 @@
 # the scene (not blank: sky over floor, the characters). With xdotool (optional) the keys are
 # pressed as a user would: Enter pauses (two screenshots while paused are identical), K hides
 # the reference character (the picture changes), Space steps one frame (it changes again and
-# stays paused), R resets the episode, Esc closes the window and the run ends with status 0.
+# stays paused), a left drag orbits the camera (a tenth of the picture changes at least), R ends
+# the episode, Esc closes the window and the run ends with status 0.
 # Every wait is for a line the viewer prints once the frame is on the display, never a sleep.
 # Skipped (ctest: Not Run) where Xvfb or xwd is not installed.
 set -eu
@@ -20,9 +21,9 @@ trap cleanup EXIT
 # -displayfd: the server writes its display number once it accepts clients
 Xvfb -displayfd 3 -screen 0 640x400x24 -nolisten tcp 3>"$t/display" 2>"$t/xvfb.err" &
 pids+=($!)
-wait_for() { # wait_for FILE PATTERN WHAT: until FILE has a line matching PATTERN, or the run died
+wait_for() { # wait_for FILE PATTERN WHAT [N]: until FILE has N (1) lines matching PATTERN, or the run died
   for _ in $(seq 1 1200); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
+    [ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "${4:-1}" ] && return 0
     [ -n "${run:-}" ] && ! kill -0 "$run" 2>/dev/null && { cat "$t/run.out"; echo "the run ended before: $3"; exit 1; }
     sleep 0.1
   done
@@ -64,10 +65,19 @@ key space
 wait_for "$t/run.out" "^viewer: paused at frame $((frame + 1))$" "one step"
 shot stepped
 check stepped --differs "$t/noref.xwd" --min 1
+# orbit while paused: drag a third of the window to the side; the picture is redrawn when K is
+# pressed (twice: shown, then hidden again, so that only the view differs from the last shot)
+xdotool mousemove --window "$win" 40 90 mousedown 1 mousemove --window "$win" 100 90 mousemove --window "$win" 150 90 mouseup 1
+key k
+wait_for "$t/run.out" "^viewer: reference character shown" "the reference shown"
+key k
+wait_for "$t/run.out" "^viewer: reference character hidden" "the reference hidden again" 2
+shot orbit
+check orbit --differs "$t/stepped.xwd" --min $((W * H / 10)) --png "$t/orbit.png"
 key r
 wait_for "$t/run.out" "^viewer: paused at frame $((frame + 2))$" "the reset's step"
 key k
-wait_for "$t/run.out" "^viewer: reference character shown" "the reference shown again"
+wait_for "$t/run.out" "^viewer: reference character shown" "the reference shown again" 2
 shot reset
 check reset --not-blank --differs "$t/stepped.xwd" --png "$t/reset.png"
 grep -q "^viewer: reset" "$t/run.out"
