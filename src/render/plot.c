@@ -50,9 +50,34 @@ static void font(cairo_t *cr, double size, int bold) {
   cairo_set_font_size(cr, size);
 }
 
+/* 1 when s is well-formed UTF-8 (cairo refuses anything else and stops drawing). */
+static int utf8_ok(const unsigned char *s) {
+  while (*s) {
+    int n = *s < 0x80 ? 0 : (*s & 0xE0) == 0xC0 && *s >= 0xC2 ? 1 : (*s & 0xF0) == 0xE0 ? 2
+          : (*s & 0xF8) == 0xF0 && *s <= 0xF4 ? 3 : -1;
+    if (n < 0) return 0;
+    s++;
+    for (int i = 0; i < n; i++, s++)
+      if ((*s & 0xC0) != 0x80) return 0;
+  }
+  return 1;
+}
+
+enum { TEXT_MAX = 512 };
+/* s as cairo can draw it: itself, or (a folder name in another encoding) a copy in buf with
+ * every byte outside ASCII shown as '?'. */
+static const char *drawable_text(const char *s, char buf[TEXT_MAX]) {
+  if (utf8_ok((const unsigned char *)s)) return s;
+  size_t i = 0;
+  for (; s[i] && i + 1 < TEXT_MAX; i++) buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+  buf[i] = 0;
+  return buf;
+}
+
 static double text_width(cairo_t *cr, const char *s) {
+  char buf[TEXT_MAX];
   cairo_text_extents_t e;
-  cairo_text_extents(cr, s, &e);
+  cairo_text_extents(cr, drawable_text(s, buf), &e);
   return e.x_advance;
 }
 
@@ -71,8 +96,9 @@ static double line_height(cairo_t *cr) {
 
 /* s with its baseline at y, starting at x - align * width (align 0 left, 0.5 centre, 1 right). */
 static void show(cairo_t *cr, double x, double y, double align, const char *s) {
+  char buf[TEXT_MAX];
   cairo_move_to(cr, x - align * text_width(cr, s), y);
-  cairo_show_text(cr, s);
+  cairo_show_text(cr, drawable_text(s, buf));
 }
 
 /* ------------------------------------------------------------------ layout */

@@ -239,6 +239,11 @@ static void test_render_edges(void) {
   CHECK(cm_plot_write(tmp_path("tiny.png"), &s, 1, &tiny, &pts, &err) != 0 && !cm_file_exists(tmp_path("tiny.png")));
   /* Only .png and .svg names. */
   CHECK(cm_plot_write(tmp_path("x.jpg"), &s, 1, &o, &pts, &err) != 0 && strstr(err.msg, ".png or .svg"));
+  /* Labels in UTF-8 and in no encoding at all (cairo draws only UTF-8: the bad bytes become '?'). */
+  cm_plot_series named[2] = {{"run_\xff\xfe_latin1", x, y, 7}, {"L\xc3\xa4ufe \xe2\x86\x92 ok", x, y, 7}};
+  cm_plot_opts labelled = {.width = 400, .height = 300, .title = "caf\xe9", .xlabel = "Samples", .legend = 1};
+  CHECK_OK(cm_plot_write(tmp_path("names.png"), named, 2, &labelled, &pts, &err), &err);
+  CHECK_OK(cm_plot_write(tmp_path("names.svg"), named, 2, &labelled, &pts, &err), &err);
   /* Spans beyond the double range. */
   double xb[2] = {-1.7e308, 1.7e308};
   cm_plot_series big = {"big", xb, xb, 2};
