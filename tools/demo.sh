@@ -53,7 +53,7 @@ else
   echo "  shipped walk policy:  none yet ($shipped is not there)"
 fi
 echo "  brief training:       $out/brief_policy.mp4 (contact sheet $out/brief_policy.png): the policy trained"
-echo "                        just now for $samples samples, too few to walk (it falls); Mean Return $(mean_return "$out/brief_test.txt")"
+echo "                        just now for $samples samples (the default 60000 are far too few to walk); Mean Return $(mean_return "$out/brief_test.txt")"
 echo "                        model $out/train/model.pt, log $out/train/log.txt"
 echo "  learning curve:       $out/curve.png"
 if [ -f "$shipped" ]; then
