@@ -9,6 +9,7 @@
 #include "core/fault.h"
 #include "core/fileio.h"
 #include "core/clock.h"
+#include "app/preset.h"
 #include "io/config.h"
 #include "io/run_log.h"
 #include "io/tb_logger.h"
@@ -130,15 +131,24 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
   return 0;
 }
 
-/* config.yaml: the resolved engine, env and agent configs and the flags, for the record. */
-static int write_config(const cm_train_run *tr, const char *path, cm_err *err) {
+/* config.yaml: the resolved engine, env and agent configs and the flags, for the record. The
+ * agent's is the tree it was built from (the preset laid over the yaml, batch_size resolved). */
+static int write_config(const cm_train_run *tr, const cm_cfg *agent_cfg, const char *path, cm_err *err) {
   cm_cfg *root = cm_cfg_new_map("config.yaml"), *part = NULL;
   int rc = -1;
-  const char *files[3][2] = {{"engine_config", tr->engine_file}, {"env_config", tr->env_file}, {"agent_config", tr->agent_file}};
-  for (int i = 0; i < 3; i++) {
+  const char *files[2][2] = {{"engine_config", tr->engine_file}, {"env_config", tr->env_file}};
+  for (int i = 0; i < 2; i++) {
     if (!files[i][1]) continue;
     if (cm_cfg_load(files[i][1], &part, err) || cm_cfg_set_node(root, files[i][0], part, err)) goto done;
     part = NULL;
+  }
+  if (agent_cfg) {
+    cm_cfg *agent = cm_cfg_clone(agent_cfg);
+    if (!agent) {
+      cm_fail(err, "%s: out of memory", path);
+      goto done;
+    }
+    if (cm_cfg_set_node(root, "agent_config", agent, err)) goto done; /* it owns agent either way */
   }
   for (int i = 0; i < tr->args->n; i++) {
     char key[300];
@@ -151,6 +161,18 @@ done:
   cm_cfg_free(part);
   cm_cfg_free(root);
   return rc;
+}
+
+/* batch_size: auto is said on the console and recorded resolved in config.yaml. */
+static int resolve_auto_batch(cm_cfg *acfg, const cm_agent *a, cm_err *err) {
+  const cm_cfg *n = cm_cfg_get(acfg, "batch_size");
+  if (!n || n->kind != CM_CFG_SCALAR || strcmp(n->str, "auto")) return 0;
+  char v[32];
+  snprintf(v, sizeof v, "%d", a->cfg.batch_size);
+  int per_epoch = (a->cfg.steps_per_iter + a->cfg.batch_size - 1) / a->cfg.batch_size;
+  printf("batch_size auto: %d steps of all envs (%d samples per mini-batch, %d mini-batch%s per epoch)\n",
+         a->cfg.batch_size, a->cfg.batch_size * a->num_envs, per_epoch, per_epoch == 1 ? "" : "es");
+  return cm_cfg_set(acfg, "batch_size", v, "batch_size: auto", err);
 }
 
 /* MimicKit's run.py copies the three config files into the output folder as given. */
@@ -235,15 +257,18 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", tr->out_dir);
   if (cm_mkdirs(tr->out_dir, err)) return -1;
   if (!tr->agent_file) {
-    int r = write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, 0, err) ? -1
+    int r = write_config(tr, NULL, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, 0, err) ? -1
             : train_dummy(&c, rl, err);
     cm_log_close(c.log);
     cm_tb_close(c.tb);
     return r;
   }
   cm_agent *a = NULL;
+  cm_cfg *acfg = NULL;
   int rc = -1;
-  if (cm_agent_create_file(tr->agent_file, rl, tr->dev, tr->seed, &a, err)) return -1;
+  if (cm_preset_agent_cfg(tr->agent_file, tr->preset, &acfg, err) || cm_agent_create(acfg, rl, tr->dev, tr->seed, &a, err))
+    goto done;
+  if (resolve_auto_batch(acfg, a, err)) goto done;
   if (tr->resume) {
     const char *from = cm_file_exists(c.resume_path) ? c.resume_path : c.model_path;
     if (cm_agent_load(a, from, err)) goto done;
@@ -251,7 +276,8 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   } else if (tr->model_file && cm_agent_load(a, tr->model_file, err)) {
     goto done;
   }
-  if (write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, tr->resume, err)) goto done;
+  if (write_config(tr, acfg, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, tr->resume, err))
+    goto done;
   printf("Logging data to %s\n", log_path);
   g_interrupted = 0;
   struct sigaction sa = {0}, old_int, old_term;
@@ -270,5 +296,6 @@ done:
   cm_log_close(c.log);
   cm_tb_close(c.tb);
   cm_agent_destroy(a);
+  cm_cfg_free(acfg);
   return rc;
 }

@@ -92,6 +92,7 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
     free(a);
     return cm_fail(err, "%s:%d: environment has num_envs %d, obs_dim %d, act_dim %d", __FILE__, __LINE__, N, O, A);
   }
+  if (a->cfg.batch_size == CM_BATCH_AUTO) a->cfg.batch_size = cm_auto_batch_size(a->cfg.steps_per_iter, N);
   /* the method's keys and state first: it may widen the nets' input (cond_dim) */
   if (a->type->create && a->type->create(a, root, err)) {
     cm_agent_destroy(a);

@@ -12,7 +12,8 @@
  *   steps_per_iter      rollout steps of EVERY env per iteration (T); one iteration records
  *                       T * num_envs samples
  *   batch_size          in steps of all envs: a mini-batch holds batch_size * num_envs samples,
- *                       an epoch ceil(T * num_envs / that) mini-batches (= ceil(T / batch_size))
+ *                       an epoch ceil(T * num_envs / that) mini-batches (= ceil(T / batch_size));
+ *                       "auto" picks it at creation by cm_auto_batch_size (exp_buffer.h)
  *   update_epochs       passes over the buffer per iteration; optimizer steps per iteration =
  *                       update_epochs * mini-batches
  *   normalizer_samples  the observation normalizer records and updates (after the model update)

@@ -65,3 +65,7 @@ const float *cm_dev_read(const cm_dev *dev, const float *src, float *host, size_
   cm_dev_download(dev, host, src, n);
   return host;
 }
+
+int cm_dev_set_tf32(const cm_dev *dev, int on) { return dev->kind == CM_DEV_CUDA ? cm_dev_cuda_set_tf32(on) : 0; }
+
+int cm_dev_tf32(const cm_dev *dev) { return dev->kind == CM_DEV_CUDA && cm_dev_cuda_tf32(); }

@@ -83,4 +83,8 @@ void cm_dev_download(const cm_dev *dev, float *dst_host, const float *src, size_
  * device (no copy), else host (n floats; pinned from cm_dev_host_alloc for a fast copy) after
  * a download. The host never dereferences a GPU buffer any other way. */
 const float *cm_dev_read(const cm_dev *dev, const float *src, float *host, size_t n);
+/* TF32 tensor-core matrix products on a CUDA device (on by default where the GPU has them,
+ * see dev_cuda.h); no effect on the CPU. Returns whether they are on. */
+int cm_dev_set_tf32(const cm_dev *dev, int on);
+int cm_dev_tf32(const cm_dev *dev);
 #endif
