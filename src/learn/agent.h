@@ -85,7 +85,7 @@ typedef struct cm_agent_cfg {
   int steps_per_iter, iters_per_output, test_episodes;
   double normalizer_samples; /* INFINITY when absent */
   /* actor-critic update (ppo_agent / awr_agent share these) */
-  int update_epochs, batch_size;
+  int update_epochs, batch_size; /* batch_size: CM_BATCH_AUTO until cm_agent_create resolves it */
   double td_lambda;
   double action_bound_weight, action_entropy_weight, action_reg_weight, critic_loss_weight;
   double exp_anneal_samples, exp_prob_beg, exp_prob_end; /* INFINITY, 1, 1 when absent */

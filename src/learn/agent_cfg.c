@@ -87,7 +87,7 @@ static int get_batch_size(const cm_cfg *root, int *out, cm_err *err) {
     return 0;
   }
   if (get_i(root, "batch_size", 0, out, err)) return cm_wrap(err, "(batch_size is a count of steps of all envs, or auto)");
-  return 0;
+  return positive(root, "batch_size", *out, err);
 }
 
 int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type **type, cm_err *err) {
@@ -171,8 +171,7 @@ int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type
     return -1;
   if (positive(root, "steps_per_iter", cfg->steps_per_iter, err) ||
       positive(root, "iters_per_output", cfg->iters_per_output, err) ||
-      positive(root, "update_epochs", cfg->update_epochs, err) ||
-      (cfg->batch_size != CM_BATCH_AUTO && positive(root, "batch_size", cfg->batch_size, err)))
+      positive(root, "update_epochs", cfg->update_epochs, err))
     return -1;
   if (!(cfg->discount >= 0 && cfg->discount < 1)) {
     const cm_cfg *n = cm_cfg_get(root, "discount");

@@ -68,7 +68,7 @@ static inline int cm_minibatch_size(int batch_size, int num_envs) { return batch
  * gradient buffers, in floats), and a whole number of mini-batches
  * per iteration. So auto is the largest divisor b of steps_per_iter with b * num_envs <= that;
  * 1 when a single step of all envs is already more (the mini-batch is then num_envs samples). */
-#define CM_BATCH_AUTO 0
+#define CM_BATCH_AUTO (-1) /* cm_agent_cfg.batch_size until the agent resolves it */
 #define CM_AUTO_MINI_BATCH_SAMPLES 16384
 static inline int cm_auto_batch_size(int steps_per_iter, int num_envs) {
   int best = 1;
