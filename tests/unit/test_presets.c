@@ -11,6 +11,7 @@
 #include "check.h"
 #include "core/fileio.h"
 #include "learn/agent.h"
+#include "learn/mlp.h"
 
 #define BASE_AGENT "data/agents/deepmimic_humanoid_ppo_agent.yaml"
 
@@ -236,6 +237,34 @@ static void test_presets_as_documented(void) {
   cm_cfg_free(base);
 }
 
+/* ---- the users' humanoid profiles (the seeds' saturation study) ---- */
+
+static void test_profiles(void) {
+  cm_err err;
+  cm_cfg *thr = NULL, *hi = NULL, *base = NULL;
+  CHECK_OK(cm_cfg_load("data/agents/deepmimic_humanoid_ppo_agent_throughput.yaml", &thr, &err), &err);
+  CHECK_OK(cm_cfg_load("data/agents/deepmimic_humanoid_ppo_agent_hiutil.yaml", &hi, &err), &err);
+  CHECK_OK(cm_cfg_load(BASE_AGENT, &base, &err), &err);
+  if (!thr || !hi || !base) goto done;
+  CHECK(cm_cfg_equal(thr, base)); /* "throughput": the default agent, at 4096 envs per GPU */
+  cm_agent_cfg ac;
+  const cm_agent_type *type;
+  CHECK_OK(cm_agent_cfg_load(hi, &ac, &type, &err), &err);
+  CHECK(!strcmp(ac.actor_net, "fc_3layers_1024units") && !strcmp(ac.critic_net, "fc_3layers_1024units"));
+  CHECK(ac.update_epochs == 40 && ac.batch_size == 2 && ac.steps_per_iter == 32);
+  /* everything else as MimicKit's agent */
+  const char *same[] = {"discount", "td_lambda", "ppo_clip_ratio", "norm_adv_clip", "action_bound_weight", "normalizer_samples"};
+  for (int i = 0; i < 6; i++) CHECK(cm_cfg_equal(cm_cfg_get(hi, same[i]), cm_cfg_get(base, same[i])));
+  /* MimicKit's fc_3layers_1024units: Linear layers of 1024, 1024, 512 */
+  int sizes[8], n = 0;
+  CHECK_OK(cm_net_hidden_sizes("fc_3layers_1024units", sizes, 8, &n, &err), &err);
+  CHECK(n == 3 && sizes[0] == 1024 && sizes[1] == 1024 && sizes[2] == 512);
+done:
+  cm_cfg_free(thr);
+  cm_cfg_free(hi);
+  cm_cfg_free(base);
+}
+
 /* ---- bad input: one line each ---- */
 
 static void test_bad_input(void) {
@@ -291,6 +320,7 @@ int main(void) {
   test_merge();
   test_precedence();
   test_presets_as_documented();
+  test_profiles();
   test_bad_input();
   char path[300];
   snprintf(path, sizeof path, "%s/case_args.txt", tmpdir);
