@@ -151,6 +151,24 @@ done:
   return rc;
 }
 
+/* A --preset named in the arg file (the command line's is applied before the file is read), the
+ * console line naming the preset, and --tf32 on the networks' device. */
+static int apply_preset_and_tf32(cm_args *args, cm_cfg **preset, run_opts *o, cm_err *err) {
+  if (!*preset && cm_args_has(args, "preset")) {
+    if (cm_preset_apply_args(args, preset, err) ||
+        cm_args_int(args, "num_envs", o->num_envs, &o->num_envs, err))
+      return -1;
+  }
+  o->preset = *preset;
+  if (*preset) printf("Preset: %s\n", (*preset)->file);
+  if (cm_args_has(args, "tf32")) {
+    int tf32;
+    if (cm_args_bool(args, "tf32", 1, &tf32, err)) return -1;
+    cm_dev_set_tf32(o->dev, tf32);
+  }
+  return 0;
+}
+
 int cmd_run(int argc, char **argv) {
   cm_err err = {{0}};
   cm_args argsv = {0}, *args = &argsv;
@@ -167,17 +185,12 @@ int cmd_run(int argc, char **argv) {
   /* the command line is checked before the arg file is read, so a typo is named first */
   if (cm_args_parse_argv(args, argc, argv, &err) || cm_flags_check(args, k_run_flags, &err)) goto fail;
   const char *arg_file = cm_args_str(args, "arg_file", NULL);
+  /* the command line's --preset first: its num_envs then outranks the arg file's */
+  if (cm_preset_apply_args(args, &preset, &err)) goto fail;
   if (arg_file && cm_args_load_file(args, arg_file, &err)) goto fail;
-  if (cm_flags_check(args, k_run_flags, &err) || cm_preset_apply_args(args, &preset, &err) ||
-      read_opts(args, &o, &err))
-    goto fail;
-  o.preset = preset;
-  if (preset) printf("Preset: %s\n", preset->file);
-  if (cm_args_has(args, "tf32")) {
-    int tf32;
-    if (cm_args_bool(args, "tf32", 1, &tf32, &err)) goto fail;
-    cm_dev_set_tf32(o.dev, tf32);
-  }
+  if (cm_flags_check(args, k_run_flags, &err) || read_opts(args, &o, &err)) goto fail;
+
+  if (apply_preset_and_tf32(args, &preset, &o, &err)) goto fail;
 
   cm_engine_cfg ecfg;
   if (cm_engine_cfg_load(o.engine_file, &ecfg, &err)) goto fail;
@@ -196,8 +209,10 @@ int cmd_run(int argc, char **argv) {
                        .agent_file = o.agent_file, .model_file = o.model_file, .resume = o.resume != NULL,
                        .max_samples = o.max_samples, .seed = (uint64_t)o.seed, .dev = o.dev,
                        .test_episodes = o.test_episodes_given ? (int)o.test_episodes : 0,
-                       .logger = o.logger, .save_int_models = o.save_int_models, .preset = preset};
+                       .logger = o.logger, .save_int_models = o.save_int_models};
+    if (o.agent_file && cm_preset_agent_cfg(o.agent_file, preset, &tr.agent_cfg, &err)) goto fail;
     int r = cm_train_run_main(&tr, &rl, &err);
+    cm_cfg_free(tr.agent_cfg);
     if (r) {
       status = r > 0 ? r : 1;
       goto fail;

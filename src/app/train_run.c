@@ -9,7 +9,6 @@
 #include "core/fault.h"
 #include "core/fileio.h"
 #include "core/clock.h"
-#include "app/preset.h"
 #include "io/config.h"
 #include "io/run_log.h"
 #include "io/tb_logger.h"
@@ -133,22 +132,25 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
 
 /* config.yaml: the resolved engine, env and agent configs and the flags, for the record. The
  * agent's is the tree it was built from (the preset laid over the yaml, batch_size resolved). */
-static int write_config(const cm_train_run *tr, const cm_cfg *agent_cfg, const char *path, cm_err *err) {
+static int write_config(const cm_train_run *tr, const char *path, cm_err *err) {
   cm_cfg *root = cm_cfg_new_map("config.yaml"), *part = NULL;
   int rc = -1;
-  const char *files[2][2] = {{"engine_config", tr->engine_file}, {"env_config", tr->env_file}};
-  for (int i = 0; i < 2; i++) {
+  const char *files[3][2] = {{"engine_config", tr->engine_file}, {"env_config", tr->env_file}, {"agent_config", tr->agent_file}};
+  for (int i = 0; i < 3; i++) {
     if (!files[i][1]) continue;
-    if (cm_cfg_load(files[i][1], &part, err) || cm_cfg_set_node(root, files[i][0], part, err)) goto done;
-    part = NULL;
-  }
-  if (agent_cfg) {
-    cm_cfg *agent = cm_cfg_clone(agent_cfg);
-    if (!agent) {
-      cm_fail(err, "%s: out of memory", path);
+    if (i == 2 && tr->agent_cfg) {
+      if (!(part = cm_cfg_clone(tr->agent_cfg))) {
+        cm_fail(err, "%s: out of memory", path);
+        goto done;
+      }
+    } else if (cm_cfg_load(files[i][1], &part, err)) {
       goto done;
     }
-    if (cm_cfg_set_node(root, "agent_config", agent, err)) goto done; /* it owns agent either way */
+    if (cm_cfg_set_node(root, files[i][0], part, err)) { /* it owns part either way */
+      part = NULL;
+      goto done;
+    }
+    part = NULL;
   }
   for (int i = 0; i < tr->args->n; i++) {
     char key[300];
@@ -165,7 +167,7 @@ done:
 
 /* batch_size: auto is said on the console and recorded resolved in config.yaml. */
 static int resolve_auto_batch(cm_cfg *acfg, const cm_agent *a, cm_err *err) {
-  const cm_cfg *n = cm_cfg_get(acfg, "batch_size");
+  const cm_cfg *n = acfg ? cm_cfg_get(acfg, "batch_size") : NULL;
   if (!n || n->kind != CM_CFG_SCALAR || strcmp(n->str, "auto")) return 0;
   char v[32];
   snprintf(v, sizeof v, "%d", a->cfg.batch_size);
@@ -257,18 +259,18 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", tr->out_dir);
   if (cm_mkdirs(tr->out_dir, err)) return -1;
   if (!tr->agent_file) {
-    int r = write_config(tr, NULL, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, 0, err) ? -1
+    int r = write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, 0, err) ? -1
             : train_dummy(&c, rl, err);
     cm_log_close(c.log);
     cm_tb_close(c.tb);
     return r;
   }
   cm_agent *a = NULL;
-  cm_cfg *acfg = NULL;
+  cm_cfg *own = NULL, *acfg = tr->agent_cfg;
   int rc = -1;
-  if (cm_preset_agent_cfg(tr->agent_file, tr->preset, &acfg, err) || cm_agent_create(acfg, rl, tr->dev, tr->seed, &a, err))
-    goto done;
-  if (resolve_auto_batch(acfg, a, err)) goto done;
+  if (!acfg && cm_cfg_load(tr->agent_file, &own, err)) return -1;
+  if (!acfg) acfg = own;
+  if (cm_agent_create(acfg, rl, tr->dev, tr->seed, &a, err) || resolve_auto_batch(tr->agent_cfg, a, err)) goto done;
   if (tr->resume) {
     const char *from = cm_file_exists(c.resume_path) ? c.resume_path : c.model_path;
     if (cm_agent_load(a, from, err)) goto done;
@@ -276,8 +278,7 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   } else if (tr->model_file && cm_agent_load(a, tr->model_file, err)) {
     goto done;
   }
-  if (write_config(tr, acfg, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, tr->resume, err))
-    goto done;
+  if (write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, tr->resume, err)) goto done;
   printf("Logging data to %s\n", log_path);
   g_interrupted = 0;
   struct sigaction sa = {0}, old_int, old_term;
@@ -296,6 +297,6 @@ done:
   cm_log_close(c.log);
   cm_tb_close(c.tb);
   cm_agent_destroy(a);
-  cm_cfg_free(acfg);
+  cm_cfg_free(own);
   return rc;
 }

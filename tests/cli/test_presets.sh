@@ -18,6 +18,11 @@ grep -q '^batch_size auto: 16 steps of all envs (1024 samples per mini-batch, 1 
 run --preset fast --num_envs 8 --out_dir "$t/fast8" >"$t/fast8.log"
 grep -q '^batch_size auto: 16 steps of all envs (128 samples per mini-batch, 1 mini-batch per epoch)$' "$t/fast8.log"
 run --preset fast --num_envs 8 --tf32 false --out_dir "$t/fast8_fp32" >/dev/null
+# a --preset inside an arg file also outranks that file's --num_envs 4096
+{ cat args/deepmimic_humanoid_ppo_args.txt; echo "--preset fast"; } >"$t/case_args.txt"
+"$CMIMIC" run --arg_file "$t/case_args.txt" --env_config data/envs/deepmimic_humanoid_walk_env.yaml --visualize false \
+  --logger txt --rand_seed 5 --max_samples 1 --out_dir "$t/fast_in_file" >"$t/fast_in_file.log"
+grep -q '^Preset: data/agents/presets/fast.yaml$' "$t/fast_in_file.log"
 
 python3 - "$t" <<'PY'
 import sys, yaml
@@ -32,6 +37,7 @@ fast = yaml.safe_load(open("data/agents/presets/fast.yaml"))
 # one iteration of steps_per_iter steps of every env: the env count in use
 assert int(log("fast")[0]["Samples"]) == fast["num_envs"] * fast["steps_per_iter"] == 1024, log("fast")[0]["Samples"]
 assert int(log("fast8")[0]["Samples"]) == 8 * fast["steps_per_iter"], log("fast8")[0]["Samples"]
+assert int(log("fast_in_file")[0]["Samples"]) == 1024, log("fast_in_file")[0]["Samples"]
 c, c8 = cfg("fast"), cfg("fast8")
 assert str(c["args"]["num_envs"]) == "64" and str(c8["args"]["num_envs"]) == "8", (c["args"], c8["args"])
 assert c["args"]["preset"] == "fast"
