@@ -96,6 +96,24 @@ static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
   return 0;
 }
 
+/* A --preset named in the arg file (the command line's is applied before the file is read), the
+ * console line naming the preset, and --tf32 on the networks' device. */
+static int apply_preset_and_tf32(cm_args *args, cm_cfg **preset, run_opts *o, cm_err *err) {
+  if (!*preset && cm_args_has(args, "preset")) {
+    if (cm_preset_apply_args(args, preset, err) ||
+        cm_args_int(args, "num_envs", o->num_envs, &o->num_envs, err))
+      return -1;
+  }
+  o->preset = *preset;
+  if (*preset) printf("Preset: %s\n", (*preset)->file);
+  if (cm_args_has(args, "tf32")) {
+    int tf32;
+    if (cm_args_bool(args, "tf32", 1, &tf32, err)) return -1;
+    cm_dev_set_tf32(o->dev, tf32);
+  }
+  return 0;
+}
+
 static int report_test(double mean_return, double mean_len, long episodes) {
   printf("Mean Return: %.6f\nMean Episode Length: %.6f\nEpisodes: %ld\n", mean_return, mean_len, episodes);
   return 0;
@@ -149,24 +167,6 @@ done:
   cm_watch_abort(watch);
   cm_agent_destroy(agent);
   return rc;
-}
-
-/* A --preset named in the arg file (the command line's is applied before the file is read), the
- * console line naming the preset, and --tf32 on the networks' device. */
-static int apply_preset_and_tf32(cm_args *args, cm_cfg **preset, run_opts *o, cm_err *err) {
-  if (!*preset && cm_args_has(args, "preset")) {
-    if (cm_preset_apply_args(args, preset, err) ||
-        cm_args_int(args, "num_envs", o->num_envs, &o->num_envs, err))
-      return -1;
-  }
-  o->preset = *preset;
-  if (*preset) printf("Preset: %s\n", (*preset)->file);
-  if (cm_args_has(args, "tf32")) {
-    int tf32;
-    if (cm_args_bool(args, "tf32", 1, &tf32, err)) return -1;
-    cm_dev_set_tf32(o->dev, tf32);
-  }
-  return 0;
 }
 
 int cmd_run(int argc, char **argv) {
