@@ -6,13 +6,16 @@
 # Runs test binaries built elsewhere (the GPU machine has no MuJoCo/yaml/png headers):
 #   cmake -S . -B build/cuda -DCMAKE_BUILD_TYPE=Release -DCMIMIC_CUDA=ON -DCMIMIC_RENDER=OFF
 #   cmake --build build/cuda -j2 --target test_ops_cuda test_agent_cuda
-# Shared libraries they need beyond CUDA's (libopenblas, libgfortran, ...) go in .devlibs/lib.
-# Usage: bench/ops_cuda_check.sh [path/to/test_ops_cuda]   (test_agent_cuda is taken beside it)
+# Shared libraries they need beyond CUDA's (libyaml, libopenblas, libgfortran, ...) come from
+# .carry/lib.tar.xz (tools/devcarry.sh) or .devlibs/lib (bench/gpu_libs.sh).
+# Usage: bench/ops_cuda_check.sh [path/to/test_ops_cuda]   (test_agent_cuda is taken beside it;
+# default build/cuda/, else .carry/bin/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/cuda/test_ops_cuda}
+[ -x "$bin" ] || bin=.carry/bin/test_ops_cuda
 agent_bin=$(dirname "$bin")/test_agent_cuda
-export LD_LIBRARY_PATH=$PWD/.devlibs/lib:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+. bench/gpu_libs.sh "$bin"
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader || true
 fail=0
 for b in "$bin" "$agent_bin"; do

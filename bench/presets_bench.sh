@@ -27,18 +27,9 @@ BUDGET=${BUDGET:-570}   # the device runs a command for at most 600 s
 t_start=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - t_start) )); }
 
-if [ -f .carry/lib.tar.xz ]; then
-  mkdir -p /tmp/cmimic_lib && tar -C /tmp/cmimic_lib -xJf .carry/lib.tar.xz
-  export LD_LIBRARY_PATH=/tmp/cmimic_lib/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-fi
-export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64
 bin=${CMIMIC:-build/cuda/cmimic}
 [ -x "$bin" ] || bin=.carry/bin/cmimic
-if ldd "$bin" | grep -q "not found"; then # cuBLAS from the Python wheels, where the toolkit has none
-  for d in $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, q, "lib") for p in nvidia.__path__ for q in os.listdir(p)))' 2>/dev/null); do
-    [ -d "$d" ] && LD_LIBRARY_PATH=$LD_LIBRARY_PATH:$d
-  done
-fi
+. bench/gpu_libs.sh "$bin"
 {
   nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader || echo "no nvidia-smi"
   echo "cpu: $(nproc) cores,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
