@@ -7,6 +7,7 @@
 #include <string.h>
 #include "app/commands.h"
 #include "app/play.h"
+#include "app/preset.h"
 #include "app/train_run.h"
 #include "env/env.h"
 #include "io/args.h"
@@ -24,6 +25,8 @@ static const cm_flag k_run_flags[] = {
     {"engine_config", "data/engines/mujoco_engine.yaml", "engine yaml"},
     {"env_config", NULL, "env yaml (required, usually from the arg file)"},
     {"agent_config", NULL, "agent yaml; none: MimicKit's dummy agent (zero actions)"},
+    {"preset", NULL, "fast, heavy or beast: agent settings laid over the agent yaml (data/agents/presets/, docs/PRESETS.md); --num_envs on the command line still wins"},
+    {"tf32", "true where the GPU has it", "TF32 tensor-core matmuls on the GPU (compute capability >= 8.0); false: full fp32 (overrides CMIMIC_TF32)"},
     {"out_dir", "output/", "train: folder for log.txt, events, model.pt, config copies"},
     {"model_file", NULL, "model.pt to start from (train) or to test"},
     {"test_episodes", "10", "episodes of a test run (train: the agent yaml's per output)"},
@@ -48,6 +51,7 @@ typedef struct run_opts {
   long num_envs, test_episodes, seed, threads, width, height, max_samples;
   int visualize, test_episodes_given, save_int_models;
   const cm_dev *dev;      /* where the networks run: --devices cpu | cuda:N (MimicKit's flag) */
+  const cm_cfg *preset;   /* --preset's overlay, or NULL */
 } run_opts;
 
 /* defaults come from the flag table, so --help shows what the code does */
@@ -92,6 +96,24 @@ static int read_opts(const cm_args *args, run_opts *o, cm_err *err) {
   return 0;
 }
 
+/* A --preset named in the arg file (the command line's is applied before the file is read), the
+ * console line naming the preset, and --tf32 on the networks' device. */
+static int apply_preset_and_tf32(cm_args *args, cm_cfg **preset, run_opts *o, cm_err *err) {
+  if (!*preset && cm_args_has(args, "preset")) {
+    if (cm_preset_apply_args(args, preset, err) ||
+        cm_args_int(args, "num_envs", o->num_envs, &o->num_envs, err))
+      return -1;
+  }
+  o->preset = *preset;
+  if (*preset) printf("Preset: %s\n", (*preset)->file);
+  if (cm_args_has(args, "tf32")) {
+    int tf32;
+    if (cm_args_bool(args, "tf32", 1, &tf32, err)) return -1;
+    cm_dev_set_tf32(o->dev, tf32);
+  }
+  return 0;
+}
+
 static int report_test(double mean_return, double mean_len, long episodes) {
   printf("Mean Return: %.6f\nMean Episode Length: %.6f\nEpisodes: %ld\n", mean_return, mean_len, episodes);
   return 0;
@@ -111,7 +133,11 @@ static int run_test(const run_opts *o, cm_env *env, cm_rl_env *rl, cm_err *err) 
   char sheet[1100] = "";
   if (cm_watch_attach(rl, env, &popts, &watch, err)) return -1;
   if (o->agent_file) {
-    if (cm_agent_create_file(o->agent_file, rl, o->dev, (uint64_t)o->seed, &agent, err)) goto done;
+    cm_cfg *acfg = NULL;
+    int bad = cm_preset_agent_cfg(o->agent_file, o->preset, &acfg, err) ||
+              cm_agent_create(acfg, rl, o->dev, (uint64_t)o->seed, &agent, err);
+    cm_cfg_free(acfg);
+    if (bad) goto done;
     if (o->model_file && cm_agent_load(agent, o->model_file, err)) goto done;
     if (!o->model_file) fprintf(stderr, "cmimic run: warning: testing an untrained policy (no --model_file)\n");
     cm_test_result res;
@@ -149,6 +175,7 @@ int cmd_run(int argc, char **argv) {
   run_opts o;
   cm_env *env = NULL;
   cm_rl_env rl = {0};
+  cm_cfg *preset = NULL;
   int status = 2;
   if (cm_flags_help_asked(argc, argv)) {
     cm_flags_usage(stdout, "run --arg_file args/<case>.txt --mode train|test [flags]",
@@ -158,8 +185,12 @@ int cmd_run(int argc, char **argv) {
   /* the command line is checked before the arg file is read, so a typo is named first */
   if (cm_args_parse_argv(args, argc, argv, &err) || cm_flags_check(args, k_run_flags, &err)) goto fail;
   const char *arg_file = cm_args_str(args, "arg_file", NULL);
+  /* the command line's --preset first: its num_envs then outranks the arg file's */
+  if (cm_preset_apply_args(args, &preset, &err)) goto fail;
   if (arg_file && cm_args_load_file(args, arg_file, &err)) goto fail;
   if (cm_flags_check(args, k_run_flags, &err) || read_opts(args, &o, &err)) goto fail;
+
+  if (apply_preset_and_tf32(args, &preset, &o, &err)) goto fail;
 
   cm_engine_cfg ecfg;
   if (cm_engine_cfg_load(o.engine_file, &ecfg, &err)) goto fail;
@@ -179,7 +210,9 @@ int cmd_run(int argc, char **argv) {
                        .max_samples = o.max_samples, .seed = (uint64_t)o.seed, .dev = o.dev,
                        .test_episodes = o.test_episodes_given ? (int)o.test_episodes : 0,
                        .logger = o.logger, .save_int_models = o.save_int_models};
+    if (o.agent_file && cm_preset_agent_cfg(o.agent_file, preset, &tr.agent_cfg, &err)) goto fail;
     int r = cm_train_run_main(&tr, &rl, &err);
+    cm_cfg_free(tr.agent_cfg);
     if (r) {
       status = r > 0 ? r : 1;
       goto fail;
@@ -192,6 +225,7 @@ fail:
 done:
   if (rl.destroy) rl.destroy(rl.ctx);
   cm_env_destroy(env);
+  cm_cfg_free(preset);
   cm_args_free(args);
   return status;
 }

@@ -130,14 +130,26 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
   return 0;
 }
 
-/* config.yaml: the resolved engine, env and agent configs and the flags, for the record. */
+/* config.yaml: the resolved engine, env and agent configs and the flags, for the record. The
+ * agent's is the tree it was built from (the preset laid over the yaml, batch_size resolved). */
 static int write_config(const cm_train_run *tr, const char *path, cm_err *err) {
   cm_cfg *root = cm_cfg_new_map("config.yaml"), *part = NULL;
   int rc = -1;
   const char *files[3][2] = {{"engine_config", tr->engine_file}, {"env_config", tr->env_file}, {"agent_config", tr->agent_file}};
   for (int i = 0; i < 3; i++) {
     if (!files[i][1]) continue;
-    if (cm_cfg_load(files[i][1], &part, err) || cm_cfg_set_node(root, files[i][0], part, err)) goto done;
+    if (i == 2 && tr->agent_cfg) {
+      if (!(part = cm_cfg_clone(tr->agent_cfg))) {
+        cm_fail(err, "%s: out of memory", path);
+        goto done;
+      }
+    } else if (cm_cfg_load(files[i][1], &part, err)) {
+      goto done;
+    }
+    if (cm_cfg_set_node(root, files[i][0], part, err)) { /* it owns part either way */
+      part = NULL;
+      goto done;
+    }
     part = NULL;
   }
   for (int i = 0; i < tr->args->n; i++) {
@@ -151,6 +163,18 @@ done:
   cm_cfg_free(part);
   cm_cfg_free(root);
   return rc;
+}
+
+/* batch_size: auto is said on the console and recorded resolved in config.yaml. */
+static int resolve_auto_batch(cm_cfg *acfg, const cm_agent *a, cm_err *err) {
+  const cm_cfg *n = acfg ? cm_cfg_get(acfg, "batch_size") : NULL;
+  if (!n || n->kind != CM_CFG_SCALAR || strcmp(n->str, "auto")) return 0;
+  char v[32];
+  snprintf(v, sizeof v, "%d", a->cfg.batch_size);
+  int per_epoch = (a->cfg.steps_per_iter + a->cfg.batch_size - 1) / a->cfg.batch_size;
+  printf("batch_size auto: %d steps of all envs (%d samples per mini-batch, %d mini-batch%s per epoch)\n",
+         a->cfg.batch_size, a->cfg.batch_size * a->num_envs, per_epoch, per_epoch == 1 ? "" : "es");
+  return cm_cfg_set(acfg, "batch_size", v, "batch_size: auto", err);
 }
 
 /* MimicKit's run.py copies the three config files into the output folder as given. */
@@ -242,8 +266,11 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
     return r;
   }
   cm_agent *a = NULL;
+  cm_cfg *own = NULL, *acfg = tr->agent_cfg;
   int rc = -1;
-  if (cm_agent_create_file(tr->agent_file, rl, tr->dev, tr->seed, &a, err)) return -1;
+  if (!acfg && cm_cfg_load(tr->agent_file, &own, err)) return -1;
+  if (!acfg) acfg = own;
+  if (cm_agent_create(acfg, rl, tr->dev, tr->seed, &a, err) || resolve_auto_batch(tr->agent_cfg, a, err)) goto done;
   if (tr->resume) {
     const char *from = cm_file_exists(c.resume_path) ? c.resume_path : c.model_path;
     if (cm_agent_load(a, from, err)) goto done;
@@ -270,5 +297,6 @@ done:
   cm_log_close(c.log);
   cm_tb_close(c.tb);
   cm_agent_destroy(a);
+  cm_cfg_free(own);
   return rc;
 }

@@ -45,7 +45,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
   int IN = O + a->cond_dim;
   const float *in = cm_agent_net_input(a, a->mb_nobs, a->mb_obs, a->mb_cond, rows);
   if (cm_mlp_forward(&a->critic, in, rows, err)) return -1;
-  const float *pred = cm_mlp_out(&a->critic);
+  const float *pred = cm_dev_read(a->dev, cm_mlp_out(&a->critic), a->mb_pred, (size_t)rows);
   double closs = 0;
   float cscale = (float)(2.0 * c->critic_loss_weight / rows);
   for (int i = 0; i < rows; i++) {
@@ -82,7 +82,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
     int k = extra ? a->type->actor_extra_rows(a, m, a->mb_aobs, a->mb_aobs + (size_t)m * IN) : 0;
     if (k > 0) actor_obs = a->mb_aobs;
     if (cm_mlp_forward(&a->actor, actor_obs, m + k, err)) return -1;
-    const float *mean = cm_mlp_out(&a->actor);
+    const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mb_mean, (size_t)(m + k) * A);
     memset(a->mb_dmean, 0, (size_t)(m + k) * A * sizeof(float));
     aloss = a->type->actor_loss(a, m, mean, a->mb_na, a->mb_logp, a->mb_adv, a->mb_dmean, st);
     if (c->action_bound_weight != 0 && a->bounds_finite) {
@@ -96,7 +96,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
     }
     if (c->action_entropy_weight != 0) {
       /* FIXED std: the entropy is a constant, no gradient */
-      double ent = cm_gauss_entropy_row(A, a->logstd.data);
+      double ent = cm_gauss_entropy_row(A, cm_agent_logstd(a));
       aloss -= c->action_entropy_weight * ent;
       cm_stats_set(st, "Action_Entropy", ent);
     }
