@@ -27,6 +27,7 @@
 #ifndef CM_LEARN_AGENT_H
 #define CM_LEARN_AGENT_H
 #include <stdint.h>
+#include "dist/comm.h"
 #include "io/config.h"
 #include "learn/exp_buffer.h"
 #include "learn/mlp.h"
@@ -152,6 +153,11 @@ struct cm_agent {
   const cm_dev *dev;
   uint64_t seed;
   int num_envs, obs_dim, act_dim;
+  /* data-parallel: the process's communicator (one rank: every reduction is a no-op) and the
+   * global index of env 0, which keys the per-env random streams (rank * num_envs) */
+  cm_comm *comm;
+  uint32_t env0;
+  float *grad_flat; /* [every trained element] host: the gradients in one all-reduce (ranks > 1) */
   cm_rl_mode mode;
   /* model and state, in state-dict order */
   cm_normalizer obs_norm, a_norm;

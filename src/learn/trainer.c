@@ -35,6 +35,49 @@ static void print_profile(const cm_agent *a, double total, double test) {
           total - pol - env - a->prof.train_data - a->prof.update - test);
 }
 
+/* How rank 0 combines a column over the ranks: counts add up, returns and lengths are means
+ * weighted by the episodes behind them, the counters are every rank's own (the same), and the
+ * rest (losses, data statistics) is the mean over ranks. */
+static double combine_col(const cm_stats *c, int k, const double *all, int ranks) {
+  const char *key = c->keys[k];
+  int n = c->count;
+  if (!strcmp(key, "Iteration") || !strcmp(key, "Samples") || !strcmp(key, "Wall_Time")) return all[k];
+  if (strstr(key, "_Episodes")) {
+    double s = 0;
+    for (int r = 0; r < ranks; r++) s += all[(size_t)r * n + k];
+    return s;
+  }
+  const char *w = !strncmp(key, "Train_", 6) && strstr(key, "Return") ? "Train_Episodes"
+                  : !strncmp(key, "Train_Episode_Length", 20) ? "Train_Episodes"
+                  : !strncmp(key, "Test_", 5) ? "Test_Episodes" : NULL;
+  int wk = -1;
+  for (int i = 0; w && i < n; i++)
+    if (!strcmp(c->keys[i], w)) wk = i;
+  double s = 0, ws = 0;
+  for (int r = 0; r < ranks; r++) {
+    double wr = wk >= 0 ? all[(size_t)r * n + wk] : 1.0;
+    s += wr * all[(size_t)r * n + k];
+    ws += wr;
+  }
+  return ws > 0 ? s / ws : all[k];
+}
+
+/* The logged scalars of every rank gathered on rank 0 and combined there (the rank that logs). */
+static int gather_cols(cm_comm *comm, cm_stats *c, cm_err *err) {
+  if (comm->size <= 1) return 0;
+  size_t n = (size_t)c->count;
+  double *all = malloc(n * (size_t)comm->size * sizeof(double) + 1);
+  if (!all) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+  int rc = cm_comm_gather_f64(comm, c->values, n, all, "the logged scalars", err);
+  if (!rc && comm->rank == 0) {
+    double v[CM_STATS_MAX];
+    for (int k = 0; k < c->count; k++) v[k] = combine_col(c, k, all, comm->size);
+    memcpy(c->values, v, n * sizeof(double));
+  }
+  free(all);
+  return rc;
+}
+
 int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
   double prof_start = cm_now_seconds();
   const char *pe = getenv("CMIMIC_PROFILE");
@@ -56,12 +99,19 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
   while (a->sample_count < opts->max_samples) {
     cm_stats train;
     cm_stats_clear(&train);
+    int64_t before = a->buf.total_samples;
     if (cm_agent_train_iter(a, &train, err)) return cm_wrap(err, "iteration %lld", (long long)a->iter);
-    a->sample_count = a->buf.total_samples;
+    /* Samples counts every rank's (MimicKit _update_sample_count) */
+    int64_t added = a->buf.total_samples - before;
+    if (cm_comm_allreduce_i64(a->comm, &added, 1, "the sample count", err)) return -1;
+    a->sample_count = before + added;
+    a->buf.total_samples = a->sample_count;
     int output = (a->iter % a->cfg.iters_per_output == 0) || a->sample_count >= opts->max_samples;
     if (output) {
       double t_test = cm_now_seconds();
-      if (cm_agent_test(a, a->cfg.test_episodes, &test, err))
+      /* each rank its share of the test episodes (MimicKit test_model) */
+      int eps = (a->cfg.test_episodes + a->comm->size - 1) / a->comm->size;
+      if (cm_agent_test(a, eps, &test, err))
         return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
       if (profile) print_profile(a, cm_now_seconds() - prof_start, cm_now_seconds() - t_test);
       memset(&a->prof, 0, sizeof a->prof);
@@ -88,6 +138,7 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
     cm_stats_set(c, "Obs_Norm_Mean", nm);
     cm_stats_set(c, "Obs_Norm_Std", ns);
     cm_stats_set(c, "Exp_Prob", cm_agent_exp_prob(a));
+    if (gather_cols(a->comm, c, err)) return -1;
     /* counted before the callback, so a checkpoint taken there resumes at the next iteration */
     a->iter++;
     if (opts->callback && opts->callback(a, &info, opts->user, err)) return -1;

@@ -1,0 +1,262 @@
+/* The local launcher of `cmimic run --devices a b ...` (launch.h): mpirun starts the ranks,
+ * this process watches them and guarantees the job ends as one. */
+#include "dist/launch.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "core/clock.h"
+
+#define MAX_RANKS 256
+#define KILL_GRACE_S 3.0   /* SIGTERM to SIGKILL */
+#define START_LIMIT_S 120.0 /* every rank connects within this after mpirun starts */
+
+static volatile sig_atomic_t g_signal = 0;
+static void on_signal(int sig) { g_signal = sig; }
+
+typedef struct rank_link {
+  int fd;
+  int rank;
+  pid_t pid;
+  int state; /* 0 running, 1 said bye, 2 said fail, 3 died */
+  char line[128];
+  int len;
+} rank_link;
+
+/* A listening socket on 127.0.0.1:port, or on a free port when that one is taken. */
+static int listen_port(long want, int *port_out, cm_err *err) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return cm_fail(err, "launcher: socket: %s", strerror(errno));
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  a.sin_port = htons((uint16_t)want);
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    int e = errno;
+    a.sin_port = 0;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+      close(fd);
+      return cm_fail(err, "launcher: cannot bind a port on 127.0.0.1: %s", strerror(errno));
+    }
+    socklen_t len = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    fprintf(stderr, "cmimic run: master port %ld is not free (%s); using port %d instead\n", want, strerror(e),
+            ntohs(a.sin_port));
+  }
+  socklen_t len = sizeof a;
+  getsockname(fd, (struct sockaddr *)&a, &len);
+  *port_out = ntohs(a.sin_port);
+  if (listen(fd, MAX_RANKS) != 0) {
+    close(fd);
+    return cm_fail(err, "launcher: listen: %s", strerror(errno));
+  }
+  return fd;
+}
+
+static void signal_ranks(rank_link *l, int n, int sig) {
+  for (int i = 0; i < n; i++)
+    if (l[i].pid > 0 && l[i].state != 3) kill(l[i].pid, sig);
+}
+
+/* Reads what a rank said; EOF without bye/fail means it died. */
+static void read_link(rank_link *r) {
+  char buf[128];
+  ssize_t k = read(r->fd, buf, sizeof buf);
+  if (k <= 0) {
+    if (r->state == 0) r->state = 3;
+    close(r->fd);
+    r->fd = -1;
+    return;
+  }
+  for (ssize_t i = 0; i < k; i++) {
+    if (buf[i] != '\n') {
+      if (r->len < (int)sizeof r->line - 1) r->line[r->len++] = buf[i];
+      continue;
+    }
+    r->line[r->len] = 0;
+    int rank, pid;
+    if (sscanf(r->line, "rank %d pid %d", &rank, &pid) == 2) {
+      r->rank = rank;
+      r->pid = pid;
+    } else if (!strcmp(r->line, "bye")) {
+      r->state = 1;
+    } else if (!strcmp(r->line, "fail")) {
+      r->state = 2;
+    }
+    r->len = 0;
+  }
+}
+
+static void build_argv(char **out, int num_ranks, int argc, char **argv, char *np, char *self) {
+  int k = 0;
+  out[k++] = "mpirun"; /* not the full path: OpenMPI takes an absolute argv[0] as its install prefix */
+  snprintf(np, 16, "%d", num_ranks);
+  out[k++] = "-np";
+  out[k++] = np;
+  out[k++] = "-q";              /* OpenMPI's banners: the launcher says what happened in one line */
+  out[k++] = "--oversubscribe"; /* more ranks than cores is allowed (CPU ranks on a small machine) */
+  out[k++] = "--bind-to";
+  out[k++] = "none";            /* each rank runs its own thread pool */
+  if (geteuid() == 0) out[k++] = "--allow-run-as-root";
+  out[k++] = "-x";
+  out[k++] = "CMIMIC_LAUNCHER_PORT";
+  out[k++] = self;
+  out[k++] = "run";
+  for (int i = 0; i < argc; i++) out[k++] = argv[i];
+  out[k] = NULL;
+}
+
+int cm_dist_launch(int argc, char **argv, int num_ranks, long master_port, cm_err *err) {
+#ifndef CM_MPIEXEC
+  (void)argc, (void)argv, (void)master_port;
+  return cm_fail(err, "--devices with %d entries runs one process per device through MPI, and this cmimic was built "
+                 "without MPI (install libopenmpi-dev openmpi-bin and rebuild)", num_ranks) ? 2 : 2;
+#else
+  if (num_ranks > MAX_RANKS) return cm_fail(err, "--devices: at most %d devices on one machine", MAX_RANKS), 2;
+  if (master_port <= 0) master_port = 6000 + (long)(getpid() % 1000); /* MimicKit draws from 6000-7000 */
+  int port = 0;
+  int lfd = listen_port(master_port, &port, err);
+  if (lfd < 0) return 2;
+  char portstr[16], np[16], self[4096];
+  snprintf(portstr, sizeof portstr, "%d", port);
+  setenv("CMIMIC_LAUNCHER_PORT", portstr, 1);
+  ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (sl <= 0) snprintf(self, sizeof self, "%s", argv[0]);
+  else self[sl] = 0;
+  char **av = calloc((size_t)argc + 16, sizeof *av);
+  rank_link *links = calloc(MAX_RANKS, sizeof *links);
+  if (!av || !links) {
+    free(av), free(links), close(lfd);
+    return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__), 2;
+  }
+  build_argv(av, num_ranks, argc, argv, np, self);
+  printf("cmimic run: %d ranks on this machine through %s (master port %d)\n", num_ranks, CM_MPIEXEC, port);
+  fflush(stdout);
+  fflush(stderr);
+  struct sigaction sa = {0}, old_int, old_term;
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  pid_t child = fork();
+  if (child == 0) {
+    setpgid(0, 0); /* Ctrl-C reaches the launcher, which hands it on to the ranks */
+    execv(CM_MPIEXEC, av);
+    fprintf(stderr, "cmimic run: cannot start %s: %s\n", CM_MPIEXEC, strerror(errno));
+    _exit(127);
+  }
+  int status = 0, nl = 0, exited = 0, forwarded = 0, reported = 0;
+  double t_start = cm_now_seconds(), t_stop = 0; /* t_stop: when every rank was told to stop */
+  while (!exited) {
+    struct pollfd p[MAX_RANKS + 1];
+    int np_ = 0;
+    p[np_++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+    for (int i = 0; i < nl; i++) p[np_++] = (struct pollfd){.fd = links[i].fd, .events = POLLIN};
+    poll(p, (nfds_t)np_, 100);
+    if (p[0].revents & POLLIN) {
+      int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+      if (fd >= 0 && nl < MAX_RANKS) links[nl++] = (rank_link){.fd = fd, .rank = -1, .state = 0};
+      else if (fd >= 0) close(fd);
+    }
+    for (int i = 0, j = 1; i < nl; i++) {
+      if (links[i].fd < 0) continue;
+      if (p[j++].revents & (POLLIN | POLLHUP | POLLERR)) read_link(&links[i]);
+    }
+    /* a dead rank or a failed one: every other rank stops now */
+    for (int i = 0; i < nl && !t_stop; i++) {
+      if (links[i].state == 3) {
+        fprintf(stderr, "cmimic run: rank %d (pid %d) died without finishing (killed, crashed or out of memory); "
+                "stopping every rank\n", links[i].rank, (int)links[i].pid);
+        reported = 1;
+      }
+      if (links[i].state >= 2) t_stop = cm_now_seconds();
+    }
+    if (t_stop && !forwarded) {
+      signal_ranks(links, nl, SIGTERM);
+      forwarded = 1;
+    }
+    if (g_signal && !forwarded) { /* Ctrl-C / SIGTERM: every rank saves its checkpoint and stops */
+      signal_ranks(links, nl, g_signal);
+      forwarded = 1;
+      t_stop = cm_now_seconds() + 60.0; /* a checkpoint may take a while: a longer grace */
+    }
+    if (!t_stop && nl < num_ranks && cm_now_seconds() - t_start > START_LIMIT_S) {
+      fprintf(stderr, "cmimic run: only %d of %d ranks started within %.0f s; stopping every rank\n", nl, num_ranks,
+              START_LIMIT_S);
+      reported = 1;
+      t_stop = cm_now_seconds();
+      kill(-child, SIGTERM);
+    }
+    if (t_stop && cm_now_seconds() - t_stop > KILL_GRACE_S) {
+      signal_ranks(links, nl, SIGKILL);
+      kill(-child, SIGKILL);
+    }
+    pid_t w = waitpid(child, &status, WNOHANG);
+    if (w == child) exited = 1;
+  }
+  /* mpirun is gone: nothing it started may outlive it */
+  for (int i = 0; i < nl; i++) {
+    if (links[i].fd >= 0) {
+      read_link(&links[i]);
+      if (links[i].fd >= 0) close(links[i].fd);
+    }
+    if (links[i].pid > 0 && kill(links[i].pid, 0) == 0) kill(links[i].pid, SIGKILL);
+  }
+  close(lfd);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  for (int i = 0; i < nl; i++) ok &= links[i].state == 1;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (!ok && !code) code = 1;
+  if (g_signal && !reported) code = 130;
+  if (!ok && !reported && !g_signal) {
+    int said = 0, first = -1; /* a rank that said "fail" printed its own reason already */
+    for (int i = 0; i < nl; i++) {
+      said |= links[i].state == 2;
+      if (links[i].state != 1 && first < 0) first = links[i].rank;
+    }
+    if (!nl) fprintf(stderr, "cmimic run: %s stopped before any rank started (exit status %d)\n", CM_MPIEXEC, code);
+    else if (!said) fprintf(stderr, "cmimic run: rank %d did not finish (exit status %d); every rank stopped\n", first, code);
+  }
+  free(av);
+  free(links);
+  return ok ? 0 : code;
+#endif
+}
+
+/* ---------------- the rank's side ---------------- */
+
+static int g_link = -1;
+
+void cm_dist_link_hello(int rank) {
+  const char *p = getenv("CMIMIC_LAUNCHER_PORT");
+  if (!p || !*p) return;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  a.sin_port = htons((uint16_t)atoi(p));
+  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    if (fd >= 0) close(fd);
+    return; /* no launcher to tell: the run goes on under mpirun alone */
+  }
+  char line[64];
+  int n = snprintf(line, sizeof line, "rank %d pid %d\n", rank, (int)getpid());
+  if (write(fd, line, (size_t)n) != n) {
+    close(fd);
+    return;
+  }
+  g_link = fd;
+}
+
+void cm_dist_link_bye(int ok) {
+  if (g_link < 0) return;
+  const char *m = ok ? "bye\n" : "fail\n";
+  if (write(g_link, m, strlen(m)) < 0) {}
+  close(g_link);
+  g_link = -1;
+}
