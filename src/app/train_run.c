@@ -256,7 +256,7 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   if (tr->resume) {
     const char *from = cm_file_exists(c.resume_path) ? c.resume_path : c.model_path;
     if (cm_agent_load(a, from, err)) goto done;
-    printf("Resuming from %s\n", from);
+    if (cm_comm_is_root(cm_comm_world())) printf("Resuming from %s\n", from);
   } else if (tr->model_file && cm_agent_load(a, tr->model_file, err)) {
     goto done;
   }

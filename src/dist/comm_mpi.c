@@ -116,11 +116,11 @@ static int wait_req(cm_comm *c, MPI_Request *req, const char *call, const char *
   char names[256];
   int missing = find_missing(c, m, names, sizeof names);
   if (missing)
-    return cm_fail(err, "rank %d: rank%s %s did not join the %s of %s (collective #%lld) within %.0f s: hung, "
-                   "stopped or lost; stopping every rank", c->rank, missing > 1 ? "s" : "", names, call, what,
+    return cm_fail(err, "rank%s %s did not join the %s of %s (collective #%lld) within %.0f s: hung, "
+                   "stopped or lost; stopping every rank", missing > 1 ? "s" : "", names, call, what,
                    m->seq, c->timeout_s);
-  return cm_fail(err, "rank %d: the %s of %s (collective #%lld) did not complete within %.0f s although every rank "
-                 "answers (the ranks disagree on the order of collectives)", c->rank, call, what, m->seq, c->timeout_s);
+  return cm_fail(err, "the %s of %s (collective #%lld) did not complete within %.0f s although every rank "
+                 "answers (the ranks disagree on the order of collectives)", call, what, m->seq, c->timeout_s);
 }
 
 static int start(cm_comm *c, int rc, MPI_Request *req, const char *call, const char *what, cm_err *err) {

@@ -79,17 +79,17 @@ static int wait_stream(cm_comm *c, const char *what, cm_err *err) {
   for (;;) {
     cudaError_t q = cudaStreamQuery(n->stream);
     if (q == cudaSuccess) return 0;
-    if (q != cudaErrorNotReady) return cm_fail(err, "rank %d: nccl all-reduce of %s: %s", c->rank, what, cudaGetErrorString(q));
+    if (q != cudaErrorNotReady) return cm_fail(err, "nccl all-reduce of %s: %s", what, cudaGetErrorString(q));
     ncclResult_t ae = ncclSuccess;
     n->api.get_async_error(n->comm, &ae);
     if (ae != ncclSuccess || cm_now_seconds() > deadline) {
       n->api.comm_abort(n->comm);
       n->failed = 1;
       if (ae != ncclSuccess)
-        return cm_fail(err, "rank %d: nccl all-reduce of %s failed: %s (a peer rank failed or was lost)", c->rank, what,
+        return cm_fail(err, "nccl all-reduce of %s failed: %s (a peer rank failed or was lost)", what,
                        n->api.error_string(ae));
-      return cm_fail(err, "rank %d: nccl all-reduce of %s did not complete within %.0f s: a peer rank is hung or lost; "
-                     "stopping every rank", c->rank, what, c->timeout_s);
+      return cm_fail(err, "nccl all-reduce of %s did not complete within %.0f s: a peer rank is hung or lost; "
+                     "stopping every rank", what, c->timeout_s);
     }
     nap_ms();
   }
@@ -99,9 +99,9 @@ static int n_allreduce_dev(cm_comm *c, const cm_dev *dev, float *buf, size_t n, 
                            cm_err *err) {
   (void)dev;
   nccl_impl *m = c->impl;
-  if (m->failed) return cm_fail(err, "rank %d: nccl communicator was aborted earlier", c->rank);
+  if (m->failed) return cm_fail(err, "nccl communicator was aborted earlier");
   ncclResult_t r = m->api.all_reduce(buf, buf, n, ncclFloat32, op == CM_RED_MEAN ? ncclAvg : ncclSum, m->comm, m->stream);
-  if (r != ncclSuccess) return cm_fail(err, "rank %d: ncclAllReduce of %s: %s", c->rank, what, m->api.error_string(r));
+  if (r != ncclSuccess) return cm_fail(err, "ncclAllReduce of %s: %s", what, m->api.error_string(r));
   return wait_stream(c, what, err);
 }
 
@@ -195,10 +195,11 @@ int cm_comm_nccl_open(cm_comm *c, const cm_dev *dev, cm_err *err) {
   }
   r = m->api.comm_init_rank(&m->comm, c->size, id, c->rank);
   if (r != ncclSuccess) {
+    cm_fail(err, "nccl: ncclCommInitRank (rank %d of %d): %s", c->rank, c->size, m->api.error_string(r));
     cudaStreamDestroy(m->stream);
     dlclose(m->api.lib);
     free(m);
-    return cm_fail(err, "nccl: ncclCommInitRank (rank %d of %d): %s", c->rank, c->size, m->api.error_string(r));
+    return -1;
   }
   m->mpi_ops = c->ops;
   m->mpi_impl = c->impl;
