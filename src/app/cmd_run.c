@@ -175,7 +175,7 @@ static int join_or_launch(int argc, char **argv, const cm_args *args, int *statu
     long port;
     if (cm_args_int(args, "master_port", 0, &port, err)) return -1;
     if (port < 0 || port > 65535) return cm_fail(err, "--master_port %ld is not a TCP port", port);
-    *status = cm_dist_launch(argc, argv, ndev, port, err);
+    *status = cm_dist_launch("run", argc, argv, ndev, port, err);
     if (*status && err->msg[0]) fprintf(stderr, "cmimic run: %s\n", err->msg);
     return 1;
   }

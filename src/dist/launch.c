@@ -93,7 +93,7 @@ static void read_link(rank_link *r) {
   }
 }
 
-static void build_argv(char **out, int num_ranks, int argc, char **argv, char *np, char *self) {
+static void build_argv(char **out, const char *command, int num_ranks, int argc, char **argv, char *np, char *self) {
   int k = 0;
   out[k++] = "mpirun"; /* not the full path: OpenMPI takes an absolute argv[0] as its install prefix */
   snprintf(np, 16, "%d", num_ranks);
@@ -107,14 +107,14 @@ static void build_argv(char **out, int num_ranks, int argc, char **argv, char *n
   out[k++] = "-x";
   out[k++] = "CMIMIC_LAUNCHER_PORT";
   out[k++] = self;
-  out[k++] = "run";
+  out[k++] = (char *)command;
   for (int i = 0; i < argc; i++) out[k++] = argv[i];
   out[k] = NULL;
 }
 
-int cm_dist_launch(int argc, char **argv, int num_ranks, long master_port, cm_err *err) {
+int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, long master_port, cm_err *err) {
 #ifndef CM_MPIEXEC
-  (void)argc, (void)argv, (void)master_port;
+  (void)command, (void)argc, (void)argv, (void)master_port;
   return cm_fail(err, "--devices with %d entries runs one process per device through MPI, and this cmimic was built "
                  "without MPI (install libopenmpi-dev openmpi-bin and rebuild)", num_ranks) ? 2 : 2;
 #else
@@ -135,7 +135,7 @@ int cm_dist_launch(int argc, char **argv, int num_ranks, long master_port, cm_er
     free(av), free(links), close(lfd);
     return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__), 2;
   }
-  build_argv(av, num_ranks, argc, argv, np, self);
+  build_argv(av, command, num_ranks, argc, argv, np, self);
   printf("cmimic run: %d ranks on this machine through %s (master port %d)\n", num_ranks, CM_MPIEXEC, port);
   fflush(stdout);
   fflush(stderr);
@@ -158,15 +158,14 @@ int cm_dist_launch(int argc, char **argv, int num_ranks, long master_port, cm_er
     p[np_++] = (struct pollfd){.fd = lfd, .events = POLLIN};
     for (int i = 0; i < nl; i++) p[np_++] = (struct pollfd){.fd = links[i].fd, .events = POLLIN};
     poll(p, (nfds_t)np_, 100);
+    int polled = nl; /* links accepted below are read from the next poll on */
     if (p[0].revents & POLLIN) {
       int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
       if (fd >= 0 && nl < MAX_RANKS) links[nl++] = (rank_link){.fd = fd, .rank = -1, .state = 0};
       else if (fd >= 0) close(fd);
     }
-    for (int i = 0, j = 1; i < nl; i++) {
-      if (links[i].fd < 0) continue;
-      if (p[j++].revents & (POLLIN | POLLHUP | POLLERR)) read_link(&links[i]);
-    }
+    for (int i = 0; i < polled; i++) /* p[1 + i] is links[i] (a closed link's fd -1 is skipped by poll) */
+      if (links[i].fd >= 0 && (p[1 + i].revents & (POLLIN | POLLHUP | POLLERR))) read_link(&links[i]);
     /* a dead rank or a failed one: every other rank stops now */
     for (int i = 0; i < nl && !t_stop; i++) {
       if (links[i].state == 3) {

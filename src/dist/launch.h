@@ -15,9 +15,9 @@
 #define CM_DIST_LAUNCH_H
 #include "core/err.h"
 
-/* argv: the flags after `cmimic run` (each rank runs `cmimic run` with them). Returns the
+/* argv: the flags after `cmimic <command>` (each rank runs `cmimic <command>` with them). Returns the
  * exit status for main (0: every rank finished). */
-int cm_dist_launch(int argc, char **argv, int num_ranks, long master_port, cm_err *err);
+int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, long master_port, cm_err *err);
 
 /* Rank side: connects to the launcher when CMIMIC_LAUNCHER_PORT is set (else does nothing). */
 void cm_dist_link_hello(int rank);
