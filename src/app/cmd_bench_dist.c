@@ -112,7 +112,7 @@ int cmd_bench_dist(int argc, char **argv) {
   status = 1;
   if (cm_comm_open(0, 120, &err)) goto fail;
   cm_comm *c = cm_comm_world();
-  cm_dist_link_hello(c->rank);
+  if (cm_dist_link_hello(c->rank, &err)) goto fail;
   if (c->rank == 0)
     printf("all-reduce (mean, float32) over %d rank(s), %s backend, %ld reps\n%-45s %10s %8s %10s %10s %8s\n", c->size,
            c->ops ? c->ops->name : "single", reps, "case", "elements", "MB", "mean_us", "best_us", "GB/s");

@@ -185,7 +185,7 @@ static int join_or_launch(int argc, char **argv, const cm_args *args, int *statu
   cm_fault_limit_to_rank(rank);
   if (cm_comm_open(ndev > 1 ? ndev : 0, timeout, err)) return -1;
   cm_comm *c = cm_comm_world();
-  cm_dist_link_hello(c->rank);
+  if (cm_dist_link_hello(c->rank, err)) return -1;
   printf("rank %d of %d (pid %d, %s backend)\n", c->rank, c->size, (int)getpid(), c->ops ? c->ops->name : "single");
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "core/clock.h"
 
@@ -185,8 +186,11 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
       t_stop = cm_now_seconds() + 60.0; /* a checkpoint may take a while: a longer grace */
     }
     if (!t_stop && nl < num_ranks && cm_now_seconds() - t_start > START_LIMIT_S) {
-      fprintf(stderr, "cmimic run: only %d of %d ranks started within %.0f s; stopping every rank\n", nl, num_ranks,
-              START_LIMIT_S);
+      char seen[256] = "";
+      for (int i = 0, k = 0; i < nl && k < (int)sizeof seen - 8; i++)
+        k += snprintf(seen + k, sizeof seen - (size_t)k, "%s%d", i ? ", " : "", links[i].rank);
+      fprintf(stderr, "cmimic run: only %d of %d ranks started within %.0f s (started: %s); stopping every rank\n", nl,
+              num_ranks, START_LIMIT_S, nl ? seen : "none");
       reported = 1;
       t_stop = cm_now_seconds();
       kill(-child, SIGTERM);
@@ -233,23 +237,31 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
 
 static int g_link = -1;
 
-void cm_dist_link_hello(int rank) {
+int cm_dist_link_hello(int rank, cm_err *err) {
   const char *p = getenv("CMIMIC_LAUNCHER_PORT");
-  if (!p || !*p) return;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (!p || !*p) return 0;
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   a.sin_port = htons((uint16_t)atoi(p));
-  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+  int fd = -1, e = 0;
+  for (int attempt = 0; attempt < 50 && fd < 0; attempt++) { /* a loaded machine may refuse a moment */
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) break;
+    e = errno;
     if (fd >= 0) close(fd);
-    return; /* no launcher to tell: the run goes on under mpirun alone */
+    fd = -1;
+    struct timespec ts = {0, 100000000};
+    nanosleep(&ts, NULL);
   }
+  if (fd < 0) return cm_fail(err, "cannot reach the launcher on 127.0.0.1:%s: %s", p, strerror(e));
   char line[64];
   int n = snprintf(line, sizeof line, "rank %d pid %d\n", rank, (int)getpid());
   if (write(fd, line, (size_t)n) != n) {
+    e = errno;
     close(fd);
-    return;
+    return cm_fail(err, "cannot write to the launcher on 127.0.0.1:%s: %s", p, strerror(e));
   }
   g_link = fd;
+  return 0;
 }
 
 void cm_dist_link_bye(int ok) {

@@ -19,8 +19,9 @@
  * exit status for main (0: every rank finished). */
 int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, long master_port, cm_err *err);
 
-/* Rank side: connects to the launcher when CMIMIC_LAUNCHER_PORT is set (else does nothing). */
-void cm_dist_link_hello(int rank);
+/* Rank side: connects to the launcher when CMIMIC_LAUNCHER_PORT is set (else does nothing);
+ * -1 with the reason when the launcher cannot be reached (the rank must not run unwatched). */
+int cm_dist_link_hello(int rank, cm_err *err);
 /* "bye" (finished) or "fail" (stopped; the reason is printed already). */
 void cm_dist_link_bye(int ok);
 #endif

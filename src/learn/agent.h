@@ -173,7 +173,7 @@ struct cm_agent {
   uint64_t rng_step;  /* rollout steps taken, train and test: keys the action noise */
   /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them);
    * policy and env count training rollouts only, the trainer times the test phase */
-  struct { double policy, env, train_data, update; } prof;
+  struct { double policy, env, train_data, update, grad_allreduce; } prof; /* grad_allreduce: inside update */
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
   float *norm_obs, *norm_a, *action, *logp, *rand_mask; /* decide_action outputs */

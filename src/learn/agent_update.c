@@ -42,6 +42,7 @@ static int allreduce_grads(cm_agent *a, cm_err *err) {
       if (cm_comm_allreduce_dev(c, a->dev, o->params[i]->grad, o->params[i]->n, CM_RED_MEAN, "gradients", err)) return -1;
     return 0;
   }
+  double t0 = cm_now_seconds();
   size_t total = 0, off = 0;
   for (int i = 0; i < o->count; i++) total += o->params[i]->n;
   if (!a->grad_flat && !(a->grad_flat = malloc((total ? total : 1) * sizeof(float))))
@@ -52,6 +53,7 @@ static int allreduce_grads(cm_agent *a, cm_err *err) {
   off = 0;
   for (int i = 0; i < o->count; off += o->params[i]->n, i++)
     cm_dev_upload(a->dev, o->params[i]->grad, a->grad_flat + off, o->params[i]->n);
+  a->prof.grad_allreduce += cm_now_seconds() - t0;
   return 0;
 }
 
