@@ -5,7 +5,8 @@
 #  - a rank that hangs (CMIMIC_FAULT_HANG_AFTER_ITERS on rank 1 only): rank 0 waits at most
 #    --dist_timeout (3 s) in its next collective, then names rank 1 in one line, and the job ends
 # Both: non-zero exit, no process left, the last checkpoint intact (it loads for a test run).
-# Also: --devices with a port already taken picks another and says so in one line.
+# Also: Ctrl-C to the launcher stops every rank at the same iteration, rank 0 saves the checkpoint,
+# exit 130; --devices with a port already taken picks another and says so in one line.
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
 command -v mpirun >/dev/null || { echo "SKIP: no mpirun (OpenMPI)"; exit 0; }
@@ -63,6 +64,19 @@ grep -q "cmimic run: rank 0: rank 1 did not join the .* within 3 s: hung, stoppe
 [ "$(grep -c 'did not join' "$t/hang.log")" -eq 1 ]
 no_process_of "$t/hang"
 checkpoint_loads "$t/hang/model.pt"
+
+# --- Ctrl-C while both ranks hold still after their first iteration
+(CMIMIC_FAULT_HANG_AFTER_ITERS=1 exec "$CMIMIC" "${args[@]}" --out_dir "$t/intr") >"$t/intr.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 3000); do [ "$(grep -c 'fault injection: hanging' "$t/intr.log")" -eq 2 ] && break; sleep 0.1; done
+kill -INT $pid
+set +e; wait $pid; rc=$?; set -e
+echo "interrupted run exited with $rc"; grep "^cmimic run" "$t/intr.log"
+[ $rc -eq 130 ]
+grep -q "cmimic run: rank 0: interrupted at iteration 0 (.*); checkpoint saved to $t/intr/resume.pt" "$t/intr.log"
+grep -q "cmimic run: rank 1: interrupted at iteration 0" "$t/intr.log"
+no_process_of "$t/intr"
+checkpoint_loads "$t/intr/resume.pt"
 
 # --- a master port in use: another is picked, in one line, and the run finishes
 python3 -c 'import socket, time
