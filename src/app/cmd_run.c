@@ -41,7 +41,7 @@ static const cm_flag k_run_flags[] = {
     {"logger", "tb", "tb: TensorBoard events and log.txt; txt: log.txt only"},
     {"save_int_models", "false", "also keep int_models/model_<iteration>.pt at every output"},
     {"master_port", "6000 + pid % 1000", "several --devices: the launcher's port on 127.0.0.1 (taken: another is used)"},
-    {"dist_timeout", "300", "several devices: seconds a rank waits for the others before naming the missing ones"},
+    {"dist_timeout", "300 or $CMIMIC_DIST_TIMEOUT", "several devices: seconds a rank waits for the others before naming the missing ones"},
     {"num_threads", "the engine's", "CPU threads stepping the environments"},
     {"video_width", "1280", "video width in pixels"},
     {"video_height", "720", "video height in pixels"},
@@ -168,7 +168,10 @@ static int join_or_launch(int argc, char **argv, const cm_args *args, int *statu
   if (ndev < 1) ndev = 1;
   int size = 1, rank = 0;
   int in_job = cm_comm_in_job(&size, &rank, NULL);
-  if (!in_job && ndev == 1) return 0;
+  if (!in_job && ndev == 1) {
+    cm_fault_limit_to_rank(0); /* a one-process run is rank 0 */
+    return 0;
+  }
   if (strcmp(cm_args_str(args, "mode", DEF("mode")), "train"))
     return cm_fail(err, "--mode test runs in one process: pass one --devices entry");
   if (!in_job) {
@@ -179,8 +182,10 @@ static int join_or_launch(int argc, char **argv, const cm_args *args, int *statu
     if (*status && err->msg[0]) fprintf(stderr, "cmimic run: %s\n", err->msg);
     return 1;
   }
-  double timeout;
-  if (cm_args_float(args, "dist_timeout", 300, &timeout, err)) return -1;
+  /* CMIMIC_DIST_TIMEOUT: the default for runs started by a harness or a script */
+  const char *te = getenv("CMIMIC_DIST_TIMEOUT");
+  double timeout, def_timeout = te && atof(te) > 0 ? atof(te) : 300;
+  if (cm_args_float(args, "dist_timeout", def_timeout, &timeout, err)) return -1;
   if (!(timeout > 0)) return cm_fail(err, "--dist_timeout must be positive seconds");
   cm_fault_limit_to_rank(rank);
   if (cm_comm_open(ndev > 1 ? ndev : 0, timeout, err)) return -1;
@@ -217,9 +222,11 @@ int cmd_run(int argc, char **argv) {
   char devbuf[32];
   const char *dev_name = rank_device(args, comm, devbuf, sizeof devbuf);
   if (read_opts(args, dev_name, &o, &err)) goto fail;
-  if (comm->size > 1 && o.dev->kind == CM_DEV_CUDA && !getenv("CMIMIC_DIST_NO_NCCL") &&
-      cm_comm_use_nccl(o.dev, &err))
-    goto fail;
+  /* GPU ranks: gradients through NCCL (CMIMIC_DIST_NO_NCCL=1: staged through MPI instead) */
+  if (comm->size > 1 && o.dev->kind == CM_DEV_CUDA && !getenv("CMIMIC_DIST_NO_NCCL")) {
+    if (cm_comm_use_nccl(o.dev, &err)) goto fail;
+    printf("rank %d: device buffers through NCCL on %s\n", comm->rank, dev_name);
+  }
 
   cm_engine_cfg ecfg;
   if (cm_engine_cfg_load(o.engine_file, &ecfg, &err)) goto fail;

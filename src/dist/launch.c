@@ -47,7 +47,7 @@ static int listen_port(long want, int *port_out, cm_err *err) {
     }
     socklen_t len = sizeof a;
     getsockname(fd, (struct sockaddr *)&a, &len);
-    fprintf(stderr, "cmimic run: master port %ld is not free (%s); using port %d instead\n", want, strerror(e),
+    fprintf(stderr, "cmimic run: master port %ld is taken (errno %d); using port %d instead\n", want, e,
             ntohs(a.sin_port));
   }
   socklen_t len = sizeof a;
@@ -170,7 +170,7 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
     /* a dead rank or a failed one: every other rank stops now */
     for (int i = 0; i < nl && !t_stop; i++) {
       if (links[i].state == 3) {
-        fprintf(stderr, "cmimic run: rank %d (pid %d) died without finishing (killed, crashed or out of memory); "
+        fprintf(stderr, "cmimic run: rank %d (pid %d) died without finishing (a signal, a crash or the OOM killer); "
                 "stopping every rank\n", links[i].rank, (int)links[i].pid);
         reported = 1;
       }

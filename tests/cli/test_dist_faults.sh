@@ -91,6 +91,6 @@ set -e
 kill $holder
 [ $rc -eq 0 ]
 grep "master port" "$t/port_run.log"
-grep -q "cmimic run: master port $port is not free (Address already in use); using port [0-9]* instead" "$t/port_run.log"
+grep -q "cmimic run: master port $port is taken (errno [0-9]*); using port [0-9]* instead" "$t/port_run.log"
 [ -s "$t/port_run/model.pt" ]
 echo "dist faults: ok"
