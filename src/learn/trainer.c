@@ -1,6 +1,7 @@
 #include "learn/trainer.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,44 +39,65 @@ static void print_profile(const cm_agent *a, double total, double test) {
             a->comm->rank, a->prof.grad_allreduce);
 }
 
-/* How rank 0 combines a column over the ranks: counts add up, returns and lengths are means
- * weighted by the episodes behind them, the counters are every rank's own (the same), and the
- * rest (losses, data statistics) is the mean over ranks. */
-static double combine_col(const cm_stats *c, int k, const double *all, int ranks) {
-  const char *key = c->keys[k];
-  int n = c->count;
-  if (!strcmp(key, "Iteration") || !strcmp(key, "Samples") || !strcmp(key, "Wall_Time")) return all[k];
-  if (strstr(key, "_Episodes")) {
-    double s = 0;
-    for (int r = 0; r < ranks; r++) s += all[(size_t)r * n + k];
-    return s;
-  }
-  const char *w = !strncmp(key, "Train_", 6) && strstr(key, "Return") ? "Train_Episodes"
-                  : !strncmp(key, "Train_Episode_Length", 20) ? "Train_Episodes"
-                  : !strncmp(key, "Test_", 5) ? "Test_Episodes" : NULL;
-  int wk = -1;
-  for (int i = 0; w && i < n; i++)
-    if (!strcmp(c->keys[i], w)) wk = i;
-  double s = 0, ws = 0;
-  for (int r = 0; r < ranks; r++) {
-    double wr = wk >= 0 ? all[(size_t)r * n + wk] : 1.0;
-    s += wr * all[(size_t)r * n + k];
-    ws += wr;
-  }
-  return ws > 0 ? s / ws : all[k];
+/* The logged scalars of every rank gathered on rank 0 and combined there (the rank that logs).
+ * Ranks may log different keys (a statistic of rows that one rank did not have), so each value
+ * travels with a hash of its key and rank 0 matches them to its own columns. */
+#define COL_SLOTS (1 + 2 * CM_STATS_MAX) /* count, then (key hash, value) pairs */
+
+static double key_hash(const char *k) { /* FNV-1a, 32 bits: exact in a double */
+  uint32_t h = 2166136261u;
+  for (; *k; k++) h = (h ^ (uint8_t)*k) * 16777619u;
+  return (double)h;
 }
 
-/* The logged scalars of every rank gathered on rank 0 and combined there (the rank that logs). */
+/* Rank r's value of key, or 0 with *found 0. */
+static double rank_value(const double *slot, double hash, int *found) {
+  int n = (int)slot[0];
+  for (int i = 0; i < n; i++)
+    if (slot[1 + 2 * i] == hash) {
+      *found = 1;
+      return slot[2 + 2 * i];
+    }
+  *found = 0;
+  return 0;
+}
+
+/* Counts add up, returns and lengths are means weighted by the episodes behind them, the
+ * counters are every rank's own (the same), and the rest (losses, data statistics) is the mean
+ * over the ranks that have it. */
+static double combine_col(const char *key, double own, const double *all, int ranks) {
+  if (!strcmp(key, "Iteration") || !strcmp(key, "Samples") || !strcmp(key, "Wall_Time")) return own;
+  int counts = strstr(key, "_Episodes") != NULL;
+  const char *w = !strcmp(key, "Train_Return") || !strcmp(key, "Train_Episode_Length") ? "Train_Episodes"
+                  : !strcmp(key, "Test_Return") || !strcmp(key, "Test_Episode_Length") ? "Test_Episodes" : NULL;
+  double h = key_hash(key), hw = w ? key_hash(w) : 0, s = 0, ws = 0;
+  for (int r = 0; r < ranks; r++) {
+    int found = 0, wf = 0;
+    double v = rank_value(all + (size_t)r * COL_SLOTS, h, &found);
+    if (!found) continue;
+    double wr = w ? rank_value(all + (size_t)r * COL_SLOTS, hw, &wf) : 1.0;
+    if (w && !wf) wr = 0;
+    s += counts ? v : wr * v;
+    ws += wr;
+  }
+  if (counts) return s;
+  return ws > 0 ? s / ws : own;
+}
+
 static int gather_cols(cm_comm *comm, cm_stats *c, cm_err *err) {
   if (comm->size <= 1) return 0;
-  size_t n = (size_t)c->count;
-  double *all = malloc(n * (size_t)comm->size * sizeof(double) + 1);
+  double mine[COL_SLOTS] = {(double)c->count};
+  for (int i = 0; i < c->count; i++) {
+    mine[1 + 2 * i] = key_hash(c->keys[i]);
+    mine[2 + 2 * i] = c->values[i];
+  }
+  double *all = malloc((size_t)COL_SLOTS * (size_t)comm->size * sizeof(double));
   if (!all) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
-  int rc = cm_comm_gather_f64(comm, c->values, n, all, "the logged scalars", err);
+  int rc = cm_comm_gather_f64(comm, mine, COL_SLOTS, all, "the logged scalars", err);
   if (!rc && comm->rank == 0) {
     double v[CM_STATS_MAX];
-    for (int k = 0; k < c->count; k++) v[k] = combine_col(c, k, all, comm->size);
-    memcpy(c->values, v, n * sizeof(double));
+    for (int k = 0; k < c->count; k++) v[k] = combine_col(c->keys[k], c->values[k], all, comm->size);
+    memcpy(c->values, v, (size_t)c->count * sizeof(double));
   }
   free(all);
   return rc;

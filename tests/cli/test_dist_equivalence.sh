@@ -26,6 +26,18 @@ samples() { tr '\r' '\n' <"$1" | awk '$1 ~ /^[0-9]+$/ {s = $3} END {print s}'; }
 s1=$(samples "$t/one/log.txt"); s2=$(samples "$t/two/log.txt")
 echo "samples: one rank $s1, two ranks $s2"; [ "$s1" = 128 ] && [ "$s2" = 128 ]
 python3 tests/cli/dist/compare_updates.py "$t/m0/model.pt" "$t/one/model.pt" "$t/two/model.pt" 1e-3
+# the rollout ran the same envs with the same parameters: rank 0's combined Train_Episodes (a sum
+# over ranks) and Train_Return (weighted by each rank's episodes) are the one-process figures
+python3 - "$t/one/log.txt" "$t/two/log.txt" <<'PY'
+import sys
+def row(p):
+  lines = [l.split() for l in open(p) if l.split()]
+  return dict(zip(lines[0], map(float, lines[-1])))
+a, b = row(sys.argv[1]), row(sys.argv[2])
+print('Train_Episodes %g %g, Train_Return %.6f %.6f' % (a['Train_Episodes'], b['Train_Episodes'], a['Train_Return'], b['Train_Return']))
+assert a['Train_Episodes'] == b['Train_Episodes'] and a['Train_Episodes'] > 0
+assert abs(a['Train_Return'] - b['Train_Return']) <= 1e-5 * abs(a['Train_Return'])
+PY
 # negative control: one rank over half the batch is a different update
 run --num_envs 8 --max_samples 64 --rand_seed 7 --model_file "$t/m0/model.pt" --out_dir "$t/half" >"$t/half.log"
 python3 tests/cli/dist/compare_updates.py "$t/m0/model.pt" "$t/one/model.pt" "$t/half/model.pt" 1e-3 --differ
