@@ -118,11 +118,17 @@ int main(int argc, char **argv) {
   CHECK(n > 0);
   self[n > 0 ? n : 0] = 0;
   (void)argv;
+  /* OpenMPI's plugins keep allocations to the end (LeakSanitizer reports them as leaks from an
+   * unknown module): the ranks of a sanitizer build check everything but leaks */
+  const char *asan = getenv("ASAN_OPTIONS");
+  char opts[512];
+  snprintf(opts, sizeof opts, "%s%sdetect_leaks=0", asan ? asan : "", asan && *asan ? ":" : "");
+  setenv("ASAN_OPTIONS", opts, 1);
   pid_t pid = fork();
   if (pid == 0) {
     char np[8];
     snprintf(np, sizeof np, "%d", RANKS);
-    char *av[] = {"mpirun", "-np", np, "-q", "--oversubscribe", "--bind-to", "none", "--allow-run-as-root", self, NULL};
+    char *av[] = {"mpirun", "-np", np, "-q", "--oversubscribe", "--bind-to", "none", "--allow-run-as-root", "-x", "ASAN_OPTIONS", self, NULL};
     execvp("mpirun", av);
     _exit(127);
   }
