@@ -174,7 +174,27 @@ static int join_or_launch(int argc, char **argv, const cm_args *args, int *statu
   }
   if (strcmp(cm_args_str(args, "mode", DEF("mode")), "train"))
     return cm_fail(err, "--mode test runs in one process: pass one --devices entry");
+  /* CMIMIC_DIST_TIMEOUT: the default for runs started by a harness or a script */
+  const char *te = getenv("CMIMIC_DIST_TIMEOUT");
+  double timeout, def_timeout = te && atof(te) > 0 ? atof(te) : 300;
+  if (cm_args_float(args, "dist_timeout", def_timeout, &timeout, err)) return -1;
+  if (!(timeout > 0)) return cm_fail(err, "--dist_timeout must be positive seconds");
+
   if (!in_job) {
+    /* every entry named right and of one kind, before any process starts (each rank opens its
+     * own device: the launcher never touches a GPU) */
+    int ncuda = 0;
+    for (int i = 0; i < ndev; i++) {
+      const char *d = cm_args_at(args, dev_key(args), i);
+      char *end = NULL;
+      int cuda = !strncmp(d, "cuda", 4) && (!d[4] || (d[4] == ':' && d[5] >= '0' && d[5] <= '9' &&
+                                                       (strtol(d + 5, &end, 10), !*end)));
+      if (!cuda && strcmp(d, "cpu"))
+        return cm_fail(err, "--%s: unknown device '%s' (expected cpu, cuda or cuda:N)", dev_key(args), d);
+      ncuda += cuda;
+    }
+    if (ncuda && ncuda < ndev)
+      return cm_fail(err, "--%s: mixes cpu and cuda devices; give all ranks the same kind", dev_key(args));
     long port;
     if (cm_args_int(args, "master_port", 0, &port, err)) return -1;
     if (port < 0 || port > 65535) return cm_fail(err, "--master_port %ld is not a TCP port", port);
@@ -182,11 +202,6 @@ static int join_or_launch(int argc, char **argv, const cm_args *args, int *statu
     if (*status && err->msg[0]) fprintf(stderr, "cmimic run: %s\n", err->msg);
     return 1;
   }
-  /* CMIMIC_DIST_TIMEOUT: the default for runs started by a harness or a script */
-  const char *te = getenv("CMIMIC_DIST_TIMEOUT");
-  double timeout, def_timeout = te && atof(te) > 0 ? atof(te) : 300;
-  if (cm_args_float(args, "dist_timeout", def_timeout, &timeout, err)) return -1;
-  if (!(timeout > 0)) return cm_fail(err, "--dist_timeout must be positive seconds");
   cm_fault_limit_to_rank(rank);
   if (cm_comm_open(ndev > 1 ? ndev : 0, timeout, err)) return -1;
   cm_comm *c = cm_comm_world();

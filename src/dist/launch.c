@@ -224,7 +224,7 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
       said |= links[i].state == 2;
       if (links[i].state != 1 && first < 0) first = links[i].rank;
     }
-    if (!nl) fprintf(stderr, "cmimic run: %s stopped before any rank started (exit status %d)\n", CM_MPIEXEC, code);
+    if (!nl) fprintf(stderr, "cmimic run: %s stopped before any rank reached the launcher (exit status %d)\n", CM_MPIEXEC, code);
     else if (!said) fprintf(stderr, "cmimic run: rank %d did not finish (exit status %d); every rank stopped\n", first, code);
   }
   free(av);
