@@ -270,6 +270,7 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   sigaction(SIGTERM, &sa, &old_term);
   c.t0 = cm_now_seconds();
   c.s0 = (int64_t)a->buf.total_samples;
+  cm_comm_started(a->comm); /* from here on a rank late by --dist_timeout is named */
   cm_train_opts opts = {.max_samples = tr->max_samples, .resume = tr->resume, .callback = on_iteration, .user = &c};
   rc = cm_train(a, &opts, err);
   sigaction(SIGINT, &old_int, NULL);

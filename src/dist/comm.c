@@ -69,6 +69,10 @@ void cm_comm_close(void) {
   g_world = &g_single;
 }
 
+void cm_comm_started(cm_comm *c) {
+  if (c && c->run_timeout_s > 0) c->timeout_s = c->run_timeout_s;
+}
+
 static int many(const cm_comm *c) { return c && c->size > 1 && c->ops; }
 
 int cm_comm_allreduce_f32(cm_comm *c, float *buf, size_t n, cm_red_op op, const char *what, cm_err *err) {

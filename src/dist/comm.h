@@ -48,10 +48,16 @@ typedef struct cm_comm_ops {
 struct cm_comm {
   int rank, size;
   int local_rank;   /* rank among the processes of this machine: picks the device */
-  double timeout_s; /* longest wait of one collective */
+  double timeout_s; /* longest wait of one collective now */
+  double run_timeout_s; /* the same once training runs (cm_comm_started); before it, start-up (MPI,
+                           env and agent creation, unequal across ranks) may take CM_COMM_START_S */
   const cm_comm_ops *ops;
   void *impl;
 };
+
+#define CM_COMM_START_S 120.0
+/* Start-up is over: collectives wait at most run_timeout_s from now on. */
+void cm_comm_started(cm_comm *c);
 
 /* The process's communicator (as MPI_COMM_WORLD): the single one until cm_comm_open sets it. */
 cm_comm *cm_comm_world(void);

@@ -236,7 +236,8 @@ int cm_comm_mpi_open(cm_comm *c, double timeout_s, cm_err *err) {
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, c->rank, MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &c->local_rank);
   MPI_Comm_free(&node);
-  c->timeout_s = timeout_s > 0 ? timeout_s : 300;
+  c->run_timeout_s = timeout_s > 0 ? timeout_s : 300;
+  c->timeout_s = c->run_timeout_s > CM_COMM_START_S ? c->run_timeout_s : CM_COMM_START_S;
   c->ops = &k_mpi_ops;
   c->impl = m;
   return 0;

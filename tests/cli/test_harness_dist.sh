@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The harness on two devices (--devices-train cpu,cpu): rank 1 of the train stage hangs (fault
-# injection on rank 1 only), rank 0 names it after CMIMIC_DIST_TIMEOUT seconds, the harness
+# injection on rank 1 only), rank 0 names it after CMIMIC_DIST_TIMEOUT (10) seconds, the harness
 # classifies the attempt as dist and retries the same rung on one device, which passes; the
 # case goes on to test and viz on one device. attempts.json records the devices of each try.
 # The seeds' NCCL profile is only applied with --nccl-profile (not here).
@@ -10,7 +10,7 @@ command -v mpirun >/dev/null || { echo "SKIP: no mpirun (OpenMPI)"; exit 0; }
 root="$CM_TMP/harness_dist"
 rm -rf "$root"
 set +e
-CMIMIC_FAULT_HANG_AFTER_ITERS=1 CMIMIC_FAULT_RANK=1 CMIMIC_DIST_TIMEOUT=3 "$CMIMIC" e2e --root-out "$root" --cases $PPO \
+CMIMIC_FAULT_HANG_AFTER_ITERS=1 CMIMIC_FAULT_RANK=1 CMIMIC_DIST_TIMEOUT=10 "$CMIMIC" e2e --root-out "$root" --cases $PPO \
   "${H_SMALL[@]}" --default-ladder 4 --devices-train cpu,cpu >"$root.out" 2>&1
 rc=$?
 set -e
