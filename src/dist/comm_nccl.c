@@ -100,6 +100,9 @@ static int n_allreduce_dev(cm_comm *c, const cm_dev *dev, float *buf, size_t n, 
   (void)dev;
   nccl_impl *m = c->impl;
   if (m->failed) return cm_fail(err, "nccl communicator was aborted earlier");
+  /* the gradients come from kernels on the learning ops' own stream: let them finish first */
+  cudaError_t ce = cudaDeviceSynchronize();
+  if (ce != cudaSuccess) return cm_fail(err, "before the nccl all-reduce of %s: %s", what, cudaGetErrorString(ce));
   ncclResult_t r = m->api.all_reduce(buf, buf, n, ncclFloat32, op == CM_RED_MEAN ? ncclAvg : ncclSum, m->comm, m->stream);
   if (r != ncclSuccess) return cm_fail(err, "ncclAllReduce of %s: %s", what, m->api.error_string(r));
   return wait_stream(c, what, err);

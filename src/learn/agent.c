@@ -332,13 +332,10 @@ int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, 
   return 0;
 }
 
-/* Mean and sample variance of the random-action advantages over every rank's samples (as
- * cm_adv_stats on the global batch; MimicKit averages the ranks' means and variances instead). */
+/* Mean and sample variance of the random-action advantages over every rank's samples: the
+ * arithmetic of cm_adv_stats on the global batch (for one rank the same numbers, bit for bit);
+ * MimicKit averages the ranks' means and variances instead. */
 static int adv_stats(cm_agent *a, int n, const float *adv, const float *mask, double *mean, double *var, cm_err *err) {
-  if (a->comm->size <= 1) {
-    cm_adv_stats(n, adv, mask, mean, var);
-    return 0;
-  }
   double s[2] = {0, 0}; /* count, sum */
   for (int i = 0; i < n; i++)
     if (mask[i] != 0.f) { s[0] += 1; s[1] += adv[i]; }
