@@ -28,6 +28,7 @@ typedef struct rank_link {
   int rank;
   pid_t pid;
   int state; /* 0 running, 1 said bye, 2 said fail, 3 died */
+  int signalled; /* got the launcher's stop signal */
   char line[128];
   int len;
 } rank_link;
@@ -60,9 +61,13 @@ static int listen_port(long want, int *port_out, cm_err *err) {
   return fd;
 }
 
+/* Each rank known by its pid gets sig once (a rank that says hello later gets it then). */
 static void signal_ranks(rank_link *l, int n, int sig) {
   for (int i = 0; i < n; i++)
-    if (l[i].pid > 0 && l[i].state != 3) kill(l[i].pid, sig);
+    if (l[i].pid > 0 && l[i].state != 3 && !l[i].signalled) {
+      kill(l[i].pid, sig);
+      l[i].signalled = 1;
+    }
 }
 
 /* Reads what a rank said; EOF without bye/fail means it died. */
@@ -176,15 +181,13 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
       }
       if (links[i].state >= 2) t_stop = cm_now_seconds();
     }
-    if (t_stop && !forwarded) {
-      signal_ranks(links, nl, SIGTERM);
-      forwarded = 1;
-    }
     if (g_signal && !forwarded) { /* Ctrl-C / SIGTERM: every rank saves its checkpoint and stops */
-      signal_ranks(links, nl, g_signal);
-      forwarded = 1;
+      forwarded = g_signal;
       t_stop = cm_now_seconds() + 60.0; /* a checkpoint may take a while: a longer grace */
+    } else if (t_stop && !forwarded) {
+      forwarded = SIGTERM;
     }
+    if (forwarded) signal_ranks(links, nl, forwarded);
     if (!t_stop && nl < num_ranks && cm_now_seconds() - t_start > START_LIMIT_S) {
       char seen[256] = "";
       for (int i = 0, k = 0; i < nl && k < (int)sizeof seen - 8; i++)
