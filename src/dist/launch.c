@@ -28,7 +28,7 @@ typedef struct rank_link {
   int rank;
   pid_t pid;
   int state; /* 0 running, 1 said bye, 2 said fail, 3 died */
-  int signalled; /* got the launcher's stop signal */
+  int signalled; /* the last signal the launcher sent it (each is sent once) */
   char line[128];
   int len;
 } rank_link;
@@ -64,9 +64,9 @@ static int listen_port(long want, int *port_out, cm_err *err) {
 /* Each rank known by its pid gets sig once (a rank that says hello later gets it then). */
 static void signal_ranks(rank_link *l, int n, int sig) {
   for (int i = 0; i < n; i++)
-    if (l[i].pid > 0 && l[i].state != 3 && !l[i].signalled) {
+    if (l[i].pid > 0 && l[i].state != 3 && l[i].signalled != sig && l[i].signalled != SIGKILL) {
       kill(l[i].pid, sig);
-      l[i].signalled = 1;
+      l[i].signalled = sig;
     }
 }
 
@@ -187,7 +187,7 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
     } else if (t_stop && !forwarded) {
       forwarded = SIGTERM;
     }
-    if (forwarded) signal_ranks(links, nl, forwarded);
+    if (forwarded && !(t_stop && cm_now_seconds() - t_stop > KILL_GRACE_S)) signal_ranks(links, nl, forwarded);
     if (!t_stop && nl < num_ranks && cm_now_seconds() - t_start > START_LIMIT_S) {
       char seen[256] = "";
       for (int i = 0, k = 0; i < nl && k < (int)sizeof seen - 8; i++)
