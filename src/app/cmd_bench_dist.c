@@ -24,7 +24,7 @@ static const cm_flag k_flags[] = {
     {"cases", "deepmimic_humanoid_ppo_args.txt,amp_humanoid_args.txt,ase_humanoid_args.txt",
      "arg files under args/ whose agents' gradient sizes are measured"},
     {"reps", "200", "timed all-reduces per case"},
-    {"master_port", "6000 + pid % 1000", "the launcher's port (--ranks > 1)"},
+    {"master_port", "6100 + pid % 900", "the launcher's port (--ranks > 1)"},
     {NULL, NULL, NULL}};
 
 /* Trained elements of the case's agent (built on one env). */

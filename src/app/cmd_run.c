@@ -40,7 +40,7 @@ static const cm_flag k_run_flags[] = {
     {"seed", "0", "alias of --rand_seed"},
     {"logger", "tb", "tb: TensorBoard events and log.txt; txt: log.txt only"},
     {"save_int_models", "false", "also keep int_models/model_<iteration>.pt at every output"},
-    {"master_port", "6000 + pid % 1000", "several --devices: the launcher's port on 127.0.0.1 (taken: another is used)"},
+    {"master_port", "6100 + pid % 900", "several --devices: the launcher's port on 127.0.0.1 (taken: another is used)"},
     {"dist_timeout", "300 or $CMIMIC_DIST_TIMEOUT", "several devices: seconds a rank waits for the others before naming the missing ones"},
     {"num_threads", "the engine's", "CPU threads stepping the environments"},
     {"video_width", "1280", "video width in pixels"},

@@ -19,6 +19,7 @@
 #define MAX_RANKS 256
 #define KILL_GRACE_S 3.0   /* SIGTERM to SIGKILL */
 #define START_LIMIT_S 120.0 /* every rank connects within this after mpirun starts */
+#define HELLO_LIMIT_S 10.0  /* a connection that says no "rank R pid P" by then is not a rank */
 
 static volatile sig_atomic_t g_signal = 0;
 static void on_signal(int sig) { g_signal = sig; }
@@ -29,6 +30,7 @@ typedef struct rank_link {
   pid_t pid;
   int state; /* 0 running, 1 said bye, 2 said fail, 3 died */
   int signalled; /* the last signal the launcher sent it (each is sent once) */
+  double accepted; /* when it connected: a link without a hello soon after is not a rank */
   char line[128];
   int len;
 } rank_link;
@@ -74,6 +76,7 @@ static void signal_ranks(rank_link *l, int n, int sig) {
 static void read_link(rank_link *r) {
   char buf[128];
   ssize_t k = read(r->fd, buf, sizeof buf);
+  if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return; /* nothing yet */
   if (k <= 0) {
     if (r->state == 0) r->state = 3;
     close(r->fd);
@@ -121,11 +124,13 @@ static void build_argv(char **out, const char *command, int num_ranks, int argc,
 int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, long master_port, cm_err *err) {
 #ifndef CM_MPIEXEC
   (void)command, (void)argc, (void)argv, (void)master_port;
-  return cm_fail(err, "--devices with %d entries runs one process per device through MPI, and this cmimic was built "
-                 "without MPI (install libopenmpi-dev openmpi-bin and rebuild)", num_ranks) ? 2 : 2;
+  cm_fail(err, "--devices with %d entries runs one process per device through MPI, and this cmimic was built "
+          "without MPI (install libopenmpi-dev openmpi-bin and rebuild)", num_ranks);
+  return 2;
 #else
   if (num_ranks > MAX_RANKS) return cm_fail(err, "--devices: at most %d devices on one machine", MAX_RANKS), 2;
-  if (master_port <= 0) master_port = 6000 + (long)(getpid() % 1000); /* MimicKit draws from 6000-7000 */
+  /* MimicKit draws from 6000-7000; 6000-6099 are X11's displays, whose clients may knock */
+  if (master_port <= 0) master_port = 6100 + (long)(getpid() % 900);
   int port = 0;
   int lfd = listen_port(master_port, &port, err);
   if (lfd < 0) return 2;
@@ -166,20 +171,30 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
     poll(p, (nfds_t)np_, 100);
     int polled = nl; /* links accepted below are read from the next poll on */
     if (p[0].revents & POLLIN) {
-      int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-      if (fd >= 0 && nl < MAX_RANKS) links[nl++] = (rank_link){.fd = fd, .rank = -1, .state = 0};
+      int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); /* reads never wait */
+      if (fd >= 0 && nl < MAX_RANKS)
+        links[nl++] = (rank_link){.fd = fd, .rank = -1, .state = 0, .accepted = cm_now_seconds()};
       else if (fd >= 0) close(fd);
     }
     for (int i = 0; i < polled; i++) /* p[1 + i] is links[i] (a closed link's fd -1 is skipped by poll) */
       if (links[i].fd >= 0 && (p[1 + i].revents & (POLLIN | POLLHUP | POLLERR))) read_link(&links[i]);
+    /* a stranger on the port (no hello in time) is dropped and never counted as a rank */
+    for (int i = 0; i < nl; i++)
+      if (links[i].fd >= 0 && links[i].rank < 0 && cm_now_seconds() - links[i].accepted > HELLO_LIMIT_S) {
+        close(links[i].fd);
+        links[i].fd = -1;
+        links[i].state = 4;
+      }
+    int started = 0;
+    for (int i = 0; i < nl; i++) started += links[i].rank >= 0;
     /* a dead rank or a failed one: every other rank stops now */
     for (int i = 0; i < nl && !t_stop; i++) {
-      if (links[i].state == 3) {
+      if (links[i].state == 3 && links[i].rank >= 0) {
         fprintf(stderr, "cmimic run: rank %d (pid %d) died without finishing (a signal, a crash or the OOM killer); "
                 "stopping every rank\n", links[i].rank, (int)links[i].pid);
         reported = 1;
       }
-      if (links[i].state >= 2) t_stop = cm_now_seconds();
+      if (links[i].rank >= 0 && (links[i].state == 2 || links[i].state == 3)) t_stop = cm_now_seconds();
     }
     if (g_signal && !forwarded) { /* Ctrl-C / SIGTERM: every rank saves its checkpoint and stops */
       forwarded = g_signal;
@@ -188,12 +203,12 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
       forwarded = SIGTERM;
     }
     if (forwarded && !(t_stop && cm_now_seconds() - t_stop > KILL_GRACE_S)) signal_ranks(links, nl, forwarded);
-    if (!t_stop && nl < num_ranks && cm_now_seconds() - t_start > START_LIMIT_S) {
+    if (!t_stop && started < num_ranks && cm_now_seconds() - t_start > START_LIMIT_S) {
       char seen[256] = "";
       for (int i = 0, k = 0; i < nl && k < (int)sizeof seen - 8; i++)
-        k += snprintf(seen + k, sizeof seen - (size_t)k, "%s%d", i ? ", " : "", links[i].rank);
-      fprintf(stderr, "cmimic run: only %d of %d ranks started within %.0f s (started: %s); stopping every rank\n", nl,
-              num_ranks, START_LIMIT_S, nl ? seen : "none");
+        if (links[i].rank >= 0) k += snprintf(seen + k, sizeof seen - (size_t)k, "%s%d", k ? ", " : "", links[i].rank);
+      fprintf(stderr, "cmimic run: only %d of %d ranks started within %.0f s (started: %s); stopping every rank\n",
+              started, num_ranks, START_LIMIT_S, started ? seen : "none");
       reported = 1;
       t_stop = cm_now_seconds();
       kill(-child, SIGTERM);
@@ -217,17 +232,21 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
   int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  for (int i = 0; i < nl; i++) ok &= links[i].state == 1;
+  int ranked = 0;
+  for (int i = 0; i < nl; i++)
+    if (links[i].rank >= 0) ok &= links[i].state == 1, ranked++;
+  ok &= ranked == num_ranks;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (!ok && !code) code = 1;
   if (g_signal && !reported) code = 130;
   if (!ok && !reported && !g_signal) {
     int said = 0, first = -1; /* a rank that said "fail" printed its own reason already */
     for (int i = 0; i < nl; i++) {
+      if (links[i].rank < 0) continue;
       said |= links[i].state == 2;
       if (links[i].state != 1 && first < 0) first = links[i].rank;
     }
-    if (!nl) fprintf(stderr, "cmimic run: %s stopped before any rank reached the launcher (exit status %d)\n", CM_MPIEXEC, code);
+    if (!ranked) fprintf(stderr, "cmimic run: %s stopped before any rank reached the launcher (exit status %d)\n", CM_MPIEXEC, code);
     else if (!said) fprintf(stderr, "cmimic run: rank %d did not finish (exit status %d); every rank stopped\n", first, code);
   }
   free(av);
