@@ -11,7 +11,7 @@ set -eu
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 0; }
 t="$CM_TMP/dist_equivalence"
 rm -rf "$t" && mkdir -p "$t"
-command -v mpirun >/dev/null || { echo "SKIP: no mpirun (OpenMPI)"; exit 0; }
+{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
 sed -e 's/^steps_per_iter: .*/steps_per_iter: 8/' -e 's/^batch_size: .*/batch_size: 8/' -e 's/^update_epochs: .*/update_epochs: 2/' \
     -e 's/^iters_per_output: .*/iters_per_output: 1/' -e 's/^test_episodes: .*/test_episodes: 1/' \
     -e 's/fc_2layers_1024units/fc_2layers_256units/g' data/agents/deepmimic_humanoid_ppo_agent.yaml >"$t/agent.yaml"

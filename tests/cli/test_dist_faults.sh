@@ -9,7 +9,7 @@
 # exit 130; --devices with a port already taken picks another and says so in one line.
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
-command -v mpirun >/dev/null || { echo "SKIP: no mpirun (OpenMPI)"; exit 0; }
+{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
 t="$CM_TMP/dist_faults"
 rm -rf "$t" && mkdir -p "$t"
 sed -e 's/^steps_per_iter: .*/steps_per_iter: 8/' -e 's/^batch_size: .*/batch_size: 8/' -e 's/^update_epochs: .*/update_epochs: 1/' \

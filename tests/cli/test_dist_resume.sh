@@ -5,7 +5,7 @@
 # up to the new max_samples; only rank 0 wrote the output folder.
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
-command -v mpirun >/dev/null || { echo "SKIP: no mpirun (OpenMPI)"; exit 0; }
+{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
 t="$CM_TMP/dist_resume"
 rm -rf "$t" && mkdir -p "$t"
 sed -e 's/^steps_per_iter: .*/steps_per_iter: 8/' -e 's/^batch_size: .*/batch_size: 4/' -e 's/^update_epochs: .*/update_epochs: 1/' \

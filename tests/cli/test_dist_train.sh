@@ -5,7 +5,7 @@
 # TensorBoard events file, model.pt and resume.pt; rank 1 wrote nothing.
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
-command -v mpirun >/dev/null || { echo "SKIP: no mpirun (OpenMPI)"; exit 0; }
+{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
 t="$CM_TMP/dist_train"
 rm -rf "$t" && mkdir -p "$t"
 "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt --devices cpu cpu --num_envs 8 --max_samples 4096 \

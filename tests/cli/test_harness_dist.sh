@@ -6,7 +6,7 @@
 # The seeds' NCCL profile is only applied with --nccl-profile (not here).
 set -eu
 source "$(dirname "$0")/harness_lib.sh"
-command -v mpirun >/dev/null || { echo "SKIP: no mpirun (OpenMPI)"; exit 0; }
+{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
 root="$CM_TMP/harness_dist"
 rm -rf "$root"
 set +e
