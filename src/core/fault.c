@@ -94,3 +94,22 @@ int cm_fault_nan_at(long iter) {
   long k = env_limit("CMIMIC_FAULT_NAN_AT_ITER");
   return k >= 0 && iter == k;
 }
+
+extern char **environ;
+
+void cm_fault_limit_to_rank(int rank) {
+  long only = env_limit("CMIMIC_FAULT_RANK");
+  if (only < 0 || only == rank) return;
+  char name[128];
+  for (int again = 1; again;) { /* unsetenv changes environ: rescan after each */
+    again = 0;
+    for (char **e = environ; e && *e; e++) {
+      const char *eq = strchr(*e, '=');
+      if (strncmp(*e, "CMIMIC_FAULT_", 13) || !eq || (size_t)(eq - *e) >= sizeof name) continue;
+      snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+      unsetenv(name);
+      again = 1;
+      break;
+    }
+  }
+}

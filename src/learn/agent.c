@@ -87,7 +87,9 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
   a->env = env;
   a->dev = dev;
   a->seed = seed;
+  a->comm = cm_comm_world();
   int N = a->num_envs = env->num_envs, O = a->obs_dim = env->obs_dim, A = a->act_dim = env->act_dim;
+  a->env0 = (uint32_t)(a->comm->rank * N); /* --num_envs is per rank */
   if (N <= 0 || O <= 0 || A <= 0) {
     free(a);
     return cm_fail(err, "%s:%d: environment has num_envs %d, obs_dim %d, act_dim %d", __FILE__, __LINE__, N, O, A);
@@ -138,8 +140,13 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
   np += cm_mlp_params(&a->critic, params + np, CM_AGENT_MAX_PARAMS - np);
   if (a->type->params) np += a->type->params(a, params + np, CM_AGENT_MAX_PARAMS - np);
   if (cm_optim_create(&a->optim, dev, &a->cfg.optim, params, np, err)) goto fail;
+  /* every rank starts from rank 0's parameters (MimicKit MPOptimizer.sync) */
+  for (int i = 0; i < np; i++)
+    if (cm_comm_bcast_dev(a->comm, dev, params[i]->data, params[i]->n, params[i]->name, err)) goto fail;
 
-  if (cm_exp_create(&a->buf, dev, a->cfg.steps_per_iter, N, O, A, seed, err) || cm_rtrack_create(&a->train_ret, N, err) ||
+  /* the mini-batch shuffles differ per rank (MimicKit offsets a rank's seed by 41 * rank) */
+  uint64_t shuffle_seed = seed + 41u * (uint64_t)a->comm->rank;
+  if (cm_exp_create(&a->buf, dev, a->cfg.steps_per_iter, N, O, A, shuffle_seed, err) || cm_rtrack_create(&a->train_ret, N, err) ||
       cm_rtrack_create(&a->test_ret, N, err))
     goto fail;
   size_t n = (size_t)N;
@@ -196,6 +203,7 @@ void cm_agent_destroy(cm_agent *a) {
   free(a->impl);
   free(a->cond);
   free(a->buf_cond);
+  free(a->grad_flat);
   if (a->obs_norm.dev) cm_norm_destroy(&a->obs_norm);
   if (a->a_norm.dev) cm_norm_destroy(&a->a_norm);
   if (a->actor.dev) cm_mlp_destroy(&a->actor);
@@ -262,12 +270,12 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mean_h, (size_t)N * A);
   const float *logstd = cm_agent_logstd(a);
   if (a->mode == CM_RL_TRAIN) {
-    cm_gauss_sample(N, A, mean, logstd, a->seed, 0, a->rng_step, STREAM_ACTION_NOISE, a->norm_a);
+    cm_gauss_sample(N, A, mean, logstd, a->seed, a->env0, a->rng_step, STREAM_ACTION_NOISE, a->norm_a);
     double p = cm_agent_exp_prob(a);
     for (int i = 0; i < N; i++) {
       float m = 1.f;
       if (p < 1.0) {
-        cm_rng rng = cm_rng_make(a->seed, (uint32_t)i, a->rng_step, STREAM_EXPLORE_MASK);
+        cm_rng rng = cm_rng_make(a->seed, a->env0 + (uint32_t)i, a->rng_step, STREAM_EXPLORE_MASK);
         m = cm_rng_uniform(&rng) < p ? 1.f : 0.f;
       }
       a->rand_mask[i] = m;
@@ -338,6 +346,23 @@ int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, 
   return 0;
 }
 
+/* Mean and sample variance of the random-action advantages over every rank's samples: the
+ * arithmetic of cm_adv_stats on the global batch (for one rank the same numbers, bit for bit);
+ * MimicKit averages the ranks' means and variances instead. */
+static int adv_stats(cm_agent *a, int n, const float *adv, const float *mask, double *mean, double *var, cm_err *err) {
+  double s[2] = {0, 0}; /* count, sum */
+  for (int i = 0; i < n; i++)
+    if (mask[i] != 0.f) { s[0] += 1; s[1] += adv[i]; }
+  if (cm_comm_allreduce_f64(a->comm, s, 2, CM_RED_SUM, "advantage sums", err)) return -1;
+  *mean = s[0] > 0 ? s[1] / s[0] : 0.0;
+  double ss = 0;
+  for (int i = 0; i < n; i++)
+    if (mask[i] != 0.f) { double d = adv[i] - *mean; ss += d * d; }
+  if (cm_comm_allreduce_f64(a->comm, &ss, 1, CM_RED_SUM, "advantage moments", err)) return -1;
+  *var = s[0] > 1 ? ss / (s[0] - 1) : 0.0;
+  return 0;
+}
+
 int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
   int T = b->steps, N = b->num_envs, n = T * N;
@@ -356,7 +381,7 @@ int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, 
   if (cm_agent_eval_critic_cond(a, b->obs, a->buf_cond, n, vals, err)) goto done;
   for (int i = 0; i < n; i++) b->adv[i] = b->tar_val[i] - vals[i];
   double mean, var;
-  cm_adv_stats(n, b->adv, b->rand_mask, &mean, &var);
+  if (adv_stats(a, n, b->adv, b->rand_mask, &mean, &var, err)) goto done;
   *adv_mean = mean;
   *adv_std = sqrt(var);
   rc = 0;

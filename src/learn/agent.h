@@ -30,6 +30,7 @@
 #ifndef CM_LEARN_AGENT_H
 #define CM_LEARN_AGENT_H
 #include <stdint.h>
+#include "dist/comm.h"
 #include "io/config.h"
 #include "learn/exp_buffer.h"
 #include "learn/mlp.h"
@@ -155,6 +156,11 @@ struct cm_agent {
   const cm_dev *dev;
   uint64_t seed;
   int num_envs, obs_dim, act_dim;
+  /* data-parallel: the process's communicator (one rank: every reduction is a no-op) and the
+   * global index of env 0, which keys the per-env random streams (rank * num_envs) */
+  cm_comm *comm;
+  uint32_t env0;
+  float *grad_flat; /* [every trained element] host: the gradients in one all-reduce (ranks > 1) */
   cm_rl_mode mode;
   /* model and state, in state-dict order */
   cm_normalizer obs_norm, a_norm;
@@ -170,7 +176,7 @@ struct cm_agent {
   uint64_t rng_step;  /* rollout steps taken, train and test: keys the action noise */
   /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them);
    * policy and env count training rollouts only, the trainer times the test phase */
-  struct { double policy, env, train_data, update; } prof;
+  struct { double policy, env, train_data, update, grad_allreduce; } prof; /* grad_allreduce: inside update */
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
   float *norm_obs, *norm_a, *action, *logp, *rand_mask; /* decide_action outputs */

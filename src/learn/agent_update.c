@@ -31,6 +31,32 @@ static const cm_param *first_nonfinite(const cm_agent *a, int grad) {
   return NULL;
 }
 
+/* Every rank's gradients averaged before the step (MimicKit MPOptimizer._aggregate_mp_grads):
+ * one all-reduce over all of them packed together, or one per tensor on the device (NCCL). */
+static int allreduce_grads(cm_agent *a, cm_err *err) {
+  cm_comm *c = a->comm;
+  if (c->size <= 1) return 0;
+  const cm_optim *o = &a->optim;
+  if (a->dev->kind != CM_DEV_CPU && c->ops->allreduce_f32_dev) {
+    for (int i = 0; i < o->count; i++)
+      if (cm_comm_allreduce_dev(c, a->dev, o->params[i]->grad, o->params[i]->n, CM_RED_MEAN, "gradients", err)) return -1;
+    return 0;
+  }
+  double t0 = cm_now_seconds();
+  size_t total = 0, off = 0;
+  for (int i = 0; i < o->count; i++) total += o->params[i]->n;
+  if (!a->grad_flat && !(a->grad_flat = malloc((total ? total : 1) * sizeof(float))))
+    return cm_fail(err, "%s:%d: out of memory for %zu gradients", __FILE__, __LINE__, total);
+  for (int i = 0; i < o->count; off += o->params[i]->n, i++)
+    cm_dev_download(a->dev, a->grad_flat + off, o->params[i]->grad, o->params[i]->n);
+  if (cm_comm_allreduce_f32(c, a->grad_flat, total, CM_RED_MEAN, "gradients", err)) return -1;
+  off = 0;
+  for (int i = 0; i < o->count; off += o->params[i]->n, i++)
+    cm_dev_upload(a->dev, o->params[i]->grad, a->grad_flat + off, o->params[i]->n);
+  a->prof.grad_allreduce += cm_now_seconds() - t0;
+  return 0;
+}
+
 /* One optimizer step on the mini-batch gathered in the workspace (rows b); loss terms as
  * ppo_agent/awr_agent._compute_loss. */
 static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
@@ -130,6 +156,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
                    "method loss %g); the last checkpoint written is the last good one", what,
                    (long long)a->optim.steps, aloss, closs, aux);
   }
+  if (allreduce_grads(a, err)) return -1;
   cm_optim_step(&a->optim);
   if (!isfinite(a->optim.last_grad_norm)) {
     const cm_param *p = first_nonfinite(a, 1);
