@@ -9,7 +9,7 @@
 #   bench/torch_interop_check.sh CMIMIC_BINARY OUTDIR
 # Runs from the repository the script is in (args/, data/); the caller sets LD_LIBRARY_PATH for the
 # binary. PYTHON (default python3) must import torch. CM_RUN_ARGS adds flags to every cmimic run
-# (e.g. "--device cuda:0"). Log: OUTDIR/torch_interop.log; last line "torch interop: N passed, M failed".
+# (e.g. "--device cuda:0"); CM_TORCH_CASES picks the agents (default "deepmimic amp"). Log: OUTDIR/torch_interop.log; last line "torch interop: N passed, M failed".
 # Exit 0 when all passed, 1 when any failed, 2 when it could not start (no binary, no torch).
 set -uo pipefail
 BIN=${1:?usage: torch_interop_check.sh CMIMIC_BINARY OUTDIR}
@@ -75,8 +75,13 @@ case_() {
   done <"$d/torch/expect.tsv"
 }
 
-case_ deepmimic args/deepmimic_humanoid_ppo_args.txt data/envs/deepmimic_humanoid_walk_env.yaml \
-  data/agents/deepmimic_humanoid_ppo_agent.yaml
-case_ amp args/amp_humanoid_args.txt data/envs/amp_humanoid_env.yaml data/agents/amp_humanoid_agent.yaml
+for c in ${CM_TORCH_CASES:-deepmimic amp}; do
+  case $c in
+    deepmimic) case_ deepmimic args/deepmimic_humanoid_ppo_args.txt data/envs/deepmimic_humanoid_walk_env.yaml \
+      data/agents/deepmimic_humanoid_ppo_agent.yaml ;;
+    amp) case_ amp args/amp_humanoid_args.txt data/envs/amp_humanoid_env.yaml data/agents/amp_humanoid_agent.yaml ;;
+    *) no "unknown case '$c' (deepmimic, amp)" ;;
+  esac
+done
 echo "torch interop: $pass passed, $fail failed"
 [ $fail -eq 0 ]
