@@ -25,7 +25,9 @@ no_temp() { if ls "$1" | grep -q '\.tmp\.'; then echo "temporary file left in $1
 # log.txt lines end in '\r' as MimicKit's do; every one has as many fields as the header (a cut row would not)
 lines() { tr '\r' '\n' <"$1/log.txt"; }
 whole_rows() { lines "$1" | awk 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }'; }
-fill() { dd if=/dev/zero of="$mnt/filler" bs=1M 2>/dev/null || true; dd if=/dev/zero of="$mnt/filler2" bs=4k 2>/dev/null || true; }
+# never fill anything but the tmpfs
+fill() { mountpoint -q "$mnt" || { echo "$mnt is not a mount point: not filling it"; exit 1; }
+  dd if=/dev/zero of="$mnt/filler" bs=1M 2>/dev/null || true; dd if=/dev/zero of="$mnt/filler2" bs=4k 2>/dev/null || true; }
 
 run --max_samples 300 --out_dir "$d" >"$t/first.out"
 last=$(lines "$d" | awk 'END { print $1 }')
