@@ -296,6 +296,8 @@ static int rollout_train(cm_agent *a, cm_err *err) {
     if (cm_agent_need_norm_update(a)) cm_norm_record(&a->obs_norm, a->obs, N);
 
     if (env_step(a, err)) return -1;
+    if (t == 1 && cm_fault_nan_at((long)a->iter, "obs")) a->next_obs[(size_t)(1 % N) * O + 2 % O] = NAN;
+    if (t == 1 && cm_fault_nan_at((long)a->iter, "reward")) a->reward[1 % N] = NAN;
     cm_rtrack_update(&a->train_ret, a->reward, a->done);
     memcpy(b->next_obs + s * O, a->next_obs, (size_t)N * O * sizeof(float));
     memcpy(b->reward + s, a->reward, (size_t)N * sizeof(float));
@@ -353,11 +355,11 @@ done:
 }
 
 int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
-  if (cm_fault_nan_at((long)a->iter)) /* the last trained tensor: critic head, or the method's last */
+  if (cm_fault_nan_at((long)a->iter, "loss")) /* the last trained tensor: critic head, or the method's last */
     cm_dev_upload(a->dev, a->optim.params[a->optim.count - 1]->data, &(float){NAN}, 1);
   cm_exp_reset(&a->buf);
   cm_agent_set_mode(a, CM_RL_TRAIN);
-  if (rollout_train(a, err)) return -1;
+  if (rollout_train(a, err) || cm_agent_check_rollout(a, err)) return -1;
   cm_stats data;
   cm_stats_clear(&data);
   double t0 = cm_now_seconds();

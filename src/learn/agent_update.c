@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/clock.h"
+#include "core/fault.h"
 #include "learn/gaussian.h"
 
 /* ---------------- update ---------------- */
@@ -130,6 +131,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
                    "method loss %g); the last checkpoint written is the last good one", what,
                    (long long)a->optim.steps, aloss, closs, aux);
   }
+  if (cm_fault_nan_at((long)a->iter, "grad")) cm_dev_upload(a->dev, a->optim.params[0]->grad, &(float){NAN}, 1);
   cm_optim_step(&a->optim);
   if (!isfinite(a->optim.last_grad_norm)) {
     const cm_param *p = first_nonfinite(a, 1);
@@ -167,6 +169,7 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
   }
   double steps = (double)a->cfg.update_epochs * nb;
   for (int i = 0; i < sum.count; i++) cm_stats_set(info, sum.keys[i], sum.values[i] / steps);
+  if (cm_fault_nan_at((long)a->iter, "param")) cm_dev_upload(a->dev, a->optim.params[0]->data, &(float){NAN}, 1);
   return cm_agent_check_finite(a, err);
 }
 
@@ -180,3 +183,35 @@ int cm_agent_check_finite(cm_agent *a, cm_err *err) {
 }
 
 
+
+/* The first non-finite value of a [T][N][w] host array (step-major) as its flat index, or -1;
+ * the pooled sum of squares is finite exactly when every value is, so a clean array costs one pass. */
+static long long first_nonfinite_value(const float *x, size_t n) {
+  if (isfinite(cm_ops_cpu.sum_sq(x, n))) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i])) return (long long)i;
+  return -1;
+}
+
+int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
+  const cm_exp_buffer *b = &a->buf;
+  int T = cm_exp_sample_count(b) / b->num_envs, N = b->num_envs, O = a->obs_dim;
+  /* in the order the env produced them at a step: the observation acted on, then the reward and next observation */
+  struct { const char *what; const float *x; int w; } arrays[] = {
+    {"observation", b->obs, O}, {"reward", b->reward, 1}, {"next observation", b->next_obs, O}};
+  int worst = -1;
+  long long at[3], step[3];
+  for (int k = 0; k < 3; k++) {
+    at[k] = first_nonfinite_value(arrays[k].x, (size_t)T * N * arrays[k].w);
+    step[k] = at[k] < 0 ? -1 : at[k] / ((long long)N * arrays[k].w);
+    if (at[k] >= 0 && (worst < 0 || step[k] < step[worst])) worst = k;
+  }
+  if (worst < 0) return 0;
+  int w = arrays[worst].w;
+  long long env = (at[worst] / w) % N, el = at[worst] % w;
+  char elem[48] = " the";
+  if (w > 1) snprintf(elem, sizeof elem, " element %lld of the", el);
+  return cm_fail(err, "NaN guard:%s %s of env %lld is %g at step %lld of training iteration %lld's rollout (the env "
+                 "produced it); the last checkpoint written is the last good one",
+                 elem, arrays[worst].what, env, (double)arrays[worst].x[at[worst]], step[worst], (long long)a->iter);
+}
