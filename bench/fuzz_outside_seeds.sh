@@ -10,7 +10,7 @@ set -euo pipefail
 OUT=${1:?usage: fuzz_outside_seeds.sh OUTDIR}
 MJ=${CM_MUJOCO_MIRROR:-/work/.mirror/google-deepmind+mujoco/repo}
 MK=${CM_MIMICKIT_MIRROR:-/work/.mirror/xbpeng+MimicKit/repo}
-mkdir -p "$OUT"/{mjcf,config,args,dataset,pickle,motion,deepmimic,attempts,best_tsv,run_log}
+mkdir -p "$OUT"/{mjcf,config,args,dataset,pickle,motion,deepmimic,attempts,best_tsv,run_log,torch_ckpt}
 
 # copy_from MIRROR REGEX TARGET MAXBYTES: every matching file of the mirror's HEAD
 copy_from() {
@@ -83,4 +83,33 @@ for i in range(20):
     lines = [' '.join(keys)] + [' '.join(str(leaf()) for _ in keys) for _ in range(r.randint(0, 5))]
     w('run_log', 'gen_%d.txt' % i, '\n'.join(lines) + '\n')
 PY
+# torch.save's own files, where an interpreter here imports torch (Debian's python3-torch will do)
+TPY=
+for c in python3 /usr/bin/python3; do "$c" -c 'import torch' 2>/dev/null && { TPY=$c; break; }; done
+if [ -n "$TPY" ]; then
+  "$TPY" - "$OUT/torch_ckpt" <<'PY'
+import collections, sys, torch
+out = sys.argv[1]
+torch.manual_seed(14)
+lin = torch.nn.Linear(3, 2)
+w = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+files = {
+    'module_sd': lin.state_dict(),
+    'keep_vars': lin.state_dict(keep_vars=True),                    # Parameters: _rebuild_parameter
+    'views': {'w': w, 'wt': w.t(), 'tail': w[1:], 'col': w[:, 1]},   # shared storage, strides, offsets
+    'dtypes': {n: torch.ones(2, dtype=d) for n, d in [('f16', torch.float16), ('bf16', torch.bfloat16),
+               ('f64', torch.float64), ('i32', torch.int32), ('i64', torch.int64), ('u8', torch.uint8), ('b', torch.bool)]},
+    'scalars': {'s': torch.tensor(3.5), 'e': torch.zeros(0), 'e2': torch.zeros(2, 0), 'big': torch.zeros(1, 1, 1, 1, 1, 1)},
+    'counts': {'_obs_norm._count': torch.tensor([2**40], dtype=torch.long), '_obs_norm._mean': torch.zeros(4)},
+    'nested': {'model': lin.state_dict(), 'iter': 7, 'name': 'x', 'list': [torch.ones(1), 2.5, None]},
+    'ordered_meta': collections.OrderedDict(lin.state_dict()),
+    'module': lin,                                                   # a pickled nn.Module, not a state dict
+}
+for name, obj in files.items():
+    torch.save(obj, '%s/%s.pt' % (out, name))
+torch.save(lin.state_dict(), out + '/legacy.pt', _use_new_zipfile_serialization=False)
+PY
+else
+  echo "torch_ckpt: no python3 here imports torch; no torch.save seeds" >&2
+fi
 for d in "$OUT"/*/; do printf '%s: %s files\n' "$(basename "$d")" "$(find "$d" -type f | wc -l)"; done
