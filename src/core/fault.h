@@ -15,8 +15,8 @@
  *                                    signal (a second Ctrl-C landing inside a checkpoint write)
  *   CMIMIC_FAULT_NAN_AT_ITER=K       training iteration K gets a NaN where CMIMIC_FAULT_NAN_IN says:
  *                                    loss (default: the model's last trained tensor at the start,
- *                                    so the forward pass and the loss turn NaN), obs or reward (env
- *                                    1's output at rollout step 1), grad (the first trained
+ *                                    so the forward pass and the loss turn NaN), obs (element 2 of env
+ *                                    1's observation at rollout step 1), reward (env 1's at step 1), grad (the first trained
  *                                    tensor's gradient, after the backward pass), param (the first
  *                                    trained tensor, after the update); the NaN guard must stop the run
  *   CMIMIC_FAULT_WRITE_FAIL=RULE[,RULE...]   RULE = SUBSTRING:ERRNO[:SKIP]: writes of artefacts

@@ -182,36 +182,37 @@ int cm_agent_check_finite(cm_agent *a, cm_err *err) {
   return 0;
 }
 
-
-
-/* The first non-finite value of a [T][N][w] host array (step-major) as its flat index, or -1;
- * the pooled sum of squares is finite exactly when every value is, so a clean array costs one pass. */
-static long long first_nonfinite_value(const float *x, size_t n) {
-  if (isfinite(cm_ops_cpu.sum_sq(x, n))) return -1;
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(x[i])) return (long long)i;
-  return -1;
+int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err) {
+  int N = a->num_envs, O = a->obs_dim, t = a->buf.head;
+  if (isfinite(a->dev->ops->sum_sq(in, (size_t)N * (O + a->cond_dim)))) return 0;
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < O; j++)
+      if (!isfinite(a->obs[(size_t)i * O + j]))
+        return cm_fail(err, "NaN guard: element %d of the observation of env %d is %g at step %d of training iteration "
+                       "%lld's rollout (the env produced it); the last checkpoint written is the last good one",
+                       j, i, (double)a->obs[(size_t)i * O + j], t, (long long)a->iter);
+  return cm_fail(err, "NaN guard: the policy's input became non-finite at step %d of training iteration %lld though "
+                 "the observations are finite (the normalizer's statistics or the latents); the last checkpoint "
+                 "written is the last good one", t, (long long)a->iter);
 }
 
 int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
   const cm_exp_buffer *b = &a->buf;
-  int T = cm_exp_sample_count(b) / b->num_envs, N = b->num_envs, O = a->obs_dim;
-  /* in the order the env produced them at a step: the observation acted on, then the reward and next observation */
-  struct { const char *what; const float *x; int w; } arrays[] = {
-    {"observation", b->obs, O}, {"reward", b->reward, 1}, {"next observation", b->next_obs, O}};
-  int worst = -1;
-  long long at[3], step[3];
-  for (int k = 0; k < 3; k++) {
-    at[k] = first_nonfinite_value(arrays[k].x, (size_t)T * N * arrays[k].w);
-    step[k] = at[k] < 0 ? -1 : at[k] / ((long long)N * arrays[k].w);
-    if (at[k] >= 0 && (worst < 0 || step[k] < step[worst])) worst = k;
-  }
-  if (worst < 0) return 0;
-  int w = arrays[worst].w;
-  long long env = (at[worst] / w) % N, el = at[worst] % w;
-  char elem[48] = " the";
-  if (w > 1) snprintf(elem, sizeof elem, " element %lld of the", el);
-  return cm_fail(err, "NaN guard:%s %s of env %lld is %g at step %lld of training iteration %lld's rollout (the env "
-                 "produced it); the last checkpoint written is the last good one",
-                 elem, arrays[worst].what, env, (double)arrays[worst].x[at[worst]], step[worst], (long long)a->iter);
+  int N = b->num_envs, n = cm_exp_sample_count(b), k = 0;
+  while (k < n && isfinite(b->reward[k])) k++;
+  if (k < n)
+    return cm_fail(err, "NaN guard: the reward of env %d is %g at step %d of training iteration %lld's rollout (the env "
+                   "produced it); the last checkpoint written is the last good one",
+                   k % N, (double)b->reward[k], k / N, (long long)a->iter);
+  return 0;
+}
+
+int cm_agent_check_obs_norm(cm_agent *a, cm_err *err) {
+  const cm_normalizer *n = &a->obs_norm;
+  for (int j = 0; j < n->dim; j++)
+    if (!isfinite(n->mean_h[j]) || !isfinite(n->var_h[j]))
+      return cm_fail(err, "NaN guard: the observation normalizer's statistics of element %d became non-finite (mean %g) "
+                     "at training iteration %lld: an observation recorded this iteration was infinite; the last "
+                     "checkpoint written is the last good one", j, n->mean_h[j], (long long)a->iter);
+  return 0;
 }
