@@ -47,6 +47,8 @@ typedef struct {
   cm_preal J[MAXROWS * MAXV], R[MAXROWS], aref[MAXROWS];
   cm_preal M[MAXV * MAXV], L[MAXV * MAXV], qacc_smooth[MAXV], qvel[MAXV];
   cm_preal qacc[MAXV], force[MAXROWS], work[CM_SOLVE_NEWTON_WORK(MAXV, MAXROWS) + CM_SOLVE_PGS_WORK(MAXV, MAXROWS)];
+  cm_preal W[MAXROWS * MAXV], lr_work[CM_SOLVE_NEWTON_LR_WORK(MAXV, MAXROWS, MAXROWS)];
+  int act[MAXROWS];
 } problem;
 
 static problem P; /* large: keep off the stack */
@@ -108,7 +110,7 @@ static int build_rows(const mjModel *m, mjData *d, problem *p) {
 
 typedef struct {
   int states, rows;
-  double J, R, aref, force, qacc, pgs_force, pgs_qacc, pgs50_qacc;
+  double J, R, aref, force, qacc, pgs_force, pgs_qacc, pgs50_qacc, lr_qacc, lr_warm_qacc;
   int newton_iters, pgs_iters;
 } solver_stats;
 
@@ -146,6 +148,28 @@ static void compare_state(const mjModel *m, mjData *d, solver_stats *st) {
   st->force = fmax(st->force, rel_err(p->force, d->efc_force, nefc, NULL));
   st->qacc = fmax(st->qacc, rel_err(p->qacc, d->qacc, nv, d->qacc_smooth));
   CHECK(cm_chol_factor(nv, p->L) == 0);
+  /* the low-rank Newton (W = M^-1 J' by the dense factor here), from qacc_smooth and from
+   * MuJoCo's own solution (a start at the optimum: the case where y = e + W'u cancels) */
+  for (int i = 0; i < nefc; i++) {
+    for (int j = 0; j < nv; j++) p->W[i * nv + j] = p->J[i * nv + j];
+    cm_chol_solve(nv, p->L, p->W + i * nv);
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    for (int j = 0; j < nv; j++) p->qacc[j] = pass ? (cm_preal)d->qacc[j] : p->qacc_smooth[j];
+    it = cm_solve_newton_lowrank(nv, nefc, nefc, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
+                                 (cm_preal)SOLVE_TOL, p->qacc, p->force, p->act, p->lr_work);
+    CHECK(it >= 0);
+    double e = rel_err(p->qacc, d->qacc, nv, d->qacc_smooth);
+    if (pass) st->lr_warm_qacc = fmax(st->lr_warm_qacc, e);
+    else st->lr_qacc = fmax(st->lr_qacc, e);
+  }
+  /* past kmax active rows it hands the problem back (-2) */
+  for (int j = 0; j < nv; j++) p->qacc[j] = p->qacc_smooth[j];
+  int active = 0;
+  for (int i = 0; i < nefc; i++) active += d->efc_force[i] > 0;
+  if (active > 1)
+    CHECK(cm_solve_newton_lowrank(nv, nefc, 0, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
+                                  (cm_preal)SOLVE_TOL, p->qacc, p->force, p->act, p->lr_work) == -2);
   for (int i = 0; i < nefc; i++) p->force[i] = 0;
   it = cm_solve_pgs(nv, nefc, p->L, p->qacc_smooth, p->J, p->R, p->aref, 20000, (cm_preal)PGS_TOL, p->force,
                     p->qacc, p->work);
@@ -180,14 +204,17 @@ static void run_case(const char *name, mjModel *m, int steps, int every, const d
     mj_step(m, d);
   }
   printf("%-9s states %3d rows %5d | J %.1e R %.1e aref %.1e | newton: force %.1e qacc %.1e (<= %d it) | "
-         "pgs: force %.1e qacc %.1e (<= %d sweeps; 50 sweeps: qacc %.1e)\n", name, st.states, st.rows, st.J, st.R, st.aref,
-         st.force, st.qacc, st.newton_iters, st.pgs_force, st.pgs_qacc, st.pgs_iters, st.pgs50_qacc);
+         "pgs: force %.1e qacc %.1e (<= %d sweeps; 50 sweeps: qacc %.1e) | low-rank newton: qacc %.1e, warm %.1e\n", name,
+         st.states, st.rows, st.J, st.R, st.aref, st.force, st.qacc, st.newton_iters, st.pgs_force, st.pgs_qacc,
+         st.pgs_iters, st.pgs50_qacc, st.lr_qacc, st.lr_warm_qacc);
   CHECK(st.states >= min_states);
   CHECK(st.J < TOL_ROWS);
   CHECK(st.R < TOL_ROWS);
   CHECK(st.aref < TOL_ROWS);
   CHECK(st.force < TOL_FORCE);
   CHECK(st.qacc < TOL_FORCE);
+  CHECK(st.lr_qacc < TOL_FORCE);
+  CHECK(st.lr_warm_qacc < TOL_FORCE);
   CHECK(st.pgs_force < TOL_PGS);
   CHECK(st.pgs_qacc < TOL_PGS);
   mj_deleteData(d);

@@ -2,7 +2,8 @@
  *   cm_phys_collide          contacts of the model's candidate geom pairs (phys_collide.h)
  *   cm_phys_make_constraint  rows: joint limits, then contacts (pyramidal), with R and aref
  *                            (phys_solver.h builders), as mj_makeConstraint orders them
- *   cm_phys_fwd_constraint   forces and qacc by the Newton solver, warm-started from the
+ *   cm_phys_fwd_constraint   forces and qacc by the Newton solver (low-rank Hessian when
+ *                            few rows are active, dense otherwise), warm-started from the
  *                            last qacc (MuJoCo's qacc_warmstart)
  * Past the model's capacity (ncon_max) the shallowest contacts are dropped (each drop counted
  * in ncon_dropped), so the deepest ncon_max stay. */
@@ -105,9 +106,22 @@ CM_HD static inline void cm_phys_fwd_constraint(const cm_phys_model *m, cm_phys_
     }
     return;
   }
-  /* d->qacc holds the last substep's acceleration: the warm start */
-  int it = cm_solve_newton(nv, nefc, d->qM, d->qacc_smooth, d->efc_J, d->efc_R, d->efc_aref, m->opt_iterations,
-                           m->opt_tolerance, d->qacc, d->efc_force, d->efc_scratch);
+  /* d->qacc holds the last substep's acceleration: the warm start. Few rows (the common case):
+   * the low-rank solver, with W = M^-1 J' from the factor the position stage left in qLD. */
+  int it = -2;
+  if (nefc <= CM_PHYS_LR_ROWS(m)) {
+    cm_preal *W = d->efc_scratch;
+    for (int i = 0; i < nefc; i++) {
+      for (int j = 0; j < nv; j++) W[i * nv + j] = d->efc_J[i * nv + j];
+      cm_phys_solve_m(m, d->qLD, W + i * nv);
+    }
+    it = cm_solve_newton_lowrank(nv, nefc, CM_PHYS_LR_KMAX(m), d->qM, W, d->qacc_smooth, d->efc_J, d->efc_R,
+                                 d->efc_aref, m->opt_iterations, m->opt_tolerance, d->qacc, d->efc_force, d->efc_active,
+                                 W + nefc * nv);
+  }
+  if (it == -2) /* too many rows, or too many active ones: the dense Hessian */
+    it = cm_solve_newton(nv, nefc, d->qM, d->qacc_smooth, d->efc_J, d->efc_R, d->efc_aref, m->opt_iterations,
+                         m->opt_tolerance, d->qacc, d->efc_force, d->efc_scratch);
   if (it < 0) { /* Hessian not factorable: leave the constraints out of this substep */
     for (int i = 0; i < nv; i++) d->qacc[i] = d->qacc_smooth[i];
     for (int i = 0; i < nefc; i++) d->efc_force[i] = 0;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include "core/hd.h"
 #include "sim/cuda/phys_model.h"
+#include "sim/cuda/phys_solver.h"
 
 /* X(type, name, elements per env) ; m is the cm_phys_model */
 #define CM_PHYS_STATE_ARRAYS(X, m) \
@@ -57,7 +58,7 @@
   X(cm_preal, qfrc_actuator, (m)->nv) X(cm_preal, qfrc_smooth, (m)->nv) X(cm_preal, qacc_smooth, (m)->nv) \
   X(cm_preal, efc_force, (m)->nefc_max) X(cm_preal, qfrc_constraint, (m)->nv) \
   /* solver scratch */ \
-  X(cm_preal, efc_scratch, CM_PHYS_SOLVER_SCRATCH(m))
+  X(cm_preal, efc_scratch, CM_PHYS_SOLVER_SCRATCH(m)) X(int, efc_active, CM_PHYS_LR_KMAX(m))
 
 #define CM_PHYS_DATA_ARRAYS(X, m) CM_PHYS_STATE_ARRAYS(X, m) CM_PHYS_WORK_ARRAYS(X, m)
 
@@ -67,9 +68,20 @@
 #define CM_PHYS_ALIGN CM_PHYS_SLOTS(cm_preal_m)
 #define CM_PHYS_ALIGN_UP(x) (((x) + CM_PHYS_ALIGN - 1) / CM_PHYS_ALIGN * CM_PHYS_ALIGN)
 
-/* scratch of the constraint stages per env: the Newton solver's workspace (phys_solver.h),
- * or two 3 x nv point Jacobians while the rows are built */
-#define CM_PHYS_SOLVER_SCRATCH(m) ((m)->nv * (m)->nv + 5 * (m)->nv + 2 * (m)->nefc_max + 6 * (m)->nv)
+/* The low-rank Newton solver (cm_solve_newton_lowrank) takes problems of up to CM_PHYS_LR_ROWS
+ * rows of which up to CM_PHYS_LR_KMAX are active; past that the dense one solves. The caps
+ * keep a humanoid's work inside the GPU kernel's 20480-slot frame class (phys_gpu.cu): 64 rows
+ * are 16 contacts; a standing or walking humanoid has 2-4 contacts, 3-4 active rows. */
+#define CM_PHYS_LR_ROWS(m) ((m)->nefc_max < 64 ? (m)->nefc_max : 64)
+#define CM_PHYS_LR_KMAX(m) ((m)->nefc_max < 24 ? (m)->nefc_max : 24)
+#define CM_PHYS_SCRATCH_MAX(a, b) ((a) > (b) ? (a) : (b))
+/* scratch of the constraint stages per env: the dense Newton solver's workspace
+ * (phys_solver.h) or the low-rank one's after its W rows, or two 3 x nv point Jacobians while
+ * the rows are built */
+#define CM_PHYS_SOLVER_SCRATCH(m)                                                                       \
+  CM_PHYS_SCRATCH_MAX(CM_SOLVE_NEWTON_WORK((m)->nv, (m)->nefc_max) + 6 * (m)->nv,                      \
+                      CM_PHYS_LR_ROWS(m) * (m)->nv +                                                    \
+                          CM_SOLVE_NEWTON_LR_WORK((m)->nv, CM_PHYS_LR_ROWS(m), CM_PHYS_LR_KMAX(m)))
 
 enum {
 #define CM_PHYS_X_ENUM(t, n, s) CM_PHYS_F_##n,
@@ -180,7 +192,7 @@ static inline long cm_phys_field_used(const cm_phys_layout *L, int f, const cm_p
       return d->ncon[0];
     case CM_PHYS_F_efc_J: return (long)d->nefc[0] * nv;
     case CM_PHYS_F_efc_R: case CM_PHYS_F_efc_aref: case CM_PHYS_F_efc_force: return d->nefc[0];
-    case CM_PHYS_F_efc_scratch: return 0;
+    case CM_PHYS_F_efc_scratch: case CM_PHYS_F_efc_active: return 0;
     default: return n;
   }
 }

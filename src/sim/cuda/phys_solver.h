@@ -253,6 +253,31 @@ CM_HD static inline cm_preal cm_solve_cost(int nv, int nefc, const cm_preal *M, 
   return c;
 }
 
+/* Exact line search along dx on the convex piecewise-quadratic cost:
+ * phi'(a) = q0 + a q1 + sum_{jar + a jdx < 0} (jar + a jdx) jdx / R, with q0 = dx' M (qacc -
+ * qacc_smooth) and q1 = dx' M dx: Newton steps on phi', safeguarded by bisection. Returns the
+ * step. */
+CM_HD static inline cm_preal cm_solve_line_search(int nefc, cm_preal q0, cm_preal q1, const cm_preal *jar,
+                                                  const cm_preal *jdx, const cm_preal *R, cm_preal scale, cm_preal tol) {
+  cm_preal lo = 0, hi = -1, alpha = 1;
+  for (int ls = 0; ls < 50; ls++) {
+    cm_preal d1 = q0 + alpha * q1, d2 = q1;
+    for (int i = 0; i < nefc; i++) {
+      cm_preal r = jar[i] + alpha * jdx[i];
+      if (r < 0) { d1 += r * jdx[i] / R[i]; d2 += jdx[i] * jdx[i] / R[i]; }
+    }
+    if (d1 < 0) lo = alpha;
+    else hi = alpha;
+    if (cm_pabs(d1) * scale < tol * (cm_preal)1e-3) break;
+    cm_preal next = alpha - d1 / d2;
+    if (!(next > lo && (hi < 0 || next < hi))) next = hi < 0 ? 2 * alpha : (cm_preal)0.5 * (lo + hi);
+    int settled = cm_pabs(next - alpha) <= CM_LINESEARCH_REL * alpha; /* the root of this piece */
+    alpha = next;
+    if (settled) break;
+  }
+  return alpha;
+}
+
 /* Newton on the primal. qacc: the warm start on entry (e.g. the last step's qacc; MuJoCo
  * keeps it or qacc_smooth, whichever costs less, and so does this), the solution on exit.
  * efc_force [nefc]: out. work: CM_SOLVE_NEWTON_WORK(nv, nefc) elements. Returns the
@@ -296,31 +321,110 @@ CM_HD static inline int cm_solve_newton(int nv, int nefc, const cm_preal *M, con
     if (cm_chol_factor(nv, H)) return -1;
     for (int j = 0; j < nv; j++) dx[j] = -g[j];
     cm_chol_solve(nv, H, dx);
-    /* exact line search on the convex piecewise-quadratic cost along dx:
-     * phi'(a) = dx'Ma + a dx'M dx + sum_{jar + a jdx < 0} (jar + a jdx) jdx / R */
     cm_mat_vec(nv, nv, M, dx, Mdx);
     cm_mat_vec(nefc, nv, J, dx, jdx);
     cm_preal q0 = 0, q1 = 0;
     for (int j = 0; j < nv; j++) { q0 += dx[j] * Ma[j]; q1 += dx[j] * Mdx[j]; }
-    cm_preal lo = 0, hi = -1, alpha = 1;
-    for (int ls = 0; ls < 50; ls++) {
-      cm_preal d1 = q0 + alpha * q1, d2 = q1;
-      for (int i = 0; i < nefc; i++) {
-        cm_preal r = jar[i] + alpha * jdx[i];
-        if (r < 0) { d1 += r * jdx[i] / R[i]; d2 += jdx[i] * jdx[i] / R[i]; }
-      }
-      if (d1 < 0) lo = alpha;
-      else hi = alpha;
-      if (cm_pabs(d1) * scale < tol * (cm_preal)1e-3) break;
-      cm_preal next = alpha - d1 / d2;
-      if (!(next > lo && (hi < 0 || next < hi))) next = hi < 0 ? 2 * alpha : (cm_preal)0.5 * (lo + hi);
-      int settled = cm_pabs(next - alpha) <= CM_LINESEARCH_REL * alpha; /* the root of this piece */
-      alpha = next;
-      if (settled) break;
-    }
+    cm_preal alpha = cm_solve_line_search(nefc, q0, q1, jar, jdx, R, scale, tol);
     for (int j = 0; j < nv; j++) qacc[j] += alpha * dx[j];
     cm_preal old = cost;
     cost = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc, jar, Ma, tmp);
+    if (scale * (old - cost) < tol) { it++; break; }
+  }
+  for (int i = 0; i < nefc; i++) efc_force[i] = jar[i] < 0 ? -jar[i] / R[i] : 0;
+  return it;
+}
+
+/* Newton on the primal again, with the Hessian handled by the Woodbury identity instead of a
+ * dense factor: H = M + Ja' Da Ja (Ja the k active rows, Da = diag(1 / R)), so
+ *     H^-1 = M^-1 - Wa' (diag(Ra) + Ja Wa')^-1 Wa,   Wa = Ja M^-1 (rows M^-1 Ji'),
+ * a k x k factor per iteration instead of nv x nv. The iterates are those of cm_solve_newton
+ * (same warm start choice, line search and stopping rules; only rounding differs), at a cost
+ * of O(nv^2 + k^2 nv + k^3) per iteration instead of O(nv^3 + k nv^2): a standing humanoid has
+ * k = 4 of nv = 34. M^-1 enters only through W (the caller's M^-1 J' rows: it holds M's sparse
+ * factor): M^-1 g = e + Wa' u with e = qacc - qacc_smooth, g = M e + Ja' u. Returns the iterations, -1 if a factor
+ * fails, -2 if more than kmax rows become active (the caller then solves densely).
+ * W [nefc*nv]; act [kmax] int scratch; work: CM_SOLVE_NEWTON_LR_WORK(nv, nefc, kmax). */
+#define CM_SOLVE_NEWTON_LR_WORK(nv, nefc, kmax) (6 * (nv) + 2 * (nefc) + (kmax) * (kmax) + 2 * (kmax))
+
+CM_HD static inline int cm_solve_newton_lowrank(int nv, int nefc, int kmax, const cm_preal *M, const cm_preal *W,
+                                                const cm_preal *qacc_smooth, const cm_preal *J, const cm_preal *R,
+                                                const cm_preal *aref, int max_iter, cm_preal tol, cm_preal *qacc,
+                                                cm_preal *efc_force, int *act, cm_preal *work) {
+  cm_preal *e = work, *Ma = e + nv, *g = Ma + nv, *y = g + nv, *dx = y + nv, *Mdx = dx + nv;
+  cm_preal *jar = Mdx + nv, *jdx = jar + nefc, *S = jdx + nefc, *u = S + kmax * kmax, *z = u + kmax;
+  cm_preal trace = 0;
+  for (int j = 0; j < nv; j++) trace += M[j * nv + j];
+  cm_preal scale = 1 / cm_pmax(CM_PMINVAL, trace);
+  /* the warm start or qacc_smooth, whichever costs less (Ma and y are scratch here) */
+  cm_preal cost = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc, jar, Ma, y);
+  cm_preal cost0 = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc_smooth, jdx, g, y);
+  if (cost0 <= cost) {
+    cost = cost0;
+    for (int j = 0; j < nv; j++) { qacc[j] = qacc_smooth[j]; Ma[j] = g[j]; }
+    for (int i = 0; i < nefc; i++) jar[i] = jdx[i];
+  }
+  for (int j = 0; j < nv; j++) e[j] = qacc[j] - qacc_smooth[j];
+  int it = 0;
+  for (; it < max_iter; it++) {
+    /* active rows, u = Da jar_a, gradient g = Ma + Ja' u */
+    int k = 0;
+    for (int i = 0; i < nefc; i++) {
+      if (!(jar[i] < 0)) continue;
+      if (k == kmax) return -2;
+      u[k] = jar[i] / R[i];
+      act[k++] = i;
+    }
+    for (int j = 0; j < nv; j++) { g[j] = Ma[j]; y[j] = e[j]; }
+    for (int a = 0; a < k; a++) {
+      const cm_preal *Ji = J + (size_t)act[a] * nv, *Wi = W + (size_t)act[a] * nv;
+      for (int j = 0; j < nv; j++) { g[j] += u[a] * Ji[j]; y[j] += u[a] * Wi[j]; } /* y = M^-1 g */
+    }
+    cm_preal gn = 0;
+    for (int j = 0; j < nv; j++) gn += g[j] * g[j];
+    if (scale * cm_psqrt(gn) <= tol) break;
+    /* S = diag(Ra) + Ja Wa' (lower triangle), z = S^-1 Ja y, dx = -(y - Wa' z) */
+    for (int a = 0; a < k; a++) {
+      const cm_preal *Ja = J + (size_t)act[a] * nv;
+      cm_preal t = 0;
+      for (int j = 0; j < nv; j++) t += Ja[j] * y[j];
+      z[a] = t;
+      for (int b = 0; b <= a; b++) {
+        const cm_preal *Wb = W + (size_t)act[b] * nv;
+        cm_preal s = a == b ? R[act[a]] : 0;
+        for (int j = 0; j < nv; j++) s += Ja[j] * Wb[j];
+        S[a * k + b] = s;
+      }
+    }
+    if (k > 0) {
+      if (cm_chol_factor(k, S)) return -1;
+      cm_chol_solve(k, S, z);
+    }
+    for (int j = 0; j < nv; j++) dx[j] = -y[j];
+    for (int a = 0; a < k; a++) {
+      const cm_preal *Wi = W + (size_t)act[a] * nv;
+      for (int j = 0; j < nv; j++) dx[j] += z[a] * Wi[j];
+    }
+    /* M dx by the product, not by M W' = J' (-(g - Ja' z) cancels near the optimum, and the
+     * line search needs dx' M dx > 0) */
+    cm_mat_vec(nv, nv, M, dx, Mdx);
+    cm_mat_vec(nefc, nv, J, dx, jdx);
+    cm_preal q0 = 0, q1 = 0;
+    for (int j = 0; j < nv; j++) { q0 += dx[j] * Ma[j]; q1 += dx[j] * Mdx[j]; }
+    cm_preal alpha = cm_solve_line_search(nefc, q0, q1, jar, jdx, R, scale, tol);
+    /* move, keeping e, Ma = M e and jar = J qacc - aref current without products by M or J */
+    cm_preal old = cost;
+    cost = 0;
+    for (int j = 0; j < nv; j++) {
+      qacc[j] += alpha * dx[j];
+      e[j] += alpha * dx[j];
+      Ma[j] += alpha * Mdx[j];
+      cost += (cm_preal)0.5 * e[j] * Ma[j];
+    }
+    for (int i = 0; i < nefc; i++) {
+      jar[i] += alpha * jdx[i];
+      if (jar[i] < 0) cost += (cm_preal)0.5 * jar[i] * jar[i] / R[i];
+    }
     if (scale * (old - cost) < tol) { it++; break; }
   }
   for (int i = 0; i < nefc; i++) efc_force[i] = jar[i] < 0 ? -jar[i] / R[i] : 0;
