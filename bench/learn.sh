@@ -3,7 +3,7 @@
 # reports the normalized test return NR = mean test return / (episode steps * max per-step reward)
 # against samples and wall time, plus a learning-curve PNG.
 #
-#   bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume] [--agent AGENT_YAML] [--output_every K] [--devices auto|cpu|cuda:0] [--num_threads T]
+#   bench/learn.sh CLIP [--minutes M] [--num_envs N] [--out DIR] [--resume] [--agent AGENT_YAML] [--output_every K] [--devices auto|cpu|cuda:0] [--num_threads T] [--engine_config ENGINE_YAML]
 #   bench/learn.sh --arg_file args/CASE.txt [same flags]
 #
 # CLIP names data/motions/humanoid/humanoid_CLIP.pkl (walk, run, spinkick ...). Training stops after
@@ -14,7 +14,8 @@
 # Defaults: 512 envs (MimicKit's PPO takes 40 mini-batch steps per iteration whatever the env
 # count, and progress here is bound by iterations: 512 envs reached walk NR 0.8 in a third of the
 # samples 2048 envs needed, docs/BENCHMARKS.md); a log row and test every 50 iterations; networks
-# on cuda:0 when the binary can open a GPU (auto), else on the CPU. Physics is always the CPU engine.
+# on cuda:0 when the binary can open a GPU (auto), else on the CPU. Physics: the CPU engine unless
+# --engine_config names another (data/engines/cuda_engine.yaml: physics on --devices too).
 set -euo pipefail
 clip=${1:?usage: bench/learn.sh CLIP|--arg_file F [--minutes M] [--num_envs N] [--out DIR] [--resume]}
 shift
@@ -22,6 +23,7 @@ case_file=""
 if [ "$clip" = --arg_file ]; then case_file=${1:?--arg_file needs a file}; shift; fi
 minutes=30; num_envs=512; out=""; resume=0; agent=data/agents/deepmimic_humanoid_ppo_agent.yaml; every=50; devices=auto
 threads=()
+engine=()
 bin=${CMIMIC:-build/release/cmimic}
 while [ $# -gt 0 ]; do
   case $1 in
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --output_every) every=$2; shift 2 ;;
     --devices) devices=$2; shift 2 ;;
     --num_threads) threads=(--num_threads "$2"); shift 2 ;;
+    --engine_config) engine=(--engine_config "$2"); shift 2 ;;
     *) echo "bench/learn.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -52,7 +55,7 @@ if [ -n "$case_file" ]; then
     agent="$out/agent.yaml"
   fi
   args=(--arg_file "$case_file" --agent_config "$agent" --num_envs "$num_envs" --visualize false --devices "$devices"
-        "${threads[@]}")
+        "${threads[@]}" "${engine[@]}")
   if [ $resume -eq 1 ]; then train_out=(--resume "$out"); else train_out=(--out_dir "$out"); fi
   echo "== learn $name: $num_envs envs, $(nproc) cores, networks on $devices, up to $minutes min"
   set +e
@@ -93,7 +96,7 @@ max_r=$(awk -F: '/^reward_.*_w:/ {s += $2} END {print s}' "$env_yaml")
 norm=$(awk -v l="$ep_len" -v f="$freq" -v r="$max_r" 'BEGIN {print l * f * r}')
 
 args=(--arg_file args/deepmimic_humanoid_ppo_args.txt --env_config "$env_yaml" --agent_config "$agent"
-      --num_envs "$num_envs" --visualize false --devices "$devices" "${threads[@]}")
+      --num_envs "$num_envs" --visualize false --devices "$devices" "${threads[@]}" "${engine[@]}")
 if [ $resume -eq 1 ]; then train_out=(--resume "$out"); else train_out=(--out_dir "$out"); fi
 echo "== learn $clip: $num_envs envs, $(nproc) cores, networks on $devices, up to $minutes min; NR = Test_Return / $norm"
 set +e
@@ -112,7 +115,10 @@ tr '\r' '\n' <"$out/log.txt" | awk -v n="$norm" '
 "$bin" run "${args[@]}" --mode test --model_file "$out/model.pt" --test_episodes 32 | tee "$out/test.log"
 ret=$(sed -n 's/^Mean Return: //p' "$out/test.log")
 nr=$(awk -v r="$ret" -v n="$norm" 'BEGIN {printf "%.3f", r / n}')
-"$bin" plot "$out/log.txt" -o "$out/curve.png" --y Test_Return,Train_Return >/dev/null
+# a build without rendering (-DCMIMIC_RENDER=OFF, as carried to GPU machines) has no plots: say so
+# and go on; `cmimic plot` on a machine with one draws the curve from the log afterwards
+"$bin" plot "$out/log.txt" -o "$out/curve.png" --y Test_Return,Train_Return >/dev/null ||
+  echo "learn $clip: no curve.png (this cmimic cannot plot); cmimic plot $out/log.txt -o curve.png elsewhere"
 last=$(tail -1 "$out/nr.tsv")
 first=$(awk '$3 >= 0.8 {print "first NR >= 0.8 at " $1 " samples, " $2 " h"; exit}' "$out/nr.tsv")
 [ -n "$first" ] && echo "learn $clip: $first"

@@ -9,6 +9,7 @@
 #include "io/flags.h"
 #include "learn/agent.h"
 #include "learn/rl_env_char.h"
+#include "sim/cuda/phys_gpu.h"
 #include "sim/engine_bench.h"
 #include "sim/engine_config.h"
 
@@ -26,6 +27,8 @@ static const cm_flag k_flags[] = {
     {"raw_seconds", "min(seconds, 3)", "other engines: seconds of the raw mj_step baseline (0: skip)"},
     {"gpu_block", "0 (auto)", "cuda engine: threads per block"},
     {"gpu_fused", "-1 (auto)", "cuda engine: 1 fuses substeps in one launch, 0 one launch per substep"},
+    {"gpu_sort", "-1 (CM_PHYS_GPU_SORT, else off)", "cuda engine: env order, 0 as numbered, 1 heaviest (most constraint rows) first, 2 lightest first"},
+    {"gpu_regs", "-1 (CM_PHYS_GPU_REGS, else 0)", "cuda engine: register cap of the step kernel, one of " CM_PHYS_GPU_REG_VARIANTS " (0: the compiler's)"},
     {NULL, NULL, NULL}};
 
 typedef struct train_bench {
@@ -77,16 +80,18 @@ done:
 static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in, const char *char_file, long num_envs,
                               long threads, double seconds, cm_err *err) {
   cm_engine_cfg ecfg = *ecfg_in;
-  long raw_envs = 0, gpu_block = 0, gpu_fused = -1;
+  long raw_envs = 0, gpu_block = 0, gpu_fused = -1, gpu_sort = -1, gpu_regs = -1;
   double raw_seconds = 0;
   if (cm_args_int(args, "raw_envs", num_envs < 4096 ? num_envs : 4096, &raw_envs, err) ||
       cm_args_float(args, "raw_seconds", seconds < 3 ? seconds : 3, &raw_seconds, err) ||
-      cm_args_int(args, "gpu_block", 0, &gpu_block, err) || cm_args_int(args, "gpu_fused", -1, &gpu_fused, err))
+      cm_args_int(args, "gpu_block", 0, &gpu_block, err) || cm_args_int(args, "gpu_fused", -1, &gpu_fused, err) ||
+      cm_args_int(args, "gpu_sort", -1, &gpu_sort, err) || cm_args_int(args, "gpu_regs", -1, &gpu_regs, err))
     return 2;
+  cm_engine_bench_gpu gpu = {(int)gpu_block, (int)gpu_fused, (int)gpu_sort, (int)gpu_regs};
   snprintf(ecfg.device, sizeof ecfg.device, "%s", cm_args_str(args, "devices", "cpu"));
   ecfg.num_threads = (int)threads;
   cm_engine_bench_any_result r;
-  if (cm_engine_bench_any(&ecfg, char_file, (int)num_envs, seconds, (int)gpu_block, (int)gpu_fused, &r, err)) return 1;
+  if (cm_engine_bench_any(&ecfg, char_file, (int)num_envs, seconds, &gpu, &r, err)) return 1;
   int on_gpu = r.gpu_name[0] != 0;
   printf("bench-env: %s, engine %s on %s%s%s, %d envs, %d substeps per control step, %ld control steps timed\n", char_file,
          ecfg.engine_name, ecfg.device, on_gpu ? " = " : "", r.gpu_name, r.num_envs, r.substeps, r.control_steps);
@@ -97,13 +102,19 @@ static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in,
   printf("  contacts/env:       %12.2f bodies on the ground; %ld envs reset after going non-finite\n", r.contacts, r.resets);
   if (on_gpu) {
     double steps = (double)r.control_steps;
-    printf("  per control step:   kernels %.3f ms, targets in %.3f ms, state out %.3f ms, wall %.3f ms\n",
-           1e3 * r.kernel_s / steps, 1e3 * r.upload_s / steps, 1e3 * r.download_s / steps, 1e3 * r.wall_s / steps);
+    printf("  per control step:   kernels %.3f ms, targets in %.3f ms, state out %.3f ms, wall %.3f ms (env sort %.3f ms, in the kernels)\n",
+           1e3 * r.kernel_s / steps, 1e3 * r.upload_s / steps, 1e3 * r.download_s / steps, 1e3 * r.wall_s / steps,
+           1e3 * r.sort_s / steps);
     printf("  gpu memory:         %.1f KB/env in the engine's arrays; %.1f KB/env of the device in use (%.2f GB, kernels' local memory included)\n",
            r.arrays_bytes / 1024.0 / r.num_envs, r.device_in_use / 1024.0 / r.num_envs, r.device_in_use / 1e9);
-    printf("  kernel:             one thread per env, %d threads/block, %s, work in %s, %d registers, %zu B local/thread%s\n",
+    static const char *const k_order[] = {"env order", "sorted by constraint rows, heaviest first",
+                                          "sorted by constraint rows, lightest first"};
+    char cap[32] = "the compiler's choice";
+    if (r.max_regs) snprintf(cap, sizeof cap, "capped at %d", r.max_regs);
+    printf("  kernel:             one thread per env, %d threads/block, %s, work in %s, %d registers (%s), %zu B local/thread%s, %s\n",
            r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
-           r.local_work ? "local memory" : "the global block", r.regs, r.local_bytes, r.l1_max ? ", L1 all cache" : "");
+           r.local_work ? "local memory" : "the global block", r.regs, cap, r.local_bytes, r.l1_max ? ", L1 all cache" : "",
+           k_order[r.sort >= 0 && r.sort <= 2 ? r.sort : 0]);
   }
   fflush(stdout);
   cm_engine_bench_result raw;

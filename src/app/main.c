@@ -17,7 +17,7 @@ static const command k_commands[] = {
     {"run", cmd_run, "train or test a policy, or play an env: --arg_file F --mode train|test [flags]"},
     {"convert", cmd_convert, "convert motion data: convert deepmimic [--char F.xml] IN.txt OUT.pkl | convert gmr IN.pkl OUT.pkl | convert bvh IN.bvh OUT.pkl OUT.xml"},
     {"retarget", cmd_retarget, "retarget a clip to another character: retarget --src humanoid --dst g1 IN.pkl OUT.pkl"},
-    {"plot", cm_cmd_plot, "learning curves: plot log.txt [more logs] -o curve.png [--x Samples] [--y Test_Return]"},
+    {"plot", cm_cmd_plot, "learning curves: plot log.txt [more logs] -o curve.png|.svg [--x Samples] [--y Test_Return] [--smooth N]"},
     {"gpu-monitor", cm_cmd_gpu_monitor, "GPU utilisation, memory and power via NVML: gpu-monitor [--hz 10] [--seconds S] [--tsv F]"},
     {"bench-env", cmd_bench_env, "environment throughput vs raw MuJoCo: bench-env [--num_envs N] [--threads T] [--seconds S]"},
     {"engine-check", cmd_engine_check, "validate an engine against MuJoCo: engine-check --char_file X.xml [--steps N] [--num_envs K] [--devices cpu|cuda:0] [--seed S]"},

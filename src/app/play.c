@@ -33,6 +33,9 @@ static int watch_frame(void *user, cm_env *env, cm_err *err) {
   cm_recorder_set_markers(w->window, markers, nm);
   cm_recorder_set_markers(w->video, markers, nm);
   if (w->window && !cm_recorder_closed(w->window) && cm_recorder_frame(w->window, 0, err)) return -1;
+  /* R in the window: env 0's episode ends now (as a time-out), so the env and the agent reset it
+   * the ordinary way after this step */
+  if (cm_recorder_take_reset(w->window)) env->done[0] = CM_DONE_TIME;
   if (w->video && !w->video_done) {
     if (cm_recorder_frame(w->video, 0, err)) return -1;
     if (env->done[0] != CM_DONE_NULL) w->video_done = 1;
@@ -45,7 +48,7 @@ int cm_watch_attach(cm_rl_env *rl, cm_env *env, const cm_play_opts *opts, cm_wat
   if (!opts->visualize && !opts->video) return 0;
   cm_watch *w = calloc(1, sizeof *w);
   int fps = (int)(1.0 / cm_env_dt(env) + 0.5);
-  if ((opts->visualize && cm_viewer_sink_open(&w->window, env->engine, env->camera_mode, err)) ||
+  if ((opts->visualize && cm_viewer_sink_open(&w->window, env->engine, env->camera_mode, opts->width, opts->height, err)) ||
       (opts->video &&
        cm_recorder_open(&w->video, env->engine, env->camera_mode, opts->video, opts->width, opts->height, fps, err))) {
     cm_watch_abort(w);
@@ -53,6 +56,7 @@ int cm_watch_attach(cm_rl_env *rl, cm_env *env, const cm_play_opts *opts, cm_wat
   }
   w->video_path = opts->video;
   g_watch_signal = 0;
+  cm_recorder_stop_flag(w->window, &g_watch_signal);
   struct sigaction sa = {0};
   sa.sa_handler = on_watch_signal;
   sigaction(SIGINT, &sa, &w->old_int);

@@ -189,7 +189,7 @@ done:
 /* Draws Test_Return and Train_Return against Samples from log_path into png, unless png is
  * already newer than the log. Returns 1 when png shows the log, 0 when there is nothing to draw,
  * -1 with err on a read or write failure. */
-static int draw_curves(const char *log_path, const char *png, const char *title, cm_err *err) {
+static int draw_curves(const char *log_path, const char *png, const char *title, int width, cm_err *err) {
   if (!cm_file_exists(log_path)) return 0;
   if (cm_file_exists(png) && cm_mtime_of(png) >= cm_mtime_of(log_path)) return 1;
   cm_log_table t;
@@ -202,11 +202,12 @@ static int draw_curves(const char *log_path, const char *png, const char *title,
     if (yi >= 0) s[ns++] = (cm_plot_series){.label = ys[k], .x = t.cols[xi], .y = t.cols[yi], .n = t.num_rows};
   }
   if (ns > 0) {
-    cm_plot_opts o = {.width = 640, .height = 400, .title = title, .xlabel = "Samples", .ylabel = "Return", .legend = ns > 1};
-    unsigned char *rgb = NULL;
-    int w = 0, h = 0;
-    rc = cm_plot_render(s, ns, &o, &rgb, &w, &h, NULL, err) || cm_plot_write_png(png, rgb, w, h, err) ? -1 : 1;
-    free(rgb);
+    /* a thumbnail (the harness root's column) is drawn at 1.5x its shown size, not shrunk from
+     * the full 640 px chart, so that its labels stay readable */
+    int w = width < 400 ? (width * 3 / 2 < 200 ? 200 : width * 3 / 2) : 640;
+    cm_plot_opts o = {.width = w, .height = w * 5 / 8 < 150 ? 150 : w * 5 / 8, .title = title, .xlabel = "Samples",
+                      .ylabel = "Return", .legend = ns > 1};
+    rc = cm_plot_write(png, s, ns, &o, NULL, err) ? -1 : 1;
   }
   cm_log_table_free(&t);
   return rc;
@@ -215,7 +216,7 @@ static int draw_curves(const char *log_path, const char *png, const char *title,
 /* The curves image, or a line saying why there is none. */
 void cm_page_curves(cm_page *pg, const char *log_path, const char *png, const char *title, int width) {
   cm_err err = {{0}};
-  int r = draw_curves(log_path, png, title, &err);
+  int r = draw_curves(log_path, png, title, width, &err);
   if (r == 1) cm_page_image(pg, png, "learning curves", width);
   else if (r == 0) cm_page_put(pg, "<span class=\"missing\">no log rows yet</span>");
   else {

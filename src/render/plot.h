@@ -1,19 +1,15 @@
-/* Learning-curve line charts as PNG (libpng), drawn in memory with our own rasteriser:
- * white background, a framed plot area with outward tick marks, numeric tick labels, dotted
- * grid lines, axis labels, optional title and legend, one colour per series (matplotlib's
- * tab10 cycle, as MimicKit's plot_log.py gets by default), anti-aliased lines clipped to the
- * plot area. NaN or infinite points break a line; a point with no finite neighbour is a dot. */
+/* Learning-curve line charts drawn with cairo (antialiased vector drawing, DejaVu Sans through
+ * fontconfig) and written as PNG or SVG: white background, a framed plot area with outward tick
+ * marks, numeric tick labels, dotted grid lines, axis labels, optional title and legend, one
+ * colour per series (matplotlib's tab10 cycle, as MimicKit's plot_log.py gets by default), lines
+ * clipped to the plot area. NaN or infinite points break a line; a point with no finite neighbour
+ * is a dot. A build without rendering (-DCMIMIC_RENDER=OFF, no cairo) fails cm_plot_write with
+ * one clear line; the tick and smoothing helpers are always there. */
 #ifndef CM_RENDER_PLOT_H
 #define CM_RENDER_PLOT_H
+#include <string.h>
+#include <strings.h>
 #include "core/err.h"
-
-/* 5x7 bitmap font (src/render/font5x7.c): 1 when the cell (row 0 top, col 0 left) of the
- * glyph for ch is on; characters outside ASCII 32..126 draw as '?'. Rows run to
- * CM_FONT_H + CM_FONT_DESCENT - 1: the tails of g, p, q, y hang below the baseline (row 6). */
-#define CM_FONT_W 5
-#define CM_FONT_H 7
-#define CM_FONT_DESCENT 2
-int cm_font5x7_pixel(int ch, int row, int col);
 
 typedef struct cm_plot_series {
   const char *label; /* legend text */
@@ -22,22 +18,30 @@ typedef struct cm_plot_series {
 } cm_plot_series;
 
 typedef struct cm_plot_opts {
-  int width, height;  /* pixels; 0 -> 960 x 640 */
+  int width, height;  /* pixels (PNG) or CSS pixels (SVG); 0 -> 960 x 640 */
   const char *title;  /* NULL or "" -> no title */
   const char *xlabel, *ylabel;
   int legend;         /* draw a legend naming the series */
+  /* > 1: each series is drawn as its moving average over `smooth` rows (cm_plot_smooth), over
+   * the raw series drawn faint in the same colour, as TensorBoard shows smoothed scalars. */
+  int smooth;
 } cm_plot_opts;
 
 /* Colour of series i (tab10, cycling). */
 void cm_plot_color(int i, unsigned char rgb[3]);
 
-/* Renders the chart; *rgb is malloc'd width*height*3 bytes, top row first. *finite_points
- * (may be NULL) gets how many points were drawable. */
-int cm_plot_render(const cm_plot_series *series, int num_series, const cm_plot_opts *opts, unsigned char **rgb,
-                   int *width, int *height, int *finite_points, cm_err *err);
+/* The format a plot's file name picks, by its extension (any case). */
+typedef enum cm_plot_format { CM_PLOT_UNKNOWN, CM_PLOT_PNG, CM_PLOT_SVG } cm_plot_format;
+static inline cm_plot_format cm_plot_format_of(const char *path) {
+  size_t n = strlen(path);
+  if (n < 4) return CM_PLOT_UNKNOWN;
+  return !strcasecmp(path + n - 4, ".png") ? CM_PLOT_PNG : !strcasecmp(path + n - 4, ".svg") ? CM_PLOT_SVG : CM_PLOT_UNKNOWN;
+}
 
-/* Encodes 8-bit RGB as PNG and writes it with cm_write_file_atomic. */
-int cm_plot_write_png(const char *path, const unsigned char *rgb, int width, int height, cm_err *err);
+/* Draws the chart into path in the format its name picks (CM_PLOT_UNKNOWN is refused), written with cm_write_file_atomic. *finite_points (may be NULL)
+ * gets how many points were drawable. */
+int cm_plot_write(const char *path, const cm_plot_series *series, int num_series, const cm_plot_opts *opts,
+                  int *finite_points, cm_err *err);
 
 /* "Nice" tick positions (1, 2, 5 x 10^k steps) inside [lo, hi], about `target` of them.
  * Returns the count (at most max); *step gets the spacing. */
@@ -46,6 +50,11 @@ int cm_plot_ticks(double lo, double hi, int target, double *ticks, int max, doub
  * with as many digits as the step needs, k/M/G suffixes from 10^4 up ("250k", "1.5M"). */
 void cm_plot_tick_label(double v, double step, double maxabs, char *buf, int n);
 
-/* `cmimic plot log.txt [more...] -o curve.png [--x K] [--y A[,B]] [--title T]`. */
+/* Centred moving average: out[i] is the mean of the finite y[j] with |j - i| <= window / 2
+ * (window rows when window is odd, window + 1 when even), NaN where y[i] itself is not finite
+ * so that gaps stay gaps. window <= 1 copies y. out may not alias y. */
+void cm_plot_smooth(const double *y, int n, int window, double *out);
+
+/* `cmimic plot log.txt [more...] -o curve.png|curve.svg [--x K] [--y A[,B]] [--smooth N] [--title T]`. */
 int cm_cmd_plot(int argc, char **argv);
 #endif

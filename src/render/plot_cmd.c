@@ -1,6 +1,7 @@
 /* cmimic plot: learning curves from MimicKit-format log.txt files (what MimicKit's
- * tools/plot_log/plot_log.py draws with matplotlib), written as a PNG. */
+ * tools/plot_log/plot_log.py draws with matplotlib), written as a PNG or SVG. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,12 @@
 enum { MAX_LOGS = 64, MAX_Y = 16 };
 
 static const cm_flag k_plot_flags[] = {
-    {"o", NULL, "output PNG (required; also --out, --output)"},
+    {"o", NULL, "output .png or .svg (required; also --out, --output)"},
     {"out", NULL, "alias of -o"},
     {"output", NULL, "alias of -o"},
-    {"x", "Samples", "x column: Samples, Wall_Time or Iteration"},
+    {"x", "Samples", "x column: Samples, Wall_Time (drawn in hours, minutes under an hour) or Iteration"},
     {"y", "Test_Return", "y columns, comma-separated (e.g. Test_Return,Train_Return)"},
+    {"smooth", "1", "moving average over N log rows, drawn over the faint raw curve (1 = raw only)"},
     {"title", "the logs' folders", "chart title"},
     {"width", "960", "pixels (200..10000)"},
     {"height", "640", "pixels (200..10000)"},
@@ -24,7 +26,7 @@ static const cm_flag k_plot_flags[] = {
     {NULL, NULL, NULL}};
 
 static void usage(FILE *f) {
-  cm_flags_usage(f, "plot LOG [LOG...] -o OUT.png [flags]",
+  cm_flags_usage(f, "plot LOG [LOG...] -o OUT.png|OUT.svg [flags]",
                  "Draws columns of MimicKit log.txt files as a line chart; several logs are overlaid and named\n"
                  "by their folder.",
                  k_plot_flags);
@@ -73,7 +75,7 @@ static int check_column(const cm_log_table *t, const char *path, const char *col
 int cm_cmd_plot(int argc, char **argv) {
   const char *logs[MAX_LOGS], *out = NULL, *xcol = "Samples", *ycols = "Test_Return", *title = NULL;
   int nlogs = 0;
-  long width = 960, height = 640;
+  long width = 960, height = 640, smooth = 1;
   cm_err err = {{0}};
   /* pass 0 checks every flag name (and --help) before pass 1 reads any value, so a typo is
    * reported as such wherever it stands */
@@ -113,7 +115,14 @@ int cm_cmd_plot(int argc, char **argv) {
     else if (!strcmp(key, "x")) xcol = val;
     else if (!strcmp(key, "y")) ycols = val;
     else if (!strcmp(key, "title")) title = val;
-    else {
+    else if (!strcmp(key, "smooth")) {
+      char *end = NULL;
+      smooth = strtol(val, &end, 10);
+      if (end == val || *end || smooth < 1 || smooth > 100000) {
+        fprintf(stderr, "cmimic plot: --smooth must be a whole number of log rows in 1..100000 (got '%s')\n", val);
+        return 2;
+      }
+    } else {
       char *end = NULL;
       long v = strtol(val, &end, 10);
       if (end == val || *end || v < 200 || v > 10000) {
@@ -125,8 +134,13 @@ int cm_cmd_plot(int argc, char **argv) {
     }
   }
   if (nlogs == 0 || !out) {
-    fprintf(stderr, "cmimic plot: %s\n", nlogs == 0 ? "no log.txt given" : "missing -o OUT.png");
+    fprintf(stderr, "cmimic plot: %s\n", nlogs == 0 ? "no log.txt given" : "missing -o OUT.png (or OUT.svg)");
     usage(stderr);
+    return 2;
+  }
+
+  if (cm_plot_format_of(out) == CM_PLOT_UNKNOWN) {
+    fprintf(stderr, "cmimic plot: -o %s: the output's name must end in .png or .svg (that picks the format)\n", out);
     return 2;
   }
 
@@ -189,20 +203,33 @@ int cm_cmd_plot(int argc, char **argv) {
     size_t used = strlen(ylabel);
     snprintf(ylabel + used, sizeof ylabel - used, "%s%s", k ? ", " : "", ynames[k]);
   }
-  /* MimicKit logs Wall_Time in hours. */
-  snprintf(xlabel, sizeof xlabel, "%.100s%s", xcol, strcmp(xcol, "Wall_Time") == 0 ? " (hours)" : "");
+  /* MimicKit logs Wall_Time in hours; a run shorter than an hour reads better in minutes. */
+  const char *xunit = "";
+  if (strcmp(xcol, "Wall_Time") == 0) {
+    double longest = 0;
+    int also_y = 0;
+    for (int k = 0; k < ny; k++) also_y |= strcmp(ynames[k], xcol) == 0;
+    for (int k = 0; k < ns; k++)
+      for (int i = 0; i < series[k].n; i++)
+        if (isfinite(series[k].x[i])) longest = fmax(longest, fabs(series[k].x[i]));
+    xunit = " (hours)";
+    if (longest < 1 && !also_y) {
+      xunit = " (minutes)";
+      for (int l = 0; l < nlogs; l++) {
+        double *col = tables[l].cols[cm_log_table_find(&tables[l], xcol)];
+        for (int i = 0; i < tables[l].num_rows; i++) col[i] *= 60;
+      }
+    }
+  }
+  snprintf(xlabel, sizeof xlabel, "%.100s%s", xcol, xunit);
   cm_plot_opts opts = {.width = (int)width, .height = (int)height, .title = title ? title : (nlogs == 1 ? folders[0] : NULL),
-                       .xlabel = xlabel, .ylabel = ylabel, .legend = ns > 1};
-  unsigned char *rgb = NULL;
-  int w = 0, h = 0, points = 0;
-  if (cm_plot_render(series, ns, &opts, &rgb, &w, &h, &points, &err)) goto fail;
-  if (cm_plot_write_png(out, rgb, w, h, &err)) {
-    free(rgb);
+                       .xlabel = xlabel, .ylabel = ylabel, .legend = ns > 1, .smooth = (int)smooth};
+  int points = 0;
+  if (cm_plot_write(out, series, ns, &opts, &points, &err)) {
     fprintf(stderr, "cmimic plot: %s\n", err.msg);
     status = 1;
     goto done;
   }
-  free(rgb);
   if (points == 0) fprintf(stderr, "cmimic plot: warning: no finite points to draw (empty or all-NaN columns)\n");
   printf("cmimic plot: wrote %s (%d series, %d points)\n", out, ns, points);
   status = 0;

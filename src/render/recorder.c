@@ -1,6 +1,8 @@
 #include "render/recorder.h"
 
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "anim/kin.h"
@@ -27,6 +29,9 @@ struct cm_recorder {
   unsigned char *keep[SHEET_KEEP];
   int nkeep, stride, frames;
   double size;           /* character height over a 1.6 m humanoid's: scales the framing */
+  double base_distance;  /* the camera mode's distance scaled by size */
+  volatile sig_atomic_t *stop; /* non-zero: leave a pause (a signal arrived) */
+  int drawn_hidden, said_hidden; /* window: reference hidden in the last frame drawn / as last said */
 };
 
 /* The camera defaults frame a 1.6 m humanoid; a 0.4 m quadruped would be a speck. The height of
@@ -69,6 +74,7 @@ static int open_common(cm_recorder **out, cm_engine *eng, const char *camera_mod
   cm_camera_default(&r->cam, camera_mode && !strcmp(camera_mode, "still") ? CM_CAMERA_STILL : CM_CAMERA_TRACK);
   r->size = eng->chr ? character_size(eng->chr) : 1.0;
   r->cam.distance *= r->size;
+  r->base_distance = r->cam.distance;
   r->cam.lookat[2] *= r->size;
   r->rgb = malloc((size_t)r->width * r->height * 3);
   const mjModel *m = model_of(eng);
@@ -95,10 +101,11 @@ int cm_recorder_open(cm_recorder **out, cm_engine *eng, const char *camera_mode,
   return 0;
 }
 
-int cm_viewer_sink_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, cm_err *err) {
+int cm_viewer_sink_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, int width, int height,
+                        cm_err *err) {
   cm_viewer *v = NULL;
-  if (cm_viewer_open("cmimic", 1280, 720, &v, err)) return -1;
-  if (open_common(out, eng, camera_mode, 1280, 720, err)) {
+  if (cm_viewer_open("cmimic", width & ~1, height & ~1, &v, err)) return -1;
+  if (open_common(out, eng, camera_mode, width, height, err)) {
     cm_viewer_close(v);
     return -1;
   }
@@ -134,9 +141,13 @@ static void keep_for_sheet(cm_recorder *r) {
   }
 }
 
-/* With a reference character beside the simulated one, frame the pair: look at their midpoint
- * from far enough away to see both. */
-static void frame_pair(cm_recorder *r, int env) {
+/* The tracking camera follows the character; with the reference character drawn beside it, it
+ * frames the pair: looks at their midpoint from far enough away to see both. */
+static void frame_view(cm_recorder *r, int env, int with_ref) {
+  r->cam.distance = r->base_distance;
+  if (r->cam.mode != CM_CAMERA_TRACK) return;
+  r->cam.lookat[0] = r->cam.lookat[1] = 0;
+  if (!with_ref) return;
   const cm_sim_state *s = &r->eng->st;
   double dx = 0.5 * (s->ref_root_pos[3 * env] - s->root_pos[3 * env]);
   double dy = 0.5 * (s->ref_root_pos[3 * env + 1] - s->root_pos[3 * env + 1]);
@@ -144,19 +155,69 @@ static void frame_pair(cm_recorder *r, int env) {
   if (half > 3.0) { dx *= 3.0 / half; dy *= 3.0 / half; half = 3.0; }
   r->cam.lookat[0] = dx;
   r->cam.lookat[1] = dy;
-  r->cam.distance = 3.2 * r->size + 1.5 * half;
+  r->cam.distance = r->base_distance + 1.5 * half;
+}
+
+static int render_view(cm_recorder *r, int env, cm_err *err) {
+  if (r->viewer) r->drawn_hidden = cm_viewer_ref_hidden(r->viewer);
+  int with_ref = r->ref && !(r->viewer && r->drawn_hidden);
+  if (with_ref) pose_reference(r, env);
+  frame_view(r, env, with_ref);
+  if (r->viewer) cm_viewer_apply_mouse(r->viewer, &r->cam);
+  return cm_render_frame(r->renderer, model_of(r->eng), data_of(r, env), with_ref ? r->ref : NULL, &r->cam, r->rgb,
+                         err);
+}
+
+/* One frame in the window; while paused (MimicKit's render loop) the same state is shown until
+ * Space takes a step, Enter plays, R asks for a reset or the window closes, and drawn again only
+ * when the view changes (orbit, zoom, reference shown or hidden), so a paused picture holds still. */
+/* Shows the frame drawn last; says so when it is the first to show or hide the reference. */
+static int show_drawn(cm_recorder *r, cm_err *err) {
+  if (cm_viewer_show(r->viewer, r->rgb, r->width, r->height, err)) return -1;
+  if (r->drawn_hidden != r->said_hidden) {
+    printf("viewer: reference character %s\n", r->drawn_hidden ? "hidden" : "shown");
+    fflush(stdout);
+    r->said_hidden = r->drawn_hidden;
+  }
+  return 0;
+}
+
+static int show_live(cm_recorder *r, int env, cm_err *err) {
+  cm_viewer *v = r->viewer;
+  if (render_view(r, env, err) || show_drawn(r, err)) return -1;
+  if (++r->frames == 1) {
+    printf("viewer: first frame shown\n");
+    fflush(stdout);
+  }
+  int told = 0, hidden = cm_viewer_ref_hidden(v);
+  while (cm_viewer_paused(v) && !cm_viewer_should_close(v) && !cm_viewer_reset_pending(v) && !(r->stop && *r->stop)) {
+    if (!told) {
+      printf("viewer: paused at frame %d\n", r->frames);
+      fflush(stdout);
+      told = 1;
+    }
+    if (cm_viewer_take_step(v)) break;
+    cm_viewer_wait(v, 0.05);
+    int changed = cm_viewer_apply_mouse(v, &r->cam) || hidden != cm_viewer_ref_hidden(v);
+    hidden = cm_viewer_ref_hidden(v);
+    if ((changed && render_view(r, env, err)) || show_drawn(r, err)) return -1;
+  }
+  return 0;
+}
+
+void cm_recorder_stop_flag(cm_recorder *r, volatile sig_atomic_t *flag) {
+  if (r) r->stop = flag;
+}
+
+int cm_recorder_take_reset(cm_recorder *r) {
+  if (!r || !r->viewer || !cm_viewer_take_reset(r->viewer)) return 0;
+  cm_renderer_reset_camera(r->renderer);
+  return 1;
 }
 
 int cm_recorder_frame(cm_recorder *r, int env, cm_err *err) {
-  const mjModel *m = model_of(r->eng);
-  if (r->ref) {
-    pose_reference(r, env);
-    if (r->cam.mode == CM_CAMERA_TRACK) frame_pair(r, env);
-  }
-  if (r->viewer) cm_viewer_apply_mouse(r->viewer, &r->cam);
-  if (cm_render_frame(r->renderer, m, data_of(r, env), r->ref, &r->cam, r->rgb, err)) return -1;
-  if (r->viewer) return cm_viewer_show(r->viewer, r->rgb, r->width, r->height, err);
-  if (cm_video_write(r->video, r->rgb, err)) return -1;
+  if (r->viewer) return show_live(r, env, err);
+  if (render_view(r, env, err) || cm_video_write(r->video, r->rgb, err)) return -1;
   keep_for_sheet(r);
   r->frames++;
   return 0;

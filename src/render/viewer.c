@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define NO_DISPLAY_HINT "use --visualize false, optionally with --video out.mp4"
 
@@ -26,7 +25,10 @@ struct cm_viewer {
   int width, height;
   int dragging, zooming;
   double last_x, last_y;
-  double d_azimuth, d_elevation, zoom; /* gathered since the last apply */
+  double d_azimuth, d_elevation; /* orbit gathered since the last apply */
+  double log_zoom;               /* the user's zoom so far: distance x exp(log_zoom) */
+  int zoom_moved;                /* log_zoom changed since the last apply */
+  int paused, steps, reset, hide_ref;
 };
 
 static int env_set(const char *name) {
@@ -52,20 +54,50 @@ static void on_cursor(GLFWwindow *w, double x, double y) {
     v->d_azimuth -= 0.3 * dx;
     v->d_elevation -= 0.3 * dy;
   } else if (v->zooming) {
-    v->zoom += 0.01 * dy;
+    v->log_zoom += 0.01 * dy;
+    v->zoom_moved = 1;
   }
 }
 
 static void on_scroll(GLFWwindow *w, double dx, double dy) {
   (void)dx;
   cm_viewer *v = glfwGetWindowUserPointer(w);
-  v->zoom -= 0.1 * dy;
+  v->log_zoom -= 0.1 * dy;
+  v->zoom_moved = 1;
 }
 
+/* Each key's effect is said on stdout (flushed): the user sees it took, a test can wait for it. */
+static void say(const char *what) {
+  printf("viewer: %s\n", what);
+  fflush(stdout);
+}
+
+/* MimicKit's viewer keys (sim_env._setup_gui): Enter plays or pauses, Space takes one step and
+ * pauses; ours add R (reset the episode), K (show or hide the reference character), Esc (quit). */
 static void on_key(GLFWwindow *w, int key, int scancode, int action, int mods) {
   (void)scancode;
   (void)mods;
-  if (key == GLFW_KEY_ESCAPE && action == GLFW_PRESS) glfwSetWindowShouldClose(w, GLFW_TRUE);
+  cm_viewer *v = glfwGetWindowUserPointer(w);
+  if (action != GLFW_PRESS && !(action == GLFW_REPEAT && key == GLFW_KEY_SPACE)) return;
+  switch (key) {
+    case GLFW_KEY_ESCAPE: glfwSetWindowShouldClose(w, GLFW_TRUE); break;
+    case GLFW_KEY_ENTER:
+    case GLFW_KEY_KP_ENTER:
+      v->paused = !v->paused;
+      v->steps = 0;
+      say(v->paused ? "pause (Space steps one frame, Enter plays)" : "play");
+      break;
+    case GLFW_KEY_SPACE:
+      v->paused = 1;
+      v->steps++;
+      break;
+    case GLFW_KEY_R:
+      v->reset = 1;
+      say("reset");
+      break;
+    case GLFW_KEY_K: v->hide_ref = !v->hide_ref; break; /* said by the recorder once drawn */
+    default: break;
+  }
 }
 
 int cm_viewer_open(const char *title, int width, int height, cm_viewer **out, cm_err *err) {
@@ -125,6 +157,8 @@ int cm_viewer_open(const char *title, int width, int height, cm_viewer **out, cm
   glfwSetCursorPosCallback(v->win, on_cursor);
   glfwSetScrollCallback(v->win, on_scroll);
   glfwSetKeyCallback(v->win, on_key);
+  say("left drag orbits, right drag or the wheel zooms; Enter pauses or plays, Space steps one frame, "
+      "R resets, K shows or hides the reference character, Esc quits");
   *out = v;
   return 0;
 }
@@ -143,15 +177,42 @@ void cm_viewer_size(const cm_viewer *v, int *width, int *height) {
 
 int cm_viewer_should_close(const cm_viewer *v) { return glfwWindowShouldClose(v->win); }
 
-void cm_viewer_apply_mouse(cm_viewer *v, cm_camera *cam) {
+int cm_viewer_apply_mouse(cm_viewer *v, cm_camera *cam) {
+  int moved = v->d_azimuth != 0 || v->d_elevation != 0 || v->zoom_moved;
   cam->azimuth = fmod(cam->azimuth + v->d_azimuth, 360.0);
   cam->elevation += v->d_elevation;
   if (cam->elevation > 89) cam->elevation = 89;
   if (cam->elevation < -89) cam->elevation = -89;
-  cam->distance *= exp(v->zoom);
-  if (cam->distance < 0.3) cam->distance = 0.3;
-  if (cam->distance > 100) cam->distance = 100;
-  v->d_azimuth = v->d_elevation = v->zoom = 0;
+  /* the zoom is kept here, not in cam, because the caller sets the framing distance anew each frame */
+  if (v->log_zoom > 4) v->log_zoom = 4;
+  if (v->log_zoom < -2.5) v->log_zoom = -2.5;
+  cam->distance *= exp(v->log_zoom);
+  v->d_azimuth = v->d_elevation = 0;
+  v->zoom_moved = 0;
+  return moved;
+}
+
+int cm_viewer_paused(const cm_viewer *v) { return v->paused; }
+
+int cm_viewer_take_step(cm_viewer *v) {
+  if (v->steps <= 0) return 0;
+  v->steps--;
+  return 1;
+}
+
+int cm_viewer_reset_pending(const cm_viewer *v) { return v->reset; }
+
+int cm_viewer_take_reset(cm_viewer *v) {
+  int r = v->reset;
+  v->reset = 0;
+  return r;
+}
+
+int cm_viewer_ref_hidden(const cm_viewer *v) { return v->hide_ref; }
+
+void cm_viewer_wait(cm_viewer *v, double seconds) {
+  (void)v;
+  glfwWaitEventsTimeout(seconds);
 }
 
 #define GL_COLOR_BUFFER_BIT_ 0x4000u
@@ -181,37 +242,11 @@ int cm_viewer_show(cm_viewer *v, const unsigned char *rgb, int width, int height
     v->gl.PixelStorei(GL_UNPACK_ALIGNMENT_, 1);
     v->gl.DrawPixels(width, height, GL_RGB_, GL_UNSIGNED_BYTE_, rgb);
     glfwSwapBuffers(v->win);
+    /* a round trip to the display server (X11: XGetWindowAttributes): it has drawn the frame
+     * before anything that follows says it is shown */
+    int ww, wh;
+    glfwGetWindowSize(v->win, &ww, &wh);
   }
   glfwPollEvents();
   return 0;
-}
-
-int cm_viewer_run(cm_viewer *v, cm_camera *cam, double fps, cm_viewer_draw_fn draw, void *user, cm_err *err) {
-  unsigned char *rgb = malloc((size_t)v->width * (size_t)v->height * 3);
-  if (!rgb) return cm_fail(err, "viewer: out of memory");
-  double period = fps > 0 ? 1.0 / fps : 0, next = glfwGetTime();
-  int rc = 0;
-  while (!cm_viewer_should_close(v)) {
-    cm_viewer_apply_mouse(v, cam);
-    int r = draw(user, cam, rgb, v->width, v->height, err);
-    if (r < 0) {
-      rc = -1;
-      break;
-    }
-    if (r > 0) break;
-    if (cm_viewer_show(v, rgb, v->width, v->height, err)) {
-      rc = -1;
-      break;
-    }
-    next += period;
-    double wait = next - glfwGetTime();
-    if (wait > 0) {
-      struct timespec ts = {(time_t)wait, (long)((wait - floor(wait)) * 1e9)};
-      nanosleep(&ts, NULL);
-    } else {
-      next = glfwGetTime(); /* behind: do not try to catch up */
-    }
-  }
-  free(rgb);
-  return rc;
 }

@@ -144,8 +144,8 @@ static int place_standing_any(cm_engine *e, const cm_engine_cfg *cfg, const char
 
 #define ANY_TARGET_SETS 4
 
-int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num_envs, double seconds, int gpu_block,
-                        int gpu_fused, cm_engine_bench_any_result *res, cm_err *err) {
+int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num_envs, double seconds,
+                        const cm_engine_bench_gpu *gpu_opts, cm_engine_bench_any_result *res, cm_err *err) {
   memset(res, 0, sizeof *res);
   if (num_envs <= 0) return cm_fail(err, "bench-env: num_envs must be positive (got %d)", num_envs);
   if (!(seconds > 0)) return cm_fail(err, "bench-env: seconds must be positive");
@@ -159,7 +159,12 @@ int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num
   if (cm_engine_create(cfg, &opts, char_file, chr, num_envs, &e, err)) goto done;
   int is_cuda = !strcmp(cfg->engine_name, "cuda");
   struct cm_phys_gpu *gpu = is_cuda ? cm_cuda_engine_gpu(e) : NULL;
-  if (gpu) cm_phys_gpu_set_launch(gpu, gpu_block, gpu_fused >= 0 ? gpu_fused : 1);
+  if (gpu) {
+    cm_phys_gpu_set_launch(gpu, gpu_opts->block > 0 ? gpu_opts->block : 0, gpu_opts->fused >= 0 ? gpu_opts->fused : 1);
+    if ((gpu_opts->sort >= 0 && cm_phys_gpu_set_order(gpu, gpu_opts->sort, err)) ||
+        (gpu_opts->regs >= 0 && cm_phys_gpu_set_regs(gpu, gpu_opts->regs, err)))
+      goto done;
+  }
   size_t nd = (size_t)chr->num_dofs, n = (size_t)num_envs, nb = (size_t)chr->num_bodies;
   tgt = malloc(sizeof(float) * ANY_TARGET_SETS * n * (nd ? nd : 1));
   if (!tgt) {
@@ -213,6 +218,9 @@ int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num
     res->regs = gs.regs;
     res->local_bytes = gs.local_bytes;
     res->l1_max = gs.l1_max;
+    res->sort = gs.sort;
+    res->max_regs = gs.max_regs;
+    res->sort_s = gs.sort_s;
   }
   double phys_s = res->kernel_s > 0 ? res->kernel_s : res->wall_s;
   res->physics_substeps_per_s = (double)num_envs * res->substeps * (double)res->control_steps / phys_s;

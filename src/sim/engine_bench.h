@@ -47,11 +47,20 @@ typedef struct cm_engine_bench_any_result {
   /* GPU only */
   char gpu_name[64];
   size_t arrays_bytes, device_in_use;
-  int block_threads, fused, local_work, regs, l1_max;
+  int block_threads, fused, local_work, regs, l1_max, sort, max_regs;
+  double sort_s;                 /* of kernel_s: the env sort */
   size_t local_bytes;
 } cm_engine_bench_any_result;
 
-/* gpu_block > 0 and gpu_fused >= 0 set the kernel launch of a cuda engine on a GPU. */
-int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num_envs, double seconds, int gpu_block,
-                        int gpu_fused, cm_engine_bench_any_result *res, cm_err *err);
+/* The kernel launch of a cuda engine on a GPU (phys_gpu.h); a field < 0 keeps the driver's
+ * choice (block 0 too). */
+typedef struct cm_engine_bench_gpu {
+  int block;  /* threads per block */
+  int fused;  /* 1: substeps fused in one launch; 0: one launch per substep */
+  int sort;   /* CM_PHYS_GPU_SORT_*: env order */
+  int regs;   /* register cap of the step kernel (CM_PHYS_GPU_REG_VARIANTS) */
+} cm_engine_bench_gpu;
+
+int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num_envs, double seconds,
+                        const cm_engine_bench_gpu *gpu_opts, cm_engine_bench_any_result *res, cm_err *err);
 #endif

@@ -45,4 +45,6 @@ print("bench-env cuda figures consistent:", phys, samples, raw, ratio)
 PY
 if "$CMIMIC" bench-env --engine_config data/engines/cuda_engine.yaml --gpu_block many 2>"$out.err"; then echo "bad flag accepted"; exit 1; fi
 [ "$(wc -l <"$out.err")" -eq 1 ] && grep -q "gpu_block" "$out.err"
+if "$CMIMIC" bench-env --engine_config data/engines/cuda_engine.yaml --gpu_sort first 2>"$out.err"; then echo "bad flag accepted"; exit 1; fi
+[ "$(wc -l <"$out.err")" -eq 1 ] && grep -q "gpu_sort" "$out.err"
 echo "bench-env (cuda engine): ok"

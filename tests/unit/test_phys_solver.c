@@ -156,7 +156,7 @@ static void compare_state(const mjModel *m, mjData *d, solver_stats *st) {
   }
   for (int pass = 0; pass < 2; pass++) {
     for (int j = 0; j < nv; j++) p->qacc[j] = pass ? (cm_preal)d->qacc[j] : p->qacc_smooth[j];
-    it = cm_solve_newton_lowrank(nv, nefc, nefc, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
+    it = cm_solve_newton_lowrank(nv, nefc, nefc, NULL, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
                                  (cm_preal)SOLVE_TOL, p->qacc, p->force, p->act, p->lr_work);
     CHECK(it >= 0);
     double e = rel_err(p->qacc, d->qacc, nv, d->qacc_smooth);
@@ -168,7 +168,7 @@ static void compare_state(const mjModel *m, mjData *d, solver_stats *st) {
   int active = 0;
   for (int i = 0; i < nefc; i++) active += d->efc_force[i] > 0;
   if (active > 1)
-    CHECK(cm_solve_newton_lowrank(nv, nefc, 0, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
+    CHECK(cm_solve_newton_lowrank(nv, nefc, 0, NULL, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
                                   (cm_preal)SOLVE_TOL, p->qacc, p->force, p->act, p->lr_work) == -2);
   for (int i = 0; i < nefc; i++) p->force[i] = 0;
   it = cm_solve_pgs(nv, nefc, p->L, p->qacc_smooth, p->J, p->R, p->aref, 20000, (cm_preal)PGS_TOL, p->force,

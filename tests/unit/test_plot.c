@@ -1,8 +1,10 @@
-/* Plots: glyph table sanity, tick choice and labels, a rendered chart read back with libpng
- * (white corners, both series' colours, a rising series higher on the right, a dark frame,
- * nothing drawn outside it), NaN/single-point input, and `cmimic plot` end to end with its
- * error messages. */
+/* Plots: tick choice and labels, smoothing against a brute-force mean, a chart written by cairo
+ * and read back with libpng (white corners, both series' colours, antialiased edges, a rising
+ * series higher on the right, a dark frame, nothing drawn outside it), NaN/single-point input,
+ * and `cmimic plot` end to end with its error messages. The SVG side is read by python's
+ * xml.etree in tests/cli/test_plot.sh. */
 #include <fcntl.h>
+#include <math.h>
 #include <png.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "core/fileio.h"
 #include "io/run_log.h"
 #include "render/plot.h"
+#include "render/png.h"
 
 static char g_dir[256];
 
@@ -22,42 +25,6 @@ static const char *tmp_path(const char *name) {
   char *b = buf[k++];
   snprintf(b, sizeof buf[0], "%s/%s", g_dir, name);
   return b;
-}
-
-static void test_glyphs(void) {
-  int rows = CM_FONT_H + CM_FONT_DESCENT;
-  int on[95] = {0};
-  for (int c = 32; c <= 126; c++)
-    for (int r = 0; r < rows; r++)
-      for (int x = 0; x < CM_FONT_W; x++) on[c - 32] += cm_font5x7_pixel(c, r, x);
-  CHECK(on[0] == 0); /* space is blank */
-  int blank = 0;
-  for (int c = 33; c <= 126; c++) blank += on[c - 32] == 0;
-  CHECK(blank == 0);
-  /* Every glyph differs from every other one (no copy-paste slips). */
-  int same = 0;
-  for (int a = 33; a <= 126; a++)
-    for (int b = a + 1; b <= 126; b++) {
-      int diff = 0;
-      for (int r = 0; r < rows && !diff; r++)
-        for (int x = 0; x < CM_FONT_W; x++) diff |= cm_font5x7_pixel(a, r, x) != cm_font5x7_pixel(b, r, x);
-      if (!diff && same++ < 5) fprintf(stderr, "glyphs '%c' and '%c' are identical\n", a, b);
-    }
-  CHECK(same == 0);
-  /* Shapes: '|' is the middle column, '-' a middle row, 'L' an L, '_' the bottom row. */
-  for (int r = 0; r < CM_FONT_H; r++) CHECK(cm_font5x7_pixel('|', r, 2) && !cm_font5x7_pixel('|', r, 0));
-  for (int x = 0; x < CM_FONT_W; x++) CHECK(cm_font5x7_pixel('-', 3, x) && !cm_font5x7_pixel('-', 2, x));
-  for (int r = 0; r < CM_FONT_H; r++) CHECK(cm_font5x7_pixel('L', r, 0));
-  for (int x = 0; x < CM_FONT_W; x++) CHECK(cm_font5x7_pixel('L', 6, x) && cm_font5x7_pixel('_', 6, x));
-  CHECK(!cm_font5x7_pixel('L', 0, 4));
-  /* Descenders hang below the baseline; other letters stay above it. */
-  CHECK(cm_font5x7_pixel('p', 8, 0) && cm_font5x7_pixel('g', 8, 2));
-  for (int r = CM_FONT_H; r < rows; r++)
-    for (int x = 0; x < CM_FONT_W; x++) CHECK(!cm_font5x7_pixel('a', r, x) && !cm_font5x7_pixel('8', r, x));
-  /* Out of range: '?' for unknown characters, nothing outside the cell. */
-  for (int r = 0; r < CM_FONT_H; r++)
-    for (int x = 0; x < CM_FONT_W; x++) CHECK(cm_font5x7_pixel(200, r, x) == cm_font5x7_pixel('?', r, x));
-  CHECK(!cm_font5x7_pixel('#', -1, 0) && !cm_font5x7_pixel('#', 0, 5) && !cm_font5x7_pixel('#', 0, -1));
 }
 
 static void test_ticks(void) {
@@ -83,6 +50,39 @@ static void test_ticks(void) {
   }
 }
 
+/* The mean of the finite y[j], |j - i| <= half, summed afresh for each i. */
+static double brute_mean(const double *y, int n, int i, int half) {
+  double sum = 0;
+  int count = 0;
+  for (int j = i - half; j <= i + half; j++)
+    if (j >= 0 && j < n && isfinite(y[j])) sum += y[j], count++;
+  return sum / count;
+}
+
+static void test_smooth(void) {
+  enum { N = 50 };
+  double y[N], out[N];
+  for (int i = 0; i < N; i++) y[i] = sin(i * 0.7) * 100 + i;
+  y[10] = NAN, y[11] = INFINITY, y[30] = NAN;
+  for (int window = 1; window <= 12; window++) {
+    cm_plot_smooth(y, N, window, out);
+    int half = window > 1 ? window / 2 : 0, bad = 0;
+    for (int i = 0; i < N; i++) {
+      if (!isfinite(y[i])) bad += !isnan(out[i]); /* gaps stay gaps */
+      else bad += fabs(out[i] - brute_mean(y, N, i, half)) > 1e-9;
+    }
+    if (bad) fprintf(stderr, "smooth window %d: %d rows off\n", window, bad);
+    CHECK(bad == 0);
+  }
+  cm_plot_smooth(y, N, 1, out); /* window 1: the data itself */
+  CHECK(out[0] == y[0] && out[49] == y[49]);
+  /* a window wider than the data: every finite row is the overall mean */
+  cm_plot_smooth(y, N, 1000, out);
+  CHECK_NEAR(out[0], out[49], 1e-9);
+  CHECK_NEAR(out[0], brute_mean(y, N, 0, N), 1e-9);
+  cm_plot_smooth(y, 0, 5, out); /* nothing to do, nothing touched */
+}
+
 static unsigned char *read_png(const char *path, int *w, int *h) {
   png_image img;
   memset(&img, 0, sizeof img);
@@ -97,6 +97,14 @@ static unsigned char *read_png(const char *path, int *w, int *h) {
   }
   *w = (int)img.width, *h = (int)img.height;
   return buf;
+}
+
+/* Draws the chart to a PNG and reads it back as RGB with libpng. */
+static unsigned char *render(const cm_plot_series *s, int ns, const cm_plot_opts *o, int *w, int *h, int *pts,
+                             cm_err *err) {
+  const char *path = tmp_path("render.png");
+  if (cm_plot_write(path, s, ns, o, pts, err)) return NULL;
+  return read_png(path, w, h);
 }
 
 static const unsigned char *px(const unsigned char *im, int w, int x, int y) { return im + 3 * ((size_t)y * w + x); }
@@ -125,18 +133,16 @@ static void test_render(void) {
   cm_plot_series s[2] = {{"rising", x, up, N}, {"falling", x, down, N}};
   cm_plot_opts o = {.width = 800, .height = 500, .title = "Two runs", .xlabel = "Samples", .ylabel = "Test_Return",
                     .legend = 0};
-  unsigned char *rgb = NULL;
   int w = 0, h = 0, pts = 0;
   cm_err err = {{0}};
-  CHECK_OK(cm_plot_render(s, 2, &o, &rgb, &w, &h, &pts, &err), &err);
-  CHECK(w == 800 && h == 500 && pts == 2 * N);
   const char *path = tmp_path("two.png");
-  CHECK_OK(cm_plot_write_png(path, rgb, w, h, &err), &err);
-  free(rgb);
+  CHECK_OK(cm_plot_write(path, s, 2, &o, &pts, &err), &err);
+  CHECK(pts == 2 * N);
 
   int rw = 0, rh = 0;
   unsigned char *im = read_png(path, &rw, &rh);
   CHECK(im != NULL && rw == 800 && rh == 500);
+  (void)w, (void)h;
   if (!im) return;
   CHECK(is_white(px(im, rw, 0, 0)) && is_white(px(im, rw, rw - 1, 0)) && is_white(px(im, rw, 0, rh - 1)) &&
         is_white(px(im, rw, rw - 1, rh - 1)));
@@ -174,6 +180,17 @@ static void test_render(void) {
   double r0l = mean_row(im, rw, rh, fx0, fx0 + q, c0, &n0l), r0r = mean_row(im, rw, rh, fx1 - q, fx1, c0, &n0r);
   double r1l = mean_row(im, rw, rh, fx0, fx0 + q, c1, &n1l), r1r = mean_row(im, rw, rh, fx1 - q, fx1, c1, &n1r);
   CHECK(n0l > 20 && n0r > 20 && n1l > 20 && n1r > 20); /* both colours present */
+  /* Antialiased: many pixels are blends of a series colour with the white background. */
+  int blends = 0;
+  for (int i = 0; i < rw * rh; i++) {
+    const unsigned char *p = im + 3 * i;
+    double t = (255.0 - p[0]) / (255.0 - c0[0]); /* how much of c0 the red channel says */
+    if (t < 0.15 || t > 0.85) continue;
+    int on_segment = 1;
+    for (int k = 1; k < 3; k++) on_segment &= fabs(255.0 - t * (255.0 - c0[k]) - p[k]) < 4;
+    blends += on_segment;
+  }
+  CHECK(blends > 100);
   CHECK(r0r < r0l - 100); /* rising: higher (smaller row) on the right */
   CHECK(r1r > r1l + 50);  /* falling */
   /* Clipping: no series pixel outside the frame. */
@@ -196,7 +213,7 @@ static void test_render_edges(void) {
   double x[7] = {0, 1, 2, 3, 4, 5, 6}, y[7] = {NAN, 1, 2, INFINITY, 3, NAN, 1.5};
   cm_plot_series s = {"gappy", x, y, 7};
   cm_plot_opts o = {.width = 300, .height = 200};
-  CHECK_OK(cm_plot_render(&s, 1, &o, &rgb, &w, &h, &pts, &err), &err);
+  CHECK((rgb = render(&s, 1, &o, &w, &h, &pts, &err)) != NULL);
   CHECK(pts == 4);
   int found = 0;
   for (int i = 0; rgb && i < w * h; i++) found += is_color(rgb + 3 * i, c0);
@@ -205,7 +222,7 @@ static void test_render_edges(void) {
   /* One point only. */
   double x1 = 5, y1 = 3.5;
   cm_plot_series one = {"one", &x1, &y1, 1};
-  CHECK_OK(cm_plot_render(&one, 1, &o, &rgb, &w, &h, &pts, &err), &err);
+  CHECK((rgb = render(&one, 1, &o, &w, &h, &pts, &err)) != NULL);
   found = 0;
   for (int i = 0; rgb && i < w * h; i++) found += is_color(rgb + 3 * i, c0);
   CHECK(pts == 1 && found >= 9); /* a dot of radius 3 */
@@ -213,17 +230,24 @@ static void test_render_edges(void) {
   /* Nothing finite: empty axes, no error. */
   double yn[2] = {NAN, NAN};
   cm_plot_series none = {"none", x, yn, 2};
-  CHECK_OK(cm_plot_render(&none, 1, &o, &rgb, &w, &h, &pts, &err), &err);
+  CHECK((rgb = render(&none, 1, &o, &w, &h, &pts, &err)) != NULL);
   CHECK(pts == 0);
   free(rgb);
   rgb = NULL;
   /* Too small or too large a picture is refused. */
   cm_plot_opts tiny = {.width = 100, .height = 80};
-  CHECK(cm_plot_render(&s, 1, &tiny, &rgb, &w, &h, &pts, &err) != 0 && rgb == NULL);
+  CHECK(cm_plot_write(tmp_path("tiny.png"), &s, 1, &tiny, &pts, &err) != 0 && !cm_file_exists(tmp_path("tiny.png")));
+  /* Only .png and .svg names. */
+  CHECK(cm_plot_write(tmp_path("x.jpg"), &s, 1, &o, &pts, &err) != 0 && strstr(err.msg, ".png or .svg"));
+  /* Labels in UTF-8 and in no encoding at all (cairo draws only UTF-8: the bad bytes become '?'). */
+  cm_plot_series named[2] = {{"run_\xff\xfe_latin1", x, y, 7}, {"L\xc3\xa4ufe \xe2\x86\x92 ok", x, y, 7}};
+  cm_plot_opts labelled = {.width = 400, .height = 300, .title = "caf\xe9", .xlabel = "Samples", .legend = 1};
+  CHECK_OK(cm_plot_write(tmp_path("names.png"), named, 2, &labelled, &pts, &err), &err);
+  CHECK_OK(cm_plot_write(tmp_path("names.svg"), named, 2, &labelled, &pts, &err), &err);
   /* Spans beyond the double range. */
   double xb[2] = {-1.7e308, 1.7e308};
   cm_plot_series big = {"big", xb, xb, 2};
-  CHECK(cm_plot_render(&big, 1, &o, &rgb, &w, &h, &pts, &err) != 0);
+  CHECK(cm_plot_write(tmp_path("big.png"), &big, 1, &o, &pts, &err) != 0);
 }
 
 /* Runs cm_cmd_plot with stderr captured into *msg (malloc'd). */
@@ -264,6 +288,7 @@ static void test_command(void) {
   write_log(a, 1.0);
   write_log(b, 0.5);
   char *msg = NULL;
+  cm_err err = {{0}};
   char *ok[] = {(char *)a, (char *)b, "-o", (char *)out, "--x", "Wall_Time", "--y", "Test_Return,Train_Return",
                 "--title", "Runs"};
   CHECK(run_plot(ok, 10, &msg) == 0);
@@ -281,6 +306,22 @@ static void test_command(void) {
   }
   free(im);
 
+  /* SVG and smoothing through the command; the file's content is read by tests/cli/test_plot.sh */
+  char *svg[] = {(char *)a, "-o", (char *)tmp_path("curve.svg"), "--smooth", "5"};
+  CHECK(run_plot(svg, 5, &msg) == 0);
+  free(msg);
+  char *text = NULL;
+  CHECK(cm_read_file(tmp_path("curve.svg"), &text, NULL, &err) == 0 && text && strstr(text, "<svg") != NULL);
+  free(text);
+  char *jpg[] = {(char *)a, "-o", (char *)tmp_path("curve.jpg")};
+  CHECK(run_plot(jpg, 3, &msg) == 2);
+  CHECK(strstr(msg, "must end in .png or .svg") != NULL && !cm_file_exists(tmp_path("curve.jpg")));
+  free(msg);
+  char *smooth0[] = {(char *)a, "-o", (char *)out, "--smooth", "0"};
+  CHECK(run_plot(smooth0, 5, &msg) == 2);
+  CHECK(strstr(msg, "--smooth must be a whole number") != NULL);
+  free(msg);
+
   char *typo[] = {(char *)a, "-o", (char *)out, "--y", "Test_Retrun"};
   CHECK(run_plot(typo, 5, &msg) == 2);
   CHECK(strstr(msg, "log.txt has no column 'Test_Retrun' (did you mean 'Test_Return'?)") != NULL);
@@ -290,7 +331,6 @@ static void test_command(void) {
   CHECK(strstr(msg, "nope/log.txt: cannot open") != NULL);
   free(msg);
   const char *bad = tmp_path("bad/log.txt");
-  cm_err err;
   cm_mkdirs(tmp_path("bad"), &err);
   cm_write_file_atomic(bad, "Samples Test_Return\r1 2\r3\r", 26, &err);
   char *malformed[] = {(char *)bad, "-o", (char *)out};
@@ -318,7 +358,7 @@ int main(void) {
   snprintf(g_dir, sizeof g_dir, "/tmp/cm_test_plot_%ld", (long)getpid());
   cm_err err;
   cm_mkdirs(g_dir, &err);
-  test_glyphs();
+  test_smooth();
   test_ticks();
   test_render();
   test_render_edges();

@@ -115,7 +115,7 @@ CM_HD static inline void cm_phys_fwd_constraint(const cm_phys_model *m, cm_phys_
       for (int j = 0; j < nv; j++) W[i * nv + j] = d->efc_J[i * nv + j];
       cm_phys_solve_m(m, d->qLD, W + i * nv);
     }
-    it = cm_solve_newton_lowrank(nv, nefc, CM_PHYS_LR_KMAX(m), d->qM, W, d->qacc_smooth, d->efc_J, d->efc_R,
+    it = cm_solve_newton_lowrank(nv, nefc, CM_PHYS_LR_KMAX(m), m->dof_parentid, d->qM, W, d->qacc_smooth, d->efc_J, d->efc_R,
                                  d->efc_aref, m->opt_iterations, m->opt_tolerance, d->qacc, d->efc_force, d->efc_active,
                                  W + nefc * nv);
   }

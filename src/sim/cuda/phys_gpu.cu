@@ -1,7 +1,10 @@
 /* The cuda engine's kernel driver (see phys_gpu.h). Kernels: one thread per env, each on its
  * view of the batched block (cm_phys_data_at), calling the same CM_HD functions the CPU
- * driver calls. Errors are checked after every CUDA call and launch and returned as cm_err. */
+ * driver calls; optionally the envs are handed to threads sorted by their last constraint-row
+ * count (CUB's radix sort, on the device), so a warp's threads meet similar work. Errors are
+ * checked after every CUDA call and launch and returned as cm_err. */
 #include <cuda_runtime.h>
+#include <cub/device/device_radix_sort.cuh>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +38,17 @@ template <> struct env_view<0> {
   __device__ void at(const cm_phys_layout *L, float *block, int i, cm_phys_data *d) { cm_phys_data_at(L, block, i, d); }
 };
 
-/* Targets, `nsub` substeps, state read-back: a whole control step of env i. */
+/* Targets, `nsub` substeps, state read-back: a whole control step of one env. Thread k runs
+ * env perm[k] (perm NULL: env k), so a sorted permutation puts envs of similar work in one warp;
+ * keys[i] gets env i's constraint-row count after its last substep, the next sort's key. */
 template <int W>
-__global__ void phys_step_kernel(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
-                                 cm_phys_layout L, float *block, const float *__restrict__ cmd, cm_sim_state s,
-                                 int nsub, int set_targets, int unpack) {
-  int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= L.num_envs) return;
+__device__ __forceinline__ void step_thread(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
+                                            const cm_phys_layout &L, float *block, const float *__restrict__ cmd,
+                                            cm_sim_state &s, const int *__restrict__ perm, int *__restrict__ keys,
+                                            int nsub, int set_targets, int unpack) {
+  int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= L.num_envs) return;
+  int i = perm ? perm[k] : k;
   env_view<W> v;
   cm_phys_data d;
   v.at(&L, block, i, &d);
@@ -49,12 +56,25 @@ __global__ void phys_step_kernel(const cm_phys_model *__restrict__ m, const cm_p
   if (set_targets) cm_phys_set_targets(m, br, cmd + (long)s.num_dofs * i, &d);
   cm_phys_step_env(m, &d, nsub);
   if (unpack) cm_phys_state_unpack(m, br, &d, &s, i);
+  if (keys) keys[i] = d.nefc[0];
 }
+
+#define STEP_PARAMS                                                                                              \
+  const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br, cm_phys_layout L, float *block,    \
+      const float *__restrict__ cmd, cm_sim_state s, const int *__restrict__ perm, int *__restrict__ keys, int nsub, \
+      int set_targets, int unpack
+#define STEP_ARGS m, br, L, block, cmd, s, perm, keys, nsub, set_targets, unpack
+
+/* The same kernel with the compiler's register choice, or capped at R registers per thread
+ * (more resident warps, at the price of spills to local memory: benchmarks compare them). */
+template <int W> __global__ void phys_step_kernel(STEP_PARAMS) { step_thread<W>(STEP_ARGS); }
+template <int W, int R> __global__ void __maxnreg__(R) phys_step_kernel_r(STEP_PARAMS) { step_thread<W>(STEP_ARGS); }
 
 /* push_state of the listed envs (ids NULL: env k = k). */
 template <int W>
 __global__ void phys_push_kernel(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
-                                 cm_phys_layout L, float *block, cm_sim_state s, const int *__restrict__ ids, int n) {
+                                 cm_phys_layout L, float *block, cm_sim_state s, const int *__restrict__ ids, int n,
+                                 int *__restrict__ keys) {
   int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= n) return;
   int i = ids ? ids[k] : k;
@@ -65,21 +85,29 @@ __global__ void phys_push_kernel(const cm_phys_model *__restrict__ m, const cm_p
   cm_phys_state_pack(m, br, &s, i, &d);
   cm_phys_forward(m, &d);
   cm_phys_state_unpack(m, br, &d, &s, i);
+  keys[i] = d.nefc[0];
+}
+
+__global__ void iota_kernel(int *out, int n) {
+  int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k < n) out[k] = k;
 }
 
 typedef void (*step_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_layout, float *, const float *,
-                        cm_sim_state, int, int, int);
+                        cm_sim_state, const int *, int *, int, int, int);
 typedef void (*push_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_layout, float *, cm_sim_state,
-                        const int *, int);
+                        const int *, int, int *);
 
-/* The local-work sizes compiled (floats per thread); a model's work takes the smallest that holds it. */
-static const struct { int w; step_fn step; push_fn push; } k_kernels[] = {
-    {0, phys_step_kernel<0>, phys_push_kernel<0>},
-    {8192, phys_step_kernel<8192>, phys_push_kernel<8192>},
-    {20480, phys_step_kernel<20480>, phys_push_kernel<20480>},
-    {32768, phys_step_kernel<32768>, phys_push_kernel<32768>},
-};
-#define NUM_KERNELS ((int)(sizeof k_kernels / sizeof k_kernels[0]))
+/* The local-work sizes compiled (floats per thread; 0: the work in the block); a model's work
+ * takes the smallest that holds it. Each has its step kernel in the register variants
+ * CM_PHYS_GPU_REG_VARIANTS (0 = the compiler's choice). */
+#define STEP_ROWS(W) {W, 0, phys_step_kernel<W>}, {W, 96, phys_step_kernel_r<W, 96>}, {W, 64, phys_step_kernel_r<W, 64>}
+static const struct { int w, regs; step_fn step; } k_steps[] = {STEP_ROWS(0), STEP_ROWS(8192), STEP_ROWS(20480),
+                                                                 STEP_ROWS(32768)};
+static const struct { int w; push_fn push; } k_push[] = {
+    {0, phys_push_kernel<0>}, {8192, phys_push_kernel<8192>}, {20480, phys_push_kernel<20480>}, {32768, phys_push_kernel<32768>}};
+#define NUM_STEPS ((int)(sizeof k_steps / sizeof k_steps[0]))
+#define NUM_PUSH ((int)(sizeof k_push / sizeof k_push[0]))
 
 /* ---- the driver ------------------------------------------------------------------------- */
 
@@ -103,15 +131,24 @@ struct cm_phys_gpu {
   float *block;         /* device block */
   float *cmd;           /* device [N][D] */
   int *ids;             /* device, N */
+  int *keys;            /* device, N: each env's constraint rows after its last substep (push or step) */
+  int *keys_sorted;     /* device, N: the sort's key output (unused) */
+  int *iota;            /* device, N: 0..N-1, the sort's values */
+  int *perm;            /* device, N: thread k runs env perm[k] when sorting */
+  void *sort_tmp;       /* CUB's scratch */
+  size_t sort_tmp_bytes;
+  int key_bits;         /* bits of the largest key (nefc_max) */
   cm_sim_state host;    /* the engine's arrays (page-locked while the driver lives) */
   cm_sim_state dev;     /* device mirror */
   void *host_reg[SA_COUNT + 2];
   int nreg;
   size_t bytes[SA_COUNT + 1]; /* per array; [SA_COUNT] = ground_contact */
   cudaStream_t stream;
-  cudaEvent_t ev[4];
+  cudaEvent_t ev[5];
   int block_threads, fused;
-  int kernel;           /* index into k_kernels */
+  int sort;             /* CM_PHYS_GPU_SORT_*: the order envs are given to threads */
+  int kernel;           /* index into k_steps */
+  int push_kernel;      /* index into k_push (the same work size) */
   size_t block_bytes;   /* what the device block holds: the state family, or all of it */
   cm_phys_gpu_stats st;
   char pending[sizeof(cm_err)]; /* a push_state failure, reported by the next step */
@@ -130,6 +167,13 @@ static int parse_device(const char *device, int *out, cm_err *err) {
   if (*end || n < 0) return cm_fail(err, "cuda engine: device '%s' is not cuda:N", device);
   *out = (int)n;
   return 0;
+}
+
+/* a whole decimal integer; -1 when s is not one */
+static int parse_int(const char *s, long *out) {
+  char *end = NULL;
+  *out = strtol(s, &end, 10);
+  return *end ? -1 : 0;
 }
 
 static int grid_of(int n, int threads) { return (n + threads - 1) / threads; }
@@ -157,6 +201,15 @@ static void pin_host_state(cm_phys_gpu *g, float *const *arr, uint8_t *contacts)
   cudaGetLastError();
 }
 
+/* registers and frame of the selected step kernel, into the stats */
+static int kernel_attrs(cm_phys_gpu *g, cm_err *err) {
+  cudaFuncAttributes fa;
+  if (cu_ok(cudaFuncGetAttributes(&fa, k_steps[g->kernel].step), "cudaFuncGetAttributes", err)) return -1;
+  g->st.regs = fa.numRegs;
+  g->st.local_bytes = fa.localSizeBytes;
+  return 0;
+}
+
 extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, const cm_phys_bridge *br,
                                   const cm_phys_layout *L, const float *block, cm_sim_state *st, cm_phys_gpu **out,
                                   cm_err *err) {
@@ -180,17 +233,37 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
   int N = L->num_envs, D = st->num_dofs, B = st->num_bodies;
   /* the work family's home: local memory unless CM_PHYS_GPU_WORK=global (benchmarks) */
   const char *mode = getenv("CM_PHYS_GPU_WORK");
-  g->kernel = 0;
+  int wclass = 0;
   if (!mode || strcmp(mode, "global")) {
-    for (int k = NUM_KERNELS - 1; k > 0; k--)
-      if (k_kernels[k].w >= L->work_stride) g->kernel = k;
-    if (!g->kernel) {
+    for (int k = NUM_PUSH - 1; k > 0; k--)
+      if (k_push[k].w >= L->work_stride) wclass = k;
+    if (!wclass) {
       free(g);
       return cm_fail(err, "cuda engine (GPU): one env's work (%ld floats) exceeds the largest local-work kernel (%d); set CM_PHYS_GPU_WORK=global",
-                     L->work_stride, k_kernels[NUM_KERNELS - 1].w);
+                     L->work_stride, k_push[NUM_PUSH - 1].w);
     }
   }
-  size_t block_bytes = sizeof(float) * (size_t)(g->kernel ? L->state_total : L->total);
+  g->push_kernel = wclass;
+  /* launch order and register variant: CM_PHYS_GPU_SORT / CM_PHYS_GPU_REGS (cmimic run; bench-env
+   * has flags for both) */
+  {
+    const char *so = getenv("CM_PHYS_GPU_SORT"), *re = getenv("CM_PHYS_GPU_REGS");
+    long v = CM_PHYS_GPU_SORT_DEFAULT, r = 0;
+    if ((so && *so && parse_int(so, &v)) || v < CM_PHYS_GPU_SORT_OFF || v > CM_PHYS_GPU_SORT_ASCENDING) {
+      free(g);
+      return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_SORT='%s': expected 0 (env order), 1 (heaviest first) or 2 (lightest first)", so);
+    }
+    g->sort = (int)v;
+    g->kernel = -1;
+    if (!(re && *re && parse_int(re, &r)))
+      for (int k = 0; k < NUM_STEPS; k++)
+        if (k_steps[k].w == k_push[wclass].w && k_steps[k].regs == r) g->kernel = k;
+    if (g->kernel < 0) {
+      free(g);
+      return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_REGS='%s': expected one of %s", re, CM_PHYS_GPU_REG_VARIANTS);
+    }
+  }
+  size_t block_bytes = sizeof(float) * (size_t)(wclass ? L->state_total : L->total);
   g->block_bytes = block_bytes;
   float *host_arr[SA_COUNT] = {
 #define X_HOST(n, k) st->n,
@@ -212,33 +285,49 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
   g->dev.num_dofs = st->num_dofs;
   if (cu_ok(cudaSetDevice(dev), "cudaSetDevice", err) || cu_ok(cudaStreamCreate(&g->stream), "cudaStreamCreate", err))
     goto fail;
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; k < 5; k++)
     if (cu_ok(cudaEventCreate(&g->ev[k]), "cudaEventCreate", err)) goto fail;
   {
     cudaDeviceProp prop;
     if (cu_ok(cudaGetDeviceProperties(&prop, dev), "cudaGetDeviceProperties", err)) goto fail;
     snprintf(g->st.device_name, sizeof g->st.device_name, "%.63s", prop.name);
-    cudaFuncAttributes fa;
-    if (cu_ok(cudaFuncGetAttributes(&fa, k_kernels[g->kernel].step), "cudaFuncGetAttributes", err)) goto fail;
-    g->st.regs = fa.numRegs;
-    g->st.local_bytes = fa.localSizeBytes;
     /* CM_PHYS_GPU_L1=max: no shared memory carved out of L1, all of it caches local memory
-     * (benchmarks compare it with the driver's choice) */
+     * (benchmarks compare it with the driver's choice); set on every variant of the step */
     const char *l1 = getenv("CM_PHYS_GPU_L1");
     if (l1 && !strcmp(l1, "max")) {
-      if (cu_ok(cudaFuncSetAttribute(k_kernels[g->kernel].step, cudaFuncAttributePreferredSharedMemoryCarveout,
-                                     cudaSharedmemCarveoutMaxL1), "setting the L1 carve-out", err))
-        goto fail;
+      for (int k = 0; k < NUM_STEPS; k++)
+        if (k_steps[k].w == k_push[wclass].w &&
+            cu_ok(cudaFuncSetAttribute(k_steps[k].step, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                       cudaSharedmemCarveoutMaxL1), "setting the L1 carve-out", err))
+          goto fail;
       g->st.l1_max = 1;
     }
   }
+  if (kernel_attrs(g, err)) goto fail;
   if (cu_ok(cudaMalloc((void **)&g->m, sizeof *m), "cudaMalloc(model)", err) ||
       cu_ok(cudaMalloc((void **)&g->br, sizeof *br), "cudaMalloc(bridge)", err) ||
       cu_ok(cudaMalloc((void **)&g->block, block_bytes + 4), "cudaMalloc(block)", err) ||
       cu_ok(cudaMalloc((void **)&g->cmd, sizeof(float) * (size_t)N * (D ? D : 1)), "cudaMalloc(targets)", err) ||
-      cu_ok(cudaMalloc((void **)&g->ids, sizeof(int) * (size_t)N), "cudaMalloc(ids)", err))
+      cu_ok(cudaMalloc((void **)&g->ids, sizeof(int) * (size_t)N), "cudaMalloc(ids)", err) ||
+      cu_ok(cudaMalloc((void **)&g->keys, sizeof(int) * (size_t)N), "cudaMalloc(keys)", err) ||
+      cu_ok(cudaMalloc((void **)&g->keys_sorted, sizeof(int) * (size_t)N), "cudaMalloc(keys)", err) ||
+      cu_ok(cudaMalloc((void **)&g->iota, sizeof(int) * (size_t)N), "cudaMalloc(env order)", err) ||
+      cu_ok(cudaMalloc((void **)&g->perm, sizeof(int) * (size_t)N), "cudaMalloc(env order)", err))
     goto fail;
-  g->st.device_bytes = sizeof *m + sizeof *br + block_bytes + sizeof(float) * (size_t)N * (D ? D : 1) + sizeof(int) * (size_t)N;
+  /* the sort's scratch, sized once for N keys of key_bits bits */
+  for (g->key_bits = 1; (1L << g->key_bits) <= m->nefc_max; g->key_bits++) {}
+  if (cu_ok(cub::DeviceRadixSort::SortPairsDescending(NULL, g->sort_tmp_bytes, g->keys, g->keys_sorted, g->iota, g->perm, N,
+                                                       0, g->key_bits, g->stream), "sizing the env sort", err) ||
+      cu_ok(cudaMalloc(&g->sort_tmp, g->sort_tmp_bytes + 16), "cudaMalloc(sort scratch)", err) ||
+      cu_ok(cudaMemset(g->keys, 0, sizeof(int) * (size_t)N), "clearing the keys", err))
+    goto fail;
+  iota_kernel<<<grid_of(N, 256), 256, 0, g->stream>>>(g->iota, N);
+  if (cu_ok(cudaGetLastError(), "launching iota", err) ||
+      cu_ok(cudaMemcpyAsync(g->perm, g->iota, sizeof(int) * (size_t)N, cudaMemcpyDeviceToDevice, g->stream), "copying the env order", err) ||
+      cu_ok(cudaStreamSynchronize(g->stream), "iota", err))
+    goto fail;
+  g->st.device_bytes = sizeof *m + sizeof *br + block_bytes + sizeof(float) * (size_t)N * (D ? D : 1) + 5 * sizeof(int) * (size_t)N +
+                       g->sort_tmp_bytes;
   for (int a = 0; a < SA_COUNT; a++) {
     g->bytes[a] = sizeof(float) * per_env[a] * (size_t)N;
     if (cu_ok(cudaMalloc((void **)dev_arr[a], g->bytes[a] ? g->bytes[a] : 4), "cudaMalloc(state)", err)) goto fail;
@@ -295,31 +384,53 @@ static double ev_s(cudaEvent_t a, cudaEvent_t b) {
   return ms * 1e-3;
 }
 
+/* The env order of this step: env ids sorted by the keys the last step (or push) left, heaviest
+ * first (CM_PHYS_GPU_SORT_HEAVY) or lightest first; NULL in env order. CUB's radix sort is
+ * stable (equal keys keep env order) and runs ceil(key_bits / digit) passes, so it costs a few
+ * tens of microseconds against a step of tens of milliseconds. */
+static const int *env_order(cm_phys_gpu *g, cm_err *err, int *rc) {
+  *rc = 0;
+  if (g->sort == CM_PHYS_GPU_SORT_OFF) return NULL;
+  size_t tmp = g->sort_tmp_bytes;
+  cudaError_t e = g->sort == CM_PHYS_GPU_SORT_HEAVY
+                      ? cub::DeviceRadixSort::SortPairsDescending(g->sort_tmp, tmp, g->keys, g->keys_sorted, g->iota, g->perm,
+                                                                   g->num_envs, 0, g->key_bits, g->stream)
+                      : cub::DeviceRadixSort::SortPairs(g->sort_tmp, tmp, g->keys, g->keys_sorted, g->iota, g->perm,
+                                                        g->num_envs, 0, g->key_bits, g->stream);
+  if (cu_ok(e, "sorting the envs by their constraint rows", err)) *rc = -1;
+  return g->perm;
+}
+
 extern "C" int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, cm_err *err) {
   if (g->pending[0]) return cm_fail(err, "%s", g->pending);
-  int N = g->num_envs, T = g->block_threads;
+  int N = g->num_envs, T = g->block_threads, rc = 0;
   size_t cmd_bytes = sizeof(float) * (size_t)N * (size_t)g->num_dofs;
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
   cudaEventRecord(g->ev[0], g->stream);
   if (cmd_bytes && cu_ok(cudaMemcpyAsync(g->cmd, cmd, cmd_bytes, cudaMemcpyHostToDevice, g->stream), "uploading targets", err))
     return -1;
   cudaEventRecord(g->ev[1], g->stream);
+  const int *perm = env_order(g, err, &rc);
+  if (rc) return -1;
+  cudaEventRecord(g->ev[2], g->stream);
+  step_fn step = k_steps[g->kernel].step;
   if (g->fused) {
-    k_kernels[g->kernel].step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, substeps, 1, 1);
+    step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, perm, g->keys, substeps, 1, 1);
   } else {
     for (int s = 0; s < substeps; s++)
-      k_kernels[g->kernel].step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, 1, s == 0,
-                                                                    s == substeps - 1);
+      step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, perm, g->keys, 1, s == 0,
+                                               s == substeps - 1);
   }
   if (cu_ok(cudaGetLastError(), "launching the step kernel", err)) return -1;
-  cudaEventRecord(g->ev[2], g->stream);
-  if (download_state(g, err)) return -1;
   cudaEventRecord(g->ev[3], g->stream);
+  if (download_state(g, err)) return -1;
+  cudaEventRecord(g->ev[4], g->stream);
   if (cu_ok(cudaStreamSynchronize(g->stream), "the step kernel", err)) return -1;
   g->st.steps++;
   g->st.upload_s += ev_s(g->ev[0], g->ev[1]);
-  g->st.kernel_s += ev_s(g->ev[1], g->ev[2]);
-  g->st.download_s += ev_s(g->ev[2], g->ev[3]);
+  g->st.sort_s += ev_s(g->ev[1], g->ev[2]);
+  g->st.kernel_s += ev_s(g->ev[1], g->ev[3]); /* the sort is part of the step's kernels */
+  g->st.download_s += ev_s(g->ev[3], g->ev[4]);
   return 0;
 }
 
@@ -330,7 +441,8 @@ static int push(cm_phys_gpu *g, const int *ids, int n, cm_err *err) {
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || upload_state(g, err)) return -1;
   if (ids && cu_ok(cudaMemcpyAsync(g->ids, ids, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice, g->stream), "uploading env ids", err))
     return -1;
-  k_kernels[g->kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids ? g->ids : NULL, count);
+  k_push[g->push_kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids ? g->ids : NULL,
+                                                                       count, g->keys);
   if (cu_ok(cudaGetLastError(), "launching the push kernel", err) || download_state(g, err)) return -1;
   return cu_ok(cudaStreamSynchronize(g->stream), "the push kernel", err);
 }
@@ -354,11 +466,34 @@ extern "C" void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fu
   g->fused = fused != 0;
 }
 
+extern "C" int cm_phys_gpu_set_order(cm_phys_gpu *g, int sort, cm_err *err) {
+  if (sort < CM_PHYS_GPU_SORT_OFF || sort > CM_PHYS_GPU_SORT_ASCENDING)
+    return cm_fail(err, "cuda engine (GPU): env order %d: expected 0 (env order), 1 (heaviest first) or 2 (lightest first)", sort);
+  g->sort = sort;
+  return 0;
+}
+
+extern "C" int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err) {
+  for (int k = 0; k < NUM_STEPS; k++)
+    if (k_steps[k].w == k_push[g->push_kernel].w && k_steps[k].regs == regs) {
+      int was = g->kernel;
+      g->kernel = k;
+      if (kernel_attrs(g, err)) {
+        g->kernel = was;
+        return -1;
+      }
+      return 0;
+    }
+  return cm_fail(err, "cuda engine (GPU): register cap %d: expected one of %s", regs, CM_PHYS_GPU_REG_VARIANTS);
+}
+
 extern "C" void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out) {
   *out = g->st;
   out->block_threads = g->block_threads;
   out->fused = g->fused;
-  out->local_work = k_kernels[g->kernel].w;
+  out->sort = g->sort;
+  out->max_regs = k_steps[g->kernel].regs;
+  out->local_work = k_push[g->push_kernel].w;
   size_t free_b = 0, total_b = 0;
   cudaSetDevice(g->device);
   if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) out->device_in_use = total_b - free_b;
@@ -367,7 +502,7 @@ extern "C" void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *o
 
 extern "C" void cm_phys_gpu_stats_reset(cm_phys_gpu *g) {
   g->st.steps = 0;
-  g->st.kernel_s = g->st.upload_s = g->st.download_s = 0;
+  g->st.kernel_s = g->st.upload_s = g->st.download_s = g->st.sort_s = 0;
 }
 
 extern "C" void cm_phys_gpu_destroy(cm_phys_gpu *g) {
@@ -388,7 +523,12 @@ extern "C" void cm_phys_gpu_destroy(cm_phys_gpu *g) {
   cudaFree(g->block);
   cudaFree(g->cmd);
   cudaFree(g->ids);
-  for (int k = 0; k < 4; k++)
+  cudaFree(g->keys);
+  cudaFree(g->keys_sorted);
+  cudaFree(g->iota);
+  cudaFree(g->perm);
+  cudaFree(g->sort_tmp);
+  for (int k = 0; k < 5; k++)
     if (g->ev[k]) cudaEventDestroy(g->ev[k]);
   if (g->stream) cudaStreamDestroy(g->stream);
   cudaGetLastError();

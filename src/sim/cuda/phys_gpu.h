@@ -18,19 +18,33 @@ typedef struct cm_phys_gpu cm_phys_gpu;
 /* Cumulative since creation (or the last reset of the counters). */
 typedef struct cm_phys_gpu_stats {
   long steps;                  /* cm_phys_gpu_step calls */
-  double kernel_s;             /* device time of the step kernels (CUDA events) */
+  double kernel_s;             /* device time of the step kernels, the env sort included (CUDA events) */
+  double sort_s;               /* of which the env sort (CM_PHYS_GPU_SORT != 0) */
   double upload_s, download_s; /* device time of the copies around them */
   size_t device_bytes;         /* device memory allocated by the driver */
   size_t device_in_use;        /* the whole device's memory in use (cudaMemGetInfo), local
                                   memory reserved for the kernels' stack frames included */
   int block_threads;           /* threads per block of the step kernel */
   int fused;                   /* 1: all substeps in one launch; 0: one launch per substep */
+  int sort;                    /* CM_PHYS_GPU_SORT_*: the order envs are handed to threads */
+  int max_regs;                /* the step kernel's register cap (0: the compiler's choice) */
   int local_work;              /* floats of per-thread local memory holding an env's work; 0: in the block */
   int regs;                    /* registers per thread of the step kernel */
   size_t local_bytes;          /* its per-thread local memory (stack frame) */
   int l1_max;                  /* CM_PHYS_GPU_L1=max: the whole L1 for caching (no shared carve-out) */
   char device_name[64];
 } cm_phys_gpu_stats;
+
+/* The order envs are handed to the step kernel's threads, chosen anew every control step from
+ * each env's constraint-row count (nefc) after its last substep, so that the 32 threads of a
+ * warp meet similar contact rows and solver work: env order, heaviest first (longest work
+ * launched first, so the last wave is not the heaviest), or lightest first. */
+#define CM_PHYS_GPU_SORT_OFF 0
+#define CM_PHYS_GPU_SORT_HEAVY 1
+#define CM_PHYS_GPU_SORT_ASCENDING 2
+#define CM_PHYS_GPU_SORT_DEFAULT CM_PHYS_GPU_SORT_OFF
+/* Register caps compiled for the step kernel (0: the compiler's choice; 124 for the humanoid). */
+#define CM_PHYS_GPU_REG_VARIANTS "0, 96, 64"
 
 /* device: "cuda:N". st is the engine's host state (its arrays get page-locked and mirrored);
  * block the host block to start from (initial state). */
@@ -50,6 +64,12 @@ int cm_phys_gpu_download_block(cm_phys_gpu *g, float *block, cm_err *err);
 /* Launch shape of the step kernel (benchmarks compare them): threads per block (0 keeps the
  * current) and whether substeps are fused into one launch. */
 void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused);
+/* The env order (CM_PHYS_GPU_SORT_*) and the step kernel's register cap (one of
+ * CM_PHYS_GPU_REG_VARIANTS); at creation they come from the environment variables
+ * CM_PHYS_GPU_SORT and CM_PHYS_GPU_REGS (default: CM_PHYS_GPU_SORT_DEFAULT, 0). -1 and one line
+ * for a value not offered. */
+int cm_phys_gpu_set_order(cm_phys_gpu *g, int sort, cm_err *err);
+int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err);
 void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out);
 void cm_phys_gpu_stats_reset(cm_phys_gpu *g);
 void cm_phys_gpu_destroy(cm_phys_gpu *g);

@@ -21,6 +21,14 @@ int cm_phys_gpu_download_block(cm_phys_gpu *g, float *block, cm_err *err) {
   return cm_fail(err, "cuda engine: built without CUDA");
 }
 void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused) { (void)g, (void)block_threads, (void)fused; }
+int cm_phys_gpu_set_order(cm_phys_gpu *g, int sort, cm_err *err) {
+  (void)g, (void)sort;
+  return cm_fail(err, "cuda engine: built without CUDA");
+}
+int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err) {
+  (void)g, (void)regs;
+  return cm_fail(err, "cuda engine: built without CUDA");
+}
 void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out) {
   (void)g;
   *out = (cm_phys_gpu_stats){0};

@@ -162,23 +162,24 @@ CM_HD static inline void cm_phys_factor_m(const cm_phys_model *m, const cm_preal
 /* x <- M^-1 x with the factor from cm_phys_factor_m (mj_solveLD) */
 CM_HD static inline void cm_phys_solve_m(const cm_phys_model *m, const cm_preal *LD, cm_preal *x) {
   int nv = m->nv;
-  for (int i = nv - 1; i >= 0; i--)
-    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) x[j] -= LD[i * nv + j] * x[i];
+  /* (the same operations in the same order as mj_solveLD; zeros skipped, sums in a register:
+   * a constraint row's x is zero off its body's chain) */
+  for (int i = nv - 1; i >= 0; i--) {
+    cm_preal xi = x[i];
+    if (xi == 0) continue;
+    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) x[j] -= LD[i * nv + j] * xi;
+  }
   for (int i = 0; i < nv; i++) x[i] /= LD[i * nv + i];
-  for (int i = 0; i < nv; i++)
-    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) x[i] -= LD[i * nv + j] * x[j];
+  for (int i = 0; i < nv; i++) {
+    cm_preal t = x[i];
+    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) t -= LD[i * nv + j] * x[j];
+    x[i] = t;
+  }
 }
 
-/* y = M x with the dense qM */
+/* y = M x with the dense qM, over its tree-sparse entries */
 CM_HD static inline void cm_phys_mul_m(const cm_phys_model *m, const cm_preal *M, const cm_preal *x, cm_preal *y) {
-  int nv = m->nv;
-  for (int i = 0; i < nv; i++) {
-    cm_preal s = M[i * nv + i] * x[i];
-    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) s += M[i * nv + j] * x[j];
-    y[i] = s;
-  }
-  for (int i = 0; i < nv; i++)
-    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) y[j] += M[i * nv + j] * x[i];
+  cm_mat_vec_tree(m->nv, m->dof_parentid, M, x, y);
 }
 
 /* cvel, cdof_dot (mj_comVel) */

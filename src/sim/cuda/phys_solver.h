@@ -83,6 +83,23 @@ CM_HD static inline void cm_mat_tvec(int rows, int cols, const cm_preal *A, cons
   }
 }
 
+/* y = M x for a symmetric M with a kinematic tree's sparsity (entry (i, j), j < i, nonzero only
+ * when j is an ancestor of i; parent[i] = i's parent dof, -1 at a root), read from the lower
+ * triangle; parent NULL: M dense (cm_mat_vec). */
+CM_HD static inline void cm_mat_vec_tree(int nv, const int *parent, const cm_preal *M, const cm_preal *x, cm_preal *y) {
+  if (!parent) {
+    cm_mat_vec(nv, nv, M, x, y);
+    return;
+  }
+  for (int i = 0; i < nv; i++) {
+    cm_preal s = M[i * nv + i] * x[i];
+    for (int j = parent[i]; j >= 0; j = parent[j]) s += M[i * nv + j] * x[j];
+    y[i] = s;
+  }
+  for (int i = 0; i < nv; i++)
+    for (int j = parent[i]; j >= 0; j = parent[j]) y[j] += M[i * nv + j] * x[i];
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Impedance and reference (mj_makeImpedance, mj_referenceConstraint). */
 
@@ -237,12 +254,13 @@ CM_HD static inline int cm_efc_add_contact(int nv, int row, int condim, const cm
 /* Newton workspace, in cm_preal elements */
 #define CM_SOLVE_NEWTON_WORK(nv, nefc) ((nv) * (nv) + 5 * (nv) + 2 * (nefc))
 
-/* cost of qacc x: 0.5 (x - a0)' M (x - a0) + sum 0.5/R min(0, jar)^2; fills jar, Ma = M (x - a0) */
-CM_HD static inline cm_preal cm_solve_cost(int nv, int nefc, const cm_preal *M, const cm_preal *a0, const cm_preal *J,
-                                           const cm_preal *R, const cm_preal *aref, const cm_preal *x,
-                                           cm_preal *jar, cm_preal *Ma, cm_preal *tmp) {
+/* cost of qacc x: 0.5 (x - a0)' M (x - a0) + sum 0.5/R min(0, jar)^2; fills jar, Ma = M (x - a0).
+ * parent: M's tree (cm_mat_vec_tree), or NULL */
+CM_HD static inline cm_preal cm_solve_cost_tree(int nv, int nefc, const int *parent, const cm_preal *M, const cm_preal *a0,
+                                                const cm_preal *J, const cm_preal *R, const cm_preal *aref,
+                                                const cm_preal *x, cm_preal *jar, cm_preal *Ma, cm_preal *tmp) {
   for (int j = 0; j < nv; j++) tmp[j] = x[j] - a0[j];
-  cm_mat_vec(nv, nv, M, tmp, Ma);
+  cm_mat_vec_tree(nv, parent, M, tmp, Ma);
   cm_preal c = 0;
   for (int j = 0; j < nv; j++) c += (cm_preal)0.5 * tmp[j] * Ma[j];
   cm_mat_vec(nefc, nv, J, x, jar);
@@ -251,6 +269,12 @@ CM_HD static inline cm_preal cm_solve_cost(int nv, int nefc, const cm_preal *M, 
     if (jar[i] < 0) c += (cm_preal)0.5 * jar[i] * jar[i] / R[i];
   }
   return c;
+}
+
+CM_HD static inline cm_preal cm_solve_cost(int nv, int nefc, const cm_preal *M, const cm_preal *a0, const cm_preal *J,
+                                           const cm_preal *R, const cm_preal *aref, const cm_preal *x,
+                                           cm_preal *jar, cm_preal *Ma, cm_preal *tmp) {
+  return cm_solve_cost_tree(nv, nefc, NULL, M, a0, J, R, aref, x, jar, Ma, tmp);
 }
 
 /* Exact line search along dx on the convex piecewise-quadratic cost:
@@ -344,10 +368,12 @@ CM_HD static inline int cm_solve_newton(int nv, int nefc, const cm_preal *M, con
  * k = 4 of nv = 34. M^-1 enters only through W (the caller's M^-1 J' rows: it holds M's sparse
  * factor): M^-1 g = e + Wa' u with e = qacc - qacc_smooth, g = M e + Ja' u. Returns the iterations, -1 if a factor
  * fails, -2 if more than kmax rows become active (the caller then solves densely).
- * W [nefc*nv]; act [kmax] int scratch; work: CM_SOLVE_NEWTON_LR_WORK(nv, nefc, kmax). */
+ * parent: M's tree for its products (cm_mat_vec_tree; NULL: dense). W [nefc*nv]; act [kmax] int
+ * scratch; work: CM_SOLVE_NEWTON_LR_WORK(nv, nefc, kmax). */
 #define CM_SOLVE_NEWTON_LR_WORK(nv, nefc, kmax) (6 * (nv) + 2 * (nefc) + (kmax) * (kmax) + 2 * (kmax))
 
-CM_HD static inline int cm_solve_newton_lowrank(int nv, int nefc, int kmax, const cm_preal *M, const cm_preal *W,
+CM_HD static inline int cm_solve_newton_lowrank(int nv, int nefc, int kmax, const int *parent, const cm_preal *M,
+                                                const cm_preal *W,
                                                 const cm_preal *qacc_smooth, const cm_preal *J, const cm_preal *R,
                                                 const cm_preal *aref, int max_iter, cm_preal tol, cm_preal *qacc,
                                                 cm_preal *efc_force, int *act, cm_preal *work) {
@@ -357,8 +383,8 @@ CM_HD static inline int cm_solve_newton_lowrank(int nv, int nefc, int kmax, cons
   for (int j = 0; j < nv; j++) trace += M[j * nv + j];
   cm_preal scale = 1 / cm_pmax(CM_PMINVAL, trace);
   /* the warm start or qacc_smooth, whichever costs less (Ma and y are scratch here) */
-  cm_preal cost = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc, jar, Ma, y);
-  cm_preal cost0 = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc_smooth, jdx, g, y);
+  cm_preal cost = cm_solve_cost_tree(nv, nefc, parent, M, qacc_smooth, J, R, aref, qacc, jar, Ma, y);
+  cm_preal cost0 = cm_solve_cost_tree(nv, nefc, parent, M, qacc_smooth, J, R, aref, qacc_smooth, jdx, g, y);
   if (cost0 <= cost) {
     cost = cost0;
     for (int j = 0; j < nv; j++) { qacc[j] = qacc_smooth[j]; Ma[j] = g[j]; }
@@ -407,7 +433,7 @@ CM_HD static inline int cm_solve_newton_lowrank(int nv, int nefc, int kmax, cons
     }
     /* M dx by the product, not by M W' = J' (-(g - Ja' z) cancels near the optimum, and the
      * line search needs dx' M dx > 0) */
-    cm_mat_vec(nv, nv, M, dx, Mdx);
+    cm_mat_vec_tree(nv, parent, M, dx, Mdx);
     cm_mat_vec(nefc, nv, J, dx, jdx);
     cm_preal q0 = 0, q1 = 0;
     for (int j = 0; j < nv; j++) { q0 += dx[j] * Ma[j]; q1 += dx[j] * Mdx[j]; }

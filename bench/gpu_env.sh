@@ -1,0 +1,22 @@
+# Sourced by bench/engine_bench.sh and bench/engine_cuda_check.sh on a GPU machine: finds the
+# cmimic binary and its libraries and sets $bin and LD_LIBRARY_PATH.
+#   binary:    $CMIMIC, else .devbin/cmimic, else build/cuda/cmimic, else .carry/bin/cmimic
+#   libraries: .devlibs/lib (as copied), else .carry/lib.tar.xz (tools/devcarry.sh), then the
+#              CUDA toolkit's, then the Python wheels' cuBLAS where the toolkit has none
+if [ -d .devlibs/lib ]; then
+  export LD_LIBRARY_PATH=$PWD/.devlibs/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+elif [ -f .carry/lib.tar.xz ]; then
+  mkdir -p /tmp/cmimic_lib && tar -C /tmp/cmimic_lib -xJf .carry/lib.tar.xz
+  export LD_LIBRARY_PATH=/tmp/cmimic_lib/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
+export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64
+bin=${CMIMIC:-}
+for b in .devbin/cmimic build/cuda/cmimic .carry/bin/cmimic; do
+  [ -z "$bin" ] && [ -x "$b" ] && bin=$b
+done
+bin=${bin:-build/cuda/cmimic}
+if [ -x "$bin" ] && ldd "$bin" | grep -q "not found"; then
+  for d in $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, q, "lib") for p in nvidia.__path__ for q in os.listdir(p)))' 2>/dev/null); do
+    [ -d "$d" ] && LD_LIBRARY_PATH=$LD_LIBRARY_PATH:$d
+  done
+fi
