@@ -45,7 +45,7 @@ ppo() { "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt --env_conf
   --agent_config "$t/ppo.yaml" --visualize false --num_envs 4 --rand_seed 3 "$@"; }
 for where in obs reward grad param; do
   case $where in
-    obs) want="NaN guard: element 2 of the next observation of env 1 is nan at step 1 of training iteration 2's rollout" ;;
+    obs) want="NaN guard: element 2 of the observation of env 1 is nan at step 1 of training iteration 2's rollout" ;;
     reward) want="NaN guard: the reward of env 1 is nan at step 1 of training iteration 2's rollout" ;;
     grad) want="NaN guard: the gradient of '_model._actor_layers.0.weight' became non-finite" ;;
     param) want="NaN guard: parameter '_model._actor_layers.0.weight' became non-finite" ;;
