@@ -90,9 +90,10 @@ void cm_fault_hold_write(const char *path) {
   pause(); /* returns once a caught signal has run its handler */
 }
 
-int cm_fault_nan_at(long iter) {
+int cm_fault_nan_at(long iter, const char *where) {
   long k = env_limit("CMIMIC_FAULT_NAN_AT_ITER");
-  return k >= 0 && iter == k;
+  const char *in = getenv("CMIMIC_FAULT_NAN_IN");
+  return k >= 0 && iter == k && strcmp(in && *in ? in : "loss", where) == 0;
 }
 
 extern char **environ;

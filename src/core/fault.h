@@ -13,8 +13,12 @@
  *                                    its temporary file is written, prints "fault injection:
  *                                    holding the write of PATH" and goes on after the next caught
  *                                    signal (a second Ctrl-C landing inside a checkpoint write)
- *   CMIMIC_FAULT_NAN_AT_ITER=K       training iteration K starts with a NaN in the model's last
- *                                    trained tensor (the agent's NaN guard must stop the run)
+ *   CMIMIC_FAULT_NAN_AT_ITER=K       training iteration K gets a NaN where CMIMIC_FAULT_NAN_IN says:
+ *                                    loss (default: the model's last trained tensor at the start,
+ *                                    so the forward pass and the loss turn NaN), obs (element 2 of env
+ *                                    1's observation at rollout step 1), reward (env 1's at step 1), grad (the first trained
+ *                                    tensor's gradient, after the backward pass), param (the first
+ *                                    trained tensor, after the update); the NaN guard must stop the run
  *   CMIMIC_FAULT_WRITE_FAIL=RULE[,RULE...]   RULE = SUBSTRING:ERRNO[:SKIP]: writes of artefacts
  *                                    whose path contains SUBSTRING fail with ERRNO (ENOSPC, EIO,
  *                                    EROFS, EACCES, EDQUOT or a number) once SKIP (default 0)
@@ -44,6 +48,7 @@ void cm_fault_hold_write(const char *path);
 int cm_fault_write_errno(const char *path);
 /* Clears every CMIMIC_FAULT_* variable unless CMIMIC_FAULT_RANK is unset or names this rank. */
 void cm_fault_limit_to_rank(int rank);
-/* 1 when iteration `iter` is CMIMIC_FAULT_NAN_AT_ITER's. */
-int cm_fault_nan_at(long iter);
+/* 1 when iteration `iter` is CMIMIC_FAULT_NAN_AT_ITER's and `where` is CMIMIC_FAULT_NAN_IN's
+ * (loss, obs, reward, grad or param; unset means loss). */
+int cm_fault_nan_at(long iter, const char *where);
 #endif

@@ -40,6 +40,8 @@ static int find_marker(const char *text, const char *const *markers, char *out, 
 static const char *const k_oom[] = {"out of memory", "Failed to allocate", "Array shapes must be non-negative",
                                      "bad_alloc", "Cannot allocate memory", "MemoryError", "CUDA_ERROR_OUT_OF_MEMORY", NULL};
 static const char *const k_port[] = {"EADDRINUSE", "address already in use", "Address in use", NULL};
+/* the trainer's own NaN guard stops before the bad row is logged, so log.txt shows nothing */
+static const char *const k_nan[] = {"NaN guard:", NULL};
 static const char *const k_dist[] = {"NCCL", "DistNetworkError", "destroy_process_group", "ProcessGroup",
                                       "communicator", "MPI_ABORT", "nccl:", "did not join the", "died without finishing",
                                       "ranks started within", "cannot reach the launcher", NULL};
@@ -93,6 +95,8 @@ void cm_failure_classify(cm_kill_reason killed, int exited, int exit_code, int s
     f->port_in_use = 1;
   } else if (!ok_exit && find_marker(tail, k_dist, f->detail, sizeof f->detail)) {
     f->cls = CM_FAIL_DIST;
+  } else if (!ok_exit && find_marker(tail, k_nan, f->detail, sizeof f->detail)) {
+    f->cls = CM_FAIL_NAN;
   } else if (cm_failure_log_has_nan(run_log_path, f->detail, sizeof f->detail)) {
     f->cls = CM_FAIL_NAN;
   } else if (signaled) {

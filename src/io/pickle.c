@@ -503,7 +503,8 @@ static cm_pk *call(parser *ps, cm_pk *func, cm_pk *args, int newobj) {
       cm_pk *v = mk(ps, a[0]->kind == 'f' ? CM_PK_FLOAT : a[0]->kind == 'b' ? CM_PK_BOOL : CM_PK_INT);
       if (!v) return NULL;
       if (v->type == CM_PK_FLOAT) v->f = x;
-      else if (a[0]->kind == 'u' && x >= 9.2e18) { fail_at(ps, "numpy scalar: integer too large"); return NULL; }
+      else if (v->type == CM_PK_BOOL) v->i = x != 0; /* any byte width: a "b8" of 2^64-1 is true, not UB */
+      else if (!(x >= -9.2e18 && x < 9.2e18)) { fail_at(ps, "numpy scalar: integer too large"); return NULL; }
       else v->i = (int64_t)x;
       return v;
     }

@@ -122,6 +122,12 @@ static int only_blanks(const char *text, size_t len) {
   return 1;
 }
 
+static int find_key(const cm_log *log, const char *key) {
+  for (int i = 0; i < log->num_keys; i++)
+    if (strcmp(log->keys[i], key) == 0) return i;
+  return -1;
+}
+
 /* Reads the file we are about to append to: cuts a torn last row, keeps the header. */
 static int load_existing(cm_log *log, cm_err *err) {
   if (!cm_file_exists(log->path)) return 0;
@@ -143,6 +149,13 @@ static int load_existing(cm_log *log, cm_err *err) {
       goto done;
     }
     log->rows_existing = log->existing.num_rows;
+    /* The resumed run's columns start as the file's, holding its last row: a row this run writes
+     * before setting every key (an interrupted iteration that ran no test) keeps the header's
+     * order and repeats the last values, as a fresh run's rows do. */
+    const cm_log_table *t = &log->existing;
+    for (int i = 0; i < t->num_cols && rc == 0; i++)
+      if (valid_key(t->names[i]) && find_key(log, t->names[i]) < 0)
+        rc = cm_log_set_ex(log, t->names[i], t->num_rows ? t->cols[i][t->num_rows - 1] : NAN, CM_LOG_FLOAT, err);
   }
 done:
   free(text);
@@ -196,12 +209,6 @@ void cm_log_close(cm_log *log) {
   cm_log_table_free(&log->existing);
   free(log->path);
   free(log);
-}
-
-static int find_key(const cm_log *log, const char *key) {
-  for (int i = 0; i < log->num_keys; i++)
-    if (strcmp(log->keys[i], key) == 0) return i;
-  return -1;
 }
 
 int cm_log_set_ex(cm_log *log, const char *key, double value, unsigned flags, cm_err *err) {
@@ -281,6 +288,9 @@ static int check_resumed_header(const cm_log *log, cm_err *err) {
     if (strcmp(t->names[i], log->keys[i]) != 0)
       return cm_fail(err, "%s: cannot resume: column %d of the existing header is '%s' but this run logs '%s'",
                      log->path, i + 1, t->names[i], log->keys[i]);
+  if (t->num_cols < log->num_keys) /* the header's own keys come first (load_existing) */
+    return cm_fail(err, "%s: cannot resume: this run logs '%s', which the existing header (%d columns) does not have",
+                   log->path, log->keys[t->num_cols], t->num_cols);
   if (t->num_cols != log->num_keys)
     return cm_fail(err, "%s: cannot resume: the existing header has %d columns but this run logs %d keys", log->path,
                    t->num_cols, log->num_keys);

@@ -283,6 +283,10 @@ static uint32_t le(const unsigned char *p, int n) {
 static int zread(const unsigned char *p, size_t len, const char *name, zentry **out, int *count, cm_err *err) {
   *out = NULL;
   *count = 0;
+  /* torch.save before 1.6, or with _use_new_zipfile_serialization=False: a pickled magic number first */
+  static const unsigned char legacy[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+  if (len >= sizeof legacy && memcmp(p, legacy, sizeof legacy) == 0)
+    return cm_fail(err, "%s: not a PyTorch zip checkpoint (torch's legacy format: re-save it with torch.save's default zip format)", name);
   if (len < 22 || le(p, 4) != 0x04034b50) return cm_fail(err, "%s: not a PyTorch zip checkpoint", name);
   size_t eocd = 0;
   int found = 0;

@@ -266,6 +266,7 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
   int N = a->num_envs, A = a->act_dim;
   const float *in = cm_agent_net_input(a, a->norm_obs, a->obs, a->cond, N);
+  if (a->mode == CM_RL_TRAIN && cm_agent_check_input(a, in, err)) return -1;
   if (cm_mlp_forward(&a->actor, in, N, err)) return -1;
   const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mean_h, (size_t)N * A);
   const float *logstd = cm_agent_logstd(a);
@@ -308,6 +309,7 @@ static int rollout_train(cm_agent *a, cm_err *err) {
   int N = a->num_envs, O = a->obs_dim, A = a->act_dim;
   cm_exp_buffer *b = &a->buf;
   for (int t = 0; t < a->cfg.steps_per_iter; t++) {
+    if (t == 1 && cm_fault_nan_at((long)a->iter, "obs")) a->obs[(size_t)(1 % N) * O + 2 % O] = NAN;
     if (cm_agent_decide_action(a, err)) return -1;
     size_t s = (size_t)cm_exp_slot(b);
     memcpy(b->obs + s * O, a->obs, (size_t)N * O * sizeof(float));
@@ -318,6 +320,7 @@ static int rollout_train(cm_agent *a, cm_err *err) {
     if (cm_agent_need_norm_update(a)) cm_norm_record(&a->obs_norm, a->obs, N);
 
     if (env_step(a, err)) return -1;
+    if (t == 1 && cm_fault_nan_at((long)a->iter, "reward")) a->reward[1 % N] = NAN;
     cm_rtrack_update(&a->train_ret, a->reward, a->done);
     memcpy(b->next_obs + s * O, a->next_obs, (size_t)N * O * sizeof(float));
     memcpy(b->reward + s, a->reward, (size_t)N * sizeof(float));
@@ -392,11 +395,11 @@ done:
 }
 
 int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
-  if (cm_fault_nan_at((long)a->iter)) /* the last trained tensor: critic head, or the method's last */
+  if (cm_fault_nan_at((long)a->iter, "loss")) /* the last trained tensor: critic head, or the method's last */
     cm_dev_upload(a->dev, a->optim.params[a->optim.count - 1]->data, &(float){NAN}, 1);
   cm_exp_reset(&a->buf);
   cm_agent_set_mode(a, CM_RL_TRAIN);
-  if (rollout_train(a, err)) return -1;
+  if (rollout_train(a, err) || cm_agent_check_rollout(a, err)) return -1;
   cm_stats data;
   cm_stats_clear(&data);
   double t0 = cm_now_seconds();
@@ -404,7 +407,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
   double t1 = cm_now_seconds();
   if (cm_agent_update_model(a, info, err)) return -1;
   if (cm_agent_need_norm_update(a)) {
-    if (cm_norm_update(&a->obs_norm, err)) return -1;
+    if (cm_norm_update(&a->obs_norm, err) || cm_agent_check_obs_norm(a, err)) return -1;
     if (a->type->update_normalizers && a->type->update_normalizers(a, err)) return -1;
   }
   a->prof.train_data += t1 - t0;

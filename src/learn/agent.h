@@ -244,6 +244,15 @@ const float *cm_agent_logstd(cm_agent *a);
 int cm_agent_need_norm_update(const cm_agent *a);
 /* Stops with one line naming the first non-finite model parameter (NaN guard). */
 int cm_agent_check_finite(cm_agent *a, cm_err *err);
+/* NaN guard on what the env produced, each stopping with one line naming env, element and step.
+ * On a training step's policy input `in` (device rows of obs_dim + cond_dim; normalizing keeps
+ * a NaN and clips an infinity): one reduction, a fraction 1/hidden of the first layer's product;
+ * only when it is not finite are the host observations searched. */
+int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err);
+/* Once per rollout: the rewards in the experience buffer. */
+int cm_agent_check_rollout(cm_agent *a, cm_err *err);
+/* After an observation normalizer update: an infinite observation leaves its statistics non-finite. */
+int cm_agent_check_obs_norm(cm_agent *a, cm_err *err);
 /* Action bound loss per row (MimicKit _compute_action_bound_loss) of normalized means:
  * sum_j min(mu_j + 1, 0)^2 + max(mu_j - 1, 0)^2. With dmean, adds scale * d/dmu. */
 double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dmean);

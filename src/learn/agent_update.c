@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/clock.h"
+#include "core/fault.h"
 #include "learn/gaussian.h"
 
 /* ---------------- update ---------------- */
@@ -156,6 +157,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
                    "method loss %g); the last checkpoint written is the last good one", what,
                    (long long)a->optim.steps, aloss, closs, aux);
   }
+  if (cm_fault_nan_at((long)a->iter, "grad")) cm_dev_upload(a->dev, a->optim.params[0]->grad, &(float){NAN}, 1);
   if (allreduce_grads(a, err)) return -1;
   cm_optim_step(&a->optim);
   if (!isfinite(a->optim.last_grad_norm)) {
@@ -194,6 +196,7 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
   }
   double steps = (double)a->cfg.update_epochs * nb;
   for (int i = 0; i < sum.count; i++) cm_stats_set(info, sum.keys[i], sum.values[i] / steps);
+  if (cm_fault_nan_at((long)a->iter, "param")) cm_dev_upload(a->dev, a->optim.params[0]->data, &(float){NAN}, 1);
   return cm_agent_check_finite(a, err);
 }
 
@@ -206,4 +209,37 @@ int cm_agent_check_finite(cm_agent *a, cm_err *err) {
   return 0;
 }
 
+int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err) {
+  int N = a->num_envs, O = a->obs_dim, t = a->buf.head;
+  if (isfinite(a->dev->ops->sum_sq(in, (size_t)N * (O + a->cond_dim)))) return 0;
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < O; j++)
+      if (!isfinite(a->obs[(size_t)i * O + j]))
+        return cm_fail(err, "NaN guard: element %d of the observation of env %d is %g at step %d of training iteration "
+                       "%lld's rollout (the env produced it); the last checkpoint written is the last good one",
+                       j, i, (double)a->obs[(size_t)i * O + j], t, (long long)a->iter);
+  return cm_fail(err, "NaN guard: the policy's input became non-finite at step %d of training iteration %lld though "
+                 "the observations are finite (the normalizer's statistics or the latents); the last checkpoint "
+                 "written is the last good one", t, (long long)a->iter);
+}
 
+int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
+  const cm_exp_buffer *b = &a->buf;
+  int N = b->num_envs, n = cm_exp_sample_count(b), k = 0;
+  while (k < n && isfinite(b->reward[k])) k++;
+  if (k < n)
+    return cm_fail(err, "NaN guard: the reward of env %d is %g at step %d of training iteration %lld's rollout (the env "
+                   "produced it); the last checkpoint written is the last good one",
+                   k % N, (double)b->reward[k], k / N, (long long)a->iter);
+  return 0;
+}
+
+int cm_agent_check_obs_norm(cm_agent *a, cm_err *err) {
+  const cm_normalizer *n = &a->obs_norm;
+  for (int j = 0; j < n->dim; j++)
+    if (!isfinite(n->mean_h[j]) || !isfinite(n->var_h[j]))
+      return cm_fail(err, "NaN guard: the observation normalizer's statistics of element %d became non-finite (mean %g) "
+                     "at training iteration %lld: an observation recorded this iteration was infinite; the last "
+                     "checkpoint written is the last good one", j, n->mean_h[j], (long long)a->iter);
+  return 0;
+}

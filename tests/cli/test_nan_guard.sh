@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A discriminator agent whose model turns NaN mid-run (fault injection) stops with one
 # "NaN guard" line and a non-zero exit, and keeps the last good checkpoint: model.pt is the
-# previous output iteration's, all finite, and tests.
+# previous output iteration's, all finite, and tests. Then a PPO agent gets its NaN at each point
+# the guard watches (CMIMIC_FAULT_NAN_IN: an observation, a reward, a gradient, a parameter after
+# the update): one line naming the array (and env / element / tensor), the iteration never
+# logged, the kept checkpoint resumes.
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
 t="$CM_TMP/nan_guard"
@@ -35,4 +38,27 @@ assert n > 1000000, n
 print(f"model.pt: {n} finite values")
 PY
 run --mode test --model_file "$t/run/model.pt" --test_episodes 2 | tee "$t/test.out" | grep -q "Mean Return"
+
+sed -e 's/^iters_per_output: .*/iters_per_output: 1/' -e 's/^test_episodes: .*/test_episodes: 1/' \
+  data/agents/deepmimic_humanoid_ppo_agent.yaml >"$t/ppo.yaml"
+ppo() { "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt --env_config data/envs/deepmimic_humanoid_walk_env.yaml \
+  --agent_config "$t/ppo.yaml" --visualize false --num_envs 4 --rand_seed 3 "$@"; }
+for where in obs reward grad param; do
+  case $where in
+    obs) want="NaN guard: element 2 of the observation of env 1 is nan at step 1 of training iteration 2's rollout" ;;
+    reward) want="NaN guard: the reward of env 1 is nan at step 1 of training iteration 2's rollout" ;;
+    grad) want="NaN guard: the gradient of '_model._actor_layers.0.weight' became non-finite" ;;
+    param) want="NaN guard: parameter '_model._actor_layers.0.weight' became non-finite" ;;
+  esac
+  d="$t/ppo_$where"
+  set +e
+  CMIMIC_FAULT_NAN_AT_ITER=2 CMIMIC_FAULT_NAN_IN=$where ppo --mode train --max_samples 100000 --out_dir "$d" >"$d.out" 2>"$d.err"
+  rc=$?
+  set -e
+  cat "$d.err"
+  [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$(wc -l <"$d.err")" -eq 1 ] && grep -qF "$want" "$d.err"
+  [ "$(tr '\r' '\n' <"$d/log.txt" | awk 'END { print $1 }')" = 1 ] # iteration 2 was never logged
+  ppo --mode train --max_samples 1 --resume "$d" >"$d.resume" # the kept checkpoint (iteration 1's) resumes
+  grep -q "^Resuming from $d/resume.pt" "$d.resume"
+done
 echo "nan guard ok"

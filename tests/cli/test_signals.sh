@@ -31,6 +31,20 @@ python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.test
 "$CMIMIC" run "${ARGS[@]}" --mode train --max_samples 300 --resume "$t/train" >"$t/resume.log"
 grep -q "^Resuming from $t/train/resume.pt" "$t/resume.log"
 
+# a resumed run interrupted at an iteration that ran no test: its row keeps the existing header's
+# columns (a row with fewer keys used to be refused, and with it the checkpoint), the checkpoint is saved
+last=$(tr '\r' '\n' <"$t/train/log.txt" | awk 'END { print $1 }')
+(CMIMIC_FAULT_HANG_AFTER_ITERS=$((last + 3)) exec "$CMIMIC" run "${ARGS[@]}" --mode train --max_samples 100000 \
+  --resume "$t/train") >"$t/resumed.log" 2>&1 &
+pid=$!
+h_wait_line "$t/resumed.log" "fault injection: hanging after $((last + 3)) iterations"
+kill -TERM $pid
+set +e; wait $pid; rc=$?; set -e
+tail -1 "$t/resumed.log"
+[ $rc -eq 130 ] && grep -q "interrupted at iteration $((last + 2)) .*checkpoint saved" "$t/resumed.log"
+tr '\r' '\n' <"$t/train/log.txt" | awk -v it=$((last + 2)) 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad || $1 != it }'
+no_temp "$t/train"
+
 # a video being recorded: either signal, mid-video
 for sig in TERM INT; do
   v="$t/v_$sig.mp4"

@@ -24,6 +24,9 @@ static void test_classify(void) {
   CHECK(cls(1, 1, 0, "ncclInternalError: NCCL communicator was aborted\n") == CM_FAIL_DIST);
   CHECK(cls(0, -1, 9, "training...\n") == CM_FAIL_CRASH);
   CHECK(cls(1, 2, 0, "cmimic run: bad flag\n") == CM_FAIL_ERROR);
+  CHECK(cls(1, 1, 0, "cmimic run: iteration 2: NaN guard: the reward of env 1 is nan at step 1 of training iteration 2's "
+                     "rollout (the env produced it); the last checkpoint written is the last good one\n") == CM_FAIL_NAN);
+  CHECK(cls(1, 0, 0, "a clean run printing NaN guard: nothing\n") == CM_FAIL_NONE); /* only a failed run */
   /* the harness's own header names NCCL variables: not a dist failure */
   CHECK(cls(1, 1, 0, "# env overrides: NCCL_P2P_DISABLE=1\nsomething broke\n") == CM_FAIL_ERROR);
   cm_failure f;

@@ -337,6 +337,9 @@ static void test_torch_written(void) {
   cm_sd_free(&sd);
   CHECK(cm_torch_load("tests/data/formats/torch/double.pt", &sd, &err) == -1);
   CHECK(strcmp(err.msg, "tests/data/formats/torch/double.pt: tensor 'd' has dtype Double, expected float32 or int64") == 0);
+  CHECK(cm_torch_load("tests/data/formats/torch/legacy.pt", &sd, &err) == -1);
+  CHECK(strcmp(err.msg, "tests/data/formats/torch/legacy.pt: not a PyTorch zip checkpoint (torch's legacy format: "
+                        "re-save it with torch.save's default zip format)") == 0);
 }
 
 int main(void) {

@@ -24,6 +24,9 @@ torch.save(m.state_dict(), out + "/module_sd.pt")
 w = torch.arange(12, dtype=torch.float32).reshape(3, 4)
 torch.save({"w": w, "wt": w.t(), "tail": w[1:]}, out + "/views.pt")
 torch.save({"d": torch.zeros(2, dtype=torch.float64)}, out + "/double.pt")
+# legacy.pt (torch's pre-1.6 non-zip format: must be refused with a hint) was written by Debian's
+# python3-torch 1.13.1 the same way:
+torch.save({"w": torch.zeros(2)}, out + "/legacy.pt", _use_new_zipfile_serialization=False)
 import numpy as np
 np.save(out + "/module_vals.npy", np.concatenate([p.detach().numpy().ravel() for p in m.state_dict().values()]))
 with open(out + "/module_names.txt", "w") as f:
