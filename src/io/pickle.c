@@ -360,8 +360,8 @@ static cm_pk *make_dtype(parser *ps, const cm_pk *spec) {
   const char *s = spec->s;
   char order = 0;
   if (*s == '<' || *s == '>' || *s == '|' || *s == '=') order = *s++;
-  char kind = *s++;
-  if (!strchr("fiub", kind) || !*s) return NULL;
+  char kind = *s; /* a spec of only a byte order ("<") ends here: strchr would match its NUL */
+  if (!kind || !strchr("fiub", kind) || !*++s) return NULL;
   char *end;
   long size = strtol(s, &end, 10);
   if (*end || size < 1 || size > 8) return NULL;
