@@ -6,7 +6,13 @@
 if [ -d .devlibs/lib ]; then
   export LD_LIBRARY_PATH=$PWD/.devlibs/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 elif [ -f .carry/lib.tar.xz ]; then
-  mkdir -p /tmp/cmimic_lib && tar -C /tmp/cmimic_lib -xJf .carry/lib.tar.xz
+  # unpack once: re-extracting over libraries that a running cmimic has mapped truncates them
+  # under it (SIGBUS: seen when a training and a check sourced this at the same time)
+  if [ ! -f /tmp/cmimic_lib/lib/.unpacked ]; then
+    mkdir -p /tmp/cmimic_lib.$$ && tar -C /tmp/cmimic_lib.$$ -xJf .carry/lib.tar.xz &&
+      touch /tmp/cmimic_lib.$$/lib/.unpacked && mkdir -p /tmp/cmimic_lib && { mv -n /tmp/cmimic_lib.$$/lib /tmp/cmimic_lib/ 2>/dev/null; true; }
+    rm -rf /tmp/cmimic_lib.$$
+  fi
   export LD_LIBRARY_PATH=/tmp/cmimic_lib/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64

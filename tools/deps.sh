@@ -4,7 +4,8 @@
 # Uses sudo when not root. Safe to run repeatedly (./make calls it every time).
 set -eu
 pkgs="cmake make gcc libc6-dev pkg-config libmujoco-dev libyaml-dev libopenblas-dev libcjson-dev
-      libpng-dev zlib1g-dev libosmesa6-dev libglfw3-dev libcairo2-dev ffmpeg python3 procps"
+      libpng-dev zlib1g-dev libosmesa6-dev libglfw3-dev libcairo2-dev ffmpeg python3 procps
+      libopenmpi-dev openmpi-bin"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -14,9 +14,11 @@ grep -qx '/.carry/' "$(git rev-parse --git-common-dir)/info/exclude" 2>/dev/null
 rm -rf .carry/bin .carry/lib .carry/lib.tar.xz
 mkdir -p .carry/bin .carry/lib
 cp "$bin" .carry/bin/cmimic
-libs=(libmujoco.so.2.2.2 libccd.so.2 liblodepng.so.0 libqhull_r.so.8.0 libtinyxml2.so.9 libyaml-0.so.2
-      libcjson.so.1 libpng16.so.16 libopenblas.so.0 libgfortran.so.5 libquadmath.so.0)
-for l in "${libs[@]}"; do cp -L "/lib/x86_64-linux-gnu/$l" .carry/lib/; done
+# every shared library the binary needs beyond glibc, the C++ runtime and CUDA's own (which the
+# GPU machine has): MuJoCo and its four, yaml, cjson, png, OpenBLAS, OpenMPI (when built in) ...
+mapfile -t libs < <(ldd "$bin" | awk '/=> \// {print $3}' | sort -u |
+  grep -v -E '/(libc|libm|libpthread|libdl|librt|ld-linux-x86-64|libcuda|libcudart|libcublas|libcublasLt|libstdc\+\+|libgcc_s)\.so')
+for l in "${libs[@]}"; do cp -L "$l" .carry/lib/; done
 tar -C .carry -cJf .carry/lib.tar.xz lib
 rm -rf .carry/lib
 du -sh .carry/* | sed 's/^/devcarry: /'

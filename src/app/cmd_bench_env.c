@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "app/commands.h"
+#include "app/preset.h"
 #include "core/clock.h"
 #include "env/env.h"
 #include "io/args.h"
@@ -22,6 +23,8 @@ static const cm_flag k_flags[] = {
     {"engine_config", "data/engines/mujoco_engine.yaml", "engine yaml"},
     {"env_config", "data/envs/deepmimic_humanoid_walk_env.yaml", "env yaml"},
     {"agent_config", "data/agents/deepmimic_humanoid_ppo_agent.yaml", "agent yaml of the training phase"},
+    {"preset", NULL, "fast, heavy or beast laid over the agent yaml (its num_envs unless --num_envs is given)"},
+    {"tf32", "true where the GPU has it", "TF32 tensor-core matmuls on the GPU; false: full fp32"},
     {"devices", "cpu", "where the networks run (and the cuda engine's physics)"},
     {"raw_envs", "min(num_envs, 4096)", "other engines: envs of the raw mj_step baseline"},
     {"raw_seconds", "min(seconds, 3)", "other engines: seconds of the raw mj_step baseline (0: skip)"},
@@ -34,12 +37,14 @@ static const cm_flag k_flags[] = {
 typedef struct train_bench {
   long samples;
   double seconds, env_seconds;
+  int steps_per_iter, mini_batch, epochs; /* the agent's settings as resolved (preset, auto) */
+  char net[64];
 } train_bench;
 
 /* PPO/AWR iterations (rollout + update, as `cmimic run --mode train` does them, without test
  * phases) for about `seconds` after one untimed warm-up iteration. */
-static int bench_training(const cm_args *args, int num_envs, int threads, double seconds, const cm_dev *dev,
-                          train_bench *out, cm_err *err) {
+static int bench_training(const cm_args *args, const cm_cfg *preset, int num_envs, int threads, double seconds,
+                          const cm_dev *dev, train_bench *out, cm_err *err) {
   const char *engine_file = cm_args_str(args, "engine_config", "data/engines/mujoco_engine.yaml");
   const char *env_file = cm_args_str(args, "env_config", "data/envs/deepmimic_humanoid_walk_env.yaml");
   const char *agent_file = cm_args_str(args, "agent_config", "data/agents/deepmimic_humanoid_ppo_agent.yaml");
@@ -47,12 +52,20 @@ static int bench_training(const cm_args *args, int num_envs, int threads, double
   cm_env *env = NULL;
   cm_rl_env rl = {0};
   cm_agent *a = NULL;
+  cm_cfg *acfg = NULL;
   int rc = -1;
   if (cm_engine_cfg_load(engine_file, &ecfg, err)) return -1;
   ecfg.num_threads = threads;
+  /* the cuda engine steps on the networks' GPU, as in `cmimic run` (other engines ignore it) */
+  snprintf(ecfg.device, sizeof ecfg.device, "%s", cm_args_str(args, "devices", "cpu"));
   if (cm_env_create(env_file, &ecfg, num_envs, 1, &env, err) || cm_rl_env_from_char(&rl, env, err) ||
-      cm_agent_create_file(agent_file, &rl, dev, 1, &a, err) || cm_agent_reset_envs(a, err))
+      cm_preset_agent_cfg(agent_file, preset, &acfg, err) || cm_agent_create(acfg, &rl, dev, 1, &a, err) ||
+      cm_agent_reset_envs(a, err))
     goto done;
+  out->steps_per_iter = a->cfg.steps_per_iter;
+  out->mini_batch = a->cfg.batch_size * a->num_envs;
+  out->epochs = a->cfg.update_epochs;
+  snprintf(out->net, sizeof out->net, "%s", a->cfg.actor_net);
   cm_stats st;
   cm_stats_clear(&st);
   if (cm_agent_train_iter(a, &st, err)) goto done;
@@ -69,9 +82,17 @@ static int bench_training(const cm_args *args, int num_envs, int threads, double
   rc = 0;
 done:
   cm_agent_destroy(a);
+  cm_cfg_free(acfg);
   cm_rl_env_destroy(&rl);
   cm_env_destroy(env);
   return rc;
+}
+
+/* One line that names what the training phase ran (bench/presets_bench.sh reads it). */
+static void print_agent_settings(const cm_cfg *preset, int num_envs, const train_bench *tb, const cm_dev *dev) {
+  printf("  agent: preset %s, %d envs, steps_per_iter %d, mini-batch %d samples, update_epochs %d, net %s, tf32 %s\n",
+         preset ? preset->file : "none", num_envs, tb->steps_per_iter, tb->mini_batch, tb->epochs, tb->net,
+         cm_dev_tf32(dev) ? "on" : "off");
 }
 
 /* An engine other than mujoco (--engine_config data/engines/cuda_engine.yaml): its physics and
@@ -134,12 +155,15 @@ int cmd_bench_env(int argc, char **argv) {
   long num_envs = 64, threads = 0;
   double seconds = 5.0, train_seconds = -1;
   const cm_dev *dev = NULL;
+  cm_cfg *preset = NULL;
   int status = 2;
   if (cm_flags_help_asked(argc, argv)) {
     cm_flags_usage(stdout, "bench-env [flags]", "Environment stepping and training throughput against raw MuJoCo mj_step.", k_flags);
     return 0;
   }
+  int tf32 = 1;
   if (cm_args_parse_argv(&args, argc, argv, &err) || cm_flags_check(&args, k_flags, &err) ||
+      cm_preset_apply_args(&args, &preset, &err) || cm_args_bool(&args, "tf32", 1, &tf32, &err) ||
       cm_args_int(&args, "num_envs", 64, &num_envs, &err) || cm_args_int(&args, "threads", 0, &threads, &err) ||
       cm_args_float(&args, "seconds", 5.0, &seconds, &err) ||
       cm_args_float(&args, "train_seconds", seconds, &train_seconds, &err) ||
@@ -147,6 +171,7 @@ int cmd_bench_env(int argc, char **argv) {
     fprintf(stderr, "cmimic bench-env: %s\n", err.msg);
     goto done;
   }
+  if (cm_args_has(&args, "tf32")) cm_dev_set_tf32(dev, tf32);
   const char *char_file = cm_args_str(&args, "char_file", "data/assets/humanoid/humanoid.xml");
   cm_engine_cfg ecfg;
   if (cm_args_has(&args, "engine_config")) {
@@ -157,6 +182,19 @@ int cmd_bench_env(int argc, char **argv) {
     if (strcmp(ecfg.engine_name, "mujoco")) {
       status = bench_other_engine(&args, &ecfg, char_file, num_envs, threads, seconds, &err);
       if (status) fprintf(stderr, "cmimic bench-env: %s\n", err.msg);
+      /* the training phase with this engine when asked for by --train_seconds */
+      if (!status && cm_args_has(&args, "train_seconds") && train_seconds > 0) {
+        train_bench tb;
+        if (bench_training(&args, preset, (int)num_envs, (int)threads, train_seconds, dev, &tb, &err)) {
+          fprintf(stderr, "cmimic bench-env: training: %s\n", err.msg);
+          status = 1;
+          goto done;
+        }
+        printf("  training (networks on %s, %s engine): %.0f samples/s (%ld samples in %.1f s, %.0f%% of it stepping envs)\n",
+               dev->ops->name, ecfg.engine_name, tb.samples / tb.seconds, tb.samples, tb.seconds,
+               100.0 * tb.env_seconds / tb.seconds);
+        print_agent_settings(preset, (int)num_envs, &tb, dev);
+      }
       goto done;
     }
   }
@@ -176,7 +214,7 @@ int cmd_bench_env(int argc, char **argv) {
   fflush(stdout);
   if (train_seconds > 0) {
     train_bench tb;
-    if (bench_training(&args, (int)num_envs, r.threads, train_seconds, dev, &tb, &err)) {
+    if (bench_training(&args, preset, (int)num_envs, r.threads, train_seconds, dev, &tb, &err)) {
       fprintf(stderr, "cmimic bench-env: training: %s\n", err.msg);
       status = 1;
       goto done;
@@ -184,9 +222,11 @@ int cmd_bench_env(int argc, char **argv) {
     double rate = tb.samples / tb.seconds;
     printf("  training (networks on %s): %.0f samples/s, ratio %.3f (%ld samples in %.1f s, %.0f%% of it stepping envs)\n",
            dev->ops->name, rate, rate / raw_samples, tb.samples, tb.seconds, 100.0 * tb.env_seconds / tb.seconds);
+    print_agent_settings(preset, (int)num_envs, &tb, dev);
   }
   status = 0;
 done:
+  cm_cfg_free(preset);
   cm_args_free(&args);
   return status;
 }

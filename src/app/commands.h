@@ -7,4 +7,5 @@ int cmd_convert(int argc, char **argv);
 int cmd_bench_env(int argc, char **argv);
 int cmd_retarget(int argc, char **argv);
 int cmd_engine_check(int argc, char **argv);
+int cmd_bench_dist(int argc, char **argv);
 #endif

@@ -20,6 +20,7 @@ static const command k_commands[] = {
     {"plot", cm_cmd_plot, "learning curves: plot log.txt [more logs] -o curve.png|.svg [--x Samples] [--y Test_Return] [--smooth N]"},
     {"gpu-monitor", cm_cmd_gpu_monitor, "GPU utilisation, memory and power via NVML: gpu-monitor [--hz 10] [--seconds S] [--tsv F]"},
     {"bench-env", cmd_bench_env, "environment throughput vs raw MuJoCo: bench-env [--num_envs N] [--threads T] [--seconds S]"},
+    {"bench-dist", cmd_bench_dist, "all-reduce time of the agents' gradients over ranks: bench-dist --ranks 2 (docs/DIST.md)"},
     {"engine-check", cmd_engine_check, "validate an engine against MuJoCo: engine-check --char_file X.xml [--steps N] [--num_envs K] [--devices cpu|cuda:0] [--seed S]"},
     {"e2e", cm_cmd_e2e, "all-case train -> test -> viz: e2e [--cases a.txt,b.txt] [--include-nontrainable] [--root-out R] (docs/HARNESS.md)"},
     {"longcycle", cm_cmd_longcycle, "all-case probe -> long train -> test -> viz, resumable (docs/HARNESS.md)"},

@@ -110,6 +110,12 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
   run_ctx *c = user;
   /* a hung run (fault injection) blocks here, before logging, until a signal ends it below */
   cm_fault_after_iteration((long)info->iter + 1, a->num_envs, &g_interrupted);
+  /* every rank stops at the same iteration, whichever of them was signalled first */
+  int64_t stop = g_interrupted != 0;
+  if (cm_comm_allreduce_i64(a->comm, &stop, 1, "the stop flag", err)) return -1;
+  if (stop) g_interrupted = 1;
+  if (!cm_comm_is_root(a->comm)) /* rank 0 writes the log and the checkpoints */
+    return g_interrupted ? cm_fail(err, "interrupted at iteration %lld", (long long)info->iter) : 0;
   /* an interrupted run also logs where it stopped, so the log matches the checkpoint */
   if (info->output || g_interrupted) {
     for (int i = 0; i < info->cols.count; i++)
@@ -130,14 +136,26 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
   return 0;
 }
 
-/* config.yaml: the resolved engine, env and agent configs and the flags, for the record. */
+/* config.yaml: the resolved engine, env and agent configs and the flags, for the record. The
+ * agent's is the tree it was built from (the preset laid over the yaml, batch_size resolved). */
 static int write_config(const cm_train_run *tr, const char *path, cm_err *err) {
   cm_cfg *root = cm_cfg_new_map("config.yaml"), *part = NULL;
   int rc = -1;
   const char *files[3][2] = {{"engine_config", tr->engine_file}, {"env_config", tr->env_file}, {"agent_config", tr->agent_file}};
   for (int i = 0; i < 3; i++) {
     if (!files[i][1]) continue;
-    if (cm_cfg_load(files[i][1], &part, err) || cm_cfg_set_node(root, files[i][0], part, err)) goto done;
+    if (i == 2 && tr->agent_cfg) {
+      if (!(part = cm_cfg_clone(tr->agent_cfg))) {
+        cm_fail(err, "%s: out of memory", path);
+        goto done;
+      }
+    } else if (cm_cfg_load(files[i][1], &part, err)) {
+      goto done;
+    }
+    if (cm_cfg_set_node(root, files[i][0], part, err)) { /* it owns part either way */
+      part = NULL;
+      goto done;
+    }
     part = NULL;
   }
   for (int i = 0; i < tr->args->n; i++) {
@@ -151,6 +169,18 @@ done:
   cm_cfg_free(part);
   cm_cfg_free(root);
   return rc;
+}
+
+/* batch_size: auto is said on the console and recorded resolved in config.yaml. */
+static int resolve_auto_batch(cm_cfg *acfg, const cm_agent *a, cm_err *err) {
+  const cm_cfg *n = acfg ? cm_cfg_get(acfg, "batch_size") : NULL;
+  if (!n || n->kind != CM_CFG_SCALAR || strcmp(n->str, "auto")) return 0;
+  char v[32];
+  snprintf(v, sizeof v, "%d", a->cfg.batch_size);
+  int per_epoch = (a->cfg.steps_per_iter + a->cfg.batch_size - 1) / a->cfg.batch_size;
+  printf("batch_size auto: %d steps of all envs (%d samples per mini-batch, %d mini-batch%s per epoch)\n",
+         a->cfg.batch_size, a->cfg.batch_size * a->num_envs, per_epoch, per_epoch == 1 ? "" : "es");
+  return cm_cfg_set(acfg, "batch_size", v, "batch_size: auto", err);
 }
 
 /* MimicKit's run.py copies the three config files into the output folder as given. */
@@ -233,8 +263,11 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   snprintf(c.resume_path, sizeof c.resume_path, "%s/resume.pt", tr->out_dir);
   snprintf(log_path, sizeof log_path, "%s/log.txt", tr->out_dir);
   snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", tr->out_dir);
-  if (cm_mkdirs(tr->out_dir, err)) return -1;
+  int root = cm_comm_is_root(cm_comm_world());
+  if (root && cm_mkdirs(tr->out_dir, err)) return -1;
   if (!tr->agent_file) {
+    if (!root || cm_comm_world()->size > 1)
+      return cm_fail(err, "training without an agent_config runs in one process (pass one --devices entry)");
     int r = write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, 0, err) ? -1
             : train_dummy(&c, rl, err);
     cm_log_close(c.log);
@@ -242,17 +275,21 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
     return r;
   }
   cm_agent *a = NULL;
+  cm_cfg *own = NULL, *acfg = tr->agent_cfg;
   int rc = -1;
-  if (cm_agent_create_file(tr->agent_file, rl, tr->dev, tr->seed, &a, err)) return -1;
+  if (!acfg && cm_cfg_load(tr->agent_file, &own, err)) return -1;
+  if (!acfg) acfg = own;
+  if (cm_agent_create(acfg, rl, tr->dev, tr->seed, &a, err) || resolve_auto_batch(tr->agent_cfg, a, err)) goto done;
   if (tr->resume) {
     const char *from = cm_file_exists(c.resume_path) ? c.resume_path : c.model_path;
     if (cm_agent_load(a, from, err)) goto done;
-    printf("Resuming from %s\n", from);
+    if (cm_comm_is_root(cm_comm_world())) printf("Resuming from %s\n", from);
   } else if (tr->model_file && cm_agent_load(a, tr->model_file, err)) {
     goto done;
   }
-  if (write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, tr->resume, err)) goto done;
-  printf("Logging data to %s\n", log_path);
+  if (root && (write_config(tr, cfg_path, err) || copy_configs(tr, err) || open_logs(&c, log_path, tr->resume, err)))
+    goto done;
+  if (root) printf("Logging data to %s\n", log_path);
   g_interrupted = 0;
   struct sigaction sa = {0}, old_int, old_term;
   sa.sa_handler = on_sigint;
@@ -260,15 +297,17 @@ int cm_train_run_main(const cm_train_run *tr, cm_rl_env *rl, cm_err *err) {
   sigaction(SIGTERM, &sa, &old_term);
   c.t0 = cm_now_seconds();
   c.s0 = (int64_t)a->buf.total_samples;
+  cm_comm_started(a->comm); /* from here on a rank late by --dist_timeout is named */
   cm_train_opts opts = {.max_samples = tr->max_samples, .resume = tr->resume, .callback = on_iteration, .user = &c};
   rc = cm_train(a, &opts, err);
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
   if (rc && g_interrupted) rc = CM_TRAIN_INTERRUPTED;
-  if (!rc) printf("Saved model to %s\n", c.model_path);
+  if (!rc && root) printf("Saved model to %s\n", c.model_path);
 done:
   cm_log_close(c.log);
   cm_tb_close(c.tb);
   cm_agent_destroy(a);
+  cm_cfg_free(own);
   return rc;
 }

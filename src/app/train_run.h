@@ -19,6 +19,10 @@ typedef struct cm_train_run {
   int test_episodes;      /* 0: the agent yaml's */
   const char *logger;     /* "tb": TensorBoard events beside log.txt; "txt": log.txt only */
   int save_int_models;    /* keep int_models/model_<iteration>.pt at every output iteration */
+  /* The agent yaml as resolved (a --preset laid over it, app/preset.h), owned by the caller: the
+   * agent is built from it, batch_size: auto is resolved in it, config.yaml records it. NULL:
+   * agent_file as it is. */
+  struct cm_cfg *agent_cfg;
 } cm_train_run;
 
 /* 0 when training finished; CM_TRAIN_INTERRUPTED after Ctrl-C (checkpoint saved); -1 on error. */

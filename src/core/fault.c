@@ -95,3 +95,22 @@ int cm_fault_nan_at(long iter, const char *where) {
   const char *in = getenv("CMIMIC_FAULT_NAN_IN");
   return k >= 0 && iter == k && strcmp(in && *in ? in : "loss", where) == 0;
 }
+
+extern char **environ;
+
+void cm_fault_limit_to_rank(int rank) {
+  long only = env_limit("CMIMIC_FAULT_RANK");
+  if (only < 0 || only == rank) return;
+  char name[128];
+  for (int again = 1; again;) { /* unsetenv changes environ: rescan after each */
+    again = 0;
+    for (char **e = environ; e && *e; e++) {
+      const char *eq = strchr(*e, '=');
+      if (strncmp(*e, "CMIMIC_FAULT_", 13) || !eq || (size_t)(eq - *e) >= sizeof name) continue;
+      snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+      unsetenv(name);
+      again = 1;
+      break;
+    }
+  }
+}

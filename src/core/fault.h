@@ -24,6 +24,8 @@
  *                                    EROFS, EACCES, EDQUOT or a number) once SKIP (default 0)
  *                                    such writes have succeeded, as a full disk, a dying disk or
  *                                    a read-only folder would make them fail
+ *   CMIMIC_FAULT_RANK=R              in a data-parallel run, only rank R injects the faults above
+ *                                    (the others clear them at start: cm_fault_limit_to_rank)
  * Tests wait for the line "fault injection: hanging after K iterations" on stderr instead of
  * guessing how long a run takes. Unset or unparsable variables inject nothing. */
 #ifndef CM_CORE_FAULT_H
@@ -44,6 +46,8 @@ void cm_fault_hold_write(const char *path);
  * returns 0 for a matching rule counts as one successful write of that rule. Called by the
  * writers of every artefact: cm_write_file_atomic, log.txt rows, videos. */
 int cm_fault_write_errno(const char *path);
+/* Clears every CMIMIC_FAULT_* variable unless CMIMIC_FAULT_RANK is unset or names this rank. */
+void cm_fault_limit_to_rank(int rank);
 /* 1 when iteration `iter` is CMIMIC_FAULT_NAN_AT_ITER's and `where` is CMIMIC_FAULT_NAN_IN's
  * (loss, obs, reward, grad or param; unset means loss). */
 int cm_fault_nan_at(long iter, const char *where);

@@ -93,7 +93,7 @@ static void reset_range(void *ctx, int begin, int end, int worker) {
   cm_init_pose init = {e->init_root_pos, e->init_root_rot, e->init_dof_pos};
   for (int k = begin; k < end; k++) {
     int i = r->ids[k];
-    cm_amp_reset_env(&e->chr, &dm->p, &a->dp, &dm->view, &dm->buf, &e->engine->st, e->seed, i, a->default_reset_prob,
+    cm_amp_reset_env(&e->chr, &dm->p, &a->dp, &dm->view, &dm->buf, &e->engine->st, e->seed, e->env0, i, a->default_reset_prob,
                      init, hist_of(a, i), a->head);
   }
 }
@@ -153,6 +153,7 @@ static void update_done(cm_env *e) { (void)e; /* filled by cm_amp_env_reward_don
 typedef struct {
   cm_env *e;
   float *out;
+  int n; /* draws of this fetch */
 } demo_ctx;
 
 static void demo_range(void *ctx, int begin, int end, int worker) {
@@ -162,9 +163,11 @@ static void demo_range(void *ctx, int begin, int end, int worker) {
   cm_dm_env *dm = e->impl;
   cm_amp_env *a = dm->ext;
   size_t ring = (size_t)a->dp.steps * a->frame_size;
+  /* a rank's draws are its share of the global batch's: n per rank of num_envs envs */
+  uint32_t j0 = (uint32_t)((uint64_t)e->env0 * (uint64_t)d->n / (uint64_t)e->num_envs);
   for (int j = begin; j < end; j++) {
     float *f = a->demo_frames + ring * j;
-    cm_amp_demo_sample(&e->chr, &dm->p, &a->dp, &dm->view, e->seed, a->demo_draws, j, f);
+    cm_amp_demo_sample(&e->chr, &dm->p, &a->dp, &dm->view, e->seed, a->demo_draws, (int)(j0 + (uint32_t)j), f);
     cm_disc_obs(&e->chr, &a->dp, f, 0, d->out + (size_t)e->disc_obs_dim * j);
   }
 }
@@ -179,7 +182,7 @@ int cm_amp_env_fetch_disc_obs_demo(cm_env *e, int n, float *out, cm_err *err) {
     a->demo_frames = f;
     a->demo_cap = n;
   }
-  demo_ctx d = {e, out};
+  demo_ctx d = {e, out, n};
   cm_pool_for(e->pool, n, demo_range, &d);
   a->demo_draws++;
   return 0;

@@ -19,12 +19,12 @@ typedef struct cm_init_pose {
 
 CM_HD static inline void cm_amp_reset_env(const cm_char *c, const cm_dm_params *p, const cm_disc_params *dp,
                                           const cm_motion_lib_view *v, cm_dm_buf *b, cm_sim_state *s,
-                                          uint64_t seed, int i, float default_reset_prob, cm_init_pose init,
+                                          uint64_t seed, uint32_t env0, int i, float default_reset_prob, cm_init_pose init,
                                           float *hist_i, int head) {
   int D = c->num_dofs;
-  cm_dm_reset_env(c, p, v, b, s, seed, i);
+  cm_dm_reset_env(c, p, v, b, s, seed, env0, i);
   if (default_reset_prob > 0.f) {
-    cm_rng rng = cm_rng_make(seed, (uint32_t)i, b->episode[i], CM_AMP_RNG_STREAM_DEFAULT_RESET);
+    cm_rng rng = cm_rng_make(seed, env0 + (uint32_t)i, b->episode[i], CM_AMP_RNG_STREAM_DEFAULT_RESET);
     if (cm_rng_uniform(&rng) < default_reset_prob) {
       cm_v3_copy(s->root_pos + 3 * i, init.root_pos);
       cm_q_copy(s->root_rot + 4 * i, init.root_rot);

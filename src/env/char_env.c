@@ -64,6 +64,11 @@ static int parse_key_bodies(cm_env *e, const cm_cfg *cfg, const char *path, cm_e
 
 int cm_env_create(const char *path, const cm_engine_cfg *engine_cfg, int num_envs, uint64_t seed, cm_env **out,
                   cm_err *err) {
+  return cm_env_create_at(path, engine_cfg, num_envs, seed, 0, out, err);
+}
+
+int cm_env_create_at(const char *path, const cm_engine_cfg *engine_cfg, int num_envs, uint64_t seed, uint32_t env0,
+                     cm_env **out, cm_err *err) {
   if (num_envs < 1) return cm_fail(err, "num_envs must be at least 1 (got %d)", num_envs);
   cm_cfg *cfg = NULL;
   if (cm_cfg_load(path, &cfg, err)) return -1;
@@ -105,6 +110,7 @@ int cm_env_create(const char *path, const cm_engine_cfg *engine_cfg, int num_env
 
   e->num_envs = num_envs;
   e->seed = seed;
+  e->env0 = env0;
   e->act_dim = e->chr.num_dofs;
   cm_engine_cfg ecfg = *engine_cfg;
   /* the env yaml's engine: map overrides the engine yaml (MimicKit's go2 and pi_plus set

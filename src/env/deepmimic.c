@@ -197,7 +197,8 @@ static void reset_range(void *ctx, int begin, int end, int worker) {
   cm_env_ids *r = ctx;
   deepmimic *dm = r->e->impl;
   for (int k = begin; k < end; k++)
-    cm_dm_reset_env(&r->e->chr, &dm->p, &dm->view, &dm->buf, &r->e->engine->st, r->e->seed, r->ids[k]);
+    cm_dm_reset_env(&r->e->chr, &dm->p, &dm->view, &dm->buf, &r->e->engine->st, r->e->seed, r->e->env0,
+                    r->ids[k]);
 }
 
 void cm_dm_env_reset(cm_env *e, const int *ids, int n) {

@@ -83,12 +83,12 @@ CM_HD static inline void cm_dm_update_ref(const cm_char *c, const cm_dm_params *
 
 /* Reset of env i (before the engine's push_state): draw the clip by weight and, with
  * rand_reset, a start time uniform over its length (else 0), from the rng keyed by
- * (seed, i, episode); evaluate the reference there; put the simulated character in the
+ * (seed, env0 + i, episode); evaluate the reference there; put the simulated character in the
  * reference pose with the reference's root and dof velocities (reference-state init). */
 CM_HD static inline void cm_dm_reset_env(const cm_char *c, const cm_dm_params *p, const cm_motion_lib_view *v,
-                                         cm_dm_buf *b, cm_sim_state *s, uint64_t seed, int i) {
+                                         cm_dm_buf *b, cm_sim_state *s, uint64_t seed, uint32_t env0, int i) {
   int D = c->num_dofs;
-  cm_rng rng = cm_rng_make(seed, (uint32_t)i, b->episode[i], CM_DM_RNG_STREAM_RESET);
+  cm_rng rng = cm_rng_make(seed, env0 + (uint32_t)i, b->episode[i], CM_DM_RNG_STREAM_RESET);
   b->episode[i]++;
   int m = cm_mlib_sample_motion(v, &rng);
   b->motion_id[i] = m;

@@ -63,6 +63,7 @@ struct cm_env {
   float *action_low, *action_high; /* [act_dim] */
   float *targets;                  /* [N][act_dim] scratch for PD targets */
   uint64_t seed;
+  uint32_t env0;                   /* global index of env 0 (rank * num_envs): keys its random streams */
   int test_mode;                   /* set by cm_env_set_mode */
   int disc_obs_dim;                /* 0: no discriminator observation */
   float *disc_obs, *disc_obs_demo; /* [N][disc_obs_dim], owned by the concrete env (demo: ADD only) */
@@ -80,6 +81,10 @@ typedef struct cm_env_ids {
  * adjusted by the environment type. */
 int cm_env_create(const char *env_config_path, const cm_engine_cfg *engine_cfg, int num_envs, uint64_t seed,
                   cm_env **out, cm_err *err);
+/* The same as the envs env0 .. env0 + num_envs - 1 of a larger batch: env i draws the random
+ * numbers of global env env0 + i (one rank's share of a data-parallel run). */
+int cm_env_create_at(const char *env_config_path, const cm_engine_cfg *engine_cfg, int num_envs, uint64_t seed,
+                     uint32_t env0, cm_env **out, cm_err *err);
 void cm_env_destroy(cm_env *e);
 /* Resets the listed envs (NULL, 0 = all) and recomputes their observations. */
 void cm_env_reset(cm_env *e, const int *ids, int n);

@@ -18,9 +18,9 @@ typedef struct cm_task_buf {
   int *due;             /* [N] scratch: ids of the envs whose target changes this step */
 } cm_task_buf;
 
-/* The rng of env i's next target draw (advances its counter). */
-CM_HD static inline cm_rng cm_task_rng(uint64_t seed, int i, uint32_t *draws, uint32_t stream) {
-  return cm_rng_make(seed, (uint32_t)i, draws[i]++, stream);
+/* The rng of env i's next target draw (advances its counter), keyed by its global index env0 + i. */
+CM_HD static inline cm_rng cm_task_rng(uint64_t seed, uint32_t env0, int i, uint32_t *draws, uint32_t stream) {
+  return cm_rng_make(seed, env0 + (uint32_t)i, draws[i]++, stream);
 }
 
 CM_HD static inline float cm_task_next_change(float now, float tmin, float tmax, cm_rng *rng) {

@@ -68,7 +68,7 @@ static void task_reset_range(void *ctx, int begin, int end, int worker) {
   loc_env *l = loc(e);
   for (int k = begin; k < end; k++) {
     int i = r->ids[k];
-    cm_rng rng = cm_task_rng(e->seed, i, l->t.draws, CM_LOC_RNG_STREAM);
+    cm_rng rng = cm_task_rng(e->seed, e->env0, i, l->t.draws, CM_LOC_RNG_STREAM);
     cm_loc_draw_target(&l->p, e->engine->st.root_pos + 3 * i, &rng, l->tar_pos + 3 * i);
     l->t.change_time[i] = cm_task_next_change(e->time[i], l->p.tar_change_time_min, l->p.tar_change_time_max, &rng);
   }

@@ -73,7 +73,7 @@ static void task_reset_range(void *ctx, int begin, int end, int worker) {
   steer_env *s = steer(e);
   for (int k = begin; k < end; k++) {
     int i = r->ids[k];
-    cm_rng rng = cm_task_rng(e->seed, i, s->t.draws, CM_STEER_RNG_STREAM);
+    cm_rng rng = cm_task_rng(e->seed, e->env0, i, s->t.draws, CM_STEER_RNG_STREAM);
     cm_steer_draw(&s->p, &rng, s->dir + 2 * i, s->face + 2 * i, s->speed + i);
     s->t.change_time[i] = cm_task_next_change(e->time[i], s->p.tar_change_time_min, s->p.tar_change_time_max, &rng);
   }

@@ -84,6 +84,7 @@ int cm_attempts_load(const char *path, const char *case_name, cm_attempts *a, cm
     get_str(o, "finished", at.finished, sizeof at.finished);
     get_str(o, "log", at.log, sizeof at.log);
     get_str(o, "out_dir", at.out_dir, sizeof at.out_dir);
+    get_str(o, "devices", at.devices, sizeof at.devices);
     at.num_envs = get_int(o, "num_envs", 0, 1L << 40);
     at.port = (int)get_int(o, "port", 0, 65535);
     at.exit_code = (int)get_int(o, "exit_code", INT_MIN, INT_MAX);
@@ -122,6 +123,7 @@ int cm_attempts_save(const cm_attempts *a, const char *path, cm_err *err) {
     cJSON_AddStringToObject(o, "variant", at->variant);
     cJSON_AddNumberToObject(o, "num_envs", (double)at->num_envs);
     if (at->port) cJSON_AddNumberToObject(o, "port", at->port);
+    if (at->devices[0]) cJSON_AddStringToObject(o, "devices", at->devices);
     cJSON_AddStringToObject(o, "status", at->status);
     cJSON_AddStringToObject(o, "failure", at->failure);
     cJSON_AddStringToObject(o, "detail", at->detail);

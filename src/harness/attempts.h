@@ -8,6 +8,7 @@
 
 typedef struct cm_attempt {
   char stage[32], variant[32], status[16], failure[16], detail[256];
+  char devices[128];  /* train stages: the --devices list ("cuda:0,cuda:1"); "" before it was kept */
   long num_envs;
   int port, exit_code, signal;
   double seconds;

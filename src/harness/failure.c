@@ -43,7 +43,8 @@ static const char *const k_port[] = {"EADDRINUSE", "address already in use", "Ad
 /* the trainer's own NaN guard stops before the bad row is logged, so log.txt shows nothing */
 static const char *const k_nan[] = {"NaN guard:", NULL};
 static const char *const k_dist[] = {"NCCL", "DistNetworkError", "destroy_process_group", "ProcessGroup",
-                                      "communicator", "MPI_ABORT", NULL};
+                                      "communicator", "MPI_ABORT", "nccl:", "did not join the", "died without finishing",
+                                      "ranks started within", "cannot reach the launcher", NULL};
 
 int cm_failure_log_has_nan(const char *run_log_path, char *detail, size_t cap) {
   if (!run_log_path) return 0;

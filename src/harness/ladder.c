@@ -34,3 +34,10 @@ cm_ladder_step cm_ladder_next(const cm_failure *f, int rung, int n, int port_ret
    * does not run here": the next, smaller rung is tried, as the seeds' probe ladders do. */
   return rung + 1 < n ? CM_LADDER_STEP_DOWN : CM_LADDER_STOP;
 }
+
+cm_ladder_step cm_ladder_next_devices(const cm_failure *f, int rung, int n, int port_retries_used, int port_retries_max,
+                                      int multi_device) {
+  cm_ladder_step s = cm_ladder_next(f, rung, n, port_retries_used, port_retries_max);
+  if (multi_device && f->cls == CM_FAIL_DIST && s != CM_LADDER_RETRY_RUNG) return CM_LADDER_ONE_DEVICE;
+  return s;
+}

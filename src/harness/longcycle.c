@@ -48,8 +48,13 @@ static int run_trainable(cm_case_run *x, cm_err *err) {
     cm_case_record_train(x, &lt, l->v[rung]);
     snprintf(x->res->long_out_dir, sizeof x->res->long_out_dir, "%s", lt.out_dir);
     snprintf(x->res->out_dir, sizeof x->res->out_dir, "%s/probe_train", lt.attempt_dir);
-    cm_ladder_step step = cm_ladder_next(&lt.failure, rung, l->n, port_retries, o->port_retries);
+    cm_ladder_step step =
+        cm_ladder_next_devices(&lt.failure, rung, l->n, port_retries, o->port_retries, o->num_devices > 1 && !x->one_device);
     if (step == CM_LADDER_PASS) break;
+    if (step == CM_LADDER_ONE_DEVICE) { /* the same rung on one device, from the start */
+      x->one_device = 1, port_retries = 0, resume = 0;
+      continue;
+    }
     if (step == CM_LADDER_STOP) return lt.failure.cls == CM_FAIL_INTERRUPTED ? -2 : 0;
     if (step == CM_LADDER_RETRY_RUNG) port_retries++;
     else rung++, port_retries = 0, resume = 0;

@@ -33,6 +33,7 @@ static const cm_flag k_flags[] = {
     {"gpu-hz", "10", "GPU sampling rate"},
     {"resume-skip-status", NULL, "ok: reuse the root, skip cases already ok, resume long_train"},
     {"port-retries", "2", "address-in-use retries per rung"},
+    {"nccl-profile", "false", "multi-device stages get NCCL_P2P_DISABLE=1 NCCL_IB_DISABLE=1 NCCL_CUMEM_ENABLE=0 (the seeds')"},
     {"first-pass", "off", "bench: stop a case at its first passing rung"},
     {"help", NULL, "this text"},
     {NULL, NULL, NULL}};
@@ -112,7 +113,8 @@ int cm_harness_opts_parse(const char *command, int argc, char **argv, cm_harness
       cm_args_int(&a, "test-episodes", DEF_L("test-episodes"), &o->test_episodes, err) ||
       cm_args_int(&a, "num-threads", 0, &o->num_threads, err) ||
       cm_args_int(&a, "viz-width", 0, &o->viz_width, err) || cm_args_int(&a, "viz-height", 0, &o->viz_height, err) ||
-      cm_args_int(&a, "port-retries", DEF_L("port-retries"), &port_retries, err))
+      cm_args_int(&a, "port-retries", DEF_L("port-retries"), &port_retries, err) ||
+      cm_args_bool(&a, "nccl-profile", 0, &o->nccl_profile, err))
     goto done;
   o->port_retries = (int)port_retries;
   if (o->max_samples < 1 || o->long_max_samples < 1 || o->bootstrap_samples < 1 || o->iter_target < 1 ||

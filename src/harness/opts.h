@@ -23,6 +23,7 @@ typedef struct cm_harness_opts {
   long viz_width, viz_height;
   int resume_skip_ok;         /* --resume-skip-status ok */
   int port_retries;
+  int nccl_profile;           /* --nccl-profile: the seeds' NCCL environment on multi-device stages */
   int bench_first_pass;       /* bench: stop a case at its first passing rung */
 } cm_harness_opts;
 

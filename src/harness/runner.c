@@ -329,14 +329,16 @@ int cm_case_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *out, cm_
     cm_stage_arg(&s, c->variant_agent);
   }
   cm_stage_arg(&s, "--devices");
-  for (int d = 0; d < (train ? o->num_devices : 1); d++) cm_stage_arg(&s, o->devices[d]);
-  int multi = train && o->num_devices > 1;
+  int ndev = train && !x->one_device ? o->num_devices : 1;
+  for (int d = 0; d < ndev; d++) cm_stage_arg(&s, o->devices[d]);
+  int multi = ndev > 1;
   if (multi) {
     out->at.port = next_port(h);
     snprintf(num[1], sizeof num[1], "%d", out->at.port);
     cm_stage_arg(&s, "--master_port");
     cm_stage_arg(&s, num[1]);
-    for (int i = 0; k_nccl_profile[i]; i++) cm_stage_env(&s, k_nccl_profile[i]);
+    /* the seeds' NCCL environment, only where asked (--nccl-profile) */
+    for (int i = 0; o->nccl_profile && k_nccl_profile[i]; i++) cm_stage_env(&s, k_nccl_profile[i]);
   }
   if (o->num_threads > 0) {
     snprintf(num[2], sizeof num[2], "%ld", o->num_threads);
@@ -383,6 +385,8 @@ int cm_case_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *out, cm_
   /* the attempt is on record before it starts: a harness killed now leaves "running" */
   cm_attempt_init(&out->at, rq->stage, rq->variant, train ? rq->num_envs : 1);
   if (multi) out->at.port = atoi(num[1]);
+  for (int d = 0, k = 0; d < ndev && k < (int)sizeof out->at.devices - 1; d++)
+    k += snprintf(out->at.devices + k, sizeof out->at.devices - (size_t)k, "%s%s", d ? "," : "", o->devices[d]);
   snprintf(out->at.log, sizeof out->at.log, "%s", out->log);
   snprintf(out->at.out_dir, sizeof out->at.out_dir, "%s", train ? out->out_dir : out->attempt_dir);
   int idx = cm_attempts_add(&x->attempts, &out->at);
@@ -453,7 +457,9 @@ int cm_case_train_ladder(cm_case_run *x, const char *stage, long max_samples, in
     cm_stage_req rq = {.stage = stage, .variant = x->c->trainable ? x->c->variant : "base", .num_envs = l->v[rung],
                        .max_samples = max_samples, .max_seconds = x->h->o.max_seconds};
     if (cm_case_stage(x, &rq, out, err)) return -3;
-    switch (cm_ladder_next(&out->failure, rung, l->n, port_retries, x->h->o.port_retries)) {
+    int multi = x->h->o.num_devices > 1 && !x->one_device;
+    switch (cm_ladder_next_devices(&out->failure, rung, l->n, port_retries, x->h->o.port_retries, multi)) {
+      case CM_LADDER_ONE_DEVICE: x->one_device = 1; port_retries = 0; break; /* the same rung on one device */
       case CM_LADDER_PASS: return rung;
       case CM_LADDER_RETRY_RUNG: port_retries++; break;
       case CM_LADDER_STEP_DOWN: port_retries = 0; rung++; break;

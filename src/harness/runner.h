@@ -34,6 +34,7 @@ typedef struct cm_case_run {
   cm_attempts attempts;
   cm_case_result *res;
   double t0;
+  int one_device;           /* a dist failure on several devices: this case's train stages use the first only */
 } cm_case_run;
 
 /* One case of a harness command: 1 passed, 0 failed, -2 interrupted, -3 error (err set). */

@@ -194,6 +194,28 @@ int cm_args_load(cm_args *a, int argc, char **argv, cm_err *err) {
   return rc;
 }
 
+int cm_args_set_default(cm_args *a, const char *key, const char *value, const char *file, int line, cm_err *err) {
+  for (int i = 0; i < a->n; i++)
+    if (!strcmp(a->items[i].key, key) && !a->items[i].file) return 0; /* the command line's stays */
+  cm_arg g = {0};
+  g.key = dup_n(key, strlen(key));
+  g.file = dup_n(file, strlen(file));
+  g.line = line;
+  g.source = ++a->sources;
+  if (!g.key || !g.file || add_value(&g, value, line)) {
+    arg_clear(&g);
+    return cm_fail(err, "%s: out of memory", file);
+  }
+  for (int i = 0; i < a->n; i++) /* an arg file's value gives way */
+    if (!strcmp(a->items[i].key, key)) {
+      arg_clear(&a->items[i]);
+      a->items[i] = g;
+      return 1;
+    }
+  if (commit(a, &g)) return cm_fail(err, "%s: out of memory", file); /* no such key yet: appended */
+  return 1;
+}
+
 /* ---------------------------------------------------------------- lookups */
 
 int cm_args_has(const cm_args *a, const char *key) { return find(a, key) != NULL; }

@@ -40,6 +40,12 @@ int cm_args_load_file(cm_args *a, const char *path, cm_err *err);
 int cm_args_load(cm_args *a, int argc, char **argv, cm_err *err);
 void cm_args_free(cm_args *a);
 
+/* A value from a settings file between the command line and the arg files (a --preset):
+ * key gets the single value `value`, attributed to file:line, replacing an arg file's value
+ * but never the command line's. Returns 1 when set, 0 when the command line has the key,
+ * -1 out of memory. */
+int cm_args_set_default(cm_args *a, const char *key, const char *value, const char *file, int line, cm_err *err);
+
 int cm_args_has(const cm_args *a, const char *key);
 /* First value, or def when the flag is absent or has no values. */
 const char *cm_args_str(const cm_args *a, const char *key, const char *def);

@@ -597,6 +597,28 @@ int cm_cfg_set_node(cm_cfg *map, const char *key, cm_cfg *node, cm_err *err) {
   return 0;
 }
 
+int cm_cfg_merge(cm_cfg *dst, const cm_cfg *overlay, const char *const *skip, cm_err *err) {
+  if (!dst || dst->kind != CM_CFG_MAP || !overlay || overlay->kind != CM_CFG_MAP)
+    return cm_fail(err, "%s: merging configs: both must be maps", overlay ? overlay->file : "?");
+  for (int i = 0; i < overlay->n; i++) {
+    const char *key = overlay->keys[i];
+    int skipped = 0;
+    for (const char *const *k = skip; k && *k && !skipped; k++) skipped = !strcmp(*k, key);
+    if (skipped) continue;
+    const cm_cfg *src = overlay->items[i];
+    int j = map_index(dst, key);
+    if (j >= 0 && dst->items[j]->kind == CM_CFG_MAP && src->kind == CM_CFG_MAP) {
+      if (cm_cfg_merge(dst->items[j], src, NULL, err)) return -1;
+      continue;
+    }
+    cm_cfg *copy = cm_cfg_clone(src);
+    if (!copy) return cm_fail(err, "%s: merging key '%s': out of memory", overlay->file, key);
+    if (cm_cfg_set_node(dst, key, copy, err)) return -1;
+    dst->key_lines[map_index(dst, key)] = overlay->key_lines[i];
+  }
+  return 0;
+}
+
 int cm_cfg_set(cm_cfg *root, const char *path, const char *value, const char *source,
                cm_err *err) {
   if (!root || root->kind != CM_CFG_MAP)

@@ -76,6 +76,10 @@ int cm_cfg_override(cm_cfg *root, const char *assignment, const char *source, cm
 /* Puts node under key in map (replacing any value there) and takes ownership of node,
  * also on failure. */
 int cm_cfg_set_node(cm_cfg *map, const char *key, cm_cfg *node, cm_err *err);
+/* Lays the map overlay over the map dst: maps present in both are merged key by key, any
+ * other value of overlay replaces dst's (or is appended), keeping its file and line for
+ * messages. Top-level keys of overlay named in skip (NULL-terminated, or NULL) are left out. */
+int cm_cfg_merge(cm_cfg *dst, const cm_cfg *overlay, const char *const *skip, cm_err *err);
 cm_cfg *cm_cfg_new_map(const char *source);
 cm_cfg *cm_cfg_clone(const cm_cfg *c);
 /* Structural equality: kinds, keys in order, scalar text and quoting (not file or line). */

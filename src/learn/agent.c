@@ -28,6 +28,9 @@ static void free_workspace(cm_agent *a) {
   free(a->mb_idx); free(a->mb_act); free(a->mb_na); free(a->mb_tar);
   free(a->mb_adv); free(a->mb_logp); free(a->mb_mask); free(a->mb_dout); free(a->mb_aobs); free(a->mb_dmean);
   free(a->mb_cond);
+  cm_dev_host_free(a->dev, a->mb_pred);
+  cm_dev_host_free(a->dev, a->mb_mean);
+  a->mb_pred = a->mb_mean = NULL;
   cm_dev_host_free(a->dev, a->in_host);
   cm_dev_free(a->dev, a->in_dev);
   a->mb_obs = a->mb_nobs = a->in_dev = NULL;
@@ -53,6 +56,8 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   size_t x = a->type->actor_extra_rows ? 2 : 1; /* room for the method's extra actor rows */
   a->mb_aobs = cm_zalloc(x * r * (O + C) * sizeof(float));
   a->mb_dmean = cm_zalloc(x * r * A * sizeof(float));
+  a->mb_pred = cm_dev_host_alloc(a->dev, r * sizeof(float), err);
+  a->mb_mean = cm_dev_host_alloc(a->dev, x * r * A * sizeof(float), err);
   int cond_ok = 1;
   if (C) {
     a->mb_cond = cm_zalloc(r * C * sizeof(float));
@@ -62,7 +67,8 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   }
   a->ws_rows = rows;
   if (!a->mb_idx || !a->mb_obs || !a->mb_nobs || !a->mb_act || !a->mb_na || !a->mb_tar || !a->mb_adv ||
-      !a->mb_logp || !a->mb_mask || !a->mb_dout || !a->mb_aobs || !a->mb_dmean || !cond_ok) {
+      !a->mb_logp || !a->mb_mask || !a->mb_dout || !a->mb_aobs || !a->mb_dmean || !a->mb_pred || !a->mb_mean ||
+      !cond_ok) {
     a->ws_rows = 0;
     return cm_fail(err, "%s:%d: agent: out of memory for a mini-batch of %d rows", __FILE__, __LINE__, rows);
   }
@@ -81,11 +87,14 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
   a->env = env;
   a->dev = dev;
   a->seed = seed;
+  a->comm = cm_comm_world();
   int N = a->num_envs = env->num_envs, O = a->obs_dim = env->obs_dim, A = a->act_dim = env->act_dim;
+  a->env0 = (uint32_t)(a->comm->rank * N); /* --num_envs is per rank */
   if (N <= 0 || O <= 0 || A <= 0) {
     free(a);
     return cm_fail(err, "%s:%d: environment has num_envs %d, obs_dim %d, act_dim %d", __FILE__, __LINE__, N, O, A);
   }
+  if (a->cfg.batch_size == CM_BATCH_AUTO) a->cfg.batch_size = cm_auto_batch_size(a->cfg.steps_per_iter, N);
   /* the method's keys and state first: it may widen the nets' input (cond_dim) */
   if (a->type->create && a->type->create(a, root, err)) {
     cm_agent_destroy(a);
@@ -131,8 +140,13 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
   np += cm_mlp_params(&a->critic, params + np, CM_AGENT_MAX_PARAMS - np);
   if (a->type->params) np += a->type->params(a, params + np, CM_AGENT_MAX_PARAMS - np);
   if (cm_optim_create(&a->optim, dev, &a->cfg.optim, params, np, err)) goto fail;
+  /* every rank starts from rank 0's parameters (MimicKit MPOptimizer.sync) */
+  for (int i = 0; i < np; i++)
+    if (cm_comm_bcast_dev(a->comm, dev, params[i]->data, params[i]->n, params[i]->name, err)) goto fail;
 
-  if (cm_exp_create(&a->buf, dev, a->cfg.steps_per_iter, N, O, A, seed, err) || cm_rtrack_create(&a->train_ret, N, err) ||
+  /* the mini-batch shuffles differ per rank (MimicKit offsets a rank's seed by 41 * rank) */
+  uint64_t shuffle_seed = seed + 41u * (uint64_t)a->comm->rank;
+  if (cm_exp_create(&a->buf, dev, a->cfg.steps_per_iter, N, O, A, shuffle_seed, err) || cm_rtrack_create(&a->train_ret, N, err) ||
       cm_rtrack_create(&a->test_ret, N, err))
     goto fail;
   size_t n = (size_t)N;
@@ -145,12 +159,14 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
   a->action = cm_zalloc(n * A * sizeof(float));
   a->logp = cm_zalloc(n * sizeof(float));
   a->rand_mask = cm_zalloc(n * sizeof(float));
+  a->mean_h = cm_dev_host_alloc(dev, n * A * sizeof(float), err);
+  a->logstd_h = cm_dev_host_alloc(dev, (size_t)A * sizeof(float), err);
   if (a->cond_dim) {
     a->cond = cm_zalloc(n * a->cond_dim * sizeof(float));
     a->buf_cond = cm_zalloc((size_t)cm_exp_capacity(&a->buf) * a->cond_dim * sizeof(float));
   }
   if (!a->obs || !a->next_obs || !a->reward || !a->done || !a->norm_obs || !a->norm_a || !a->action || !a->logp ||
-      !a->rand_mask || (a->cond_dim && (!a->cond || !a->buf_cond))) {
+      !a->rand_mask || !a->mean_h || !a->logstd_h || (a->cond_dim && (!a->cond || !a->buf_cond))) {
     cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
     goto fail;
   }
@@ -187,6 +203,7 @@ void cm_agent_destroy(cm_agent *a) {
   free(a->impl);
   free(a->cond);
   free(a->buf_cond);
+  free(a->grad_flat);
   if (a->obs_norm.dev) cm_norm_destroy(&a->obs_norm);
   if (a->a_norm.dev) cm_norm_destroy(&a->a_norm);
   if (a->actor.dev) cm_mlp_destroy(&a->actor);
@@ -200,6 +217,8 @@ void cm_agent_destroy(cm_agent *a) {
   cm_dev_free(a->dev, a->norm_obs);
   free(a->next_obs); free(a->reward); free(a->done); free(a->norm_a);
   free(a->action); free(a->logp); free(a->rand_mask);
+  cm_dev_host_free(a->dev, a->mean_h);
+  cm_dev_host_free(a->dev, a->logstd_h);
   free_workspace(a);
   free(a);
 }
@@ -216,6 +235,8 @@ int cm_agent_reset_envs(cm_agent *a, cm_err *err) {
   if (a->type->on_reset) a->type->on_reset(a);
   return 0;
 }
+
+const float *cm_agent_logstd(cm_agent *a) { return cm_dev_read(a->dev, a->logstd.data, a->logstd_h, (size_t)a->act_dim); }
 
 int cm_agent_need_norm_update(const cm_agent *a) { return (double)a->sample_count < a->cfg.normalizer_samples; }
 
@@ -247,14 +268,15 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   const float *in = cm_agent_net_input(a, a->norm_obs, a->obs, a->cond, N);
   if (a->mode == CM_RL_TRAIN && cm_agent_check_input(a, in, err)) return -1;
   if (cm_mlp_forward(&a->actor, in, N, err)) return -1;
-  const float *mean = cm_mlp_out(&a->actor);
+  const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mean_h, (size_t)N * A);
+  const float *logstd = cm_agent_logstd(a);
   if (a->mode == CM_RL_TRAIN) {
-    cm_gauss_sample(N, A, mean, a->logstd.data, a->seed, 0, a->rng_step, STREAM_ACTION_NOISE, a->norm_a);
+    cm_gauss_sample(N, A, mean, logstd, a->seed, a->env0, a->rng_step, STREAM_ACTION_NOISE, a->norm_a);
     double p = cm_agent_exp_prob(a);
     for (int i = 0; i < N; i++) {
       float m = 1.f;
       if (p < 1.0) {
-        cm_rng rng = cm_rng_make(a->seed, (uint32_t)i, a->rng_step, STREAM_EXPLORE_MASK);
+        cm_rng rng = cm_rng_make(a->seed, a->env0 + (uint32_t)i, a->rng_step, STREAM_EXPLORE_MASK);
         m = cm_rng_uniform(&rng) < p ? 1.f : 0.f;
       }
       a->rand_mask[i] = m;
@@ -264,7 +286,7 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
     memcpy(a->norm_a, mean, (size_t)N * A * sizeof(float));
     memset(a->rand_mask, 0, (size_t)N * sizeof(float));
   }
-  cm_gauss_log_prob(N, A, mean, a->logstd.data, a->norm_a, a->logp);
+  cm_gauss_log_prob(N, A, mean, logstd, a->norm_a, a->logp);
   cm_norm_unnormalize(&a->a_norm, a->action, a->norm_a, N);
   a->rng_step++;
   if (a->mode == CM_RL_TRAIN) a->prof.policy += cm_now_seconds() - t0; /* test time is the trainer's */
@@ -322,8 +344,25 @@ int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, 
     const float *in = cm_agent_net_input(a, a->mb_nobs, obs + (size_t)r0 * a->obs_dim,
                                          cond ? cond + (size_t)r0 * a->cond_dim : NULL, n);
     if (cm_mlp_forward(&a->critic, in, n, err)) return -1;
-    memcpy(vals + r0, cm_mlp_out(&a->critic), (size_t)n * sizeof(float));
+    cm_dev_download(a->dev, vals + r0, cm_mlp_out(&a->critic), (size_t)n);
   }
+  return 0;
+}
+
+/* Mean and sample variance of the random-action advantages over every rank's samples: the
+ * arithmetic of cm_adv_stats on the global batch (for one rank the same numbers, bit for bit);
+ * MimicKit averages the ranks' means and variances instead. */
+static int adv_stats(cm_agent *a, int n, const float *adv, const float *mask, double *mean, double *var, cm_err *err) {
+  double s[2] = {0, 0}; /* count, sum */
+  for (int i = 0; i < n; i++)
+    if (mask[i] != 0.f) { s[0] += 1; s[1] += adv[i]; }
+  if (cm_comm_allreduce_f64(a->comm, s, 2, CM_RED_SUM, "advantage sums", err)) return -1;
+  *mean = s[0] > 0 ? s[1] / s[0] : 0.0;
+  double ss = 0;
+  for (int i = 0; i < n; i++)
+    if (mask[i] != 0.f) { double d = adv[i] - *mean; ss += d * d; }
+  if (cm_comm_allreduce_f64(a->comm, &ss, 1, CM_RED_SUM, "advantage moments", err)) return -1;
+  *var = s[0] > 1 ? ss / (s[0] - 1) : 0.0;
   return 0;
 }
 
@@ -345,7 +384,7 @@ int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, 
   if (cm_agent_eval_critic_cond(a, b->obs, a->buf_cond, n, vals, err)) goto done;
   for (int i = 0; i < n; i++) b->adv[i] = b->tar_val[i] - vals[i];
   double mean, var;
-  cm_adv_stats(n, b->adv, b->rand_mask, &mean, &var);
+  if (adv_stats(a, n, b->adv, b->rand_mask, &mean, &var, err)) goto done;
   *adv_mean = mean;
   *adv_std = sqrt(var);
   rc = 0;

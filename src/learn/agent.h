@@ -12,7 +12,8 @@
  *   steps_per_iter      rollout steps of EVERY env per iteration (T); one iteration records
  *                       T * num_envs samples
  *   batch_size          in steps of all envs: a mini-batch holds batch_size * num_envs samples,
- *                       an epoch ceil(T * num_envs / that) mini-batches (= ceil(T / batch_size))
+ *                       an epoch ceil(T * num_envs / that) mini-batches (= ceil(T / batch_size));
+ *                       "auto" picks it at creation by cm_auto_batch_size (exp_buffer.h)
  *   update_epochs       passes over the buffer per iteration; optimizer steps per iteration =
  *                       update_epochs * mini-batches
  *   normalizer_samples  the observation normalizer records and updates (after the model update)
@@ -23,10 +24,13 @@
  * Actions live in normalized space ([-1, 1] over the env's bounds, `_a_norm`): the actor's mean,
  * the log-probs, the bound loss and the entropy are all taken there.
  *
- * CPU only for now: arrays are host memory (the CPU device's pointers). */
+ * The networks, normalizer statistics and optimizer state live on a->dev; the rollout arrays
+ * and mini-batch workspaces are host memory (pinned for a GPU), and the host reads device
+ * results only through cm_dev_read / cm_dev_download (a GPU's buffers are plain device memory). */
 #ifndef CM_LEARN_AGENT_H
 #define CM_LEARN_AGENT_H
 #include <stdint.h>
+#include "dist/comm.h"
 #include "io/config.h"
 #include "learn/exp_buffer.h"
 #include "learn/mlp.h"
@@ -82,7 +86,7 @@ typedef struct cm_agent_cfg {
   int steps_per_iter, iters_per_output, test_episodes;
   double normalizer_samples; /* INFINITY when absent */
   /* actor-critic update (ppo_agent / awr_agent share these) */
-  int update_epochs, batch_size;
+  int update_epochs, batch_size; /* batch_size: CM_BATCH_AUTO until cm_agent_create resolves it */
   double td_lambda;
   double action_bound_weight, action_entropy_weight, action_reg_weight, critic_loss_weight;
   double exp_anneal_samples, exp_prob_beg, exp_prob_end; /* INFINITY, 1, 1 when absent */
@@ -152,6 +156,11 @@ struct cm_agent {
   const cm_dev *dev;
   uint64_t seed;
   int num_envs, obs_dim, act_dim;
+  /* data-parallel: the process's communicator (one rank: every reduction is a no-op) and the
+   * global index of env 0, which keys the per-env random streams (rank * num_envs) */
+  cm_comm *comm;
+  uint32_t env0;
+  float *grad_flat; /* [every trained element] host: the gradients in one all-reduce (ranks > 1) */
   cm_rl_mode mode;
   /* model and state, in state-dict order */
   cm_normalizer obs_norm, a_norm;
@@ -167,7 +176,7 @@ struct cm_agent {
   uint64_t rng_step;  /* rollout steps taken, train and test: keys the action noise */
   /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them);
    * policy and env count training rollouts only, the trainer times the test phase */
-  struct { double policy, env, train_data, update; } prof;
+  struct { double policy, env, train_data, update, grad_allreduce; } prof; /* grad_allreduce: inside update */
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
   float *norm_obs, *norm_a, *action, *logp, *rand_mask; /* decide_action outputs */
@@ -176,6 +185,10 @@ struct cm_agent {
   int *mb_idx;
   float *mb_obs, *mb_nobs, *mb_act, *mb_na, *mb_tar, *mb_adv, *mb_logp, *mb_mask, *mb_dout;
   float *mb_aobs, *mb_dmean; /* mb_aobs: host rows of the actor input when some actions were means */
+  /* host copies of network outputs the host reads (cm_dev_read: the device's own arrays on
+   * the CPU, pinned downloads on a GPU): the rollout's actor means [N][A], a mini-batch's
+   * critic values [ws_rows] and actor means [2 ws_rows][A], the log-std [A] */
+  float *mean_h, *mb_pred, *mb_mean, *logstd_h;
   /* conditioning (ASE's latent): cond_dim columns appended, unnormalized, to the normalized
    * observation at the actor's and critic's input. The method fills cond before each action. */
   int cond_dim;
@@ -225,6 +238,8 @@ int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, 
  * cond rows appended. Returns a device pointer valid until the next call (or nobs itself,
  * filled, when cond_dim is 0). */
 const float *cm_agent_net_input(cm_agent *a, float *nobs, const float *obs, const float *cond, int rows);
+/* The policy's log-std [act_dim] where the host can read it (a download on a GPU). */
+const float *cm_agent_logstd(cm_agent *a);
 /* MimicKit _need_normalizer_update: sample count below normalizer_samples. */
 int cm_agent_need_norm_update(const cm_agent *a);
 /* Stops with one line naming the first non-finite model parameter (NaN guard). */

@@ -78,6 +78,18 @@ static int positive(const cm_cfg *m, const char *k, double v, cm_err *err) {
   return cm_fail(err, "%s:%d: key '%s': must be positive, got %g", n ? n->file : "?", n ? n->line : 0, k, v);
 }
 
+/* batch_size: a count of steps of all envs (MimicKit's unit), or auto (CM_BATCH_AUTO, resolved
+ * by cm_auto_batch_size once the env count is known). */
+static int get_batch_size(const cm_cfg *root, int *out, cm_err *err) {
+  const cm_cfg *n = cm_cfg_get(root, "batch_size");
+  if (n && n->kind == CM_CFG_SCALAR && !strcmp(n->str, "auto")) {
+    *out = CM_BATCH_AUTO;
+    return 0;
+  }
+  if (get_i(root, "batch_size", 0, out, err)) return cm_wrap(err, "(batch_size is a count of steps of all envs, or auto)");
+  return positive(root, "batch_size", *out, err);
+}
+
 int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type **type, cm_err *err) {
   memset(cfg, 0, sizeof *cfg);
   if (!root || root->kind != CM_CFG_MAP) return cm_fail(err, "%s: agent config is not a map", root ? root->file : "?");
@@ -147,7 +159,7 @@ int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type
       get_i(root, "iters_per_output", 0, &cfg->iters_per_output, err) ||
       get_i(root, "test_episodes", 0, &cfg->test_episodes, err) ||
       get_f(root, "normalizer_samples", INFINITY, &cfg->normalizer_samples, err) ||
-      get_i(root, "update_epochs", 0, &cfg->update_epochs, err) || get_i(root, "batch_size", 0, &cfg->batch_size, err) ||
+      get_i(root, "update_epochs", 0, &cfg->update_epochs, err) || get_batch_size(root, &cfg->batch_size, err) ||
       get_f(root, "td_lambda", 0, &cfg->td_lambda, err) ||
       get_f(root, "action_bound_weight", 0, &cfg->action_bound_weight, err) ||
       get_f(root, "action_entropy_weight", 0, &cfg->action_entropy_weight, err) ||
@@ -159,7 +171,7 @@ int cm_agent_cfg_load(const cm_cfg *root, cm_agent_cfg *cfg, const cm_agent_type
     return -1;
   if (positive(root, "steps_per_iter", cfg->steps_per_iter, err) ||
       positive(root, "iters_per_output", cfg->iters_per_output, err) ||
-      positive(root, "update_epochs", cfg->update_epochs, err) || positive(root, "batch_size", cfg->batch_size, err))
+      positive(root, "update_epochs", cfg->update_epochs, err))
     return -1;
   if (!(cfg->discount >= 0 && cfg->discount < 1)) {
     const cm_cfg *n = cm_cfg_get(root, "discount");

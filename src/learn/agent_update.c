@@ -32,6 +32,32 @@ static const cm_param *first_nonfinite(const cm_agent *a, int grad) {
   return NULL;
 }
 
+/* Every rank's gradients averaged before the step (MimicKit MPOptimizer._aggregate_mp_grads):
+ * one all-reduce over all of them packed together, or one per tensor on the device (NCCL). */
+static int allreduce_grads(cm_agent *a, cm_err *err) {
+  cm_comm *c = a->comm;
+  if (c->size <= 1) return 0;
+  const cm_optim *o = &a->optim;
+  if (a->dev->kind != CM_DEV_CPU && c->ops->allreduce_f32_dev) {
+    for (int i = 0; i < o->count; i++)
+      if (cm_comm_allreduce_dev(c, a->dev, o->params[i]->grad, o->params[i]->n, CM_RED_MEAN, "gradients", err)) return -1;
+    return 0;
+  }
+  double t0 = cm_now_seconds();
+  size_t total = 0, off = 0;
+  for (int i = 0; i < o->count; i++) total += o->params[i]->n;
+  if (!a->grad_flat && !(a->grad_flat = malloc((total ? total : 1) * sizeof(float))))
+    return cm_fail(err, "%s:%d: out of memory for %zu gradients", __FILE__, __LINE__, total);
+  for (int i = 0; i < o->count; off += o->params[i]->n, i++)
+    cm_dev_download(a->dev, a->grad_flat + off, o->params[i]->grad, o->params[i]->n);
+  if (cm_comm_allreduce_f32(c, a->grad_flat, total, CM_RED_MEAN, "gradients", err)) return -1;
+  off = 0;
+  for (int i = 0; i < o->count; off += o->params[i]->n, i++)
+    cm_dev_upload(a->dev, o->params[i]->grad, a->grad_flat + off, o->params[i]->n);
+  a->prof.grad_allreduce += cm_now_seconds() - t0;
+  return 0;
+}
+
 /* One optimizer step on the mini-batch gathered in the workspace (rows b); loss terms as
  * ppo_agent/awr_agent._compute_loss. */
 static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
@@ -46,7 +72,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
   int IN = O + a->cond_dim;
   const float *in = cm_agent_net_input(a, a->mb_nobs, a->mb_obs, a->mb_cond, rows);
   if (cm_mlp_forward(&a->critic, in, rows, err)) return -1;
-  const float *pred = cm_mlp_out(&a->critic);
+  const float *pred = cm_dev_read(a->dev, cm_mlp_out(&a->critic), a->mb_pred, (size_t)rows);
   double closs = 0;
   float cscale = (float)(2.0 * c->critic_loss_weight / rows);
   for (int i = 0; i < rows; i++) {
@@ -83,7 +109,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
     int k = extra ? a->type->actor_extra_rows(a, m, a->mb_aobs, a->mb_aobs + (size_t)m * IN) : 0;
     if (k > 0) actor_obs = a->mb_aobs;
     if (cm_mlp_forward(&a->actor, actor_obs, m + k, err)) return -1;
-    const float *mean = cm_mlp_out(&a->actor);
+    const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mb_mean, (size_t)(m + k) * A);
     memset(a->mb_dmean, 0, (size_t)(m + k) * A * sizeof(float));
     aloss = a->type->actor_loss(a, m, mean, a->mb_na, a->mb_logp, a->mb_adv, a->mb_dmean, st);
     if (c->action_bound_weight != 0 && a->bounds_finite) {
@@ -97,7 +123,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
     }
     if (c->action_entropy_weight != 0) {
       /* FIXED std: the entropy is a constant, no gradient */
-      double ent = cm_gauss_entropy_row(A, a->logstd.data);
+      double ent = cm_gauss_entropy_row(A, cm_agent_logstd(a));
       aloss -= c->action_entropy_weight * ent;
       cm_stats_set(st, "Action_Entropy", ent);
     }
@@ -131,6 +157,7 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
                    "method loss %g); the last checkpoint written is the last good one", what,
                    (long long)a->optim.steps, aloss, closs, aux);
   }
+  if (allreduce_grads(a, err)) return -1;
   if (cm_fault_nan_at((long)a->iter, "grad")) cm_dev_upload(a->dev, a->optim.params[0]->grad, &(float){NAN}, 1);
   cm_optim_step(&a->optim);
   if (!isfinite(a->optim.last_grad_norm)) {

@@ -164,6 +164,7 @@ int cm_amp_after_step(cm_agent *a, int slot, cm_err *err) {
 int cm_amp_update_normalizers(cm_agent *a, cm_err *err) {
   cm_amp *m = a->impl;
   if (m->diff) {
+    if (cm_diff_norm_reduce(&m->dnorm, err)) return -1;
     cm_diff_norm_update(&m->dnorm);
     return 0;
   }

@@ -50,7 +50,7 @@ static double awr_actor_loss(cm_agent *a, int m, const float *mean, const float 
   (void)old_logp;
   (void)st;
   int A = a->act_dim;
-  const float *logstd = a->logstd.data;
+  const float *logstd = cm_agent_logstd(a);
   double loss = 0;
   for (int i = 0; i < m; i++) {
     const float *mu = mean + (size_t)i * A, *x = norm_a + (size_t)i * A;

@@ -59,3 +59,13 @@ void cm_dev_upload(const cm_dev *dev, float *dst, const float *src_host, size_t 
 void cm_dev_download(const cm_dev *dev, float *dst_host, const float *src, size_t n) {
   dev->ops->download(dst_host, src, n * sizeof(float));
 }
+
+const float *cm_dev_read(const cm_dev *dev, const float *src, float *host, size_t n) {
+  if (dev->kind == CM_DEV_CPU) return src;
+  cm_dev_download(dev, host, src, n);
+  return host;
+}
+
+int cm_dev_set_tf32(const cm_dev *dev, int on) { return dev->kind == CM_DEV_CUDA ? cm_dev_cuda_set_tf32(on) : 0; }
+
+int cm_dev_tf32(const cm_dev *dev) { return dev->kind == CM_DEV_CUDA && cm_dev_cuda_tf32(); }

@@ -11,3 +11,10 @@ int cm_dev_cuda_check(cm_err *err) {
   (void)err;
   return 0;
 }
+
+int cm_dev_cuda_set_tf32(int on) {
+  (void)on;
+  return 0;
+}
+
+int cm_dev_cuda_tf32(void) { return 0; }

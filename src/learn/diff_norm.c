@@ -17,6 +17,7 @@ static void refresh(cm_diff_norm *n) {
 int cm_diff_norm_create(cm_diff_norm *n, const cm_dev *dev, const char *prefix, int dim, cm_err *err) {
   memset(n, 0, sizeof *n);
   n->dev = dev;
+  n->comm = cm_comm_world();
   snprintf(n->prefix, sizeof n->prefix, "%s", prefix);
   n->dim = dim;
   n->min_diff = 1e-4f;
@@ -48,6 +49,14 @@ void cm_diff_norm_record(cm_diff_norm *n, const float *x, int rows) {
   for (int r = 0; r < rows; r++)
     for (int j = 0; j < n->dim; j++) n->new_sum_abs[j] += fabs((double)x[(size_t)r * n->dim + j]);
   n->new_count += rows;
+}
+
+/* MimicKit diff_normalizer.update's reduce_sum */
+int cm_diff_norm_reduce(cm_diff_norm *n, cm_err *err) {
+  if (cm_comm_allreduce_i64(n->comm, &n->new_count, 1, n->prefix, err) ||
+      cm_comm_allreduce_f64(n->comm, n->new_sum_abs, (size_t)n->dim, CM_RED_SUM, n->prefix, err))
+    return -1;
+  return 0;
 }
 
 void cm_diff_norm_update(cm_diff_norm *n) {

@@ -6,10 +6,12 @@
 #define CM_LEARN_DIFF_NORM_H
 #include <stdint.h>
 #include "io/torch_ckpt.h"
+#include "dist/comm.h"
 #include "learn/ops.h"
 
 typedef struct cm_diff_norm {
   const cm_dev *dev;
+  cm_comm *comm; /* cm_comm_world at create: update merges every rank's batch */
   char prefix[64];
   int dim;
   float min_diff, clip;
@@ -23,6 +25,8 @@ int cm_diff_norm_create(cm_diff_norm *n, const cm_dev *dev, const char *prefix, 
 void cm_diff_norm_destroy(cm_diff_norm *n);
 void cm_diff_norm_record(cm_diff_norm *n, const float *x, int rows); /* x host */
 void cm_diff_norm_update(cm_diff_norm *n);
+/* Sums every rank's recorded batch into each rank's (before update; a no-op for one rank). */
+int cm_diff_norm_reduce(cm_diff_norm *n, cm_err *err);
 void cm_diff_norm_normalize(const cm_diff_norm *n, float *y, const float *x, int rows);
 int cm_diff_norm_save(const cm_diff_norm *n, cm_state_dict *sd, cm_err *err);
 int cm_diff_norm_load(cm_diff_norm *n, const cm_state_dict *sd, const char *src, cm_err *err);

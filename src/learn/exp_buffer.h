@@ -61,6 +61,21 @@ void cm_exp_gather(const float *src, int width, const int *idx, int n, float *ds
  * steps of all envs, so one mini-batch holds batch_size * num_envs samples and an epoch has
  * ceil(samples / that) mini-batches. */
 static inline int cm_minibatch_size(int batch_size, int num_envs) { return batch_size * num_envs; }
+
+/* batch_size: auto. The size rule: a mini-batch of at most CM_AUTO_MINI_BATCH_SAMPLES samples
+ * (MimicKit's humanoid mini-batch, batch_size 4 x 4096 envs; for two fc_3layers_1024units nets
+ * that is about 0.6 GB of workspace: per net 16384 x 2560 activations and two 16384 x 1024
+ * gradient buffers, in floats), and a whole number of mini-batches
+ * per iteration. So auto is the largest divisor b of steps_per_iter with b * num_envs <= that;
+ * 1 when a single step of all envs is already more (the mini-batch is then num_envs samples). */
+#define CM_BATCH_AUTO (-1) /* cm_agent_cfg.batch_size until the agent resolves it */
+#define CM_AUTO_MINI_BATCH_SAMPLES 16384
+static inline int cm_auto_batch_size(int steps_per_iter, int num_envs) {
+  int best = 1;
+  for (int b = 1; b <= steps_per_iter; b++)
+    if (steps_per_iter % b == 0 && (long long)b * num_envs <= CM_AUTO_MINI_BATCH_SAMPLES) best = b;
+  return best;
+}
 static inline int cm_minibatch_count(int num_samples, int batch_size, int num_envs) {
   int mb = cm_minibatch_size(batch_size, num_envs);
   return (num_samples + mb - 1) / mb;

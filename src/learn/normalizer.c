@@ -9,6 +9,7 @@ int cm_norm_create(cm_normalizer *n, const cm_dev *dev, const char *prefix, int 
                    double max_samples, cm_err *err) {
   memset(n, 0, sizeof *n);
   n->dev = dev;
+  n->comm = cm_comm_world();
   if (dim <= 0) return cm_fail(err, "%s:%d: normalizer '%s': dim %d must be positive", __FILE__, __LINE__, prefix, dim);
   if (!(clip > 0.f)) return cm_fail(err, "%s:%d: normalizer '%s': clip %g must be positive", __FILE__, __LINE__, prefix, (double)clip);
   if (!(min_std >= 0.f)) return cm_fail(err, "%s:%d: normalizer '%s': min_std %g is negative", __FILE__, __LINE__, prefix, (double)min_std);
@@ -98,7 +99,14 @@ void cm_norm_record(cm_normalizer *n, const float *x, int rows) {
 }
 
 int cm_norm_update(cm_normalizer *n, cm_err *err) {
-  if (n->new_count <= 0 || cm_norm_frozen(n)) return 0;
+  if (cm_norm_frozen(n)) return 0;
+  /* every rank's recorded batch, summed (MimicKit normalizer.update's reduce_sum); every rank
+   * then merges the same numbers */
+  if (cm_comm_allreduce_i64(n->comm, &n->new_count, 1, n->prefix, err) ||
+      cm_comm_allreduce_f64(n->comm, n->new_sum, (size_t)n->dim, CM_RED_SUM, n->prefix, err) ||
+      cm_comm_allreduce_f64(n->comm, n->new_sum_sq, (size_t)n->dim, CM_RED_SUM, n->prefix, err))
+    return -1;
+  if (n->new_count <= 0) return 0;
   /* Chan et al.'s merge of (count, mean, var) with the new batch's moments. */
   double na = (double)n->count, nb = (double)n->new_count, nt = na + nb;
   for (int i = 0; i < n->dim; i++) {

@@ -11,10 +11,12 @@
 #ifndef CM_LEARN_NORMALIZER_H
 #define CM_LEARN_NORMALIZER_H
 #include <stdint.h>
+#include "dist/comm.h"
 #include "learn/ops.h"
 
 typedef struct cm_normalizer {
   const cm_dev *dev;
+  cm_comm *comm;          /* the process's (cm_comm_world at create): update merges every rank's batch */
   char prefix[64];
   int dim;
   float clip;             /* INFINITY: no clipping */

@@ -1,7 +1,9 @@
 /* Device abstraction and the numerical kernels the learning code needs, as one function
- * table per backend (CPU: OpenBLAS + loops in ops_cpu.c; CUDA: cuBLAS + kernels later).
+ * table per backend (CPU: OpenBLAS + loops in ops_cpu.c; CUDA: cuBLAS + kernels in ops_cuda.cu).
  * All matrices are row-major float arrays that live in the device's memory; the device
- * decides what "pointer" means. Host-side results (reductions) come back as doubles. */
+ * decides what "pointer" means, and host code reads device buffers only through download /
+ * cm_dev_read (GPU buffers are plain device memory). Host-side results (reductions) come
+ * back as doubles. */
 #ifndef CM_LEARN_OPS_H
 #define CM_LEARN_OPS_H
 #include <stdbool.h>
@@ -77,4 +79,12 @@ void *cm_dev_host_alloc(const cm_dev *dev, size_t bytes, cm_err *err);
 void cm_dev_host_free(const cm_dev *dev, void *p);
 void cm_dev_upload(const cm_dev *dev, float *dst, const float *src_host, size_t n);
 void cm_dev_download(const cm_dev *dev, float *dst_host, const float *src, size_t n);
+/* n floats of the device buffer src where the host can read them: src itself on the CPU
+ * device (no copy), else host (n floats; pinned from cm_dev_host_alloc for a fast copy) after
+ * a download. The host never dereferences a GPU buffer any other way. */
+const float *cm_dev_read(const cm_dev *dev, const float *src, float *host, size_t n);
+/* TF32 tensor-core matrix products on a CUDA device (on by default where the GPU has them,
+ * see dev_cuda.h); no effect on the CPU. Returns whether they are on. */
+int cm_dev_set_tf32(const cm_dev *dev, int on);
+int cm_dev_tf32(const cm_dev *dev);
 #endif

@@ -1,12 +1,15 @@
 /* CUDA backend of the learning ops (the CPU semantics of ops_cpu.c, on one GPU).
  *
- * Memory model, deliberately simple: buffers are cudaMallocManaged, so the agent's host
- * loops may touch them between ops, and every op waits for its stream before returning.
- * The agent also hands plain host arrays (malloc'd mini-batch workspaces) to the ops; a
- * kernel cannot read those on every system, so each pointer argument is checked and, when
- * it is ordinary host memory, staged through device scratch buffers (copied in before,
- * copied back after). Element-wise kernels are built with --fmad=false, so they round like
- * the CPU loops; products and reductions differ only by summation order.
+ * Memory model: buffers are plain device memory (cudaMalloc). The host never dereferences
+ * them: where host code needs values it downloads them (cm_dev_download, or cm_dev_read into a
+ * pinned host array from cm_dev_host_alloc), and every op waits for its stream before
+ * returning, so a download after an op sees its result. Managed memory is not used: the device
+ * notes warn that managed allocations can hang the GPU. The agent also hands host arrays to
+ * the ops: pinned ones (cm_dev_host_alloc) kernels read in place; plain malloc'd ones are
+ * staged through device scratch buffers (copied in before, copied back after) after a
+ * pointer check. Element-wise kernels are built with --fmad=false, so they round like the
+ * CPU loops; products and reductions differ only by summation order (and by TF32 rounding
+ * of the products' inputs when TF32 is on, see cm_dev_cuda_set_tf32).
  *
  * Errors: the ops return void, so the first CUDA/cuBLAS failure is recorded and reported by
  * cm_dev_cuda_check. Not thread-safe: one host thread drives the device at a time. */
@@ -41,6 +44,8 @@ static struct {
   size_t red_n;
   double *red_host; /* pinned mirror of red */
   size_t red_host_n;
+  int has_tf32; /* compute capability >= 8.0 */
+  int tf32;     /* cuBLAS products in TF32 */
 } g;
 
 static void record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -303,16 +308,9 @@ static void *cu_alloc(size_t bytes) {
   void *p = NULL;
   if (!bytes) bytes = 1;
   char what[96];
-  snprintf(what, sizeof what, "cudaMallocManaged (%zu bytes)", bytes);
-  /* Never ask for more managed memory than the GPU has free: oversubscribing managed memory
-   * can hang the GPU rather than fail. */
-  size_t free_bytes = 0, total_bytes = 0;
-  if (!ok(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo")) return NULL;
-  if (bytes > free_bytes) {
-    record("out of memory in %s: %zu bytes free on cuda:%d", what, free_bytes, g.device);
-    return NULL;
-  }
-  if (!ok(cudaMallocManaged(&p, bytes, cudaMemAttachGlobal), what)) return NULL;
+  snprintf(what, sizeof what, "cudaMalloc (%zu bytes)", bytes);
+  /* plain device memory: a request beyond the GPU's fails here instead of oversubscribing */
+  if (!ok(cudaMalloc(&p, bytes), what)) return NULL;
   if (!ok(cudaMemsetAsync(p, 0, bytes, g.stream), "cudaMemsetAsync (zeroing an allocation)") ||
       !ok(cudaStreamSynchronize(g.stream), "cudaStreamSynchronize (zeroing an allocation)")) {
     cudaFree(p);
@@ -596,15 +594,11 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
             count == 1 ? "" : " ...");
     return NULL;
   }
-  int managed = 0;
+  int major = 0;
   if ((rc = cudaSetDevice(device)) != cudaSuccess ||
-      (rc = cudaDeviceGetAttribute(&managed, cudaDevAttrManagedMemory, device)) != cudaSuccess) {
+      (rc = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device)) != cudaSuccess) {
     cm_fail(err, "no CUDA device available: %s (initialising cuda:%d)", cudaGetErrorString(rc), device);
     cudaGetLastError();
-    return NULL;
-  }
-  if (!managed) {
-    cm_fail(err, "cuda:%d does not support managed memory, which this backend needs", device);
     return NULL;
   }
   if ((rc = cudaStreamCreateWithFlags(&g.stream, cudaStreamNonBlocking)) != cudaSuccess) {
@@ -617,11 +611,13 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
     cudaStreamDestroy(g.stream);
     return NULL;
   }
-  /* Full fp32 products unless asked: TF32 rounds inputs to 10 mantissa bits. */
+  /* TF32 tensor cores (compute capability 8.0 and newer) unless CMIMIC_TF32=0; CMIMIC_TF32=1
+   * asks for them anyway (cuBLAS then falls back to fp32 where the GPU has none). */
+  g.has_tf32 = major >= 8;
   const char *tf32 = getenv("CMIMIC_TF32");
-  int use_tf32 = tf32 && strcmp(tf32, "1") == 0;
+  g.tf32 = tf32 && *tf32 ? strcmp(tf32, "0") != 0 : g.has_tf32;
   if ((bs = cublasSetStream(g.blas, g.stream)) != CUBLAS_STATUS_SUCCESS ||
-      (bs = cublasSetMathMode(g.blas, use_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH)) !=
+      (bs = cublasSetMathMode(g.blas, g.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH)) !=
           CUBLAS_STATUS_SUCCESS) {
     cm_fail(err, "CUDA error: %s (%d) setting up cuBLAS (cuda:%d)", blas_status_name(bs), (int)bs, device);
     cublasDestroy(g.blas);
@@ -658,3 +654,14 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   g.ready = 1;
   return &g.dev;
 }
+
+extern "C" int cm_dev_cuda_set_tf32(int on) {
+  if (!g.ready) return 0;
+  cu_set_device();
+  if (!blas_ok(cublasSetMathMode(g.blas, on ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode"))
+    return g.tf32;
+  g.tf32 = on ? 1 : 0;
+  return g.tf32;
+}
+
+extern "C" int cm_dev_cuda_tf32(void) { return g.ready && g.tf32; }

@@ -38,7 +38,7 @@ double cm_ppo_actor_loss(cm_agent *a, int m, const float *mean, const float *nor
                          const float *adv, float *dmean, cm_stats *st) {
   int A = a->act_dim;
   float eps = (float)((const cm_ppo_params *)a->impl)->clip_ratio;
-  const float *logstd = a->logstd.data;
+  const float *logstd = cm_agent_logstd(a);
   double loss = 0, clipped = 0, ratio_sum = 0;
   for (int i = 0; i < m; i++) {
     const float *mu = mean + (size_t)i * A, *x = norm_a + (size_t)i * A;

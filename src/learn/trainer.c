@@ -1,6 +1,7 @@
 #include "learn/trainer.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,73 @@ static void print_profile(const cm_agent *a, double total, double test) {
   fprintf(stderr, "profile iter %lld: %.2f s = policy %.2f + env %.2f + train_data %.2f + update %.2f + test %.2f + other %.2f\n",
           (long long)a->iter, total, pol, env, a->prof.train_data, a->prof.update, test,
           total - pol - env - a->prof.train_data - a->prof.update - test);
+  if (a->comm->size > 1) /* the update's share spent averaging gradients over the ranks */
+    fprintf(stderr, "profile iter %lld: rank %d: gradient all-reduce %.2f s of the update\n", (long long)a->iter,
+            a->comm->rank, a->prof.grad_allreduce);
+}
+
+/* The logged scalars of every rank gathered on rank 0 and combined there (the rank that logs).
+ * Ranks may log different keys (a statistic of rows that one rank did not have), so each value
+ * travels with a hash of its key and rank 0 matches them to its own columns. */
+#define COL_SLOTS (1 + 2 * CM_STATS_MAX) /* count, then (key hash, value) pairs */
+
+static double key_hash(const char *k) { /* FNV-1a, 32 bits: exact in a double */
+  uint32_t h = 2166136261u;
+  for (; *k; k++) h = (h ^ (uint8_t)*k) * 16777619u;
+  return (double)h;
+}
+
+/* Rank r's value of key, or 0 with *found 0. */
+static double rank_value(const double *slot, double hash, int *found) {
+  int n = (int)slot[0];
+  for (int i = 0; i < n; i++)
+    if (slot[1 + 2 * i] == hash) {
+      *found = 1;
+      return slot[2 + 2 * i];
+    }
+  *found = 0;
+  return 0;
+}
+
+/* Counts add up, returns and lengths are means weighted by the episodes behind them, the
+ * counters are every rank's own (the same), and the rest (losses, data statistics) is the mean
+ * over the ranks that have it. */
+static double combine_col(const char *key, double own, const double *all, int ranks) {
+  if (!strcmp(key, "Iteration") || !strcmp(key, "Samples") || !strcmp(key, "Wall_Time")) return own;
+  int counts = strstr(key, "_Episodes") != NULL;
+  const char *w = !strcmp(key, "Train_Return") || !strcmp(key, "Train_Episode_Length") ? "Train_Episodes"
+                  : !strcmp(key, "Test_Return") || !strcmp(key, "Test_Episode_Length") ? "Test_Episodes" : NULL;
+  double h = key_hash(key), hw = w ? key_hash(w) : 0, s = 0, ws = 0;
+  for (int r = 0; r < ranks; r++) {
+    int found = 0, wf = 0;
+    double v = rank_value(all + (size_t)r * COL_SLOTS, h, &found);
+    if (!found) continue;
+    double wr = w ? rank_value(all + (size_t)r * COL_SLOTS, hw, &wf) : 1.0;
+    if (w && !wf) wr = 0;
+    s += counts ? v : wr * v;
+    ws += wr;
+  }
+  if (counts) return s;
+  return ws > 0 ? s / ws : own;
+}
+
+static int gather_cols(cm_comm *comm, cm_stats *c, cm_err *err) {
+  if (comm->size <= 1) return 0;
+  double mine[COL_SLOTS] = {(double)c->count};
+  for (int i = 0; i < c->count; i++) {
+    mine[1 + 2 * i] = key_hash(c->keys[i]);
+    mine[2 + 2 * i] = c->values[i];
+  }
+  double *all = malloc((size_t)COL_SLOTS * (size_t)comm->size * sizeof(double));
+  if (!all) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+  int rc = cm_comm_gather_f64(comm, mine, COL_SLOTS, all, "the logged scalars", err);
+  if (!rc && comm->rank == 0) {
+    double v[CM_STATS_MAX];
+    for (int k = 0; k < c->count; k++) v[k] = combine_col(c->keys[k], c->values[k], all, comm->size);
+    memcpy(c->values, v, (size_t)c->count * sizeof(double));
+  }
+  free(all);
+  return rc;
 }
 
 int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
@@ -56,12 +124,19 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
   while (a->sample_count < opts->max_samples) {
     cm_stats train;
     cm_stats_clear(&train);
+    int64_t before = a->buf.total_samples;
     if (cm_agent_train_iter(a, &train, err)) return cm_wrap(err, "iteration %lld", (long long)a->iter);
-    a->sample_count = a->buf.total_samples;
+    /* Samples counts every rank's (MimicKit _update_sample_count) */
+    int64_t added = a->buf.total_samples - before;
+    if (cm_comm_allreduce_i64(a->comm, &added, 1, "the sample count", err)) return -1;
+    a->sample_count = before + added;
+    a->buf.total_samples = a->sample_count;
     int output = (a->iter % a->cfg.iters_per_output == 0) || a->sample_count >= opts->max_samples;
     if (output) {
       double t_test = cm_now_seconds();
-      if (cm_agent_test(a, a->cfg.test_episodes, &test, err))
+      /* each rank its share of the test episodes (MimicKit test_model) */
+      int eps = (a->cfg.test_episodes + a->comm->size - 1) / a->comm->size;
+      if (cm_agent_test(a, eps, &test, err))
         return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
       if (profile) print_profile(a, cm_now_seconds() - prof_start, cm_now_seconds() - t_test);
       memset(&a->prof, 0, sizeof a->prof);
@@ -88,6 +163,7 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
     cm_stats_set(c, "Obs_Norm_Mean", nm);
     cm_stats_set(c, "Obs_Norm_Std", ns);
     cm_stats_set(c, "Exp_Prob", cm_agent_exp_prob(a));
+    if (gather_cols(a->comm, c, err)) return -1;
     /* counted before the callback, so a checkpoint taken there resumes at the next iteration */
     a->iter++;
     if (opts->callback && opts->callback(a, &info, opts->user, err)) return -1;

@@ -2,12 +2,15 @@
  * the table, host pointers staged through the GPU, the error path, and a small MLP
  * forward/backward with SGD and Adam steps giving the same numbers on both devices.
  * Without CUDA (or without a GPU) only the device-name parsing runs, then "SKIP".
- * `test_ops_cuda bench` prints gemm GFLOP/s for 4096x1024x1024 on each backend
- * (`bench cuda`: the GPU only). */
+ * `test_ops_cuda bench` prints gemm GFLOP/s for 4096x1024x1024 on each backend, the GPU's in
+ * fp32 and TF32 (`bench cuda`: the GPU only); `test_ops_cuda tf32` prints the TF32 default. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef CM_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
 #include "check.h"
 #include "core/rng.h"
 #include "learn/dev_cuda.h"
@@ -252,14 +255,40 @@ static void check_elementwise(void) {
   CHECK_OK(cm_dev_cuda_check(&err), &err);
 }
 
+/* Device buffers are plain device memory, read by the host only through cm_dev_read /
+ * download: on the CPU cm_dev_read hands back the buffer itself, on the GPU a pinned copy. */
+static void check_host_reads(void) {
+  const size_t n = 4099;
+  pair x = pair_make(n, -1, 1, 50);
+#ifdef CM_HAVE_CUDA
+  struct cudaPointerAttributes at;
+  CHECK(cudaPointerGetAttributes(&at, x.g) == cudaSuccess);
+  CHECK(at.type == cudaMemoryTypeDevice); /* not managed */
+#endif
+  float *pinned = cm_dev_host_alloc(gpu, n * sizeof(float), &err);
+  CHECK(pinned != NULL);
+  CHECK(cm_dev_read(cpu, x.c, pinned, n) == x.c);
+  const float *r = cm_dev_read(gpu, x.g, pinned, n);
+  CHECK(r == pinned);
+  CHECK(memcmp(r, x.host, n * sizeof(float)) == 0);
+  gpu->ops->scale(n, 2.f, x.g); /* the op has finished when it returns: a read sees its result */
+  r = cm_dev_read(gpu, x.g, pinned, n);
+  int same = 1;
+  for (size_t i = 0; i < n; i++) same &= r[i] == 2.f * x.host[i];
+  CHECK(same);
+  cm_dev_host_free(gpu, pinned);
+  pair_free(&x);
+  CHECK_OK(cm_dev_cuda_check(&err), &err);
+}
+
 /* The ops cannot return errors: a failed allocation gives NULL and is reported once. The
- * request exceeds the GPU's memory, so the backend refuses it before asking for managed
- * memory (oversubscribing that could hang the GPU). */
+ * request exceeds the GPU's memory; plain device memory (no managed memory, which could
+ * oversubscribe and hang the GPU) fails at once. */
 static void check_errors(void) {
   CHECK(gpu->ops->alloc((size_t)1 << 62) == NULL);
   CHECK(cm_dev_cuda_check(&err) == -1);
   CHECK(strstr(err.msg, "CUDA error:") == err.msg);
-  CHECK(strstr(err.msg, "out of memory in cudaMallocManaged") != NULL);
+  CHECK(strstr(err.msg, "out of memory in cudaMalloc (") != NULL);
   CHECK(cm_dev_cuda_check(&err) == 0); /* cleared */
   float *p = cm_dev_alloc(gpu, (size_t)1 << 60, &err);
   CHECK(p == NULL);
@@ -389,14 +418,32 @@ int main(int argc, char **argv) {
     printf("SKIP: no CUDA device (%s)\n", err.msg);
     return check_report("test_ops_cuda");
   }
+  if (argc > 1 && strcmp(argv[1], "tf32") == 0) { /* what this GPU and CMIMIC_TF32 give by default */
+    int major = 0, minor = 0;
+#ifdef CM_HAVE_CUDA
+    cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0);
+    cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, 0);
+#endif
+    const char *env = getenv("CMIMIC_TF32");
+    printf("tf32 %s (compute capability %d.%d, CMIMIC_TF32=%s)\n", cm_dev_cuda_tf32() ? "on" : "off", major, minor,
+           env ? env : "unset");
+    return 0;
+  }
   if (argc > 1 && strcmp(argv[1], "bench") == 0) {
-    const char *tf32 = getenv("CMIMIC_TF32");
-    printf("CMIMIC_TF32=%s\n", tf32 ? tf32 : "(unset: full fp32)");
-    bench_gemm(gpu);
+    for (int tf32 = 0; tf32 < 2; tf32++) {
+      printf("tf32 %s\n", cm_dev_cuda_set_tf32(tf32) ? "on" : "off (full fp32)");
+      bench_gemm(gpu);
+    }
     if (argc <= 2 || strcmp(argv[2], "cuda") != 0) bench_gemm(cpu); /* `bench cuda`: GPU only */
     return cm_dev_cuda_check(&err) ? (fprintf(stderr, "%s\n", err.msg), 1) : 0;
   }
+  /* the comparisons hold fp32 products to fp32 tolerances; TF32 is toggled here to check the switch */
+  CHECK(cm_dev_cuda_set_tf32(1) == 1);
+  CHECK(cm_dev_cuda_tf32() == 1);
+  CHECK(cm_dev_cuda_set_tf32(0) == 0);
+  CHECK(cm_dev_cuda_tf32() == 0);
   check_gemms();
+  check_host_reads();
   check_elementwise();
   check_errors();
   check_mlp();

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Bad --devices requests are refused in one line with exit status 2 before any rank starts
+# (nothing launched, no output folder): unknown names, cpu and cuda mixed, test mode on several
+# devices, a port out of range, a non-positive --dist_timeout.
+set -eu
+: "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
+t="$CM_TMP/dist_inputs"
+rm -rf "$t" && mkdir -p "$t"
+bad() { # bad "expected message" flags...
+  local want=$1; shift
+  set +e
+  "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt --visualize false --max_samples 10 --out_dir "$t/out" "$@" \
+    >"$t/stdout" 2>"$t/stderr"
+  local rc=$?
+  set -e
+  echo "$* -> rc $rc: $(cat "$t/stderr")"
+  [ $rc -eq 2 ] && [ "$(wc -l <"$t/stderr")" -eq 1 ] && grep -qF -- "$want" "$t/stderr" && [ ! -e "$t/out" ] &&
+    ! grep -q "ranks on this machine" "$t/stdout"
+}
+bad "unknown device 'bogus' (expected cpu, cuda or cuda:N)" --devices cpu bogus
+bad "unknown device 'cuda:x'" --devices cuda:x cuda:1
+bad "mixes cpu and cuda devices" --devices cpu cuda:0
+bad "--mode test runs in one process" --devices cpu cpu --mode test
+bad "--master_port 70000 is not a TCP port" --devices cpu cpu --master_port 70000
+bad "--dist_timeout must be positive seconds" --devices cpu cpu --dist_timeout 0
+echo "dist inputs: ok"

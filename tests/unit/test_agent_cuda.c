@@ -1,0 +1,214 @@
+/* The agent with its networks on the GPU against the same agent on the CPU: every place where
+ * the host reads a device result (the rollout's actor means and log-std, the critic's values,
+ * a mini-batch's predictions and means, the losses, the saved parameters) goes through
+ * cm_dev_read / download, since the GPU's buffers are plain device memory. PPO and AWR, fp32
+ * products (TF32 off), a toy env whose dynamics are the same on both sides.
+ * Without CUDA (or without a GPU) it prints "SKIP" and passes: bench/ops_cuda_check.sh runs it
+ * on a GPU machine. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "core/rng.h"
+#include "learn/dev_cuda.h"
+#include "learn/trainer.h"
+
+#define N 16
+#define OBS 3
+#define ACT 2
+#define EP_LEN 7
+
+/* A point chasing a target: obs = target - position (and the time left), reward exp(-d^2). */
+typedef struct toy {
+  float x[N][ACT], goal[N][ACT];
+  int t[N];
+  uint64_t starts;
+  float lo[ACT], hi[ACT];
+} toy;
+
+static void obs_of(const toy *e, int i, float *o) {
+  for (int j = 0; j < ACT; j++) o[j] = e->goal[i][j] - e->x[i][j];
+  o[ACT] = (float)(EP_LEN - e->t[i]) / EP_LEN;
+}
+
+static void reset_one(toy *e, int i) {
+  cm_rng r = cm_rng_make(5, (uint32_t)i, e->starts++, 1);
+  for (int j = 0; j < ACT; j++) {
+    e->goal[i][j] = 2.f * cm_rng_uniform(&r) - 1.f;
+    e->x[i][j] = 0.f;
+  }
+  e->t[i] = 0;
+}
+
+static int toy_reset(void *ctx, float *obs, cm_err *err) {
+  (void)err;
+  toy *e = ctx;
+  e->starts = 0;
+  for (int i = 0; i < N; i++) {
+    reset_one(e, i);
+    obs_of(e, i, obs + i * OBS);
+  }
+  return 0;
+}
+
+static int toy_step(void *ctx, const float *a, float *next_obs, float *obs, float *rew, uint8_t *done, cm_err *err) {
+  (void)err;
+  toy *e = ctx;
+  for (int i = 0; i < N; i++) {
+    float d2 = 0;
+    for (int j = 0; j < ACT; j++) {
+      e->x[i][j] += 0.3f * fminf(fmaxf(a[i * ACT + j], e->lo[j]), e->hi[j]);
+      float d = e->goal[i][j] - e->x[i][j];
+      d2 += d * d;
+    }
+    rew[i] = expf(-d2);
+    e->t[i]++;
+    obs_of(e, i, next_obs + i * OBS);
+    done[i] = e->t[i] >= EP_LEN ? 3 : 0;
+    if (done[i]) reset_one(e, i);
+    obs_of(e, i, obs + i * OBS);
+  }
+  return 0;
+}
+
+static cm_rl_env make_env(toy *e) {
+  memset(e, 0, sizeof *e);
+  for (int j = 0; j < ACT; j++) e->lo[j] = -1.f, e->hi[j] = 1.f;
+  cm_rl_env env = {.ctx = e, .num_envs = N, .obs_dim = OBS, .act_dim = ACT, .action_low = e->lo,
+                   .action_high = e->hi, .reset = toy_reset, .step = toy_step};
+  return env;
+}
+
+static const char *yaml(const char *name) {
+  static char buf[2048];
+  const char *extra = !strcmp(name, "AWR") ? "awr_temp: 0.5\na_weight_clip: 20.0\n"
+                                           : "ppo_clip_ratio: 0.2\nnorm_adv_clip: 4.0\n";
+  snprintf(buf, sizeof buf,
+           "agent_name: %s\nmodel:\n  actor_net: fc_2layers_128units\n  actor_init_output_scale: 0.01\n"
+           "  actor_std_type: FIXED\n  action_std: 0.3\n  critic_net: fc_2layers_128units\n"
+           "optimizer:\n  type: SGD\n  learning_rate: 1e-3\n"
+           "discount: 0.9\nsteps_per_iter: 8\niters_per_output: 10\ntest_episodes: 4\nnormalizer_samples: 1000\n"
+           "update_epochs: 2\nbatch_size: 2\ntd_lambda: 0.95\n%s"
+           "action_bound_weight: 10.0\naction_entropy_weight: 0.01\naction_reg_weight: 0.01\ncritic_loss_weight: 1.0\n",
+           name, extra);
+  return buf;
+}
+
+static cm_agent *make_agent(const char *name, cm_rl_env *env, const cm_dev *dev) {
+  cm_err err;
+  cm_cfg *cfg = NULL;
+  cm_agent *a = NULL;
+  if (cm_cfg_parse("agent.yaml", yaml(name), &cfg, &err) || cm_agent_create(cfg, env, dev, 11, &a, &err))
+    fprintf(stderr, "agent on %s: %s\n", dev->ops->name, err.msg);
+  cm_cfg_free(cfg);
+  return a;
+}
+
+/* max |g - c| / (atol + rtol |c|) over n entries; <= 1 passes */
+static double excess(const float *c, const float *g, size_t n, double atol, double rtol) {
+  double w = 0;
+  for (size_t i = 0; i < n; i++) {
+    double e = fabs((double)g[i] - c[i]) / (atol + rtol * fabs(c[i]));
+    if (!(e <= w)) w = e; /* NaN counts as a failure */
+  }
+  return w;
+}
+
+static void expect_close(const char *what, const float *c, const float *g, size_t n, double atol, double rtol) {
+  double w = excess(c, g, n, atol, rtol);
+  check_count++;
+  if (!(w <= 1)) {
+    check_failures++;
+    fprintf(stderr, "%s: gpu differs from cpu by %.3g of the tolerance (atol %.2g rtol %.2g)\n", what, w, atol, rtol);
+  }
+}
+
+/* Every parameter of a's model against b's (both downloaded). */
+static void compare_params(const char *what, cm_agent *c, cm_agent *g) {
+  cm_state_dict sc, sg;
+  cm_err err;
+  cm_sd_init(&sc);
+  cm_sd_init(&sg);
+  CHECK_OK(cm_agent_state_dict(c, 0, &sc, &err), &err);
+  CHECK_OK(cm_agent_state_dict(g, 0, &sg, &err), &err);
+  CHECK(sc.count == sg.count && sc.count > 0);
+  for (int i = 0; i < sc.count && i < sg.count; i++) {
+    const cm_sd_entry *ec = &sc.entries[i], *eg = cm_sd_find(&sg, ec->name);
+    CHECK(eg != NULL);
+    if (!eg || !ec->data) continue;
+    char label[256];
+    snprintf(label, sizeof label, "%s: %s", what, ec->name);
+    expect_close(label, ec->data, eg->data, cm_sd_numel(ec), 1e-5, 1e-4);
+  }
+  cm_sd_free(&sc);
+  cm_sd_free(&sg);
+}
+
+static void check_agent(const cm_dev *gpu, const char *name) {
+  cm_err err;
+  toy tc, tg;
+  cm_rl_env ec = make_env(&tc), eg = make_env(&tg);
+  cm_agent *c = make_agent(name, &ec, cm_dev_cpu()), *g = make_agent(name, &eg, gpu);
+  CHECK(c && g);
+  if (!c || !g) goto done;
+  compare_params("initial model", c, g);
+
+  /* the rollout's reads: actor means, log-std, sampled actions and their log-probs */
+  CHECK_OK(cm_agent_reset_envs(c, &err), &err);
+  CHECK_OK(cm_agent_reset_envs(g, &err), &err);
+  CHECK_OK(cm_agent_decide_action(c, &err), &err);
+  CHECK_OK(cm_agent_decide_action(g, &err), &err);
+  expect_close("actions", c->action, g->action, (size_t)N * ACT, 1e-5, 1e-4);
+  expect_close("log-probs", c->logp, g->logp, N, 1e-4, 1e-4);
+  float logstd_c[ACT], logstd_g[ACT];
+  memcpy(logstd_c, cm_agent_logstd(c), sizeof logstd_c);
+  memcpy(logstd_g, cm_agent_logstd(g), sizeof logstd_g);
+  CHECK(memcmp(logstd_c, logstd_g, sizeof logstd_c) == 0);
+  CHECK_NEAR(logstd_g[0], logf(0.3f), 1e-6);
+
+  /* critic values of the same rows */
+  float vc[N], vg[N];
+  CHECK_OK(cm_agent_eval_critic(c, c->obs, N, vc, &err), &err);
+  CHECK_OK(cm_agent_eval_critic(g, c->obs, N, vg, &err), &err);
+  expect_close("critic values", vc, vg, N, 1e-5, 1e-4);
+
+  /* training iterations: the mini-batch's predictions and means, the losses, the updated model */
+  CHECK_OK(cm_agent_reset_envs(c, &err), &err);
+  CHECK_OK(cm_agent_reset_envs(g, &err), &err);
+  for (int it = 0; it < 3; it++) {
+    cm_stats sc, sg;
+    cm_stats_clear(&sc);
+    cm_stats_clear(&sg);
+    CHECK_OK(cm_agent_train_iter(c, &sc, &err), &err);
+    CHECK_OK(cm_agent_train_iter(g, &sg, &err), &err);
+    c->sample_count = c->buf.total_samples;
+    g->sample_count = g->buf.total_samples;
+    const char *keys[] = {"Loss", "Critic_Loss", "Actor_Loss", "Action_Bound_Loss", "Action_Reg_Loss"};
+    for (int k = 0; k < 5; k++) {
+      double lc = cm_stats_get(&sc, keys[k], NAN), lg = cm_stats_get(&sg, keys[k], NAN);
+      CHECK(isfinite(lc));
+      CHECK_NEAR(lg, lc, 1e-6 + 1e-3 * fabs(lc));
+    }
+    char what[64];
+    snprintf(what, sizeof what, "%s after iteration %d", name, it);
+    compare_params(what, c, g);
+  }
+  CHECK_OK(cm_dev_cuda_check(&err), &err);
+done:
+  cm_agent_destroy(c);
+  cm_agent_destroy(g);
+}
+
+int main(void) {
+  cm_err err;
+  const cm_dev *gpu = cm_dev_cuda(0, &err);
+  if (!gpu) {
+    printf("SKIP: no CUDA device (%s)\n", err.msg);
+    return check_report("test_agent_cuda");
+  }
+  cm_dev_cuda_set_tf32(0); /* fp32 products: the tolerances are fp32 ones */
+  check_agent(gpu, "PPO");
+  check_agent(gpu, "AWR");
+  return check_report("test_agent_cuda");
+}
