@@ -7,7 +7,8 @@
  * initial value, so one lane adds in exactly the serial order), and runs what stays serial on
  * lane 0 between two syncs (CM_LANES_SERIAL). The sums are butterflies: every lane gets the same
  * bits, so control flow that depends on them stays uniform across the warp, as the shuffles and
- * __syncwarp require. On the host every helper is plain code. */
+ * __syncwarp require. On the host every helper is plain code, except in a test built with
+ * CM_LANES_EMULATE, which runs lanes as host threads and supplies the cm_lanes_emu_* functions. */
 #ifndef CM_PHYS_LANES_H
 #define CM_PHYS_LANES_H
 #include "core/hd.h"
@@ -16,6 +17,17 @@
 typedef struct cm_lanes {
   int lane, n; /* this lane, and how many cooperate (1, or 32 on the device) */
 } cm_lanes;
+
+#if defined(CM_LANES_EMULATE) && !defined(__CUDA_ARCH__)
+#define CM_LANES_EMU 1
+void cm_lanes_emu_sync(void);
+cm_preal cm_lanes_emu_sum(int lane, cm_preal x);
+int cm_lanes_emu_sum_i(int lane, int x);
+int cm_lanes_emu_scan_i(int lane, int x);
+int cm_lanes_emu_bcast(int lane, int x, int src);
+#else
+#define CM_LANES_EMU 0
+#endif
 
 CM_HD static inline cm_lanes cm_lanes_one(void) {
   cm_lanes L = {0, 1};
@@ -26,6 +38,8 @@ CM_HD static inline cm_lanes cm_lanes_one(void) {
 CM_HD static inline void cm_lanes_sync(cm_lanes L) {
 #ifdef __CUDA_ARCH__
   if (L.n > 1) __syncwarp();
+#elif CM_LANES_EMU
+  if (L.n > 1) cm_lanes_emu_sync();
 #else
   (void)L;
 #endif
@@ -36,6 +50,8 @@ CM_HD static inline cm_preal cm_lanes_sum(cm_lanes L, cm_preal x) {
 #ifdef __CUDA_ARCH__
   if (L.n > 1)
     for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
+#elif CM_LANES_EMU
+  if (L.n > 1) x = cm_lanes_emu_sum(L.lane, x);
 #else
   (void)L;
 #endif
@@ -45,6 +61,8 @@ CM_HD static inline int cm_lanes_sum_i(cm_lanes L, int x) {
 #ifdef __CUDA_ARCH__
   if (L.n > 1)
     for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
+#elif CM_LANES_EMU
+  if (L.n > 1) x = cm_lanes_emu_sum_i(L.lane, x);
 #else
   (void)L;
 #endif
@@ -60,6 +78,8 @@ CM_HD static inline int cm_lanes_scan_excl(cm_lanes L, int x) {
       int t = __shfl_up_sync(0xffffffffu, incl, o);
       if (L.lane >= o) incl += t;
     }
+#elif CM_LANES_EMU
+  if (L.n > 1) return cm_lanes_emu_scan_i(L.lane, x);
 #else
   (void)L;
 #endif
@@ -70,6 +90,8 @@ CM_HD static inline int cm_lanes_scan_excl(cm_lanes L, int x) {
 CM_HD static inline int cm_lanes_bcast_from(cm_lanes L, int x, int src) {
 #ifdef __CUDA_ARCH__
   if (L.n > 1) x = __shfl_sync(0xffffffffu, x, src);
+#elif CM_LANES_EMU
+  if (L.n > 1) x = cm_lanes_emu_bcast(L.lane, x, src);
 #else
   (void)L;
   (void)src;
