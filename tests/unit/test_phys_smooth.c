@@ -9,7 +9,7 @@
 #include "check.h"
 #include "core/fileio.h"
 #include "sim/cuda/phys_step.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 static const char k_two_body[] =
     "<mujoco><option gravity='0.3 -0.5 -9.81'/><worldbody>"

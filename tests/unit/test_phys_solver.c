@@ -23,7 +23,7 @@
 #include "check.h"
 #include "core/rng.h"
 #include "mj_xml.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #ifdef CM_PHYS_DOUBLE
 #define TOL_ROWS 1e-9   /* J, R, aref: relative */
