@@ -17,7 +17,7 @@
 #include "check.h"
 #include "core/err.h"
 #include "sim/cuda/phys_step.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 /* ---- the emulated warp ---- */
 #define MAX_LANES 32
