@@ -9,6 +9,10 @@
  *   CMIMIC_FAULT_HANG_AFTER_FRAMES=K a run that records a video or shows a window waits for a
  *                                    signal once K frames are rendered ("fault injection: hanging
  *                                    after K frames"), so tests can interrupt it mid-video
+ *   CMIMIC_FAULT_HOLD_TEST=1         a test run without a video or window prints "fault injection:
+ *                                    holding the test run" before its first episode and waits for
+ *                                    a signal (the default action of SIGTERM/SIGINT ends it), so
+ *                                    tests can interrupt a harness in its test stage
  *   CMIMIC_FAULT_HOLD_WRITE=SUBSTRING  an atomic write of a path containing SUBSTRING stops after
  *                                    its temporary file is written, prints "fault injection:
  *                                    holding the write of PATH" and goes on after the next caught
@@ -40,6 +44,8 @@ int cm_fault_check_envs(int num_envs, cm_err *err);
 void cm_fault_after_iteration(long iters_done, int num_envs, volatile sig_atomic_t *wake);
 /* Called after each rendered frame of a watched run; see CMIMIC_FAULT_HANG_AFTER_FRAMES. */
 void cm_fault_after_frame(long frames_done, volatile sig_atomic_t *wake);
+/* Called by a test run without a watcher before its episodes; see CMIMIC_FAULT_HOLD_TEST. */
+void cm_fault_hold_test(void);
 /* Called by cm_write_file_atomic once the temporary file is written; see CMIMIC_FAULT_HOLD_WRITE. */
 void cm_fault_hold_write(const char *path);
 /* The errno a write of path must fail with under CMIMIC_FAULT_WRITE_FAIL, or 0. Each call that
