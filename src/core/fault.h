@@ -22,7 +22,11 @@
  *                                    so the forward pass and the loss turn NaN), obs (element 2 of env
  *                                    1's observation at rollout step 1), reward (env 1's at step 1), grad (the first trained
  *                                    tensor's gradient, after the backward pass), param (the first
- *                                    trained tensor, after the update); the NaN guard must stop the run
+ *                                    trained tensor, after the update), disc_obs (element 2 of env 1's
+ *                                    discriminator observation at step 1), disc_demo (element 2 of
+ *                                    the second demo row sampled for the discriminator; ADD: of env
+ *                                    1's demo observation at step 1), latent (element 2 of ASE's
+ *                                    latent of env 1, drawn at step 1); the NaN guard must stop the run
  *   CMIMIC_FAULT_WRITE_FAIL=RULE[,RULE...]   RULE = SUBSTRING:ERRNO[:SKIP]: writes of artefacts
  *                                    whose path contains SUBSTRING fail with ERRNO (ENOSPC, EIO,
  *                                    EROFS, EACCES, EDQUOT or a number) once SKIP (default 0)
@@ -55,6 +59,6 @@ int cm_fault_write_errno(const char *path);
 /* Clears every CMIMIC_FAULT_* variable unless CMIMIC_FAULT_RANK is unset or names this rank. */
 void cm_fault_limit_to_rank(int rank);
 /* 1 when iteration `iter` is CMIMIC_FAULT_NAN_AT_ITER's and `where` is CMIMIC_FAULT_NAN_IN's
- * (loss, obs, reward, grad or param; unset means loss). */
+ * (loss, obs, reward, grad, param, disc_obs, disc_demo or latent; unset means loss). */
 int cm_fault_nan_at(long iter, const char *where);
 #endif

@@ -4,7 +4,7 @@
 # previous output iteration's, all finite, and tests. Then a PPO agent gets its NaN at each point
 # the guard watches (CMIMIC_FAULT_NAN_IN: an observation, a reward, a gradient, a parameter after
 # the update): one line naming the array (and env / element / tensor), the iteration never
-# logged, the kept checkpoint resumes.
+# logged, the kept checkpoint resumes. The same for AMP's and ASE's own inputs (below).
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
 t="$CM_TMP/nan_guard"
@@ -59,6 +59,33 @@ for where in obs reward grad param; do
   [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$(wc -l <"$d.err")" -eq 1 ] && grep -qF "$want" "$d.err"
   [ "$(tr '\r' '\n' <"$d/log.txt" | awk 'END { print $1 }')" = 1 ] # iteration 2 was never logged
   ppo --mode train --max_samples 1 --resume "$d" >"$d.resume" # the kept checkpoint (iteration 1's) resumes
+  grep -q "^Resuming from $d/resume.pt" "$d.resume"
+done
+# The discriminator agents' own inputs, named where they enter: AMP's discriminator observations
+# (the agent's, per step, and the demo rows sampled from the motion), ASE's latents (at the
+# policy's input) and its encoder's input (the same discriminator rows).
+sed -e 's/^iters_per_output: .*/iters_per_output: 1/' -e 's/^test_episodes: .*/test_episodes: 1/' \
+  data/agents/ase_humanoid_agent.yaml >"$t/ase.yaml"
+for where in amp:disc_obs amp:disc_demo ase:latent ase:disc_obs; do
+  agent=${where%%:*} point=${where#*:}
+  case $where in
+    amp:disc_obs) want="NaN guard: element 2 of the discriminator observation of env 1 is nan at step 1 of training iteration 2's rollout (the env produced it)" ;;
+    amp:disc_demo) want="NaN guard: element 2 of demo observation 1 of the 64 sampled for the discriminator is nan at training iteration 2 (the reference motions produced it)" ;;
+    ase:latent) want="NaN guard: element 2 of the latent of env 1 is nan at step 2 of training iteration 2's rollout (the agent drew it)" ;;
+    ase:disc_obs) want="NaN guard: element 2 of the discriminator and encoder observation of env 1 is nan at step 1 of training iteration 2's rollout" ;;
+  esac
+  d="$t/${agent}_$point"
+  yaml=$t/agent.yaml; [ $agent = ase ] && yaml=$t/ase.yaml
+  disc() { "$CMIMIC" run --arg_file args/${agent}_humanoid_args.txt --agent_config "$yaml" --visualize false \
+    --num_envs 2 --rand_seed 3 "$@"; }
+  set +e
+  CMIMIC_FAULT_NAN_AT_ITER=2 CMIMIC_FAULT_NAN_IN=$point disc --mode train --max_samples 100000 --out_dir "$d" >"$d.out" 2>"$d.err"
+  rc=$?
+  set -e
+  cat "$d.err"
+  [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$(grep -vc '^==' "$d.err")" -eq 1 ] && grep -qF "$want" "$d.err"
+  [ "$(tr '\r' '\n' <"$d/log.txt" | awk 'END { print $1 }')" = 1 ] # iteration 2 was never logged
+  disc --mode train --max_samples 1 --resume "$d" >"$d.resume"    # the kept checkpoint resumes
   grep -q "^Resuming from $d/resume.pt" "$d.resume"
 done
 echo "nan guard ok"
