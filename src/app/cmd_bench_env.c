@@ -1,6 +1,7 @@
 /* cmimic bench-env: environment stepping and full training throughput against raw MuJoCo
  * mj_step on the same humanoid and core count, measured in one run. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "app/commands.h"
 #include "app/preset.h"
@@ -32,6 +33,7 @@ static const cm_flag k_flags[] = {
     {"gpu_fused", "-1 (auto)", "cuda engine: 1 fuses substeps in one launch, 0 one launch per substep"},
     {"gpu_sort", "-1 (CM_PHYS_GPU_SORT, else off)", "cuda engine: env order, 0 as numbered, 1 heaviest (most constraint rows) first, 2 lightest first"},
     {"gpu_regs", "-1 (CM_PHYS_GPU_REGS, else 0)", "cuda engine: register cap of the step kernel, one of " CM_PHYS_GPU_REG_VARIANTS " (0: the compiler's)"},
+    {"gpu_lanes", "-1 (CM_PHYS_GPU_LANES, else 1)", "cuda engine: threads per env, 1 (a thread per env) or 32 (a warp per env)"},
     {NULL, NULL, NULL}};
 
 typedef struct train_bench {
@@ -39,7 +41,19 @@ typedef struct train_bench {
   double seconds, env_seconds;
   int steps_per_iter, mini_batch, epochs; /* the agent's settings as resolved (preset, auto) */
   char net[64];
+  int env_on_device; /* the env stepped as kernels (deepmimic on the cuda engine's GPU) */
 } train_bench;
+
+/* CMIMIC_PROFILE=1: the timed iterations' phases (stderr), the env's own split when it has one. */
+static void print_training_profile(const cm_agent *a, cm_rl_env *rl, const train_bench *tb) {
+  const char *pe = getenv("CMIMIC_PROFILE");
+  if (!pe || !*pe || !strcmp(pe, "0")) return;
+  fprintf(stderr, "profile bench-env training: %.2f s = policy %.2f + env %.2f + train_data %.2f + update %.2f + other %.2f\n",
+          tb->seconds, a->prof.policy, a->prof.env, a->prof.train_data, a->prof.update,
+          tb->seconds - a->prof.policy - a->prof.env - a->prof.train_data - a->prof.update);
+  char line[256];
+  if (rl->profile && rl->profile(rl->ctx, line, sizeof line)) fprintf(stderr, "profile bench-env training: %s\n", line);
+}
 
 /* PPO/AWR iterations (rollout + update, as `cmimic run --mode train` does them, without test
  * phases) for about `seconds` after one untimed warm-up iteration. */
@@ -69,6 +83,10 @@ static int bench_training(const cm_args *args, const cm_cfg *preset, int num_env
   cm_stats st;
   cm_stats_clear(&st);
   if (cm_agent_train_iter(a, &st, err)) goto done;
+  out->env_on_device = rl.on_device;
+  memset(&a->prof, 0, sizeof a->prof); /* the profile covers the timed iterations only */
+  char discard[256];
+  if (rl.profile) rl.profile(rl.ctx, discard, sizeof discard);
   long start_samples = (long)a->buf.total_samples;
   double env_before = a->prof.env, t0 = cm_now_seconds(), t = t0;
   do {
@@ -79,6 +97,7 @@ static int bench_training(const cm_args *args, const cm_cfg *preset, int num_env
   out->samples = (long)a->buf.total_samples - start_samples;
   out->seconds = t - t0;
   out->env_seconds = a->prof.env - env_before;
+  print_training_profile(a, &rl, out);
   rc = 0;
 done:
   cm_agent_destroy(a);
@@ -101,14 +120,15 @@ static void print_agent_settings(const cm_cfg *preset, int num_envs, const train
 static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in, const char *char_file, long num_envs,
                               long threads, double seconds, cm_err *err) {
   cm_engine_cfg ecfg = *ecfg_in;
-  long raw_envs = 0, gpu_block = 0, gpu_fused = -1, gpu_sort = -1, gpu_regs = -1;
+  long raw_envs = 0, gpu_block = 0, gpu_fused = -1, gpu_sort = -1, gpu_regs = -1, gpu_lanes = -1;
   double raw_seconds = 0;
   if (cm_args_int(args, "raw_envs", num_envs < 4096 ? num_envs : 4096, &raw_envs, err) ||
       cm_args_float(args, "raw_seconds", seconds < 3 ? seconds : 3, &raw_seconds, err) ||
       cm_args_int(args, "gpu_block", 0, &gpu_block, err) || cm_args_int(args, "gpu_fused", -1, &gpu_fused, err) ||
-      cm_args_int(args, "gpu_sort", -1, &gpu_sort, err) || cm_args_int(args, "gpu_regs", -1, &gpu_regs, err))
+      cm_args_int(args, "gpu_sort", -1, &gpu_sort, err) || cm_args_int(args, "gpu_regs", -1, &gpu_regs, err) ||
+      cm_args_int(args, "gpu_lanes", -1, &gpu_lanes, err))
     return 2;
-  cm_engine_bench_gpu gpu = {(int)gpu_block, (int)gpu_fused, (int)gpu_sort, (int)gpu_regs};
+  cm_engine_bench_gpu gpu = {(int)gpu_block, (int)gpu_fused, (int)gpu_sort, (int)gpu_regs, (int)gpu_lanes};
   snprintf(ecfg.device, sizeof ecfg.device, "%s", cm_args_str(args, "devices", "cpu"));
   ecfg.num_threads = (int)threads;
   cm_engine_bench_any_result r;
@@ -132,8 +152,8 @@ static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in,
                                           "sorted by constraint rows, lightest first"};
     char cap[32] = "the compiler's choice";
     if (r.max_regs) snprintf(cap, sizeof cap, "capped at %d", r.max_regs);
-    printf("  kernel:             one thread per env, %d threads/block, %s, work in %s, %d registers (%s), %zu B local/thread%s, %s\n",
-           r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
+    printf("  kernel:             %s, %d threads/block, %s, work in %s, %d registers (%s), %zu B local/thread%s, %s\n",
+           r.lanes == 32 ? "one warp per env" : "one thread per env", r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
            r.local_work ? "local memory" : "the global block", r.regs, cap, r.local_bytes, r.l1_max ? ", L1 all cache" : "",
            k_order[r.sort >= 0 && r.sort <= 2 ? r.sort : 0]);
   }
@@ -190,9 +210,9 @@ int cmd_bench_env(int argc, char **argv) {
           status = 1;
           goto done;
         }
-        printf("  training (networks on %s, %s engine): %.0f samples/s (%ld samples in %.1f s, %.0f%% of it stepping envs)\n",
-               dev->ops->name, ecfg.engine_name, tb.samples / tb.seconds, tb.samples, tb.seconds,
-               100.0 * tb.env_seconds / tb.seconds);
+        printf("  training (networks on %s, %s engine, env step %s): %.0f samples/s (%ld samples in %.1f s, %.0f%% of it stepping envs)\n",
+               dev->ops->name, ecfg.engine_name, tb.env_on_device ? "as kernels on the GPU" : "on the host",
+               tb.samples / tb.seconds, tb.samples, tb.seconds, 100.0 * tb.env_seconds / tb.seconds);
         print_agent_settings(preset, (int)num_envs, &tb, dev);
       }
       goto done;
