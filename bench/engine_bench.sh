@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# The device call (nvidia-h200, about 7-8 minutes; BUDGET=500 s of steps, then the summary):
+# The default run (nvidia-h200, under 400 s; BUDGET=390): the warp-per-env kernel checked against
+# the CPU build and MuJoCo, then a thread per env (--gpu_lanes 1) against a warp per env
+# (--gpu_lanes 32) at 4096, 16384 and 65536 envs, ncu of the warp kernel. A build of only the
+# default kernel variants has no register caps (--gpu_regs 96/64): configure with
+# -DCMIMIC_GPU_VARIANTS=all for them (VARIANTS then may name them). MJX: SKIP= (and the wheels).
+# The device call (carry as below; without MJX: carry=[".carry"]):
 #   tools/devcarry.sh .devbin/cmimic        # here: .carry/bin/cmimic + .carry/lib.tar.xz (12 MB)
 #   cp -r /work/wt/gpusort/.whl .            # here: the MJX wheels (35 MB; or pip download, below)
 #   run(kind="nvidia-h200", timeout_s=600, carry=[".carry", ".whl"],
@@ -22,33 +27,39 @@
 #      show where the grid is more than one wave of resident threads: 131072 at 124 registers)
 #   3. MJX stepping the same humanoid at $MJX_NS worlds (bench/mjx_bench.py, wheels from $WHL)
 #   4. ncu of one step kernel at $NCU_N, env order and sorted (what bounds it, threads per warp)
-#   5. (SKIP=... to leave out; "check": bench/engine_cuda_check.sh first, not in the default run)
+#   5. (SKIP=... to leave out; "check": bench/engine_cuda_check.sh first: the checks named by
+#      CHECKS, the warp kernel's and the thread kernel's against the CPU build by default)
 #   bench/engine_bench.sh     NS, VAR_NS, VARIANTS (comma-separated bench-env flag sets), MJX_NS,
-#                             MJX_ARGS, NCU_N, BENCH_SECONDS, RAW_SECONDS, THREADS, BUDGET, WHL,
-#                             SKIP (words: check rows variants mjx ncu) override the defaults
+#                             MJX_ARGS, NCU_N, NCU, CHECKS, BENCH_SECONDS, RAW_SECONDS, THREADS,
+#                             BUDGET, WHL, SKIP (words: check rows variants mjx ncu) override the
+#                             defaults (run 3's: NS="1024 4096 16384 65536" SKIP=check BUDGET=500
+#                             NCU="order sorted" and the register-cap VARIANTS of an "all" build)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-output/engine_bench}
 logs=$(mktemp -d)
 mkdir -p "$out"
-NS=${NS:-"1024 4096 16384 65536"}
-VAR_NS=${VAR_NS:-"65536 16384 131072"}
-VARIANTS=${VARIANTS:-"--gpu_sort 0,--gpu_sort 1,--gpu_regs 96,--gpu_regs 64,--gpu_sort 1 --gpu_regs 64,--gpu_sort 2,--gpu_sort 0"}
-# past one wave (the N after the second of VAR_NS): the register caps above all
-VARIANTS_BIG=${VARIANTS_BIG:-"--gpu_sort 0,--gpu_regs 96,--gpu_regs 64,--gpu_sort 1,--gpu_sort 1 --gpu_regs 64"}
+NS=${NS:-"65536"}
+VAR_NS=${VAR_NS:-"65536 16384 4096"}
+# a thread per env against a warp per env (2 and 4 envs per block, sorted by rows)
+VARIANTS=${VARIANTS:-"--gpu_lanes 1,--gpu_lanes 32,--gpu_lanes 32 --gpu_block 128,--gpu_lanes 32 --gpu_sort 1"}
+# the N after the second of VAR_NS
+VARIANTS_BIG=${VARIANTS_BIG:-"--gpu_lanes 1,--gpu_lanes 32"}
+CHECKS=${CHECKS:-"kernels_vs_cpu_humanoid warp_vs_cpu_humanoid warp_vs_cpu_crab warp_vs_mujoco_humanoid warp_sorted_vs_cpu_humanoid"}
+NCU=${NCU:-"warp"}   # which ncu profiles: warp (--gpu_lanes 32), order, sorted (a thread per env)
 MJX_NS=${MJX_NS:-65536}
 MJX_ARGS=${MJX_ARGS:-"--iterations 4 --ls_iterations 8 --steps 50 --reps 2"}
 NCU_N=${NCU_N:-65536}
 SECONDS_EACH=${BENCH_SECONDS:-2}   # not $SECONDS: bash counts the shell's age in it
 RAW_SECONDS=${RAW_SECONDS:-1.5}
 THREADS=${THREADS:-$(nproc)}
-SKIP=${SKIP:-check}
+SKIP=${SKIP:-mjx}
 WHL=${WHL:-.whl}
 [ -d "$WHL" ] || WHL=.carry/whl
 skip() { [[ " $SKIP " == *" $1 "* ]]; }
 t_start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - t_start )) s] $*"; }
-BUDGET=${BUDGET:-500}   # seconds the whole run may take (the device runs a command for at most 600)
+BUDGET=${BUDGET:-390}   # seconds the whole run may take (the device runs a command for at most 600)
 left() { echo $(( BUDGET - ($(date +%s) - t_start) )); }
 # room: run a step only if `need` seconds are left, else say it was skipped
 room() { local need=$1; shift; if [ "$(left)" -lt "$need" ]; then stamp "skipped (time budget): $*"; return 1; fi; }
@@ -67,11 +78,12 @@ bench() { # bench LOG TIMEOUT N FLAGS...: one bench-env process of the cuda engi
   echo "exit $?" >>"$f"
 }
 
-if skip check; then :; elif room 300 "engine_cuda_check"; then
-  stamp "kernels vs CPU build, GPU vs MuJoCo"
-  timeout 280 bench/engine_cuda_check.sh "$bin" 1024 >"$logs/check.txt" 2>&1
-  echo "engine_cuda_check exit $?" >>"$logs/check.txt"
-  cat "$logs/check.txt"
+if skip check; then :; elif room 200 "engine_cuda_check"; then
+  stamp "kernels vs CPU build, GPU vs MuJoCo: $CHECKS"
+  # progress as it goes (tee), the training and clip runs left to engine_cuda_check.sh itself
+  CHECKS="$CHECKS" SKIP=run timeout 150 bench/engine_cuda_check.sh "$bin" 1024 2>&1 | tee "$logs/check.txt" |
+    grep -E "^== |FAIL|first step|PASS|worst|failure"
+  echo "engine_cuda_check exit ${PIPESTATUS[0]}" | tee -a "$logs/check.txt"
 fi
 
 if ! skip rows; then
@@ -102,7 +114,7 @@ ncu_step() { # ncu_step NAME FLAGS...: one step kernel at $NCU_N
   if [ -z "$ncu_bin" ]; then echo "ncu: not found" | tee "$logs/ncu_$name.txt"; return; fi
   room 60 "ncu $name at $NCU_N" || return
   stamp "ncu one step kernel at $NCU_N ($name)"
-  timeout 120 "$ncu_bin" --clock-control none --kernel-name regex:phys_step_kernel --launch-skip 3 --launch-count 1 \
+  timeout 120 "$ncu_bin" --clock-control none --kernel-name regex:phys_step_ --launch-skip 3 --launch-count 1 \
     --section SpeedOfLight --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis \
     --section ComputeWorkloadAnalysis --section SchedulerStats --section WarpStateStats --section InstructionStats \
     "$bin" bench-env --engine_config data/engines/cuda_engine.yaml --num_envs "$NCU_N" --devices cuda:0 \
@@ -127,7 +139,15 @@ mjx() {
 read -ra vns <<<"$VAR_NS"
 skip variants || [ -z "${vns[0]:-}" ] || variants "${vns[0]}" "$VARIANTS"   # 65536 before MJX and ncu
 skip mjx || mjx
-if ! skip ncu; then ncu_step order --gpu_sort 0; ncu_step sorted --gpu_sort 1; fi
+if ! skip ncu; then
+  for p in $NCU; do
+    case $p in
+      warp) ncu_step warp --gpu_lanes 32 ;;
+      order) ncu_step order --gpu_sort 0 ;;
+      sorted) ncu_step sorted --gpu_sort 1 ;;
+    esac
+  done
+fi
 if ! skip variants; then
   [ -z "${vns[1]:-}" ] || variants "${vns[1]}" "$VARIANTS"
   for n in "${vns[@]:2}"; do variants "$n" "$VARIANTS_BIG"; done

@@ -10,7 +10,9 @@
 # training (samples/s from its log.txt) and the view_motion clip in test mode (with a video where
 # the binary has rendering). Exit non-zero on any failure, or when no GPU is seen.
 #   bench/engine_cuda_check.sh [path/to/cmimic] [num_envs]     (TRAIN_ENVS, TRAIN_SAMPLES, SKIP:
-#                                                               words check run, override)
+#                                                               words check run, override; CHECKS:
+#                                                               the names of the checks to run, all
+#                                                               when empty)
 # Kernels vs CPU build: CM_ENGINE_CHECK_REFERENCE=cuda compares cuda:0 with the cuda engine on
 # CPU threads, beside the CPU build's own divergence under a 1e-6 perturbation; in addition the
 # first control step must agree to 1e-4 m / 1e-3 rad (float32 on both sides, same code: only
@@ -55,9 +57,11 @@ cat >"$out/crab.xml" <<'XML'
 </mujoco>
 XML
 # check NAME [env...] -- args: engine-check, its exit status, and (kernels vs CPU) the first step's agreement
+CHECKS=${CHECKS:-}
 check() {
   local name=$1 first=$2; shift 2
-  echo "== $name"
+  if [ -n "$CHECKS" ] && [[ " $CHECKS " != *" $name "* ]]; then return; fi
+  echo "== $name [$(date +%T)]"
   env "$@" >"$out/$name.txt" 2>&1
   local rc=$?
   cat "$out/$name.txt"
@@ -81,7 +85,19 @@ check gpu_vs_mujoco_humanoid 0 "$bin" engine-check --char_file $hum --devices cu
 check gpu_vs_mujoco_crab 0 "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
 check global_work_vs_cpu_humanoid 1 CM_PHYS_GPU_WORK=global CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 # the sorted env order and a register cap change which thread runs an env, not its arithmetic
-check sorted_regs64_vs_cpu_humanoid 1 CM_PHYS_GPU_SORT=1 CM_PHYS_GPU_REGS=64 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
+# (the caps exist in a -DCMIMIC_GPU_VARIANTS=all build only)
+if "$bin" bench-env --help 2>&1 | grep -q "one of 0, 96, 64"; then
+  check sorted_regs64_vs_cpu_humanoid 1 CM_PHYS_GPU_SORT=1 CM_PHYS_GPU_REGS=64 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
+else
+  check sorted_vs_cpu_humanoid 1 CM_PHYS_GPU_SORT=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
+fi
+# a warp per env (CM_PHYS_GPU_LANES=32): the same stages with their loops over 32 lanes (sums
+# in another order: rounding differs, the first step must still agree), against the CPU build
+# and against MuJoCo, sorted too
+check warp_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=32 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
+check warp_vs_cpu_crab 1 CM_PHYS_GPU_LANES=32 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
+check warp_vs_mujoco_humanoid 0 CM_PHYS_GPU_LANES=32 "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
+check warp_sorted_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=32 CM_PHYS_GPU_SORT=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 fi
 
 # `cmimic run` on the GPU engine: training (rows, Samples >= max_samples, finite returns, no

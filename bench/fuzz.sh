@@ -28,7 +28,7 @@ CFLAGS="-std=c17 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -DCM_SOURCE_DIR=\"
   $(pkg-config --cflags yaml-0.1 libcjson libpng zlib)"
 LIBS="-lmujoco $(pkg-config --libs yaml-0.1 libcjson libpng zlib) -lm -lpthread -ldl"
 # The loaders and what they call; the archive lets each target pull only the objects it needs.
-SRCS=$(ls src/core/*.c src/io/*.c src/anim/*.c src/sim/mujoco/mjcf*.c src/harness/attempts.c \
+SRCS=$(ls src/core/*.c src/io/*.c src/anim/*.c src/harness/attempts.c \
   src/harness/summary.c src/harness/failure.c)
 
 echo "== building with $CC into $B"

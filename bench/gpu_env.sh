@@ -16,6 +16,18 @@ elif [ -f .carry/lib.tar.xz ]; then
   export LD_LIBRARY_PATH=/tmp/cmimic_lib/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64
+# OpenMPI where the machine has no mpirun (tools/devcarry.sh carries Debian's, relocated here)
+if ! command -v mpirun >/dev/null && [ -f .carry/ompi.tar.xz ]; then
+  o=/tmp/cmimic_ompi
+  if [ ! -f $o/.unpacked ]; then
+    mkdir -p $o && tar -C $o -xJf .carry/ompi.tar.xz && ln -sf mpirun.openmpi $o/usr/bin/mpirun && touch $o/.unpacked
+  fi
+  export OPAL_PREFIX=$o/usr PMIX_INSTALL_PREFIX=$o/usr/lib/x86_64-linux-gnu/pmix2 PMIX_MCA_pcompress_base_silence_warning=1
+  export PATH=$o/usr/bin:$PATH
+  export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:$o/usr/lib/x86_64-linux-gnu/openmpi/lib:$o/usr/lib/x86_64-linux-gnu:$o/lib/x86_64-linux-gnu
+  # root in a container, no ssh: ranks are started locally
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm_rsh_agent=/bin/false
+fi
 bin=${CMIMIC:-}
 for b in .devbin/cmimic build/cuda/cmimic .carry/bin/cmimic; do
   [ -z "$bin" ] && [ -x "$b" ] && bin=$b

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <mujoco/mujoco.h>
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 int cm_char_body_id(const cm_char *c, const char *name) {
   for (int b = 0; b < c->num_bodies; b++)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <mujoco/mujoco.h>
 #include "anim/kin.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 struct cm_lowest {
   const cm_char *c;

@@ -6,7 +6,7 @@
 #include "anim/kin.h"
 #include "anim/retarget.h"
 #include "io/config.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 static const char *const k_keys[] = {"src_char", "dst_char", "scale", "smooth_w", "rest_w", "iters", "contact_height",
                                      "scale_bodies", "src_feet", "dst_feet", "match_pose", "src_match_pose", "pairs", NULL};

@@ -34,6 +34,7 @@ static const cm_flag k_flags[] = {
     {"gpu_fused", "-1 (auto)", "cuda engine: 1 fuses substeps in one launch, 0 one launch per substep"},
     {"gpu_sort", "-1 (CM_PHYS_GPU_SORT, else off)", "cuda engine: env order, 0 as numbered, 1 heaviest (most constraint rows) first, 2 lightest first"},
     {"gpu_regs", "-1 (CM_PHYS_GPU_REGS, else 0)", "cuda engine: register cap of the step kernel, one of " CM_PHYS_GPU_REG_VARIANTS " (0: the compiler's)"},
+    {"gpu_lanes", "-1 (CM_PHYS_GPU_LANES, else 1)", "cuda engine: threads per env, 1 (a thread per env) or 32 (a warp per env)"},
     {NULL, NULL, NULL}};
 
 typedef struct train_bench {
@@ -141,14 +142,15 @@ static void print_agent_settings(const cm_cfg *preset, int num_envs, const train
 static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in, const char *char_file, long num_envs,
                               long threads, double seconds, cm_err *err) {
   cm_engine_cfg ecfg = *ecfg_in;
-  long raw_envs = 0, gpu_block = 0, gpu_fused = -1, gpu_sort = -1, gpu_regs = -1;
+  long raw_envs = 0, gpu_block = 0, gpu_fused = -1, gpu_sort = -1, gpu_regs = -1, gpu_lanes = -1;
   double raw_seconds = 0;
   if (cm_args_int(args, "raw_envs", num_envs < 4096 ? num_envs : 4096, &raw_envs, err) ||
       cm_args_float(args, "raw_seconds", seconds < 3 ? seconds : 3, &raw_seconds, err) ||
       cm_args_int(args, "gpu_block", 0, &gpu_block, err) || cm_args_int(args, "gpu_fused", -1, &gpu_fused, err) ||
-      cm_args_int(args, "gpu_sort", -1, &gpu_sort, err) || cm_args_int(args, "gpu_regs", -1, &gpu_regs, err))
+      cm_args_int(args, "gpu_sort", -1, &gpu_sort, err) || cm_args_int(args, "gpu_regs", -1, &gpu_regs, err) ||
+      cm_args_int(args, "gpu_lanes", -1, &gpu_lanes, err))
     return 2;
-  cm_engine_bench_gpu gpu = {(int)gpu_block, (int)gpu_fused, (int)gpu_sort, (int)gpu_regs};
+  cm_engine_bench_gpu gpu = {(int)gpu_block, (int)gpu_fused, (int)gpu_sort, (int)gpu_regs, (int)gpu_lanes};
   snprintf(ecfg.device, sizeof ecfg.device, "%s", cm_args_str(args, "devices", "cpu"));
   ecfg.num_threads = (int)threads;
   cm_engine_bench_any_result r;
@@ -172,8 +174,8 @@ static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in,
                                           "sorted by constraint rows, lightest first"};
     char cap[32] = "the compiler's choice";
     if (r.max_regs) snprintf(cap, sizeof cap, "capped at %d", r.max_regs);
-    printf("  kernel:             one thread per env, %d threads/block, %s, work in %s, %d registers (%s), %zu B local/thread%s, %s\n",
-           r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
+    printf("  kernel:             %s, %d threads/block, %s, work in %s, %d registers (%s), %zu B local/thread%s, %s\n",
+           r.lanes == 32 ? "one warp per env" : "one thread per env", r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
            r.local_work ? "local memory" : "the global block", r.regs, cap, r.local_bytes, r.l1_max ? ", L1 all cache" : "",
            k_order[r.sort >= 0 && r.sort <= 2 ? r.sort : 0]);
   }

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include "anim/char.h"
 #include "core/err.h"
-#include "sim/static_object.h"
+#include "anim/static_object.h"
 
 typedef enum { CM_CTRL_NONE = 0, CM_CTRL_POS, CM_CTRL_VEL, CM_CTRL_TORQUE, CM_CTRL_PD_EXPLICIT } cm_control_mode;
 

@@ -162,7 +162,8 @@ int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num
   if (gpu) {
     cm_phys_gpu_set_launch(gpu, gpu_opts->block > 0 ? gpu_opts->block : 0, gpu_opts->fused >= 0 ? gpu_opts->fused : 1);
     if ((gpu_opts->sort >= 0 && cm_phys_gpu_set_order(gpu, gpu_opts->sort, err)) ||
-        (gpu_opts->regs >= 0 && cm_phys_gpu_set_regs(gpu, gpu_opts->regs, err)))
+        (gpu_opts->regs >= 0 && cm_phys_gpu_set_regs(gpu, gpu_opts->regs, err)) ||
+        (gpu_opts->lanes >= 0 && cm_phys_gpu_set_lanes(gpu, gpu_opts->lanes, err)))
       goto done;
   }
   size_t nd = (size_t)chr->num_dofs, n = (size_t)num_envs, nb = (size_t)chr->num_bodies;
@@ -220,6 +221,7 @@ int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num
     res->l1_max = gs.l1_max;
     res->sort = gs.sort;
     res->max_regs = gs.max_regs;
+    res->lanes = gs.lanes;
     res->sort_s = gs.sort_s;
   }
   double phys_s = res->kernel_s > 0 ? res->kernel_s : res->wall_s;

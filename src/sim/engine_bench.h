@@ -47,7 +47,7 @@ typedef struct cm_engine_bench_any_result {
   /* GPU only */
   char gpu_name[64];
   size_t arrays_bytes, device_in_use;
-  int block_threads, fused, local_work, regs, l1_max, sort, max_regs;
+  int block_threads, fused, local_work, regs, l1_max, sort, max_regs, lanes;
   double sort_s;                 /* of kernel_s: the env sort */
   size_t local_bytes;
 } cm_engine_bench_any_result;
@@ -59,6 +59,7 @@ typedef struct cm_engine_bench_gpu {
   int fused;  /* 1: substeps fused in one launch; 0: one launch per substep */
   int sort;   /* CM_PHYS_GPU_SORT_*: env order */
   int regs;   /* register cap of the step kernel (CM_PHYS_GPU_REG_VARIANTS) */
+  int lanes;  /* threads per env: 1 or 32 (-1: keep) */
 } cm_engine_bench_gpu;
 
 int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num_envs, double seconds,

@@ -1,7 +1,7 @@
 /* The MJCF normaliser (attribute stripping, torque limits, scene insertion) on any text, with
  * and without the scene and the fixed root. MuJoCo's own XML compiler is not fuzzed here. */
 #include "fuzz_util.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *text = fz_cstr(data, size);

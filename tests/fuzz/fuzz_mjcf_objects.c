@@ -3,8 +3,8 @@
  * normaliser with that object, as an engine builds it. MuJoCo's XML compiler is not fuzzed here. */
 #include "fuzz_util.h"
 #include "core/bytebuf.h"
-#include "sim/mujoco/mjcf.h"
-#include "sim/mujoco/mjcf_objects.h"
+#include "anim/mjcf.h"
+#include "anim/mjcf_objects.h"
 
 static const char k_char[] = "<mujoco model=\"c\"><worldbody><body name=\"pelvis\"><freejoint/>"
                              "<geom type=\"sphere\" size=\"0.1\"/></body></worldbody></mujoco>";

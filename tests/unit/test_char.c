@@ -5,7 +5,7 @@
 #include <string.h>
 #include "anim/char.h"
 #include "check.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #define HUMANOID "data/assets/humanoid/humanoid.xml"
 #define FIX "tests/data/char/"

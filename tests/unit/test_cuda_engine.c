@@ -15,7 +15,7 @@
 #include "core/rng.h"
 #include "sim/cuda/cuda_engine.h"
 #include "sim/engine.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #define HUMANOID "data/assets/humanoid/humanoid.xml"
 /* test_cuda_engine_f64.c includes this file with CM_PHYS_DOUBLE: the same checks on the engine

@@ -47,7 +47,7 @@ static int run(const cm_char *chr, int sim_freq, int random_targets, run_stats *
       cm_cuda_engine_env(e, i, &d);
       for (int v = 6; v < p.model->nv; v++)
         if (!(fabs(d.qvel[v]) <= out->max_hinge_speed)) out->max_hinge_speed = fabs(d.qvel[v]); /* NaN propagates */
-      cm_phys_mul_m(p.model, d.qM, d.qvel, mv);
+      cm_phys_mul_m(cm_lanes_one(), p.model, d.qM, d.qvel, mv);
       double ke = 0;
       for (int v = 0; v < p.model->nv; v++) ke += 0.5 * mv[v] * d.qvel[v];
       if (!(ke <= out->max_kinetic)) out->max_kinetic = ke;

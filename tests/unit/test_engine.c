@@ -11,7 +11,7 @@
 #include "core/rng.h"
 #include "sim/engine.h"
 #include "sim/mujoco/mj_engine.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #define HUMANOID "data/assets/humanoid/humanoid.xml"
 #define HINGE "tests/data/engine/pd_hinge.xml"

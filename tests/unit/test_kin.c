@@ -5,7 +5,7 @@
 #include "anim/kin.h"
 #include "check.h"
 #include "core/rng.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #define HUMANOID "data/assets/humanoid/humanoid.xml"
 #define MINI "tests/data/char/mini_frcrange.xml"

@@ -46,7 +46,7 @@ static void run_both(mjModel *m, one_env *o, double seconds, double *q_ours, dou
   int n = (int)(seconds / m->opt.timestep + 0.5);
   for (int s = 0; s < n; s++) {
     mj_step(m, md);
-    cm_phys_substep(&o->pm, &o->d);
+    cm_phys_substep(cm_lanes_one(), &o->pm, &o->d);
   }
   for (int k = 0; k < m->nq; k++) {
     q_ours[k] = o->d.qpos[k];

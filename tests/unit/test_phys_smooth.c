@@ -9,7 +9,7 @@
 #include "check.h"
 #include "core/fileio.h"
 #include "sim/cuda/phys_step.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 static const char k_two_body[] =
     "<mujoco><option gravity='0.3 -0.5 -9.81'/><worldbody>"
@@ -98,11 +98,11 @@ static void compare_smooth(const char *name, mjModel *m, int trials) {
     for (int k = 0; k < nv * nv; k++) worst_M = fmax(worst_M, fabs(o.d.qM[k] - M[k]) / Mmax);
     for (int k = 0; k < nv; k++) worst_bias = fmax(worst_bias, fabs(o.d.qfrc_bias[k] - md->qfrc_bias[k]) / bmax);
     /* qacc_smooth and the Euler step need the control stage (none) and the solver (disabled) */
-    cm_phys_control(&o.pm, &o.d);
-    cm_phys_fwd_acceleration(&o.pm, &o.d);
+    cm_phys_control(cm_lanes_one(), &o.pm, &o.d);
+    cm_phys_fwd_acceleration(cm_lanes_one(), &o.pm, &o.d);
     for (int k = 0; k < nv; k++) worst_acc = fmax(worst_acc, fabs(o.d.qacc_smooth[k] - md->qacc_smooth[k]) / amax);
-    cm_phys_fwd_constraint(&o.pm, &o.d);
-    cm_phys_euler(&o.pm, &o.d);
+    cm_phys_fwd_constraint(cm_lanes_one(), &o.pm, &o.d);
+    cm_phys_euler(cm_lanes_one(), &o.pm, &o.d);
     mj_step(m, md);
     double vmax = max_abs(md->qvel, nv);
     for (int k = 0; k < nv; k++) worst_step = fmax(worst_step, fabs(o.d.qvel[k] - md->qvel[k]) / vmax);
@@ -192,7 +192,7 @@ static void test_pendulum(void) {
   double h = m->opt.timestep, prev = th0, first = -1, last = -1;
   int crossings = 0;
   for (int s = 1; s <= (int)(3.2 * T / h); s++) {
-    cm_phys_substep(&o.pm, &o.d);
+    cm_phys_substep(cm_lanes_one(), &o.pm, &o.d);
     double q = o.d.qpos[0];
     if ((prev > 0) != (q > 0)) {
       double tc = h * (s - 1 + prev / (prev - q));

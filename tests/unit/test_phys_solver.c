@@ -23,7 +23,7 @@
 #include "check.h"
 #include "core/rng.h"
 #include "mj_xml.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #ifdef CM_PHYS_DOUBLE
 #define TOL_ROWS 1e-9   /* J, R, aref: relative */
@@ -94,7 +94,7 @@ static int build_rows(const mjModel *m, mjData *d, problem *p) {
     for (int k = 0; k < 9; k++) frame[k] = (cm_preal)con->frame[k];
     cm_preal tran = (cm_preal)(m->body_invweight0[2 * b1] + m->body_invweight0[2 * b2]);
     cm_preal rot = (cm_preal)(m->body_invweight0[2 * b1 + 1] + m->body_invweight0[2 * b2 + 1]);
-    int n = cm_efc_add_contact(nv, row, con->dim, frame, (cm_preal)con->dist, fr, sr, si, (cm_preal)con->includemargin,
+    int n = cm_efc_add_contact(cm_lanes_one(), nv, row, con->dim, frame, (cm_preal)con->dist, fr, sr, si, (cm_preal)con->includemargin,
                                jacdif, tran, rot, p->qvel, h, (cm_preal)m->opt.impratio, p->J, p->R, p->aref);
     CHECK(n > 0);
     if (n > 0) row += n;
@@ -141,7 +141,7 @@ static void compare_state(const mjModel *m, mjData *d, solver_stats *st) {
     st->aref = fmax(st->aref, fabs(p->aref[i] - d->efc_aref[i]) / fmax(1, fabs(d->efc_aref[i])));
   }
   for (int j = 0; j < nv; j++) p->qacc[j] = p->qacc_smooth[j];
-  int it = cm_solve_newton(nv, nefc, p->M, p->qacc_smooth, p->J, p->R, p->aref, 100, (cm_preal)SOLVE_TOL, p->qacc,
+  int it = cm_solve_newton(cm_lanes_one(), nv, nefc, p->M, p->qacc_smooth, p->J, p->R, p->aref, 100, (cm_preal)SOLVE_TOL, p->qacc,
                            p->force, p->work);
   CHECK(it >= 0);
   st->newton_iters = it > st->newton_iters ? it : st->newton_iters;
@@ -156,7 +156,7 @@ static void compare_state(const mjModel *m, mjData *d, solver_stats *st) {
   }
   for (int pass = 0; pass < 2; pass++) {
     for (int j = 0; j < nv; j++) p->qacc[j] = pass ? (cm_preal)d->qacc[j] : p->qacc_smooth[j];
-    it = cm_solve_newton_lowrank(nv, nefc, nefc, NULL, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
+    it = cm_solve_newton_lowrank(cm_lanes_one(), nv, nefc, nefc, NULL, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
                                  (cm_preal)SOLVE_TOL, p->qacc, p->force, p->act, p->lr_work);
     CHECK(it >= 0);
     double e = rel_err(p->qacc, d->qacc, nv, d->qacc_smooth);
@@ -168,7 +168,7 @@ static void compare_state(const mjModel *m, mjData *d, solver_stats *st) {
   int active = 0;
   for (int i = 0; i < nefc; i++) active += d->efc_force[i] > 0;
   if (active > 1)
-    CHECK(cm_solve_newton_lowrank(nv, nefc, 0, NULL, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
+    CHECK(cm_solve_newton_lowrank(cm_lanes_one(), nv, nefc, 0, NULL, p->M, p->W, p->qacc_smooth, p->J, p->R, p->aref, 100,
                                   (cm_preal)SOLVE_TOL, p->qacc, p->force, p->act, p->lr_work) == -2);
   for (int i = 0; i < nefc; i++) p->force[i] = 0;
   it = cm_solve_pgs(nv, nefc, p->L, p->qacc_smooth, p->J, p->R, p->aref, 20000, (cm_preal)PGS_TOL, p->force,
@@ -325,7 +325,7 @@ static void our_step(const mjModel *m, mjData *d, problem *p) {
     double pos[3] = {con[c].pos[0], con[c].pos[1], con[c].pos[2]};
     mj_jac(m, d, jac, NULL, pos, 1);
     for (int k = 0; k < 3 * nv; k++) jacdif[k] = (cm_preal)jac[k];
-    row += cm_efc_add_contact(nv, row, pc.condim, con[c].frame, con[c].dist, pc.friction, pc.solref, pc.solimp,
+    row += cm_efc_add_contact(cm_lanes_one(), nv, row, pc.condim, con[c].frame, con[c].dist, pc.friction, pc.solref, pc.solimp,
                               pc.includemargin, jacdif, tran, 0, p->qvel, (cm_preal)m->opt.timestep,
                               (cm_preal)m->opt.impratio, p->J, p->R, p->aref);
   }
@@ -333,7 +333,7 @@ static void our_step(const mjModel *m, mjData *d, problem *p) {
   mj_fullM(m, M, d->qM);
   for (int k = 0; k < nv * nv; k++) p->M[k] = (cm_preal)M[k];
   for (int j = 0; j < nv; j++) p->qacc[j] = p->qacc_smooth[j] = (cm_preal)d->qacc_smooth[j];
-  int it = cm_solve_newton(nv, row, p->M, p->qacc_smooth, p->J, p->R, p->aref, 50, (cm_preal)SOLVE_TOL, p->qacc,
+  int it = cm_solve_newton(cm_lanes_one(), nv, row, p->M, p->qacc_smooth, p->J, p->R, p->aref, 50, (cm_preal)SOLVE_TOL, p->qacc,
                            p->force, p->work);
   CHECK(it >= 0);
   for (int j = 0; j < nv; j++) d->qvel[j] += m->opt.timestep * (double)p->qacc[j];
@@ -400,10 +400,10 @@ static void test_edges(void) {
   problem *p = &P;
   cm_preal frame[9] = {0, 0, 1, 0, 1, 0, -1, 0, 0}, fr[5] = {1, 1, .005, .0001, .0001};
   cm_preal sr[2] = {.02, 1}, si[5] = {.9, .95, .001, .5, 2}, jd[3 * 4] = {0}, qv[4] = {0};
-  CHECK(cm_efc_add_contact(4, 0, 4, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == -1);
-  CHECK(cm_efc_add_contact(4, 0, 6, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == -1);
-  CHECK(cm_efc_add_contact(4, 0, 1, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == 1);
-  CHECK(cm_efc_add_contact(4, 0, 3, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == 4);
+  CHECK(cm_efc_add_contact(cm_lanes_one(), 4, 0, 4, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == -1);
+  CHECK(cm_efc_add_contact(cm_lanes_one(), 4, 0, 6, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == -1);
+  CHECK(cm_efc_add_contact(cm_lanes_one(), 4, 0, 1, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == 1);
+  CHECK(cm_efc_add_contact(cm_lanes_one(), 4, 0, 3, frame, -.01, fr, sr, si, 0, jd, 1, 1, qv, .01, 1, p->J, p->R, p->aref) == 4);
   /* a limit inside its range and beyond margin adds nothing; both sides when the range is tiny */
   CHECK(cm_efc_add_limit(4, 0, 1, 0, 0, -1, 1, 0, sr, si, 1, .01, p->J, p->R, p->aref) == 0);
   CHECK(cm_efc_add_limit(4, 0, 1, 0, 0, -.01, .01, .05, sr, si, 1, .01, p->J, p->R, p->aref) == 2);
@@ -422,12 +422,12 @@ static void test_edges(void) {
   cm_preal A[4] = {1, 2, 2, 1};
   CHECK(cm_chol_factor(2, A) == -1);
   cm_preal M[4] = {1, 0, 0, -1}, a0[2] = {0, -9.81}, J[2] = {0, 1}, R[1] = {1}, aref[1] = {0}, x[2] = {0, -9.81}, f[1];
-  CHECK(cm_solve_newton(2, 1, M, a0, J, R, aref, 10, 1e-10, x, f, p->work) == -1);
+  CHECK(cm_solve_newton(cm_lanes_one(), 2, 1, M, a0, J, R, aref, 10, 1e-10, x, f, p->work) == -1);
   /* no rows: the smooth acceleration, zero iterations */
   cm_preal Mp[4] = {2, 0, 0, 3};
   x[0] = 5;
   x[1] = 5;
-  CHECK(cm_solve_newton(2, 0, Mp, a0, J, R, aref, 10, 1e-10, x, f, p->work) == 0);
+  CHECK(cm_solve_newton(cm_lanes_one(), 2, 0, Mp, a0, J, R, aref, 10, 1e-10, x, f, p->work) == 0);
   CHECK(x[0] == a0[0] && x[1] == a0[1]);
 }
 

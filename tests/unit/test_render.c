@@ -14,7 +14,7 @@
 #include "render/png.h"
 #include "render/video.h"
 #include "render/viewer.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #define W 160
 #define H 120

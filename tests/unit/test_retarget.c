@@ -14,7 +14,7 @@
 #include "check.h"
 #include "anim/kin.h"
 #include "anim/retarget.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #define WALK "data/motions/humanoid/humanoid_walk.pkl"
 

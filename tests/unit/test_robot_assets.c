@@ -10,7 +10,7 @@
 #include "anim/char.h"
 #include "anim/kin.h"
 #include "sim/engine.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 typedef struct {
   const char *file;

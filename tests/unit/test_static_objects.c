@@ -11,7 +11,7 @@
 #include "env/env.h"
 #include "sim/engine.h"
 #include "sim/engine_config.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #define HUMANOID "data/assets/humanoid/humanoid.xml"
 #define VAULT_BOX "data/assets/objects/vault_box.xml"

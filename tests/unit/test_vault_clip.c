@@ -12,7 +12,7 @@
 #include "anim/lowest_point.h"
 #include "anim/motion.h"
 #include "core/fileio.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #define BOX "data/assets/objects/vault_box.xml"
 

@@ -25,7 +25,7 @@ static int cm_phys_gpu_download_block(cm_phys_gpu *g, cm_preal *block, cm_err *e
 static void cm_phys_gpu_destroy(cm_phys_gpu *g) { (void)g; }
 #endif
 #include "sim/cuda/phys_step.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 typedef struct cu_impl {
   cm_phys_model model;

@@ -1,8 +1,10 @@
 /* The cuda engine's kernel driver (see phys_gpu.h). Kernels: one thread per env, each on its
  * view of the batched block (cm_phys_data_at), calling the same CM_HD functions the CPU
- * driver calls; optionally the envs are handed to threads sorted by their last constraint-row
- * count (CUB's radix sort, on the device), so a warp's threads meet similar work. Errors are
- * checked after every CUDA call and launch and returned as cm_err. */
+ * driver calls (on one lane); or one warp per env, its 32 lanes sharing the stages' loops
+ * (cm_lanes, phys_lanes.h) on the env's work in the block. Optionally the envs are handed to
+ * threads (warps) sorted by their last constraint-row count (CUB's radix sort, on the device),
+ * so a warp's threads meet similar work. Errors are checked after every CUDA call and launch
+ * and returned as cm_err. */
 #include <cuda_runtime.h>
 #include <cub/device/device_radix_sort.cuh>
 #include <stdint.h>
@@ -70,6 +72,29 @@ __device__ __forceinline__ void step_thread(const cm_phys_model *__restrict__ m,
 template <int W> __global__ void phys_step_kernel(STEP_PARAMS) { step_thread<W>(STEP_ARGS); }
 template <int W, int R> __global__ void __maxnreg__(R) phys_step_kernel_r(STEP_PARAMS) { step_thread<W>(STEP_ARGS); }
 
+/* The lanes of this thread's warp, which runs env `warp` of the launch (a block holds whole
+ * warps, so the 32 lanes of one warp leave or stay together). */
+__device__ __forceinline__ int warp_env(cm_lanes *ln) {
+  ln->lane = (int)(threadIdx.x & 31u);
+  ln->n = 32;
+  return (int)((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
+}
+
+/* One warp per env: the same control step, its loops over the warp's lanes; the work stays
+ * in the block (env-major: adjacent lanes touch adjacent words), forwarded from the last step. */
+__global__ void phys_step_warp(STEP_PARAMS) {
+  cm_lanes ln;
+  int k = warp_env(&ln);
+  if (k >= L.num_envs) return;
+  int i = perm ? perm[k] : k;
+  cm_phys_data d;
+  cm_phys_data_at(&L, block, i, &d);
+  if (set_targets) CM_LANES_SERIAL(ln, cm_phys_set_targets(m, br, cmd + (long)s.num_dofs * i, &d));
+  cm_phys_step_env_lanes(ln, m, &d, nsub);
+  if (unpack) CM_LANES_SERIAL(ln, cm_phys_state_unpack(m, br, &d, &s, i));
+  if (keys && ln.lane == 0) keys[i] = d.nefc[0];
+}
+
 /* push_state of the listed envs (ids NULL: env k = k). */
 template <int W>
 __global__ void phys_push_kernel(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
@@ -88,6 +113,24 @@ __global__ void phys_push_kernel(const cm_phys_model *__restrict__ m, const cm_p
   keys[i] = d.nefc[0];
 }
 
+/* push_state by a warp per env (ids as phys_push_kernel); forward_only: no state written, the
+ * block's envs forwarded (the work of the block made current, e.g. after it moved there) */
+__global__ void phys_push_warp(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br, cm_phys_layout L,
+                               float *block, cm_sim_state s, const int *__restrict__ ids, int n, int *__restrict__ keys,
+                               int forward_only) {
+  cm_lanes ln;
+  int k = warp_env(&ln);
+  if (k >= n) return;
+  int i = ids ? ids[k] : k;
+  if (i < 0 || i >= L.num_envs) return;
+  cm_phys_data d;
+  cm_phys_data_at(&L, block, i, &d);
+  if (!forward_only) CM_LANES_SERIAL(ln, cm_phys_state_pack(m, br, &s, i, &d));
+  cm_phys_forward_lanes(ln, m, &d);
+  if (!forward_only) CM_LANES_SERIAL(ln, cm_phys_state_unpack(m, br, &d, &s, i));
+  if (ln.lane == 0) keys[i] = d.nefc[0];
+}
+
 __global__ void iota_kernel(int *out, int n) {
   int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k < n) out[k] = k;
@@ -99,13 +142,23 @@ typedef void (*push_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_l
                         const int *, int, int *);
 
 /* The local-work sizes compiled (floats per thread; 0: the work in the block); a model's work
- * takes the smallest that holds it. Each has its step kernel in the register variants
- * CM_PHYS_GPU_REG_VARIANTS (0 = the compiler's choice). */
+ * takes the smallest that holds it, or the block past the largest. Each has its step kernel in
+ * the register variants CM_PHYS_GPU_REG_VARIANTS (0 = the compiler's choice). Every variant
+ * is a whole instantiation of the physics (about a minute of nvcc each), so the register caps
+ * and the largest class are compiled only with -DCMIMIC_GPU_VARIANTS=all (CMake), which
+ * defines CM_PHYS_GPU_ALL_VARIANTS. */
+#ifdef CM_PHYS_GPU_ALL_VARIANTS
 #define STEP_ROWS(W) {W, 0, phys_step_kernel<W>}, {W, 96, phys_step_kernel_r<W, 96>}, {W, 64, phys_step_kernel_r<W, 64>}
 static const struct { int w, regs; step_fn step; } k_steps[] = {STEP_ROWS(0), STEP_ROWS(8192), STEP_ROWS(20480),
                                                                  STEP_ROWS(32768)};
 static const struct { int w; push_fn push; } k_push[] = {
     {0, phys_push_kernel<0>}, {8192, phys_push_kernel<8192>}, {20480, phys_push_kernel<20480>}, {32768, phys_push_kernel<32768>}};
+#else
+static const struct { int w, regs; step_fn step; } k_steps[] = {
+    {0, 0, phys_step_kernel<0>}, {8192, 0, phys_step_kernel<8192>}, {20480, 0, phys_step_kernel<20480>}};
+static const struct { int w; push_fn push; } k_push[] = {
+    {0, phys_push_kernel<0>}, {8192, phys_push_kernel<8192>}, {20480, phys_push_kernel<20480>}};
+#endif
 #define NUM_STEPS ((int)(sizeof k_steps / sizeof k_steps[0]))
 #define NUM_PUSH ((int)(sizeof k_push / sizeof k_push[0]))
 
@@ -149,6 +202,8 @@ struct cm_phys_gpu {
   int sort;             /* CM_PHYS_GPU_SORT_*: the order envs are given to threads */
   int kernel;           /* index into k_steps */
   int push_kernel;      /* index into k_push (the same work size) */
+  int lanes;            /* 1: a thread per env (k_steps[kernel]); 32: a warp per env (phys_step_warp) */
+  int work_in_block;    /* the block was allocated with the work family (global work, or lanes 32) */
   size_t block_bytes;   /* what the device block holds: the state family, or all of it */
   cm_phys_gpu_stats st;
   char pending[sizeof(cm_err)]; /* a push_state failure, reported by the next step */
@@ -204,7 +259,8 @@ static void pin_host_state(cm_phys_gpu *g, float *const *arr, uint8_t *contacts)
 /* registers and frame of the selected step kernel, into the stats */
 static int kernel_attrs(cm_phys_gpu *g, cm_err *err) {
   cudaFuncAttributes fa;
-  if (cu_ok(cudaFuncGetAttributes(&fa, k_steps[g->kernel].step), "cudaFuncGetAttributes", err)) return -1;
+  const void *fn = g->lanes == 32 ? (const void *)phys_step_warp : (const void *)k_steps[g->kernel].step;
+  if (cu_ok(cudaFuncGetAttributes(&fa, fn), "cudaFuncGetAttributes", err)) return -1;
   g->st.regs = fa.numRegs;
   g->st.local_bytes = fa.localSizeBytes;
   return 0;
@@ -234,21 +290,21 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
   /* the work family's home: local memory unless CM_PHYS_GPU_WORK=global (benchmarks) */
   const char *mode = getenv("CM_PHYS_GPU_WORK");
   int wclass = 0;
-  if (!mode || strcmp(mode, "global")) {
+  /* (past the largest local-work class compiled: in the block too) */
+  if (!mode || strcmp(mode, "global"))
     for (int k = NUM_PUSH - 1; k > 0; k--)
       if (k_push[k].w >= L->work_stride) wclass = k;
-    if (!wclass) {
-      free(g);
-      return cm_fail(err, "cuda engine (GPU): one env's work (%ld floats) exceeds the largest local-work kernel (%d); set CM_PHYS_GPU_WORK=global",
-                     L->work_stride, k_push[NUM_PUSH - 1].w);
-    }
-  }
   g->push_kernel = wclass;
-  /* launch order and register variant: CM_PHYS_GPU_SORT / CM_PHYS_GPU_REGS (cmimic run; bench-env
-   * has flags for both) */
+  /* launch order, register variant and lanes per env: CM_PHYS_GPU_SORT / CM_PHYS_GPU_REGS /
+   * CM_PHYS_GPU_LANES (cmimic run; bench-env has flags for all three) */
   {
-    const char *so = getenv("CM_PHYS_GPU_SORT"), *re = getenv("CM_PHYS_GPU_REGS");
-    long v = CM_PHYS_GPU_SORT_DEFAULT, r = 0;
+    const char *so = getenv("CM_PHYS_GPU_SORT"), *re = getenv("CM_PHYS_GPU_REGS"), *la = getenv("CM_PHYS_GPU_LANES");
+    long v = CM_PHYS_GPU_SORT_DEFAULT, r = 0, lanes = CM_PHYS_GPU_LANES_DEFAULT;
+    if ((la && *la && parse_int(la, &lanes)) || (lanes != 1 && lanes != 32)) {
+      free(g);
+      return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_LANES='%s': expected 1 (a thread per env) or 32 (a warp per env)", la);
+    }
+    g->lanes = (int)lanes;
     if ((so && *so && parse_int(so, &v)) || v < CM_PHYS_GPU_SORT_OFF || v > CM_PHYS_GPU_SORT_ASCENDING) {
       free(g);
       return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_SORT='%s': expected 0 (env order), 1 (heaviest first) or 2 (lightest first)", so);
@@ -263,7 +319,8 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
       return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_REGS='%s': expected one of %s", re, CM_PHYS_GPU_REG_VARIANTS);
     }
   }
-  size_t block_bytes = sizeof(float) * (size_t)(wclass ? L->state_total : L->total);
+  g->work_in_block = !wclass || g->lanes == 32;
+  size_t block_bytes = sizeof(float) * (size_t)(g->work_in_block ? L->total : L->state_total);
   g->block_bytes = block_bytes;
   float *host_arr[SA_COUNT] = {
 #define X_HOST(n, k) st->n,
@@ -418,12 +475,17 @@ static int run_step(cm_phys_gpu *g, const float *cmd, int cmd_on_host, int subst
   if (rc) return -1;
   cudaEventRecord(g->ev[2], g->stream);
   step_fn step = k_steps[g->kernel].step;
+  int grid = grid_of(N, T);
+  if (g->lanes == 32) { /* whole warps per block, a warp per env */
+    step = phys_step_warp;
+    T = (T + 31) / 32 * 32;
+    grid = grid_of(N, T / 32);
+  }
   if (g->fused) {
-    step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, substeps, 1, 1);
+    step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, substeps, 1, 1);
   } else {
     for (int s = 0; s < substeps; s++)
-      step<<<grid_of(N, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, 1, s == 0,
-                                               s == substeps - 1);
+      step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, 1, s == 0, s == substeps - 1);
   }
   if (cu_ok(cudaGetLastError(), "launching the step kernel", err)) return -1;
   cudaEventRecord(g->ev[3], g->stream);
@@ -451,8 +513,15 @@ static int push(cm_phys_gpu *g, const int *ids, int n, int on_host, cm_err *err)
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || (on_host && upload_state(g, err))) return -1;
   if (on_host && ids && cu_ok(cudaMemcpyAsync(g->ids, ids, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice, g->stream), "uploading env ids", err))
     return -1;
-  k_push[g->push_kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids ? (on_host ? g->ids : ids) : NULL,
-                                                                       count, g->keys);
+  const int *ids_on_dev = ids ? (on_host ? g->ids : ids) : NULL;
+  if (g->lanes == 32) {
+    T = (T + 31) / 32 * 32;
+    phys_push_warp<<<grid_of(count, T / 32), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids_on_dev, count,
+                                                               g->keys, 0);
+  } else {
+    k_push[g->push_kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids_on_dev,
+                                                                         count, g->keys);
+  }
   if (cu_ok(cudaGetLastError(), "launching the push kernel", err)) return -1;
   if (!on_host) return 0;
   if (download_state(g, err)) return -1;
@@ -466,6 +535,11 @@ extern "C" int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *e
   if (!g->pending[0]) snprintf(g->pending, sizeof g->pending, "%s", e.msg);
   if (err) *err = e;
   return -1;
+}
+
+/* the bytes of the block that are current: the work too when a kernel keeps it there */
+static size_t current_block_bytes(const cm_phys_gpu *g) {
+  return sizeof(float) * (size_t)(g->lanes == 32 || !g->push_kernel ? g->L.total : g->L.state_total);
 }
 
 /* ---- device-resident mode ---------------------------------------------------------------- */
@@ -498,7 +572,7 @@ extern "C" int cm_phys_gpu_upload_state(cm_phys_gpu *g, cm_err *err) {
 
 extern "C" int cm_phys_gpu_download_block(cm_phys_gpu *g, float *block, cm_err *err) {
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
-  return cu_ok(cudaMemcpy(block, g->block, g->block_bytes, cudaMemcpyDeviceToHost), "reading the block back", err);
+  return cu_ok(cudaMemcpy(block, g->block, current_block_bytes(g), cudaMemcpyDeviceToHost), "reading the block back", err);
 }
 
 extern "C" void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused) {
@@ -527,13 +601,51 @@ extern "C" int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err) {
   return cm_fail(err, "cuda engine (GPU): register cap %d: expected one of %s", regs, CM_PHYS_GPU_REG_VARIANTS);
 }
 
+/* A warp per env needs the work in the block: a block of only the state grows (the state
+ * copied over) and its envs are forwarded there, so the next step starts from current work. */
+extern "C" int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err) {
+  if (lanes != 1 && lanes != 32)
+    return cm_fail(err, "cuda engine (GPU): %d lanes per env: expected 1 (a thread per env) or 32 (a warp per env)", lanes);
+  if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
+  int was = g->lanes;
+  if (lanes == 32 && !g->work_in_block) {
+    size_t bytes = sizeof(float) * (size_t)g->L.total;
+    float *nb = NULL;
+    if (cu_ok(cudaMalloc((void **)&nb, bytes + 4), "cudaMalloc(block with the work)", err)) return -1;
+    if (cu_ok(cudaMemcpyAsync(nb, g->block, g->block_bytes, cudaMemcpyDeviceToDevice, g->stream), "copying the block", err) ||
+        cu_ok(cudaStreamSynchronize(g->stream), "copying the block", err)) {
+      cudaFree(nb);
+      return -1;
+    }
+    cudaFree(g->block);
+    g->st.device_bytes += bytes - g->block_bytes;
+    g->block = nb;
+    g->block_bytes = bytes;
+    g->work_in_block = 1;
+  }
+  g->lanes = lanes;
+  if (kernel_attrs(g, err)) {
+    g->lanes = was;
+    return -1;
+  }
+  if (lanes == 32 && was != 32) {
+    int T = 128;
+    phys_push_warp<<<grid_of(g->num_envs, T / 32), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, NULL, g->num_envs,
+                                                                     g->keys, 1);
+    if (cu_ok(cudaGetLastError(), "launching the forward kernel", err) || cu_ok(cudaStreamSynchronize(g->stream), "the forward kernel", err))
+      return -1;
+  }
+  return 0;
+}
+
 extern "C" void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out) {
   *out = g->st;
   out->block_threads = g->block_threads;
   out->fused = g->fused;
   out->sort = g->sort;
-  out->max_regs = k_steps[g->kernel].regs;
-  out->local_work = k_push[g->push_kernel].w;
+  out->max_regs = g->lanes == 32 ? 0 : k_steps[g->kernel].regs;
+  out->local_work = g->lanes == 32 ? 0 : k_push[g->push_kernel].w;
+  out->lanes = g->lanes;
   size_t free_b = 0, total_b = 0;
   cudaSetDevice(g->device);
   if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) out->device_in_use = total_b - free_b;

@@ -1,6 +1,7 @@
 /* The GPU driver of the cuda engine's physics: the packed model, the batched block
  * (phys_data.h's layout) and the batched state live on one CUDA device, and the per-env CM_HD
- * functions of phys_step.h / phys_state.h run there as kernels, one thread per env. Nothing
+ * functions of phys_step.h / phys_state.h run there as kernels, one thread per env or one warp
+ * per env (its lanes sharing the stages' loops, CM_PHYS_GPU_LANES). Nothing
  * of the physics is written here: the kernels only call those functions, as the CPU driver
  * (cuda_engine.c) calls them over the thread pool.
  *
@@ -32,6 +33,7 @@ typedef struct cm_phys_gpu_stats {
   int regs;                    /* registers per thread of the step kernel */
   size_t local_bytes;          /* its per-thread local memory (stack frame) */
   int l1_max;                  /* CM_PHYS_GPU_L1=max: the whole L1 for caching (no shared carve-out) */
+  int lanes;                   /* threads per env: 1, or 32 (a warp per env, the work in the block) */
   char device_name[64];
 } cm_phys_gpu_stats;
 
@@ -43,8 +45,16 @@ typedef struct cm_phys_gpu_stats {
 #define CM_PHYS_GPU_SORT_HEAVY 1
 #define CM_PHYS_GPU_SORT_ASCENDING 2
 #define CM_PHYS_GPU_SORT_DEFAULT CM_PHYS_GPU_SORT_OFF
-/* Register caps compiled for the step kernel (0: the compiler's choice; 124 for the humanoid). */
+/* Register caps compiled for the step kernel (0: the compiler's choice; 124 for the humanoid):
+ * the caps only in a build configured with -DCMIMIC_GPU_VARIANTS=all. */
+#ifdef CM_PHYS_GPU_ALL_VARIANTS
 #define CM_PHYS_GPU_REG_VARIANTS "0, 96, 64"
+#else
+#define CM_PHYS_GPU_REG_VARIANTS "0 (96 and 64 with -DCMIMIC_GPU_VARIANTS=all)"
+#endif
+/* Threads per env of the step kernel: 1 (a thread per env) or 32 (a warp per env); the default
+ * until the warp kernel is measured the faster. */
+#define CM_PHYS_GPU_LANES_DEFAULT 1
 
 /* device: "cuda:N". st is the engine's host state (its arrays get page-locked and mirrored);
  * block the host block to start from (initial state). */
@@ -70,6 +80,9 @@ void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused);
  * for a value not offered. */
 int cm_phys_gpu_set_order(cm_phys_gpu *g, int sort, cm_err *err);
 int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err);
+/* Threads per env (1 or 32; at creation CM_PHYS_GPU_LANES, default CM_PHYS_GPU_LANES_DEFAULT).
+ * 32 keeps the work in the block (grown and forwarded on the switch). */
+int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err);
 /* ---- device-resident mode: the env's own kernels read and write the state on the device ----
  * (src/env/deepmimic_gpu.cu). The host cm_sim_state is then neither read nor written by these calls.
  * cm_phys_gpu_dev_state: the device mirror as a cm_sim_state of device pointers (ref_* NULL:

@@ -29,6 +29,10 @@ int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err) {
   (void)g, (void)regs;
   return cm_fail(err, "cuda engine: built without CUDA");
 }
+int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err) {
+  (void)g, (void)lanes;
+  return cm_fail(err, "cuda engine: built without CUDA");
+}
 void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out) {
   (void)g;
   *out = (cm_phys_gpu_stats){0};

@@ -5,7 +5,7 @@
  * (one cudaMemcpy). Quaternions keep MuJoCo's order w,x,y,z; spatial vectors are
  * [angular(3), linear(3)] as in mjData's cdof/cvel/cinert.
  *
- * Compiled from the mjModel that libmujoco builds from the MJCF (sim/mujoco/mjcf.c with the
+ * Compiled from the mjModel that libmujoco builds from the MJCF (anim/mjcf.c with the
  * ground scene added), so every attribute MuJoCo parses is honoured. What the engine cannot
  * simulate is refused at compile time with one line naming the file, the element and the
  * feature (cm_phys_model_compile). */

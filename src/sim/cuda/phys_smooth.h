@@ -177,9 +177,9 @@ CM_HD static inline void cm_phys_solve_m(const cm_phys_model *m, const cm_preal 
   }
 }
 
-/* y = M x with the dense qM, over its tree-sparse entries */
-CM_HD static inline void cm_phys_mul_m(const cm_phys_model *m, const cm_preal *M, const cm_preal *x, cm_preal *y) {
-  cm_mat_vec_tree(m->nv, m->dof_parentid, M, x, y);
+/* y = M x with the dense qM, over its tree-sparse entries (rows over the lanes) */
+CM_HD static inline void cm_phys_mul_m(cm_lanes L, const cm_phys_model *m, const cm_preal *M, const cm_preal *x, cm_preal *y) {
+  cm_mat_vec_tree(L, m->nv, m->dof_parentid, M, x, y);
 }
 
 /* cvel, cdof_dot (mj_comVel) */

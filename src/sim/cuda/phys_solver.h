@@ -23,6 +23,7 @@
 #ifndef CM_PHYS_SOLVER_H
 #define CM_PHYS_SOLVER_H
 #include <stddef.h>
+#include "sim/cuda/phys_lanes.h"
 #include "sim/cuda/phys_real.h"
 
 #define CM_MINIMP ((cm_preal)0.0001) /* mjMINIMP */
@@ -64,40 +65,50 @@ CM_HD static inline void cm_chol_solve(int n, const cm_preal *L, cm_preal *x) {
   }
 }
 
-/* y = A x (A rows x cols) */
-CM_HD static inline void cm_mat_vec(int rows, int cols, const cm_preal *A, const cm_preal *x, cm_preal *y) {
-  for (int i = 0; i < rows; i++) {
+/* y = A x (A rows x cols), rows over the lanes */
+CM_HD static inline void cm_mat_vec(cm_lanes L, int rows, int cols, const cm_preal *A, const cm_preal *x, cm_preal *y) {
+  for (int i = L.lane; i < rows; i += L.n) {
     cm_preal t = 0;
     for (int j = 0; j < cols; j++) t += A[i * cols + j] * x[j];
     y[i] = t;
   }
+  cm_lanes_sync(L);
 }
 
-/* y = A' x (A rows x cols, y has cols entries) */
-CM_HD static inline void cm_mat_tvec(int rows, int cols, const cm_preal *A, const cm_preal *x, cm_preal *y) {
-  for (int j = 0; j < cols; j++) y[j] = 0;
-  for (int i = 0; i < rows; i++) {
-    cm_preal xi = x[i];
-    if (xi == 0) continue;
-    for (int j = 0; j < cols; j++) y[j] += A[i * cols + j] * xi;
+/* y = A' x (A rows x cols, y has cols entries), columns over the lanes; rows with x_i = 0 are
+ * skipped */
+CM_HD static inline void cm_mat_tvec(cm_lanes L, int rows, int cols, const cm_preal *A, const cm_preal *x, cm_preal *y) {
+  for (int j = L.lane; j < cols; j += L.n) {
+    cm_preal t = 0;
+    for (int i = 0; i < rows; i++)
+      if (x[i] != 0) t += A[i * cols + j] * x[i];
+    y[j] = t;
   }
+  cm_lanes_sync(L);
 }
 
 /* y = M x for a symmetric M with a kinematic tree's sparsity (entry (i, j), j < i, nonzero only
- * when j is an ancestor of i; parent[i] = i's parent dof, -1 at a root), read from the lower
- * triangle; parent NULL: M dense (cm_mat_vec). */
-CM_HD static inline void cm_mat_vec_tree(int nv, const int *parent, const cm_preal *M, const cm_preal *x, cm_preal *y) {
+ * when j is an ancestor of i; parent[i] = i's parent dof (< i), -1 at a root), read from the
+ * lower triangle; parent NULL: M dense (cm_mat_vec). Rows over the lanes: row i sums its
+ * diagonal, its ancestors up the chain, then its descendants in increasing order (k descends
+ * from i when its chain, parent[k] < k, meets i before passing below it). */
+CM_HD static inline void cm_mat_vec_tree(cm_lanes L, int nv, const int *parent, const cm_preal *M, const cm_preal *x,
+                                         cm_preal *y) {
   if (!parent) {
-    cm_mat_vec(nv, nv, M, x, y);
+    cm_mat_vec(L, nv, nv, M, x, y);
     return;
   }
-  for (int i = 0; i < nv; i++) {
+  for (int i = L.lane; i < nv; i += L.n) {
     cm_preal s = M[i * nv + i] * x[i];
     for (int j = parent[i]; j >= 0; j = parent[j]) s += M[i * nv + j] * x[j];
+    for (int k = i + 1; k < nv; k++) {
+      int a = parent[k];
+      while (a > i) a = parent[a];
+      if (a == i) s += M[k * nv + i] * x[k];
+    }
     y[i] = s;
   }
-  for (int i = 0; i < nv; i++)
-    for (int j = parent[i]; j >= 0; j = parent[j]) y[j] += M[i * nv + j] * x[i];
+  cm_lanes_sync(L);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -187,7 +198,7 @@ CM_HD static inline int cm_efc_add_limit(int nv, int row, int dof, cm_preal q, c
  * pair's (cm_pair_contact); solref/solimp sanitised here. qvel [nv]. impratio: mjOption's
  * (default 1). R follows mj_makeImpedance: every pyramid row gets
  * Rpy = 2 mu^2 R0, mu = friction[0] / sqrt(impratio), R0 = (1 - imp)/imp tran (1 + friction[0]^2). */
-CM_HD static inline int cm_efc_add_contact(int nv, int row, int condim, const cm_preal *frame, cm_preal dist,
+CM_HD static inline int cm_efc_add_contact(cm_lanes L, int nv, int row, int condim, const cm_preal *frame, cm_preal dist,
                                            const cm_preal *friction, const cm_preal *solref_in,
                                            const cm_preal *solimp_in, cm_preal includemargin,
                                            const cm_preal *jacdif, cm_preal invw_tran, cm_preal invw_rot,
@@ -203,8 +214,8 @@ CM_HD static inline int cm_efc_add_contact(int nv, int row, int condim, const cm
   cm_preal imp = cm_efc_impedance(solimp, dist, includemargin);
   int nrow = condim == 1 ? 1 : 4;
   cm_preal *J0 = J + (size_t)row * nv;
-  /* frame rows times jacdif: the normal and tangent Jacobians */
-  for (int j = 0; j < nv; j++) {
+  /* frame rows times jacdif: the normal and tangent Jacobians (columns over the lanes) */
+  for (int j = L.lane; j < nv; j += L.n) {
     cm_preal jn = 0, j1 = 0, j2 = 0;
     for (int k = 0; k < 3; k++) {
       cm_preal jk = jacdif[k * nv + j];
@@ -232,10 +243,14 @@ CM_HD static inline int cm_efc_add_contact(int nv, int row, int condim, const cm
   }
   for (int i = 0; i < nrow; i++) {
     cm_preal vel = 0;
-    for (int j = 0; j < nv; j++) vel += J0[i * nv + j] * qvel[j];
-    R[row + i] = r;
-    aref[row + i] = -B * vel - K * imp * (dist - includemargin);
+    for (int j = L.lane; j < nv; j += L.n) vel += J0[i * nv + j] * qvel[j]; /* this lane's columns */
+    vel = cm_lanes_sum(L, vel);
+    if (L.lane == 0) {
+      R[row + i] = r;
+      aref[row + i] = -B * vel - K * imp * (dist - includemargin);
+    }
   }
+  cm_lanes_sync(L);
   return nrow;
 }
 
@@ -256,40 +271,45 @@ CM_HD static inline int cm_efc_add_contact(int nv, int row, int condim, const cm
 
 /* cost of qacc x: 0.5 (x - a0)' M (x - a0) + sum 0.5/R min(0, jar)^2; fills jar, Ma = M (x - a0).
  * parent: M's tree (cm_mat_vec_tree), or NULL */
-CM_HD static inline cm_preal cm_solve_cost_tree(int nv, int nefc, const int *parent, const cm_preal *M, const cm_preal *a0,
-                                                const cm_preal *J, const cm_preal *R, const cm_preal *aref,
-                                                const cm_preal *x, cm_preal *jar, cm_preal *Ma, cm_preal *tmp) {
-  for (int j = 0; j < nv; j++) tmp[j] = x[j] - a0[j];
-  cm_mat_vec_tree(nv, parent, M, tmp, Ma);
+CM_HD static inline cm_preal cm_solve_cost_tree(cm_lanes L, int nv, int nefc, const int *parent, const cm_preal *M,
+                                                const cm_preal *a0, const cm_preal *J, const cm_preal *R,
+                                                const cm_preal *aref, const cm_preal *x, cm_preal *jar, cm_preal *Ma,
+                                                cm_preal *tmp) {
+  for (int j = L.lane; j < nv; j += L.n) tmp[j] = x[j] - a0[j];
+  cm_lanes_sync(L);
+  cm_mat_vec_tree(L, nv, parent, M, tmp, Ma);
   cm_preal c = 0;
-  for (int j = 0; j < nv; j++) c += (cm_preal)0.5 * tmp[j] * Ma[j];
-  cm_mat_vec(nefc, nv, J, x, jar);
-  for (int i = 0; i < nefc; i++) {
+  for (int j = L.lane; j < nv; j += L.n) c += (cm_preal)0.5 * tmp[j] * Ma[j];
+  cm_mat_vec(L, nefc, nv, J, x, jar);
+  for (int i = L.lane; i < nefc; i += L.n) {
     jar[i] -= aref[i];
     if (jar[i] < 0) c += (cm_preal)0.5 * jar[i] * jar[i] / R[i];
   }
-  return c;
+  cm_lanes_sync(L);
+  return cm_lanes_sum(L, c);
 }
 
-CM_HD static inline cm_preal cm_solve_cost(int nv, int nefc, const cm_preal *M, const cm_preal *a0, const cm_preal *J,
-                                           const cm_preal *R, const cm_preal *aref, const cm_preal *x,
+CM_HD static inline cm_preal cm_solve_cost(cm_lanes L, int nv, int nefc, const cm_preal *M, const cm_preal *a0,
+                                           const cm_preal *J, const cm_preal *R, const cm_preal *aref, const cm_preal *x,
                                            cm_preal *jar, cm_preal *Ma, cm_preal *tmp) {
-  return cm_solve_cost_tree(nv, nefc, NULL, M, a0, J, R, aref, x, jar, Ma, tmp);
+  return cm_solve_cost_tree(L, nv, nefc, NULL, M, a0, J, R, aref, x, jar, Ma, tmp);
 }
 
 /* Exact line search along dx on the convex piecewise-quadratic cost:
  * phi'(a) = q0 + a q1 + sum_{jar + a jdx < 0} (jar + a jdx) jdx / R, with q0 = dx' M (qacc -
  * qacc_smooth) and q1 = dx' M dx: Newton steps on phi', safeguarded by bisection. Returns the
- * step. */
-CM_HD static inline cm_preal cm_solve_line_search(int nefc, cm_preal q0, cm_preal q1, const cm_preal *jar,
+ * step (the same on every lane). */
+CM_HD static inline cm_preal cm_solve_line_search(cm_lanes L, int nefc, cm_preal q0, cm_preal q1, const cm_preal *jar,
                                                   const cm_preal *jdx, const cm_preal *R, cm_preal scale, cm_preal tol) {
   cm_preal lo = 0, hi = -1, alpha = 1;
   for (int ls = 0; ls < 50; ls++) {
-    cm_preal d1 = q0 + alpha * q1, d2 = q1;
-    for (int i = 0; i < nefc; i++) {
+    cm_preal d1 = CM_LANES_INIT(L, q0 + alpha * q1), d2 = CM_LANES_INIT(L, q1);
+    for (int i = L.lane; i < nefc; i += L.n) {
       cm_preal r = jar[i] + alpha * jdx[i];
       if (r < 0) { d1 += r * jdx[i] / R[i]; d2 += jdx[i] * jdx[i] / R[i]; }
     }
+    d1 = cm_lanes_sum(L, d1);
+    d2 = cm_lanes_sum(L, d2);
     if (d1 < 0) lo = alpha;
     else hi = alpha;
     if (cm_pabs(d1) * scale < tol * (cm_preal)1e-3) break;
@@ -302,37 +322,53 @@ CM_HD static inline cm_preal cm_solve_line_search(int nefc, cm_preal q0, cm_prea
   return alpha;
 }
 
+/* The prologue both Newton solvers share: the scale 1 / trace(M) (1 / (mean inertia * nv)) of
+ * their stopping rules, and the start: the warm start qacc or qacc_smooth, whichever costs less
+ * (as MuJoCo chooses), left in qacc with its jar and Ma = M (qacc - qacc_smooth); jar0 [nefc],
+ * Ma0 [nv] and tmp [nv] are scratch. Returns the start's cost. */
+CM_HD static inline cm_preal cm_solve_start(cm_lanes L, int nv, int nefc, const int *parent, const cm_preal *M,
+                                            const cm_preal *qacc_smooth, const cm_preal *J, const cm_preal *R,
+                                            const cm_preal *aref, cm_preal *qacc, cm_preal *jar, cm_preal *Ma,
+                                            cm_preal *jar0, cm_preal *Ma0, cm_preal *tmp, cm_preal *scale) {
+  cm_preal trace = 0;
+  for (int j = L.lane; j < nv; j += L.n) trace += M[j * nv + j];
+  trace = cm_lanes_sum(L, trace);
+  *scale = 1 / cm_pmax(CM_PMINVAL, trace);
+  cm_preal cost = cm_solve_cost_tree(L, nv, nefc, parent, M, qacc_smooth, J, R, aref, qacc, jar, Ma, tmp);
+  cm_preal cost0 = cm_solve_cost_tree(L, nv, nefc, parent, M, qacc_smooth, J, R, aref, qacc_smooth, jar0, Ma0, tmp);
+  if (cost0 <= cost) {
+    cost = cost0;
+    for (int j = L.lane; j < nv; j += L.n) { qacc[j] = qacc_smooth[j]; Ma[j] = Ma0[j]; }
+    for (int i = L.lane; i < nefc; i += L.n) jar[i] = jar0[i];
+    cm_lanes_sync(L);
+  }
+  return cost;
+}
+
 /* Newton on the primal. qacc: the warm start on entry (e.g. the last step's qacc; MuJoCo
  * keeps it or qacc_smooth, whichever costs less, and so does this), the solution on exit.
  * efc_force [nefc]: out. work: CM_SOLVE_NEWTON_WORK(nv, nefc) elements. Returns the
- * iterations, or -1 when the Hessian could not be factored (M not positive definite). */
-CM_HD static inline int cm_solve_newton(int nv, int nefc, const cm_preal *M, const cm_preal *qacc_smooth,
+ * iterations, or -1 when the Hessian could not be factored (M not positive definite). The
+ * lanes share the products and the Hessian's rows; its factor and solve run on lane 0. */
+CM_HD static inline int cm_solve_newton(cm_lanes L, int nv, int nefc, const cm_preal *M, const cm_preal *qacc_smooth,
                                         const cm_preal *J, const cm_preal *R, const cm_preal *aref,
                                         int max_iter, cm_preal tol, cm_preal *qacc, cm_preal *efc_force,
                                         cm_preal *work) {
   cm_preal *H = work, *g = H + nv * nv, *dx = g + nv, *Ma = dx + nv, *Mdx = Ma + nv, *tmp = Mdx + nv;
-  cm_preal *jar = tmp + nv, *jdx = jar + nefc;
-  cm_preal trace = 0;
-  for (int j = 0; j < nv; j++) trace += M[j * nv + j];
-  cm_preal scale = 1 / cm_pmax(CM_PMINVAL, trace); /* 1 / (mean inertia * nv) */
-  cm_preal cost = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc, jar, Ma, tmp);
-  cm_preal cost0 = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc_smooth, jar, Ma, tmp);
-  if (cost0 <= cost) {
-    for (int j = 0; j < nv; j++) qacc[j] = qacc_smooth[j];
-    cost = cost0;
-  } else {
-    cost = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc, jar, Ma, tmp);
-  }
+  cm_preal *jar = tmp + nv, *jdx = jar + nefc, scale;
+  cm_preal cost = cm_solve_start(L, nv, nefc, NULL, M, qacc_smooth, J, R, aref, qacc, jar, Ma, jdx, g, tmp, &scale);
   int it = 0;
   for (; it < max_iter; it++) {
-    /* gradient and Hessian on the active rows */
-    for (int j = 0; j < nv; j++) g[j] = Ma[j];
-    for (int a = 0; a < nv * nv; a++) H[a] = M[a];
+    /* gradient and Hessian on the active rows (row j of H and g[j] on lane j mod n) */
+    for (int j = L.lane; j < nv; j += L.n) {
+      g[j] = Ma[j];
+      for (int k = 0; k < nv; k++) H[j * nv + k] = M[j * nv + k];
+    }
     for (int i = 0; i < nefc; i++) {
       if (!(jar[i] < 0)) continue;
       const cm_preal *Ji = J + (size_t)i * nv;
       cm_preal D = 1 / R[i], s = D * jar[i];
-      for (int j = 0; j < nv; j++) {
+      for (int j = L.lane; j < nv; j += L.n) {
         if (Ji[j] == 0) continue;
         g[j] += s * Ji[j];
         cm_preal dj = D * Ji[j];
@@ -340,22 +376,33 @@ CM_HD static inline int cm_solve_newton(int nv, int nefc, const cm_preal *M, con
       }
     }
     cm_preal gn = 0;
-    for (int j = 0; j < nv; j++) gn += g[j] * g[j];
+    for (int j = L.lane; j < nv; j += L.n) gn += g[j] * g[j];
+    gn = cm_lanes_sum(L, gn);
     if (scale * cm_psqrt(gn) <= tol) break;
-    if (cm_chol_factor(nv, H)) return -1;
-    for (int j = 0; j < nv; j++) dx[j] = -g[j];
-    cm_chol_solve(nv, H, dx);
-    cm_mat_vec(nv, nv, M, dx, Mdx);
-    cm_mat_vec(nefc, nv, J, dx, jdx);
+    int bad = 0;
+    CM_LANES_SERIAL(L, {
+      bad = cm_chol_factor(nv, H);
+      if (!bad) {
+        for (int j = 0; j < nv; j++) dx[j] = -g[j];
+        cm_chol_solve(nv, H, dx);
+      }
+    });
+    if (cm_lanes_bcast_i(L, bad)) return -1;
+    cm_mat_vec(L, nv, nv, M, dx, Mdx);
+    cm_mat_vec(L, nefc, nv, J, dx, jdx);
     cm_preal q0 = 0, q1 = 0;
-    for (int j = 0; j < nv; j++) { q0 += dx[j] * Ma[j]; q1 += dx[j] * Mdx[j]; }
-    cm_preal alpha = cm_solve_line_search(nefc, q0, q1, jar, jdx, R, scale, tol);
-    for (int j = 0; j < nv; j++) qacc[j] += alpha * dx[j];
+    for (int j = L.lane; j < nv; j += L.n) { q0 += dx[j] * Ma[j]; q1 += dx[j] * Mdx[j]; }
+    q0 = cm_lanes_sum(L, q0);
+    q1 = cm_lanes_sum(L, q1);
+    cm_preal alpha = cm_solve_line_search(L, nefc, q0, q1, jar, jdx, R, scale, tol);
+    for (int j = L.lane; j < nv; j += L.n) qacc[j] += alpha * dx[j];
+    cm_lanes_sync(L);
     cm_preal old = cost;
-    cost = cm_solve_cost(nv, nefc, M, qacc_smooth, J, R, aref, qacc, jar, Ma, tmp);
+    cost = cm_solve_cost(L, nv, nefc, M, qacc_smooth, J, R, aref, qacc, jar, Ma, tmp);
     if (scale * (old - cost) < tol) { it++; break; }
   }
-  for (int i = 0; i < nefc; i++) efc_force[i] = jar[i] < 0 ? -jar[i] / R[i] : 0;
+  for (int i = L.lane; i < nefc; i += L.n) efc_force[i] = jar[i] < 0 ? -jar[i] / R[i] : 0;
+  cm_lanes_sync(L);
   return it;
 }
 
@@ -369,91 +416,103 @@ CM_HD static inline int cm_solve_newton(int nv, int nefc, const cm_preal *M, con
  * factor): M^-1 g = e + Wa' u with e = qacc - qacc_smooth, g = M e + Ja' u. Returns the iterations, -1 if a factor
  * fails, -2 if more than kmax rows become active (the caller then solves densely).
  * parent: M's tree for its products (cm_mat_vec_tree; NULL: dense). W [nefc*nv]; act [kmax] int
- * scratch; work: CM_SOLVE_NEWTON_LR_WORK(nv, nefc, kmax). */
+ * scratch; work: CM_SOLVE_NEWTON_LR_WORK(nv, nefc, kmax). The lanes share the vector loops,
+ * the products and the entries of the k x k matrix; its factor and solve run on lane 0. */
 #define CM_SOLVE_NEWTON_LR_WORK(nv, nefc, kmax) (6 * (nv) + 2 * (nefc) + (kmax) * (kmax) + 2 * (kmax))
 
-CM_HD static inline int cm_solve_newton_lowrank(int nv, int nefc, int kmax, const int *parent, const cm_preal *M,
-                                                const cm_preal *W,
+CM_HD static inline int cm_solve_newton_lowrank(cm_lanes L, int nv, int nefc, int kmax, const int *parent,
+                                                const cm_preal *M, const cm_preal *W,
                                                 const cm_preal *qacc_smooth, const cm_preal *J, const cm_preal *R,
                                                 const cm_preal *aref, int max_iter, cm_preal tol, cm_preal *qacc,
                                                 cm_preal *efc_force, int *act, cm_preal *work) {
   cm_preal *e = work, *Ma = e + nv, *g = Ma + nv, *y = g + nv, *dx = y + nv, *Mdx = dx + nv;
-  cm_preal *jar = Mdx + nv, *jdx = jar + nefc, *S = jdx + nefc, *u = S + kmax * kmax, *z = u + kmax;
-  cm_preal trace = 0;
-  for (int j = 0; j < nv; j++) trace += M[j * nv + j];
-  cm_preal scale = 1 / cm_pmax(CM_PMINVAL, trace);
-  /* the warm start or qacc_smooth, whichever costs less (Ma and y are scratch here) */
-  cm_preal cost = cm_solve_cost_tree(nv, nefc, parent, M, qacc_smooth, J, R, aref, qacc, jar, Ma, y);
-  cm_preal cost0 = cm_solve_cost_tree(nv, nefc, parent, M, qacc_smooth, J, R, aref, qacc_smooth, jdx, g, y);
-  if (cost0 <= cost) {
-    cost = cost0;
-    for (int j = 0; j < nv; j++) { qacc[j] = qacc_smooth[j]; Ma[j] = g[j]; }
-    for (int i = 0; i < nefc; i++) jar[i] = jdx[i];
-  }
-  for (int j = 0; j < nv; j++) e[j] = qacc[j] - qacc_smooth[j];
+  cm_preal *jar = Mdx + nv, *jdx = jar + nefc, *S = jdx + nefc, *u = S + kmax * kmax, *z = u + kmax, scale;
+  cm_preal cost = cm_solve_start(L, nv, nefc, parent, M, qacc_smooth, J, R, aref, qacc, jar, Ma, jdx, g, y, &scale);
+  for (int j = L.lane; j < nv; j += L.n) e[j] = qacc[j] - qacc_smooth[j];
   int it = 0;
   for (; it < max_iter; it++) {
-    /* active rows, u = Da jar_a, gradient g = Ma + Ja' u */
+    /* active rows, u = Da jar_a (counted by every lane, written by lane 0), gradient g = Ma + Ja' u */
     int k = 0;
     for (int i = 0; i < nefc; i++) {
       if (!(jar[i] < 0)) continue;
       if (k == kmax) return -2;
-      u[k] = jar[i] / R[i];
-      act[k++] = i;
-    }
-    for (int j = 0; j < nv; j++) { g[j] = Ma[j]; y[j] = e[j]; }
-    for (int a = 0; a < k; a++) {
-      const cm_preal *Ji = J + (size_t)act[a] * nv, *Wi = W + (size_t)act[a] * nv;
-      for (int j = 0; j < nv; j++) { g[j] += u[a] * Ji[j]; y[j] += u[a] * Wi[j]; } /* y = M^-1 g */
-    }
-    cm_preal gn = 0;
-    for (int j = 0; j < nv; j++) gn += g[j] * g[j];
-    if (scale * cm_psqrt(gn) <= tol) break;
-    /* S = diag(Ra) + Ja Wa' (lower triangle), z = S^-1 Ja y, dx = -(y - Wa' z) */
-    for (int a = 0; a < k; a++) {
-      const cm_preal *Ja = J + (size_t)act[a] * nv;
-      cm_preal t = 0;
-      for (int j = 0; j < nv; j++) t += Ja[j] * y[j];
-      z[a] = t;
-      for (int b = 0; b <= a; b++) {
-        const cm_preal *Wb = W + (size_t)act[b] * nv;
-        cm_preal s = a == b ? R[act[a]] : 0;
-        for (int j = 0; j < nv; j++) s += Ja[j] * Wb[j];
-        S[a * k + b] = s;
+      if (L.lane == 0) {
+        u[k] = jar[i] / R[i];
+        act[k] = i;
       }
+      k++;
     }
-    if (k > 0) {
-      if (cm_chol_factor(k, S)) return -1;
-      cm_chol_solve(k, S, z);
+    cm_lanes_sync(L);
+    for (int j = L.lane; j < nv; j += L.n) {
+      g[j] = Ma[j];
+      y[j] = e[j];
+      for (int a = 0; a < k; a++) { g[j] += u[a] * J[(size_t)act[a] * nv + j]; y[j] += u[a] * W[(size_t)act[a] * nv + j]; }
+    } /* y = M^-1 g */
+    cm_lanes_sync(L);
+    cm_preal gn = 0;
+    for (int j = L.lane; j < nv; j += L.n) gn += g[j] * g[j];
+    gn = cm_lanes_sum(L, gn);
+    if (scale * cm_psqrt(gn) <= tol) break;
+    /* S = diag(Ra) + Ja Wa' (lower triangle), z = S^-1 Ja y, dx = -(y - Wa' z): the k(k+1)/2
+     * entries and the k z's over the lanes */
+    for (int p = L.lane; p < k * (k + 1) / 2 + k; p += L.n) {
+      if (p >= k * (k + 1) / 2) {
+        int a = p - k * (k + 1) / 2;
+        const cm_preal *Ja = J + (size_t)act[a] * nv;
+        cm_preal t = 0;
+        for (int j = 0; j < nv; j++) t += Ja[j] * y[j];
+        z[a] = t;
+        continue;
+      }
+      int a = 0;
+      while ((a + 1) * (a + 2) / 2 <= p) a++;
+      int b = p - a * (a + 1) / 2;
+      const cm_preal *Ja = J + (size_t)act[a] * nv, *Wb = W + (size_t)act[b] * nv;
+      cm_preal s = a == b ? R[act[a]] : 0;
+      for (int j = 0; j < nv; j++) s += Ja[j] * Wb[j];
+      S[a * k + b] = s;
     }
-    for (int j = 0; j < nv; j++) dx[j] = -y[j];
-    for (int a = 0; a < k; a++) {
-      const cm_preal *Wi = W + (size_t)act[a] * nv;
-      for (int j = 0; j < nv; j++) dx[j] += z[a] * Wi[j];
+    int bad = 0;
+    CM_LANES_SERIAL(L, {
+      if (k > 0) {
+        bad = cm_chol_factor(k, S);
+        if (!bad) cm_chol_solve(k, S, z);
+      }
+    });
+    if (cm_lanes_bcast_i(L, bad)) return -1;
+    for (int j = L.lane; j < nv; j += L.n) {
+      dx[j] = -y[j];
+      for (int a = 0; a < k; a++) dx[j] += z[a] * W[(size_t)act[a] * nv + j];
     }
+    cm_lanes_sync(L);
     /* M dx by the product, not by M W' = J' (-(g - Ja' z) cancels near the optimum, and the
      * line search needs dx' M dx > 0) */
-    cm_mat_vec_tree(nv, parent, M, dx, Mdx);
-    cm_mat_vec(nefc, nv, J, dx, jdx);
+    cm_mat_vec_tree(L, nv, parent, M, dx, Mdx);
+    cm_mat_vec(L, nefc, nv, J, dx, jdx);
     cm_preal q0 = 0, q1 = 0;
-    for (int j = 0; j < nv; j++) { q0 += dx[j] * Ma[j]; q1 += dx[j] * Mdx[j]; }
-    cm_preal alpha = cm_solve_line_search(nefc, q0, q1, jar, jdx, R, scale, tol);
+    for (int j = L.lane; j < nv; j += L.n) { q0 += dx[j] * Ma[j]; q1 += dx[j] * Mdx[j]; }
+    q0 = cm_lanes_sum(L, q0);
+    q1 = cm_lanes_sum(L, q1);
+    cm_preal alpha = cm_solve_line_search(L, nefc, q0, q1, jar, jdx, R, scale, tol);
     /* move, keeping e, Ma = M e and jar = J qacc - aref current without products by M or J */
     cm_preal old = cost;
     cost = 0;
-    for (int j = 0; j < nv; j++) {
+    for (int j = L.lane; j < nv; j += L.n) {
       qacc[j] += alpha * dx[j];
       e[j] += alpha * dx[j];
       Ma[j] += alpha * Mdx[j];
       cost += (cm_preal)0.5 * e[j] * Ma[j];
     }
-    for (int i = 0; i < nefc; i++) {
+    for (int i = L.lane; i < nefc; i += L.n) {
       jar[i] += alpha * jdx[i];
       if (jar[i] < 0) cost += (cm_preal)0.5 * jar[i] * jar[i] / R[i];
     }
+    cost = cm_lanes_sum(L, cost);
+    cm_lanes_sync(L);
     if (scale * (old - cost) < tol) { it++; break; }
   }
-  for (int i = 0; i < nefc; i++) efc_force[i] = jar[i] < 0 ? -jar[i] / R[i] : 0;
+  for (int i = L.lane; i < nefc; i += L.n) efc_force[i] = jar[i] < 0 ? -jar[i] / R[i] : 0;
+  cm_lanes_sync(L);
   return it;
 }
 
@@ -501,7 +560,7 @@ CM_HD static inline int cm_solve_pgs(int nv, int nefc, const cm_preal *L, const 
     }
     if (change <= tol * fmax) { it++; break; }
   }
-  cm_mat_tvec(nefc, nv, MiJt, efc_force, tmp);
+  cm_mat_tvec(cm_lanes_one(), nefc, nv, MiJt, efc_force, tmp);
   for (int j = 0; j < nv; j++) qacc[j] = qacc_smooth[j] + tmp[j];
   return it;
 }

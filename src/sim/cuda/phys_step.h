@@ -13,32 +13,35 @@
 #include "sim/cuda/phys_constraint.h"
 #include "sim/cuda/phys_smooth.h"
 
-CM_HD static inline void cm_phys_fwd_position(const cm_phys_model *m, cm_phys_data *d) {
-  cm_phys_kinematics(m, d);
-  cm_phys_com_pos(m, d);
-  cm_phys_crb(m, d);
-  cm_phys_factor_m(m, d->qM, 0, d->qLD);
-  cm_phys_collide(m, d);
-  cm_phys_make_constraint(m, d);
+/* Every stage takes the lanes that share the env (phys_lanes.h); the tree recursions of the
+ * smooth dynamics run on lane 0. */
+CM_HD static inline void cm_phys_fwd_position(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  CM_LANES_SERIAL(L, cm_phys_kinematics(m, d); cm_phys_com_pos(m, d); cm_phys_crb(m, d);
+                  cm_phys_factor_m(m, d->qM, 0, d->qLD));
+  cm_phys_collide(L, m, d);
+  cm_phys_make_constraint(L, m, d);
 }
 
-CM_HD static inline void cm_phys_fwd_velocity(const cm_phys_model *m, cm_phys_data *d) {
-  cm_phys_com_vel(m, d);
-  cm_phys_passive(m, d);
-  cm_phys_rne(m, d);
+CM_HD static inline void cm_phys_fwd_velocity(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  CM_LANES_SERIAL(L, cm_phys_com_vel(m, d); cm_phys_passive(m, d); cm_phys_rne(m, d));
 }
 
+CM_HD static inline void cm_phys_forward_lanes(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  cm_phys_fwd_position(L, m, d);
+  cm_phys_fwd_velocity(L, m, d);
+}
+
+/* the drivers' whole-env entry (one lane) */
 CM_HD static inline void cm_phys_forward(const cm_phys_model *m, cm_phys_data *d) {
-  cm_phys_fwd_position(m, d);
-  cm_phys_fwd_velocity(m, d);
+  cm_phys_forward_lanes(cm_lanes_one(), m, d);
 }
 
 /* qfrc_actuator from dof_target. PD: tau = clamp(kp (target - q) - kd qdot, +-limit); when kd
  * is also the model's dof_damping (implicit), -kd qdot is already in qfrc_passive and is added
  * back, so the net generalised force is the clamped PD torque while the Euler step still treats
  * the damping implicitly. Torque: dof_target is the torque, clamped. */
-CM_HD static inline void cm_phys_control(const cm_phys_model *m, cm_phys_data *d) {
-  for (int i = 0; i < m->nv; i++) {
+CM_HD static inline void cm_phys_control(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  for (int i = L.lane; i < m->nv; i += L.n) {
     cm_preal tau = 0.f;
     if (m->dof_actuated[i] && m->ctrl_mode != CM_PHYS_CTRL_NONE) {
       cm_preal lim = m->dof_torque_limit[i];
@@ -50,34 +53,35 @@ CM_HD static inline void cm_phys_control(const cm_phys_model *m, cm_phys_data *d
     }
     d->qfrc_actuator[i] = tau;
   }
+  cm_lanes_sync(L);
 }
 
 /* qfrc_smooth and qacc_smooth = M^-1 qfrc_smooth (mj_fwdAcceleration) */
-CM_HD static inline void cm_phys_fwd_acceleration(const cm_phys_model *m, cm_phys_data *d) {
-  for (int i = 0; i < m->nv; i++) {
+CM_HD static inline void cm_phys_fwd_acceleration(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  for (int i = L.lane; i < m->nv; i += L.n) {
     d->qfrc_smooth[i] = d->qfrc_passive[i] - d->qfrc_bias[i] + d->qfrc_applied[i] + d->qfrc_actuator[i];
     d->qacc_smooth[i] = d->qfrc_smooth[i];
   }
-  cm_phys_solve_m(m, d->qLD, d->qacc_smooth);
+  CM_LANES_SERIAL(L, cm_phys_solve_m(m, d->qLD, d->qacc_smooth));
 }
 
 /* qvel += h qacc' and qpos integrated with the new qvel, where qacc' = (M + h D)^-1 M qacc makes
  * the dof damping D implicit (mj_Euler). Overwrites qLD (recomputed by the next position stage). */
-CM_HD static inline void cm_phys_euler(const cm_phys_model *m, cm_phys_data *d) {
+CM_HD static inline void cm_phys_euler(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
   int nv = m->nv;
   cm_preal h = m->opt_timestep, *acc = d->qacc;
   int damped = 0;
   for (int i = 0; i < nv; i++) damped |= m->dof_damping[i] > 0.f;
   if (damped) {
-    cm_preal *f = d->qfrc_smooth, add[CM_PHYS_MAX_DOF]; /* qfrc_smooth is not needed any more */
-    cm_phys_mul_m(m, d->qM, d->qacc, f);
-    for (int i = 0; i < nv; i++) add[i] = h * m->dof_damping[i];
-    cm_phys_factor_m(m, d->qM, add, d->qLD);
-    cm_phys_solve_m(m, d->qLD, f);
+    cm_preal *f = d->qfrc_smooth; /* qfrc_smooth is not needed any more */
+    cm_phys_mul_m(L, m, d->qM, d->qacc, f);
+    CM_LANES_SERIAL(L, cm_preal add[CM_PHYS_MAX_DOF]; for (int i = 0; i < nv; i++) add[i] = h * m->dof_damping[i];
+                    cm_phys_factor_m(m, d->qM, add, d->qLD); cm_phys_solve_m(m, d->qLD, f));
     acc = f;
   }
-  for (int i = 0; i < nv; i++) d->qvel[i] += h * acc[i];
-  for (int j = 0; j < m->njnt; j++) {
+  for (int i = L.lane; i < nv; i += L.n) d->qvel[i] += h * acc[i];
+  cm_lanes_sync(L);
+  for (int j = L.lane; j < m->njnt; j += L.n) {
     int qa = m->jnt_qposadr[j], da = m->jnt_dofadr[j];
     if (m->jnt_type[j] == CM_PHYS_JNT_FREE) {
       for (int k = 0; k < 3; k++) d->qpos[qa + k] += h * d->qvel[da + k];
@@ -86,33 +90,40 @@ CM_HD static inline void cm_phys_euler(const cm_phys_model *m, cm_phys_data *d) 
       d->qpos[qa] += h * d->qvel[da];
     }
   }
+  cm_lanes_sync(L);
 }
 
 /* A state that went non-finite or huge (MuJoCo's mjMAXVAL) is reset to qpos0 at rest and
  * counted in nbad, as MuJoCo's mj_checkPos/Vel/Acc do; other envs are untouched. */
-CM_HD static inline int cm_phys_check_reset(const cm_phys_model *m, cm_phys_data *d) {
+CM_HD static inline int cm_phys_check_reset(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
   int bad = 0;
-  for (int i = 0; i < m->nq; i++) bad |= !(cm_pabs(d->qpos[i]) <= 1e10f);
-  for (int i = 0; i < m->nv; i++) bad |= !(cm_pabs(d->qvel[i]) <= 1e10f);
-  if (!bad) return 0;
-  for (int i = 0; i < m->nq; i++) d->qpos[i] = m->qpos0[i];
-  for (int i = 0; i < m->nv; i++) d->qvel[i] = d->qacc[i] = 0.f; /* qacc: the warm start */
-  d->nbad[0]++;
+  for (int i = L.lane; i < m->nq; i += L.n) bad |= !(cm_pabs(d->qpos[i]) <= 1e10f);
+  for (int i = L.lane; i < m->nv; i += L.n) bad |= !(cm_pabs(d->qvel[i]) <= 1e10f);
+  if (!cm_lanes_sum_i(L, bad)) return 0;
+  for (int i = L.lane; i < m->nq; i += L.n) d->qpos[i] = m->qpos0[i];
+  for (int i = L.lane; i < m->nv; i += L.n) d->qvel[i] = d->qacc[i] = 0.f; /* qacc: the warm start */
+  if (L.lane == 0) d->nbad[0]++;
+  cm_lanes_sync(L);
   return 1;
 }
 
 /* One substep from a forwarded state to the next forwarded state. */
-CM_HD static inline void cm_phys_substep(const cm_phys_model *m, cm_phys_data *d) {
-  cm_phys_control(m, d);
-  cm_phys_fwd_acceleration(m, d);
-  cm_phys_fwd_constraint(m, d);
-  cm_phys_euler(m, d);
-  cm_phys_check_reset(m, d);
-  cm_phys_forward(m, d);
+CM_HD static inline void cm_phys_substep(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  cm_phys_control(L, m, d);
+  cm_phys_fwd_acceleration(L, m, d);
+  cm_phys_fwd_constraint(L, m, d);
+  cm_phys_euler(L, m, d);
+  cm_phys_check_reset(L, m, d);
+  cm_phys_forward_lanes(L, m, d);
 }
 
-/* The kernel driver's entry: nsub substeps of one env (dof_target already set). */
+/* The kernel driver's entry: nsub substeps of one env (dof_target already set), by the lanes L. */
+CM_HD static inline void cm_phys_step_env_lanes(cm_lanes L, const cm_phys_model *m, cm_phys_data *d, int nsub) {
+  for (int s = 0; s < nsub; s++) cm_phys_substep(L, m, d);
+}
+
+/* the same on one lane (the CPU driver, the thread-per-env kernel) */
 CM_HD static inline void cm_phys_step_env(const cm_phys_model *m, cm_phys_data *d, int nsub) {
-  for (int s = 0; s < nsub; s++) cm_phys_substep(m, d);
+  cm_phys_step_env_lanes(cm_lanes_one(), m, d, nsub);
 }
 #endif

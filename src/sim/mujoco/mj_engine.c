@@ -12,7 +12,7 @@
 #include "core/fileio.h"
 #include "core/pool.h"
 #include "core/quat.h"
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 typedef struct mj_joint {
   int body;    /* character body index */

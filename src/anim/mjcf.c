@@ -1,11 +1,11 @@
-#include "sim/mujoco/mjcf.h"
+#include "anim/mjcf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/bytebuf.h"
 #include "core/fileio.h"
-#include "sim/mujoco/mjcf_objects.h"
+#include "anim/mjcf_objects.h"
 
 /* Attributes of newer MuJoCo releases that 2.2.2 rejects; they only tune actuation. */
 static const char *const k_newer_attrs[] = {"actuatorfrcrange", "actuatorfrclimited", "actuatorgravcomp", NULL};

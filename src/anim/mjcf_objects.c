@@ -1,4 +1,4 @@
-#include "sim/mujoco/mjcf_objects.h"
+#include "anim/mjcf_objects.h"
 
 #include <stdio.h>
 #include <stdlib.h>

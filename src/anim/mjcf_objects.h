@@ -5,7 +5,7 @@
 #define CM_MJCF_OBJECTS_H
 #include "core/bytebuf.h"
 #include "core/err.h"
-#include "sim/static_object.h"
+#include "anim/static_object.h"
 
 int cm_mjcf_objects_xml(const cm_static_object *objs, int n, cm_buf *out, cm_err *err);
 #endif

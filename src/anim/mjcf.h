@@ -6,7 +6,7 @@
 #define CM_MJCF_H
 #include <mujoco/mujoco.h>
 #include "core/err.h"
-#include "sim/static_object.h"
+#include "anim/static_object.h"
 
 #define CM_MJCF_MAX_LIMITS 256
 

@@ -1,0 +1,200 @@
+/* The lane-cooperative stage functions (phys_lanes.h) run by several lanes at once, as the
+ * warp-per-env kernel runs them: here the lanes are host threads (CM_LANES_EMULATE; a barrier
+ * for the sync, shared slots summed in lane order for the sums), so a missing sync shows as a
+ * wrong or racy result and a lane-dependent branch as a deadlock (the test's timeout). Against
+ * the one-lane run of the same env (the CPU engine's arithmetic):
+ *   - forward from one state: contacts, their order and the constraint Jacobian bit for bit
+ *     (each is computed by one lane with the serial arithmetic), with a contact list that
+ *     overflows (ncon_max cut to 2: the lane-by-lane path) and one that does not;
+ *   - substeps of a humanoid on the ground with PD targets: qpos/qvel after the first substep
+ *     within float rounding of the solver's reordered sums, and after 12 within 1e-3. */
+#define CM_LANES_EMULATE
+#include <math.h>
+#include <mujoco/mujoco.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "core/err.h"
+#include "sim/cuda/phys_step.h"
+#include "anim/mjcf.h"
+
+/* ---- the emulated warp ---- */
+#define MAX_LANES 32
+static pthread_barrier_t g_bar;
+static int g_n;
+static cm_preal g_fslot[MAX_LANES];
+static int g_islot[MAX_LANES];
+
+void cm_lanes_emu_sync(void) { pthread_barrier_wait(&g_bar); }
+cm_preal cm_lanes_emu_sum(int lane, cm_preal x) {
+  g_fslot[lane] = x;
+  pthread_barrier_wait(&g_bar);
+  cm_preal s = 0;
+  for (int l = 0; l < g_n; l++) s += g_fslot[l];
+  pthread_barrier_wait(&g_bar);
+  return s;
+}
+static int int_op(int lane, int x, int upto) { /* sum of the slots below `upto` */
+  g_islot[lane] = x;
+  pthread_barrier_wait(&g_bar);
+  int s = 0;
+  for (int l = 0; l < upto; l++) s += g_islot[l];
+  pthread_barrier_wait(&g_bar);
+  return s;
+}
+int cm_lanes_emu_sum_i(int lane, int x) { return int_op(lane, x, g_n); }
+int cm_lanes_emu_scan_i(int lane, int x) { return int_op(lane, x, lane); }
+int cm_lanes_emu_bcast(int lane, int x, int src) {
+  g_islot[lane] = x;
+  pthread_barrier_wait(&g_bar);
+  int v = g_islot[src];
+  pthread_barrier_wait(&g_bar);
+  return v;
+}
+
+typedef struct {
+  const cm_phys_model *m;
+  cm_phys_data *d;
+  int lane, n, substeps; /* substeps 0: forward only */
+} lane_job;
+
+static void *lane_main(void *arg) {
+  lane_job *j = arg;
+  cm_lanes L = {j->lane, j->n};
+  if (j->substeps) cm_phys_step_env_lanes(L, j->m, j->d, j->substeps);
+  else cm_phys_forward_lanes(L, j->m, j->d);
+  return NULL;
+}
+
+/* forward (substeps 0) or substeps of env d by n lanes (threads) */
+static void run_lanes(const cm_phys_model *m, cm_phys_data *d, int n, int substeps) {
+  pthread_t th[MAX_LANES];
+  lane_job jobs[MAX_LANES];
+  g_n = n;
+  pthread_barrier_init(&g_bar, NULL, (unsigned)n);
+  for (int l = 0; l < n; l++) {
+    jobs[l] = (lane_job){m, d, l, n, substeps};
+    pthread_create(&th[l], NULL, lane_main, &jobs[l]);
+  }
+  for (int l = 0; l < n; l++) pthread_join(th[l], NULL);
+  pthread_barrier_destroy(&g_bar);
+}
+
+/* ---- the humanoid, feet in the ground ---- */
+typedef struct {
+  mjModel *mj;
+  cm_phys_model pm;
+  cm_phys_layout L;
+  float *a, *b; /* one env each: one lane, n lanes */
+  cm_phys_data da, db;
+} pair_env;
+
+static int pair_make(pair_env *p, int ncon_max) {
+  cm_err err;
+  cm_mjcf_opts mo = {.add_scene = 1};
+  memset(p, 0, sizeof *p);
+  CHECK_OK(cm_mjcf_compile("data/assets/humanoid/humanoid.xml", &mo, &p->mj, NULL, &err), &err);
+  if (!p->mj) return -1;
+  for (int j = 0; j < p->mj->njnt; j++) p->mj->jnt_stiffness[j] = 0;
+  p->mj->opt.timestep = 1.0 / 120;
+  CHECK_OK(cm_phys_model_compile(p->mj, "humanoid", &p->pm, &err), &err);
+  if (ncon_max > 0) p->pm.ncon_max = ncon_max;
+  cm_phys_layout_make(&p->pm, 1, &p->L);
+  p->a = calloc((size_t)p->L.total + 2, sizeof(float));
+  p->b = calloc((size_t)p->L.total + 2, sizeof(float));
+  cm_phys_data_at(&p->L, p->a, 0, &p->da);
+  /* standing pose, lowered until the feet (the lowest bounding sphere 9 cm deep) meet the ground; a twist and a push */
+  for (int k = 0; k < p->mj->nq; k++) p->da.qpos[k] = (float)p->mj->qpos0[k];
+  cm_phys_forward(&p->pm, &p->da);
+  float low = 1e9f;
+  for (int g = 0; g < p->pm.ngeom; g++)
+    if (p->pm.geom_bodyid[g] > 0 && p->da.geom_xpos[3 * g + 2] - p->pm.geom_rbound[g] < low)
+      low = p->da.geom_xpos[3 * g + 2] - p->pm.geom_rbound[g];
+  p->da.qpos[2] -= low + 0.09f;
+  for (int i = 0; i < p->pm.nv; i++) {
+    p->da.qvel[i] = 0.3f * sinf(1.7f * (float)i);
+    p->da.dof_target[i] = 0.2f * cosf(0.9f * (float)i);
+  }
+  cm_phys_forward(&p->pm, &p->da);
+  memcpy(p->b, p->a, sizeof(float) * (size_t)p->L.total);
+  cm_phys_data_at(&p->L, p->b, 0, &p->db);
+  return 0;
+}
+
+static void pair_free(pair_env *p) {
+  free(p->a);
+  free(p->b);
+  mj_deleteModel(p->mj);
+}
+
+/* forward by n lanes on b, by one on a: contacts and Jacobians bit for bit */
+static void forward_equal(int n, int ncon_max) {
+  pair_env p;
+  if (pair_make(&p, ncon_max)) return;
+  cm_phys_forward_lanes(cm_lanes_one(), &p.pm, &p.da);
+  run_lanes(&p.pm, &p.db, n, 0);
+  int nc = p.da.ncon[0], nr = p.da.nefc[0];
+  printf("forward, %d lanes, ncon_max %d: %d contacts (%d dropped), %d rows; lanes: %d (%d), %d\n", n, p.pm.ncon_max, nc,
+         p.da.ncon_dropped[0], nr, p.db.ncon[0], p.db.ncon_dropped[0], p.db.nefc[0]);
+  CHECK(nc > 0);
+  if (ncon_max > 0) CHECK(p.da.ncon_dropped[0] > 0);
+  CHECK(p.db.ncon[0] == nc);
+  CHECK(p.db.ncon_dropped[0] == p.da.ncon_dropped[0]);
+  CHECK(p.db.nefc[0] == nr);
+  int same = 1;
+  for (int c = 0; c < nc && same; c++) {
+    same &= p.db.contact_pair[c] == p.da.contact_pair[c] && p.db.contact_dist[c] == p.da.contact_dist[c];
+    for (int k = 0; k < 3; k++) same &= p.db.contact_pos[3 * c + k] == p.da.contact_pos[3 * c + k];
+  }
+  CHECK(same);
+  long diff = 0;
+  for (long k = 0; k < (long)nr * p.pm.nv; k++) diff += p.db.efc_J[k] != p.da.efc_J[k];
+  for (int i = 0; i < nr; i++) {
+    diff += p.db.efc_R[i] != p.da.efc_R[i];
+    CHECK_NEAR(p.db.efc_aref[i], p.da.efc_aref[i], 1e-4 * (1 + fabsf(p.da.efc_aref[i])));
+  }
+  CHECK(diff == 0);
+  for (int i = 0; i < p.pm.nv; i++)
+    CHECK_NEAR(p.db.qfrc_bias[i], p.da.qfrc_bias[i], 0); /* lane 0's serial stages: exact */
+  pair_free(&p);
+}
+
+static double worst_rel(const float *a, const float *b, int n) {
+  double w = 0;
+  for (int i = 0; i < n; i++) {
+    double e = fabs((double)a[i] - b[i]) / (1 + fabs((double)a[i]));
+    if (!(e <= w)) w = e; /* NaN counts as worst */
+  }
+  return w;
+}
+
+/* substeps by n lanes against one lane */
+static void substeps_close(int n) {
+  pair_env p;
+  if (pair_make(&p, 0)) return;
+  cm_phys_step_env(&p.pm, &p.da, 1);
+  run_lanes(&p.pm, &p.db, n, 1);
+  double q1 = worst_rel(p.da.qpos, p.db.qpos, p.pm.nq), v1 = worst_rel(p.da.qvel, p.db.qvel, p.pm.nv);
+  int rows1 = p.da.nefc[0];
+  cm_phys_step_env(&p.pm, &p.da, 11);
+  run_lanes(&p.pm, &p.db, n, 11);
+  double q12 = worst_rel(p.da.qpos, p.db.qpos, p.pm.nq), v12 = worst_rel(p.da.qvel, p.db.qvel, p.pm.nv);
+  printf("substeps, %d lanes vs 1: after 1 (%d rows) qpos %.2e qvel %.2e; after 12 (%d contacts) qpos %.2e qvel %.2e\n", n,
+         rows1, q1, v1, p.da.ncon[0], q12, v12);
+  CHECK(rows1 > 0);
+  CHECK(q1 <= 1e-5 && v1 <= 1e-4);
+  CHECK(q12 <= 1e-3 && v12 <= 1e-2);
+  CHECK(p.db.nbad[0] == 0 && p.da.nbad[0] == 0);
+  pair_free(&p);
+}
+
+int main(void) {
+  forward_equal(32, 0);
+  forward_equal(5, 0);
+  forward_equal(32, 2);
+  forward_equal(3, 2);
+  substeps_close(32);
+  substeps_close(5);
+  return check_report("test_phys_lanes");
+}
