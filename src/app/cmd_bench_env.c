@@ -34,7 +34,7 @@ static const cm_flag k_flags[] = {
     {"gpu_fused", "-1 (auto)", "cuda engine: 1 fuses substeps in one launch, 0 one launch per substep"},
     {"gpu_sort", "-1 (CM_PHYS_GPU_SORT, else off)", "cuda engine: env order, 0 as numbered, 1 heaviest (most constraint rows) first, 2 lightest first"},
     {"gpu_regs", "-1 (CM_PHYS_GPU_REGS, else 0)", "cuda engine: register cap of the step kernel, one of " CM_PHYS_GPU_REG_VARIANTS " (0: the compiler's)"},
-    {"gpu_lanes", "-1 (CM_PHYS_GPU_LANES, else 1)", "cuda engine: threads per env, 1 (a thread per env) or 32 (a warp per env)"},
+    {"gpu_lanes", "-1 (CM_PHYS_GPU_LANES, else 32 up to 16384 envs, 1 above)", "cuda engine: threads per env, 1 (a thread per env) or 32 (a warp per env)"},
     {NULL, NULL, NULL}};
 
 typedef struct train_bench {
