@@ -13,17 +13,21 @@
 #include "sim/cuda/phys_constraint.h"
 #include "sim/cuda/phys_smooth.h"
 
-/* Every stage takes the lanes that share the env (phys_lanes.h); the tree recursions of the
- * smooth dynamics run on lane 0. */
+/* Every stage takes the lanes that share the env (phys_lanes.h); M's sparse factor and solves
+ * run on lane 0. */
 CM_HD static inline void cm_phys_fwd_position(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
-  CM_LANES_SERIAL(L, cm_phys_kinematics(m, d); cm_phys_com_pos(m, d); cm_phys_crb(m, d);
-                  cm_phys_factor_m(m, d->qM, 0, d->qLD));
+  cm_phys_kinematics(L, m, d);
+  cm_phys_com_pos(L, m, d);
+  cm_phys_crb(L, m, d);
+  CM_LANES_SERIAL(L, cm_phys_factor_m(m, d->qM, 0, d->qLD));
   cm_phys_collide(L, m, d);
   cm_phys_make_constraint(L, m, d);
 }
 
 CM_HD static inline void cm_phys_fwd_velocity(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
-  CM_LANES_SERIAL(L, cm_phys_com_vel(m, d); cm_phys_passive(m, d); cm_phys_rne(m, d));
+  cm_phys_com_vel(L, m, d);
+  cm_phys_passive(L, m, d);
+  cm_phys_rne(L, m, d);
 }
 
 CM_HD static inline void cm_phys_forward_lanes(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
