@@ -190,19 +190,29 @@ CM_HD static inline void cm_phys_crb(cm_lanes L, const cm_phys_model *m, cm_phys
 
 /* LD = factor of (M + diag(add)) as M = L^T D L with L unit lower-triangular in the tree's
  * sparsity (mj_factorM); the strict lower triangle of LD holds L, its diagonal D. add may be
- * NULL. Only entries (i, j) with j an ancestor dof of i are read or written. */
-CM_HD static inline void cm_phys_factor_m(const cm_phys_model *m, const cm_preal *M, const cm_preal *add, cm_preal *LD) {
+ * NULL. Only entries (i, j) with j an ancestor dof of i are read or written. Per dof k (from
+ * the last), the updates of the rows of k's ancestors i read only row k, so they are spread
+ * over the lanes (the m-th ancestor on lane m mod n), and row k is scaled after a sync. */
+CM_HD static inline void cm_phys_factor_m(cm_lanes L, const cm_phys_model *m, const cm_preal *M, const cm_preal *add,
+                                          cm_preal *LD) {
   int nv = m->nv;
-  for (int i = 0; i < nv; i++) {
+  for (int i = L.lane; i < nv; i += L.n) {
     LD[i * nv + i] = M[i * nv + i] + (add ? add[i] : 0.f);
     for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) LD[i * nv + j] = M[i * nv + j];
   }
+  cm_lanes_sync(L);
   for (int k = nv - 1; k >= 0; k--) {
-    for (int i = m->dof_parentid[k]; i >= 0; i = m->dof_parentid[i]) {
+    int a = 0;
+    for (int i = m->dof_parentid[k]; i >= 0; i = m->dof_parentid[i], a++) {
+      if (a % L.n != L.lane) continue;
       cm_preal t = LD[k * nv + i] / LD[k * nv + k];
       for (int j = i; j >= 0; j = m->dof_parentid[j]) LD[i * nv + j] -= t * LD[k * nv + j];
-      LD[k * nv + i] = t;
     }
+    cm_lanes_sync(L);
+    a = 0;
+    for (int i = m->dof_parentid[k]; i >= 0; i = m->dof_parentid[i], a++)
+      if (a % L.n == L.lane) LD[k * nv + i] = LD[k * nv + i] / LD[k * nv + k];
+    cm_lanes_sync(L);
   }
 }
 
