@@ -1,6 +1,7 @@
 /* cmimic bench-env: environment stepping and full training throughput against raw MuJoCo
  * mj_step on the same humanoid and core count, measured in one run. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "app/commands.h"
 #include "app/preset.h"
@@ -40,7 +41,19 @@ typedef struct train_bench {
   double seconds, env_seconds;
   int steps_per_iter, mini_batch, epochs; /* the agent's settings as resolved (preset, auto) */
   char net[64];
+  int env_on_device; /* the env stepped as kernels (deepmimic on the cuda engine's GPU) */
 } train_bench;
+
+/* CMIMIC_PROFILE=1: the timed iterations' phases (stderr), the env's own split when it has one. */
+static void print_training_profile(const cm_agent *a, cm_rl_env *rl, const train_bench *tb) {
+  const char *pe = getenv("CMIMIC_PROFILE");
+  if (!pe || !*pe || !strcmp(pe, "0")) return;
+  fprintf(stderr, "profile bench-env training: %.2f s = policy %.2f + env %.2f + train_data %.2f + update %.2f + other %.2f\n",
+          tb->seconds, a->prof.policy, a->prof.env, a->prof.train_data, a->prof.update,
+          tb->seconds - a->prof.policy - a->prof.env - a->prof.train_data - a->prof.update);
+  char line[256];
+  if (rl->profile && rl->profile(rl->ctx, line, sizeof line)) fprintf(stderr, "profile bench-env training: %s\n", line);
+}
 
 /* PPO/AWR iterations (rollout + update, as `cmimic run --mode train` does them, without test
  * phases) for about `seconds` after one untimed warm-up iteration. */
@@ -70,6 +83,10 @@ static int bench_training(const cm_args *args, const cm_cfg *preset, int num_env
   cm_stats st;
   cm_stats_clear(&st);
   if (cm_agent_train_iter(a, &st, err)) goto done;
+  out->env_on_device = rl.on_device;
+  memset(&a->prof, 0, sizeof a->prof); /* the profile covers the timed iterations only */
+  char discard[256];
+  if (rl.profile) rl.profile(rl.ctx, discard, sizeof discard);
   long start_samples = (long)a->buf.total_samples;
   double env_before = a->prof.env, t0 = cm_now_seconds(), t = t0;
   do {
@@ -80,6 +97,7 @@ static int bench_training(const cm_args *args, const cm_cfg *preset, int num_env
   out->samples = (long)a->buf.total_samples - start_samples;
   out->seconds = t - t0;
   out->env_seconds = a->prof.env - env_before;
+  print_training_profile(a, &rl, out);
   rc = 0;
 done:
   cm_agent_destroy(a);
@@ -192,9 +210,9 @@ int cmd_bench_env(int argc, char **argv) {
           status = 1;
           goto done;
         }
-        printf("  training (networks on %s, %s engine): %.0f samples/s (%ld samples in %.1f s, %.0f%% of it stepping envs)\n",
-               dev->ops->name, ecfg.engine_name, tb.samples / tb.seconds, tb.samples, tb.seconds,
-               100.0 * tb.env_seconds / tb.seconds);
+        printf("  training (networks on %s, %s engine, env step %s): %.0f samples/s (%ld samples in %.1f s, %.0f%% of it stepping envs)\n",
+               dev->ops->name, ecfg.engine_name, tb.env_on_device ? "as kernels on the GPU" : "on the host",
+               tb.samples / tb.seconds, tb.samples, tb.seconds, 100.0 * tb.env_seconds / tb.seconds);
         print_agent_settings(preset, (int)num_envs, &tb, dev);
       }
       goto done;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "core/quat.h"
 #include "core/zalloc.h"
+#include "env/action_clip.h"
 #include "env/char_obs.h"
 #include "env/env_registry.h"
 #include "sim/engine_config.h"
@@ -200,13 +201,8 @@ void cm_env_reset(cm_env *e, const int *ids, int n) {
 }
 
 static void apply_action_default(cm_env *e, const float *a) {
-  int A = e->act_dim;
-  for (int i = 0; i < e->num_envs; i++)
-    for (int k = 0; k < A; k++) {
-      float v = a[(size_t)i * A + k];
-      v = fminf(fmaxf(v, e->action_low[k]), e->action_high[k]);
-      e->targets[(size_t)i * A + k] = v;
-    }
+  size_t A = (size_t)e->act_dim;
+  for (int i = 0; i < e->num_envs; i++) cm_env_clip_action(a + A * i, e->action_low, e->action_high, e->act_dim, e->targets + A * i);
   e->engine->ops->set_targets(e->engine, e->targets);
 }
 

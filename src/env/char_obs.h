@@ -9,7 +9,7 @@
 #include "core/hd.h"
 #include "core/quat.h"
 
-static inline int cm_char_obs_dim(const cm_char *c, int num_key_bodies, int root_height_obs) {
+CM_HD static inline int cm_char_obs_dim(const cm_char *c, int num_key_bodies, int root_height_obs) {
   return (root_height_obs ? 1 : 0) + 12 + 6 * (c->num_bodies - 1) + c->num_dofs + 3 * num_key_bodies;
 }
 

@@ -265,10 +265,7 @@ void cm_dm_env_record_tracking(cm_env *e, const int *ids, int n) {
   if (!ids) n = e->num_envs;
   cm_env_ids t = {e, ids};
   cm_pool_for(e->pool, n, track_range, &t);
-  /* summed in env order on one thread, so the figure does not depend on the thread count */
-  for (int k = 0; k < n; k++)
-    for (int j = 0; j < CM_DM_NUM_TRACK_ERR; j++) dm->track.sum[j] += dm->track.scratch[CM_DM_NUM_TRACK_ERR * k + j];
-  dm->track.count += n;
+  cm_dm_track_add(&dm->track, dm->track.scratch, NULL, n);
 }
 
 void cm_dm_env_set_mode(cm_env *e, int test) {

@@ -29,6 +29,17 @@ typedef struct cm_dm_track {
   float *scratch; /* [N][7] per-env errors of one record */
 } cm_dm_track;
 
+/* Adds records to the running sums: rows k < n of errs ([n][7]), skipping those with
+ * mask[k] < 0 (mask NULL: all), in row order on one thread, so the figure depends neither on
+ * the thread count nor on the device that computed the rows. */
+static inline void cm_dm_track_add(cm_dm_track *t, const float *errs, const int *mask, int n) {
+  for (int k = 0; k < n; k++) {
+    if (mask && mask[k] < 0) continue;
+    for (int j = 0; j < CM_DM_NUM_TRACK_ERR; j++) t->sum[j] += errs[CM_DM_NUM_TRACK_ERR * k + j];
+    t->count++;
+  }
+}
+
 /* Env i's errors from the engine state and its reference buffers. */
 CM_HD static inline void cm_dm_tracking_error(const cm_char *c, const cm_sim_state *s, const cm_dm_buf *b, int i,
                                               float *out) {

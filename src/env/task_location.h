@@ -20,7 +20,7 @@
 #define CM_LOC_RNG_STREAM 0x4c4f4354u
 
 typedef struct cm_loc_params {
-  float tar_speed, tar_change_time_min, tar_change_time_max, tar_dist_max, dt;
+  float tar_speed, tar_dist_max, dt; /* tar_change_time_min/max: read by the task env core */
 } cm_loc_params;
 
 CM_HD static inline void cm_loc_draw_target(const cm_loc_params *p, const float *root_pos, cm_rng *rng, float *tar) {

@@ -21,7 +21,7 @@
 
 typedef struct cm_steer_params {
   int rand_tar_dir, rand_face_dir;
-  float tar_speed_min, tar_speed_max, tar_change_time_min, tar_change_time_max;
+  float tar_speed_min, tar_speed_max; /* tar_change_time_min/max: read by the task env core */
   float tar_w, face_w, vel_scale, dt;
 } cm_steer_params;
 

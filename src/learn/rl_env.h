@@ -9,9 +9,10 @@
  *   obs      [N][obs_dim]  what the agent acts on next: next_obs, or for a done env the first
  *                          observation of its new episode
  * done flags are MimicKit's DoneFlags: 0 NULL, 1 FAIL, 2 SUCC, 3 TIME (learn/returns.h).
- * All arrays are host memory owned by the caller. */
+ * All arrays are host memory owned by the caller (device memory for the _dev entries). */
 #ifndef CM_LEARN_RL_ENV_H
 #define CM_LEARN_RL_ENV_H
+#include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
 
@@ -46,6 +47,19 @@ typedef struct cm_rl_env {
    * (then clears them): e.g. Tracking_Error_Root_Pos, Location_Success_Rate. Keys are static
    * strings. NULL: none. The agent logs them in its table (train and test phases). */
   int (*env_stats)(void *ctx, const char **keys, double *values, int max);
+  /* ---- device flavour (the env steps on a GPU, env/deepmimic_gpu.h) ----
+   * on_device 1: the env's state lives on CUDA device `device`; reset_dev / step_dev take device
+   * arrays of the shapes above (done: DoneFlags bytes) and finish their work (queued on `stream`,
+   * a cudaStream_t) before returning. reset / step keep working with host arrays: then only the
+   * actions go up and obs, next_obs, reward, done come down. on_device 0: the pointers are NULL. */
+  int on_device, device;
+  void *stream;
+  int (*reset_dev)(void *ctx, float *obs, cm_err *err);
+  int (*step_dev)(void *ctx, const float *actions, float *next_obs, float *obs, float *reward, uint8_t *done,
+                  cm_err *err);
+  /* One line of where the env's step time went since the last call (then cleared), for
+   * CMIMIC_PROFILE; 0 when there is nothing to say. NULL: no such figures. */
+  int (*profile)(void *ctx, char *line, size_t cap);
   void (*destroy)(void *ctx);                   /* NULL: nothing to free */
 } cm_rl_env;
 

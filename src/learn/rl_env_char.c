@@ -1,7 +1,9 @@
 #include "learn/rl_env_char.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "env/deepmimic_gpu.h"
 #include "env/env.h"
 
 typedef struct char_ctx {
@@ -10,7 +12,22 @@ typedef struct char_ctx {
   float *disc_obs, *disc_obs_demo; /* [N][disc_obs_dim]: the step's values, kept from the reset */
   cm_env_observer observer;
   void *observer_user;
+  cm_dm_gpu *gpu; /* the env's step as kernels (deepmimic on the cuda engine's GPU), or NULL */
+  int on_gpu;     /* 1: the device copy is the env's truth */
 } char_ctx;
+
+/* The host path is needed while something reads the host env after every step: an observer
+ * (videos). */
+static int needs_host(const char_ctx *c) { return c->observer != NULL; }
+
+/* Moves the env's state to where the next step runs (once per change of place). */
+static int place(char_ctx *c, cm_err *err) {
+  int want = c->gpu && !needs_host(c);
+  if (want == c->on_gpu) return 0;
+  if (want ? cm_dm_gpu_from_host(c->gpu, err) : cm_dm_gpu_to_host(c->gpu, err)) return -1;
+  c->on_gpu = want;
+  return 0;
+}
 
 /* Lets the observer see the state before finished envs are reset (videos end on the last pose). */
 static int observe(char_ctx *c, cm_err *err) { return c->observer ? c->observer(c->observer_user, c->env, err) : 0; }
@@ -18,6 +35,8 @@ static int observe(char_ctx *c, cm_err *err) { return c->observer ? c->observer(
 static int char_reset(void *vctx, float *obs, cm_err *err) {
   (void)err;
   char_ctx *c = vctx;
+  if (place(c, err)) return -1;
+  if (c->on_gpu) return cm_dm_gpu_reset_host(c->gpu, obs, err);
   cm_env_reset(c->env, NULL, 0);
   if (observe(c, err)) return -1;
   memcpy(obs, c->env->obs, (size_t)c->env->num_envs * c->env->obs_dim * sizeof(float));
@@ -29,6 +48,8 @@ static int char_step(void *vctx, const float *actions, float *next_obs, float *o
   char_ctx *c = vctx;
   cm_env *e = c->env;
   size_t obs_bytes = (size_t)e->num_envs * e->obs_dim * sizeof(float);
+  if (place(c, err)) return -1;
+  if (c->on_gpu) return cm_dm_gpu_step_host(c->gpu, actions, next_obs, obs, reward, done, err);
   if (cm_env_step(e, actions, err) || observe(c, err)) return -1;
   memcpy(next_obs, e->obs, obs_bytes);
   size_t disc_bytes = (size_t)e->num_envs * e->disc_obs_dim * sizeof(float);
@@ -44,6 +65,34 @@ static int char_step(void *vctx, const float *actions, float *next_obs, float *o
   if (n > 0) cm_env_reset(e, c->done_ids, n);
   memcpy(obs, e->obs, obs_bytes);
   return 0;
+}
+
+/* the entries taking device arrays: only while the env is on the device */
+static int on_gpu_or_fail(char_ctx *c, cm_err *err) {
+  if (place(c, err)) return -1;
+  return c->on_gpu ? 0 : cm_fail(err, "%s:%d: the env runs on the host now (an observer reads it: video)", __FILE__, __LINE__);
+}
+
+static int char_reset_dev(void *vctx, float *obs, cm_err *err) {
+  char_ctx *c = vctx;
+  return on_gpu_or_fail(c, err) || cm_dm_gpu_reset(c->gpu, obs, err) ? -1 : 0;
+}
+
+static int char_step_dev(void *vctx, const float *actions, float *next_obs, float *obs, float *reward, uint8_t *done,
+                         cm_err *err) {
+  char_ctx *c = vctx;
+  return on_gpu_or_fail(c, err) || cm_dm_gpu_step(c->gpu, actions, next_obs, obs, reward, done, err) ? -1 : 0;
+}
+
+static int char_profile(void *vctx, char *line, size_t cap) {
+  char_ctx *c = vctx;
+  cm_dm_gpu_times t;
+  cm_dm_gpu_times_get(c->gpu, &t);
+  cm_dm_gpu_times_reset(c->gpu);
+  if (t.steps == 0) return 0;
+  snprintf(line, cap, "env on cuda:%d, %ld steps, device s: action %.3f + physics %.3f + env kernels %.3f + resets %.3f + copies %.3f",
+           cm_dm_gpu_device(c->gpu), t.steps, t.action_s, t.physics_s, t.env_s, t.reset_s, t.copy_s);
+  return 1;
 }
 
 static void char_set_mode(void *vctx, cm_rl_mode mode) {
@@ -64,6 +113,8 @@ static int char_env_stats(void *vctx, const char **keys, double *values, int max
 static void char_destroy(void *vctx) {
   char_ctx *c = vctx;
   if (!c) return;
+  if (c->gpu && c->on_gpu) cm_dm_gpu_to_host(c->gpu, NULL); /* the borrowed env outlives the adapter */
+  cm_dm_gpu_destroy(c->gpu);
   free(c->disc_obs);
   free(c->disc_obs_demo);
   free(c->done_ids);
@@ -100,6 +151,22 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
   out->fetch_disc_obs_demo = env->disc_obs_dim > 0 ? char_fetch_disc_obs_demo : NULL;
   out->env_stats = char_env_stats; /* the type's figures, and the engine's reset count */
   out->destroy = char_destroy;
+  /* deepmimic on the cuda engine's GPU steps as kernels unless CMIMIC_DEVICE_ENV=0 */
+  const char *de = getenv("CMIMIC_DEVICE_ENV");
+  if (cm_dm_gpu_supported(env, NULL) && !(de && !strcmp(de, "0"))) {
+    if (cm_dm_gpu_create(env, &c->gpu, err)) {
+      char_destroy(c);
+      memset(out, 0, sizeof *out);
+      return -1;
+    }
+    c->on_gpu = 1;
+    out->on_device = 1;
+    out->device = cm_dm_gpu_device(c->gpu);
+    out->stream = cm_dm_gpu_stream(c->gpu);
+    out->reset_dev = char_reset_dev;
+    out->step_dev = char_step_dev;
+    out->profile = char_profile;
+  }
   return 0;
 }
 

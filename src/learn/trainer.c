@@ -34,6 +34,9 @@ static void print_profile(const cm_agent *a, double total, double test) {
   fprintf(stderr, "profile iter %lld: %.2f s = policy %.2f + env %.2f + train_data %.2f + update %.2f + test %.2f + other %.2f\n",
           (long long)a->iter, total, pol, env, a->prof.train_data, a->prof.update, test,
           total - pol - env - a->prof.train_data - a->prof.update - test);
+  char line[256];
+  if (a->env->profile && a->env->profile(a->env->ctx, line, sizeof line)) /* the env's own split (device env) */
+    fprintf(stderr, "profile iter %lld: %s\n", (long long)a->iter, line);
   if (a->comm->size > 1) /* the update's share spent averaging gradients over the ranks */
     fprintf(stderr, "profile iter %lld: rank %d: gradient all-reduce %.2f s of the update\n", (long long)a->iter,
             a->comm->rank, a->prof.grad_allreduce);

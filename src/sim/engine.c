@@ -3,6 +3,7 @@
 #include "sim/engine.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/fault.h"
 #include "sim/cuda/cuda_engine.h"
@@ -41,4 +42,27 @@ int cm_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const
 
 void cm_engine_destroy(cm_engine *e) {
   if (e && e->ops && e->ops->destroy) e->ops->destroy(e);
+}
+
+cm_engine *cm_engine_alloc(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const cm_engine_ops *ops,
+                           const cm_char *chr, const char *char_file, size_t impl_size, cm_err *err) {
+  if (chr->num_bodies <= 0 || chr->num_bodies > CM_MAX_BODIES || chr->num_dofs < 0 || chr->num_dofs > CM_MAX_DOFS) {
+    cm_fail(err, "%s: character has %d bodies and %d dofs, out of range", char_file, chr->num_bodies, chr->num_dofs);
+    return NULL;
+  }
+  cm_engine *e = calloc(1, sizeof *e);
+  void *impl = calloc(1, impl_size);
+  if (!e || !impl) {
+    free(e);
+    free(impl);
+    cm_fail(err, "out of memory");
+    return NULL;
+  }
+  e->ops = ops;
+  e->cfg = *cfg;
+  e->opts = *opts;
+  e->impl = impl;
+  e->sim_dt = 1.0 / cfg->sim_freq;
+  e->control_dt = 1.0 / cfg->control_freq;
+  return e;
 }

@@ -71,4 +71,9 @@ struct cm_engine {
 int cm_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const char *char_file,
                      const cm_char *chr, int num_envs, cm_engine **out, cm_err *err);
 void cm_engine_destroy(cm_engine *e);
+/* For engine constructors: checks the character's size (file names it in the message) and
+ * returns a zeroed engine with ops, cfg, opts, the step lengths and a zeroed impl of impl_size
+ * bytes; NULL and err on failure. The constructor's destroy frees both. */
+cm_engine *cm_engine_alloc(const cm_engine_cfg *cfg, const cm_engine_opts *opts, const cm_engine_ops *ops,
+                           const cm_char *chr, const char *char_file, size_t impl_size, cm_err *err);
 #endif

@@ -264,23 +264,11 @@ int cm_cuda_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, 
     default: return cm_fail(err, "cuda engine: control_mode 'vel' is not supported (use pos, torque, pd_explicit or none)");
   }
   if (opts->disable_motors) mode = CM_PHYS_CTRL_NONE;
-  if (chr->num_bodies <= 0 || chr->num_bodies > CM_MAX_BODIES || chr->num_dofs < 0 || chr->num_dofs > CM_MAX_DOFS)
-    return cm_fail(err, "%s: character has %d bodies and %d dofs, out of range", char_file, chr->num_bodies, chr->num_dofs);
-  cm_engine *e = calloc(1, sizeof *e);
-  cu_impl *im = calloc(1, sizeof *im);
-  if (!e || !im) {
-    free(e);
-    free(im);
-    return cm_fail(err, "out of memory");
-  }
-  e->ops = &k_cu_ops;
-  e->cfg = *cfg;
-  e->opts = *opts;
-  e->impl = im;
+  cm_engine *e = cm_engine_alloc(cfg, opts, &k_cu_ops, chr, char_file, sizeof(cu_impl), err);
+  if (!e) return -1;
+  cu_impl *im = impl_of(e);
   im->num_envs = num_envs;
   im->substeps = cfg->sim_freq / cfg->control_freq;
-  e->sim_dt = 1.0 / cfg->sim_freq;
-  e->control_dt = 1.0 / cfg->control_freq;
   /* the env's static objects (vault boxes) become world geoms of the mjModel the packed model
    * is compiled from, as in the mujoco engine */
   cm_mjcf_opts mo = {.add_scene = 1, .fix_root = opts->fix_root, .num_objects = opts->num_objects,

@@ -458,14 +458,18 @@ static const int *env_order(cm_phys_gpu *g, cm_err *err, int *rc) {
   return g->perm;
 }
 
-extern "C" int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, cm_err *err) {
+/* One control step: cmd from the host (uploaded first) or already on the device; the state read
+ * back into the host arrays or left on the device (device-resident mode). */
+static int run_step(cm_phys_gpu *g, const float *cmd, int cmd_on_host, int substeps, int read_back, cm_err *err) {
   if (g->pending[0]) return cm_fail(err, "%s", g->pending);
   int N = g->num_envs, T = g->block_threads, rc = 0;
   size_t cmd_bytes = sizeof(float) * (size_t)N * (size_t)g->num_dofs;
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
   cudaEventRecord(g->ev[0], g->stream);
-  if (cmd_bytes && cu_ok(cudaMemcpyAsync(g->cmd, cmd, cmd_bytes, cudaMemcpyHostToDevice, g->stream), "uploading targets", err))
+  if (cmd_on_host && cmd_bytes &&
+      cu_ok(cudaMemcpyAsync(g->cmd, cmd, cmd_bytes, cudaMemcpyHostToDevice, g->stream), "uploading targets", err))
     return -1;
+  const float *cmd_dev = cmd_on_host ? g->cmd : cmd;
   cudaEventRecord(g->ev[1], g->stream);
   const int *perm = env_order(g, err, &rc);
   if (rc) return -1;
@@ -478,14 +482,14 @@ extern "C" int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, 
     grid = grid_of(N, T / 32);
   }
   if (g->fused) {
-    step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, perm, g->keys, substeps, 1, 1);
+    step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, substeps, 1, 1);
   } else {
     for (int s = 0; s < substeps; s++)
-      step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->cmd, g->dev, perm, g->keys, 1, s == 0, s == substeps - 1);
+      step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, 1, s == 0, s == substeps - 1);
   }
   if (cu_ok(cudaGetLastError(), "launching the step kernel", err)) return -1;
   cudaEventRecord(g->ev[3], g->stream);
-  if (download_state(g, err)) return -1;
+  if (read_back && download_state(g, err)) return -1;
   cudaEventRecord(g->ev[4], g->stream);
   if (cu_ok(cudaStreamSynchronize(g->stream), "the step kernel", err)) return -1;
   g->st.steps++;
@@ -496,29 +500,38 @@ extern "C" int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, 
   return 0;
 }
 
-static int push(cm_phys_gpu *g, const int *ids, int n, cm_err *err) {
+extern "C" int cm_phys_gpu_step(cm_phys_gpu *g, const float *cmd, int substeps, cm_err *err) {
+  return run_step(g, cmd, 1, substeps, 1, err);
+}
+
+/* push_state of the listed envs: from the host rows (uploaded first, ids a host list, the result
+ * read back) or from the device rows (ids a device list, nothing copied, not waited for). */
+static int push(cm_phys_gpu *g, const int *ids, int n, int on_host, cm_err *err) {
   int T = g->block_threads, count = ids ? n : g->num_envs;
   if (count <= 0) return 0;
   if (ids && count > g->num_envs) return cm_fail(err, "cuda engine (GPU): push_state of %d envs, only %d exist", count, g->num_envs);
-  if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || upload_state(g, err)) return -1;
-  if (ids && cu_ok(cudaMemcpyAsync(g->ids, ids, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice, g->stream), "uploading env ids", err))
+  if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || (on_host && upload_state(g, err))) return -1;
+  if (on_host && ids && cu_ok(cudaMemcpyAsync(g->ids, ids, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice, g->stream), "uploading env ids", err))
     return -1;
+  const int *ids_on_dev = ids ? (on_host ? g->ids : ids) : NULL;
   if (g->lanes == 32) {
     T = (T + 31) / 32 * 32;
-    phys_push_warp<<<grid_of(count, T / 32), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids ? g->ids : NULL, count,
+    phys_push_warp<<<grid_of(count, T / 32), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids_on_dev, count,
                                                                g->keys, 0);
   } else {
-    k_push[g->push_kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev,
-                                                                         ids ? g->ids : NULL, count, g->keys);
+    k_push[g->push_kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids_on_dev,
+                                                                         count, g->keys);
   }
-  if (cu_ok(cudaGetLastError(), "launching the push kernel", err) || download_state(g, err)) return -1;
+  if (cu_ok(cudaGetLastError(), "launching the push kernel", err)) return -1;
+  if (!on_host) return 0;
+  if (download_state(g, err)) return -1;
   return cu_ok(cudaStreamSynchronize(g->stream), "the push kernel", err);
 }
 
 /* engine ops return no status from push_state: a failure is kept and the next step reports it */
 extern "C" int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *err) {
   cm_err e;
-  if (!push(g, ids, n, &e)) return 0;
+  if (!push(g, ids, n, 1, &e)) return 0;
   if (!g->pending[0]) snprintf(g->pending, sizeof g->pending, "%s", e.msg);
   if (err) *err = e;
   return -1;
@@ -527,6 +540,34 @@ extern "C" int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *e
 /* the bytes of the block that are current: the work too when a kernel keeps it there */
 static size_t current_block_bytes(const cm_phys_gpu *g) {
   return sizeof(float) * (size_t)(g->lanes == 32 || !g->push_kernel ? g->L.total : g->L.state_total);
+}
+
+/* ---- device-resident mode ---------------------------------------------------------------- */
+
+extern "C" void cm_phys_gpu_dev_state(const cm_phys_gpu *g, cm_sim_state *out) { *out = g->dev; }
+extern "C" void *cm_phys_gpu_stream(const cm_phys_gpu *g) { return (void *)g->stream; }
+extern "C" int cm_phys_gpu_device(const cm_phys_gpu *g) { return g->device; }
+
+extern "C" int cm_phys_gpu_step_dev(cm_phys_gpu *g, const float *cmd_dev, int substeps, cm_err *err) {
+  return run_step(g, cmd_dev, 0, substeps, 0, err);
+}
+
+extern "C" int cm_phys_gpu_push_dev(cm_phys_gpu *g, const int *ids_dev, int n, cm_err *err) {
+  return push(g, ids_dev, n, 0, err);
+}
+
+extern "C" int cm_phys_gpu_download_state(cm_phys_gpu *g, cm_err *err) {
+  if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || download_state(g, err)) return -1;
+  return cu_ok(cudaStreamSynchronize(g->stream), "reading the state back", err);
+}
+
+extern "C" int cm_phys_gpu_upload_state(cm_phys_gpu *g, cm_err *err) {
+  if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || upload_state(g, err)) return -1;
+  return cu_ok(cudaMemcpyAsync(g->dev.ground_contact, g->host.ground_contact, g->bytes[SA_COUNT], cudaMemcpyHostToDevice, g->stream),
+               "uploading the contacts", err) ||
+                 cu_ok(cudaStreamSynchronize(g->stream), "uploading the state", err)
+             ? -1
+             : 0;
 }
 
 extern "C" int cm_phys_gpu_download_block(cm_phys_gpu *g, float *block, cm_err *err) {

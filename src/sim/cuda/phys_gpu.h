@@ -83,6 +83,24 @@ int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err);
 /* Threads per env (1 or 32; at creation CM_PHYS_GPU_LANES, default CM_PHYS_GPU_LANES_DEFAULT).
  * 32 keeps the work in the block (grown and forwarded on the switch). */
 int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err);
+/* ---- device-resident mode: the env's own kernels read and write the state on the device ----
+ * (src/env/deepmimic_gpu.cu). The host cm_sim_state is then neither read nor written by these calls.
+ * cm_phys_gpu_dev_state: the device mirror as a cm_sim_state of device pointers (ref_* NULL:
+ * they are drawn, never simulated), valid while g lives. cm_phys_gpu_stream: the cudaStream_t
+ * the driver works on (the env's kernels queue behind it). */
+void cm_phys_gpu_dev_state(const cm_phys_gpu *g, cm_sim_state *out);
+void *cm_phys_gpu_stream(const cm_phys_gpu *g);
+int cm_phys_gpu_device(const cm_phys_gpu *g);
+/* cm_phys_gpu_step with cmd_dev [N][D] a device array and no read-back (waits for the step). */
+int cm_phys_gpu_step_dev(cm_phys_gpu *g, const float *cmd_dev, int substeps, cm_err *err);
+/* push_state from the device rows: ids_dev a device array of n env ids (entries outside [0, N)
+ * ignored, so a mask of ids or -1 over all envs works without compaction; NULL = all); queued on
+ * the stream, not waited for. */
+int cm_phys_gpu_push_dev(cm_phys_gpu *g, const int *ids_dev, int n, cm_err *err);
+/* Whole-state copies between the device mirror and the host cm_sim_state (tests; leaving or
+ * entering device-resident mode). */
+int cm_phys_gpu_download_state(cm_phys_gpu *g, cm_err *err);
+int cm_phys_gpu_upload_state(cm_phys_gpu *g, cm_err *err);
 void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out);
 void cm_phys_gpu_stats_reset(cm_phys_gpu *g);
 void cm_phys_gpu_destroy(cm_phys_gpu *g);

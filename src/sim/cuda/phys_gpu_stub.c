@@ -39,3 +39,25 @@ void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *out) {
 }
 void cm_phys_gpu_stats_reset(cm_phys_gpu *g) { (void)g; }
 void cm_phys_gpu_destroy(cm_phys_gpu *g) { (void)g; }
+void cm_phys_gpu_dev_state(const cm_phys_gpu *g, cm_sim_state *out) {
+  (void)g;
+  *out = (cm_sim_state){0};
+}
+void *cm_phys_gpu_stream(const cm_phys_gpu *g) { (void)g; return NULL; }
+int cm_phys_gpu_device(const cm_phys_gpu *g) { (void)g; return -1; }
+int cm_phys_gpu_step_dev(cm_phys_gpu *g, const float *cmd_dev, int substeps, cm_err *err) {
+  (void)g, (void)cmd_dev, (void)substeps;
+  return cm_fail(err, "cuda engine: built without CUDA");
+}
+int cm_phys_gpu_push_dev(cm_phys_gpu *g, const int *ids_dev, int n, cm_err *err) {
+  (void)g, (void)ids_dev, (void)n;
+  return cm_fail(err, "cuda engine: built without CUDA");
+}
+int cm_phys_gpu_download_state(cm_phys_gpu *g, cm_err *err) {
+  (void)g;
+  return cm_fail(err, "cuda engine: built without CUDA");
+}
+int cm_phys_gpu_upload_state(cm_phys_gpu *g, cm_err *err) {
+  (void)g;
+  return cm_fail(err, "cuda engine: built without CUDA");
+}

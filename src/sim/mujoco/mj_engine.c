@@ -419,27 +419,14 @@ int cm_mj_engine_create(const cm_engine_cfg *cfg, const cm_engine_opts *opts, co
     default: return cm_fail(err, "mujoco engine: unknown control_mode %d", cfg->control_mode);
   }
   if (opts->disable_motors) mode = CM_CTRL_NONE;
-  if (chr->num_bodies <= 0 || chr->num_bodies > CM_MAX_BODIES || chr->num_dofs < 0 || chr->num_dofs > CM_MAX_DOFS)
-    return cm_fail(err, "%s: character has %d bodies and %d dofs, out of range", char_file, chr->num_bodies, chr->num_dofs);
-
-  cm_engine *e = calloc(1, sizeof *e);
-  mj_impl *im = calloc(1, sizeof *im);
-  if (!e || !im) {
-    free(e);
-    free(im);
-    return cm_fail(err, "out of memory");
-  }
-  e->ops = &k_mj_ops;
-  e->cfg = *cfg;
-  e->opts = *opts;
-  e->impl = im;
+  cm_engine *e = cm_engine_alloc(cfg, opts, &k_mj_ops, chr, char_file, sizeof(mj_impl), err);
+  if (!e) return -1;
+  mj_impl *im = e->impl;
   im->chr = *chr;
   e->chr = &im->chr;
   im->num_envs = num_envs;
   im->substeps = cfg->sim_freq / cfg->control_freq;
   im->mode = mode;
-  e->sim_dt = 1.0 / cfg->sim_freq;
-  e->control_dt = 1.0 / cfg->control_freq;
 
   if (compile_model(char_file, opts, &im->m, err) || map_character(im, char_file, opts->fix_root, err)) {
     mj_destroy(e);

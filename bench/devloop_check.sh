@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# On a GPU machine: the deepmimic env stepped as kernels against the same env stepped by its
+# host driver (test_devloop_cuda: every field after every step, the first difference named),
+# then full PPO training samples/s of the DeepMimic humanoid on the cuda engine with the env on
+# the GPU at 4096, 16384 and 65536 envs (CMIMIC_PROFILE=1: policy / env / update, and the env's
+# device split: action, physics, env kernels, resets, copies), and the host-env path
+# (CMIMIC_DEVICE_ENV=0) at 4096 envs beside it.
+# Binaries built elsewhere (cmake --build build/cuda --target cmimic test_devloop_cuda), found as
+# bench/gpu_env.sh finds cmimic; test_devloop_cuda beside it.
+# Usage: bench/devloop_check.sh [train_seconds (20)] [env counts ("4096 16384 65536")]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. bench/gpu_env.sh
+secs=${1:-20}
+counts=${2:-4096 16384 65536}
+test_bin=$(dirname "$bin")/test_devloop_cuda
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+fail=0
+out=$(timeout 120 "$test_bin" 2>&1); rc=$?
+echo "$out"
+if [ $rc != 0 ]; then echo "FAIL: test_devloop_cuda (rc $rc)"; fail=1; fi
+if grep -q '^SKIP' <<<"$out"; then echo "FAIL: test_devloop_cuda saw no GPU"; fail=1; fi
+E=data/engines/cuda_engine.yaml
+for n in $counts; do
+  echo "== bench-env, env on the GPU, $n envs"
+  CMIMIC_PROFILE=1 timeout 150 "$bin" bench-env --engine_config $E --devices cuda:0 --threads 16 --num_envs "$n" \
+    --seconds 1 --raw_seconds 0 --train_seconds "$secs" 2>&1 || { echo "FAIL: bench-env $n"; fail=1; }
+done
+echo "== bench-env, env on the host (CMIMIC_DEVICE_ENV=0), 4096 envs"
+CMIMIC_DEVICE_ENV=0 CMIMIC_PROFILE=1 timeout 100 "$bin" bench-env --engine_config $E --devices cuda:0 --threads 16 --num_envs 4096 \
+  --seconds 1 --raw_seconds 0 --train_seconds "$secs" 2>&1 || { echo "FAIL: bench-env host env"; fail=1; }
+[ $fail = 0 ] && echo "PASS: devloop check" || exit 1

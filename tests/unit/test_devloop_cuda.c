@@ -1,0 +1,302 @@
+/* The deepmimic env stepped as kernels (env/deepmimic_gpu.h) against the same env stepped by
+ * the host driver (cm_env_step and the reset of the finished envs, as learn/rl_env_char.c does
+ * it), both on the cuda engine on GPU 0, same seed, same actions. The physics kernel is the same
+ * on both sides, so what differs is only where the CM_HD env functions ran: after every step
+ * the whole env state of the device copy is read back and walked field by field (observation,
+ * reward, done, time, the deepmimic buffers of the reference and the reset draws, the engine's
+ * state and the reference character's pose); the first field that differs is named with its
+ * env, element and both values.
+ *
+ * Before every step the device env takes the host env's state and both engines push it, so the
+ * physics of the step starts from bit-identical states and the tolerance is that of the env
+ * functions' rounding on two devices. Two cases: the shipped env for a few steps in test mode
+ * (the means of the tracking error it logs compared too), and a run over
+ * several episodes (0.3 s episodes without early termination, so every env resets by time on
+ * both sides at the same steps; a dataset of five clips, so the reset draws pick clips).
+ *
+ * Without CUDA or without a GPU: the device path must decline (a reason, the rl_env's host
+ * flavour), then "SKIP" for the rest; bench/devloop_check.sh runs it on the GPU machine. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check.h"
+#include "core/rng.h"
+#include "env/deepmimic.h"
+#include "env/deepmimic_gpu.h"
+#include "env/env.h"
+#include "learn/rl_env_char.h"
+#include "sim/engine_config.h"
+
+#define SHIPPED "data/envs/deepmimic_humanoid_env.yaml"
+#define ENGINE "data/engines/cuda_engine.yaml"
+#define NUM_ENVS 48
+
+/* The shipped yaml with lines replaced, into a temporary file (path: 64 bytes). */
+static int write_variant(char *path, const char *const *from, const char *const *to, int n) {
+  FILE *f = fopen(SHIPPED, "rb");
+  if (!f) return -1;
+  char *t = calloc(1, 1 << 16);
+  size_t len = fread(t, 1, (1 << 16) - 1 - 1024, f);
+  fclose(f);
+  t[len] = 0;
+  for (int k = 0; k < n; k++) {
+    char *p = strstr(t, from[k]);
+    CHECK(p != NULL);
+    if (!p) continue;
+    size_t lf = strlen(from[k]), lt = strlen(to[k]);
+    memmove(p + lt, p + lf, strlen(p + lf) + 1);
+    memcpy(p, to[k], lt);
+  }
+  snprintf(path, 64, "/tmp/cm_test_devloop_%d_XXXXXX", (int)getpid());
+  int fd = mkstemp(path);
+  int ok = fd >= 0 && write(fd, t, strlen(t)) == (ssize_t)strlen(t);
+  if (fd >= 0) close(fd);
+  free(t);
+  return ok ? 0 : -1;
+}
+
+static cm_env *make_env(const char *yaml, const char *device, cm_err *err) {
+  cm_engine_cfg c;
+  cm_env *e = NULL;
+  if (cm_engine_cfg_load(ENGINE, &c, err)) return NULL;
+  c.num_threads = 2;
+  snprintf(c.device, sizeof c.device, "%s", device);
+  if (cm_env_create(yaml, &c, NUM_ENVS, 7, &e, err)) return NULL;
+  return e;
+}
+
+/* ---- the field walk --------------------------------------------------------------------- */
+
+typedef enum { F32, I32, U32, U8 } kind;
+typedef struct {
+  const char *name;
+  const void *cpu, *gpu;
+  int per_env;
+  kind k;
+} field;
+
+static double value_at(const field *f, const void *p, long j) {
+  switch (f->k) {
+    case F32: return ((const float *)p)[j];
+    case I32: return ((const int *)p)[j];
+    case U32: return ((const uint32_t *)p)[j];
+    default: return ((const uint8_t *)p)[j];
+  }
+}
+
+/* Every field of both envs; obs, next_obs, reward and done are the step's outputs. */
+static int fields_of(cm_env *h, cm_env *g, const float *h_next_obs, const float *g_next_obs, const float *h_rew,
+                     const float *g_rew, const uint8_t *h_done, const uint8_t *g_done, field *out) {
+  int n = 0, B = h->chr.num_bodies, D = h->chr.num_dofs;
+  cm_dm_buf *hb = cm_deepmimic_buf(h), *gb = cm_deepmimic_buf(g);
+  cm_sim_state *hs = &h->engine->st, *gs = &g->engine->st;
+#define F(nm, a, b, per, k) out[n++] = (field){nm, a, b, per, k}
+  F("next_obs", h_next_obs, g_next_obs, h->obs_dim, F32);
+  F("reward", h_rew, g_rew, 1, F32);
+  F("done", h_done, g_done, 1, U8);
+  F("obs", h->obs, g->obs, h->obs_dim, F32);
+  F("time", h->time, g->time, 1, F32);
+  F("timestep", h->timestep, g->timestep, 1, I32);
+  F("buf.motion_id", hb->motion_id, gb->motion_id, 1, I32);
+  F("buf.episode", hb->episode, gb->episode, 1, U32);
+  F("buf.time_offset", hb->time_offset, gb->time_offset, 1, F32);
+  F("buf.root_pos", hb->root_pos, gb->root_pos, 3, F32);
+  F("buf.root_rot", hb->root_rot, gb->root_rot, 4, F32);
+  F("buf.root_vel", hb->root_vel, gb->root_vel, 3, F32);
+  F("buf.root_ang_vel", hb->root_ang_vel, gb->root_ang_vel, 3, F32);
+  F("buf.joint_rot", hb->joint_rot, gb->joint_rot, 4 * (B - 1), F32);
+  F("buf.dof_pos", hb->dof_pos, gb->dof_pos, D, F32);
+  F("buf.dof_vel", hb->dof_vel, gb->dof_vel, D, F32);
+  F("buf.body_pos", hb->body_pos, gb->body_pos, 3 * B, F32);
+  F("state.root_pos", hs->root_pos, gs->root_pos, 3, F32);
+  F("state.root_rot", hs->root_rot, gs->root_rot, 4, F32);
+  F("state.root_vel", hs->root_vel, gs->root_vel, 3, F32);
+  F("state.root_ang_vel", hs->root_ang_vel, gs->root_ang_vel, 3, F32);
+  F("state.dof_pos", hs->dof_pos, gs->dof_pos, D, F32);
+  F("state.dof_vel", hs->dof_vel, gs->dof_vel, D, F32);
+  F("state.body_pos", hs->body_pos, gs->body_pos, 3 * B, F32);
+  F("state.body_rot", hs->body_rot, gs->body_rot, 4 * B, F32);
+  F("state.body_vel", hs->body_vel, gs->body_vel, 3 * B, F32);
+  F("state.body_ang_vel", hs->body_ang_vel, gs->body_ang_vel, 3 * B, F32);
+  F("state.ground_contact", hs->ground_contact, gs->ground_contact, B, U8);
+  F("state.ref_root_pos", hs->ref_root_pos, gs->ref_root_pos, 3, F32);
+  F("state.ref_root_rot", hs->ref_root_rot, gs->ref_root_rot, 4, F32);
+  F("state.ref_dof_pos", hs->ref_dof_pos, gs->ref_dof_pos, D, F32);
+#undef F
+  return n;
+}
+
+/* Walks the fields; floats agree within tol * (1 + |cpu|), integers exactly (contacts: up to
+ * tol_contacts of the env-bodies may flip once rounding reaches the physics). Reports the first
+ * field that differs and returns 1, else 0; *worst gets the largest float error seen. */
+static int compare(const field *f, int nf, int num_envs, double tol, double tol_contacts, int step, const char *what,
+                   double *worst) {
+  for (int a = 0; a < nf; a++) {
+    long total = (long)f[a].per_env * num_envs, flips = 0;
+    for (long j = 0; j < total; j++) {
+      double c = value_at(&f[a], f[a].cpu, j), g = value_at(&f[a], f[a].gpu, j);
+      int bad;
+      if (f[a].k == F32) {
+        double d = fabs(c - g) / (1.0 + fabs(c));
+        if (d > *worst) *worst = d;
+        bad = !(d <= tol); /* NaN fails */
+      } else if (f[a].k == U8 && !strcmp(f[a].name, "state.ground_contact")) {
+        bad = c != g && ++flips > tol_contacts * total;
+      } else {
+        bad = c != g;
+      }
+      if (bad) {
+        fprintf(stderr, "%s: step %d: %s env %ld elem %ld: cpu %.9g gpu %.9g (tol %.2g)\n", what, step, f[a].name,
+                j / f[a].per_env, j % f[a].per_env, c, g, tol);
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* ---- the two drivers -------------------------------------------------------------------- */
+
+/* The host step as rl_env_char does it: step, record, reset the finished envs. */
+static int host_step(cm_env *e, const float *actions, float *next_obs, float *reward, uint8_t *done, cm_err *err) {
+  int ids[NUM_ENVS], n = 0;
+  if (cm_env_step(e, actions, err)) return -1;
+  memcpy(next_obs, e->obs, sizeof(float) * (size_t)e->obs_dim * NUM_ENVS);
+  for (int i = 0; i < NUM_ENVS; i++) {
+    reward[i] = e->reward[i];
+    done[i] = (uint8_t)e->done[i];
+    if (e->done[i]) ids[n++] = i;
+  }
+  if (n) cm_env_reset(e, ids, n);
+  return 0;
+}
+
+/* Actions near the reference pose with noise, the same on both sides. */
+static void make_actions(const cm_env *e, int step, float *a) {
+  const cm_dm_buf *b = cm_deepmimic_buf((cm_env *)e);
+  for (int i = 0; i < NUM_ENVS; i++) {
+    cm_rng r = cm_rng_make(99, (uint32_t)i, (uint64_t)step, 3);
+    for (int k = 0; k < e->act_dim; k++) a[(size_t)e->act_dim * i + k] = b->dof_pos[(size_t)e->chr.num_dofs * i + k] + 0.3f * (cm_rng_uniform(&r) - 0.5f);
+  }
+}
+
+static size_t elem_bytes(kind k) { return k == U8 ? 1 : 4; }
+
+/* The device env takes the host env's whole state (fields from index 3 on: not the step's
+ * outputs), and both engines push it, so the next step's physics runs from bit-identical
+ * states on both sides and only the env functions' rounding can differ. */
+static int resync(cm_env *h, cm_env *g, cm_dm_gpu *dg, const field *f, int nf, cm_err *err) {
+  for (int a = 3; a < nf; a++) memcpy((void *)f[a].gpu, f[a].cpu, elem_bytes(f[a].k) * (size_t)f[a].per_env * NUM_ENVS);
+  h->engine->ops->push_state(h->engine, NULL, 0);
+  g->engine->ops->push_state(g->engine, NULL, 0);
+  return cm_dm_gpu_from_host(dg, err);
+}
+
+/* `steps` steps of both envs from one yaml, compared after every step with tolerance tol, the
+ * device env re-synchronised to the host env before each step. */
+static void run_case(const char *what, const char *yaml, int steps, double tol, int want_resets, int test_mode) {
+  cm_err err = {{0}};
+  cm_env *h = make_env(yaml, "cuda:0", &err), *g = make_env(yaml, "cuda:0", &err);
+  cm_dm_gpu *dg = NULL;
+  CHECK(h && g);
+  if (!h || !g) {
+    fprintf(stderr, "%s: %s\n", what, err.msg);
+    goto done;
+  }
+  CHECK_OK(cm_dm_gpu_create(g, &dg, &err), &err);
+  if (!dg) goto done;
+  size_t O = (size_t)h->obs_dim, A = (size_t)h->act_dim;
+  float *act = calloc(A * NUM_ENVS, sizeof(float)), *hno = calloc(O * NUM_ENVS, sizeof(float));
+  float *gno = calloc(O * NUM_ENVS, sizeof(float)), *gobs = calloc(O * NUM_ENVS, sizeof(float));
+  float hr[NUM_ENVS] = {0}, gr[NUM_ENVS] = {0};
+  uint8_t hd[NUM_ENVS] = {0}, gd[NUM_ENVS] = {0};
+  field f[40];
+  double worst = 0;
+  int resets = 0, failed = 0;
+  /* test mode: both record the tracking error (the shipped yaml logs it) */
+  cm_env_set_mode(h, test_mode);
+  cm_env_set_mode(g, test_mode);
+  /* both sides reset every env, each on its own device: the reset draws and reference states */
+  cm_env_reset(h, NULL, 0);
+  CHECK_OK(cm_dm_gpu_reset_host(dg, gobs, &err), &err);
+  CHECK_OK(cm_dm_gpu_to_host(dg, &err), &err);
+  int nf = fields_of(h, g, hno, gno, hr, gr, hd, gd, f);
+  failed = compare(f + 3, nf - 3, NUM_ENVS, tol, 0, 0, what, &worst);
+  CHECK(!failed);
+  CHECK(!memcmp(gobs, g->obs, sizeof(float) * O * NUM_ENVS)); /* the reset's obs output is the env's obs */
+  for (int s = 1; s <= steps && !failed; s++) {
+    CHECK_OK(resync(h, g, dg, f, nf, &err), &err);
+    make_actions(h, s, act);
+    CHECK_OK(host_step(h, act, hno, hr, hd, &err), &err);
+    CHECK_OK(cm_dm_gpu_step_host(dg, act, gno, gobs, gr, gd, &err), &err);
+    CHECK_OK(cm_dm_gpu_to_host(dg, &err), &err);
+    for (int i = 0; i < NUM_ENVS; i++) resets += hd[i] != 0;
+    failed = compare(f, nf, NUM_ENVS, tol, 0, s, what, &worst);
+    CHECK(!failed);
+    CHECK(!memcmp(gobs, g->obs, sizeof(float) * O * NUM_ENVS));
+  }
+  printf("%s: %d steps, %d env resets, largest relative float difference %.3g\n", what, steps, resets, worst);
+  if (test_mode) { /* the means of the tracking error over the same records */
+    const char *hk[16], *gk[16];
+    double hv[16], gv[16];
+    int hn = cm_env_stats(h, hk, hv, 16), gn = cm_env_stats(g, gk, gv, 16);
+    CHECK(hn == gn && hn >= 7);
+    for (int k = 0; k < hn && k < gn; k++) {
+      CHECK(!strcmp(hk[k], gk[k]));
+      CHECK_NEAR(gv[k], hv[k], tol * (1 + fabs(hv[k])));
+      printf("  %s: cpu %.6g gpu %.6g\n", hk[k], hv[k], gv[k]);
+    }
+  }
+  if (want_resets) CHECK(resets >= NUM_ENVS); /* the reset path ran for every env */
+  free(act);
+  free(hno);
+  free(gno);
+  free(gobs);
+done:
+  cm_dm_gpu_destroy(dg);
+  cm_env_destroy(h);
+  cm_env_destroy(g);
+}
+
+/* Without a GPU the device path declines with a reason and the rl_env stays on the host. */
+static void check_declines(void) {
+  cm_err err = {{0}};
+  cm_env *e = make_env(SHIPPED, "cpu", &err);
+  CHECK_OK(e == NULL, &err);
+  if (!e) return;
+  const char *why = NULL;
+  CHECK(!cm_dm_gpu_supported(e, &why));
+  CHECK(why && strlen(why) > 0);
+  cm_rl_env rl;
+  CHECK_OK(cm_rl_env_from_char(&rl, e, &err), &err);
+  CHECK(rl.on_device == 0 && rl.step_dev == NULL && rl.reset_dev == NULL);
+  cm_rl_env_destroy(&rl);
+  cm_env_destroy(e);
+}
+
+int main(void) {
+  check_declines();
+  cm_err err = {{0}};
+  cm_env *probe = make_env(SHIPPED, "cuda:0", &err);
+  if (!probe) {
+    printf("SKIP: no CUDA device (%s)\n", err.msg);
+    return check_report("test_devloop_cuda");
+  }
+  const char *why = NULL;
+  CHECK(cm_dm_gpu_supported(probe, &why));
+  cm_env_destroy(probe);
+  char run[64];
+  /* the shipped env in test mode (tracking error recorded) */
+  run_case("shipped env, test mode", SHIPPED, 4, 2e-5, 0, 1);
+  /* episodes of 0.3 s (9 steps) by time only, clips drawn from a dataset */
+  const char *f2[] = {"log_tracking_error: True", "episode_length: 10.0", "enable_early_termination: True",
+                      "data/motions/humanoid/humanoid_spinkick.pkl"};
+  const char *t2[] = {"log_tracking_error: False", "episode_length: 0.3", "enable_early_termination: False",
+                      "data/datasets/dataset_humanoid_locomotion.yaml"};
+  CHECK(!write_variant(run, f2, t2, 4));
+  run_case("episodes", run, 30, 2e-5, 1, 0);
+  unlink(run);
+  return check_report("test_devloop_cuda");
+}
