@@ -1,7 +1,8 @@
 /* The lane-cooperative stage functions (phys_lanes.h) run by several lanes at once, as the
  * warp-per-env kernel runs them: here the lanes are host threads (CM_LANES_EMULATE; a barrier
- * for the sync, shared slots summed in lane order for the sums), so a missing sync shows as a
- * wrong or racy result and a lane-dependent branch as a deadlock (the test's timeout). Against
+ * for the sync, values exchanged through relaxed atomics and summed in lane order for the sums),
+ * so a missing sync shows as a wrong or racy result (a data race under ThreadSanitizer) and a
+ * lane-dependent branch as a deadlock (the test's timeout). Against
  * the one-lane run of the same env (the CPU engine's arithmetic):
  *   - forward from one state: body poses, com quantities, qM, velocities, bias forces (the tree
  *     passes a level at a time), contacts, their order and the constraint Jacobian bit for
@@ -13,6 +14,8 @@
 #include <math.h>
 #include <mujoco/mujoco.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -20,38 +23,50 @@
 #include "sim/cuda/phys_step.h"
 #include "anim/mjcf.h"
 
-/* ---- the emulated warp ---- */
+/* ---- the emulated warp ----
+ * cm_lanes_sync is a barrier (it orders memory, as __syncwarp does); the sums, scan and
+ * broadcast exchange values through relaxed atomics, so they order nothing else, like the
+ * device's shuffles: a sync missing before a read of another lane's write stays a data race
+ * (ThreadSanitizer reports it when the test is built with -fsanitize=thread). */
 #define MAX_LANES 32
 static pthread_barrier_t g_bar;
 static int g_n;
-static cm_preal g_fslot[MAX_LANES];
-static int g_islot[MAX_LANES];
+static _Atomic double g_slot[2][MAX_LANES];
+static _Atomic long g_arrived[2];
+static _Thread_local long t_op; /* this lane's exchanges so far (every lane makes the same ones) */
 
 void cm_lanes_emu_sync(void) { pthread_barrier_wait(&g_bar); }
+
+/* every lane's x (exchange number t_op), in v[0..n) */
+static void exchange(int lane, double x, double *v) {
+  int h = (int)(t_op & 1);
+  long target = (long)g_n * (t_op / 2 + 1);
+  atomic_store_explicit(&g_slot[h][lane], x, memory_order_relaxed);
+  atomic_fetch_add_explicit(&g_arrived[h], 1, memory_order_relaxed);
+  while (atomic_load_explicit(&g_arrived[h], memory_order_relaxed) < target) sched_yield();
+  for (int l = 0; l < g_n; l++) v[l] = atomic_load_explicit(&g_slot[h][l], memory_order_relaxed);
+  t_op++;
+}
 cm_preal cm_lanes_emu_sum(int lane, cm_preal x) {
-  g_fslot[lane] = x;
-  pthread_barrier_wait(&g_bar);
+  double v[MAX_LANES];
+  exchange(lane, x, v);
   cm_preal s = 0;
-  for (int l = 0; l < g_n; l++) s += g_fslot[l];
-  pthread_barrier_wait(&g_bar);
+  for (int l = 0; l < g_n; l++) s += (cm_preal)v[l];
   return s;
 }
-static int int_op(int lane, int x, int upto) { /* sum of the slots below `upto` */
-  g_islot[lane] = x;
-  pthread_barrier_wait(&g_bar);
+static int int_sum(int lane, int x, int upto) { /* the sum of the lanes below `upto` */
+  double v[MAX_LANES];
+  exchange(lane, x, v);
   int s = 0;
-  for (int l = 0; l < upto; l++) s += g_islot[l];
-  pthread_barrier_wait(&g_bar);
+  for (int l = 0; l < upto; l++) s += (int)v[l];
   return s;
 }
-int cm_lanes_emu_sum_i(int lane, int x) { return int_op(lane, x, g_n); }
-int cm_lanes_emu_scan_i(int lane, int x) { return int_op(lane, x, lane); }
+int cm_lanes_emu_sum_i(int lane, int x) { return int_sum(lane, x, g_n); }
+int cm_lanes_emu_scan_i(int lane, int x) { return int_sum(lane, x, lane); }
 int cm_lanes_emu_bcast(int lane, int x, int src) {
-  g_islot[lane] = x;
-  pthread_barrier_wait(&g_bar);
-  int v = g_islot[src];
-  pthread_barrier_wait(&g_bar);
-  return v;
+  double v[MAX_LANES];
+  exchange(lane, x, v);
+  return (int)v[src];
 }
 
 typedef struct {
@@ -62,6 +77,7 @@ typedef struct {
 
 static void *lane_main(void *arg) {
   lane_job *j = arg;
+  t_op = 0;
   cm_lanes L = {j->lane, j->n};
   if (j->substeps) cm_phys_step_env_lanes(L, j->m, j->d, j->substeps);
   else cm_phys_forward_lanes(L, j->m, j->d);
@@ -73,6 +89,8 @@ static void run_lanes(const cm_phys_model *m, cm_phys_data *d, int n, int subste
   pthread_t th[MAX_LANES];
   lane_job jobs[MAX_LANES];
   g_n = n;
+  atomic_store(&g_arrived[0], 0);
+  atomic_store(&g_arrived[1], 0);
   pthread_barrier_init(&g_bar, NULL, (unsigned)n);
   for (int l = 0; l < n; l++) {
     jobs[l] = (lane_job){m, d, l, n, substeps};

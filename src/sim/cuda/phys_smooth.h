@@ -13,19 +13,8 @@
 #include "sim/cuda/phys_math.h"
 
 /* levels below the world of body b (the world's children: 1), and the deepest level */
-CM_HD static inline int cm_phys_body_depth(const cm_phys_model *m, int b) {
-  int n = 0;
-  for (; b > 0; b = m->body_parentid[b]) n++;
-  return n;
-}
-CM_HD static inline int cm_phys_tree_depth(const cm_phys_model *m) {
-  int n = 0;
-  for (int b = 1; b < m->nbody; b++) {
-    int k = cm_phys_body_depth(m, b);
-    n = k > n ? k : n;
-  }
-  return n;
-}
+CM_HD static inline int cm_phys_body_depth(const cm_phys_model *m, int b) { return m->body_depth[b]; }
+CM_HD static inline int cm_phys_tree_depth(const cm_phys_model *m) { return m->tree_depth; }
 
 /* acc[stride * p + k] += acc[stride * b + k] (k < width) for every body b's parent p >= first,
  * children before parents and each parent's children in decreasing b: the serial
