@@ -9,7 +9,9 @@
  *     bit (each element is computed by one lane with the serial arithmetic), with a contact
  *     list that overflows (ncon_max cut to 2: the lane-by-lane path) and one that does not;
  *   - substeps of a humanoid on the ground with PD targets: qpos/qvel after the first substep
- *     within float rounding of the solver's reordered sums, and after 12 within 1e-3. */
+ *     within float rounding of the solver's reordered sums, and after 12 within 1e-3;
+ *   - the dense Newton solver (the low-rank one's fallback): qacc within 1e-4 of its largest
+ *     entry, iterations within one (its stopping test sits on rounding). */
 #define CM_LANES_EMULATE
 #include <math.h>
 #include <mujoco/mujoco.h>
@@ -72,19 +74,30 @@ int cm_lanes_emu_bcast(int lane, int x, int src) {
 typedef struct {
   const cm_phys_model *m;
   cm_phys_data *d;
-  int lane, n, substeps; /* substeps 0: forward only */
+  int lane, n, substeps; /* substeps 0: forward only; -1: the dense Newton solve (dense_solve) */
 } lane_job;
+
+/* control, qacc_smooth, then the constraint forces by the dense Newton solver (the fallback of
+ * cm_phys_fwd_constraint past the low-rank one's rows), from a forwarded env */
+static int g_dense_it[MAX_LANES];
+static void dense_solve(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  cm_phys_control(L, m, d);
+  cm_phys_fwd_acceleration(L, m, d);
+  g_dense_it[L.lane] = cm_solve_newton(L, m->nv, d->nefc[0], d->qM, d->qacc_smooth, d->efc_J, d->efc_R, d->efc_aref,
+                                       m->opt_iterations, m->opt_tolerance, d->qacc, d->efc_force, d->efc_scratch);
+}
 
 static void *lane_main(void *arg) {
   lane_job *j = arg;
   t_op = 0;
   cm_lanes L = {j->lane, j->n};
-  if (j->substeps) cm_phys_step_env_lanes(L, j->m, j->d, j->substeps);
+  if (j->substeps < 0) dense_solve(L, j->m, j->d);
+  else if (j->substeps) cm_phys_step_env_lanes(L, j->m, j->d, j->substeps);
   else cm_phys_forward_lanes(L, j->m, j->d);
   return NULL;
 }
 
-/* forward (substeps 0) or substeps of env d by n lanes (threads) */
+/* forward (substeps 0), substeps or the dense solve (-1) of env d by n lanes (threads) */
 static void run_lanes(const cm_phys_model *m, cm_phys_data *d, int n, int substeps) {
   pthread_t th[MAX_LANES];
   lane_job jobs[MAX_LANES];
@@ -222,6 +235,29 @@ static void substeps_close(int n) {
   pair_free(&p);
 }
 
+/* the dense Newton solver by n lanes against one lane: the same iterations and forces to
+ * rounding (its sums reordered) */
+static void dense_close(int n) {
+  pair_env p;
+  if (pair_make(&p, 0)) return;
+  dense_solve(cm_lanes_one(), &p.pm, &p.da);
+  int it1 = g_dense_it[0];
+  run_lanes(&p.pm, &p.db, n, -1);
+  int itn = g_dense_it[0], same_it = 1;
+  for (int l = 1; l < n; l++) same_it &= g_dense_it[l] == itn;
+  double big = 1e-6;
+  for (int i = 0; i < p.pm.nv; i++) big = fmax(big, fabs(p.da.qacc[i]));
+  double worst = 0;
+  for (int i = 0; i < p.pm.nv; i++) worst = fmax(worst, fabs((double)p.da.qacc[i] - p.db.qacc[i]) / big);
+  printf("dense Newton, %d lanes vs 1: %d rows, %d / %d iterations, qacc error %.2e of its largest %.3g\n", n, p.da.nefc[0], itn,
+         it1, worst, big);
+  CHECK(p.da.nefc[0] > 0 && it1 > 0);
+  CHECK(same_it);
+  CHECK(abs(itn - it1) <= 1);
+  CHECK(worst <= 1e-4);
+  pair_free(&p);
+}
+
 int main(void) {
   forward_equal(32, 0);
   forward_equal(5, 0);
@@ -229,5 +265,7 @@ int main(void) {
   forward_equal(3, 2);
   substeps_close(32);
   substeps_close(5);
+  dense_close(32);
+  dense_close(7);
   return check_report("test_phys_lanes");
 }
