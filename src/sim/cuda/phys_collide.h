@@ -15,6 +15,7 @@
  * MuJoCo's order (lower geom id first); cm_geom_pair_swap says when to swap.
  *
  * Contacts per pair, as MuJoCo emits them: plane-sphere 1, plane-capsule <= 2, plane-box <= 4,
+ * plane-cylinder <= 4 (phys_collide_cylinder.h),
  * sphere-sphere 1, sphere-capsule 1, capsule-capsule <= 2, sphere-box 1, capsule-box <= 2
  * (MuJoCo's second-point heuristics reproduced), box-box <= CM_MAX_PAIR_CONTACTS (MuJoCo's
  * mjc_BoxBox algorithm, phys_collide_box.h, including its 2.2.2 quirk of reporting HALF the
@@ -27,7 +28,7 @@
 #define CM_PHYS_COLLIDE_H
 #include "sim/cuda/phys_real.h"
 
-enum { CM_GEOM_PLANE = 0, CM_GEOM_SPHERE = 2, CM_GEOM_CAPSULE = 3, CM_GEOM_BOX = 6 };
+enum { CM_GEOM_PLANE = 0, CM_GEOM_SPHERE = 2, CM_GEOM_CAPSULE = 3, CM_GEOM_CYLINDER = 5, CM_GEOM_BOX = 6 };
 #define CM_MAX_PAIR_CONTACTS 8
 #define CM_MINMU ((cm_preal)1e-5) /* MuJoCo's mjMINMU: friction is clamped to at least this */
 
@@ -503,10 +504,12 @@ CM_HD static inline int cm_collide_capsule_box(const cm_preal *p1, const cm_prea
 }
 
 #include "sim/cuda/phys_collide_box.h"
+#include "sim/cuda/phys_collide_cylinder.h"
 
 /* ---------------------------------------------------------------------------------------- */
-/* 1 when cm_collide handles the (ordered) type pair. */
+/* 1 when cm_collide handles the (ordered) type pair (a cylinder: only against the plane). */
 CM_HD static inline int cm_collide_supported(int type1, int type2) {
+  if (type2 == CM_GEOM_CYLINDER) return type1 == CM_GEOM_PLANE;
   int ok1 = type1 == CM_GEOM_PLANE || type1 == CM_GEOM_SPHERE || type1 == CM_GEOM_CAPSULE || type1 == CM_GEOM_BOX;
   int ok2 = type2 == CM_GEOM_SPHERE || type2 == CM_GEOM_CAPSULE || type2 == CM_GEOM_BOX;
   return ok1 && ok2 && type1 <= type2;
@@ -524,6 +527,7 @@ CM_HD static inline int cm_collide(int type1, const cm_preal *p1, const cm_preal
   case CM_PAIR(CM_GEOM_PLANE, CM_GEOM_SPHERE): n = cm_collide_plane_sphere(p1, m1, s1, p2, m2, s2, margin, con); break;
   case CM_PAIR(CM_GEOM_PLANE, CM_GEOM_CAPSULE): n = cm_collide_plane_capsule(p1, m1, s1, p2, m2, s2, margin, con); break;
   case CM_PAIR(CM_GEOM_PLANE, CM_GEOM_BOX): n = cm_collide_plane_box(p1, m1, s1, p2, m2, s2, margin, con); break;
+  case CM_PAIR(CM_GEOM_PLANE, CM_GEOM_CYLINDER): n = cm_collide_plane_cylinder(p1, m1, s1, p2, m2, s2, margin, con); break;
   case CM_PAIR(CM_GEOM_SPHERE, CM_GEOM_SPHERE): n = cm_collide_sphere_sphere(p1, m1, s1, p2, m2, s2, margin, con); break;
   case CM_PAIR(CM_GEOM_SPHERE, CM_GEOM_CAPSULE): n = cm_collide_sphere_capsule(p1, m1, s1, p2, m2, s2, margin, con); break;
   case CM_PAIR(CM_GEOM_CAPSULE, CM_GEOM_CAPSULE): n = cm_collide_capsule_capsule(p1, m1, s1, p2, m2, s2, margin, con); break;

@@ -40,10 +40,10 @@ static int check_supported(const mjModel *m, const char *file, cm_err *err) {
   for (int g = 0; g < m->ngeom; g++) {
     if (!collides(m, g)) continue;
     int t = m->geom_type[g];
-    int ok = t == mjGEOM_SPHERE || t == mjGEOM_CAPSULE || t == mjGEOM_BOX || (t == mjGEOM_PLANE && m->geom_bodyid[g] == 0);
+    int ok = t == mjGEOM_SPHERE || t == mjGEOM_CAPSULE || t == mjGEOM_CYLINDER || t == mjGEOM_BOX || (t == mjGEOM_PLANE && m->geom_bodyid[g] == 0);
     if (!ok) {
       static const char *const k_names[] = {"plane", "hfield", "sphere", "capsule", "ellipsoid", "cylinder", "box", "mesh"};
-      return cm_fail(err, "%s: <geom> '%s': colliding %s geoms are not supported by the cuda engine (sphere, capsule, box; planes only in the world; set contype=\"0\" conaffinity=\"0\" for a visual geom)",
+      return cm_fail(err, "%s: <geom> '%s': colliding %s geoms are not supported by the cuda engine (sphere, capsule, cylinder, box; planes only in the world; set contype=\"0\" conaffinity=\"0\" for a visual geom)",
                      file, name_of(m, mjOBJ_GEOM, g, nb, sizeof nb), t >= 0 && t < 8 ? k_names[t] : "unknown");
     }
     if (m->geom_condim[g] != 1 && m->geom_condim[g] != 3)
@@ -58,7 +58,8 @@ static int check_supported(const mjModel *m, const char *file, cm_err *err) {
 /* The contacts the narrow phase emits at most for a geom type pair (engine-contacts' header). */
 static int pair_max_contacts(int t1, int t2) {
   if (t1 > t2) { int t = t1; t1 = t2; t2 = t; }
-  if (t1 == mjGEOM_PLANE) return t2 == mjGEOM_SPHERE ? 1 : t2 == mjGEOM_CAPSULE ? 2 : t2 == mjGEOM_BOX ? 4 : 0;
+  if (t1 == mjGEOM_PLANE) return t2 == mjGEOM_SPHERE ? 1 : t2 == mjGEOM_CAPSULE ? 2 : t2 == mjGEOM_BOX || t2 == mjGEOM_CYLINDER ? 4 : 0;
+  if (t2 == mjGEOM_CYLINDER) return 0; /* MuJoCo's general convex collider (MPR): not here */
   if (t1 == mjGEOM_SPHERE) return 1;
   if (t1 == mjGEOM_CAPSULE) return 2;
   return t1 == mjGEOM_BOX && t2 == mjGEOM_BOX ? 8 : 0;
@@ -81,8 +82,7 @@ static int pair_candidate(const mjModel *m, int g1, int g2) {
   if (w1 == w2) return 0;
   int pw1 = m->body_weldid[m->body_parentid[w1]], pw2 = m->body_weldid[m->body_parentid[w2]];
   if (!(m->opt.disableflags & mjDSBL_FILTERPARENT) && w1 && w2 && (w1 == pw2 || w2 == pw1)) return 0;
-  if (excluded(m, b1, b2)) return 0;
-  return pair_max_contacts(m->geom_type[g1], m->geom_type[g2]) > 0;
+  return !excluded(m, b1, b2);
 }
 
 static void copy_f(cm_preal *dst, const mjtNum *src, int n) {
@@ -201,6 +201,13 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
   for (int g1 = 0; g1 < m->ngeom; g1++)
     for (int g2 = g1 + 1; g2 < m->ngeom; g2++) {
       if (!pair_candidate(m, g1, g2)) continue;
+      int t1 = m->geom_type[g1], t2 = m->geom_type[g2];
+      if (!pair_max_contacts(t1, t2)) {
+        if (t1 != mjGEOM_CYLINDER && t2 != mjGEOM_CYLINDER) continue; /* plane-plane: never collides */
+        char n1[32], n2[32];
+        return cm_fail(err, "%s: <geom> '%s' and '%s' can collide, but a cylinder collides only with the ground plane in the cuda engine (MuJoCo uses its general convex collider here; set contype/conaffinity or <exclude> to keep them apart)",
+                       file, name_of(m, mjOBJ_GEOM, g1, n1, sizeof n1), name_of(m, mjOBJ_GEOM, g2, n2, sizeof n2));
+      }
       if (p->npair == CM_PHYS_MAX_PAIR)
         return cm_fail(err, "%s: more than %d colliding geom pairs, too many for the cuda engine", file, CM_PHYS_MAX_PAIR);
       int swap = m->geom_type[g1] > m->geom_type[g2];

@@ -15,7 +15,7 @@
 #include "sim/cuda/phys_real.h"
 
 #define CM_PHYS_MAX_BODY 64   /* including the world body 0 */
-#define CM_PHYS_MAX_JNT 64
+#define CM_PHYS_MAX_JNT 96    /* = CM_PHYS_MAX_DOF: every joint has a dof (SMPL: 70 hinges + free) */
 #define CM_PHYS_MAX_DOF 96
 #define CM_PHYS_MAX_QPOS 112
 #define CM_PHYS_MAX_GEOM 128
@@ -25,7 +25,7 @@
 /* mjtJoint / mjtGeom values, so the packed arrays compare directly with mjModel's */
 enum { CM_PHYS_JNT_FREE = 0, CM_PHYS_JNT_BALL = 1, CM_PHYS_JNT_SLIDE = 2, CM_PHYS_JNT_HINGE = 3 };
 enum { CM_PHYS_CTRL_NONE = 0, CM_PHYS_CTRL_PD = 1, CM_PHYS_CTRL_TORQUE = 2 };
-enum { CM_PHYS_GEOM_PLANE = 0, CM_PHYS_GEOM_SPHERE = 2, CM_PHYS_GEOM_CAPSULE = 3, CM_PHYS_GEOM_BOX = 6 };
+enum { CM_PHYS_GEOM_PLANE = 0, CM_PHYS_GEOM_SPHERE = 2, CM_PHYS_GEOM_CAPSULE = 3, CM_PHYS_GEOM_CYLINDER = 5, CM_PHYS_GEOM_BOX = 6 };
 
 typedef struct cm_phys_model {
   /* sizes */
@@ -96,7 +96,8 @@ struct cm_err;
 #endif
 /* Packs m (compiled from `file`, named in errors). Refuses what the engine does not simulate:
  * ball and slide joints, equality constraints, tendons, actuators other than the ignored motors,
- * colliding mesh/cylinder/ellipsoid/hfield geoms, frictionloss, elliptic cones, sizes past the
+ * colliding mesh/ellipsoid/hfield geoms, a cylinder that can touch anything but the ground plane,
+ * frictionloss, elliptic cones, sizes past the
  * capacities above. PD gains come from the caller (cm_phys_model_set_pd). */
 int cm_phys_model_compile(const struct mjModel_ *m, const char *file, cm_phys_model *out, struct cm_err *err);
 #endif
