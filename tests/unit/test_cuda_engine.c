@@ -327,10 +327,8 @@ static void refused(const char *what, const char *body_xml, const char *extra, c
 static void test_refusals(void) {
   refused("ball joint", "<body name='c' pos='0 0 -0.3'><joint name='ball1' type='ball'/><geom type='sphere' size='0.05'/></body>", "",
           "<joint> 'ball1': ball joints");
-  refused("cylinder against a sphere", /* a grandchild's cylinder can touch the root's sphere: MuJoCo's MPR pair */
-          "<body pos='0 0 -0.3'><joint type='hinge'/><geom type='capsule' size='0.02 0.05'/>"
-          "<body pos='0 0 -0.2'><joint type='hinge'/><geom name='cyl' type='cylinder' size='0.05 0.1'/></body></body>",
-          "", "and 'cyl' can collide, but a cylinder collides only with the ground plane");
+  refused("MPR settings", "<geom type='cylinder' size='0.05 0.1' pos='0 0 -0.3'/>", "<option mpr_iterations='20'/>",
+          "<option mpr_iterations/mpr_tolerance>");
   refused("colliding ellipsoid", "<geom name='ell' type='ellipsoid' size='0.05 0.1 0.1' pos='0 0 -0.3'/>", "", "<geom> 'ell': colliding ellipsoid");
   refused("tendon", "<body name='c' pos='0 0 -0.3'><joint name='h' type='hinge'/><geom type='sphere' size='0.05'/></body>",
           "<tendon><fixed name='tn'><joint joint='h' coef='1'/></fixed></tendon>", "<tendon> 'tn': tendons");

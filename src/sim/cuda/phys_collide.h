@@ -15,7 +15,8 @@
  * MuJoCo's order (lower geom id first); cm_geom_pair_swap says when to swap.
  *
  * Contacts per pair, as MuJoCo emits them: plane-sphere 1, plane-capsule <= 2, plane-box <= 4,
- * plane-cylinder <= 4 (phys_collide_cylinder.h),
+ * plane-cylinder <= 4 (phys_collide_cylinder.h), cylinder against sphere, capsule, cylinder or box 1
+ * (MuJoCo's general convex collider, MPR: phys_collide_convex.h),
  * sphere-sphere 1, sphere-capsule 1, capsule-capsule <= 2, sphere-box 1, capsule-box <= 2
  * (MuJoCo's second-point heuristics reproduced), box-box <= CM_MAX_PAIR_CONTACTS (MuJoCo's
  * mjc_BoxBox algorithm, phys_collide_box.h, including its 2.2.2 quirk of reporting HALF the
@@ -505,11 +506,13 @@ CM_HD static inline int cm_collide_capsule_box(const cm_preal *p1, const cm_prea
 
 #include "sim/cuda/phys_collide_box.h"
 #include "sim/cuda/phys_collide_cylinder.h"
+#include "sim/cuda/phys_collide_convex.h"
 
 /* ---------------------------------------------------------------------------------------- */
-/* 1 when cm_collide handles the (ordered) type pair (a cylinder: only against the plane). */
+/* 1 when cm_collide handles the (ordered) type pair. */
 CM_HD static inline int cm_collide_supported(int type1, int type2) {
-  if (type2 == CM_GEOM_CYLINDER) return type1 == CM_GEOM_PLANE;
+  if (type2 == CM_GEOM_CYLINDER) return type1 == CM_GEOM_PLANE || type1 == CM_GEOM_SPHERE || type1 == CM_GEOM_CAPSULE || type1 == CM_GEOM_CYLINDER;
+  if (type1 == CM_GEOM_CYLINDER) return type2 == CM_GEOM_BOX;
   int ok1 = type1 == CM_GEOM_PLANE || type1 == CM_GEOM_SPHERE || type1 == CM_GEOM_CAPSULE || type1 == CM_GEOM_BOX;
   int ok2 = type2 == CM_GEOM_SPHERE || type2 == CM_GEOM_CAPSULE || type2 == CM_GEOM_BOX;
   return ok1 && ok2 && type1 <= type2;
@@ -534,6 +537,9 @@ CM_HD static inline int cm_collide(int type1, const cm_preal *p1, const cm_preal
   case CM_PAIR(CM_GEOM_SPHERE, CM_GEOM_BOX): n = cm_collide_sphere_box(p1, m1, s1, p2, m2, s2, margin, con); break;
   case CM_PAIR(CM_GEOM_CAPSULE, CM_GEOM_BOX): n = cm_collide_capsule_box(p1, m1, s1, p2, m2, s2, margin, con); break;
   case CM_PAIR(CM_GEOM_BOX, CM_GEOM_BOX): n = cm_collide_box_box(p1, m1, s1, p2, m2, s2, margin, con); break;
+  case CM_PAIR(CM_GEOM_SPHERE, CM_GEOM_CYLINDER): case CM_PAIR(CM_GEOM_CAPSULE, CM_GEOM_CYLINDER):
+  case CM_PAIR(CM_GEOM_CYLINDER, CM_GEOM_CYLINDER): case CM_PAIR(CM_GEOM_CYLINDER, CM_GEOM_BOX):
+    n = cm_collide_convex(type1, p1, m1, s1, type2, p2, m2, s2, margin, con); break;
   default: return 0;
   }
 #undef CM_PAIR

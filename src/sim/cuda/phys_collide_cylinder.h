@@ -1,6 +1,6 @@
 /* Cylinder against the ground plane, as MuJoCo 2.2.2's mjc_PlaneCylinder (its only primitive
- * cylinder test: every other cylinder pair goes through MuJoCo's general convex collider, MPR,
- * which this engine does not have; cm_phys_model_compile refuses models that need it).
+ * cylinder test: every other cylinder pair goes through MuJoCo's general convex collider,
+ * phys_collide_convex.h).
  *
  * The cylinder (size r, half-length h, axis = local z) touches the plane first at the rim point
  * of its lower disc that lies deepest along the plane normal n. Up to 4 contacts, as MuJoCo:

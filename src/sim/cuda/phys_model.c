@@ -22,6 +22,8 @@ static int check_supported(const mjModel *m, const char *file, cm_err *err) {
   if (m->neq) return cm_fail(err, "%s: <equality> '%s': equality constraints are not supported by the cuda engine", file, name_of(m, mjOBJ_EQUALITY, 0, nb, sizeof nb));
   if (m->ntendon) return cm_fail(err, "%s: <tendon> '%s': tendons are not supported by the cuda engine", file, name_of(m, mjOBJ_TENDON, 0, nb, sizeof nb));
   if (m->opt.cone != mjCONE_PYRAMIDAL) return cm_fail(err, "%s: <option cone=\"elliptic\">: only pyramidal friction cones are supported by the cuda engine", file);
+  if (m->opt.mpr_iterations != CM_MPR_ITERATIONS || m->opt.mpr_tolerance != 1e-6)
+    return cm_fail(err, "%s: <option mpr_iterations/mpr_tolerance>: only MuJoCo's defaults (50, 1e-6) are supported by the cuda engine", file);
   if (m->opt.integrator != mjINT_EULER) return cm_fail(err, "%s: <option integrator>: only the Euler integrator is supported by the cuda engine", file);
   if (m->na) return cm_fail(err, "%s: <actuator>: actuators with activation state are not supported by the cuda engine", file);
   for (int j = 0; j < m->njnt; j++) {
@@ -59,7 +61,7 @@ static int check_supported(const mjModel *m, const char *file, cm_err *err) {
 static int pair_max_contacts(int t1, int t2) {
   if (t1 > t2) { int t = t1; t1 = t2; t2 = t; }
   if (t1 == mjGEOM_PLANE) return t2 == mjGEOM_SPHERE ? 1 : t2 == mjGEOM_CAPSULE ? 2 : t2 == mjGEOM_BOX || t2 == mjGEOM_CYLINDER ? 4 : 0;
-  if (t2 == mjGEOM_CYLINDER) return 0; /* MuJoCo's general convex collider (MPR): not here */
+  if (t2 == mjGEOM_CYLINDER || (t1 == mjGEOM_CYLINDER && t2 == mjGEOM_BOX)) return 1; /* MuJoCo's convex collider (MPR) */
   if (t1 == mjGEOM_SPHERE) return 1;
   if (t1 == mjGEOM_CAPSULE) return 2;
   return t1 == mjGEOM_BOX && t2 == mjGEOM_BOX ? 8 : 0;
@@ -201,13 +203,7 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
   for (int g1 = 0; g1 < m->ngeom; g1++)
     for (int g2 = g1 + 1; g2 < m->ngeom; g2++) {
       if (!pair_candidate(m, g1, g2)) continue;
-      int t1 = m->geom_type[g1], t2 = m->geom_type[g2];
-      if (!pair_max_contacts(t1, t2)) {
-        if (t1 != mjGEOM_CYLINDER && t2 != mjGEOM_CYLINDER) continue; /* plane-plane: never collides */
-        char n1[32], n2[32];
-        return cm_fail(err, "%s: <geom> '%s' and '%s' can collide, but a cylinder collides only with the ground plane in the cuda engine (MuJoCo uses its general convex collider here; set contype/conaffinity or <exclude> to keep them apart)",
-                       file, name_of(m, mjOBJ_GEOM, g1, n1, sizeof n1), name_of(m, mjOBJ_GEOM, g2, n2, sizeof n2));
-      }
+      if (!pair_max_contacts(m->geom_type[g1], m->geom_type[g2])) continue; /* plane-plane: never collides */
       if (p->npair == CM_PHYS_MAX_PAIR)
         return cm_fail(err, "%s: more than %d colliding geom pairs, too many for the cuda engine", file, CM_PHYS_MAX_PAIR);
       int swap = m->geom_type[g1] > m->geom_type[g2];

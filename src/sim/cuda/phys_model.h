@@ -96,8 +96,7 @@ struct cm_err;
 #endif
 /* Packs m (compiled from `file`, named in errors). Refuses what the engine does not simulate:
  * ball and slide joints, equality constraints, tendons, actuators other than the ignored motors,
- * colliding mesh/ellipsoid/hfield geoms, a cylinder that can touch anything but the ground plane,
- * frictionloss, elliptic cones, sizes past the
- * capacities above. PD gains come from the caller (cm_phys_model_set_pd). */
+ * colliding mesh/ellipsoid/hfield geoms, frictionloss, elliptic cones, MPR settings other than
+ * MuJoCo's defaults, sizes past the capacities above. PD gains come from the caller (cm_phys_model_set_pd). */
 int cm_phys_model_compile(const struct mjModel_ *m, const char *file, cm_phys_model *out, struct cm_err *err);
 #endif
