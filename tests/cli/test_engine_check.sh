@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cmimic engine-check as a user runs it: on the shipped humanoid and on a character it has never
-# seen (capsules, spheres and boxes on hinges, written here, not in data/), first with MuJoCo as
+# seen (capsules, spheres and boxes on hinges, written here, not in data/; the cuda engine also on
+# the shipped go2 and a cylinder-wheeled cart written here), first with MuJoCo as
 # its own candidate (the tool itself: exact zeros beside a growing yardstick), then with the
 # `cuda` engine on CPU threads; bad input is one line.
 set -euo pipefail
@@ -61,6 +62,41 @@ cat >"$t/crab.xml" <<'XML'
 </mujoco>
 XML
 
+# a cart on two cylinder wheels (their rims on the plane: mjc_PlaneCylinder), a sphere caster and
+# a mast; the wheels and the mast kept apart by <exclude>
+cat >"$t/cart.xml" <<'XML'
+<mujoco model="cart">
+  <default>
+    <joint type="hinge" limited="true" range="-90 90" stiffness="200" damping="20" armature="0.01"/>
+    <geom contype="1" conaffinity="1" condim="3" friction="1 0.05 0.05" density="500"/>
+  </default>
+  <worldbody>
+    <body name="chassis" pos="0 0 0.25">
+      <freejoint name="root"/>
+      <geom name="chassis" type="box" size="0.2 0.1 0.04"/>
+      <geom name="caster" type="sphere" pos="-0.18 0 -0.08" size="0.04"/>
+      <body name="wheel_l" pos="0.1 0.15 -0.04">
+        <joint name="axle_l" axis="0 1 0"/>
+        <geom name="wheel_l" type="cylinder" size="0.08 0.02" euler="90 0 0"/>
+      </body>
+      <body name="wheel_r" pos="0.1 -0.15 -0.04">
+        <joint name="axle_r" axis="0 1 0"/>
+        <geom name="wheel_r" type="cylinder" size="0.08 0.02" euler="90 0 0"/>
+      </body>
+      <body name="mast" pos="0 0 0.04">
+        <joint name="mast_x" axis="1 0 0" range="-30 30"/>
+        <geom name="mast" type="capsule" fromto="0 0 0 0 0 0.25" size="0.02"/>
+      </body>
+    </body>
+  </worldbody>
+  <contact>
+    <exclude body1="wheel_l" body2="wheel_r"/>
+    <exclude body1="wheel_l" body2="mast"/>
+    <exclude body1="wheel_r" body2="mast"/>
+  </contact>
+</mujoco>
+XML
+
 # check_rows FILE STEPS SELF: one row per step 0..STEPS, errors finite; SELF=1: candidate columns 0
 check_rows() {
   python3 - "$@" <<'PY'
@@ -88,8 +124,9 @@ for char in data/assets/humanoid/humanoid.xml "$t/crab.xml"; do
   check_rows "$t/$name.self" 20 1
 done
 
-# the cuda engine on CPU threads: what the issue's acceptance runs
-for char in data/assets/humanoid/humanoid.xml "$t/crab.xml"; do
+# the cuda engine on CPU threads: what the issue's acceptance runs (go2: hip cylinders against
+# the legs, MuJoCo's convex collider; the cart: cylinders on the plane)
+for char in data/assets/humanoid/humanoid.xml "$t/crab.xml" data/assets/go2/go2.xml "$t/cart.xml"; do
   name=$(basename "$char" .xml)
   set +e
   "$CMIMIC" engine-check --char_file "$char" --devices cpu >"$t/$name.cuda" 2>"$t/$name.cuda.err"
