@@ -83,6 +83,13 @@ check kernels_vs_cpu_humanoid 1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-che
 check kernels_vs_cpu_crab 1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
 check gpu_vs_mujoco_humanoid 0 "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
 check gpu_vs_mujoco_crab 0 "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
+# cylinders (go2's hips: MuJoCo's convex collider, in double on the device too; the shield), and
+# the models past the largest local-work class (sword_shield 22215, SMPL 54066 floats per env:
+# their work stays in the block)
+check kernels_vs_cpu_go2 1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file data/assets/go2/go2.xml --devices cuda:0 --num_envs "$n"
+check gpu_vs_mujoco_go2 0 "$bin" engine-check --char_file data/assets/go2/go2.xml --devices cuda:0 --num_envs "$n"
+check kernels_vs_cpu_sword_shield 1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file data/assets/sword_shield/humanoid_sword_shield.xml --devices cuda:0 --num_envs "$n"
+check kernels_vs_cpu_smpl 1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file data/assets/smpl/smpl.xml --devices cuda:0 --num_envs "$n"
 check global_work_vs_cpu_humanoid 1 CM_PHYS_GPU_WORK=global CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 # the sorted env order and a register cap change which thread runs an env, not its arithmetic
 # (the caps exist in a -DCMIMIC_GPU_VARIANTS=all build only)
