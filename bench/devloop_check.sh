@@ -4,7 +4,8 @@
 # then full PPO training samples/s of the DeepMimic humanoid on the cuda engine with the env on
 # the GPU at 4096, 16384 and 65536 envs (CMIMIC_PROFILE=1: policy / env / update, and the env's
 # device split: action, physics, env kernels, resets, copies), and the host-env path
-# (CMIMIC_DEVICE_ENV=0) at 4096 envs beside it.
+# (CMIMIC_DEVICE_ENV=0) and the mujoco engine on the host's 16 cores (DEVLOOP_CPU_ENGINE=0 skips
+# it) at 4096 envs beside it. About 250 s in all at the default 20 s per training.
 # Binaries built elsewhere (cmake --build build/cuda --target cmimic test_devloop_cuda), found as
 # bench/gpu_env.sh finds cmimic; test_devloop_cuda beside it.
 # Usage: bench/devloop_check.sh [train_seconds (20)] [env counts ("4096 16384 65536")]
@@ -29,4 +30,9 @@ done
 echo "== bench-env, env on the host (CMIMIC_DEVICE_ENV=0), 4096 envs"
 CMIMIC_DEVICE_ENV=0 CMIMIC_PROFILE=1 timeout 100 "$bin" bench-env --engine_config $E --devices cuda:0 --threads 16 --num_envs 4096 \
   --seconds 1 --raw_seconds 0 --train_seconds "$secs" 2>&1 || { echo "FAIL: bench-env host env"; fail=1; }
+if [ "${DEVLOOP_CPU_ENGINE:-1}" = 1 ]; then
+  echo "== bench-env, the mujoco engine on the host's cores (networks on cuda:0), 4096 envs"
+  CMIMIC_PROFILE=1 timeout 100 "$bin" bench-env --engine_config data/engines/mujoco_engine.yaml --devices cuda:0 \
+    --threads 16 --num_envs 4096 --seconds 1 --train_seconds "$secs" 2>&1 || { echo "FAIL: bench-env mujoco"; fail=1; }
+fi
 [ $fail = 0 ] && echo "PASS: devloop check" || exit 1

@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "app/preset.h"
 #include "core/clock.h"
+#include "harness/gpu_monitor.h"
 #include "env/env.h"
 #include "io/args.h"
 #include "io/flags.h"
@@ -33,7 +34,7 @@ static const cm_flag k_flags[] = {
     {"gpu_fused", "-1 (auto)", "cuda engine: 1 fuses substeps in one launch, 0 one launch per substep"},
     {"gpu_sort", "-1 (CM_PHYS_GPU_SORT, else off)", "cuda engine: env order, 0 as numbered, 1 heaviest (most constraint rows) first, 2 lightest first"},
     {"gpu_regs", "-1 (CM_PHYS_GPU_REGS, else 0)", "cuda engine: register cap of the step kernel, one of " CM_PHYS_GPU_REG_VARIANTS " (0: the compiler's)"},
-    {"gpu_lanes", "-1 (CM_PHYS_GPU_LANES, else 1)", "cuda engine: threads per env, 1 (a thread per env) or 32 (a warp per env)"},
+    {"gpu_lanes", "-1 (CM_PHYS_GPU_LANES, else 32 up to 16384 envs, 1 above)", "cuda engine: threads per env, 1 (a thread per env) or 32 (a warp per env)"},
     {NULL, NULL, NULL}};
 
 typedef struct train_bench {
@@ -42,7 +43,22 @@ typedef struct train_bench {
   int steps_per_iter, mini_batch, epochs; /* the agent's settings as resolved (preset, auto) */
   char net[64];
   int env_on_device; /* the env stepped as kernels (deepmimic on the cuda engine's GPU) */
+  cm_gpumon_summary gpu; /* NVML over the timed iterations (--devices cuda:N; num_gpus 0 otherwise) */
 } train_bench;
+
+/* The GPU utilisation line of the timed training (nothing without NVML or on the CPU). */
+static void print_gpu_util(const train_bench *tb, int device) {
+  const cm_gpumon_summary *g = &tb->gpu;
+  if (device < 0 || device >= g->num_gpus) return;
+  printf("  gpu utilisation (NVML, %ld samples): avg %.0f%%, p95 %.0f%%, min %.0f%%; memory peak %.0f of %.0f MiB\n",
+         g->samples, g->util_avg[device], g->util_p95[device], g->util_min[device], g->mem_used_mb[device],
+         g->mem_total_mb[device]);
+}
+
+/* N of --devices cuda:N, else -1 */
+static int cuda_index(const char *devices) {
+  return devices && !strncmp(devices, "cuda:", 5) ? atoi(devices + 5) : -1;
+}
 
 /* CMIMIC_PROFILE=1: the timed iterations' phases (stderr), the env's own split when it has one. */
 static void print_training_profile(const cm_agent *a, cm_rl_env *rl, const train_bench *tb) {
@@ -88,12 +104,18 @@ static int bench_training(const cm_args *args, const cm_cfg *preset, int num_env
   char discard[256];
   if (rl.profile) rl.profile(rl.ctx, discard, sizeof discard);
   long start_samples = (long)a->buf.total_samples;
+  cm_gpumon *mon = NULL;
+  memset(&out->gpu, 0, sizeof out->gpu);
+  if (cuda_index(ecfg.device) >= 0 && cm_gpumon_start(CM_GPUMON_DEFAULT_HZ, NULL, &mon, err)) goto done;
   double env_before = a->prof.env, t0 = cm_now_seconds(), t = t0;
+  int iter_rc = 0;
   do {
     cm_stats_clear(&st);
-    if (cm_agent_train_iter(a, &st, err)) goto done;
+    iter_rc = cm_agent_train_iter(a, &st, err);
     t = cm_now_seconds();
-  } while (t - t0 < seconds);
+  } while (!iter_rc && t - t0 < seconds);
+  cm_gpumon_stop(mon, &out->gpu);
+  if (iter_rc) goto done;
   out->samples = (long)a->buf.total_samples - start_samples;
   out->seconds = t - t0;
   out->env_seconds = a->prof.env - env_before;
@@ -214,6 +236,7 @@ int cmd_bench_env(int argc, char **argv) {
                dev->ops->name, ecfg.engine_name, tb.env_on_device ? "as kernels on the GPU" : "on the host",
                tb.samples / tb.seconds, tb.samples, tb.seconds, 100.0 * tb.env_seconds / tb.seconds);
         print_agent_settings(preset, (int)num_envs, &tb, dev);
+        print_gpu_util(&tb, cuda_index(cm_args_str(&args, "devices", "cpu")));
       }
       goto done;
     }
@@ -243,6 +266,7 @@ int cmd_bench_env(int argc, char **argv) {
     printf("  training (networks on %s): %.0f samples/s, ratio %.3f (%ld samples in %.1f s, %.0f%% of it stepping envs)\n",
            dev->ops->name, rate, rate / raw_samples, tb.samples, tb.seconds, 100.0 * tb.env_seconds / tb.seconds);
     print_agent_settings(preset, (int)num_envs, &tb, dev);
+    print_gpu_util(&tb, cuda_index(cm_args_str(&args, "devices", "cpu")));
   }
   status = 0;
 done:

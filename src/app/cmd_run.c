@@ -133,6 +133,7 @@ static int run_test(const run_opts *o, cm_env *env, cm_rl_env *rl, cm_err *err) 
   int rc = -1, frames = 0;
   char sheet[1100] = "";
   if (cm_watch_attach(rl, env, &popts, &watch, err)) return -1;
+  if (!watch) cm_fault_hold_test();
   if (o->agent_file) {
     cm_cfg *acfg = NULL;
     int bad = cm_preset_agent_cfg(o->agent_file, o->preset, &acfg, err) ||

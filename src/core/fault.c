@@ -30,6 +30,13 @@ void cm_fault_after_iteration(long iters_done, int num_envs, volatile sig_atomic
   while (!*wake) pause(); /* only a caught signal wakes us; SIGKILL ends us */
 }
 
+void cm_fault_hold_test(void) {
+  if (env_limit("CMIMIC_FAULT_HOLD_TEST") < 1) return;
+  fprintf(stderr, "fault injection: holding the test run\n");
+  fflush(NULL);
+  pause(); /* a test run without a watcher catches no signal: SIGTERM/SIGINT end it here */
+}
+
 static int errno_of(const char *name) {
   static const struct { const char *name; int value; } k_names[] = {
       {"ENOSPC", ENOSPC}, {"EIO", EIO}, {"EROFS", EROFS}, {"EACCES", EACCES}, {"EDQUOT", EDQUOT}};

@@ -9,6 +9,10 @@
  *   CMIMIC_FAULT_HANG_AFTER_FRAMES=K a run that records a video or shows a window waits for a
  *                                    signal once K frames are rendered ("fault injection: hanging
  *                                    after K frames"), so tests can interrupt it mid-video
+ *   CMIMIC_FAULT_HOLD_TEST=1         a test run without a video or window prints "fault injection:
+ *                                    holding the test run" before its first episode and waits for
+ *                                    a signal (the default action of SIGTERM/SIGINT ends it), so
+ *                                    tests can interrupt a harness in its test stage
  *   CMIMIC_FAULT_HOLD_WRITE=SUBSTRING  an atomic write of a path containing SUBSTRING stops after
  *                                    its temporary file is written, prints "fault injection:
  *                                    holding the write of PATH" and goes on after the next caught
@@ -18,7 +22,11 @@
  *                                    so the forward pass and the loss turn NaN), obs (element 2 of env
  *                                    1's observation at rollout step 1), reward (env 1's at step 1), grad (the first trained
  *                                    tensor's gradient, after the backward pass), param (the first
- *                                    trained tensor, after the update); the NaN guard must stop the run
+ *                                    trained tensor, after the update), disc_obs (element 2 of env 1's
+ *                                    discriminator observation at step 1), disc_demo (element 2 of
+ *                                    the second demo row sampled for the discriminator; ADD: of env
+ *                                    1's demo observation at step 1), latent (element 2 of ASE's
+ *                                    latent of env 1, drawn at step 1); the NaN guard must stop the run
  *   CMIMIC_FAULT_WRITE_FAIL=RULE[,RULE...]   RULE = SUBSTRING:ERRNO[:SKIP]: writes of artefacts
  *                                    whose path contains SUBSTRING fail with ERRNO (ENOSPC, EIO,
  *                                    EROFS, EACCES, EDQUOT or a number) once SKIP (default 0)
@@ -40,6 +48,8 @@ int cm_fault_check_envs(int num_envs, cm_err *err);
 void cm_fault_after_iteration(long iters_done, int num_envs, volatile sig_atomic_t *wake);
 /* Called after each rendered frame of a watched run; see CMIMIC_FAULT_HANG_AFTER_FRAMES. */
 void cm_fault_after_frame(long frames_done, volatile sig_atomic_t *wake);
+/* Called by a test run without a watcher before its episodes; see CMIMIC_FAULT_HOLD_TEST. */
+void cm_fault_hold_test(void);
 /* Called by cm_write_file_atomic once the temporary file is written; see CMIMIC_FAULT_HOLD_WRITE. */
 void cm_fault_hold_write(const char *path);
 /* The errno a write of path must fail with under CMIMIC_FAULT_WRITE_FAIL, or 0. Each call that
@@ -49,6 +59,6 @@ int cm_fault_write_errno(const char *path);
 /* Clears every CMIMIC_FAULT_* variable unless CMIMIC_FAULT_RANK is unset or names this rank. */
 void cm_fault_limit_to_rank(int rank);
 /* 1 when iteration `iter` is CMIMIC_FAULT_NAN_AT_ITER's and `where` is CMIMIC_FAULT_NAN_IN's
- * (loss, obs, reward, grad or param; unset means loss). */
+ * (loss, obs, reward, grad, param, disc_obs, disc_demo or latent; unset means loss). */
 int cm_fault_nan_at(long iter, const char *where);
 #endif

@@ -297,21 +297,7 @@ void cm_dm_env_update_reward(cm_env *e) {
   cm_dm_env_reward_and_done(e);
 }
 
-const cm_env_type cm_env_deepmimic = {
-    .name = "deepmimic",
-    .keys = k_keys,
-    .engine_setup = cm_dm_env_setup,
-    .init = cm_dm_env_init,
-    .reset = cm_dm_env_reset,
-    .post_physics = cm_dm_env_post_physics,
-    .update_reward = cm_dm_env_update_reward,
-    .update_done = cm_dm_env_update_done,
-    .obs_dim = cm_dm_env_obs_dim,
-    .compute_obs = cm_dm_env_compute_obs,
-    .destroy = cm_dm_env_destroy,
-    .set_mode = cm_dm_env_set_mode,
-    .stats = cm_dm_env_stats,
-};
+const cm_env_type cm_env_deepmimic = {.name = "deepmimic", .keys = k_keys, CM_DM_ENV_HOOKS};
 
 static const deepmimic *of(const cm_env *e) { return cm_env_is(e, &cm_env_deepmimic) ? e->impl : NULL; }
 cm_dm_env *cm_deepmimic_of(const cm_env *e) { return (cm_dm_env *)of(e); }

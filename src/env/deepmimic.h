@@ -44,4 +44,11 @@ void cm_dm_env_set_mode(cm_env *e, int test);
 int cm_dm_env_stats(cm_env *e, const char **keys, double *values, int max);
 /* Records the tracking error of the listed envs (NULL, 0 = all) in test mode with log_tracking_error. */
 void cm_dm_env_record_tracking(cm_env *e, const int *ids, int n);
+
+/* The hook table of cm_env_type for deepmimic and the types that only add to its scene. */
+#define CM_DM_ENV_HOOKS                                                                                        \
+  .engine_setup = cm_dm_env_setup, .init = cm_dm_env_init, .reset = cm_dm_env_reset,                           \
+  .post_physics = cm_dm_env_post_physics, .update_reward = cm_dm_env_update_reward,                            \
+  .update_done = cm_dm_env_update_done, .obs_dim = cm_dm_env_obs_dim, .compute_obs = cm_dm_env_compute_obs,    \
+  .destroy = cm_dm_env_destroy, .set_mode = cm_dm_env_set_mode, .stats = cm_dm_env_stats
 #endif

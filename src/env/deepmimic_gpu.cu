@@ -193,7 +193,7 @@ extern "C" int cm_dm_gpu_create(cm_env *e, cm_dm_gpu **out, cm_err *err) {
   g->N = e->num_envs;
   g->O = e->obs_dim;
   g->A = e->act_dim;
-  g->substeps = (int)(e->engine->control_dt / e->engine->sim_dt + 0.5);
+  g->substeps = e->engine->cfg.sim_freq / e->engine->cfg.control_freq; /* as the engine divides them */
   size_t N = (size_t)g->N, B = (size_t)e->chr.num_bodies, D = (size_t)e->chr.num_dofs, A = (size_t)g->A, O = (size_t)g->O;
   dm_args *a = &g->a;
   a->num_envs = g->N;

@@ -45,19 +45,4 @@ static int scene(const cm_cfg *cfg, cm_engine_opts *opts, cm_err *err) {
 }
 
 const cm_env_type cm_env_static_objects = {
-    .name = "static_objects",
-    .keys = k_keys,
-    .base = &cm_env_deepmimic,
-    .scene = scene,
-    .engine_setup = cm_dm_env_setup,
-    .init = cm_dm_env_init,
-    .reset = cm_dm_env_reset,
-    .post_physics = cm_dm_env_post_physics,
-    .update_reward = cm_dm_env_update_reward,
-    .update_done = cm_dm_env_update_done,
-    .obs_dim = cm_dm_env_obs_dim,
-    .compute_obs = cm_dm_env_compute_obs,
-    .destroy = cm_dm_env_destroy,
-    .set_mode = cm_dm_env_set_mode,
-    .stats = cm_dm_env_stats,
-};
+    .name = "static_objects", .keys = k_keys, .base = &cm_env_deepmimic, .scene = scene, CM_DM_ENV_HOOKS};

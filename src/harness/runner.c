@@ -241,8 +241,8 @@ static int find_in_path(const char *prog, char *out, size_t cap) {
 }
 
 /* Frame count of the video by ffprobe (a child like any stage); -1 when ffprobe is absent,
- * -2 when it fails. */
-static long ffprobe_frames(cm_case_run *x, const char *video, const char *attempt_dir, cm_err *err) {
+ * -2 when it fails, -3 when the harness was interrupted meanwhile (*f says so). */
+static long ffprobe_frames(cm_case_run *x, const char *video, const char *attempt_dir, cm_failure *f, cm_err *err) {
   char exe[1100], log[1200];
   if (!find_in_path("ffprobe", exe, sizeof exe)) return -1;
   snprintf(log, sizeof log, "%s/viz_ffprobe.log", attempt_dir);
@@ -253,6 +253,10 @@ static long ffprobe_frames(cm_case_run *x, const char *video, const char *attemp
   cm_stage_result r;
   if (cm_stage_run(&s, &r, err)) return -2;
   (void)x;
+  if (r.failure.cls == CM_FAIL_INTERRUPTED) {
+    *f = r.failure; /* the viz attempt was interrupted, not failed: a resume redoes it */
+    return -3;
+  }
   if (!r.exited || r.exit_code) return -2;
   char tail[4096];
   cm_stage_read_tail(log, tail, sizeof tail);
@@ -287,7 +291,8 @@ static void check_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *ou
   long frames = 0;
   if (!parse_video(out->log, video, sizeof video, &frames)) { set_check_failure(f, "%s names no 'Video: PATH (N frames)'", out->log); return; }
   if (frames < 1 || !cm_file_exists(video)) { set_check_failure(f, "video %s missing or without frames", video); return; }
-  long probed = ffprobe_frames(x, video, out->attempt_dir, err);
+  long probed = ffprobe_frames(x, video, out->attempt_dir, f, err);
+  if (probed == -3) return;
   if (probed == -2) { set_check_failure(f, "ffprobe cannot read %s", video); return; }
   if (probed >= 0 && probed != frames) {
     f->cls = CM_FAIL_CHECK;

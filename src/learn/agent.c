@@ -293,9 +293,11 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   return 0;
 }
 
-static int env_step(cm_agent *a, cm_err *err) {
+/* next_obs: where the step's pre-reset observation goes (the training rollout hands the
+ * experience buffer's slot, page-locked on a GPU, so no host copy follows) */
+static int env_step(cm_agent *a, float *next_obs, cm_err *err) {
   double t0 = cm_now_seconds();
-  if (a->env->step(a->env->ctx, a->action, a->next_obs, a->obs, a->reward, a->done, err))
+  if (a->env->step(a->env->ctx, a->action, next_obs, a->obs, a->reward, a->done, err))
     return cm_wrap(err, "environment step");
   if (a->mode == CM_RL_TRAIN) a->prof.env += cm_now_seconds() - t0;
   for (int i = 0; i < a->num_envs; i++)
@@ -319,10 +321,9 @@ static int rollout_train(cm_agent *a, cm_err *err) {
     if (a->cond_dim) memcpy(a->buf_cond + s * a->cond_dim, a->cond, (size_t)N * a->cond_dim * sizeof(float));
     if (cm_agent_need_norm_update(a)) cm_norm_record(&a->obs_norm, a->obs, N);
 
-    if (env_step(a, err)) return -1;
+    if (env_step(a, b->next_obs + s * O, err)) return -1;
     if (t == 1 && cm_fault_nan_at((long)a->iter, "reward")) a->reward[1 % N] = NAN;
     cm_rtrack_update(&a->train_ret, a->reward, a->done);
-    memcpy(b->next_obs + s * O, a->next_obs, (size_t)N * O * sizeof(float));
     memcpy(b->reward + s, a->reward, (size_t)N * sizeof(float));
     memcpy(b->done + s, a->done, (size_t)N);
     if (a->type->after_step && a->type->after_step(a, (int)s, err)) return -1;
@@ -438,7 +439,7 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   /* every env finishes at least this many episodes, so short episodes do not bias the mean */
   int64_t min_eps = (num_episodes + N - 1) / N;
   for (;;) {
-    if (cm_agent_decide_action(a, err) || env_step(a, err)) return -1;
+    if (cm_agent_decide_action(a, err) || env_step(a, a->next_obs, err)) return -1;
     if (a->type->after_step && a->type->after_step(a, -1, err)) return -1;
     cm_rtrack_update(t, a->reward, a->done);
     int all = 1;

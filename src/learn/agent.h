@@ -249,6 +249,11 @@ int cm_agent_check_finite(cm_agent *a, cm_err *err);
  * a NaN and clips an infinity): one reduction, a fraction 1/hidden of the first layer's product;
  * only when it is not finite are the host observations searched. */
 int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err);
+/* Rows x [rows][dim] (host) of the rollout, row r being env r % num_envs at step step0 + r / num_envs
+ * (what: "discriminator observation"; source: "the env produced it"): the first non-finite
+ * element, named with its env, element and step. */
+int cm_agent_check_env_rows(const cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
+                            const char *source, cm_err *err);
 /* Once per rollout: the rewards in the experience buffer. */
 int cm_agent_check_rollout(cm_agent *a, cm_err *err);
 /* After an observation normalizer update: an infinite observation leaves its statistics non-finite. */

@@ -209,18 +209,28 @@ int cm_agent_check_finite(cm_agent *a, cm_err *err) {
   return 0;
 }
 
+int cm_agent_check_env_rows(const cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
+                            const char *source, cm_err *err) {
+  int N = a->num_envs;
+  for (size_t k = 0; k < (size_t)rows * dim; k++)
+    if (!isfinite(x[k])) {
+      int r = (int)(k / dim);
+      return cm_fail(err, "NaN guard: element %d of the %s of env %d is %g at step %d of training iteration %lld's "
+                     "rollout (%s); the last checkpoint written is the last good one",
+                     (int)(k % dim), what, r % N, (double)x[k], step0 + r / N, (long long)a->iter, source);
+    }
+  return 0;
+}
+
 int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err) {
   int N = a->num_envs, O = a->obs_dim, t = a->buf.head;
   if (isfinite(a->dev->ops->sum_sq(in, (size_t)N * (O + a->cond_dim)))) return 0;
-  for (int i = 0; i < N; i++)
-    for (int j = 0; j < O; j++)
-      if (!isfinite(a->obs[(size_t)i * O + j]))
-        return cm_fail(err, "NaN guard: element %d of the observation of env %d is %g at step %d of training iteration "
-                       "%lld's rollout (the env produced it); the last checkpoint written is the last good one",
-                       j, i, (double)a->obs[(size_t)i * O + j], t, (long long)a->iter);
+  if (cm_agent_check_env_rows(a, a->obs, N, O, t, "observation", "the env produced it", err) ||
+      (a->cond_dim && cm_agent_check_env_rows(a, a->cond, N, a->cond_dim, t, "latent", "the agent drew it", err)))
+    return -1;
   return cm_fail(err, "NaN guard: the policy's input became non-finite at step %d of training iteration %lld though "
-                 "the observations are finite (the normalizer's statistics or the latents); the last checkpoint "
-                 "written is the last good one", t, (long long)a->iter);
+                 "the observations%s are finite (the normalizer's statistics); the last checkpoint "
+                 "written is the last good one", t, (long long)a->iter, a->cond_dim ? " and latents" : "");
 }
 
 int cm_agent_check_rollout(cm_agent *a, cm_err *err) {

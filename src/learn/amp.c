@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/fault.h"
 #include "learn/trainer.h"
 
 #define STREAM_INIT_DISC 13u
@@ -79,6 +80,7 @@ int cm_amp_init(cm_agent *a, cm_amp *m, const cm_cfg *root, cm_err *err) {
                    a->type->name);
   if (m->diff && !env->disc_obs_demo)
     return cm_fail(err, "agent '%s': the environment gives no reference observations (disc_obs_demo)", a->type->name);
+  snprintf(m->obs_name, sizeof m->obs_name, "discriminator observation");
   int D = m->D = env->disc_obs_dim;
   size_t n = (size_t)a->cfg.steps_per_iter * a->num_envs, B = (size_t)m->disc_batch_size + 1;
   if (cm_disc_create(&m->disc, a->dev, m->disc_net, D, a->seed, STREAM_INIT_DISC, err) ||
@@ -148,13 +150,22 @@ int cm_amp_load(cm_agent *a, const cm_state_dict *sd, const char *src, cm_err *e
 }
 
 int cm_amp_after_step(cm_agent *a, int slot, cm_err *err) {
-  (void)err;
   if (slot < 0) return 0; /* test: nothing recorded */
   cm_amp *m = a->impl;
   size_t N = (size_t)a->num_envs, D = (size_t)m->D;
-  memcpy(m->disc_obs + (size_t)slot * D, a->env->disc_obs, N * D * sizeof(float));
+  float *x = m->disc_obs + (size_t)slot * D;
+  memcpy(x, a->env->disc_obs, N * D * sizeof(float));
+  if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_obs")) x[(1 % N) * D + 2 % D] = NAN;
+  /* NaN guard where the rows enter (the discriminator's input, and ASE's encoder's) */
+  if (cm_agent_check_env_rows(a, x, (int)N, (int)D, slot / (int)N, m->obs_name, "the env produced it", err))
+    return -1;
   if (m->diff) {
-    memcpy(m->disc_obs_demo + (size_t)slot * D, a->env->disc_obs_demo, N * D * sizeof(float));
+    float *y = m->disc_obs_demo + (size_t)slot * D;
+    memcpy(y, a->env->disc_obs_demo, N * D * sizeof(float));
+    if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_demo")) y[(1 % N) * D + 2 % D] = NAN;
+    if (cm_agent_check_env_rows(a, y, (int)N, (int)D, slot / (int)N, "demo observation", "the env's reference motion "
+                                "produced it", err))
+      return -1;
   } else if (cm_agent_need_norm_update(a)) {
     cm_norm_record(&m->norm, m->disc_obs + (size_t)slot * D, (int)N);
   }
@@ -194,6 +205,13 @@ int cm_amp_record_demo(cm_agent *a, cm_err *err) {
   int n = cm_exp_capacity(&a->buf);
   if (a->env->fetch_disc_obs_demo(a->env->ctx, n, m->disc_obs_demo, err))
     return cm_wrap(err, "sampling %d demo observations", n);
+  if (cm_fault_nan_at((long)a->iter, "disc_demo")) m->disc_obs_demo[(size_t)(1 % n) * m->D + 2 % m->D] = NAN;
+  for (size_t k = 0; k < (size_t)n * m->D; k++) /* NaN guard: before the normalizer records them */
+    if (!isfinite(m->disc_obs_demo[k]))
+      return cm_fail(err, "NaN guard: element %d of demo observation %d of the %d sampled for the discriminator is %g "
+                     "at training iteration %lld (the reference motions produced it); the last checkpoint written "
+                     "is the last good one", (int)(k % m->D), (int)(k / m->D), n, (double)m->disc_obs_demo[k],
+                     (long long)a->iter);
   cm_norm_record(&m->norm, m->disc_obs_demo, n); /* MimicKit records the demo rows unconditionally */
   return cm_replay_store(&m->replay, m->disc_obs, n, m->disc_replay_samples, err);
 }

@@ -24,6 +24,7 @@ typedef struct cm_amp {
   cm_replay replay;
   /* rollout: [T*N][D] host */
   float *disc_obs, *disc_obs_demo;
+  char obs_name[48]; /* disc_obs in NaN guard lines: "discriminator observation" (ASE: its encoder's too) */
   float *disc_r; /* [T*N] style reward of the last iteration */
   /* mini-batch rows: host (pinned) and normalized device copies, [disc_batch_size + 1][D] */
   float *mb_x, *mb_nx;

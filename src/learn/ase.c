@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/fault.h"
 #include "core/rng.h"
 #include "learn/amp.h"
 #include "learn/latent.h"
@@ -77,6 +78,9 @@ static int ase_after_step(cm_agent *a, int slot, cm_err *err) {
     }
   }
   s->draws++;
+  /* a non-finite latent is named by the policy-input guard at the next step (cm_agent_check_input) */
+  if (slot == a->num_envs && cm_fault_nan_at((long)a->iter, "latent"))
+    a->cond[(size_t)(1 % a->num_envs) * s->Z + 2 % s->Z] = NAN;
   return 0;
 }
 
@@ -85,6 +89,7 @@ static int ase_create(cm_agent *a, const cm_cfg *root, cm_err *err) {
   if (!s) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
   a->impl = s;
   if (cm_amp_init(a, &s->amp, root, err)) return -1;
+  snprintf(s->amp.obs_name, sizeof s->amp.obs_name, "discriminator and encoder observation");
   const cm_cfg *model = cm_cfg_get(root, "model");
   const char *net;
   long z;

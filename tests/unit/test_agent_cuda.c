@@ -10,98 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "toy_agent.h"
 #include "core/rng.h"
 #include "learn/dev_cuda.h"
 #include "learn/trainer.h"
 
 #define N 16
-#define OBS 3
-#define ACT 2
-#define EP_LEN 7
+#define ACT TOY_ADIM
 
-/* A point chasing a target: obs = target - position (and the time left), reward exp(-d^2). */
-typedef struct toy {
-  float x[N][ACT], goal[N][ACT];
-  int t[N];
-  uint64_t starts;
-  float lo[ACT], hi[ACT];
-} toy;
-
-static void obs_of(const toy *e, int i, float *o) {
-  for (int j = 0; j < ACT; j++) o[j] = e->goal[i][j] - e->x[i][j];
-  o[ACT] = (float)(EP_LEN - e->t[i]) / EP_LEN;
-}
-
-static void reset_one(toy *e, int i) {
-  cm_rng r = cm_rng_make(5, (uint32_t)i, e->starts++, 1);
-  for (int j = 0; j < ACT; j++) {
-    e->goal[i][j] = 2.f * cm_rng_uniform(&r) - 1.f;
-    e->x[i][j] = 0.f;
-  }
-  e->t[i] = 0;
-}
-
-static int toy_reset(void *ctx, float *obs, cm_err *err) {
-  (void)err;
-  toy *e = ctx;
-  e->starts = 0;
-  for (int i = 0; i < N; i++) {
-    reset_one(e, i);
-    obs_of(e, i, obs + i * OBS);
-  }
-  return 0;
-}
-
-static int toy_step(void *ctx, const float *a, float *next_obs, float *obs, float *rew, uint8_t *done, cm_err *err) {
-  (void)err;
-  toy *e = ctx;
-  for (int i = 0; i < N; i++) {
-    float d2 = 0;
-    for (int j = 0; j < ACT; j++) {
-      e->x[i][j] += 0.3f * fminf(fmaxf(a[i * ACT + j], e->lo[j]), e->hi[j]);
-      float d = e->goal[i][j] - e->x[i][j];
-      d2 += d * d;
-    }
-    rew[i] = expf(-d2);
-    e->t[i]++;
-    obs_of(e, i, next_obs + i * OBS);
-    done[i] = e->t[i] >= EP_LEN ? 3 : 0;
-    if (done[i]) reset_one(e, i);
-    obs_of(e, i, obs + i * OBS);
-  }
-  return 0;
-}
-
+/* toy_agent.h's env: points chasing targets, the time left observed, 7-step episodes */
 static cm_rl_env make_env(toy *e) {
-  memset(e, 0, sizeof *e);
-  for (int j = 0; j < ACT; j++) e->lo[j] = -1.f, e->hi[j] = 1.f;
-  cm_rl_env env = {.ctx = e, .num_envs = N, .obs_dim = OBS, .act_dim = ACT, .action_low = e->lo,
-                   .action_high = e->hi, .reset = toy_reset, .step = toy_step};
-  return env;
-}
-
-static const char *yaml(const char *name) {
-  static char buf[2048];
-  const char *extra = !strcmp(name, "AWR") ? "awr_temp: 0.5\na_weight_clip: 20.0\n"
-                                           : "ppo_clip_ratio: 0.2\nnorm_adv_clip: 4.0\n";
-  snprintf(buf, sizeof buf,
-           "agent_name: %s\nmodel:\n  actor_net: fc_2layers_128units\n  actor_init_output_scale: 0.01\n"
-           "  actor_std_type: FIXED\n  action_std: 0.3\n  critic_net: fc_2layers_128units\n"
-           "optimizer:\n  type: SGD\n  learning_rate: 1e-3\n"
-           "discount: 0.9\nsteps_per_iter: 8\niters_per_output: 10\ntest_episodes: 4\nnormalizer_samples: 1000\n"
-           "update_epochs: 2\nbatch_size: 2\ntd_lambda: 0.95\n%s"
-           "action_bound_weight: 10.0\naction_entropy_weight: 0.01\naction_reg_weight: 0.01\ncritic_loss_weight: 1.0\n",
-           name, extra);
-  return buf;
+  toy_cfg c = {.n = N, .ep_len = 7, .time_obs = 1, .rewind = 1, .seed = 5, .lo = {-1.f, -1.f}, .hi = {1.f, 1.f}};
+  return toy_env(e, &c);
 }
 
 static cm_agent *make_agent(const char *name, cm_rl_env *env, const cm_dev *dev) {
   cm_err err;
-  cm_cfg *cfg = NULL;
-  cm_agent *a = NULL;
-  if (cm_cfg_parse("agent.yaml", yaml(name), &cfg, &err) || cm_agent_create(cfg, env, dev, 11, &a, &err))
-    fprintf(stderr, "agent on %s: %s\n", dev->ops->name, err.msg);
-  cm_cfg_free(cfg);
+  toy_yaml y = {.name = name, .optimizer = "SGD", .lr = "1e-3", .norm_samples = "1000", .entropy_weight = "0.01",
+                .reg_weight = "0.01", .steps = 8, .batch = 2, .epochs = 2, .iters_per_output = 10};
+  cm_agent *a = toy_make_agent(toy_agent_yaml(&y), env, dev, 11, &err);
+  if (!a) fprintf(stderr, "agent on %s: %s\n", dev->ops->name, err.msg);
   return a;
 }
 

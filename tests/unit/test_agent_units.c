@@ -8,100 +8,29 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "toy_agent.h"
 #include "core/fileio.h"
 #include "core/rng.h"
 #include "learn/gaussian.h"
 #include "learn/trainer.h"
 
-/* ---- a small env: A-dim point chasing a target, fixed-length episodes ---- */
-#define MAXN 8
-#define ADIM 2
-#define EP_LEN 5
-
-typedef struct toy {
-  int n;
-  float x[MAXN][ADIM], g[MAXN][ADIM];
-  int t[MAXN];
-  uint64_t starts;
-  float lo[ADIM], hi[ADIM];
-} toy;
-
-static void obs_of(const toy *e, int i, float *o) {
-  for (int j = 0; j < ADIM; j++) o[j] = e->g[i][j] - e->x[i][j];
-}
-
-static void reset_one(toy *e, int i) {
-  cm_rng r = cm_rng_make(3, (uint32_t)i, e->starts++, 1);
-  for (int j = 0; j < ADIM; j++) {
-    e->g[i][j] = 2.f * cm_rng_uniform(&r) - 1.f;
-    e->x[i][j] = 0.f;
-  }
-  e->t[i] = 0;
-}
-
-static int toy_reset(void *ctx, float *obs, cm_err *err) {
-  (void)err;
-  toy *e = ctx;
-  for (int i = 0; i < e->n; i++) {
-    reset_one(e, i);
-    obs_of(e, i, obs + i * ADIM);
-  }
-  return 0;
-}
-
-static int toy_step(void *ctx, const float *a, float *next_obs, float *obs, float *rew, uint8_t *done, cm_err *err) {
-  (void)err;
-  toy *e = ctx;
-  for (int i = 0; i < e->n; i++) {
-    float d2 = 0;
-    for (int j = 0; j < ADIM; j++) {
-      e->x[i][j] += 0.3f * fminf(fmaxf(a[i * ADIM + j], e->lo[j]), e->hi[j]);
-      float d = e->g[i][j] - e->x[i][j];
-      d2 += d * d;
-    }
-    rew[i] = expf(-d2);
-    obs_of(e, i, next_obs + i * ADIM);
-    done[i] = ++e->t[i] >= EP_LEN ? 3 : 0;
-    if (done[i]) reset_one(e, i);
-    obs_of(e, i, obs + i * ADIM);
-  }
-  return 0;
-}
+/* ---- a small env (toy_agent.h): 2-D points chasing targets, 5-step episodes ---- */
+#define ADIM TOY_ADIM
 
 static cm_rl_env make_env(toy *e, int n) {
-  memset(e, 0, sizeof *e);
-  e->n = n;
-  for (int j = 0; j < ADIM; j++) {
-    e->lo[j] = -1.f - (float)j;
-    e->hi[j] = 1.f + 0.5f * (float)j;
-  }
-  cm_rl_env env = {.ctx = e, .num_envs = n, .obs_dim = ADIM, .act_dim = ADIM, .action_low = e->lo,
-                   .action_high = e->hi, .reset = toy_reset, .step = toy_step};
-  return env;
+  toy_cfg c = {.n = n, .ep_len = 5, .seed = 3, .lo = {-1.f, -2.f}, .hi = {1.f, 1.5f}};
+  return toy_env(e, &c);
 }
 
-static char *yaml(const char *name, const char *opt, const char *lr, int steps, int batch, int epochs,
-                  const char *norm_samples) {
-  static char buf[2048];
-  const char *extra = !strcmp(name, "AWR") ? "awr_temp: 0.5\na_weight_clip: 20.0\n"
-                                           : "ppo_clip_ratio: 0.2\nnorm_adv_clip: 4.0\n";
-  snprintf(buf, sizeof buf,
-           "agent_name: %s\nmodel:\n  actor_net: fc_2layers_128units\n  actor_init_output_scale: 0.01\n"
-           "  actor_std_type: FIXED\n  action_std: 0.3\n  critic_net: fc_2layers_128units\n"
-           "optimizer:\n  type: %s\n  learning_rate: %s\n"
-           "discount: 0.9\nsteps_per_iter: %d\niters_per_output: 2\ntest_episodes: 4\nnormalizer_samples: %s\n"
-           "update_epochs: %d\nbatch_size: %d\ntd_lambda: 0.95\n%s"
-           "action_bound_weight: 10.0\naction_entropy_weight: 0.0\naction_reg_weight: 0.0\ncritic_loss_weight: 1.0\n",
-           name, opt, lr, steps, norm_samples, epochs, batch, extra);
-  return buf;
+static const char *yaml(const char *name, const char *opt, const char *lr, int steps, int batch, int epochs,
+                        const char *norm_samples) {
+  toy_yaml y = {.name = name, .optimizer = opt, .lr = lr, .norm_samples = norm_samples, .entropy_weight = "0.0",
+                .reg_weight = "0.0", .steps = steps, .batch = batch, .epochs = epochs, .iters_per_output = 2};
+  return toy_agent_yaml(&y);
 }
 
 static cm_agent *make_agent(const char *text, cm_rl_env *env, uint64_t seed, cm_err *err) {
-  cm_cfg *cfg = NULL;
-  cm_agent *a = NULL;
-  if (cm_cfg_parse("agent.yaml", text, &cfg, err) == 0) cm_agent_create(cfg, env, cm_dev_cpu(), seed, &a, err);
-  cm_cfg_free(cfg);
-  return a;
+  return toy_make_agent(text, env, cm_dev_cpu(), seed, err);
 }
 
 /* ---- the actor learns only from rows whose action was sampled (exp_prob < 1) ---- */
@@ -459,7 +388,7 @@ static void test_checkpoint(void) {
   for (int i = 0; i < 19 && i < sm.count; i++) CHECK(!strcmp(sm.entries[i].name, first[i]));
   /* a_norm holds the bounds: mean (hi+lo)/2, std (hi-lo)/2 */
   const cm_sd_entry *am = cm_sd_find(&sm, "_a_norm._mean"), *as = cm_sd_find(&sm, "_a_norm._std");
-  CHECK(am && as && am->data[1] == 0.5f * (e1.hi[1] + e1.lo[1]) && as->data[1] == 0.5f * (e1.hi[1] - e1.lo[1]));
+  CHECK(am && as && am->data[1] == 0.5f * (e1.c.hi[1] + e1.c.lo[1]) && as->data[1] == 0.5f * (e1.c.hi[1] - e1.c.lo[1]));
 
   /* broken files name the tensor and the file */
   CHECK_OK(write_variant(&sm, bad, "_model._critic_layers.2.weight", NULL, &err), &err);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "anim/motion.h"
 #include "check.h"
+#include "yaml_variant.h"
 #include "env/amp.h"
 #include "env/amp_disc.h"
 #include "env/deepmimic.h"
@@ -39,27 +40,8 @@ static cm_engine_cfg engine_cfg(void) {
 /* yaml `base` with substrings replaced, built into n envs. */
 static cm_env *make_variant(const char *base, const char *const *from, const char *const *to, int n_sub, int envs,
                             uint64_t seed) {
-  FILE *f = fopen(base, "rb");
-  CHECK(f != NULL);
-  if (!f) return NULL;
-  char *t = calloc(1, 1 << 16);
-  size_t len = fread(t, 1, (1 << 16) - 1, f);
-  fclose(f);
-  t[len] = 0;
-  for (int k = 0; k < n_sub; k++) {
-    char *p = strstr(t, from[k]);
-    CHECK(p != NULL);
-    if (!p) continue;
-    size_t lf = strlen(from[k]), lt = strlen(to[k]);
-    memmove(p + lt, p + lf, strlen(p + lf) + 1);
-    memcpy(p, to[k], lt);
-  }
   char path[128];
-  snprintf(path, sizeof path, "/tmp/cm_test_amp_%d_XXXXXX", (int)getpid());
-  int fd = mkstemp(path);
-  CHECK(fd >= 0 && write(fd, t, strlen(t)) == (ssize_t)strlen(t));
-  close(fd);
-  free(t);
+  if (yaml_variant(base, from, to, n_sub, "amp", path, sizeof path)) return NULL;
   cm_env *e = NULL;
   cm_err err = {{0}};
   cm_engine_cfg c = engine_cfg();

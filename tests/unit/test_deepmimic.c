@@ -14,6 +14,7 @@
 #include "anim/motion.h"
 #include "anim/motion_lib.h"
 #include "check.h"
+#include "yaml_variant.h"
 #include "env/deepmimic.h"
 #include "env/deepmimic_obs.h"
 #include "env/deepmimic_reward.h"
@@ -42,37 +43,9 @@ static cm_env *make_env(const char *path, int n, uint64_t seed) {
   return e;
 }
 
-static char *read_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *t = calloc(1, 1 << 16);
-  size_t n = fread(t, 1, (1 << 16) - 1, f);
-  t[n] = 0;
-  fclose(f);
-  return t;
-}
-
 /* The shipped yaml with substrings replaced (from[k] -> to[k]), written to a temporary file. */
 static void write_variant(char *path, size_t cap, const char *const *from, const char *const *to, int n) {
-  char *t = read_text(SHIPPED);
-  CHECK(t != NULL);
-  if (!t) return;
-  for (int k = 0; k < n; k++) {
-    char *p = strstr(t, from[k]);
-    CHECK(p != NULL);
-    if (!p) continue;
-    size_t lf = strlen(from[k]), lt = strlen(to[k]);
-    memmove(p + lt, p + lf, strlen(p + lf) + 1);
-    memcpy(p, to[k], lt);
-  }
-  snprintf(path, cap, "/tmp/cm_test_deepmimic_%d_XXXXXX", (int)getpid());
-  int fd = mkstemp(path);
-  CHECK(fd >= 0);
-  if (fd >= 0) {
-    CHECK(write(fd, t, strlen(t)) == (ssize_t)strlen(t));
-    close(fd);
-  }
-  free(t);
+  yaml_variant(SHIPPED, from, to, n, "deepmimic", path, cap);
 }
 
 static cm_env *make_variant(const char *const *from, const char *const *to, int n, int envs, uint64_t seed) {

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "yaml_variant.h"
 #include "core/rng.h"
 #include "env/deepmimic.h"
 #include "env/deepmimic_gpu.h"
@@ -35,26 +36,7 @@
 
 /* The shipped yaml with lines replaced, into a temporary file (path: 64 bytes). */
 static int write_variant(char *path, const char *const *from, const char *const *to, int n) {
-  FILE *f = fopen(SHIPPED, "rb");
-  if (!f) return -1;
-  char *t = calloc(1, 1 << 16);
-  size_t len = fread(t, 1, (1 << 16) - 1 - 1024, f);
-  fclose(f);
-  t[len] = 0;
-  for (int k = 0; k < n; k++) {
-    char *p = strstr(t, from[k]);
-    CHECK(p != NULL);
-    if (!p) continue;
-    size_t lf = strlen(from[k]), lt = strlen(to[k]);
-    memmove(p + lt, p + lf, strlen(p + lf) + 1);
-    memcpy(p, to[k], lt);
-  }
-  snprintf(path, 64, "/tmp/cm_test_devloop_%d_XXXXXX", (int)getpid());
-  int fd = mkstemp(path);
-  int ok = fd >= 0 && write(fd, t, strlen(t)) == (ssize_t)strlen(t);
-  if (fd >= 0) close(fd);
-  free(t);
-  return ok ? 0 : -1;
+  return yaml_variant(SHIPPED, from, to, n, "devloop", path, 64);
 }
 
 static cm_env *make_env(const char *yaml, const char *device, cm_err *err) {

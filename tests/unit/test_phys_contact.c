@@ -7,38 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "mj_xml.h"
+#include "phys_one_env.h"
 #include "core/err.h"
 #include "sim/cuda/phys_step.h"
-
-static mjModel *load_text(const char *xml) {
-  char path[] = "/tmp/cm_phys_contact_XXXXXX.xml";
-  int fd = mkstemps(path, 4);
-  if (fd < 0) return NULL;
-  FILE *f = fdopen(fd, "w");
-  fputs(xml, f);
-  fclose(f);
-  char err[1000] = "";
-  mjModel *m = mj_loadXML(path, NULL, err, sizeof err);
-  if (!m) fprintf(stderr, "%s\n", err);
-  remove(path);
-  return m;
-}
-
-typedef struct { cm_phys_model pm; cm_phys_layout L; float *block; cm_phys_data d; } one_env;
-
-static int one_env_make(const mjModel *m, one_env *o) {
-  cm_err err;
-  if (cm_phys_model_compile(m, "test", &o->pm, &err)) {
-    fprintf(stderr, "%s\n", err.msg);
-    return -1;
-  }
-  cm_phys_layout_make(&o->pm, 1, &o->L);
-  o->block = calloc((size_t)o->L.total + 1, 4);
-  cm_phys_data_at(&o->L, o->block, 0, &o->d);
-  for (int k = 0; k < m->nq; k++) o->d.qpos[k] = (float)m->qpos0[k];
-  cm_phys_forward(&o->pm, &o->d);
-  return 0;
-}
 
 /* Steps both for `seconds`; returns the final qpos of ours and MuJoCo's in q_ours / q_mj. */
 static void run_both(mjModel *m, one_env *o, double seconds, double *q_ours, double *q_mj) {
@@ -61,11 +33,11 @@ static void drop(const char *name, const char *geom, double expect_rest) {
            "<mujoco><option timestep='0.008333333'/><worldbody><geom type='plane' size='0 0 1'/>"
            "<body pos='0 0 0.5' euler='%s'><freejoint/>%s</body></worldbody></mujoco>",
            strstr(geom, "capsule") ? "0 90 0" : "0 0 0", geom);
-  mjModel *m = load_text(xml);
+  mjModel *m = mj_xml_load(xml);
   CHECK(m != NULL);
   if (!m) return;
   one_env o;
-  CHECK(one_env_make(m, &o) == 0);
+  CHECK(one_env_make(m, 1, &o) == 0);
   double qo[16], qm[16];
   run_both(m, &o, 2.0, qo, qm);
   printf("%s dropped from 0.5 m, after 2 s: z %.5f (MuJoCo %.5f, geometric %.4f), %d contacts, %d rows\n", name, qo[2],
@@ -86,11 +58,11 @@ static void drop_on_static_box(const char *name, const char *geom, double expect
            "<geom type='box' pos='0.05 0 0.15' size='0.4 0.3 0.15' euler='0 0 20'/>"
            "<body pos='0 0.02 0.7' euler='%s'><freejoint/>%s</body></worldbody></mujoco>",
            strstr(geom, "capsule") ? "0 90 0" : "0 0 10", geom);
-  mjModel *m = load_text(xml);
+  mjModel *m = mj_xml_load(xml);
   CHECK(m != NULL);
   if (!m) return;
   one_env o;
-  CHECK(one_env_make(m, &o) == 0);
+  CHECK(one_env_make(m, 1, &o) == 0);
   double qo[16], qm[16];
   run_both(m, &o, 2.0, qo, qm);
   printf("%s dropped on a static box, after 2 s: z %.5f (MuJoCo %.5f, geometric %.4f), %d contacts\n", name, qo[2], qm[2],
@@ -113,11 +85,11 @@ static void incline(double mu, int expect_slide) {
            "<body pos='%g 0 %g' euler='0 20 0'><freejoint/><geom type='box' size='0.1 0.1 0.05' friction='%g 0 0'/></body>"
            "</worldbody></mujoco>",
            mu, nx, nz, mu);
-  mjModel *m = load_text(xml);
+  mjModel *m = mj_xml_load(xml);
   CHECK(m != NULL);
   if (!m) return;
   one_env o;
-  CHECK(one_env_make(m, &o) == 0);
+  CHECK(one_env_make(m, 1, &o) == 0);
   double qo[16], qm[16];
   run_both(m, &o, 1.0, qo, qm);
   double moved = hypot(qo[0] - nx, qo[2] - nz), moved_mj = hypot(qm[0] - nx, qm[2] - nz);
@@ -138,14 +110,14 @@ static void incline(double mu, int expect_slide) {
 
 /* A pendulum resting on its joint limit under gravity (limit row only, no contact). */
 static void limit_rest(void) {
-  mjModel *m = load_text("<mujoco><option timestep='0.008333333'/><worldbody><body pos='0 0 1'>"
-                         "<joint type='hinge' axis='0 1 0' limited='true' range='-30 30' solimplimit='0 .99 .01'/>"
-                         "<geom type='capsule' fromto='0 0 0 0.5 0 0' size='0.03' contype='0' conaffinity='0'/>"
-                         "</body></worldbody></mujoco>");
+  mjModel *m = mj_xml_load("<mujoco><option timestep='0.008333333'/><worldbody><body pos='0 0 1'>"
+                           "<joint type='hinge' axis='0 1 0' limited='true' range='-30 30' solimplimit='0 .99 .01'/>"
+                           "<geom type='capsule' fromto='0 0 0 0.5 0 0' size='0.03' contype='0' conaffinity='0'/>"
+                           "</body></worldbody></mujoco>");
   CHECK(m != NULL);
   if (!m) return;
   one_env o;
-  CHECK(one_env_make(m, &o) == 0);
+  CHECK(one_env_make(m, 1, &o) == 0);
   double qo[4], qm[4];
   run_both(m, &o, 2.0, qo, qm);
   printf("pendulum on its 30 deg limit after 2 s: q %.5f rad (MuJoCo %.5f)\n", qo[0], qm[0]);
@@ -158,12 +130,12 @@ static void limit_rest(void) {
 /* Past the capacity the deepest contacts stay: a tilted box pressed into the plane makes 4,
  * a model cut to 2 keeps the 2 deepest of them and counts 2 dropped. */
 static void capacity(void) {
-  mjModel *m = load_text("<mujoco><worldbody><geom type='plane' size='0 0 1'/><body pos='0 0 0.035' euler='3 2 0'>"
-                         "<freejoint/><geom type='box' size='0.1 0.2 0.05'/></body></worldbody></mujoco>");
+  mjModel *m = mj_xml_load("<mujoco><worldbody><geom type='plane' size='0 0 1'/><body pos='0 0 0.035' euler='3 2 0'>"
+                           "<freejoint/><geom type='box' size='0.1 0.2 0.05'/></body></worldbody></mujoco>");
   CHECK(m != NULL);
   if (!m) return;
   one_env full, cut;
-  CHECK(one_env_make(m, &full) == 0);
+  CHECK(one_env_make(m, 1, &full) == 0);
   cm_err err;
   CHECK_OK(cm_phys_model_compile(m, "test", &cut.pm, &err), &err);
   cut.pm.ncon_max = 2;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "mj_xml.h"
+#include "phys_one_env.h"
 #include "core/fileio.h"
 #include "sim/cuda/phys_step.h"
 #include "anim/mjcf.h"
@@ -18,34 +20,6 @@ static const char k_two_body[] =
     "<body pos='0.3 0 0'><joint type='hinge' axis='1 0.5 0' pos='0.02 0 0' damping='1'/>"
     "<geom type='box' pos='0.1 0.02 0' size='0.1 0.05 0.03' quat='0.8 0.6 0 0'/></body></body>"
     "</worldbody></mujoco>";
-
-static mjModel *load_text(const char *xml) {
-  char path[] = "/tmp/cm_phys_test_XXXXXX.xml";
-  int fd = mkstemps(path, 4);
-  if (fd < 0) return NULL;
-  FILE *f = fdopen(fd, "w");
-  fputs(xml, f);
-  fclose(f);
-  char err[1000] = "";
-  mjModel *m = mj_loadXML(path, NULL, err, sizeof err);
-  if (!m) fprintf(stderr, "%s\n", err);
-  remove(path);
-  return m;
-}
-
-typedef struct { cm_phys_model pm; cm_phys_layout L; float *block; cm_phys_data d; } one_env;
-
-static int one_env_make(const mjModel *m, one_env *o) {
-  cm_err err;
-  if (cm_phys_model_compile(m, "test", &o->pm, &err)) {
-    fprintf(stderr, "%s\n", err.msg);
-    return -1;
-  }
-  cm_phys_layout_make(&o->pm, 1, &o->L);
-  o->block = calloc((size_t)o->L.total + 1, 4);
-  cm_phys_data_at(&o->L, o->block, 0, &o->d);
-  return 0;
-}
 
 static double uniform(unsigned *s) { *s = *s * 1664525u + 1013904223u; return (*s >> 8) / 16777216.0; }
 
@@ -73,7 +47,7 @@ static double max_abs(const double *a, int n) {
 /* FK, qM, bias, qacc_smooth and one Euler step at `trials` random states */
 static void compare_smooth(const char *name, mjModel *m, int trials) {
   one_env o;
-  CHECK(one_env_make(m, &o) == 0);
+  CHECK(one_env_make(m, 0, &o) == 0);
   mjData *md = mj_makeData(m);
   int nv = m->nv;
   double *M = calloc((size_t)nv * nv, sizeof(double));
@@ -139,7 +113,7 @@ static void test_humanoid(void) {
 }
 
 static void test_two_body(void) {
-  mjModel *m = load_text(k_two_body);
+  mjModel *m = mj_xml_load(k_two_body);
   CHECK(m != NULL);
   if (!m) return;
   m->opt.timestep = 0.01;
@@ -150,12 +124,12 @@ static void test_two_body(void) {
 /* A free sphere falling for 1 s: semi-implicit Euler's exact discrete solution
  * v_n = -g n h, z_n = z0 - g h^2 n (n + 1) / 2, and within g h t of the continuous one. */
 static void test_free_fall(void) {
-  mjModel *m = load_text("<mujoco><option timestep='0.008333333333'/><worldbody><body pos='0 0 10'><freejoint/>"
-                         "<geom type='sphere' size='0.1'/></body></worldbody></mujoco>");
+  mjModel *m = mj_xml_load("<mujoco><option timestep='0.008333333333'/><worldbody><body pos='0 0 10'><freejoint/>"
+                           "<geom type='sphere' size='0.1'/></body></worldbody></mujoco>");
   CHECK(m != NULL);
   if (!m) return;
   one_env o;
-  CHECK(one_env_make(m, &o) == 0);
+  CHECK(one_env_make(m, 0, &o) == 0);
   for (int k = 0; k < m->nq; k++) o.d.qpos[k] = (float)m->qpos0[k];
   o.d.qvel[0] = 1.f; /* and a sideways push: x = t */
   cm_phys_forward(&o.pm, &o.d);
@@ -177,13 +151,13 @@ static void test_free_fall(void) {
 /* A compound pendulum (rod of point-like sphere at L below the hinge) swinging at 0.05 rad:
  * period 2 pi sqrt(I / (m g L)) (1 + theta0^2 / 16), I = m L^2 + 2/5 m r^2. */
 static void test_pendulum(void) {
-  mjModel *m = load_text("<mujoco><option timestep='0.0005'/><worldbody><body pos='0 0 2'>"
-                         "<joint type='hinge' axis='0 1 0'/><geom type='sphere' pos='0 0 -0.8' size='0.05' mass='2'/>"
-                         "</body></worldbody></mujoco>");
+  mjModel *m = mj_xml_load("<mujoco><option timestep='0.0005'/><worldbody><body pos='0 0 2'>"
+                           "<joint type='hinge' axis='0 1 0'/><geom type='sphere' pos='0 0 -0.8' size='0.05' mass='2'/>"
+                           "</body></worldbody></mujoco>");
   CHECK(m != NULL);
   if (!m) return;
   one_env o;
-  CHECK(one_env_make(m, &o) == 0);
+  CHECK(one_env_make(m, 0, &o) == 0);
   double th0 = 0.05, L = 0.8, r = 0.05, g = 9.81;
   o.d.qpos[0] = (float)th0;
   cm_phys_forward(&o.pm, &o.d);
@@ -216,7 +190,7 @@ static void test_pendulum(void) {
  * float slots each, double-aligned, under -DCM_PHYS_M_DOUBLE); a view with the
  * work in a caller's buffer (as a GPU kernel may keep it) steps bit-identically. */
 static void test_layout(void) {
-  mjModel *m = load_text(k_two_body);
+  mjModel *m = mj_xml_load(k_two_body);
   CHECK(m != NULL);
   if (!m) return;
   cm_phys_model pm;

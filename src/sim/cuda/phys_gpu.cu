@@ -299,7 +299,7 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
    * CM_PHYS_GPU_LANES (cmimic run; bench-env has flags for all three) */
   {
     const char *so = getenv("CM_PHYS_GPU_SORT"), *re = getenv("CM_PHYS_GPU_REGS"), *la = getenv("CM_PHYS_GPU_LANES");
-    long v = CM_PHYS_GPU_SORT_DEFAULT, r = 0, lanes = CM_PHYS_GPU_LANES_DEFAULT;
+    long v = CM_PHYS_GPU_SORT_DEFAULT, r = 0, lanes = CM_PHYS_GPU_LANES_DEFAULT(L->num_envs);
     if ((la && *la && parse_int(la, &lanes)) || (lanes != 1 && lanes != 32)) {
       free(g);
       return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_LANES='%s': expected 1 (a thread per env) or 32 (a warp per env)", la);

@@ -52,9 +52,12 @@ typedef struct cm_phys_gpu_stats {
 #else
 #define CM_PHYS_GPU_REG_VARIANTS "0 (96 and 64 with -DCMIMIC_GPU_VARIANTS=all)"
 #endif
-/* Threads per env of the step kernel: 1 (a thread per env) or 32 (a warp per env); the default
- * until the warp kernel is measured the faster. */
-#define CM_PHYS_GPU_LANES_DEFAULT 1
+/* Threads per env of the step kernel: 1 (a thread per env) or 32 (a warp per env). Default: a
+ * warp per env up to CM_PHYS_GPU_WARP_MAX_ENVS envs, a thread per env above. Measured on one H200
+ * (docs/BENCHMARKS.md, run 4): the warp kernel is 2.8x at 4096 envs and 1.3x at 16384, but 0.64x
+ * at 65536, where a thread per env fills the GPU with envs instead of lanes. */
+#define CM_PHYS_GPU_WARP_MAX_ENVS 16384
+#define CM_PHYS_GPU_LANES_DEFAULT(num_envs) ((num_envs) <= CM_PHYS_GPU_WARP_MAX_ENVS ? 32 : 1)
 
 /* device: "cuda:N". st is the engine's host state (its arrays get page-locked and mirrored);
  * block the host block to start from (initial state). */
@@ -80,7 +83,7 @@ void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused);
  * for a value not offered. */
 int cm_phys_gpu_set_order(cm_phys_gpu *g, int sort, cm_err *err);
 int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err);
-/* Threads per env (1 or 32; at creation CM_PHYS_GPU_LANES, default CM_PHYS_GPU_LANES_DEFAULT).
+/* Threads per env (1 or 32; at creation CM_PHYS_GPU_LANES, default CM_PHYS_GPU_LANES_DEFAULT(N)).
  * 32 keeps the work in the block (grown and forwarded on the switch). */
 int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err);
 /* ---- device-resident mode: the env's own kernels read and write the state on the device ----
