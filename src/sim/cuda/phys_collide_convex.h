@@ -8,19 +8,18 @@
  *
  * The algorithm is libccd's, step for step, and it runs in double on every build (the poses
  * come in as cm_preal): MPR's path turns on the signs of near-zero products, so in float the
- * rounding sent it to other stopping points (normals off by up to 1 in 1 of 4 sphere contacts,
- * test_phys_collide_convex_float), where in double a float-rounded pose moves the result no more
- * than a 1e-6 m perturbation moves MuJoCo's. One guard libccd lacks: the portal discovery and
- * refinement stop after 4 x CM_MPR_ITERATIONS steps (libccd loops until done); a pair that
- * does not finish gives no contact. MuJoCo's opt.mpr_tolerance / mpr_iterations must be the
- * defaults (cm_phys_model_compile checks). */
-#include <math.h>
-
+ * rounding sent it to other stopping points (a quarter of the sphere-cylinder contacts of
+ * test_phys_collide_convex_float had normals off by more than 1e-2, some by 0.5); in double a
+ * float-rounded pose moves the result less than a 1e-6 m perturbation moves MuJoCo's. One guard
+ * libccd lacks: portal discovery and refinement stop after 4 x CM_MPR_ITERATIONS steps (libccd
+ * loops until done); a pair that does not finish gives no contact. MuJoCo's opt.mpr_tolerance /
+ * mpr_iterations must be the defaults (cm_phys_model_compile checks). */
 #ifndef CM_PHYS_COLLIDE_CONVEX_H
 #define CM_PHYS_COLLIDE_CONVEX_H
+#include <math.h>
 
-#define CM_MPR_TOLERANCE 1e-6 /* mjOption.mpr_tolerance's default */
-#define CM_MPR_ITERATIONS 50              /* mjOption.mpr_iterations' default */
+#define CM_MPR_TOLERANCE 1e-6            /* mjOption.mpr_tolerance's default */
+#define CM_MPR_ITERATIONS 50             /* mjOption.mpr_iterations' default */
 #define CM_CCD_EPS 2.220446049250313e-16 /* libccd built in double: DBL_EPSILON */
 
 /* 3-vectors in double (the collider's scalar on every build) */
