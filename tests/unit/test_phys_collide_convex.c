@@ -7,7 +7,9 @@
  * face it expands) turns on signs of near-zero products, so a rounded pose may stop elsewhere on
  * the same boundary, as a 1e-6 m move of a geom does in MuJoCo itself: there the count must
  * agree in all but a few grazing poses, the depth to 0.2 mm, and every contact must have
- * MuJoCo's normal to 1e-2 and point to 1 mm (measured: 1e-4 m, 2e-3, 1e-4 m at worst). */
+ * MuJoCo's normal to 1e-2 and point to 1 mm (measured: 1e-4 m, 2e-3, 1e-4 m at worst).
+ * CM_TEST_PERTURB=1 moves geom 2 by up to 1e-6 m first, which measures MuJoCo's own
+ * sensitivity instead (the checks then fail by design: 4.2e-4 m, 6.3e-2, 1.2e-4 m). */
 #ifndef CM_TEST_FLOAT
 #define CM_PHYS_DOUBLE
 #endif
@@ -69,6 +71,8 @@ static match_stats convex_match(const char *other, int n_poses) {
       for (int i = 0; i < 9; i++) R[j][i] = (cm_preal)d->geom_xmat[9 * g + i];
     }
     cm_contact con[CM_MAX_PAIR_CONTACTS];
+    if (getenv("CM_TEST_PERTURB")) /* measures MuJoCo's own sensitivity: geom 2 moved by up to 1e-6 m */
+      for (int i = 0; i < 3; i++) p[1][i] += (cm_preal)(2e-6 * (UNI() - 0.5));
     int n = cm_collide(m->geom_type[g1], p[0], R[0], sz[0], m->geom_type[g2], p[1], R[1], sz[1], (cm_preal)0.005, con);
     if (n != d->ncon) { st.mismatch++; continue; }
     if (n != 1 || d->contact[0].dist < -0.01) continue;
