@@ -43,11 +43,11 @@ mkdir -p "$out"
 NS=${NS:-"65536"}
 VAR_NS=${VAR_NS:-"65536 16384 4096 32768 131072"}
 # a thread per env against a warp per env (2 and 4 envs per block, capped at 128 registers,
-# sorted by rows)
-VARIANTS=${VARIANTS:-"--gpu_lanes 1,--gpu_lanes 32,--gpu_lanes 32 --gpu_block 128,--gpu_lanes 32 --gpu_regs 128,--gpu_lanes 32 --gpu_sort 1"}
+# sorted by rows) and against 16, 8 and 4 lanes per env (a warp holds 2, 4, 8 envs)
+VARIANTS=${VARIANTS:-"--gpu_lanes 1,--gpu_lanes 32,--gpu_lanes 32 --gpu_block 128,--gpu_lanes 32 --gpu_regs 128,--gpu_lanes 32 --gpu_sort 1,--gpu_lanes 16,--gpu_lanes 8,--gpu_lanes 8 --gpu_block 128,--gpu_lanes 4"}
 # the N after the second of VAR_NS (32768: between run 4's crossover sizes)
-VARIANTS_BIG=${VARIANTS_BIG:-"--gpu_lanes 1,--gpu_lanes 32,--gpu_lanes 32 --gpu_regs 128"}
-CHECKS=${CHECKS:-"kernels_vs_cpu_humanoid warp_vs_cpu_humanoid warp_vs_cpu_crab warp_vs_mujoco_humanoid warp_sorted_vs_cpu_humanoid warp_regs128_vs_cpu_humanoid"}
+VARIANTS_BIG=${VARIANTS_BIG:-"--gpu_lanes 1,--gpu_lanes 32,--gpu_lanes 16,--gpu_lanes 8,--gpu_lanes 4"}
+CHECKS=${CHECKS:-"kernels_vs_cpu_humanoid warp_vs_cpu_humanoid warp_vs_cpu_crab warp_vs_mujoco_humanoid warp_sorted_vs_cpu_humanoid warp_regs128_vs_cpu_humanoid lanes8_vs_cpu_humanoid lanes4_vs_cpu_crab lanes16_sorted_vs_cpu_humanoid"}
 NCU=${NCU:-"warp"}   # which ncu profiles: warp (--gpu_lanes 32), order, sorted (a thread per env)
 MJX_NS=${MJX_NS:-65536}
 MJX_ARGS=${MJX_ARGS:-"--iterations 4 --ls_iterations 8 --steps 50 --reps 2"}

@@ -99,6 +99,11 @@ check warp_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=32 CM_ENGINE_CHECK_REFERENCE=cuda
 check warp_vs_cpu_crab 1 CM_PHYS_GPU_LANES=32 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
 check warp_vs_mujoco_humanoid 0 CM_PHYS_GPU_LANES=32 "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
 check warp_sorted_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=32 CM_PHYS_GPU_SORT=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
+# a part of a warp per env (8 or 4 envs in a warp, sorted: envs of one warp diverge; the
+# syncs and shuffles name only their env's lanes)
+check lanes8_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=8 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
+check lanes4_vs_cpu_crab 1 CM_PHYS_GPU_LANES=4 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
+check lanes16_sorted_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=16 CM_PHYS_GPU_SORT=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 # the warp kernel capped at 128 registers (same code, another register allocation)
 check warp_regs128_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=32 CM_PHYS_GPU_REGS=128 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 fi
