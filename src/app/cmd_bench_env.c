@@ -34,7 +34,7 @@ static const cm_flag k_flags[] = {
     {"gpu_fused", "-1 (auto)", "cuda engine: 1 fuses substeps in one launch, 0 one launch per substep"},
     {"gpu_sort", "-1 (CM_PHYS_GPU_SORT, else off)", "cuda engine: env order, 0 as numbered, 1 heaviest (most constraint rows) first, 2 lightest first"},
     {"gpu_regs", "-1 (CM_PHYS_GPU_REGS, else 0)", "cuda engine: register cap of the step kernel, one of " CM_PHYS_GPU_REG_VARIANTS " (0: the compiler's)"},
-    {"gpu_lanes", "-1 (CM_PHYS_GPU_LANES, else 32 up to 16384 envs, 1 above)", "cuda engine: threads per env, 1 (a thread per env) or 32 (a warp per env)"},
+    {"gpu_lanes", "-1 (CM_PHYS_GPU_LANES, else 32 up to 16384 envs, 1 above)", "cuda engine: threads per env, 1 (a thread per env), 4, 8, 16 (a warp holds 8, 4, 2 envs) or 32 (a warp per env)"},
     {NULL, NULL, NULL}};
 
 typedef struct train_bench {
@@ -174,8 +174,10 @@ static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in,
                                           "sorted by constraint rows, lightest first"};
     char cap[32] = "the compiler's choice";
     if (r.max_regs) snprintf(cap, sizeof cap, "capped at %d", r.max_regs);
+    char who[32] = "one thread per env";
+    if (r.lanes > 1) snprintf(who, sizeof who, r.lanes == 32 ? "one warp per env" : "%d lanes per env", r.lanes);
     printf("  kernel:             %s, %d threads/block, %s, work in %s, %d registers (%s), %zu B local/thread%s, %s\n",
-           r.lanes == 32 ? "one warp per env" : "one thread per env", r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
+           who, r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
            r.local_work ? "local memory" : "the global block", r.regs, cap, r.local_bytes, r.l1_max ? ", L1 all cache" : "",
            k_order[r.sort >= 0 && r.sort <= 2 ? r.sort : 0]);
   }

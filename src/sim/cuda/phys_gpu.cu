@@ -64,27 +64,31 @@ __device__ __forceinline__ void step_thread(const cm_phys_model *__restrict__ m,
 #define STEP_PARAMS                                                                                              \
   const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br, cm_phys_layout L, float *block,    \
       const float *__restrict__ cmd, cm_sim_state s, const int *__restrict__ perm, int *__restrict__ keys, int nsub, \
-      int set_targets, int unpack
-#define STEP_ARGS m, br, L, block, cmd, s, perm, keys, nsub, set_targets, unpack
+      int set_targets, int unpack, int lanes
+#define STEP_ARGS m, br, L, block, cmd, s, perm, keys, nsub, set_targets, unpack, lanes
 
 /* The same kernel with the compiler's register choice, or capped at R registers per thread
  * (more resident warps, at the price of spills to local memory: benchmarks compare them). */
-template <int W> __global__ void phys_step_kernel(STEP_PARAMS) { step_thread<W>(STEP_ARGS); }
-template <int W, int R> __global__ void __maxnreg__(R) phys_step_kernel_r(STEP_PARAMS) { step_thread<W>(STEP_ARGS); }
+#define THREAD_ARGS m, br, L, block, cmd, s, perm, keys, nsub, set_targets, unpack /* (lanes: 1) */
+template <int W> __global__ void phys_step_kernel(STEP_PARAMS) { step_thread<W>(THREAD_ARGS); }
+template <int W, int R> __global__ void __maxnreg__(R) phys_step_kernel_r(STEP_PARAMS) { step_thread<W>(THREAD_ARGS); }
 
-/* The lanes of this thread's warp, which runs env `warp` of the launch (a block holds whole
- * warps, so the 32 lanes of one warp leave or stay together). */
-__device__ __forceinline__ int warp_env(cm_lanes *ln) {
-  ln->lane = (int)(threadIdx.x & 31u);
-  ln->n = 32;
-  return (int)((blockIdx.x * blockDim.x + threadIdx.x) >> 5);
+/* This thread's lane among the `lanes` (4, 8, 16 or 32: aligned groups inside a warp) that
+ * run one env, and that env's place in the launch (a block holds whole warps, so the lanes of
+ * one env leave or stay together). */
+__device__ __forceinline__ int lanes_env(cm_lanes *ln, int lanes) {
+  int t = (int)(blockIdx.x * blockDim.x + threadIdx.x);
+  ln->lane = t & (lanes - 1);
+  ln->n = lanes;
+  return t / lanes;
 }
 
-/* One warp per env: the same control step, its loops over the warp's lanes; the work stays
- * in the block (env-major: adjacent lanes touch adjacent words), forwarded from the last step. */
-__global__ void phys_step_warp(STEP_PARAMS) {
+/* A warp (or an aligned part of one) per env: the same control step, its loops over the env's
+ * lanes; the work stays in the block (env-major: adjacent lanes touch adjacent words),
+ * forwarded from the last step. */
+__device__ __forceinline__ void step_warp(STEP_PARAMS) {
   cm_lanes ln;
-  int k = warp_env(&ln);
+  int k = lanes_env(&ln, lanes);
   if (k >= L.num_envs) return;
   int i = perm ? perm[k] : k;
   cm_phys_data d;
@@ -94,6 +98,11 @@ __global__ void phys_step_warp(STEP_PARAMS) {
   if (unpack) CM_LANES_SERIAL(ln, cm_phys_state_unpack(m, br, &d, &s, i));
   if (keys && ln.lane == 0) keys[i] = d.nefc[0];
 }
+
+/* The compiler's registers, or capped at R (a warp is one env, so registers bound the envs
+ * resident per SM: 165 give 6 blocks of 64 on the H200, 128 give 8) */
+__global__ void phys_step_warp(STEP_PARAMS) { step_warp(STEP_ARGS); }
+template <int R> __global__ void __maxnreg__(R) phys_step_warp_r(STEP_PARAMS) { step_warp(STEP_ARGS); }
 
 /* push_state of the listed envs (ids NULL: env k = k). */
 template <int W>
@@ -117,9 +126,9 @@ __global__ void phys_push_kernel(const cm_phys_model *__restrict__ m, const cm_p
  * block's envs forwarded (the work of the block made current, e.g. after it moved there) */
 __global__ void phys_push_warp(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br, cm_phys_layout L,
                                float *block, cm_sim_state s, const int *__restrict__ ids, int n, int *__restrict__ keys,
-                               int forward_only) {
+                               int forward_only, int lanes) {
   cm_lanes ln;
-  int k = warp_env(&ln);
+  int k = lanes_env(&ln, lanes);
   if (k >= n) return;
   int i = ids ? ids[k] : k;
   if (i < 0 || i >= L.num_envs) return;
@@ -137,7 +146,7 @@ __global__ void iota_kernel(int *out, int n) {
 }
 
 typedef void (*step_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_layout, float *, const float *,
-                        cm_sim_state, const int *, int *, int, int, int);
+                        cm_sim_state, const int *, int *, int, int, int, int);
 typedef void (*push_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_layout, float *, cm_sim_state,
                         const int *, int, int *);
 
@@ -159,7 +168,13 @@ static const struct { int w, regs; step_fn step; } k_steps[] = {
 static const struct { int w; push_fn push; } k_push[] = {
     {0, phys_push_kernel<0>}, {8192, phys_push_kernel<8192>}, {20480, phys_push_kernel<20480>}};
 #endif
+static const struct { int regs; step_fn step; } k_warp[] = {{0, phys_step_warp}, {128, phys_step_warp_r<128>},
+#ifdef CM_PHYS_GPU_ALL_VARIANTS
+                                                             {96, phys_step_warp_r<96>}
+#endif
+};
 #define NUM_STEPS ((int)(sizeof k_steps / sizeof k_steps[0]))
+#define NUM_WARP ((int)(sizeof k_warp / sizeof k_warp[0]))
 #define NUM_PUSH ((int)(sizeof k_push / sizeof k_push[0]))
 
 /* ---- the driver ------------------------------------------------------------------------- */
@@ -202,7 +217,8 @@ struct cm_phys_gpu {
   int sort;             /* CM_PHYS_GPU_SORT_*: the order envs are given to threads */
   int kernel;           /* index into k_steps */
   int push_kernel;      /* index into k_push (the same work size) */
-  int lanes;            /* 1: a thread per env (k_steps[kernel]); 32: a warp per env (phys_step_warp) */
+  int lanes;            /* 1: a thread per env (k_steps[kernel]); 32: a warp per env (k_warp[warp_kernel]) */
+  int warp_kernel;      /* index into k_warp (-1: the register cap has no warp variant) */
   int work_in_block;    /* the block was allocated with the work family (global work, or lanes 32) */
   size_t block_bytes;   /* what the device block holds: the state family, or all of it */
   cm_phys_gpu_stats st;
@@ -233,6 +249,9 @@ static int parse_int(const char *s, long *out) {
 
 static int grid_of(int n, int threads) { return (n + threads - 1) / threads; }
 
+/* lanes per env offered: 1 (a thread per env), or an aligned power-of-two part of a warp */
+static int lanes_ok(long lanes) { return lanes == 1 || lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32; }
+
 /* Page-locks the host state so the read-back copies run at full PCIe speed: one registration
  * when the arrays share one allocation (pages of neighbouring arrays cannot be registered
  * twice), else one per array. Only an optimisation: a failure leaves pageable copies. */
@@ -259,7 +278,7 @@ static void pin_host_state(cm_phys_gpu *g, float *const *arr, uint8_t *contacts)
 /* registers and frame of the selected step kernel, into the stats */
 static int kernel_attrs(cm_phys_gpu *g, cm_err *err) {
   cudaFuncAttributes fa;
-  const void *fn = g->lanes == 32 ? (const void *)phys_step_warp : (const void *)k_steps[g->kernel].step;
+  const void *fn = g->lanes > 1 ? (const void *)k_warp[g->warp_kernel].step : (const void *)k_steps[g->kernel].step;
   if (cu_ok(cudaFuncGetAttributes(&fa, fn), "cudaFuncGetAttributes", err)) return -1;
   g->st.regs = fa.numRegs;
   g->st.local_bytes = fa.localSizeBytes;
@@ -300,9 +319,9 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
   {
     const char *so = getenv("CM_PHYS_GPU_SORT"), *re = getenv("CM_PHYS_GPU_REGS"), *la = getenv("CM_PHYS_GPU_LANES");
     long v = CM_PHYS_GPU_SORT_DEFAULT, r = 0, lanes = CM_PHYS_GPU_LANES_DEFAULT(L->num_envs);
-    if ((la && *la && parse_int(la, &lanes)) || (lanes != 1 && lanes != 32)) {
+    if ((la && *la && parse_int(la, &lanes)) || !lanes_ok(lanes)) {
       free(g);
-      return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_LANES='%s': expected 1 (a thread per env) or 32 (a warp per env)", la);
+      return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_LANES='%s': expected 1 (a thread per env), 4, 8, 16 or 32 (a warp per env)", la);
     }
     g->lanes = (int)lanes;
     if ((so && *so && parse_int(so, &v)) || v < CM_PHYS_GPU_SORT_OFF || v > CM_PHYS_GPU_SORT_ASCENDING) {
@@ -310,16 +329,19 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
       return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_SORT='%s': expected 0 (env order), 1 (heaviest first) or 2 (lightest first)", so);
     }
     g->sort = (int)v;
-    g->kernel = -1;
-    if (!(re && *re && parse_int(re, &r)))
+    g->kernel = g->warp_kernel = -1;
+    if (!(re && *re && parse_int(re, &r))) {
       for (int k = 0; k < NUM_STEPS; k++)
         if (k_steps[k].w == k_push[wclass].w && k_steps[k].regs == r) g->kernel = k;
-    if (g->kernel < 0) {
+      for (int k = 0; k < NUM_WARP; k++)
+        if (k_warp[k].regs == r) g->warp_kernel = k;
+    }
+    if ((g->lanes > 1 ? g->warp_kernel : g->kernel) < 0) {
       free(g);
       return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_REGS='%s': expected one of %s", re, CM_PHYS_GPU_REG_VARIANTS);
     }
   }
-  g->work_in_block = !wclass || g->lanes == 32;
+  g->work_in_block = !wclass || g->lanes > 1;
   size_t block_bytes = sizeof(float) * (size_t)(g->work_in_block ? L->total : L->state_total);
   g->block_bytes = block_bytes;
   float *host_arr[SA_COUNT] = {
@@ -474,18 +496,18 @@ static int run_step(cm_phys_gpu *g, const float *cmd, int cmd_on_host, int subst
   const int *perm = env_order(g, err, &rc);
   if (rc) return -1;
   cudaEventRecord(g->ev[2], g->stream);
-  step_fn step = k_steps[g->kernel].step;
-  int grid = grid_of(N, T);
-  if (g->lanes == 32) { /* whole warps per block, a warp per env */
-    step = phys_step_warp;
+  step_fn step = g->lanes > 1 ? k_warp[g->warp_kernel].step : k_steps[g->kernel].step;
+  int grid = grid_of(N, T), ln = g->lanes;
+  if (ln > 1) { /* whole warps per block, `lanes` threads per env */
     T = (T + 31) / 32 * 32;
-    grid = grid_of(N, T / 32);
+    grid = grid_of(N, T / ln);
   }
   if (g->fused) {
-    step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, substeps, 1, 1);
+    step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, substeps, 1, 1, ln);
   } else {
     for (int s = 0; s < substeps; s++)
-      step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, 1, s == 0, s == substeps - 1);
+      step<<<grid, T, 0, g->stream>>>(g->m, g->br, g->L, g->block, cmd_dev, g->dev, perm, g->keys, 1, s == 0, s == substeps - 1,
+                                      ln);
   }
   if (cu_ok(cudaGetLastError(), "launching the step kernel", err)) return -1;
   cudaEventRecord(g->ev[3], g->stream);
@@ -514,10 +536,10 @@ static int push(cm_phys_gpu *g, const int *ids, int n, int on_host, cm_err *err)
   if (on_host && ids && cu_ok(cudaMemcpyAsync(g->ids, ids, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice, g->stream), "uploading env ids", err))
     return -1;
   const int *ids_on_dev = ids ? (on_host ? g->ids : ids) : NULL;
-  if (g->lanes == 32) {
+  if (g->lanes > 1) {
     T = (T + 31) / 32 * 32;
-    phys_push_warp<<<grid_of(count, T / 32), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids_on_dev, count,
-                                                               g->keys, 0);
+    phys_push_warp<<<grid_of(count, T / g->lanes), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids_on_dev, count,
+                                                                     g->keys, 0, g->lanes);
   } else {
     k_push[g->push_kernel].push<<<grid_of(count, T), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, ids_on_dev,
                                                                          count, g->keys);
@@ -539,7 +561,7 @@ extern "C" int cm_phys_gpu_push(cm_phys_gpu *g, const int *ids, int n, cm_err *e
 
 /* the bytes of the block that are current: the work too when a kernel keeps it there */
 static size_t current_block_bytes(const cm_phys_gpu *g) {
-  return sizeof(float) * (size_t)(g->lanes == 32 || !g->push_kernel ? g->L.total : g->L.state_total);
+  return sizeof(float) * (size_t)(g->lanes > 1 || !g->push_kernel ? g->L.total : g->L.state_total);
 }
 
 /* ---- device-resident mode ---------------------------------------------------------------- */
@@ -587,28 +609,38 @@ extern "C" int cm_phys_gpu_set_order(cm_phys_gpu *g, int sort, cm_err *err) {
   return 0;
 }
 
+/* the cap for both kernels (a warp per env, a thread per env) where each has it; it must
+ * exist for the one in use */
 extern "C" int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err) {
+  int thr = -1, warp = -1, was = g->kernel, was_warp = g->warp_kernel;
   for (int k = 0; k < NUM_STEPS; k++)
-    if (k_steps[k].w == k_push[g->push_kernel].w && k_steps[k].regs == regs) {
-      int was = g->kernel;
-      g->kernel = k;
-      if (kernel_attrs(g, err)) {
-        g->kernel = was;
-        return -1;
-      }
-      return 0;
-    }
-  return cm_fail(err, "cuda engine (GPU): register cap %d: expected one of %s", regs, CM_PHYS_GPU_REG_VARIANTS);
+    if (k_steps[k].w == k_push[g->push_kernel].w && k_steps[k].regs == regs) thr = k;
+  for (int k = 0; k < NUM_WARP; k++)
+    if (k_warp[k].regs == regs) warp = k;
+  if ((g->lanes > 1 ? warp : thr) < 0)
+    return cm_fail(err, "cuda engine (GPU): register cap %d (%s): expected one of %s", regs,
+                   g->lanes > 1 ? "lanes per env" : "a thread per env", CM_PHYS_GPU_REG_VARIANTS);
+  g->kernel = thr;
+  g->warp_kernel = warp;
+  if (kernel_attrs(g, err)) {
+    g->kernel = was;
+    g->warp_kernel = was_warp;
+    return -1;
+  }
+  return 0;
 }
 
 /* A warp per env needs the work in the block: a block of only the state grows (the state
  * copied over) and its envs are forwarded there, so the next step starts from current work. */
 extern "C" int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err) {
-  if (lanes != 1 && lanes != 32)
-    return cm_fail(err, "cuda engine (GPU): %d lanes per env: expected 1 (a thread per env) or 32 (a warp per env)", lanes);
+  if (!lanes_ok(lanes))
+    return cm_fail(err, "cuda engine (GPU): %d lanes per env: expected 1 (a thread per env), 4, 8, 16 or 32 (a warp per env)", lanes);
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
   int was = g->lanes;
-  if (lanes == 32 && !g->work_in_block) {
+  if ((lanes > 1 ? g->warp_kernel : g->kernel) < 0)
+    return cm_fail(err, "cuda engine (GPU): %s has no variant at the register cap chosen (%s)",
+                   lanes > 1 ? "lanes per env" : "a thread per env", CM_PHYS_GPU_REG_VARIANTS);
+  if (lanes > 1 && !g->work_in_block) {
     size_t bytes = sizeof(float) * (size_t)g->L.total;
     float *nb = NULL;
     if (cu_ok(cudaMalloc((void **)&nb, bytes + 4), "cudaMalloc(block with the work)", err)) return -1;
@@ -628,10 +660,10 @@ extern "C" int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err) {
     g->lanes = was;
     return -1;
   }
-  if (lanes == 32 && was != 32) {
+  if (lanes > 1 && was == 1) {
     int T = 128;
-    phys_push_warp<<<grid_of(g->num_envs, T / 32), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, NULL, g->num_envs,
-                                                                     g->keys, 1);
+    phys_push_warp<<<grid_of(g->num_envs, T / lanes), T, 0, g->stream>>>(g->m, g->br, g->L, g->block, g->dev, NULL, g->num_envs,
+                                                                        g->keys, 1, lanes);
     if (cu_ok(cudaGetLastError(), "launching the forward kernel", err) || cu_ok(cudaStreamSynchronize(g->stream), "the forward kernel", err))
       return -1;
   }
@@ -643,8 +675,8 @@ extern "C" void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *o
   out->block_threads = g->block_threads;
   out->fused = g->fused;
   out->sort = g->sort;
-  out->max_regs = g->lanes == 32 ? 0 : k_steps[g->kernel].regs;
-  out->local_work = g->lanes == 32 ? 0 : k_push[g->push_kernel].w;
+  out->max_regs = g->lanes > 1 ? k_warp[g->warp_kernel].regs : k_steps[g->kernel].regs;
+  out->local_work = g->lanes > 1 ? 0 : k_push[g->push_kernel].w;
   out->lanes = g->lanes;
   size_t free_b = 0, total_b = 0;
   cudaSetDevice(g->device);

@@ -33,7 +33,7 @@ typedef struct cm_phys_gpu_stats {
   int regs;                    /* registers per thread of the step kernel */
   size_t local_bytes;          /* its per-thread local memory (stack frame) */
   int l1_max;                  /* CM_PHYS_GPU_L1=max: the whole L1 for caching (no shared carve-out) */
-  int lanes;                   /* threads per env: 1, or 32 (a warp per env, the work in the block) */
+  int lanes;                   /* threads per env: 1, or 4..32 (lanes of a warp, the work in the block) */
   char device_name[64];
 } cm_phys_gpu_stats;
 
@@ -48,9 +48,9 @@ typedef struct cm_phys_gpu_stats {
 /* Register caps compiled for the step kernel (0: the compiler's choice; 124 for the humanoid):
  * the caps only in a build configured with -DCMIMIC_GPU_VARIANTS=all. */
 #ifdef CM_PHYS_GPU_ALL_VARIANTS
-#define CM_PHYS_GPU_REG_VARIANTS "0, 96, 64"
+#define CM_PHYS_GPU_REG_VARIANTS "0, 96, 64 (a thread per env); 0, 128, 96 (a warp per env)"
 #else
-#define CM_PHYS_GPU_REG_VARIANTS "0 (96 and 64 with -DCMIMIC_GPU_VARIANTS=all)"
+#define CM_PHYS_GPU_REG_VARIANTS "0 (a thread per env; 96 and 64 with -DCMIMIC_GPU_VARIANTS=all); 0, 128 (a warp per env)"
 #endif
 /* Threads per env of the step kernel: 1 (a thread per env) or 32 (a warp per env). Default: a
  * warp per env up to CM_PHYS_GPU_WARP_MAX_ENVS envs, a thread per env above. Measured on one H200
@@ -83,8 +83,9 @@ void cm_phys_gpu_set_launch(cm_phys_gpu *g, int block_threads, int fused);
  * for a value not offered. */
 int cm_phys_gpu_set_order(cm_phys_gpu *g, int sort, cm_err *err);
 int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err);
-/* Threads per env (1 or 32; at creation CM_PHYS_GPU_LANES, default CM_PHYS_GPU_LANES_DEFAULT(N)).
- * 32 keeps the work in the block (grown and forwarded on the switch). */
+/* Threads per env (1, or 4, 8, 16, 32: a part of a warp or a whole one; at creation
+ * CM_PHYS_GPU_LANES, default CM_PHYS_GPU_LANES_DEFAULT(N)). More than one keeps the work in the
+ * block (grown and forwarded on the switch). */
 int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err);
 /* ---- device-resident mode: the env's own kernels read and write the state on the device ----
  * (src/env/deepmimic_gpu.cu). The host cm_sim_state is then neither read nor written by these calls.
