@@ -1,17 +1,23 @@
 /* The lane-cooperative stage functions (phys_lanes.h) run by several lanes at once, as the
  * warp-per-env kernel runs them: here the lanes are host threads (CM_LANES_EMULATE; a barrier
- * for the sync, shared slots summed in lane order for the sums), so a missing sync shows as a
- * wrong or racy result and a lane-dependent branch as a deadlock (the test's timeout). Against
+ * for the sync, values exchanged through relaxed atomics and summed in lane order for the sums),
+ * so a missing sync shows as a wrong or racy result (a data race under ThreadSanitizer) and a
+ * lane-dependent branch as a deadlock (the test's timeout). Against
  * the one-lane run of the same env (the CPU engine's arithmetic):
- *   - forward from one state: contacts, their order and the constraint Jacobian bit for bit
- *     (each is computed by one lane with the serial arithmetic), with a contact list that
- *     overflows (ncon_max cut to 2: the lane-by-lane path) and one that does not;
+ *   - forward from one state: body poses, com quantities, qM, velocities, bias forces (the tree
+ *     passes a level at a time), contacts, their order and the constraint Jacobian bit for
+ *     bit (each element is computed by one lane with the serial arithmetic), with a contact
+ *     list that overflows (ncon_max cut to 2: the lane-by-lane path) and one that does not;
  *   - substeps of a humanoid on the ground with PD targets: qpos/qvel after the first substep
- *     within float rounding of the solver's reordered sums, and after 12 within 1e-3. */
+ *     within float rounding of the solver's reordered sums, and after 12 within 1e-3;
+ *   - the dense Newton solver (the low-rank one's fallback): qacc within 1e-4 of its largest
+ *     entry, iterations within one (its stopping test sits on rounding). */
 #define CM_LANES_EMULATE
 #include <math.h>
 #include <mujoco/mujoco.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -19,59 +25,85 @@
 #include "sim/cuda/phys_step.h"
 #include "anim/mjcf.h"
 
-/* ---- the emulated warp ---- */
+/* ---- the emulated warp ----
+ * cm_lanes_sync is a barrier (it orders memory, as __syncwarp does); the sums, scan and
+ * broadcast exchange values through relaxed atomics, so they order nothing else, like the
+ * device's shuffles: a sync missing before a read of another lane's write stays a data race
+ * (ThreadSanitizer reports it when the test is built with -fsanitize=thread). */
 #define MAX_LANES 32
 static pthread_barrier_t g_bar;
 static int g_n;
-static cm_preal g_fslot[MAX_LANES];
-static int g_islot[MAX_LANES];
+static _Atomic double g_slot[2][MAX_LANES];
+static _Atomic long g_arrived[2];
+static _Thread_local long t_op; /* this lane's exchanges so far (every lane makes the same ones) */
 
 void cm_lanes_emu_sync(void) { pthread_barrier_wait(&g_bar); }
+
+/* every lane's x (exchange number t_op), in v[0..n) */
+static void exchange(int lane, double x, double *v) {
+  int h = (int)(t_op & 1);
+  long target = (long)g_n * (t_op / 2 + 1);
+  atomic_store_explicit(&g_slot[h][lane], x, memory_order_relaxed);
+  atomic_fetch_add_explicit(&g_arrived[h], 1, memory_order_relaxed);
+  while (atomic_load_explicit(&g_arrived[h], memory_order_relaxed) < target) sched_yield();
+  for (int l = 0; l < g_n; l++) v[l] = atomic_load_explicit(&g_slot[h][l], memory_order_relaxed);
+  t_op++;
+}
 cm_preal cm_lanes_emu_sum(int lane, cm_preal x) {
-  g_fslot[lane] = x;
-  pthread_barrier_wait(&g_bar);
+  double v[MAX_LANES];
+  exchange(lane, x, v);
   cm_preal s = 0;
-  for (int l = 0; l < g_n; l++) s += g_fslot[l];
-  pthread_barrier_wait(&g_bar);
+  for (int l = 0; l < g_n; l++) s += (cm_preal)v[l];
   return s;
 }
-static int int_op(int lane, int x, int upto) { /* sum of the slots below `upto` */
-  g_islot[lane] = x;
-  pthread_barrier_wait(&g_bar);
+static int int_sum(int lane, int x, int upto) { /* the sum of the lanes below `upto` */
+  double v[MAX_LANES];
+  exchange(lane, x, v);
   int s = 0;
-  for (int l = 0; l < upto; l++) s += g_islot[l];
-  pthread_barrier_wait(&g_bar);
+  for (int l = 0; l < upto; l++) s += (int)v[l];
   return s;
 }
-int cm_lanes_emu_sum_i(int lane, int x) { return int_op(lane, x, g_n); }
-int cm_lanes_emu_scan_i(int lane, int x) { return int_op(lane, x, lane); }
+int cm_lanes_emu_sum_i(int lane, int x) { return int_sum(lane, x, g_n); }
+int cm_lanes_emu_scan_i(int lane, int x) { return int_sum(lane, x, lane); }
 int cm_lanes_emu_bcast(int lane, int x, int src) {
-  g_islot[lane] = x;
-  pthread_barrier_wait(&g_bar);
-  int v = g_islot[src];
-  pthread_barrier_wait(&g_bar);
-  return v;
+  double v[MAX_LANES];
+  exchange(lane, x, v);
+  return (int)v[src];
 }
 
 typedef struct {
   const cm_phys_model *m;
   cm_phys_data *d;
-  int lane, n, substeps; /* substeps 0: forward only */
+  int lane, n, substeps; /* substeps 0: forward only; -1: the dense Newton solve (dense_solve) */
 } lane_job;
+
+/* control, qacc_smooth, then the constraint forces by the dense Newton solver (the fallback of
+ * cm_phys_fwd_constraint past the low-rank one's rows), from a forwarded env */
+static int g_dense_it[MAX_LANES];
+static void dense_solve(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  cm_phys_control(L, m, d);
+  cm_phys_fwd_acceleration(L, m, d);
+  g_dense_it[L.lane] = cm_solve_newton(L, m->nv, d->nefc[0], d->qM, d->qacc_smooth, d->efc_J, d->efc_R, d->efc_aref,
+                                       m->opt_iterations, m->opt_tolerance, d->qacc, d->efc_force, d->efc_scratch);
+}
 
 static void *lane_main(void *arg) {
   lane_job *j = arg;
+  t_op = 0;
   cm_lanes L = {j->lane, j->n};
-  if (j->substeps) cm_phys_step_env_lanes(L, j->m, j->d, j->substeps);
+  if (j->substeps < 0) dense_solve(L, j->m, j->d);
+  else if (j->substeps) cm_phys_step_env_lanes(L, j->m, j->d, j->substeps);
   else cm_phys_forward_lanes(L, j->m, j->d);
   return NULL;
 }
 
-/* forward (substeps 0) or substeps of env d by n lanes (threads) */
+/* forward (substeps 0), substeps or the dense solve (-1) of env d by n lanes (threads) */
 static void run_lanes(const cm_phys_model *m, cm_phys_data *d, int n, int substeps) {
   pthread_t th[MAX_LANES];
   lane_job jobs[MAX_LANES];
   g_n = n;
+  atomic_store(&g_arrived[0], 0);
+  atomic_store(&g_arrived[1], 0);
   pthread_barrier_init(&g_bar, NULL, (unsigned)n);
   for (int l = 0; l < n; l++) {
     jobs[l] = (lane_job){m, d, l, n, substeps};
@@ -155,8 +187,22 @@ static void forward_equal(int n, int ncon_max) {
     CHECK_NEAR(p.db.efc_aref[i], p.da.efc_aref[i], 1e-4 * (1 + fabsf(p.da.efc_aref[i])));
   }
   CHECK(diff == 0);
-  for (int i = 0; i < p.pm.nv; i++)
-    CHECK_NEAR(p.db.qfrc_bias[i], p.da.qfrc_bias[i], 0); /* lane 0's serial stages: exact */
+  CHECK(diff == 0);
+  /* the smooth stages, a tree level (a body per lane) or a dof per lane at a time: exact */
+  const struct { const char *name; const float *a, *b; long n; } f[] = {
+      {"xpos", p.da.xpos, p.db.xpos, 3L * p.pm.nbody}, {"ximat", p.da.ximat, p.db.ximat, 9L * p.pm.nbody},
+      {"geom_xmat", p.da.geom_xmat, p.db.geom_xmat, 9L * p.pm.ngeom},
+      {"subtree_com", p.da.subtree_com, p.db.subtree_com, 3L * p.pm.nbody}, {"cdof", p.da.cdof, p.db.cdof, 6L * p.pm.nv},
+      {"qM", p.da.qM, p.db.qM, (long)p.pm.nv * p.pm.nv}, {"qLD", p.da.qLD, p.db.qLD, (long)p.pm.nv * p.pm.nv},
+      {"cvel", p.da.cvel, p.db.cvel, 6L * p.pm.nbody}, {"cdof_dot", p.da.cdof_dot, p.db.cdof_dot, 6L * p.pm.nv},
+      {"cfrc_body", p.da.cfrc_body + 6, p.db.cfrc_body + 6, 6L * (p.pm.nbody - 1)},
+      {"qfrc_bias", p.da.qfrc_bias, p.db.qfrc_bias, p.pm.nv}};
+  for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+    long bad = 0;
+    for (long i = 0; i < f[k].n; i++) bad += memcmp(&f[k].a[i], &f[k].b[i], sizeof(float)) != 0;
+    if (bad) printf("  %s: %ld of %ld elements differ\n", f[k].name, bad, f[k].n);
+    CHECK(bad == 0);
+  }
   pair_free(&p);
 }
 
@@ -189,6 +235,29 @@ static void substeps_close(int n) {
   pair_free(&p);
 }
 
+/* the dense Newton solver by n lanes against one lane: the same iterations and forces to
+ * rounding (its sums reordered) */
+static void dense_close(int n) {
+  pair_env p;
+  if (pair_make(&p, 0)) return;
+  dense_solve(cm_lanes_one(), &p.pm, &p.da);
+  int it1 = g_dense_it[0];
+  run_lanes(&p.pm, &p.db, n, -1);
+  int itn = g_dense_it[0], same_it = 1;
+  for (int l = 1; l < n; l++) same_it &= g_dense_it[l] == itn;
+  double big = 1e-6;
+  for (int i = 0; i < p.pm.nv; i++) big = fmax(big, fabs(p.da.qacc[i]));
+  double worst = 0;
+  for (int i = 0; i < p.pm.nv; i++) worst = fmax(worst, fabs((double)p.da.qacc[i] - p.db.qacc[i]) / big);
+  printf("dense Newton, %d lanes vs 1: %d rows, %d / %d iterations, qacc error %.2e of its largest %.3g\n", n, p.da.nefc[0], itn,
+         it1, worst, big);
+  CHECK(p.da.nefc[0] > 0 && it1 > 0);
+  CHECK(same_it);
+  CHECK(abs(itn - it1) <= 1);
+  CHECK(worst <= 1e-4);
+  pair_free(&p);
+}
+
 int main(void) {
   forward_equal(32, 0);
   forward_equal(5, 0);
@@ -196,5 +265,7 @@ int main(void) {
   forward_equal(3, 2);
   substeps_close(32);
   substeps_close(5);
+  dense_close(32);
+  dense_close(7);
   return check_report("test_phys_lanes");
 }

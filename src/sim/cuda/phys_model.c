@@ -140,6 +140,8 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
   for (int b = 0; b < m->nbody; b++) {
     p->body_parentid[b] = m->body_parentid[b];
     p->body_rootid[b] = m->body_rootid[b];
+    p->body_depth[b] = b ? p->body_depth[m->body_parentid[b]] + 1 : 0; /* (parents come first) */
+    p->tree_depth = p->body_depth[b] > p->tree_depth ? p->body_depth[b] : p->tree_depth;
     p->body_mocapid[b] = m->body_mocapid[b];
     p->body_jntnum[b] = m->body_jntnum[b];
     p->body_jntadr[b] = m->body_jntadr[b];

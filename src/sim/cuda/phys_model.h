@@ -45,6 +45,8 @@ typedef struct cm_phys_model {
   /* bodies (nbody); body 0 is the world */
   int body_parentid[CM_PHYS_MAX_BODY];
   int body_rootid[CM_PHYS_MAX_BODY];
+  int body_depth[CM_PHYS_MAX_BODY];    /* levels below the world (its children: 1) */
+  int tree_depth;                      /* the deepest body's level */
   int body_mocapid[CM_PHYS_MAX_BODY];   /* -1 unless welded at a per-env pose */
   int body_jntnum[CM_PHYS_MAX_BODY], body_jntadr[CM_PHYS_MAX_BODY];
   int body_dofnum[CM_PHYS_MAX_BODY], body_dofadr[CM_PHYS_MAX_BODY];

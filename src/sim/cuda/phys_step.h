@@ -13,17 +13,21 @@
 #include "sim/cuda/phys_constraint.h"
 #include "sim/cuda/phys_smooth.h"
 
-/* Every stage takes the lanes that share the env (phys_lanes.h); the tree recursions of the
- * smooth dynamics run on lane 0. */
+/* Every stage takes the lanes that share the env (phys_lanes.h); the solves with M's sparse
+ * factor run on lane 0. */
 CM_HD static inline void cm_phys_fwd_position(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
-  CM_LANES_SERIAL(L, cm_phys_kinematics(m, d); cm_phys_com_pos(m, d); cm_phys_crb(m, d);
-                  cm_phys_factor_m(m, d->qM, 0, d->qLD));
+  cm_phys_kinematics(L, m, d);
+  cm_phys_com_pos(L, m, d);
+  cm_phys_crb(L, m, d);
+  cm_phys_factor_m(L, m, d->qM, 0, d->qLD);
   cm_phys_collide(L, m, d);
   cm_phys_make_constraint(L, m, d);
 }
 
 CM_HD static inline void cm_phys_fwd_velocity(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
-  CM_LANES_SERIAL(L, cm_phys_com_vel(m, d); cm_phys_passive(m, d); cm_phys_rne(m, d));
+  cm_phys_com_vel(L, m, d);
+  cm_phys_passive(L, m, d);
+  cm_phys_rne(L, m, d);
 }
 
 CM_HD static inline void cm_phys_forward_lanes(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
@@ -75,8 +79,10 @@ CM_HD static inline void cm_phys_euler(cm_lanes L, const cm_phys_model *m, cm_ph
   if (damped) {
     cm_preal *f = d->qfrc_smooth; /* qfrc_smooth is not needed any more */
     cm_phys_mul_m(L, m, d->qM, d->qacc, f);
-    CM_LANES_SERIAL(L, cm_preal add[CM_PHYS_MAX_DOF]; for (int i = 0; i < nv; i++) add[i] = h * m->dof_damping[i];
-                    cm_phys_factor_m(m, d->qM, add, d->qLD); cm_phys_solve_m(m, d->qLD, f));
+    cm_preal add[CM_PHYS_MAX_DOF]; /* (every lane its own copy: model data) */
+    for (int i = 0; i < nv; i++) add[i] = h * m->dof_damping[i];
+    cm_phys_factor_m(L, m, d->qM, add, d->qLD);
+    CM_LANES_SERIAL(L, cm_phys_solve_m(m, d->qLD, f));
     acc = f;
   }
   for (int i = L.lane; i < nv; i += L.n) d->qvel[i] += h * acc[i];
