@@ -81,4 +81,10 @@ expect_guard amp disc_obs "NaN guard: element 2 of the discriminator observation
 expect_guard amp disc_demo "NaN guard: element 2 of demo observation 1 of the 64 sampled for the discriminator is nan at training iteration 2 (the reference motions produced it)" "$t/amp_disc_demo"
 expect_guard ase latent "NaN guard: element 2 of the latent of env 1 is nan at step 2 of training iteration 2's rollout (the agent drew it)" "$t/ase_latent"
 expect_guard ase disc_obs "NaN guard: element 2 of the discriminator and encoder observation of env 1 is nan at step 1 of training iteration 2's rollout" "$t/ase_disc_obs"
+# ADD: its per-step reference rows (the "demo" half of each differential pair), named as they enter
+sed -e 's/^iters_per_output: .*/iters_per_output: 1/' -e 's/^test_episodes: .*/test_episodes: 1/' \
+  data/agents/add_humanoid_agent.yaml >"$t/add.yaml"
+add() { "$CMIMIC" run --arg_file args/add_humanoid_args.txt --agent_config "$t/add.yaml" --visualize false \
+  --num_envs 2 --rand_seed 3 "$@"; }
+expect_guard add disc_demo "NaN guard: element 2 of the demo observation of env 1 is nan at step 1 of training iteration 2's rollout (the env's reference motion produced it)" "$t/add_disc_demo"
 echo "nan guard ok"

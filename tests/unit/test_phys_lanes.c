@@ -10,7 +10,8 @@
  *     list that overflows (ncon_max cut to 2: the lane-by-lane path) and one that does not;
  *   - substeps of a humanoid on the ground with PD targets: qpos/qvel after the first substep
  *     within float rounding of the solver's reordered sums, and after 12 within 1e-3;
- *   - the dense Newton solver (the low-rank one's fallback): qacc within 1e-4 of its largest
+ *   - qacc_smooth (the solve with M's factor, a dof level at a time) bit for bit, and the dense
+ *     Newton solver (the low-rank one's fallback): qacc within 1e-4 of its largest
  *     entry, iterations within one (its stopping test sits on rounding). */
 #define CM_LANES_EMULATE
 #include <math.h>
@@ -252,6 +253,7 @@ static void dense_close(int n) {
   printf("dense Newton, %d lanes vs 1: %d rows, %d / %d iterations, qacc error %.2e of its largest %.3g\n", n, p.da.nefc[0], itn,
          it1, worst, big);
   CHECK(p.da.nefc[0] > 0 && it1 > 0);
+  CHECK(memcmp(p.da.qacc_smooth, p.db.qacc_smooth, sizeof(float) * (size_t)p.pm.nv) == 0); /* M^-1 by dof levels: exact */
   CHECK(same_it);
   CHECK(abs(itn - it1) <= 1);
   CHECK(worst <= 1e-4);

@@ -158,7 +158,7 @@ CM_HD static inline void cm_phys_fwd_constraint(cm_lanes L, const cm_phys_model 
     cm_preal *W = d->efc_scratch;
     for (int i = L.lane; i < nefc; i += L.n) {
       for (int j = 0; j < nv; j++) W[i * nv + j] = d->efc_J[i * nv + j];
-      cm_phys_solve_m(m, d->qLD, W + i * nv);
+      cm_phys_solve_m(cm_lanes_one(), m, d->qLD, W + i * nv);
     }
     cm_lanes_sync(L);
     it = cm_solve_newton_lowrank(L, nv, nefc, CM_PHYS_LR_KMAX(m), m->dof_parentid, d->qM, W, d->qacc_smooth, d->efc_J,

@@ -177,6 +177,22 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
     p->dof_damping[v] = (cm_preal)m->dof_damping[v];
     p->dof_invweight0[v] = (cm_preal)m->dof_invweight0[v];
   }
+  for (int v = 0; v < m->nv; v++) { /* parents come first */
+    int par = p->dof_parentid[v];
+    p->dof_depth[v] = par >= 0 ? p->dof_depth[par] + 1 : 0;
+    p->dof_depth_max = p->dof_depth[v] > p->dof_depth_max ? p->dof_depth[v] : p->dof_depth_max;
+    p->dof_last[v] = v;
+  }
+  for (int v = m->nv - 1; v >= 0; v--) {
+    int par = p->dof_parentid[v];
+    if (par >= 0 && p->dof_last[v] > p->dof_last[par]) p->dof_last[par] = p->dof_last[v];
+  }
+  for (int v = 0; v < m->nv; v++) /* every dof up to the last descendant descends from v */
+    for (int i = v + 1; i <= p->dof_last[v]; i++) {
+      int a = p->dof_parentid[i];
+      while (a > v) a = p->dof_parentid[a];
+      if (a != v) return cm_fail(err, "%s: dofs not in depth-first order (dof %d inside dof %d's subtree)", file, i, v);
+    }
   for (int g = 0; g < m->ngeom; g++) {
     p->geom_type[g] = m->geom_type[g];
     p->geom_bodyid[g] = m->geom_bodyid[g];

@@ -63,6 +63,9 @@ typedef struct cm_phys_model {
   cm_preal qpos0[CM_PHYS_MAX_QPOS];
   /* dofs (nv) */
   int dof_bodyid[CM_PHYS_MAX_DOF], dof_jntid[CM_PHYS_MAX_DOF], dof_parentid[CM_PHYS_MAX_DOF];
+  /* the dof tree's levels (a root dof: 0) and each dof's last descendant (dofs come depth
+   * first, as MuJoCo orders them: the descendants of v are v+1 .. dof_last[v]) */
+  int dof_depth[CM_PHYS_MAX_DOF], dof_last[CM_PHYS_MAX_DOF], dof_depth_max;
   cm_preal dof_armature[CM_PHYS_MAX_DOF];
   cm_preal dof_damping[CM_PHYS_MAX_DOF];   /* passive damping, integrated implicitly (PD kd lives here) */
   cm_preal dof_invweight0[CM_PHYS_MAX_DOF];

@@ -205,21 +205,33 @@ CM_HD static inline void cm_phys_factor_m(cm_lanes L, const cm_phys_model *m, co
   }
 }
 
-/* x <- M^-1 x with the factor from cm_phys_factor_m (mj_solveLD) */
-CM_HD static inline void cm_phys_solve_m(const cm_phys_model *m, const cm_preal *LD, cm_preal *x) {
-  int nv = m->nv;
-  /* (the same operations in the same order as mj_solveLD; zeros skipped, sums in a register:
-   * a constraint row's x is zero off its body's chain) */
-  for (int i = nv - 1; i >= 0; i--) {
-    cm_preal xi = x[i];
-    if (xi == 0) continue;
-    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) x[j] -= LD[i * nv + j] * xi;
+/* x <- M^-1 x with the factor from cm_phys_factor_m (mj_solveLD): the same operations in the
+ * same order per element (zeros skipped, sums in a register: a constraint row's x is zero off
+ * its body's chain), as gathers: x_j takes its descendants' (last first) once they are final,
+ * then x_i its ancestors'. One lane runs the dofs in index order; lanes take a dof level at a
+ * time (deepest first, then shallowest first). */
+CM_HD static inline void cm_phys_solve_m(cm_lanes L, const cm_phys_model *m, const cm_preal *LD, cm_preal *x) {
+  int nv = m->nv, levels = L.n > 1 ? m->dof_depth_max + 1 : 1;
+  for (int s = 0; s < levels; s++) {
+    for (int j = nv - 1 - L.lane; j >= 0; j -= L.n) {
+      if (L.n > 1 && m->dof_depth[j] != m->dof_depth_max - s) continue;
+      cm_preal t = x[j];
+      for (int i = m->dof_last[j]; i > j; i--)
+        if (x[i] != 0) t -= LD[i * nv + j] * x[i];
+      x[j] = t;
+    }
+    cm_lanes_sync(L);
   }
-  for (int i = 0; i < nv; i++) x[i] /= LD[i * nv + i];
-  for (int i = 0; i < nv; i++) {
-    cm_preal t = x[i];
-    for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) t -= LD[i * nv + j] * x[j];
-    x[i] = t;
+  for (int i = L.lane; i < nv; i += L.n) x[i] /= LD[i * nv + i];
+  cm_lanes_sync(L);
+  for (int s = 0; s < levels; s++) {
+    for (int i = L.lane; i < nv; i += L.n) {
+      if (L.n > 1 && m->dof_depth[i] != s) continue;
+      cm_preal t = x[i];
+      for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) t -= LD[i * nv + j] * x[j];
+      x[i] = t;
+    }
+    cm_lanes_sync(L);
   }
 }
 

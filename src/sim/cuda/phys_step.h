@@ -13,8 +13,7 @@
 #include "sim/cuda/phys_constraint.h"
 #include "sim/cuda/phys_smooth.h"
 
-/* Every stage takes the lanes that share the env (phys_lanes.h); the solves with M's sparse
- * factor run on lane 0. */
+/* Every stage takes the lanes that share the env (phys_lanes.h). */
 CM_HD static inline void cm_phys_fwd_position(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
   cm_phys_kinematics(L, m, d);
   cm_phys_com_pos(L, m, d);
@@ -66,7 +65,8 @@ CM_HD static inline void cm_phys_fwd_acceleration(cm_lanes L, const cm_phys_mode
     d->qfrc_smooth[i] = d->qfrc_passive[i] - d->qfrc_bias[i] + d->qfrc_applied[i] + d->qfrc_actuator[i];
     d->qacc_smooth[i] = d->qfrc_smooth[i];
   }
-  CM_LANES_SERIAL(L, cm_phys_solve_m(m, d->qLD, d->qacc_smooth));
+  cm_lanes_sync(L);
+  cm_phys_solve_m(L, m, d->qLD, d->qacc_smooth);
 }
 
 /* qvel += h qacc' and qpos integrated with the new qvel, where qacc' = (M + h D)^-1 M qacc makes
@@ -82,7 +82,7 @@ CM_HD static inline void cm_phys_euler(cm_lanes L, const cm_phys_model *m, cm_ph
     cm_preal add[CM_PHYS_MAX_DOF]; /* (every lane its own copy: model data) */
     for (int i = 0; i < nv; i++) add[i] = h * m->dof_damping[i];
     cm_phys_factor_m(L, m, d->qM, add, d->qLD);
-    CM_LANES_SERIAL(L, cm_phys_solve_m(m, d->qLD, f));
+    cm_phys_solve_m(L, m, d->qLD, f);
     acc = f;
   }
   for (int i = L.lane; i < nv; i += L.n) d->qvel[i] += h * acc[i];
