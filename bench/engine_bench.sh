@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The default run (nvidia-h200, under 400 s; BUDGET=390): the warp-per-env kernel checked against
 # the CPU build and MuJoCo, then a thread per env (--gpu_lanes 1) against a warp per env
-# (--gpu_lanes 32) at 4096, 16384 and 65536 envs, ncu of the warp kernel. A build of only the
-# default kernel variants has no register caps (--gpu_regs 96/64): configure with
+# (--gpu_lanes 32) at 4096, 16384, 32768, 65536 and 131072 envs, ncu of the warp kernel. A build of only the
+# default kernel variants has the warp kernel capped at 128 (--gpu_lanes 32 --gpu_regs 128) but no
+# caps of the thread kernel (--gpu_regs 96/64): configure with
 # -DCMIMIC_GPU_VARIANTS=all for them (VARIANTS then may name them). MJX: SKIP= (and the wheels).
 # The device call (carry as below; without MJX: carry=[".carry"]):
 #   tools/devcarry.sh .devbin/cmimic        # here: .carry/bin/cmimic + .carry/lib.tar.xz (12 MB)
@@ -40,12 +41,13 @@ out=${OUT:-output/engine_bench}
 logs=$(mktemp -d)
 mkdir -p "$out"
 NS=${NS:-"65536"}
-VAR_NS=${VAR_NS:-"65536 16384 4096"}
-# a thread per env against a warp per env (2 and 4 envs per block, sorted by rows)
-VARIANTS=${VARIANTS:-"--gpu_lanes 1,--gpu_lanes 32,--gpu_lanes 32 --gpu_block 128,--gpu_lanes 32 --gpu_sort 1"}
-# the N after the second of VAR_NS
-VARIANTS_BIG=${VARIANTS_BIG:-"--gpu_lanes 1,--gpu_lanes 32"}
-CHECKS=${CHECKS:-"kernels_vs_cpu_humanoid warp_vs_cpu_humanoid warp_vs_cpu_crab warp_vs_mujoco_humanoid warp_sorted_vs_cpu_humanoid"}
+VAR_NS=${VAR_NS:-"65536 16384 4096 32768 131072"}
+# a thread per env against a warp per env (2 and 4 envs per block, capped at 128 registers,
+# sorted by rows)
+VARIANTS=${VARIANTS:-"--gpu_lanes 1,--gpu_lanes 32,--gpu_lanes 32 --gpu_block 128,--gpu_lanes 32 --gpu_regs 128,--gpu_lanes 32 --gpu_sort 1"}
+# the N after the second of VAR_NS (32768: between run 4's crossover sizes)
+VARIANTS_BIG=${VARIANTS_BIG:-"--gpu_lanes 1,--gpu_lanes 32,--gpu_lanes 32 --gpu_regs 128"}
+CHECKS=${CHECKS:-"kernels_vs_cpu_humanoid warp_vs_cpu_humanoid warp_vs_cpu_crab warp_vs_mujoco_humanoid warp_sorted_vs_cpu_humanoid warp_regs128_vs_cpu_humanoid"}
 NCU=${NCU:-"warp"}   # which ncu profiles: warp (--gpu_lanes 32), order, sorted (a thread per env)
 MJX_NS=${MJX_NS:-65536}
 MJX_ARGS=${MJX_ARGS:-"--iterations 4 --ls_iterations 8 --steps 50 --reps 2"}

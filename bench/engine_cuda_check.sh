@@ -79,17 +79,18 @@ PY
 }
 hum=data/assets/humanoid/humanoid.xml
 if ! skip check; then
-check kernels_vs_cpu_humanoid 1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
-check kernels_vs_cpu_crab 1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
-check gpu_vs_mujoco_humanoid 0 "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
-check gpu_vs_mujoco_crab 0 "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
-check global_work_vs_cpu_humanoid 1 CM_PHYS_GPU_WORK=global CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
+# a thread per env named (CM_PHYS_GPU_LANES=1): the default is a warp per env up to 16384 envs
+check kernels_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
+check kernels_vs_cpu_crab 1 CM_PHYS_GPU_LANES=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
+check gpu_vs_mujoco_humanoid 0 CM_PHYS_GPU_LANES=1 "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
+check gpu_vs_mujoco_crab 0 CM_PHYS_GPU_LANES=1 "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
+check global_work_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=1 CM_PHYS_GPU_WORK=global CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 # the sorted env order and a register cap change which thread runs an env, not its arithmetic
 # (the caps exist in a -DCMIMIC_GPU_VARIANTS=all build only)
 if "$bin" bench-env --help 2>&1 | grep -q "one of 0, 96, 64"; then
-  check sorted_regs64_vs_cpu_humanoid 1 CM_PHYS_GPU_SORT=1 CM_PHYS_GPU_REGS=64 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
+  check sorted_regs64_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=1 CM_PHYS_GPU_SORT=1 CM_PHYS_GPU_REGS=64 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 else
-  check sorted_vs_cpu_humanoid 1 CM_PHYS_GPU_SORT=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
+  check sorted_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=1 CM_PHYS_GPU_SORT=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 fi
 # a warp per env (CM_PHYS_GPU_LANES=32): the same stages with their loops over 32 lanes (sums
 # in another order: rounding differs, the first step must still agree), against the CPU build
@@ -98,6 +99,8 @@ check warp_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=32 CM_ENGINE_CHECK_REFERENCE=cuda
 check warp_vs_cpu_crab 1 CM_PHYS_GPU_LANES=32 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file "$out/crab.xml" --devices cuda:0 --num_envs "$n"
 check warp_vs_mujoco_humanoid 0 CM_PHYS_GPU_LANES=32 "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs "$n"
 check warp_sorted_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=32 CM_PHYS_GPU_SORT=1 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
+# the warp kernel capped at 128 registers (same code, another register allocation)
+check warp_regs128_vs_cpu_humanoid 1 CM_PHYS_GPU_LANES=32 CM_PHYS_GPU_REGS=128 CM_ENGINE_CHECK_REFERENCE=cuda "$bin" engine-check --char_file $hum --devices cuda:0 --num_envs 256
 fi
 
 # `cmimic run` on the GPU engine: training (rows, Samples >= max_samples, finite returns, no

@@ -162,8 +162,8 @@ int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num
   if (gpu) {
     cm_phys_gpu_set_launch(gpu, gpu_opts->block > 0 ? gpu_opts->block : 0, gpu_opts->fused >= 0 ? gpu_opts->fused : 1);
     if ((gpu_opts->sort >= 0 && cm_phys_gpu_set_order(gpu, gpu_opts->sort, err)) ||
-        (gpu_opts->regs >= 0 && cm_phys_gpu_set_regs(gpu, gpu_opts->regs, err)) ||
-        (gpu_opts->lanes >= 0 && cm_phys_gpu_set_lanes(gpu, gpu_opts->lanes, err)))
+        (gpu_opts->lanes >= 0 && cm_phys_gpu_set_lanes(gpu, gpu_opts->lanes, err)) || /* (lanes first: a cap is per kernel) */
+        (gpu_opts->regs >= 0 && cm_phys_gpu_set_regs(gpu, gpu_opts->regs, err)))
       goto done;
   }
   size_t nd = (size_t)chr->num_dofs, n = (size_t)num_envs, nb = (size_t)chr->num_bodies;

@@ -82,7 +82,7 @@ __device__ __forceinline__ int warp_env(cm_lanes *ln) {
 
 /* One warp per env: the same control step, its loops over the warp's lanes; the work stays
  * in the block (env-major: adjacent lanes touch adjacent words), forwarded from the last step. */
-__global__ void phys_step_warp(STEP_PARAMS) {
+__device__ __forceinline__ void step_warp(STEP_PARAMS) {
   cm_lanes ln;
   int k = warp_env(&ln);
   if (k >= L.num_envs) return;
@@ -94,6 +94,11 @@ __global__ void phys_step_warp(STEP_PARAMS) {
   if (unpack) CM_LANES_SERIAL(ln, cm_phys_state_unpack(m, br, &d, &s, i));
   if (keys && ln.lane == 0) keys[i] = d.nefc[0];
 }
+
+/* The compiler's registers, or capped at R (a warp is one env, so registers bound the envs
+ * resident per SM: 165 give 6 blocks of 64 on the H200, 128 give 8) */
+__global__ void phys_step_warp(STEP_PARAMS) { step_warp(STEP_ARGS); }
+template <int R> __global__ void __maxnreg__(R) phys_step_warp_r(STEP_PARAMS) { step_warp(STEP_ARGS); }
 
 /* push_state of the listed envs (ids NULL: env k = k). */
 template <int W>
@@ -159,7 +164,13 @@ static const struct { int w, regs; step_fn step; } k_steps[] = {
 static const struct { int w; push_fn push; } k_push[] = {
     {0, phys_push_kernel<0>}, {8192, phys_push_kernel<8192>}, {20480, phys_push_kernel<20480>}};
 #endif
+static const struct { int regs; step_fn step; } k_warp[] = {{0, phys_step_warp}, {128, phys_step_warp_r<128>},
+#ifdef CM_PHYS_GPU_ALL_VARIANTS
+                                                             {96, phys_step_warp_r<96>}
+#endif
+};
 #define NUM_STEPS ((int)(sizeof k_steps / sizeof k_steps[0]))
+#define NUM_WARP ((int)(sizeof k_warp / sizeof k_warp[0]))
 #define NUM_PUSH ((int)(sizeof k_push / sizeof k_push[0]))
 
 /* ---- the driver ------------------------------------------------------------------------- */
@@ -202,7 +213,8 @@ struct cm_phys_gpu {
   int sort;             /* CM_PHYS_GPU_SORT_*: the order envs are given to threads */
   int kernel;           /* index into k_steps */
   int push_kernel;      /* index into k_push (the same work size) */
-  int lanes;            /* 1: a thread per env (k_steps[kernel]); 32: a warp per env (phys_step_warp) */
+  int lanes;            /* 1: a thread per env (k_steps[kernel]); 32: a warp per env (k_warp[warp_kernel]) */
+  int warp_kernel;      /* index into k_warp (-1: the register cap has no warp variant) */
   int work_in_block;    /* the block was allocated with the work family (global work, or lanes 32) */
   size_t block_bytes;   /* what the device block holds: the state family, or all of it */
   cm_phys_gpu_stats st;
@@ -259,7 +271,7 @@ static void pin_host_state(cm_phys_gpu *g, float *const *arr, uint8_t *contacts)
 /* registers and frame of the selected step kernel, into the stats */
 static int kernel_attrs(cm_phys_gpu *g, cm_err *err) {
   cudaFuncAttributes fa;
-  const void *fn = g->lanes == 32 ? (const void *)phys_step_warp : (const void *)k_steps[g->kernel].step;
+  const void *fn = g->lanes == 32 ? (const void *)k_warp[g->warp_kernel].step : (const void *)k_steps[g->kernel].step;
   if (cu_ok(cudaFuncGetAttributes(&fa, fn), "cudaFuncGetAttributes", err)) return -1;
   g->st.regs = fa.numRegs;
   g->st.local_bytes = fa.localSizeBytes;
@@ -310,11 +322,14 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
       return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_SORT='%s': expected 0 (env order), 1 (heaviest first) or 2 (lightest first)", so);
     }
     g->sort = (int)v;
-    g->kernel = -1;
-    if (!(re && *re && parse_int(re, &r)))
+    g->kernel = g->warp_kernel = -1;
+    if (!(re && *re && parse_int(re, &r))) {
       for (int k = 0; k < NUM_STEPS; k++)
         if (k_steps[k].w == k_push[wclass].w && k_steps[k].regs == r) g->kernel = k;
-    if (g->kernel < 0) {
+      for (int k = 0; k < NUM_WARP; k++)
+        if (k_warp[k].regs == r) g->warp_kernel = k;
+    }
+    if ((g->lanes == 32 ? g->warp_kernel : g->kernel) < 0) {
       free(g);
       return cm_fail(err, "cuda engine (GPU): CM_PHYS_GPU_REGS='%s': expected one of %s", re, CM_PHYS_GPU_REG_VARIANTS);
     }
@@ -474,10 +489,9 @@ static int run_step(cm_phys_gpu *g, const float *cmd, int cmd_on_host, int subst
   const int *perm = env_order(g, err, &rc);
   if (rc) return -1;
   cudaEventRecord(g->ev[2], g->stream);
-  step_fn step = k_steps[g->kernel].step;
+  step_fn step = g->lanes == 32 ? k_warp[g->warp_kernel].step : k_steps[g->kernel].step;
   int grid = grid_of(N, T);
   if (g->lanes == 32) { /* whole warps per block, a warp per env */
-    step = phys_step_warp;
     T = (T + 31) / 32 * 32;
     grid = grid_of(N, T / 32);
   }
@@ -587,18 +601,25 @@ extern "C" int cm_phys_gpu_set_order(cm_phys_gpu *g, int sort, cm_err *err) {
   return 0;
 }
 
+/* the cap for both kernels (a warp per env, a thread per env) where each has it; it must
+ * exist for the one in use */
 extern "C" int cm_phys_gpu_set_regs(cm_phys_gpu *g, int regs, cm_err *err) {
+  int thr = -1, warp = -1, was = g->kernel, was_warp = g->warp_kernel;
   for (int k = 0; k < NUM_STEPS; k++)
-    if (k_steps[k].w == k_push[g->push_kernel].w && k_steps[k].regs == regs) {
-      int was = g->kernel;
-      g->kernel = k;
-      if (kernel_attrs(g, err)) {
-        g->kernel = was;
-        return -1;
-      }
-      return 0;
-    }
-  return cm_fail(err, "cuda engine (GPU): register cap %d: expected one of %s", regs, CM_PHYS_GPU_REG_VARIANTS);
+    if (k_steps[k].w == k_push[g->push_kernel].w && k_steps[k].regs == regs) thr = k;
+  for (int k = 0; k < NUM_WARP; k++)
+    if (k_warp[k].regs == regs) warp = k;
+  if ((g->lanes == 32 ? warp : thr) < 0)
+    return cm_fail(err, "cuda engine (GPU): register cap %d (%s): expected one of %s", regs,
+                   g->lanes == 32 ? "a warp per env" : "a thread per env", CM_PHYS_GPU_REG_VARIANTS);
+  g->kernel = thr;
+  g->warp_kernel = warp;
+  if (kernel_attrs(g, err)) {
+    g->kernel = was;
+    g->warp_kernel = was_warp;
+    return -1;
+  }
+  return 0;
 }
 
 /* A warp per env needs the work in the block: a block of only the state grows (the state
@@ -608,6 +629,9 @@ extern "C" int cm_phys_gpu_set_lanes(cm_phys_gpu *g, int lanes, cm_err *err) {
     return cm_fail(err, "cuda engine (GPU): %d lanes per env: expected 1 (a thread per env) or 32 (a warp per env)", lanes);
   if (cu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
   int was = g->lanes;
+  if ((lanes == 32 ? g->warp_kernel : g->kernel) < 0)
+    return cm_fail(err, "cuda engine (GPU): %s has no variant at the register cap chosen (%s)",
+                   lanes == 32 ? "a warp per env" : "a thread per env", CM_PHYS_GPU_REG_VARIANTS);
   if (lanes == 32 && !g->work_in_block) {
     size_t bytes = sizeof(float) * (size_t)g->L.total;
     float *nb = NULL;
@@ -643,7 +667,7 @@ extern "C" void cm_phys_gpu_stats_get(const cm_phys_gpu *g, cm_phys_gpu_stats *o
   out->block_threads = g->block_threads;
   out->fused = g->fused;
   out->sort = g->sort;
-  out->max_regs = g->lanes == 32 ? 0 : k_steps[g->kernel].regs;
+  out->max_regs = g->lanes == 32 ? k_warp[g->warp_kernel].regs : k_steps[g->kernel].regs;
   out->local_work = g->lanes == 32 ? 0 : k_push[g->push_kernel].w;
   out->lanes = g->lanes;
   size_t free_b = 0, total_b = 0;

@@ -48,9 +48,9 @@ typedef struct cm_phys_gpu_stats {
 /* Register caps compiled for the step kernel (0: the compiler's choice; 124 for the humanoid):
  * the caps only in a build configured with -DCMIMIC_GPU_VARIANTS=all. */
 #ifdef CM_PHYS_GPU_ALL_VARIANTS
-#define CM_PHYS_GPU_REG_VARIANTS "0, 96, 64"
+#define CM_PHYS_GPU_REG_VARIANTS "0, 96, 64 (a thread per env); 0, 128, 96 (a warp per env)"
 #else
-#define CM_PHYS_GPU_REG_VARIANTS "0 (96 and 64 with -DCMIMIC_GPU_VARIANTS=all)"
+#define CM_PHYS_GPU_REG_VARIANTS "0 (a thread per env; 96 and 64 with -DCMIMIC_GPU_VARIANTS=all); 0, 128 (a warp per env)"
 #endif
 /* Threads per env of the step kernel: 1 (a thread per env) or 32 (a warp per env). Default: a
  * warp per env up to CM_PHYS_GPU_WARP_MAX_ENVS envs, a thread per env above. Measured on one H200
