@@ -20,6 +20,7 @@ static const cm_flag k_flags[] = {
     {"num_envs", "8", "environments, each with its own random PD targets"},
     {"devices", "cpu", "where the candidate runs: cpu or cuda:N"},
     {"seed", "1", "seed of the targets"},
+    {"yard_copies", "1", "perturbed MuJoCo copies; the yardstick is their largest error (1..8)"},
     {"engine_config", "data/engines/cuda_engine.yaml", "the candidate engine's yaml"},
     {"threads", "0 (auto)", "CPU threads"},
     {NULL, NULL, NULL}};
@@ -41,7 +42,9 @@ static void print_header(const cm_engine_check_cfg *c) {
   printf("engine-check: %s, %d envs, %d control steps at %d Hz, physics %d Hz; candidate '%s' on %s vs %s on cpu, seed %ld\n",
          c->char_file, c->num_envs, c->steps, c->engine.control_freq, c->engine.sim_freq, c->engine.engine_name,
          c->engine.device, c->reference, (long)c->seed);
-  printf("yardstick (yard): %s vs %s started %.0e off in every root coordinate and dof\n", c->reference, c->reference, c->perturb);
+  printf("yardstick (yard): %s vs %s started %.0e off in every root coordinate and dof", c->reference, c->reference, c->perturb);
+  if (c->yard_copies > 1) printf(" (the largest of %d such copies)", c->yard_copies);
+  printf("\n");
   printf("pass: at every step root, body max and dof error <= %.0f x yard + floor (%.0e m, %.0e rad)\n", c->factor,
          c->pos_floor, c->dof_floor);
   printf("step  root_m    (yard)     body_max_m (yard)     body_mean_m (yard)    dof_rad   (yard)     contacts (yard)\n");
@@ -62,7 +65,7 @@ int cmd_engine_check(int argc, char **argv) {
   cm_err err;
   cm_engine_check_cfg c;
   cm_engine_check_defaults(&c);
-  long steps = 0, num_envs = 0, seed = 0, threads = 0;
+  long steps = 0, num_envs = 0, seed = 0, threads = 0, copies = 0;
   int status = 2;
   if (cm_flags_help_asked(argc, argv)) {
     cm_flags_usage(stdout, "engine-check --char_file X.xml [flags]",
@@ -73,6 +76,7 @@ int cmd_engine_check(int argc, char **argv) {
   if (cm_args_parse_argv(&args, argc, argv, &err) || cm_flags_check(&args, k_flags, &err) ||
       cm_args_int(&args, "steps", c.steps, &steps, &err) || cm_args_int(&args, "num_envs", c.num_envs, &num_envs, &err) ||
       cm_args_int(&args, "seed", (long)c.seed, &seed, &err) || cm_args_int(&args, "threads", 0, &threads, &err) ||
+      cm_args_int(&args, "yard_copies", c.yard_copies, &copies, &err) ||
       check_device(cm_args_str(&args, "devices", "cpu"), &err))
     goto bad;
   c.char_file = cm_args_str(&args, "char_file", NULL);
@@ -97,6 +101,7 @@ int cmd_engine_check(int argc, char **argv) {
   c.steps = (int)steps;
   c.num_envs = (int)num_envs;
   c.seed = (uint64_t)seed;
+  c.yard_copies = (int)copies;
 
   cm_engine_check_result r;
   if (cm_engine_check_run(&c, print_step, &c, &r, &err)) {

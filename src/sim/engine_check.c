@@ -97,6 +97,7 @@ void cm_engine_check_defaults(cm_engine_check_cfg *c) {
   c->steps = 30;
   c->num_envs = 8;
   c->seed = 1;
+  c->yard_copies = 1;
   c->perturb = CM_ENGINE_CHECK_PERTURB;
   c->factor = CM_ENGINE_CHECK_FACTOR;
   c->pos_floor = CM_ENGINE_CHECK_POS_FLOOR;
@@ -119,11 +120,11 @@ static void copy_start(cm_engine *dst, const cm_engine *src) {
   dst->ops->push_state(dst, NULL, 0);
 }
 
-/* The yardstick's start: every root coordinate and dof moved by +-perturb (random signs). */
-static void perturb_start(cm_engine *e, double perturb, uint64_t seed) {
+/* Yardstick copy k's start: every root coordinate and dof moved by +-perturb (random signs). */
+static void perturb_start(cm_engine *e, double perturb, uint64_t seed, int k) {
   cm_sim_state *s = &e->st;
   for (int i = 0; i < s->num_envs; i++) {
-    cm_rng r = cm_rng_make(seed, (uint32_t)i, 0, STREAM_PERTURB);
+    cm_rng r = cm_rng_make(seed, (uint32_t)i, (uint64_t)k, STREAM_PERTURB);
     for (int k = 0; k < 3; k++) s->root_pos[3 * i + k] += (float)(cm_rng_uniform(&r) < 0.5f ? -perturb : perturb);
     for (int k = 0; k < s->num_dofs; k++)
       s->dof_pos[(size_t)i * s->num_dofs + k] += (float)(cm_rng_uniform(&r) < 0.5f ? -perturb : perturb);
@@ -163,16 +164,31 @@ static void keep_max(cm_state_err *m, const cm_state_err *e) {
   m->contacts = max_nan(m->contacts, e->contacts);
 }
 
+/* The yardstick's errors: per field the largest over the ny perturbed copies (worst_env: that of
+ * the copy with the largest body error). */
+static void yard_err(const cm_char *chr, const cm_engine *ref, cm_engine *const *yard, int ny, cm_state_err *out) {
+  cm_state_err e;
+  cm_state_err_compute(chr, &ref->st, &yard[0]->st, out);
+  for (int k = 1; k < ny; k++) {
+    cm_state_err_compute(chr, &ref->st, &yard[k]->st, &e);
+    if (e.body_pos_max > out->body_pos_max || isnan(e.body_pos_max)) out->worst_env = e.worst_env;
+    keep_max(out, &e);
+  }
+}
+
 int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, void *ctx, cm_engine_check_result *res,
                         cm_err *err) {
   memset(res, 0, sizeof *res);
   if (c->steps <= 0) return cm_fail(err, "engine-check: steps must be positive (got %d)", c->steps);
   if (c->num_envs <= 0) return cm_fail(err, "engine-check: num_envs must be positive (got %d)", c->num_envs);
+  if (c->yard_copies < 1 || c->yard_copies > CM_ENGINE_CHECK_MAX_YARD)
+    return cm_fail(err, "engine-check: yard_copies must be 1..%d (got %d)", CM_ENGINE_CHECK_MAX_YARD, c->yard_copies);
   if (!(c->perturb > 0) || !(c->factor > 0) || !(c->pos_floor >= 0) || !(c->dof_floor >= 0))
     return cm_fail(err, "engine-check: perturbation and factor must be positive, floors non-negative");
   cm_char *chr = malloc(sizeof *chr);
   if (!chr) return cm_fail(err, "out of memory");
-  cm_engine *ref = NULL, *yard = NULL, *cand = NULL, *start = NULL;
+  cm_engine *ref = NULL, *yard[CM_ENGINE_CHECK_MAX_YARD] = {NULL}, *cand = NULL, *start = NULL;
+  int ny = c->yard_copies;
   float *tgt = NULL;
   int rc = -1;
   if (cm_char_load(c->char_file, chr, err)) goto done;
@@ -182,9 +198,9 @@ int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, voi
   snprintf(mj.engine_name, sizeof mj.engine_name, "mujoco");
   snprintf(mj.device, sizeof mj.device, "cpu");
   cm_engine_opts opts = {.seed = c->seed};
-  if (cm_engine_create(&rc_cfg, &opts, c->char_file, chr, c->num_envs, &ref, err) ||
-      cm_engine_create(&rc_cfg, &opts, c->char_file, chr, c->num_envs, &yard, err))
-    goto done;
+  if (cm_engine_create(&rc_cfg, &opts, c->char_file, chr, c->num_envs, &ref, err)) goto done;
+  for (int k = 0; k < ny; k++)
+    if (cm_engine_create(&rc_cfg, &opts, c->char_file, chr, c->num_envs, &yard[k], err)) goto done;
   /* the start is placed by the mujoco engine (it knows the compiled geoms' heights) */
   int own_start = strcmp(c->reference, "mujoco") != 0;
   if (own_start && cm_engine_create(&mj, &opts, c->char_file, chr, c->num_envs, &start, err)) goto done;
@@ -204,22 +220,25 @@ int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, voi
   cm_mj_place_standing(own_start ? start : ref, 0.02);
   if (own_start) copy_start(ref, start);
   copy_start(cand, ref);
-  copy_start(yard, ref);
-  perturb_start(yard, c->perturb, c->seed);
-  cm_engine *all[3] = {ref, yard, cand};
+  for (int k = 0; k < ny; k++) {
+    copy_start(yard[k], ref);
+    perturb_start(yard[k], c->perturb, c->seed, k);
+  }
+  cm_engine *all[2 + CM_ENGINE_CHECK_MAX_YARD] = {ref, cand};
+  for (int k = 0; k < ny; k++) all[2 + k] = yard[k];
   /* step 0 compares the start states themselves (the candidate must take them exactly) */
   for (int t = 0; t <= c->steps; t++) {
     random_targets(chr, c->num_envs, c->seed, t, tgt);
-    for (int k = 0; k < 3 && t > 0; k++) {
+    for (int k = 0; k < 2 + ny && t > 0; k++) {
       all[k]->ops->set_targets(all[k], tgt);
       if (all[k]->ops->step(all[k], err)) {
-        cm_wrap(err, "engine-check: %s engine, control step %d", k == 2 ? c->engine.engine_name : c->reference, t);
+        cm_wrap(err, "engine-check: %s engine, control step %d", k == 1 ? c->engine.engine_name : c->reference, t);
         goto done;
       }
     }
     cm_engine_check_step s = {.step = t};
     cm_state_err_compute(chr, &ref->st, &cand->st, &s.cand);
-    cm_state_err_compute(chr, &ref->st, &yard->st, &s.yard);
+    yard_err(chr, ref, yard, ny, &s.yard);
     s.failed = cm_engine_check_judge(c, &s, res);
     keep_max(&res->cand_max, &s.cand);
     keep_max(&res->yard_max, &s.yard);
@@ -236,7 +255,7 @@ int cm_engine_check_run(const cm_engine_check_cfg *c, cm_engine_check_cb cb, voi
   rc = 0;
 done:
   cm_engine_destroy(cand);
-  cm_engine_destroy(yard);
+  for (int k = 0; k < ny; k++) cm_engine_destroy(yard[k]);
   cm_engine_destroy(ref);
   cm_engine_destroy(start);
   free(tgt);

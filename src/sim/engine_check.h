@@ -17,6 +17,7 @@
 #define CM_ENGINE_CHECK_FACTOR 3.0
 #define CM_ENGINE_CHECK_POS_FLOOR 1e-3 /* m */
 #define CM_ENGINE_CHECK_DOF_FLOOR 1e-2 /* rad */
+#define CM_ENGINE_CHECK_MAX_YARD 8      /* perturbed copies at most */
 
 /* How far state b is from state a (same sizes). */
 typedef struct cm_state_err {
@@ -41,6 +42,8 @@ typedef struct cm_engine_check_cfg {
   char reference[32];   /* the reference engine and its perturbed copy, on CPU threads: "mujoco";
                            "cuda" checks the GPU kernels against the CPU build of the same engine */
   int steps, num_envs;
+  int yard_copies;      /* perturbed copies (default 1); the yardstick is their largest error, since
+                           one copy is one draw of a chaotic divergence (docs/ENGINE.md, G1) */
   uint64_t seed;
   double perturb, factor, pos_floor, dof_floor;
 } cm_engine_check_cfg;
@@ -51,7 +54,7 @@ void cm_engine_check_defaults(cm_engine_check_cfg *c);
 typedef struct cm_engine_check_step {
   int step;            /* control steps done (0: the start state) */
   cm_state_err cand;   /* candidate vs reference */
-  cm_state_err yard;   /* perturbed MuJoCo vs reference */
+  cm_state_err yard;   /* perturbed MuJoCo vs reference (per field the max over the copies) */
   /* bit set per gated error past its tolerance: 1 root, 2 body max, 4 dof */
   int failed;
 } cm_engine_check_step;

@@ -16,6 +16,7 @@
 #include "sim/cuda/cuda_engine.h"
 #include "sim/engine.h"
 #include "anim/mjcf.h"
+#include "sim/mujoco/mj_standing.h"
 
 #define HUMANOID "data/assets/humanoid/humanoid.xml"
 /* test_cuda_engine_f64.c includes this file with CM_PHYS_DOUBLE: the same checks on the engine
@@ -190,6 +191,54 @@ static void rollout_yardstick(const char *file, const char *label) {
 /* The shipped humanoid (self-collisions on: its box feet touch in these rollouts) */
 static void test_rollout_yardstick(void) { rollout_yardstick(HUMANOID, "humanoid"); }
 
+#ifdef CM_PHYS_DOUBLE
+/* The G1 (armature, hinge limits with solimplimit dmin 0, box feet, quat-rotated bodies, 5-139
+ * N m torque limits) from engine-check's start (standing, 2 cm up) under random PD targets: in
+ * double every body position is MuJoCo's at every step, so what the float build differs by in
+ * `engine-check` on it is float32 rounding, not the algorithm (docs/ENGINE.md, float32). */
+static void test_rollout_g1_exact(void) {
+  const char *file = "data/assets/g1/g1.xml";
+  static cm_char chr;
+  cm_err err;
+  CHECK_OK(cm_char_load(file, &chr, &err), &err);
+  int n = 8, nd = chr.num_dofs;
+  cm_engine *mj = make_file("mujoco", file, &chr, CM_CTRL_POS, (cm_engine_opts){0}, n),
+            *cu = make_file("cuda", file, &chr, CM_CTRL_POS, (cm_engine_opts){0}, n);
+  if (!mj || !cu) return;
+  cm_mj_place_standing(mj, 0.02);
+  const cm_sim_state *a = &mj->st;
+  cm_sim_state *b = &cu->st;
+  memcpy(b->root_pos, a->root_pos, sizeof(float) * 3 * n);
+  memcpy(b->root_rot, a->root_rot, sizeof(float) * 4 * n);
+  memcpy(b->root_vel, a->root_vel, sizeof(float) * 3 * n);
+  memcpy(b->root_ang_vel, a->root_ang_vel, sizeof(float) * 3 * n);
+  memcpy(b->dof_pos, a->dof_pos, sizeof(float) * nd * n);
+  memcpy(b->dof_vel, a->dof_vel, sizeof(float) * nd * n);
+  cu->ops->push_state(cu, NULL, n);
+  float *tgt = malloc(sizeof(float) * n * nd);
+  double worst = 0;
+  for (int s = 0; s <= 30; s++) {
+    for (int i = 0; i < n; i++) {
+      cm_rng r = cm_rng_make(13, (uint32_t)i, (uint64_t)s, 9);
+      for (int k = 0; k < nd; k++) tgt[i * nd + k] = urand(&r, chr.action_low[k], chr.action_high[k]);
+    }
+    if (s == 0) continue;
+    mj->ops->set_targets(mj, tgt);
+    cu->ops->set_targets(cu, tgt);
+    CHECK_OK(mj->ops->step(mj, &err), &err);
+    CHECK_OK(cu->ops->step(cu, &err), &err);
+    for (int i = 0; i < n; i++) worst = fmax(worst, body_pos_err(mj, cu, i));
+  }
+  printf("g1 in double, 30 control steps x %d envs from standing: largest body position error against MuJoCo %.3e m (MuJoCo resets %ld)\n",
+         n, worst, mj->ops->num_resets(mj));
+  CHECK(mj->ops->num_resets(mj) == 0);
+  CHECK(worst <= 1e-6);
+  free(tgt);
+  cm_engine_destroy(mj);
+  cm_engine_destroy(cu);
+}
+#endif
+
 /* <exclude> is honoured: with the feet's pair excluded in both engines they still agree */
 static void test_rollout_exclude(void) {
   char *text = NULL, path[] = "/tmp/cm_cuda_hum_XXXXXX.xml";
@@ -298,6 +347,35 @@ static void test_nonfinite_reset(void) {
   cm_engine_destroy(b);
 }
 
+/* A velocity below MuJoCo's mjMAXVAL whose bias force drives qacc past it: MuJoCo's
+ * mj_checkAcc resets the env before the integration, which then starts it from rest; the
+ * engine must do the same (it used to reset only after integrating, one substep later). */
+static void quiet(const char *msg) { (void)msg; }
+
+static void test_bad_qacc_reset(void) {
+  mju_user_warning = quiet; /* MuJoCo's warning of the reset, expected here */
+  cm_engine *mj = make("mujoco", CM_CTRL_POS, (cm_engine_opts){0}, 1), *cu = make("cuda", CM_CTRL_POS, (cm_engine_opts){0}, 1);
+  if (!mj || !cu) return;
+  cm_engine *both[2] = {mj, cu};
+  float tgt[CM_MAX_DOFS] = {0};
+  cm_err err;
+  for (int k = 0; k < 2; k++) {
+    set_state(both[k], 0, 2, 0.95f, 0.3f, 0.f);
+    both[k]->st.dof_vel[3] = 1e9f;
+    both[k]->ops->push_state(both[k], NULL, 1);
+    both[k]->ops->set_targets(both[k], tgt);
+    CHECK_OK(both[k]->ops->step(both[k], &err), &err);
+  }
+  double e = body_pos_err(mj, cu, 0);
+  printf("qacc past mjMAXVAL: resets mujoco %ld cuda %ld, body error after the control step %.3e m\n", mj->ops->num_resets(mj),
+         cu->ops->num_resets(cu), e);
+  CHECK(mj->ops->num_resets(mj) == 1 && cu->ops->num_resets(cu) == 1);
+  CHECK(e <= 1e-5);
+  cm_engine_destroy(mj);
+  cm_engine_destroy(cu);
+  mju_user_warning = NULL;
+}
+
 /* an MJCF using what the engine cannot simulate: one line naming the file, element and feature */
 static void refused(const char *what, const char *body_xml, const char *extra, const char *expect) {
   char path[] = "/tmp/cm_cuda_refuse_XXXXXX.xml";
@@ -384,8 +462,12 @@ int main(void) {
   test_fix_root();
   test_torque_and_none();
   test_nonfinite_reset();
+  test_bad_qacc_reset();
   test_rollout_yardstick();
   test_rollout_exclude();
+#ifdef CM_PHYS_DOUBLE
+  test_rollout_g1_exact();
+#endif
   test_new_character();
   return check_report(CM_TEST_NAME);
 }

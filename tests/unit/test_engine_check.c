@@ -146,6 +146,20 @@ static void self_check(void) {
   /* the spherical joints' three components each moved by 1e-6: a rotation by sqrt(3) 1e-6 */
   CHECK(t.s[0].yard.dof_pos > 1.5e-6 && t.s[0].yard.dof_pos < 2.0e-6);
   CHECK(r.yard_max.body_pos_max > 100 * t.s[0].yard.body_pos_max);
+  /* three copies: the first is the one above, so the largest of the three is never smaller */
+  c.yard_copies = 3;
+  static trace t3;
+  CHECK_OK(cm_engine_check_run(&c, record, &t3, &r, &err), &err);
+  int ge = t3.n == t.n, gt = 0;
+  for (int k = 0; k < t3.n && ge; k++) {
+    ge &= t3.s[k].yard.body_pos_max >= t.s[k].yard.body_pos_max && t3.s[k].yard.dof_pos >= t.s[k].yard.dof_pos &&
+          t3.s[k].yard.root_pos >= t.s[k].yard.root_pos;
+    gt |= t3.s[k].yard.body_pos_max > t.s[k].yard.body_pos_max;
+  }
+  CHECK(ge && gt);
+  c.yard_copies = CM_ENGINE_CHECK_MAX_YARD + 1;
+  CHECK(cm_engine_check_run(&c, NULL, NULL, &r, &err) == -1 && strstr(err.msg, "yard_copies"));
+  c.yard_copies = 1;
   /* bad input is an error, not a crash */
   c.char_file = "tests/data/no_such_character.xml";
   CHECK(cm_engine_check_run(&c, NULL, NULL, &r, &err) == -1 && strstr(err.msg, "no_such_character.xml"));

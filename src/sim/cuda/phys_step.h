@@ -99,17 +99,40 @@ CM_HD static inline void cm_phys_euler(cm_lanes L, const cm_phys_model *m, cm_ph
   cm_lanes_sync(L);
 }
 
+/* env reset to qpos0 at rest, counted in nbad (MuJoCo's mj_resetData after a bad state) */
+CM_HD static inline void cm_phys_reset_env(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  for (int i = L.lane; i < m->nq; i += L.n) d->qpos[i] = m->qpos0[i];
+  for (int i = L.lane; i < m->nv; i += L.n) d->qvel[i] = d->qacc[i] = 0.f; /* qacc: the warm start */
+  if (L.lane == 0) d->nbad[0]++;
+  cm_lanes_sync(L);
+}
+
 /* A state that went non-finite or huge (MuJoCo's mjMAXVAL) is reset to qpos0 at rest and
- * counted in nbad, as MuJoCo's mj_checkPos/Vel/Acc do; other envs are untouched. */
+ * counted in nbad, as MuJoCo's mj_checkPos/Vel do; other envs are untouched. */
 CM_HD static inline int cm_phys_check_reset(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
   int bad = 0;
   for (int i = L.lane; i < m->nq; i += L.n) bad |= !(cm_pabs(d->qpos[i]) <= 1e10f);
   for (int i = L.lane; i < m->nv; i += L.n) bad |= !(cm_pabs(d->qvel[i]) <= 1e10f);
   if (!cm_lanes_sum_i(L, bad)) return 0;
-  for (int i = L.lane; i < m->nq; i += L.n) d->qpos[i] = m->qpos0[i];
-  for (int i = L.lane; i < m->nv; i += L.n) d->qvel[i] = d->qacc[i] = 0.f; /* qacc: the warm start */
-  if (L.lane == 0) d->nbad[0]++;
+  cm_phys_reset_env(L, m, d);
+  return 1;
+}
+
+/* MuJoCo's mj_checkAcc, between the constraint solve and the integration: a qacc that went
+ * non-finite or past mjMAXVAL resets the env and recomputes the substep there (mj_forward
+ * after mj_resetData, which clears qfrc_applied: no actuation), so the Euler step that follows
+ * starts the env from rest as MuJoCo's does. Without it a qacc of 1e10 was integrated into
+ * qvel (1e8, not yet bad) and the env left MuJoCo's trajectory (G1, test_cuda_engine_f64). */
+CM_HD static inline int cm_phys_check_acc(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+  int bad = 0;
+  for (int i = L.lane; i < m->nv; i += L.n) bad |= !(cm_pabs(d->qacc[i]) <= 1e10f);
+  if (!cm_lanes_sum_i(L, bad)) return 0;
+  cm_phys_reset_env(L, m, d);
+  cm_phys_forward_lanes(L, m, d);
+  for (int i = L.lane; i < m->nv; i += L.n) d->qfrc_actuator[i] = 0.f;
   cm_lanes_sync(L);
+  cm_phys_fwd_acceleration(L, m, d);
+  cm_phys_fwd_constraint(L, m, d);
   return 1;
 }
 
@@ -118,6 +141,7 @@ CM_HD static inline void cm_phys_substep(cm_lanes L, const cm_phys_model *m, cm_
   cm_phys_control(L, m, d);
   cm_phys_fwd_acceleration(L, m, d);
   cm_phys_fwd_constraint(L, m, d);
+  cm_phys_check_acc(L, m, d);
   cm_phys_euler(L, m, d);
   cm_phys_check_reset(L, m, d);
   cm_phys_forward_lanes(L, m, d);
