@@ -11,10 +11,9 @@ set -eu
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 0; }
 t="$CM_TMP/dist_equivalence"
 rm -rf "$t" && mkdir -p "$t"
-{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
-sed -e 's/^steps_per_iter: .*/steps_per_iter: 8/' -e 's/^batch_size: .*/batch_size: 8/' -e 's/^update_epochs: .*/update_epochs: 2/' \
-    -e 's/^iters_per_output: .*/iters_per_output: 1/' -e 's/^test_episodes: .*/test_episodes: 1/' \
-    -e 's/fc_2layers_1024units/fc_2layers_256units/g' data/agents/deepmimic_humanoid_ppo_agent.yaml >"$t/agent.yaml"
+source "$(dirname "$0")/dist_lib.sh"
+dist_require_mpi
+dist_small_agent "$t/agent.yaml" 8 2 256
 run() { "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt --agent_config "$t/agent.yaml" --visualize false \
   --logger txt --mode train --max_samples 128 "$@"; }
 run --num_envs 16 --rand_seed 5 --out_dir "$t/m0" >"$t/m0.log"

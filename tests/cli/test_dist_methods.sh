@@ -5,7 +5,8 @@
 # the 1 x 4-env run (the ranks' recorded rows are summed: MimicKit normalizer.update).
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
-{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
+source "$(dirname "$0")/dist_lib.sh"
+dist_require_mpi
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 0; }
 t="$CM_TMP/dist_methods"
 rm -rf "$t" && mkdir -p "$t"

@@ -5,12 +5,11 @@
 # up to the new max_samples; only rank 0 wrote the output folder.
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
-{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
+source "$(dirname "$0")/dist_lib.sh"
+dist_require_mpi
 t="$CM_TMP/dist_resume"
 rm -rf "$t" && mkdir -p "$t"
-sed -e 's/^steps_per_iter: .*/steps_per_iter: 8/' -e 's/^batch_size: .*/batch_size: 4/' -e 's/^update_epochs: .*/update_epochs: 1/' \
-    -e 's/^iters_per_output: .*/iters_per_output: 1/' -e 's/^test_episodes: .*/test_episodes: 1/' \
-    -e 's/fc_2layers_1024units/fc_2layers_128units/g' data/agents/deepmimic_humanoid_ppo_agent.yaml >"$t/agent.yaml"
+dist_small_agent "$t/agent.yaml" 4 1 128
 flags=(--arg_file args/deepmimic_humanoid_ppo_args.txt --agent_config "$t/agent.yaml" --visualize false --logger txt
        --mode train --num_envs 4)
 run() { "$CMIMIC" run "${flags[@]}" --devices cpu cpu "$@"; }

@@ -5,7 +5,8 @@
 # TensorBoard events file, model.pt and resume.pt; rank 1 wrote nothing.
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
-{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
+source "$(dirname "$0")/dist_lib.sh"
+dist_require_mpi
 t="$CM_TMP/dist_train"
 rm -rf "$t" && mkdir -p "$t"
 "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt --devices cpu cpu --num_envs 8 --max_samples 4096 \

@@ -6,7 +6,8 @@
 # The seeds' NCCL profile is only applied with --nccl-profile (not here).
 set -eu
 source "$(dirname "$0")/harness_lib.sh"
-{ command -v mpirun && ldd "$CMIMIC" | grep -q libmpi; } >/dev/null || { echo "SKIP: no mpirun, or cmimic built without MPI"; exit 0; }
+source "$(dirname "$0")/dist_lib.sh"
+dist_require_mpi
 root="$CM_TMP/harness_dist"
 rm -rf "$root"
 set +e
