@@ -52,12 +52,13 @@ typedef struct cm_phys_gpu_stats {
 #else
 #define CM_PHYS_GPU_REG_VARIANTS "0 (a thread per env; 96 and 64 with -DCMIMIC_GPU_VARIANTS=all); 0, 128 (a warp per env)"
 #endif
-/* Threads per env of the step kernel: 1 (a thread per env) or 32 (a warp per env). Default: a
- * warp per env up to CM_PHYS_GPU_WARP_MAX_ENVS envs, a thread per env above. Measured on one H200
- * (docs/BENCHMARKS.md, run 4): the warp kernel is 2.8x at 4096 envs and 1.3x at 16384, but 0.64x
- * at 65536, where a thread per env fills the GPU with envs instead of lanes. */
-#define CM_PHYS_GPU_WARP_MAX_ENVS 16384
-#define CM_PHYS_GPU_LANES_DEFAULT(num_envs) ((num_envs) <= CM_PHYS_GPU_WARP_MAX_ENVS ? 32 : 1)
+/* Threads per env of the step kernel: 1 (a thread per env), 4, 8, 16 (several envs per warp) or
+ * 32 (a warp per env). Default: 8 at every size. Measured on one H200 (docs/BENCHMARKS.md, run 5,
+ * the tree stages over lanes too) in physics substeps/s, 1 / 32 / 8 lanes: 4096 envs 0.35 / 1.04 /
+ * 1.61 M, 16384 0.85 / 1.20 / 2.13 M, 65536 1.60 / 1.32 / 2.39 M (4 lanes: 2.43 M, within the
+ * run-to-run spread). 8 lanes keep most of a warp busy (a humanoid has 28 dofs and 4-8 rows) while
+ * leaving 4 envs per warp to hide latency. */
+#define CM_PHYS_GPU_LANES_DEFAULT(num_envs) ((void)(num_envs), 8)
 
 /* device: "cuda:N". st is the engine's host state (its arrays get page-locked and mirrored);
  * block the host block to start from (initial state). */
