@@ -5,6 +5,8 @@
 #include <time.h>
 #include "io/args.h"
 #include "io/flags.h"
+#include "render/recorder.h"
+#include "render/video.h"
 
 static const cm_flag k_flags[] = {
     {"cases", "every args/*.txt", "cases to run: a.txt,b.txt"},
@@ -35,6 +37,7 @@ static const cm_flag k_flags[] = {
     {"port-retries", "2", "address-in-use retries per rung"},
     {"nccl-profile", "false", "multi-device stages get NCCL_P2P_DISABLE=1 NCCL_IB_DISABLE=1 NCCL_CUMEM_ENABLE=0 (the seeds')"},
     {"first-pass", "off", "bench: stop a case at its first passing rung"},
+    {"viz", "auto", "viz stage: on | off | auto (off where this cmimic has no rendering or ffmpeg is not on PATH)"},
     {"help", NULL, "this text"},
     {NULL, NULL, NULL}};
 
@@ -88,6 +91,20 @@ int cm_harness_opts_parse(const char *command, int argc, char **argv, cm_harness
   if (flag_on(&a, "include-nontrainable", &o->include_nontrainable, err) ||
       flag_on(&a, "first-pass", &o->bench_first_pass, err))
     goto done;
+  const char *viz = cm_args_str(&a, "viz", cm_flags_default(k_flags, "viz"));
+  if (strcmp(viz, "on") && strcmp(viz, "off") && strcmp(viz, "auto")) {
+    cm_fail(err, "--viz: on, off or auto (got '%s')", viz);
+    goto done;
+  }
+  o->viz = strcmp(viz, "off") != 0;
+  if (!o->viz) snprintf(o->viz_off_why, sizeof o->viz_off_why, "--viz off");
+  if (!strcmp(viz, "auto") && !cm_render_built()) {
+    o->viz = 0;
+    snprintf(o->viz_off_why, sizeof o->viz_off_why, "this cmimic was built without rendering (--viz auto)");
+  } else if (!strcmp(viz, "auto") && !cm_have_program("ffmpeg")) {
+    o->viz = 0;
+    snprintf(o->viz_off_why, sizeof o->viz_off_why, "ffmpeg is not on PATH (--viz auto)");
+  }
   const char *skip = cm_args_str(&a, "resume-skip-status", NULL);
   if (skip && strcmp(skip, "ok")) {
     cm_fail(err, "--resume-skip-status: only 'ok' is supported (got '%s')", skip);

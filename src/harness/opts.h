@@ -25,6 +25,8 @@ typedef struct cm_harness_opts {
   int port_retries;
   int nccl_profile;           /* --nccl-profile: the seeds' NCCL environment on multi-device stages */
   int bench_first_pass;       /* bench: stop a case at its first passing rung */
+  int viz;                    /* run the viz stage (--viz on|off|auto) */
+  char viz_off_why[160];      /* why not, for the start line and the result rows */
 } cm_harness_opts;
 
 /* Parses argv (after the subcommand name). Returns 0, -1 with err on a bad flag, 1 for --help

@@ -96,7 +96,10 @@ static void case_row(cm_page *pg, const cm_case_result *r, const cJSON *prog) {
   cm_page_put(pg, " ");
   cm_page_link(pg, r->test_log[0] ? r->test_log : te ? te->log : "", "test");
   cm_page_put(pg, " ");
-  cm_page_link(pg, r->viz_log[0] ? r->viz_log : vz ? vz->log : "", "viz");
+  if (!strncmp(r->viz_log, "skipped: ", 9)) /* no viz stage ran (--viz): say why, no link */
+    cm_page_put(pg, "viz skipped");
+  else
+    cm_page_link(pg, r->viz_log[0] ? r->viz_log : vz ? vz->log : "", "viz");
   cm_page_put(pg, "</td><td class=\"curves\">");
   /* curves: the training running now, else the longest finished one (longcycle's long_train) */
   const char *out_dir = current && tr       ? tr->out_dir

@@ -57,6 +57,7 @@ int cm_harness_open(cm_harness *h, const char *command, int argc, char **argv, i
   cm_stage_install_signals();
   printf("cmimic %s: %d case(s) under %s (devices %s%s)\n", command, h->sel.n, h->o.root, h->o.devices[0],
          h->o.num_devices > 1 ? ", ..." : "");
+  if (!h->o.viz) printf("cmimic %s: no viz stage (videos): %s\n", command, h->o.viz_off_why);
   fflush(stdout);
   return 0;
 fail:

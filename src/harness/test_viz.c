@@ -16,6 +16,10 @@ int cm_case_test_viz(cm_case_run *x, const cm_stage_out *train, long num_envs, c
   x->res->mean_return = out.at.mean_return;
   if (out.failure.cls == CM_FAIL_INTERRUPTED) return -2;
   if (out.failure.cls != CM_FAIL_NONE) return 0;
+  if (!x->h->o.viz) { /* a headless build or no ffmpeg: train and test decide, the row says why */
+    snprintf(x->res->viz_log, sizeof x->res->viz_log, "skipped: %s", x->h->o.viz_off_why);
+    return 1;
+  }
   cm_stage_req viz = test;
   viz.stage = "viz";
   if (cm_stage_interrupted()) return -2;

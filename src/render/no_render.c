@@ -8,6 +8,8 @@ static int no_render(cm_err *err) {
   return cm_fail(err, "this cmimic was built without rendering (CMIMIC_RENDER=OFF): no --video or --visualize");
 }
 
+int cm_render_built(void) { return 0; }
+
 int cm_recorder_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, const char *video_path, int width,
                      int height, int fps, cm_err *err) {
   (void)eng; (void)camera_mode; (void)video_path; (void)width; (void)height; (void)fps;

@@ -89,6 +89,8 @@ static int open_common(cm_recorder **out, cm_engine *eng, const char *camera_mod
   return 0;
 }
 
+int cm_render_built(void) { return 1; }
+
 int cm_recorder_open(cm_recorder **out, cm_engine *eng, const char *camera_mode, const char *video_path, int width,
                      int height, int fps, cm_err *err) {
   if (width < 16 || height < 16) return cm_fail(err, "video size %dx%d is too small", width, height);

@@ -26,6 +26,8 @@ void cm_recorder_stop_flag(cm_recorder *r, volatile sig_atomic_t *flag);
 int cm_recorder_take_reset(cm_recorder *r);
 /* A window sink whose window was closed by the user. */
 int cm_recorder_closed(const cm_recorder *r);
+/* 1 in a build with rendering, 0 in one without (-DCMIMIC_RENDER=OFF, render/no_render.c). */
+int cm_render_built(void);
 /* Finishes the video and writes the contact sheet; frees r. */
 int cm_recorder_close(cm_recorder *r, const char *sheet_path, int *frames, cm_err *err);
 /* Frees r, discarding a partial video (NULL is fine). */
