@@ -67,6 +67,8 @@ static void print_training_profile(const cm_agent *a, cm_rl_env *rl, const train
   fprintf(stderr, "profile bench-env training: %.2f s = policy %.2f + env %.2f + train_data %.2f + update %.2f + other %.2f\n",
           tb->seconds, a->prof.policy, a->prof.env, a->prof.train_data, a->prof.update,
           tb->seconds - a->prof.policy - a->prof.env - a->prof.train_data - a->prof.update);
+  fprintf(stderr, "profile bench-env training: update %.2f s = gather %.2f + nets %.2f + losses %.2f + optimizer %.2f\n",
+          a->prof.update, a->prof.upd_gather, a->prof.upd_nets, a->prof.upd_losses, a->prof.upd_optim);
   char line[256];
   if (rl->profile && rl->profile(rl->ctx, line, sizeof line)) fprintf(stderr, "profile bench-env training: %s\n", line);
 }

@@ -75,7 +75,6 @@ const cm_agent_type cm_agent_add = {
     .load = cm_amp_load,
     .after_step = cm_amp_after_step,
     .build_train_data = add_build_train_data,
-    .actor_loss = cm_ppo_actor_loss,
     .aux_loss = add_disc_loss,
     .update_normalizers = cm_amp_update_normalizers,
 };

@@ -23,17 +23,19 @@
 
 
 static void free_workspace(cm_agent *a) {
-  cm_dev_host_free(a->dev, a->mb_obs);
-  cm_dev_free(a->dev, a->mb_nobs);
-  free(a->mb_idx); free(a->mb_act); free(a->mb_na); free(a->mb_tar);
-  free(a->mb_adv); free(a->mb_logp); free(a->mb_mask); free(a->mb_dout); free(a->mb_aobs); free(a->mb_dmean);
-  free(a->mb_cond);
-  cm_dev_host_free(a->dev, a->mb_pred);
+  float **dev_arrays[] = {&a->mb_obs, &a->mb_nobs, &a->mb_act, &a->mb_na, &a->mb_tar, &a->mb_adv,
+                          &a->mb_logp, &a->mb_dout, &a->mb_dmean, &a->mb_terms};
+  for (size_t i = 0; i < sizeof dev_arrays / sizeof dev_arrays[0]; i++) {
+    cm_dev_free(a->dev, *dev_arrays[i]);
+    *dev_arrays[i] = NULL;
+  }
+  free(a->mb_aobs); free(a->mb_dmean_h); free(a->mb_cond);
+  a->mb_aobs = a->mb_dmean_h = a->mb_cond = NULL;
   cm_dev_host_free(a->dev, a->mb_mean);
-  a->mb_pred = a->mb_mean = NULL;
+  a->mb_mean = NULL;
   cm_dev_host_free(a->dev, a->in_host);
   cm_dev_free(a->dev, a->in_dev);
-  a->mb_obs = a->mb_nobs = a->in_dev = NULL;
+  a->in_dev = NULL;
   a->in_host = NULL;
 }
 
@@ -42,22 +44,24 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   size_t r = (size_t)rows, O = (size_t)a->obs_dim, A = (size_t)a->act_dim, C = (size_t)a->cond_dim;
   size_t in_rows = r > (size_t)a->num_envs ? r : (size_t)a->num_envs;
   free_workspace(a);
-  a->mb_idx = cm_zalloc(r * sizeof(int));
-  /* the observations go straight from pinned host memory into device-resident normalized rows */
-  a->mb_obs = cm_dev_host_alloc(a->dev, r * O * sizeof(float), err);
-  a->mb_nobs = cm_dev_alloc(a->dev, r * O, err);
-  a->mb_act = cm_zalloc(r * A * sizeof(float));
-  a->mb_na = cm_zalloc(r * A * sizeof(float));
-  a->mb_tar = cm_zalloc(r * sizeof(float));
-  a->mb_adv = cm_zalloc(r * sizeof(float));
-  a->mb_logp = cm_zalloc(r * sizeof(float));
-  a->mb_mask = cm_zalloc(r * sizeof(float));
-  a->mb_dout = cm_zalloc(r * sizeof(float));
   size_t x = a->type->actor_extra_rows ? 2 : 1; /* room for the method's extra actor rows */
-  a->mb_aobs = cm_zalloc(x * r * (O + C) * sizeof(float));
-  a->mb_dmean = cm_zalloc(x * r * A * sizeof(float));
-  a->mb_pred = cm_dev_host_alloc(a->dev, r * sizeof(float), err);
-  a->mb_mean = cm_dev_host_alloc(a->dev, x * r * A * sizeof(float), err);
+  a->mb_obs = cm_dev_alloc(a->dev, r * O, err);
+  a->mb_nobs = cm_dev_alloc(a->dev, r * O, err);
+  a->mb_act = cm_dev_alloc(a->dev, r * A, err);
+  a->mb_na = cm_dev_alloc(a->dev, r * A, err);
+  a->mb_tar = cm_dev_alloc(a->dev, r, err);
+  a->mb_adv = cm_dev_alloc(a->dev, r, err);
+  a->mb_logp = cm_dev_alloc(a->dev, r, err);
+  a->mb_dout = cm_dev_alloc(a->dev, r, err);
+  a->mb_dmean = cm_dev_alloc(a->dev, x * r * A, err);
+  a->mb_terms = cm_dev_alloc(a->dev, r * CM_LOSS_TERMS, err);
+  int extra_ok = 1;
+  if (a->type->actor_extra_rows) {
+    a->mb_aobs = cm_zalloc(x * r * (O + C) * sizeof(float));
+    a->mb_dmean_h = cm_zalloc(x * r * A * sizeof(float));
+    a->mb_mean = cm_dev_host_alloc(a->dev, x * r * A * sizeof(float), err);
+    extra_ok = a->mb_aobs && a->mb_dmean_h && a->mb_mean;
+  }
   int cond_ok = 1;
   if (C) {
     a->mb_cond = cm_zalloc(r * C * sizeof(float));
@@ -66,9 +70,8 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
     cond_ok = a->mb_cond && a->in_host && a->in_dev;
   }
   a->ws_rows = rows;
-  if (!a->mb_idx || !a->mb_obs || !a->mb_nobs || !a->mb_act || !a->mb_na || !a->mb_tar || !a->mb_adv ||
-      !a->mb_logp || !a->mb_mask || !a->mb_dout || !a->mb_aobs || !a->mb_dmean || !a->mb_pred || !a->mb_mean ||
-      !cond_ok) {
+  if (!a->mb_obs || !a->mb_nobs || !a->mb_act || !a->mb_na || !a->mb_tar || !a->mb_adv || !a->mb_logp ||
+      !a->mb_dout || !a->mb_dmean || !a->mb_terms || !extra_ok || !cond_ok) {
     a->ws_rows = 0;
     return cm_fail(err, "%s:%d: agent: out of memory for a mini-batch of %d rows", __FILE__, __LINE__, rows);
   }
@@ -211,6 +214,10 @@ void cm_agent_destroy(cm_agent *a) {
   if (a->logstd.data) cm_param_release(&a->logstd, a->dev);
   if (a->optim.dev) cm_optim_destroy(&a->optim);
   cm_exp_destroy(&a->buf);
+  free(a->idx_h);
+  free(a->idx_part);
+  free(a->mb_rand);
+  if (a->idx_d) a->dev->ops->free(a->idx_d);
   cm_rtrack_destroy(&a->train_ret);
   cm_rtrack_destroy(&a->test_ret);
   cm_dev_host_free(a->dev, a->obs);
@@ -293,8 +300,7 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   return 0;
 }
 
-/* next_obs: where the step's pre-reset observation goes (the training rollout hands the
- * experience buffer's slot, page-locked on a GPU, so no host copy follows) */
+/* next_obs: where the step's pre-reset observation goes (host) */
 static int env_step(cm_agent *a, float *next_obs, cm_err *err) {
   double t0 = cm_now_seconds();
   if (a->env->step(a->env->ctx, a->action, next_obs, a->obs, a->reward, a->done, err))
@@ -314,18 +320,19 @@ static int rollout_train(cm_agent *a, cm_err *err) {
     if (t == 1 && cm_fault_nan_at((long)a->iter, "obs")) a->obs[(size_t)(1 % N) * O + 2 % O] = NAN;
     if (cm_agent_decide_action(a, err)) return -1;
     size_t s = (size_t)cm_exp_slot(b);
-    memcpy(b->obs + s * O, a->obs, (size_t)N * O * sizeof(float));
-    memcpy(b->action + s * A, a->action, (size_t)N * A * sizeof(float));
-    memcpy(b->a_logp + s, a->logp, (size_t)N * sizeof(float));
-    memcpy(b->rand_mask + s, a->rand_mask, (size_t)N * sizeof(float));
+    cm_exp_store(b, b->obs + s * O, a->obs, (size_t)N * O * sizeof(float), 0);
+    cm_exp_store(b, b->action + s * A, a->action, (size_t)N * A * sizeof(float), 0);
+    cm_exp_store(b, b->a_logp + s, a->logp, (size_t)N * sizeof(float), 0);
+    cm_exp_store(b, b->rand_mask + s, a->rand_mask, (size_t)N * sizeof(float), 0);
     if (a->cond_dim) memcpy(a->buf_cond + s * a->cond_dim, a->cond, (size_t)N * a->cond_dim * sizeof(float));
     if (cm_agent_need_norm_update(a)) cm_norm_record(&a->obs_norm, a->obs, N);
 
-    if (env_step(a, b->next_obs + s * O, err)) return -1;
+    if (env_step(a, a->next_obs, err)) return -1;
+    cm_exp_store(b, b->next_obs + s * O, a->next_obs, (size_t)N * O * sizeof(float), 0);
     if (t == 1 && cm_fault_nan_at((long)a->iter, "reward")) a->reward[1 % N] = NAN;
     cm_rtrack_update(&a->train_ret, a->reward, a->done);
-    memcpy(b->reward + s, a->reward, (size_t)N * sizeof(float));
-    memcpy(b->done + s, a->done, (size_t)N);
+    cm_exp_store(b, b->reward + s, a->reward, (size_t)N * sizeof(float), 0);
+    cm_exp_store(b, b->done + s, a->done, (size_t)N, 0);
     if (a->type->after_step && a->type->after_step(a, (int)s, err)) return -1;
     cm_exp_inc(b);
   }
@@ -345,54 +352,48 @@ int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, 
     const float *in = cm_agent_net_input(a, a->mb_nobs, obs + (size_t)r0 * a->obs_dim,
                                          cond ? cond + (size_t)r0 * a->cond_dim : NULL, n);
     if (cm_mlp_forward(&a->critic, in, n, err)) return -1;
-    cm_dev_download(a->dev, vals + r0, cm_mlp_out(&a->critic), (size_t)n);
+    a->dev->ops->copy(vals + r0, cm_mlp_out(&a->critic), (size_t)n); /* vals: host or device */
   }
   return 0;
 }
 
 /* Mean and sample variance of the random-action advantages over every rank's samples: the
  * arithmetic of cm_adv_stats on the global batch (for one rank the same numbers, bit for bit);
- * MimicKit averages the ranks' means and variances instead. */
+ * MimicKit averages the ranks' means and variances instead. Device reductions, then 3 doubles
+ * across ranks. */
 static int adv_stats(cm_agent *a, int n, const float *adv, const float *mask, double *mean, double *var, cm_err *err) {
-  double s[2] = {0, 0}; /* count, sum */
-  for (int i = 0; i < n; i++)
-    if (mask[i] != 0.f) { s[0] += 1; s[1] += adv[i]; }
+  double st[CM_STATS_N];
+  a->dev->ops->masked_stats(adv, mask, (size_t)n, 0.0, st);
+  double s[2] = {st[CM_STAT_COUNT], st[CM_STAT_SUM]};
   if (cm_comm_allreduce_f64(a->comm, s, 2, CM_RED_SUM, "advantage sums", err)) return -1;
   *mean = s[0] > 0 ? s[1] / s[0] : 0.0;
-  double ss = 0;
-  for (int i = 0; i < n; i++)
-    if (mask[i] != 0.f) { double d = adv[i] - *mean; ss += d * d; }
+  a->dev->ops->masked_stats(adv, mask, (size_t)n, *mean, st);
+  double ss = st[CM_STAT_SUM_SQ];
   if (cm_comm_allreduce_f64(a->comm, &ss, 1, CM_RED_SUM, "advantage moments", err)) return -1;
   *var = s[0] > 1 ? ss / (s[0] - 1) : 0.0;
   return 0;
 }
 
+/* All on the buffer's device arrays; buf.adv holds the next values, then the values, then the
+ * advantages. */
 int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
+  const cm_ops *ops = a->dev->ops;
   int T = b->steps, N = b->num_envs, n = T * N;
-  float *next_vals = malloc((size_t)n * sizeof(float)), *vals = malloc((size_t)n * sizeof(float));
-  int rc = -1;
-  if (!next_vals || !vals) {
-    cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
-    goto done;
-  }
-  if (cm_agent_eval_critic_cond(a, b->next_obs, a->buf_cond, n, next_vals, err)) goto done;
+  if (cm_agent_eval_critic_cond(a, b->next_obs, a->buf_cond, n, b->adv, err)) return -1;
   float g = (float)a->cfg.discount;
   float succ_val = (float)(a->env->reward_succ / (1.0 - a->cfg.discount));
   float fail_val = (float)(a->env->reward_fail / (1.0 - a->cfg.discount));
-  cm_bootstrap_done_values(T, N, b->done, succ_val, fail_val, next_vals);
-  cm_td_lambda_returns(T, N, b->reward, next_vals, b->done, g, (float)a->cfg.td_lambda, b->tar_val);
-  if (cm_agent_eval_critic_cond(a, b->obs, a->buf_cond, n, vals, err)) goto done;
-  for (int i = 0; i < n; i++) b->adv[i] = b->tar_val[i] - vals[i];
+  ops->bootstrap_done(b->adv, b->done, (size_t)n, succ_val, fail_val);
+  ops->td_lambda(T, N, b->reward, b->adv, b->done, g, (float)a->cfg.td_lambda, b->tar_val);
+  if (cm_agent_eval_critic_cond(a, b->obs, a->buf_cond, n, b->adv, err)) return -1;
+  ops->scale((size_t)n, -1.f, b->adv); /* adv = tar_val - vals, exactly: -v + t */
+  ops->axpy((size_t)n, 1.f, b->tar_val, b->adv);
   double mean, var;
-  if (adv_stats(a, n, b->adv, b->rand_mask, &mean, &var, err)) goto done;
+  if (adv_stats(a, n, b->adv, b->rand_mask, &mean, &var, err)) return -1;
   *adv_mean = mean;
   *adv_std = sqrt(var);
-  rc = 0;
-done:
-  free(next_vals);
-  free(vals);
-  return rc;
+  return 0;
 }
 
 int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {

@@ -24,15 +24,17 @@
  * Actions live in normalized space ([-1, 1] over the env's bounds, `_a_norm`): the actor's mean,
  * the log-probs, the bound loss and the entropy are all taken there.
  *
- * The networks, normalizer statistics and optimizer state live on a->dev; the rollout arrays
- * and mini-batch workspaces are host memory (pinned for a GPU), and the host reads device
- * results only through cm_dev_read / cm_dev_download (a GPU's buffers are plain device memory). */
+ * The networks, normalizer statistics, optimizer state, experience buffer and mini-batch
+ * workspaces live on a->dev; the rollout's per-step arrays (a->obs, a->action, ...) are host
+ * memory, stored into the buffer with cm_exp_store; the host reads device results only through
+ * cm_dev_read / cm_dev_download (a GPU's buffers are plain device memory). */
 #ifndef CM_LEARN_AGENT_H
 #define CM_LEARN_AGENT_H
 #include <stdint.h>
 #include "dist/comm.h"
 #include "io/config.h"
 #include "learn/exp_buffer.h"
+#include "learn/loss_rows.h"
 #include "learn/mlp.h"
 #include "learn/normalizer.h"
 #include "learn/optim.h"
@@ -126,11 +128,10 @@ typedef struct cm_agent_type {
    * the data statistics (Adv_Mean, ...) into out. Reward shaping (AMP's style reward) goes
    * here, before the advantages. */
   int (*build_train_data)(cm_agent *a, cm_stats *out, cm_err *err);
-  /* Surrogate loss over m random-action rows of a mini-batch: mean [m][A] is the actor output,
-   * norm_a the normalized actions, old_logp and adv from the buffer. Returns the loss; adds
-   * dloss/dmean into dmean; puts its own statistics (Clip_Frac, ...) into st. */
-  double (*actor_loss)(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
-                       const float *adv, float *dmean, cm_stats *st);
+  /* The actor's surrogate objective over the mini-batch's random-action rows (loss_rows.h
+   * cm_actor_loss_row): CM_ACTOR_PPO (the default; the clip ratio is the cm_ppo_params at the
+   * start of a->impl) or CM_ACTOR_AWR (adv holds the advantage weights). */
+  cm_actor_objective objective;
   /* Extra actor rows evaluated in the same forward and backward as the m loss rows (ASE's
    * diversity loss: the same observations at fresh latents). in: the m actor input rows
    * [m][obs_dim + cond_dim] (host); writes up to m rows into extra_in and returns how many. */
@@ -176,19 +177,34 @@ struct cm_agent {
   uint64_t rng_step;  /* rollout steps taken, train and test: keys the action noise */
   /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them);
    * policy and env count training rollouts only, the trainer times the test phase */
-  struct { double policy, env, train_data, update, grad_allreduce; } prof; /* grad_allreduce: inside update */
+  struct {
+    double policy, env, train_data, update, grad_allreduce;
+    /* inside update: mini-batch gathers, network forward/backward, loss rows and their
+     * reduction (with the method's losses), optimizer step (with grad_allreduce) */
+    double upd_gather, upd_nets, upd_losses, upd_optim;
+  } prof;
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
   float *norm_obs, *norm_a, *action, *logp, *rand_mask; /* decide_action outputs */
-  /* update workspace, sized for one mini-batch (or the critic evaluation chunk) */
+  /* update workspace, sized for one mini-batch (or the critic evaluation chunk); device arrays
+   * unless marked host */
   int ws_rows;
-  int *mb_idx;
-  float *mb_obs, *mb_nobs, *mb_act, *mb_na, *mb_tar, *mb_adv, *mb_logp, *mb_mask, *mb_dout;
-  float *mb_aobs, *mb_dmean; /* mb_aobs: host rows of the actor input when some actions were means */
+  float *mb_obs, *mb_nobs, *mb_act, *mb_na, *mb_tar, *mb_adv, *mb_logp, *mb_dout;
+  float *mb_dmean; /* [2 ws_rows][A] with room for the method's extra actor rows */
+  float *mb_terms; /* [ws_rows][CM_LOSS_TERMS] per-row loss terms (ops.h) */
+  /* one iteration's mini-batch indices (idx_cap of them): idx_h in the buffer's sampling order
+   * (the methods' losses read it), idx_part each mini-batch's random-action rows first (the
+   * rows the actor's loss takes), idx_d idx_part on the device; mb_rand[k] such rows in
+   * mini-batch k */
+  size_t idx_cap;
+  int *idx_h, *idx_part, *idx_d, *mb_rand;
+  int mb_rand_cap;
+  /* host: the actor input rows and their dloss/dmean when a method adds actor rows (ASE) */
+  float *mb_aobs, *mb_dmean_h;
   /* host copies of network outputs the host reads (cm_dev_read: the device's own arrays on
    * the CPU, pinned downloads on a GPU): the rollout's actor means [N][A], a mini-batch's
-   * critic values [ws_rows] and actor means [2 ws_rows][A], the log-std [A] */
-  float *mean_h, *mb_pred, *mb_mean, *logstd_h;
+   * actor means [2 ws_rows][A] (methods' extra rows), the log-std [A] */
+  float *mean_h, *mb_mean, *logstd_h;
   /* conditioning (ASE's latent): cond_dim columns appended, unnormalized, to the normalized
    * observation at the actor's and critic's input. The method fills cond before each action. */
   int cond_dim;
@@ -258,9 +274,14 @@ int cm_agent_check_env_rows(const cm_agent *a, const float *x, int rows, int dim
 int cm_agent_check_rollout(cm_agent *a, cm_err *err);
 /* After an observation normalizer update: an infinite observation leaves its statistics non-finite. */
 int cm_agent_check_obs_norm(cm_agent *a, cm_err *err);
-/* Action bound loss per row (MimicKit _compute_action_bound_loss) of normalized means:
- * sum_j min(mu_j + 1, 0)^2 + max(mu_j - 1, 0)^2. With dmean, adds scale * d/dmu. */
-double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dmean);
+/* The actor-loss rows' settings for m loss rows (objective, clip ratio, bound and regulariser
+ * scales from the yaml); with_extras 0 leaves the bound loss and regulariser off. */
+cm_actor_loss_cfg cm_agent_actor_loss_cfg(cm_agent *a, int m, int with_extras);
+/* The method's surrogate loss alone over m rows of device arrays (mean, norm_a [m][A], old_logp,
+ * adv [m]): returns it, writes dloss/dmean into dmean [m][A] and Clip_Frac / Imp_Ratio (PPO)
+ * into st. The update computes the same rows inside its fused mini-batch step. */
+double cm_agent_actor_loss(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
+                           const float *adv, float *dmean, cm_stats *st, cm_err *err);
 
 /* test_model: test mode, all envs reset, episodes as MimicKit counts them. */
 typedef struct cm_test_result {

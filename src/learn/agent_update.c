@@ -9,19 +9,9 @@
 #include "core/clock.h"
 #include "core/fault.h"
 #include "learn/gaussian.h"
+#include "learn/ppo.h"
 
 /* ---------------- update ---------------- */
-
-double cm_action_bound_loss_row(int dim, const float *mu, float scale, float *dmean) {
-  /* normalized actions are meant to stay in [-1, 1] */
-  double loss = 0;
-  for (int j = 0; j < dim; j++) {
-    float lo = fminf(mu[j] + 1.f, 0.f), hi = fmaxf(mu[j] - 1.f, 0.f);
-    loss += (double)lo * lo + (double)hi * hi;
-    if (dmean) dmean[j] += scale * 2.f * (lo + hi);
-  }
-  return loss;
-}
 
 /* The first trained parameter whose data (or gradient) holds a NaN or an infinity. */
 static const cm_param *first_nonfinite(const cm_agent *a, int grad) {
@@ -58,66 +48,121 @@ static int allreduce_grads(cm_agent *a, cm_err *err) {
   return 0;
 }
 
-/* One optimizer step on the mini-batch gathered in the workspace (rows b); loss terms as
- * ppo_agent/awr_agent._compute_loss. */
-static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
+cm_actor_loss_cfg cm_agent_actor_loss_cfg(cm_agent *a, int m, int with_extras) {
   const cm_agent_cfg *c = &a->cfg;
+  cm_actor_loss_cfg k = {.objective = a->type->objective, .act_dim = a->act_dim, .m = (float)m};
+  if (k.objective == CM_ACTOR_PPO) k.clip_eps = (float)((const cm_ppo_params *)a->impl)->clip_ratio;
+  if (with_extras && m > 0) {
+    k.bound = c->action_bound_weight != 0 && a->bounds_finite;
+    k.bound_scale = (float)(c->action_bound_weight / m);
+    k.reg = c->action_reg_weight != 0;
+    k.reg_scale = (float)(2.0 * c->action_reg_weight / m);
+  }
+  return k;
+}
+
+/* Statistics of the surrogate from the column sums of the loss terms; returns its loss. */
+static double surrogate_stats(const cm_agent *a, int m, const double *sum, cm_stats *st) {
+  if (a->type->objective == CM_ACTOR_PPO) {
+    cm_stats_set(st, "Clip_Frac", sum[CM_TERM_CLIPPED] / m);
+    cm_stats_set(st, "Imp_Ratio", sum[CM_TERM_RATIO] / m);
+  }
+  return -sum[CM_TERM_SURR] / m;
+}
+
+double cm_agent_actor_loss(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
+                           const float *adv, float *dmean, cm_stats *st, cm_err *err) {
+  if (m <= 0) return 0;
+  if (m > a->ws_rows) {
+    cm_fail(err, "%s:%d: %d actor loss rows, the workspace holds %d", __FILE__, __LINE__, m, a->ws_rows);
+    return NAN;
+  }
+  const cm_ops *ops = a->dev->ops;
+  ops->fill(a->mb_terms, 0.f, (size_t)m * CM_LOSS_TERMS);
+  ops->actor_loss_rows(dmean, a->mb_terms, CM_LOSS_TERMS, mean, norm_a, old_logp, adv, a->logstd.data, m,
+                       cm_agent_actor_loss_cfg(a, m, 0));
+  double sum[CM_LOSS_TERMS] = {0}, sq[CM_LOSS_TERMS] = {0};
+  ops->col_moments(a->mb_terms, m, CM_LOSS_TERMS, sum, sq);
+  return surrogate_stats(a, m, sum, st);
+}
+
+/* The method's extra actor rows (ASE) on the host: the loss rows' inputs, then their loss and
+ * gradients added into the device dmean. Returns the rows added (k) and their loss in *loss. */
+static int extra_rows_input(cm_agent *a, const float *in, int m) {
+  int IN = a->obs_dim + a->cond_dim;
+  cm_dev_download(a->dev, a->mb_aobs, in, (size_t)m * IN);
+  return a->type->actor_extra_rows(a, m, a->mb_aobs, a->mb_aobs + (size_t)m * IN);
+}
+static double extra_rows_loss(cm_agent *a, int m, int k, cm_stats *st) {
+  int A = a->act_dim;
+  const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mb_mean, (size_t)(m + k) * A);
+  cm_dev_download(a->dev, a->mb_dmean_h, a->mb_dmean, (size_t)m * A);
+  memset(a->mb_dmean_h + (size_t)m * A, 0, (size_t)k * A * sizeof(float));
+  double l = a->type->actor_extra_loss(a, m, mean, a->mb_aobs, k, mean + (size_t)m * A, a->mb_dmean_h,
+                                       a->mb_dmean_h + (size_t)m * A, st);
+  cm_dev_upload(a->dev, a->mb_dmean, a->mb_dmean_h, (size_t)(m + k) * A);
+  return l;
+}
+
+/* One optimizer step on mini-batch rows whose buffer indices are idx_d (device; the m
+ * random-action rows first) and idx_part (the same on the host); the method's losses get
+ * idx_h, the sampling order. Loss terms as ppo_agent/awr_agent._compute_loss, each row's on the
+ * device, their sums in one download. */
+static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const int *idx_part, const int *idx_d,
+                          cm_stats *st, cm_err *err) {
+  const cm_agent_cfg *c = &a->cfg;
+  const cm_ops *ops = a->dev->ops;
+  cm_exp_buffer *b = &a->buf;
   int A = a->act_dim, O = a->obs_dim;
+  double t0 = cm_now_seconds();
   cm_stats_set(st, "Loss", 0);
   cm_stats_set(st, "Critic_Loss", 0);
   cm_stats_set(st, "Actor_Loss", 0);
+  ops->gather_rows(a->mb_obs, b->obs, O, idx_d, rows);
+  ops->gather_rows(a->mb_act, b->action, A, idx_d, rows);
+  ops->gather_rows(a->mb_tar, b->tar_val, 1, idx_d, rows);
+  ops->gather_rows(a->mb_adv, b->adv, 1, idx_d, rows);
+  ops->gather_rows(a->mb_logp, b->a_logp, 1, idx_d, rows);
+  if (a->cond_dim) cm_exp_gather(a->buf_cond, a->cond_dim, idx_part, rows, a->mb_cond);
   cm_optim_zero_grad(&a->optim);
-
-  /* critic: mean (tar - pred)^2, weighted into the total */
-  int IN = O + a->cond_dim;
   const float *in = cm_agent_net_input(a, a->mb_nobs, a->mb_obs, a->mb_cond, rows);
-  if (cm_mlp_forward(&a->critic, in, rows, err)) return -1;
-  const float *pred = cm_dev_read(a->dev, cm_mlp_out(&a->critic), a->mb_pred, (size_t)rows);
-  double closs = 0;
-  float cscale = (float)(2.0 * c->critic_loss_weight / rows);
-  for (int i = 0; i < rows; i++) {
-    float d = a->mb_tar[i] - pred[i];
-    closs += (double)d * d;
-    a->mb_dout[i] = -cscale * d;
-  }
-  closs /= rows;
-  if (cm_mlp_backward(&a->critic, a->mb_dout, NULL, err)) return -1;
-
-  /* actor: only rows whose action was sampled */
   cm_norm_normalize(&a->a_norm, a->mb_na, a->mb_act, rows);
-  int m = 0;
-  while (m < rows && a->mb_mask[m] == 1.f) m++;
-  const float *actor_obs = in; /* every row sampled (the usual case): the critic's rows */
-  int extra = a->type->actor_extra_rows != NULL;
-  if (m < rows || extra) cm_dev_download(a->dev, a->mb_aobs, in, (size_t)rows * IN);
-  if (m < rows) { /* keep the sampled rows, compacted in place (row m <= row i) */
-    m = 0;
-    for (int i = 0; i < rows; i++) {
-      if (a->mb_mask[i] != 1.f) continue;
-      memmove(a->mb_aobs + (size_t)m * IN, a->mb_aobs + (size_t)i * IN, (size_t)IN * sizeof(float));
-      memmove(a->mb_na + (size_t)m * A, a->mb_na + (size_t)i * A, (size_t)A * sizeof(float));
-      a->mb_logp[m] = a->mb_logp[i];
-      a->mb_adv[m] = a->mb_adv[i];
-      m++;
-    }
-    actor_obs = a->mb_aobs;
-  }
-  double aloss = 0;
+  double t1 = cm_now_seconds(), t_loss = 0;
+  a->prof.upd_gather += t1 - t0;
+
+  /* critic: mean (tar - pred)^2, weighted into the total; actor: the m random-action rows */
+  if (cm_mlp_forward(&a->critic, in, rows, err)) return -1;
+  double tl = cm_now_seconds();
+  ops->fill(a->mb_terms, 0.f, (size_t)rows * CM_LOSS_TERMS);
+  ops->critic_loss_rows(a->mb_dout, a->mb_terms, CM_LOSS_TERMS, cm_mlp_out(&a->critic), a->mb_tar, rows,
+                        (float)(2.0 * c->critic_loss_weight / rows));
+  t_loss += cm_now_seconds() - tl;
+  if (cm_mlp_backward(&a->critic, a->mb_dout, NULL, err)) return -1;
+  int k = 0;
+  cm_stats extra_st;
+  cm_stats_clear(&extra_st);
+  double extra_loss = 0;
   if (m > 0) {
     /* the method's extra rows (ASE: the same observations at fresh latents) ride in the same
      * forward and backward, after the m loss rows */
-    int k = extra ? a->type->actor_extra_rows(a, m, a->mb_aobs, a->mb_aobs + (size_t)m * IN) : 0;
-    if (k > 0) actor_obs = a->mb_aobs;
-    if (cm_mlp_forward(&a->actor, actor_obs, m + k, err)) return -1;
-    const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mb_mean, (size_t)(m + k) * A);
-    memset(a->mb_dmean, 0, (size_t)(m + k) * A * sizeof(float));
-    aloss = a->type->actor_loss(a, m, mean, a->mb_na, a->mb_logp, a->mb_adv, a->mb_dmean, st);
+    const float *actor_in = in;
+    if (a->type->actor_extra_rows && (k = extra_rows_input(a, in, m)) > 0) actor_in = a->mb_aobs;
+    if (cm_mlp_forward(&a->actor, actor_in, m + k, err)) return -1;
+    tl = cm_now_seconds();
+    ops->actor_loss_rows(a->mb_dmean, a->mb_terms, CM_LOSS_TERMS, cm_mlp_out(&a->actor), a->mb_na, a->mb_logp,
+                         a->mb_adv, a->logstd.data, m, cm_agent_actor_loss_cfg(a, m, 1));
+    if (k > 0) extra_loss = extra_rows_loss(a, m, k, &extra_st);
+    t_loss += cm_now_seconds() - tl;
+    if (cm_mlp_backward(&a->actor, a->mb_dmean, NULL, err)) return -1;
+  }
+  tl = cm_now_seconds();
+  double sum[CM_LOSS_TERMS] = {0}, sq[CM_LOSS_TERMS] = {0};
+  ops->col_moments(a->mb_terms, rows, CM_LOSS_TERMS, sum, sq); /* the one download of the step's sums */
+  double closs = sq[CM_TERM_CRITIC_DIFF] / rows, aloss = 0;
+  if (m > 0) {
+    aloss = surrogate_stats(a, m, sum, st);
     if (c->action_bound_weight != 0 && a->bounds_finite) {
-      float scale = (float)(c->action_bound_weight / m);
-      double bl = 0;
-      for (int i = 0; i < m; i++)
-        bl += cm_action_bound_loss_row(A, mean + (size_t)i * A, scale, a->mb_dmean + (size_t)i * A);
-      bl /= m;
+      double bl = sum[CM_TERM_BOUND] / m;
       aloss += c->action_bound_weight * bl;
       cm_stats_set(st, "Action_Bound_Loss", bl);
     }
@@ -128,23 +173,21 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
       cm_stats_set(st, "Action_Entropy", ent);
     }
     if (c->action_reg_weight != 0) {
-      double reg = 0;
-      float scale = (float)(2.0 * c->action_reg_weight / m);
-      for (size_t q = 0; q < (size_t)m * A; q++) {
-        reg += (double)mean[q] * mean[q];
-        a->mb_dmean[q] += scale * mean[q];
-      }
-      reg /= m;
+      double reg = sum[CM_TERM_REG] / m;
       aloss += c->action_reg_weight * reg;
       cm_stats_set(st, "Action_Reg_Loss", reg);
     }
-    if (k > 0)
-      aloss += a->type->actor_extra_loss(a, m, mean, a->mb_aobs, k, mean + (size_t)m * A, a->mb_dmean,
-                                         a->mb_dmean + (size_t)m * A, st);
-    if (cm_mlp_backward(&a->actor, a->mb_dmean, NULL, err)) return -1;
+    if (k > 0) {
+      aloss += extra_loss;
+      cm_stats_merge(st, &extra_st);
+    }
   }
   double aux = 0;
-  if (a->type->aux_loss && a->type->aux_loss(a, a->mb_idx, rows, &aux, st, err)) return -1;
+  if (a->type->aux_loss && a->type->aux_loss(a, idx_h, rows, &aux, st, err)) return -1;
+  double t2 = cm_now_seconds();
+  t_loss += t2 - tl;
+  a->prof.upd_losses += t_loss;
+  a->prof.upd_nets += t2 - t1 - t_loss;
   double loss = aloss + c->critic_loss_weight * closs + aux;
   if (!isfinite(loss)) { /* name the first non-finite term: the method's statistics, then ours */
     const char *what = !isfinite(closs) ? "Critic_Loss" : !isfinite(aloss) ? "Actor_Loss" : "the method's loss";
@@ -168,33 +211,66 @@ static int minibatch_step(cm_agent *a, int rows, cm_stats *st, cm_err *err) {
   cm_stats_set(st, "Loss", loss);
   cm_stats_set(st, "Critic_Loss", closs);
   cm_stats_set(st, "Actor_Loss", aloss);
+  a->prof.upd_optim += cm_now_seconds() - t2;
+  return 0;
+}
+
+/* One iteration's mini-batch indices: the buffer's sampling order into idx_h, each
+ * mini-batch's random-action rows moved first (stable) into idx_part, all uploaded at once. */
+static int plan_minibatches(cm_agent *a, int mb, int count, cm_err *err) {
+  cm_exp_buffer *b = &a->buf;
+  size_t total = (size_t)mb * count;
+  if (total > a->idx_cap) {
+    free(a->idx_h);
+    free(a->idx_part);
+    if (a->idx_d) a->dev->ops->free(a->idx_d);
+    a->idx_cap = 0;
+    a->idx_h = malloc(total * sizeof(int));
+    a->idx_part = malloc(total * sizeof(int));
+    a->idx_d = a->dev->ops->alloc(total * sizeof(int));
+    if (!a->idx_h || !a->idx_part || !a->idx_d)
+      return cm_fail(err, "%s:%d: out of memory for %zu mini-batch indices", __FILE__, __LINE__, total);
+    a->idx_cap = total;
+  }
+  if (count > a->mb_rand_cap) {
+    free(a->mb_rand);
+    if (!(a->mb_rand = malloc((size_t)count * sizeof(int))))
+      return a->mb_rand_cap = 0, cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+    a->mb_rand_cap = count;
+  }
+  const float *mask = cm_exp_host_view(b, b->rand_mask);
+  for (int q = 0; q < count; q++) {
+    int *h = a->idx_h + (size_t)q * mb, *p = a->idx_part + (size_t)q * mb;
+    cm_exp_sample_idx(b, mb, h);
+    int m = 0;
+    for (int i = 0; i < mb; i++)
+      if (mask[h[i]] == 1.f) p[m++] = h[i];
+    a->mb_rand[q] = m;
+    for (int i = 0, r = m; i < mb; i++)
+      if (mask[h[i]] != 1.f) p[r++] = h[i];
+  }
+  a->dev->ops->upload(a->idx_d, a->idx_part, total * sizeof(int));
   return 0;
 }
 
 int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
-  int O = a->obs_dim, A = a->act_dim;
   int num_samples = cm_exp_sample_count(b);
   int mb = cm_minibatch_size(a->cfg.batch_size, a->num_envs);
   if (mb > cm_exp_capacity(b)) mb = cm_exp_capacity(b);
   int nb = cm_minibatch_count(num_samples, a->cfg.batch_size, a->num_envs);
+  int steps_n = a->cfg.update_epochs * nb;
+  double t0 = cm_now_seconds();
+  if (steps_n > 0 && plan_minibatches(a, mb, steps_n, err)) return -1;
+  a->prof.upd_gather += cm_now_seconds() - t0;
   cm_stats sum = {0}, st;
-  for (int e = 0; e < a->cfg.update_epochs; e++) {
-    for (int k = 0; k < nb; k++) {
-      cm_exp_sample_idx(b, mb, a->mb_idx);
-      cm_exp_gather(b->obs, O, a->mb_idx, mb, a->mb_obs);
-      cm_exp_gather(b->action, A, a->mb_idx, mb, a->mb_act);
-      cm_exp_gather(b->tar_val, 1, a->mb_idx, mb, a->mb_tar);
-      cm_exp_gather(b->adv, 1, a->mb_idx, mb, a->mb_adv);
-      cm_exp_gather(b->a_logp, 1, a->mb_idx, mb, a->mb_logp);
-      cm_exp_gather(b->rand_mask, 1, a->mb_idx, mb, a->mb_mask);
-      if (a->cond_dim) cm_exp_gather(a->buf_cond, a->cond_dim, a->mb_idx, mb, a->mb_cond);
-      cm_stats_clear(&st);
-      if (minibatch_step(a, mb, &st, err)) return -1;
-      for (int i = 0; i < st.count; i++) cm_stats_add(&sum, st.keys[i], st.values[i]);
-    }
+  for (int q = 0; q < steps_n; q++) {
+    size_t off = (size_t)q * mb;
+    cm_stats_clear(&st);
+    if (minibatch_step(a, mb, a->mb_rand[q], a->idx_h + off, a->idx_part + off, a->idx_d + off, &st, err)) return -1;
+    for (int i = 0; i < st.count; i++) cm_stats_add(&sum, st.keys[i], st.values[i]);
   }
-  double steps = (double)a->cfg.update_epochs * nb;
+  double steps = (double)steps_n;
   for (int i = 0; i < sum.count; i++) cm_stats_set(info, sum.keys[i], sum.values[i] / steps);
   if (cm_fault_nan_at((long)a->iter, "param")) cm_dev_upload(a->dev, a->optim.params[0]->data, &(float){NAN}, 1);
   return cm_agent_check_finite(a, err);
@@ -234,13 +310,15 @@ int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err) {
 }
 
 int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
-  const cm_exp_buffer *b = &a->buf;
+  cm_exp_buffer *b = &a->buf;
   int N = b->num_envs, n = cm_exp_sample_count(b), k = 0;
-  while (k < n && isfinite(b->reward[k])) k++;
+  if (isfinite(a->dev->ops->sum_sq(b->reward, (size_t)n))) return 0; /* one reduction; search only on failure */
+  const float *reward = cm_exp_host_view(b, b->reward);
+  while (k < n && isfinite(reward[k])) k++;
   if (k < n)
     return cm_fail(err, "NaN guard: the reward of env %d is %g at step %d of training iteration %lld's rollout (the env "
                    "produced it); the last checkpoint written is the last good one",
-                   k % N, (double)b->reward[k], k / N, (long long)a->iter);
+                   k % N, (double)reward[k], k / N, (long long)a->iter);
   return 0;
 }
 

@@ -221,8 +221,11 @@ int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double e
   int n = cm_exp_capacity(&a->buf);
   if (cm_amp_disc_rewards(a, x, n, m->disc_r, err)) return -1;
   float tw = (float)m->task_reward_weight, dw = (float)m->disc_reward_weight, ew = (float)extra_w;
-  float *r = a->buf.reward;
+  /* on the host: the discriminator's rewards come from the host (one download and upload of the
+   * buffer's rewards per iteration on a GPU) */
+  float *r = cm_exp_host_view(&a->buf, a->buf.reward);
   for (int i = 0; i < n; i++) r[i] = tw * r[i] + dw * m->disc_r[i] + (extra ? ew * extra[i] : 0.f);
+  cm_exp_host_commit(&a->buf, a->buf.reward, r);
   double mean, std;
   cm_mean_std(m->disc_r, n, &mean, &std);
   cm_stats_set(out, "Disc_Reward_Mean", mean);
@@ -298,7 +301,6 @@ const cm_agent_type cm_agent_amp = {
     .load = cm_amp_load,
     .after_step = cm_amp_after_step,
     .build_train_data = amp_build_train_data,
-    .actor_loss = cm_ppo_actor_loss,
     .aux_loss = cm_amp_disc_loss,
     .update_normalizers = cm_amp_update_normalizers,
 };

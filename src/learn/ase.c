@@ -285,7 +285,6 @@ const cm_agent_type cm_agent_ase = {
     .on_reset = ase_on_reset,
     .after_step = ase_after_step,
     .build_train_data = ase_build_train_data,
-    .actor_loss = cm_ppo_actor_loss,
     .actor_extra_rows = ase_actor_extra_rows,
     .actor_extra_loss = ase_actor_extra_loss,
     .aux_loss = ase_aux_loss,

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include "learn/agent.h"
-#include "learn/gaussian.h"
 #include "learn/returns.h"
 
 static const char *const k_awr_keys[] = {"awr_temp", "a_weight_clip", NULL};
@@ -25,39 +24,19 @@ static int awr_create(cm_agent *a, const cm_cfg *root, cm_err *err) {
 static int awr_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   double mean, std;
   if (cm_agent_compute_advantages(a, &mean, &std, err)) return -1;
-  int n = cm_exp_capacity(&a->buf);
-  float *w = a->buf.adv;
-  cm_adv_apply(n, w, (float)mean, (float)std, INFINITY);
+  size_t n = (size_t)cm_exp_capacity(&a->buf);
   const awr_params *p = a->impl;
-  float temp = (float)p->temp, clip = (float)p->a_weight_clip;
-  double sum = 0, lo = INFINITY, hi = -INFINITY;
-  for (int i = 0; i < n; i++) {
-    w[i] = fminf(expf(w[i] / temp), clip);
-    sum += w[i];
-    lo = fmin(lo, w[i]);
-    hi = fmax(hi, w[i]);
-  }
+  const cm_ops *ops = a->dev->ops;
+  ops->adv_normalize(a->buf.adv, n, (float)mean, (float)std, INFINITY);
+  ops->awr_weights(a->buf.adv, n, (float)p->temp, (float)p->a_weight_clip);
+  double w[CM_STATS_N];
+  ops->masked_stats(a->buf.adv, NULL, n, 0.0, w);
   cm_stats_set(out, "Adv_Mean", mean);
   cm_stats_set(out, "Adv_Std", std);
-  cm_stats_set(out, "A_Weight_Mean", sum / n);
-  cm_stats_set(out, "A_Weight_Min", lo);
-  cm_stats_set(out, "A_Weight_Max", hi);
+  cm_stats_set(out, "A_Weight_Mean", w[CM_STAT_SUM] / (double)n);
+  cm_stats_set(out, "A_Weight_Min", w[CM_STAT_MIN]);
+  cm_stats_set(out, "A_Weight_Max", w[CM_STAT_MAX]);
   return 0;
-}
-
-static double awr_actor_loss(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
-                             const float *weight, float *dmean, cm_stats *st) {
-  (void)old_logp;
-  (void)st;
-  int A = a->act_dim;
-  const float *logstd = cm_agent_logstd(a);
-  double loss = 0;
-  for (int i = 0; i < m; i++) {
-    const float *mu = mean + (size_t)i * A, *x = norm_a + (size_t)i * A;
-    loss += (double)weight[i] * cm_gauss_log_prob_row(A, mu, logstd, x);
-    cm_gauss_log_prob_grad_mean_row(A, mu, logstd, x, -weight[i] / (float)m, dmean + (size_t)i * A);
-  }
-  return -loss / m;
 }
 
 const cm_agent_type cm_agent_awr = {
@@ -65,5 +44,5 @@ const cm_agent_type cm_agent_awr = {
     .keys = k_awr_keys,
     .create = awr_create,
     .build_train_data = awr_build_train_data,
-    .actor_loss = awr_actor_loss,
+    .objective = CM_ACTOR_AWR, /* -mean(w log p): loss_rows.h cm_actor_loss_row */
 };

@@ -20,18 +20,19 @@ int cm_exp_create(cm_exp_buffer *b, const cm_dev *dev, int steps, int num_envs, 
   b->act_dim = act_dim;
   b->seed = seed;
   size_t n = (size_t)steps * num_envs;
-  b->obs = cm_dev_host_alloc(dev, n * obs_dim * sizeof(float), err);
-  b->next_obs = cm_dev_host_alloc(dev, n * obs_dim * sizeof(float), err);
-  b->action = calloc(n * act_dim, sizeof(float));
-  b->reward = calloc(n, sizeof(float));
-  b->done = calloc(n, 1);
-  b->a_logp = calloc(n, sizeof(float));
-  b->rand_mask = calloc(n, sizeof(float));
-  b->tar_val = calloc(n, sizeof(float));
-  b->adv = calloc(n, sizeof(float));
+  b->obs = cm_dev_alloc(dev, n * obs_dim, err);
+  b->next_obs = cm_dev_alloc(dev, n * obs_dim, err);
+  b->action = cm_dev_alloc(dev, n * act_dim, err);
+  b->reward = cm_dev_alloc(dev, n, err);
+  b->done = dev->ops->alloc(n); /* bytes */
+  b->a_logp = cm_dev_alloc(dev, n, err);
+  b->rand_mask = cm_dev_alloc(dev, n, err);
+  b->tar_val = cm_dev_alloc(dev, n, err);
+  b->adv = cm_dev_alloc(dev, n, err);
+  if (dev->kind != CM_DEV_CPU) b->host = cm_dev_host_alloc(dev, n * sizeof(float), err);
   b->perm = calloc(n, sizeof(int));
   if (!b->obs || !b->next_obs || !b->action || !b->reward || !b->done || !b->a_logp || !b->rand_mask ||
-      !b->tar_val || !b->adv || !b->perm) {
+      !b->tar_val || !b->adv || !b->perm || (dev->kind != CM_DEV_CPU && !b->host)) {
     cm_exp_destroy(b);
     return cm_fail(err, "%s:%d: experience buffer: out of memory for %d x %d samples", __FILE__, __LINE__, steps,
                    num_envs);
@@ -41,11 +42,35 @@ int cm_exp_create(cm_exp_buffer *b, const cm_dev *dev, int steps, int num_envs, 
 }
 
 void cm_exp_destroy(cm_exp_buffer *b) {
-  cm_dev_host_free(b->dev, b->obs);
-  cm_dev_host_free(b->dev, b->next_obs);
-  free(b->action); free(b->reward); free(b->done);
-  free(b->a_logp); free(b->rand_mask); free(b->tar_val); free(b->adv); free(b->perm);
+  if (b->dev) {
+    cm_dev_free(b->dev, b->obs);
+    cm_dev_free(b->dev, b->next_obs);
+    cm_dev_free(b->dev, b->action);
+    cm_dev_free(b->dev, b->reward);
+    if (b->done) b->dev->ops->free(b->done);
+    cm_dev_free(b->dev, b->a_logp);
+    cm_dev_free(b->dev, b->rand_mask);
+    cm_dev_free(b->dev, b->tar_val);
+    cm_dev_free(b->dev, b->adv);
+    cm_dev_host_free(b->dev, b->host);
+  }
+  free(b->perm);
   memset(b, 0, sizeof *b);
+}
+
+void cm_exp_store(const cm_exp_buffer *b, void *dst, const void *src, size_t bytes, int src_on_device) {
+  if (src_on_device) b->dev->ops->copy_bytes(dst, src, bytes);
+  else b->dev->ops->upload(dst, src, bytes);
+}
+
+float *cm_exp_host_view(cm_exp_buffer *b, float *field) {
+  if (b->dev->kind == CM_DEV_CPU) return field;
+  cm_dev_download(b->dev, b->host, field, (size_t)cm_exp_capacity(b));
+  return b->host;
+}
+
+void cm_exp_host_commit(cm_exp_buffer *b, float *field, const float *view) {
+  if (view != field) cm_dev_upload(b->dev, field, view, (size_t)cm_exp_capacity(b));
 }
 
 /* Fisher-Yates with counter-based draws: permutation k is a function of (seed, k) alone. */

@@ -19,6 +19,34 @@ typedef struct cm_adam_coef {
   float bias_c2_sqrt;   /* sqrt(1 - beta2^t) */
 } cm_adam_coef;
 
+/* The actor-loss rows' settings (learn/loss_rows.h), formed on the host as the scalar formulas
+ * of the update round them. */
+typedef enum { CM_ACTOR_PPO = 0, CM_ACTOR_AWR = 1 } cm_actor_objective;
+typedef struct cm_actor_loss_cfg {
+  int objective; /* cm_actor_objective */
+  int act_dim;
+  float m;           /* loss rows of the mini-batch (the gradient is -g / m) */
+  float clip_eps;    /* PPO's ppo_clip_ratio */
+  int bound;         /* the action-bound loss is on */
+  float bound_scale; /* (float)(action_bound_weight / m) */
+  int reg;           /* the action regulariser is on */
+  float reg_scale;   /* (float)(2 action_reg_weight / m) */
+} cm_actor_loss_cfg;
+
+/* Columns of the per-row loss terms [rows][CM_LOSS_TERMS] the loss ops write; one column
+ * reduction (col_moments) brings all their sums to the host. */
+enum {
+  CM_TERM_CRITIC_DIFF, /* tar - pred (its sum of squares is the critic loss sum) */
+  CM_TERM_SURR,        /* PPO: min(adv r, adv clip(r)); AWR: w log p */
+  CM_TERM_CLIPPED,     /* PPO: |r - 1| > eps */
+  CM_TERM_RATIO,       /* PPO: r */
+  CM_TERM_BOUND,       /* action-bound loss of the row */
+  CM_TERM_REG,         /* sum_j mean_j^2 of the row */
+  CM_LOSS_TERMS
+};
+/* masked_stats' outputs */
+enum { CM_STAT_COUNT, CM_STAT_SUM, CM_STAT_SUM_SQ, CM_STAT_MIN, CM_STAT_MAX, CM_STATS_N };
+
 typedef struct cm_ops {
   const char *name;
   /* Memory: alloc returns zeroed memory or NULL. */
@@ -52,6 +80,31 @@ typedef struct cm_ops {
   void (*col_moments)(const float *x, int rows, int cols, double *sum, double *sum_sq);
   void (*normalize)(float *y, const float *x, const float *mean, const float *std, float clip, int rows, int cols);
   void (*unnormalize)(float *y, const float *x, const float *mean, const float *std, int rows, int cols);
+
+  /* ---- experience buffer, train data and losses on device arrays (learn/loss_rows.h and
+   * learn/returns.h hold the per-row formulas) ---- */
+  void (*copy_bytes)(void *dst, const void *src, size_t bytes); /* device to device, any size */
+  /* dst[k][0:width] = src[idx[k]][0:width], k < n; idx a device int array */
+  void (*gather_rows)(float *dst, const float *src, int width, const int *idx, int n);
+  /* vals[i] = the success / failure value where done[i] is SUCC / FAIL (cm_bootstrap_done_value) */
+  void (*bootstrap_done)(float *vals, const unsigned char *done, size_t n, float succ_val, float fail_val);
+  /* TD(lambda) down every env column of [T][N] arrays (cm_td_lambda_env) */
+  void (*td_lambda)(int T, int N, const float *r, const float *next_vals, const unsigned char *done, float discount,
+                    float lambda, float *ret);
+  /* Over the entries with mask NULL or mask[i] != 0, to host doubles: out[CM_STAT_COUNT], the sums
+   * of (x - center) and (x - center)^2, min and max of x (+-inf with none). The CPU sums in index
+   * order (the order of returns.c's cm_adv_stats). */
+  void (*masked_stats)(const float *x, const float *mask, size_t n, double center, double *out);
+  /* x = clamp((x - mean) / max(std, 1e-5), -clip, clip) (cm_adv_norm_value) */
+  void (*adv_normalize)(float *x, size_t n, float mean, float std, float clip);
+  /* w = min(exp(w / temp), clip) (cm_awr_weight_value) */
+  void (*awr_weights)(float *w, size_t n, float temp, float clip);
+  /* Critic rows (cm_critic_loss_row): dout[i] = -scale (tar - pred), terms[i * ld + CM_TERM_CRITIC_DIFF] */
+  void (*critic_loss_rows)(float *dout, float *terms, int ld, const float *pred, const float *tar, int n, float scale);
+  /* Actor rows i < m (cm_actor_loss_row): dmean [m][A] overwritten with dloss/dmean, terms
+   * columns CM_TERM_SURR.. of row i; logstd [A] */
+  void (*actor_loss_rows)(float *dmean, float *terms, int ld, const float *mean, const float *norm_a,
+                          const float *old_logp, const float *adv, const float *logstd, int m, cm_actor_loss_cfg cfg);
 } cm_ops;
 
 typedef enum { CM_DEV_CPU = 0, CM_DEV_CUDA = 1 } cm_dev_kind;

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/pool.h"
+#include "learn/loss_rows.h"
 #include "learn/ops.h"
+#include "learn/returns.h"
 
 /* ---- parallel loops ---- */
 
@@ -207,6 +209,115 @@ static void cpu_unnormalize(float *y, const float *x, const float *mean, const f
           &(op_args){.y = y, .x = x, .mean = mean, .std = std, .cols = cols});
 }
 
+/* ---- experience buffer, train data and losses ---- */
+
+static void cpu_copy_bytes(void *dst, const void *src, size_t bytes) {
+  if (bytes && dst != src) memmove(dst, src, bytes);
+}
+
+typedef struct {
+  float *dst, *dmean, *terms, *w;
+  const float *src, *pred, *tar, *mean, *norm_a, *old_logp, *adv, *logstd, *r, *next_vals;
+  const unsigned char *done;
+  const int *idx;
+  int width, ld, T, N;
+  float scale, a, b, c, discount, lambda;
+  cm_actor_loss_cfg cfg;
+} row_args;
+
+static void gather_range(void *c, size_t b, size_t e) { /* rows */
+  row_args *o = c;
+  for (size_t k = b; k < e; k++)
+    for (int j = 0; j < o->width; j++) o->dst[k * o->width + j] = cm_gather_at(o->width, o->src, o->idx, k, j);
+}
+static void cpu_gather_rows(float *dst, const float *src, int width, const int *idx, int n) {
+  if (n <= 0 || width <= 0) return;
+  par_for((size_t)n, grain_of(width), gather_range, &(row_args){.dst = dst, .src = src, .idx = idx, .width = width});
+}
+
+static void bootstrap_range(void *c, size_t b, size_t e) {
+  row_args *o = c;
+  for (size_t i = b; i < e; i++) o->w[i] = cm_bootstrap_done_value(o->done[i], o->w[i], o->a, o->b);
+}
+static void cpu_bootstrap_done(float *vals, const unsigned char *done, size_t n, float succ_val, float fail_val) {
+  par_for(n, GRAIN, bootstrap_range, &(row_args){.w = vals, .done = done, .a = succ_val, .b = fail_val});
+}
+
+static void td_range(void *c, size_t b, size_t e) { /* env columns */
+  row_args *o = c;
+  for (size_t env = b; env < e; env++)
+    cm_td_lambda_env(o->T, o->N, (int)env, o->r, o->next_vals, o->done, o->discount, o->lambda, o->w);
+}
+static void cpu_td_lambda(int T, int N, const float *r, const float *next_vals, const unsigned char *done,
+                          float discount, float lambda, float *ret) {
+  if (T <= 0 || N <= 0) return;
+  par_for((size_t)N, grain_of(T), td_range,
+          &(row_args){.T = T, .N = N, .r = r, .next_vals = next_vals, .done = done, .discount = discount,
+                      .lambda = lambda, .w = ret});
+}
+
+/* one thread, index order: the statistics keep returns.c's summation order */
+static void cpu_masked_stats(const float *x, const float *mask, size_t n, double center, double *out) {
+  double count = 0, s1 = 0, s2 = 0, lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    if (mask && mask[i] == 0.f) continue;
+    double d = (double)x[i] - center;
+    count += 1;
+    s1 += d;
+    s2 += d * d;
+    lo = fmin(lo, x[i]);
+    hi = fmax(hi, x[i]);
+  }
+  out[CM_STAT_COUNT] = count;
+  out[CM_STAT_SUM] = s1;
+  out[CM_STAT_SUM_SQ] = s2;
+  out[CM_STAT_MIN] = lo;
+  out[CM_STAT_MAX] = hi;
+}
+
+static void adv_norm_range(void *c, size_t b, size_t e) {
+  row_args *o = c;
+  for (size_t i = b; i < e; i++) o->w[i] = cm_adv_norm_value(o->w[i], o->a, o->b, o->c);
+}
+static void cpu_adv_normalize(float *x, size_t n, float mean, float std, float clip) {
+  par_for(n, GRAIN, adv_norm_range, &(row_args){.w = x, .a = mean, .b = fmaxf(std, 1e-5f), .c = clip});
+}
+
+static void awr_range(void *c, size_t b, size_t e) {
+  row_args *o = c;
+  for (size_t i = b; i < e; i++) o->w[i] = cm_awr_weight_value(o->w[i], o->a, o->b);
+}
+static void cpu_awr_weights(float *w, size_t n, float temp, float clip) {
+  par_for(n, GRAIN, awr_range, &(row_args){.w = w, .a = temp, .b = clip});
+}
+
+static void critic_range(void *c, size_t b, size_t e) {
+  row_args *o = c;
+  for (size_t i = b; i < e; i++) cm_critic_loss_row(o->pred[i], o->tar[i], o->scale, o->w + i, o->terms + i * o->ld);
+}
+static void cpu_critic_loss_rows(float *dout, float *terms, int ld, const float *pred, const float *tar, int n,
+                                 float scale) {
+  if (n <= 0) return;
+  par_for((size_t)n, GRAIN, critic_range,
+          &(row_args){.w = dout, .terms = terms, .ld = ld, .pred = pred, .tar = tar, .scale = scale});
+}
+
+static void actor_range(void *c, size_t b, size_t e) {
+  row_args *o = c;
+  size_t A = (size_t)o->cfg.act_dim;
+  for (size_t i = b; i < e; i++)
+    cm_actor_loss_row(&o->cfg, o->logstd, o->mean + i * A, o->norm_a + i * A, o->old_logp[i], o->adv[i],
+                      o->dmean + i * A, o->terms + i * o->ld);
+}
+static void cpu_actor_loss_rows(float *dmean, float *terms, int ld, const float *mean, const float *norm_a,
+                                const float *old_logp, const float *adv, const float *logstd, int m,
+                                cm_actor_loss_cfg cfg) {
+  if (m <= 0) return;
+  par_for((size_t)m, grain_of(cfg.act_dim * 8), actor_range,
+          &(row_args){.dmean = dmean, .terms = terms, .ld = ld, .mean = mean, .norm_a = norm_a, .old_logp = old_logp,
+                      .adv = adv, .logstd = logstd, .cfg = cfg});
+}
+
 const cm_ops cm_ops_cpu = {
   .name = "cpu",
   .alloc = cpu_alloc,
@@ -230,4 +341,13 @@ const cm_ops cm_ops_cpu = {
   .col_moments = cpu_col_moments,
   .normalize = cpu_normalize,
   .unnormalize = cpu_unnormalize,
+  .copy_bytes = cpu_copy_bytes,
+  .gather_rows = cpu_gather_rows,
+  .bootstrap_done = cpu_bootstrap_done,
+  .td_lambda = cpu_td_lambda,
+  .masked_stats = cpu_masked_stats,
+  .adv_normalize = cpu_adv_normalize,
+  .awr_weights = cpu_awr_weights,
+  .critic_loss_rows = cpu_critic_loss_rows,
+  .actor_loss_rows = cpu_actor_loss_rows,
 };

@@ -23,6 +23,9 @@ extern "C" {
 #include "learn/dev_cuda.h"
 #include "learn/ops.h"
 }
+/* CM_HD formulas shared with the CPU loops (C++ linkage is fine for static inline functions) */
+#include "learn/loss_rows.h"
+#include "learn/returns.h"
 
 /* ---------------- state and errors ---------------- */
 
@@ -572,6 +575,184 @@ static void cu_unnormalize(float *y, const float *x, const float *mean, const fl
   unstage(&s, "unnormalize");
 }
 
+/* ---------------- experience buffer, train data and losses ---------------- */
+
+/* These ops take device arrays only (the buffer and the mini-batch live on the device). */
+static int need_device(const void *p, const char *what) {
+  if (!p || device_visible(p)) return 1;
+  record("%s: a host pointer where a device array is needed", what);
+  return 0;
+}
+
+__global__ void k_gather_rows(float *dst, const float *src, int width, const int *idx, size_t n) {
+  GRID_STRIDE(i, n) dst[i] = cm_gather_at(width, src, idx, i / width, (int)(i % width));
+}
+
+__global__ void k_bootstrap_done(float *vals, const unsigned char *done, size_t n, float succ_val, float fail_val) {
+  GRID_STRIDE(i, n) vals[i] = cm_bootstrap_done_value(done[i], vals[i], succ_val, fail_val);
+}
+
+__global__ void k_td_lambda(int T, int N, const float *r, const float *next_vals, const unsigned char *done,
+                            float discount, float lambda, float *ret) {
+  GRID_STRIDE(env, (size_t)N) cm_td_lambda_env(T, N, (int)env, r, next_vals, done, discount, lambda, ret);
+}
+
+/* Per-block partial statistics (count, sums, min, max) into part[block][CM_STATS_N]. */
+#define STAT_BLOCKS 256
+__global__ void k_masked_stats(const float *x, const float *mask, size_t n, double center, double *part) {
+  __shared__ double s[CM_STATS_N][THREADS];
+  double c = 0, s1 = 0, s2 = 0, lo = INFINITY, hi = -INFINITY;
+  GRID_STRIDE(i, n) {
+    if (mask && mask[i] == 0.f) continue;
+    double d = (double)x[i] - center;
+    c += 1;
+    s1 += d;
+    s2 += d * d;
+    lo = fmin(lo, (double)x[i]);
+    hi = fmax(hi, (double)x[i]);
+  }
+  int t = threadIdx.x;
+  s[CM_STAT_COUNT][t] = c;
+  s[CM_STAT_SUM][t] = s1;
+  s[CM_STAT_SUM_SQ][t] = s2;
+  s[CM_STAT_MIN][t] = lo;
+  s[CM_STAT_MAX][t] = hi;
+  __syncthreads();
+  for (int w = THREADS / 2; w > 0; w >>= 1) {
+    if (t < w) {
+      for (int q = CM_STAT_COUNT; q <= CM_STAT_SUM_SQ; q++) s[q][t] += s[q][t + w];
+      s[CM_STAT_MIN][t] = fmin(s[CM_STAT_MIN][t], s[CM_STAT_MIN][t + w]);
+      s[CM_STAT_MAX][t] = fmax(s[CM_STAT_MAX][t], s[CM_STAT_MAX][t + w]);
+    }
+    __syncthreads();
+  }
+  if (t < CM_STATS_N) part[(size_t)blockIdx.x * CM_STATS_N + t] = s[t][0];
+}
+
+/* The blocks' partials combined in block order by one thread (deterministic). */
+__global__ void k_stats_combine(const double *part, int blocks, double *out) {
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;
+  double r[CM_STATS_N] = {0, 0, 0, INFINITY, -INFINITY};
+  for (int b = 0; b < blocks; b++) {
+    const double *p = part + (size_t)b * CM_STATS_N;
+    for (int q = CM_STAT_COUNT; q <= CM_STAT_SUM_SQ; q++) r[q] += p[q];
+    r[CM_STAT_MIN] = fmin(r[CM_STAT_MIN], p[CM_STAT_MIN]);
+    r[CM_STAT_MAX] = fmax(r[CM_STAT_MAX], p[CM_STAT_MAX]);
+  }
+  for (int q = 0; q < CM_STATS_N; q++) out[q] = r[q];
+}
+
+__global__ void k_adv_normalize(float *x, size_t n, float mean, float s, float clip) {
+  GRID_STRIDE(i, n) x[i] = cm_adv_norm_value(x[i], mean, s, clip);
+}
+
+__global__ void k_awr_weights(float *w, size_t n, float temp, float clip) {
+  GRID_STRIDE(i, n) w[i] = cm_awr_weight_value(w[i], temp, clip);
+}
+
+__global__ void k_critic_loss_rows(float *dout, float *terms, int ld, const float *pred, const float *tar, size_t n,
+                                   float scale) {
+  GRID_STRIDE(i, n) cm_critic_loss_row(pred[i], tar[i], scale, dout + i, terms + i * ld);
+}
+
+__global__ void k_actor_loss_rows(float *dmean, float *terms, int ld, const float *mean, const float *norm_a,
+                                  const float *old_logp, const float *adv, const float *logstd, size_t m,
+                                  cm_actor_loss_cfg cfg) {
+  size_t A = (size_t)cfg.act_dim;
+  GRID_STRIDE(i, m)
+  cm_actor_loss_row(&cfg, logstd, mean + i * A, norm_a + i * A, old_logp[i], adv[i], dmean + i * A, terms + i * ld);
+}
+
+static void cu_copy_bytes(void *dst, const void *src, size_t bytes) {
+  if (bytes && dst != src) cu_memcpy(dst, src, bytes, "copy_bytes");
+}
+
+static void cu_gather_rows(float *dst, const float *src, int width, const int *idx, int n) {
+  if (n <= 0 || width <= 0) return;
+  cu_set_device();
+  if (!need_device(dst, "gather_rows") || !need_device(src, "gather_rows") || !need_device(idx, "gather_rows")) return;
+  size_t total = (size_t)n * width;
+  k_gather_rows<<<blocks_for(total), THREADS, 0, g.stream>>>(dst, src, width, idx, total);
+  finish("gather_rows");
+}
+
+static void cu_bootstrap_done(float *vals, const unsigned char *done, size_t n, float succ_val, float fail_val) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(vals, "bootstrap_done") || !need_device(done, "bootstrap_done")) return;
+  k_bootstrap_done<<<blocks_for(n), THREADS, 0, g.stream>>>(vals, done, n, succ_val, fail_val);
+  finish("bootstrap_done");
+}
+
+static void cu_td_lambda(int T, int N, const float *r, const float *next_vals, const unsigned char *done,
+                         float discount, float lambda, float *ret) {
+  if (T <= 0 || N <= 0) return;
+  cu_set_device();
+  if (!need_device(r, "td_lambda") || !need_device(next_vals, "td_lambda") || !need_device(done, "td_lambda") ||
+      !need_device(ret, "td_lambda"))
+    return;
+  k_td_lambda<<<blocks_for((size_t)N), THREADS, 0, g.stream>>>(T, N, r, next_vals, done, discount, lambda, ret);
+  finish("td_lambda");
+}
+
+static void cu_masked_stats(const float *x, const float *mask, size_t n, double center, double *out) {
+  double none[CM_STATS_N] = {0, 0, 0, INFINITY, -INFINITY};
+  memcpy(out, none, sizeof none);
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(x, "masked_stats") || !need_device(mask, "masked_stats")) return;
+  unsigned blocks = blocks_for(n);
+  if (blocks > STAT_BLOCKS) blocks = STAT_BLOCKS;
+  double *part = reduction_buffers((size_t)(blocks + 1) * CM_STATS_N);
+  if (!part) return;
+  double *res = part + (size_t)blocks * CM_STATS_N;
+  k_masked_stats<<<blocks, THREADS, 0, g.stream>>>(x, mask, n, center, part);
+  k_stats_combine<<<1, 1, 0, g.stream>>>(part, (int)blocks, res);
+  ok(cudaMemcpyAsync(g.red_host, res, CM_STATS_N * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
+     "cudaMemcpyAsync (masked_stats)");
+  if (finish("masked_stats")) memcpy(out, g.red_host, CM_STATS_N * sizeof(double));
+}
+
+static void cu_adv_normalize(float *x, size_t n, float mean, float std, float clip) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(x, "adv_normalize")) return;
+  k_adv_normalize<<<blocks_for(n), THREADS, 0, g.stream>>>(x, n, mean, fmaxf(std, 1e-5f), clip);
+  finish("adv_normalize");
+}
+
+static void cu_awr_weights(float *w, size_t n, float temp, float clip) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(w, "awr_weights")) return;
+  k_awr_weights<<<blocks_for(n), THREADS, 0, g.stream>>>(w, n, temp, clip);
+  finish("awr_weights");
+}
+
+static void cu_critic_loss_rows(float *dout, float *terms, int ld, const float *pred, const float *tar, int n,
+                                float scale) {
+  if (n <= 0) return;
+  cu_set_device();
+  if (!need_device(dout, "critic_loss_rows") || !need_device(terms, "critic_loss_rows") ||
+      !need_device(pred, "critic_loss_rows") || !need_device(tar, "critic_loss_rows"))
+    return;
+  k_critic_loss_rows<<<blocks_for((size_t)n), THREADS, 0, g.stream>>>(dout, terms, ld, pred, tar, (size_t)n, scale);
+  finish("critic_loss_rows");
+}
+
+static void cu_actor_loss_rows(float *dmean, float *terms, int ld, const float *mean, const float *norm_a,
+                               const float *old_logp, const float *adv, const float *logstd, int m,
+                               cm_actor_loss_cfg cfg) {
+  if (m <= 0) return;
+  cu_set_device();
+  const void *ptrs[] = {dmean, terms, mean, norm_a, old_logp, adv, logstd};
+  for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++)
+    if (!need_device(ptrs[i], "actor_loss_rows")) return;
+  k_actor_loss_rows<<<blocks_for((size_t)m), THREADS, 0, g.stream>>>(dmean, terms, ld, mean, norm_a, old_logp, adv,
+                                                                     logstd, (size_t)m, cfg);
+  finish("actor_loss_rows");
+}
+
 /* ---------------- the device ---------------- */
 
 extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
@@ -648,6 +829,15 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->col_moments = cu_col_moments;
   o->normalize = cu_normalize;
   o->unnormalize = cu_unnormalize;
+  o->copy_bytes = cu_copy_bytes;
+  o->gather_rows = cu_gather_rows;
+  o->bootstrap_done = cu_bootstrap_done;
+  o->td_lambda = cu_td_lambda;
+  o->masked_stats = cu_masked_stats;
+  o->adv_normalize = cu_adv_normalize;
+  o->awr_weights = cu_awr_weights;
+  o->critic_loss_rows = cu_critic_loss_rows;
+  o->actor_loss_rows = cu_actor_loss_rows;
   g.dev.kind = CM_DEV_CUDA;
   g.dev.index = device;
   g.dev.ops = &g.ops;

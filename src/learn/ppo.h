@@ -13,6 +13,4 @@ typedef struct cm_ppo_params {
 int cm_ppo_load(cm_ppo_params *p, const cm_cfg *root, cm_err *err);
 /* Advantages normalized over the random-action samples and clipped (buf.adv), Adv_Mean/Std. */
 int cm_ppo_build_train_data(cm_agent *a, cm_stats *out, cm_err *err);
-double cm_ppo_actor_loss(cm_agent *a, int m, const float *mean, const float *norm_a, const float *old_logp,
-                         const float *adv, float *dmean, cm_stats *st);
 #endif

@@ -4,10 +4,7 @@
 
 void cm_bootstrap_done_values(int T, int N, const uint8_t *done, float succ_val, float fail_val, float *next_vals) {
   size_t n = (size_t)T * N;
-  for (size_t i = 0; i < n; i++) {
-    if (done[i] == CM_DONE_SUCC) next_vals[i] = succ_val;
-    else if (done[i] == CM_DONE_FAIL) next_vals[i] = fail_val;
-  }
+  for (size_t i = 0; i < n; i++) next_vals[i] = cm_bootstrap_done_value(done[i], next_vals[i], succ_val, fail_val);
 }
 
 void cm_td_lambda_returns(int T, int N, const float *r, const float *next_vals, const uint8_t *done, float discount,
@@ -31,10 +28,7 @@ int cm_adv_stats(int n, const float *adv, const float *mask, double *mean, doubl
 
 void cm_adv_apply(int n, float *adv, float mean, float std, float clip) {
   float s = fmaxf(std, 1e-5f);
-  for (int i = 0; i < n; i++) {
-    float z = (adv[i] - mean) / s;
-    adv[i] = z < -clip ? -clip : (z > clip ? clip : z);
-  }
+  for (int i = 0; i < n; i++) adv[i] = cm_adv_norm_value(adv[i], mean, s, clip);
 }
 
 void cm_adv_normalize(int n, float *adv, const float *mask, float clip, float *mean_out, float *std_out) {

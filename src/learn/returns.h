@@ -3,11 +3,26 @@
  * them. done flags follow envs/base_env.py DoneFlags. */
 #ifndef CM_LEARN_RETURNS_H
 #define CM_LEARN_RETURNS_H
+#include <math.h>
 #include <stdint.h>
 #include "core/err.h"
 #include "core/hd.h"
 
 typedef enum { CM_DONE_NULL = 0, CM_DONE_FAIL = 1, CM_DONE_SUCC = 2, CM_DONE_TIME = 3 } cm_done_flag;
+
+/* Terminal bootstrap of one next value (cm_bootstrap_done_values). */
+CM_HD static inline float cm_bootstrap_done_value(unsigned char done, float v, float succ_val, float fail_val) {
+  return done == CM_DONE_SUCC ? succ_val : (done == CM_DONE_FAIL ? fail_val : v);
+}
+
+/* clamp((x - mean) / s, -clip, clip), s = max(std, 1e-5) formed by the caller */
+CM_HD static inline float cm_adv_norm_value(float x, float mean, float s, float clip) {
+  float z = (x - mean) / s;
+  return z < -clip ? -clip : (z > clip ? clip : z);
+}
+
+/* AWR's advantage weight min(exp(adv / temp), clip) of a normalized advantage */
+CM_HD static inline float cm_awr_weight_value(float adv, float temp, float clip) { return fminf(expf(adv / temp), clip); }
 
 /* Terminal bootstrap: where an episode ended in success or failure, the value of the next
  * state is replaced by a constant (reward_succ / (1 - discount), reward_fail / (1 - discount));

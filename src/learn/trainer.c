@@ -34,6 +34,10 @@ static void print_profile(const cm_agent *a, double total, double test) {
   fprintf(stderr, "profile iter %lld: %.2f s = policy %.2f + env %.2f + train_data %.2f + update %.2f + test %.2f + other %.2f\n",
           (long long)a->iter, total, pol, env, a->prof.train_data, a->prof.update, test,
           total - pol - env - a->prof.train_data - a->prof.update - test);
+  fprintf(stderr, "profile iter %lld: update %.2f s = gather %.2f + nets %.2f + losses %.2f + optimizer %.2f + other %.2f\n",
+          (long long)a->iter, a->prof.update, a->prof.upd_gather, a->prof.upd_nets, a->prof.upd_losses,
+          a->prof.upd_optim,
+          a->prof.update - a->prof.upd_gather - a->prof.upd_nets - a->prof.upd_losses - a->prof.upd_optim);
   char line[256];
   if (a->env->profile && a->env->profile(a->env->ctx, line, sizeof line)) /* the env's own split (device env) */
     fprintf(stderr, "profile iter %lld: %s\n", (long long)a->iter, line);

@@ -1,8 +1,10 @@
 /* The agent with its networks on the GPU against the same agent on the CPU: every place where
  * the host reads a device result (the rollout's actor means and log-std, the critic's values,
  * a mini-batch's predictions and means, the losses, the saved parameters) goes through
- * cm_dev_read / download, since the GPU's buffers are plain device memory. PPO and AWR, fp32
- * products (TF32 off), a toy env whose dynamics are the same on both sides.
+ * cm_dev_read / download, since the GPU's buffers are plain device memory; the experience
+ * buffer, the returns and advantages, the mini-batch gathers and the loss rows run on the
+ * device. PPO and AWR, every action sampled and some the mean (exp_prob 0.6), fp32 products
+ * (TF32 off), a toy env whose dynamics are the same on both sides.
  * Without CUDA (or without a GPU) it prints "SKIP" and passes: bench/ops_cuda_check.sh runs it
  * on a GPU machine. */
 #include <math.h>
@@ -73,7 +75,8 @@ static void compare_params(const char *what, cm_agent *c, cm_agent *g) {
   cm_sd_free(&sg);
 }
 
-static void check_agent(const cm_dev *gpu, const char *name) {
+/* exp_prob < 1: some actions are the mean, and only the sampled rows enter the actor's loss */
+static void check_agent(const cm_dev *gpu, const char *name, double exp_prob) {
   cm_err err;
   toy tc, tg;
   cm_rl_env ec = make_env(&tc), eg = make_env(&tg);
@@ -81,6 +84,7 @@ static void check_agent(const cm_dev *gpu, const char *name) {
   CHECK(c && g);
   if (!c || !g) goto done;
   compare_params("initial model", c, g);
+  c->cfg.exp_prob_beg = g->cfg.exp_prob_beg = exp_prob; /* the same mask draws on both (counter-based) */
 
   /* the rollout's reads: actor means, log-std, sampled actions and their log-probs */
   CHECK_OK(cm_agent_reset_envs(c, &err), &err);
@@ -118,6 +122,14 @@ static void check_agent(const cm_dev *gpu, const char *name) {
       CHECK(isfinite(lc));
       CHECK_NEAR(lg, lc, 1e-6 + 1e-3 * fabs(lc));
     }
+    /* the train data's and the surrogate's statistics where the method logs them */
+    const char *more[] = {"Clip_Frac", "Imp_Ratio", "Adv_Mean", "Adv_Std", "A_Weight_Mean", "A_Weight_Min",
+                          "A_Weight_Max"};
+    for (int k = 0; k < 7; k++) {
+      double lc = cm_stats_get(&sc, more[k], NAN), lg = cm_stats_get(&sg, more[k], NAN);
+      CHECK(isnan(lc) == isnan(lg));
+      if (!isnan(lc)) CHECK_NEAR(lg, lc, 1e-5 + 1e-3 * fabs(lc));
+    }
     char what[64];
     snprintf(what, sizeof what, "%s after iteration %d", name, it);
     compare_params(what, c, g);
@@ -136,7 +148,9 @@ int main(void) {
     return check_report("test_agent_cuda");
   }
   cm_dev_cuda_set_tf32(0); /* fp32 products: the tolerances are fp32 ones */
-  check_agent(gpu, "PPO");
-  check_agent(gpu, "AWR");
+  check_agent(gpu, "PPO", 1.0);
+  check_agent(gpu, "AWR", 1.0);
+  check_agent(gpu, "PPO", 0.6);
+  check_agent(gpu, "AWR", 0.6);
   return check_report("test_agent_cuda");
 }

@@ -201,7 +201,10 @@ static double loss_at(cm_agent *a, int m, const float *mean, const float *x, con
                       float *dmean) {
   cm_stats st;
   cm_stats_clear(&st);
-  return a->type->actor_loss(a, m, mean, x, old, adv, dmean, &st);
+  cm_err err = {{0}};
+  double l = cm_agent_actor_loss(a, m, mean, x, old, adv, dmean, &st, &err);
+  CHECK(err.msg[0] == '\0');
+  return l;
 }
 
 static void check_actor_grad(const char *name) {

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "core/rng.h"
 #include "learn/dev_cuda.h"
+#include "learn/loss_rows.h"
 #include "learn/mlp.h"
 #include "learn/optim.h"
 
@@ -255,6 +256,93 @@ static void check_elementwise(void) {
   CHECK_OK(cm_dev_cuda_check(&err), &err);
 }
 
+/* The update's ops (experience buffer, train data, loss rows): the GPU's kernels against the
+ * CPU loops on the same data. */
+static void check_update_ops(void) {
+  const int T = 37, N = 501, W = 29, A = 7, rows = 4099;
+  const size_t n = (size_t)T * N;
+  /* gather_rows from a [T*N][W] buffer by device indices */
+  pair src = pair_make(n * W, -2, 2, 40), dst = pair_make((size_t)rows * W, 0, 0, 41);
+  int *idx = malloc((size_t)rows * sizeof(int));
+  cm_rng r = cm_rng_make(6, 0, 0, 42);
+  for (int k = 0; k < rows; k++) idx[k] = (int)(cm_rng_u32(&r) % n);
+  int *idx_g = gpu->ops->alloc((size_t)rows * sizeof(int));
+  gpu->ops->upload(idx_g, idx, (size_t)rows * sizeof(int));
+  cpu->ops->gather_rows(dst.c, src.c, W, idx, rows);
+  gpu->ops->gather_rows(dst.g, src.g, W, idx_g, rows);
+  expect_close("gather_rows", dst.c, dst.g, (size_t)rows * W, 0, 0);
+  /* copy_bytes of done flags, bootstrap, TD(lambda) */
+  unsigned char *done = malloc(n), *done_c = malloc(n), *done_g = gpu->ops->alloc(n), *done_g2 = gpu->ops->alloc(n);
+  for (size_t i = 0; i < n; i++) done[i] = (unsigned char)(cm_rng_u32(&r) % 17 < 4 ? cm_rng_u32(&r) % 4 : 0);
+  gpu->ops->upload(done_g2, done, n);
+  gpu->ops->copy_bytes(done_g, done_g2, n);
+  memcpy(done_c, done, n);
+  pair rew = pair_make(n, -1, 2, 43), nv = pair_make(n, -5, 5, 44), ret = pair_make(n, 0, 0, 45);
+  cpu->ops->bootstrap_done(nv.c, done_c, n, 7.5f, -2.f);
+  gpu->ops->bootstrap_done(nv.g, done_g, n, 7.5f, -2.f);
+  expect_close("bootstrap_done", nv.c, nv.g, n, 0, 0);
+  cpu->ops->td_lambda(T, N, rew.c, nv.c, done_c, 0.95f, 0.9f, ret.c);
+  gpu->ops->td_lambda(T, N, rew.g, nv.g, done_g, 0.95f, 0.9f, ret.g);
+  expect_close("td_lambda", ret.c, ret.g, n, 0, 0);
+  /* masked statistics, normalisation, AWR weights */
+  pair mask = pair_make(n, 0, 1, 46);
+  float *mh = malloc(n * sizeof(float));
+  for (size_t i = 0; i < n; i++) mh[i] = mask.host[i] < 0.3f ? 0.f : 1.f;
+  cm_dev_upload(cpu, mask.c, mh, n);
+  cm_dev_upload(gpu, mask.g, mh, n);
+  double sc[CM_STATS_N], sg[CM_STATS_N];
+  for (int pass = 0; pass < 2; pass++) {
+    double center = pass ? 0.7 : 0.0;
+    cpu->ops->masked_stats(ret.c, pass ? NULL : mask.c, n, center, sc);
+    gpu->ops->masked_stats(ret.g, pass ? NULL : mask.g, n, center, sg);
+    CHECK(sg[CM_STAT_COUNT] == sc[CM_STAT_COUNT]);
+    CHECK_NEAR(sg[CM_STAT_SUM], sc[CM_STAT_SUM], 1e-9 * (1 + fabs(sc[CM_STAT_SUM])));
+    CHECK_NEAR(sg[CM_STAT_SUM_SQ], sc[CM_STAT_SUM_SQ], 1e-9 * sc[CM_STAT_SUM_SQ]);
+    CHECK(sg[CM_STAT_MIN] == sc[CM_STAT_MIN] && sg[CM_STAT_MAX] == sc[CM_STAT_MAX]);
+  }
+  cpu->ops->adv_normalize(ret.c, n, 1.3f, 2.1f, 4.f);
+  gpu->ops->adv_normalize(ret.g, n, 1.3f, 2.1f, 4.f);
+  expect_close("adv_normalize", ret.c, ret.g, n, 0, 0);
+  cpu->ops->awr_weights(ret.c, n, 0.4f, 20.f);
+  gpu->ops->awr_weights(ret.g, n, 0.4f, 20.f);
+  expect_close("awr_weights", ret.c, ret.g, n, 0, 1e-6); /* expf: the CUDA and libm ulps may differ */
+  /* loss rows */
+  const int ld = CM_LOSS_TERMS;
+  pair pred = pair_make((size_t)rows, -2, 2, 47), tar = pair_make((size_t)rows, -2, 2, 48),
+       dout = pair_make((size_t)rows, 0, 0, 49), terms = pair_make((size_t)rows * ld, 0, 0, 50);
+  cpu->ops->critic_loss_rows(dout.c, terms.c, ld, pred.c, tar.c, rows, 0.01f);
+  gpu->ops->critic_loss_rows(dout.g, terms.g, ld, pred.g, tar.g, rows, 0.01f);
+  expect_close("critic_loss_rows dout", dout.c, dout.g, (size_t)rows, 0, 0);
+  expect_close("critic_loss_rows terms", terms.c, terms.g, (size_t)rows * ld, 0, 0);
+  pair mean = pair_make((size_t)rows * A, -1.5f, 1.5f, 51), na = pair_make((size_t)rows * A, -1, 1, 52),
+       logp = pair_make((size_t)rows, -8, -2, 53), adv = pair_make((size_t)rows, -2, 2, 54),
+       logstd = pair_make((size_t)A, -1.5f, -0.5f, 55), dmean = pair_make((size_t)rows * A, 0, 0, 56);
+  for (int obj = CM_ACTOR_PPO; obj <= CM_ACTOR_AWR; obj++) {
+    cm_actor_loss_cfg c = {.objective = obj, .act_dim = A, .m = (float)rows, .clip_eps = 0.2f, .bound = 1,
+                           .bound_scale = 10.f / rows, .reg = 1, .reg_scale = 0.02f / rows};
+    cpu->ops->actor_loss_rows(dmean.c, terms.c, ld, mean.c, na.c, logp.c, adv.c, logstd.c, rows, c);
+    gpu->ops->actor_loss_rows(dmean.g, terms.g, ld, mean.g, na.g, logp.g, adv.g, logstd.g, rows, c);
+    expect_close(obj == CM_ACTOR_PPO ? "PPO actor_loss_rows dmean" : "AWR actor_loss_rows dmean", dmean.c, dmean.g,
+                 (size_t)rows * A, 1e-9, 1e-5);
+    expect_close(obj == CM_ACTOR_PPO ? "PPO actor_loss_rows terms" : "AWR actor_loss_rows terms", terms.c, terms.g,
+                 (size_t)rows * ld, 1e-7, 1e-5);
+  }
+  /* a host pointer where a device array is needed: the error is recorded, not a crash */
+  gpu->ops->gather_rows(dst.g, src.host, W, idx_g, rows);
+  CHECK(cm_dev_cuda_check(&err) != 0);
+  pair *all[] = {&src, &dst, &rew, &nv, &ret, &mask, &pred, &tar, &dout, &terms, &mean, &na, &logp, &adv, &logstd,
+                 &dmean};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) pair_free(all[i]);
+  gpu->ops->free(idx_g);
+  gpu->ops->free(done_g);
+  gpu->ops->free(done_g2);
+  free(idx);
+  free(done);
+  free(done_c);
+  free(mh);
+  CHECK_OK(cm_dev_cuda_check(&err), &err);
+}
+
 /* Device buffers are plain device memory, read by the host only through cm_dev_read /
  * download: on the CPU cm_dev_read hands back the buffer itself, on the GPU a pinned copy. */
 static void check_host_reads(void) {
@@ -447,5 +535,6 @@ int main(int argc, char **argv) {
   check_elementwise();
   check_errors();
   check_mlp();
+  check_update_ops();
   return check_report("test_ops_cuda");
 }
