@@ -24,9 +24,10 @@
  * Actions live in normalized space ([-1, 1] over the env's bounds, `_a_norm`): the actor's mean,
  * the log-probs, the bound loss and the entropy are all taken there.
  *
- * The networks, normalizer statistics and optimizer state live on a->dev; the rollout arrays
- * and mini-batch workspaces are host memory (pinned for a GPU), and the host reads device
- * results only through cm_dev_read / cm_dev_download (a GPU's buffers are plain device memory). */
+ * The networks, normalizer statistics, optimizer state and the rollout's per-step arrays (a->d)
+ * live on a->dev; the mini-batch workspaces are host memory (pinned for a GPU), and the host
+ * reads device results only through cm_dev_read / cm_dev_download (a GPU's buffers are plain
+ * device memory). */
 #ifndef CM_LEARN_AGENT_H
 #define CM_LEARN_AGENT_H
 #include <stdint.h>
@@ -177,18 +178,28 @@ struct cm_agent {
   /* wall seconds per phase since the trainer last cleared them (CMIMIC_PROFILE prints them);
    * policy and env count training rollouts only, the trainer times the test phase */
   struct { double policy, env, train_data, update, grad_allreduce; } prof; /* grad_allreduce: inside update */
+  /* host arrays of the rollout (pinned on a GPU): a host env's inputs and outputs, the step's
+   * reward and done (downloaded every step from a device env: the return tracker, the checks
+   * and the methods read them), and what cm_agent_policy_to_host / a NaN guard bring down */
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
-  float *norm_obs, *norm_a, *action, *logp, *rand_mask; /* decide_action outputs */
+  float *norm_a, *action, *logp, *rand_mask; /* decide_action outputs, host */
+  float *norm_obs;                     /* [N][obs_dim] device: the normalized policy input */
+  /* The same arrays on a->dev, where decide_action, the normalizer's record and a device env
+   * (env_dev: it steps on a->dev's GPU through reset_dev / step_dev) work: on the CPU device
+   * they ARE the host arrays above; on a GPU they are device arrays, and a host env's arrays
+   * cross at the env boundary only (actions down, observations, rewards and done up). */
+  struct { float *obs, *next_obs, *reward, *norm_a, *action, *logp, *rand_mask; uint8_t *done; } d;
+  int env_dev;
   /* update workspace, sized for one mini-batch (or the critic evaluation chunk) */
   int ws_rows;
   int *mb_idx;
   float *mb_obs, *mb_nobs, *mb_act, *mb_na, *mb_tar, *mb_adv, *mb_logp, *mb_mask, *mb_dout;
   float *mb_aobs, *mb_dmean; /* mb_aobs: host rows of the actor input when some actions were means */
   /* host copies of network outputs the host reads (cm_dev_read: the device's own arrays on
-   * the CPU, pinned downloads on a GPU): the rollout's actor means [N][A], a mini-batch's
+   * the CPU, pinned downloads on a GPU): a mini-batch's
    * critic values [ws_rows] and actor means [2 ws_rows][A], the log-std [A] */
-  float *mean_h, *mb_pred, *mb_mean, *logstd_h;
+  float *mb_pred, *mb_mean, *logstd_h;
   /* conditioning (ASE's latent): cond_dim columns appended, unnormalized, to the normalized
    * observation at the actor's and critic's input. The method fills cond before each action. */
   int cond_dim;
@@ -213,13 +224,17 @@ int cm_agent_create_file(const char *agent_yaml, cm_rl_env *env, const cm_dev *d
 void cm_agent_destroy(cm_agent *a);
 
 void cm_agent_set_mode(cm_agent *a, cm_rl_mode mode);
-/* Resets every env into a->obs. */
+/* Resets every env into a->d.obs (a->obs too on the CPU device or with a host env). */
 int cm_agent_reset_envs(cm_agent *a, cm_err *err);
 /* MimicKit _get_exp_prob: the probability of a sampled (not mean) action in training. */
 double cm_agent_exp_prob(const cm_agent *a);
-/* Policy on a->obs: fills a->action (env units), a->norm_a, a->logp, a->rand_mask. Train mode
- * samples (with probability exp_prob per env), test mode takes the mean. */
+/* Policy on a->d.obs: fills a->d.action (env units), d.norm_a, d.logp, d.rand_mask on a->dev
+ * (one policy_act op: policy_rows.h). Train mode samples (with probability exp_prob per env),
+ * test mode takes the mean. */
 int cm_agent_decide_action(cm_agent *a, cm_err *err);
+/* a->action, norm_a, logp, rand_mask and obs (host) made current from the device arrays (a
+ * no-op on the CPU device), for tests and messages. */
+void cm_agent_policy_to_host(cm_agent *a);
 
 /* One training iteration (_train_iter): rollout of steps_per_iter steps, train data, update,
  * normalizer update. info gets the agent's statistics and Train_Return & co. The caller

@@ -19,6 +19,8 @@ typedef struct cm_adam_coef {
   float bias_c2_sqrt;   /* sqrt(1 - beta2^t) */
 } cm_adam_coef;
 
+struct cm_policy_act_args; /* learn/policy_rows.h */
+
 typedef struct cm_ops {
   const char *name;
   /* Memory: alloc returns zeroed memory or NULL. */
@@ -52,6 +54,9 @@ typedef struct cm_ops {
   void (*col_moments)(const float *x, int rows, int cols, double *sum, double *sum_sq);
   void (*normalize)(float *y, const float *x, const float *mean, const float *std, float clip, int rows, int cols);
   void (*unnormalize)(float *y, const float *x, const float *mean, const float *std, int rows, int cols);
+
+  /* The policy's action of rows envs (cm_policy_act_row over each row; arrays on the device). */
+  void (*policy_act)(const struct cm_policy_act_args *args, int rows);
 } cm_ops;
 
 typedef enum { CM_DEV_CPU = 0, CM_DEV_CUDA = 1 } cm_dev_kind;

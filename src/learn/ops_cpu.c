@@ -8,6 +8,7 @@
 #include <string.h>
 #include "core/pool.h"
 #include "learn/ops.h"
+#include "learn/policy_rows.h"
 
 /* ---- parallel loops ---- */
 
@@ -207,6 +208,15 @@ static void cpu_unnormalize(float *y, const float *x, const float *mean, const f
           &(op_args){.y = y, .x = x, .mean = mean, .std = std, .cols = cols});
 }
 
+typedef struct { const cm_policy_act_args *p; } act_ctx;
+static void policy_act_range(void *c, size_t b, size_t e) { /* rows */
+  const act_ctx *o = c;
+  for (size_t i = b; i < e; i++) cm_policy_act_row(o->p, (int)i);
+}
+static void cpu_policy_act(const cm_policy_act_args *p, int rows) {
+  if (rows > 0) par_for((size_t)rows, grain_of(4 * p->act_dim), policy_act_range, &(act_ctx){p});
+}
+
 const cm_ops cm_ops_cpu = {
   .name = "cpu",
   .alloc = cpu_alloc,
@@ -230,4 +240,5 @@ const cm_ops cm_ops_cpu = {
   .col_moments = cpu_col_moments,
   .normalize = cpu_normalize,
   .unnormalize = cpu_unnormalize,
+  .policy_act = cpu_policy_act,
 };

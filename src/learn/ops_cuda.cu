@@ -15,13 +15,16 @@
  * cm_dev_cuda_check. Not thread-safe: one host thread drives the device at a time. */
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 extern "C" {
 #include "learn/dev_cuda.h"
 #include "learn/ops.h"
+#include "learn/policy_rows.h"
 }
 
 /* ---------------- state and errors ---------------- */
@@ -299,6 +302,11 @@ __global__ void k_col_moments(const float *x, int rows, int cols, double *sum, d
   }
 }
 
+/* one thread per env row: the CPU's row function */
+__global__ void k_policy_act(cm_policy_act_args p, int rows) {
+  GRID_STRIDE(i, (size_t)rows) cm_policy_act_row(&p, (int)i);
+}
+
 /* ---------------- the ops ---------------- */
 
 static void cu_set_device(void) { cudaSetDevice(g.device); }
@@ -572,6 +580,21 @@ static void cu_unnormalize(float *y, const float *x, const float *mean, const fl
   unstage(&s, "unnormalize");
 }
 
+/* Every array must be device-visible (device or pinned memory): seven pointers are more than
+ * the staging slots, and the rollout keeps them on the device anyway. */
+static void cu_policy_act(const cm_policy_act_args *p, int rows) {
+  if (rows <= 0) return;
+  cu_set_device();
+  const void *ptrs[] = {p->mean, p->logstd, p->a_mean, p->a_std, p->norm_a, p->logp, p->rand_mask, p->action};
+  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
+    if (!device_visible(ptrs[k])) {
+      record("policy_act: argument %zu is plain host memory (device or pinned arrays only)", k);
+      return;
+    }
+  k_policy_act<<<blocks_for((size_t)rows), THREADS, 0, g.stream>>>(*p, rows);
+  finish("policy_act");
+}
+
 /* ---------------- the device ---------------- */
 
 extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
@@ -648,6 +671,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->col_moments = cu_col_moments;
   o->normalize = cu_normalize;
   o->unnormalize = cu_unnormalize;
+  o->policy_act = cu_policy_act;
   g.dev.kind = CM_DEV_CUDA;
   g.dev.index = device;
   g.dev.ops = &g.ops;
