@@ -6,21 +6,24 @@
 # device split: action, physics, env kernels, resets, copies), and the host-env path
 # (CMIMIC_DEVICE_ENV=0) and the mujoco engine on the host's 16 cores (DEVLOOP_CPU_ENGINE=0 skips
 # it) at 4096 envs beside it. About 250 s in all at the default 20 s per training.
-# Binaries built elsewhere (cmake --build build/cuda --target cmimic test_devloop_cuda), found as
-# bench/gpu_env.sh finds cmimic; test_devloop_cuda beside it.
+# Binaries built elsewhere (cmake --build build/cuda --target cmimic test_devloop_cuda test_policy_rows
+# test_agent_cuda), found as bench/gpu_env.sh finds cmimic; the tests beside it.
 # Usage: bench/devloop_check.sh [train_seconds (20)] [env counts ("4096 16384 65536")]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . bench/gpu_env.sh
 secs=${1:-20}
 counts=${2:-4096 16384 65536}
-test_bin=$(dirname "$bin")/test_devloop_cuda
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 fail=0
-out=$(timeout 120 "$test_bin" 2>&1); rc=$?
-echo "$out"
-if [ $rc != 0 ]; then echo "FAIL: test_devloop_cuda (rc $rc)"; fail=1; fi
-if grep -q '^SKIP' <<<"$out"; then echo "FAIL: test_devloop_cuda saw no GPU"; fail=1; fi
+# the env's device step, then one training iteration env-on-device vs env-on-host (test_devloop_cuda);
+# the policy's action op on the GPU vs the CPU (test_policy_rows); the GPU agent vs the CPU agent
+for t in test_devloop_cuda test_policy_rows test_agent_cuda; do
+  out=$(timeout 180 "$(dirname "$bin")/$t" 2>&1); rc=$?
+  echo "$out"
+  if [ $rc != 0 ]; then echo "FAIL: $t (rc $rc)"; fail=1; fi
+  if grep -q '^SKIP' <<<"$out"; then echo "FAIL: $t saw no GPU"; fail=1; fi
+done
 E=data/engines/cuda_engine.yaml
 for n in $counts; do
   echo "== bench-env, env on the GPU, $n envs"
