@@ -369,7 +369,8 @@ static int env_step(cm_agent *a, cm_err *err) {
   return 0;
 }
 
-/* n bytes of a rollout array on a->dev into the experience buffer (host memory, pinned on a GPU) */
+/* n bytes of a rollout array into the experience buffer, wherever each lives: the CUDA backend's
+ * copies are cudaMemcpyDefault (direction from the pointers), the CPU's memcpy. */
 static void to_buffer(const cm_agent *a, void *dst, const void *src, size_t bytes) { a->dev->ops->download(dst, src, bytes); }
 
 static int rollout_train(cm_agent *a, cm_err *err) {
@@ -391,8 +392,8 @@ static int rollout_train(cm_agent *a, cm_err *err) {
     to_buffer(a, b->next_obs + s * O, a->d.next_obs, n * O * sizeof(float));
     if (t == 1 && cm_fault_nan_at((long)a->iter, "reward")) a->reward[1 % N] = NAN;
     cm_rtrack_update(&a->train_ret, a->reward, a->done);
-    memcpy(b->reward + s, a->reward, n * sizeof(float));
-    memcpy(b->done + s, a->done, n);
+    to_buffer(a, b->reward + s, a->reward, n * sizeof(float));
+    to_buffer(a, b->done + s, a->done, n);
     if (a->type->after_step && a->type->after_step(a, (int)s, err)) return -1;
     cm_exp_inc(b);
   }
