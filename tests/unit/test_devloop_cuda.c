@@ -302,11 +302,13 @@ static int compare_buffer_field(const char *name, const cm_dev *dev, const void 
   int bad = 0;
   dev->ops->download(r, d_ref, bytes);
   dev->ops->download(g, d_got, bytes);
-  double w = 0;
+  double w = 0, step_w[64] = {0}; /* per step: how the difference grows along the rollout */
   for (size_t k = 0; k < n && !bad; k++) {
     double c = bytes_per == 1 ? r[k] : ((float *)r)[k], v = bytes_per == 1 ? g[k] : ((float *)g)[k];
     double d = bytes_per == 1 ? (c != v) * INFINITY : fabs(c - v) / (1.0 + fabs(c));
     if (d > w) w = d;
+    size_t step = k / width / N;
+    if (step < 64 && d > step_w[step]) step_w[step] = d;
     if (!(d <= tol)) {
       size_t row = k / width;
       fprintf(stderr, "training iteration: buffer %s differs at step %zu env %zu elem %zu: host env %.9g device env %.9g (tol %.2g)\n",
@@ -314,7 +316,9 @@ static int compare_buffer_field(const char *name, const cm_dev *dev, const void 
       bad = 1;
     }
   }
-  printf("  buffer %-10s largest relative difference %.3g\n", name, w);
+  printf("  buffer %-10s largest relative difference %.3g; by step:", name, w);
+  for (int t = 0; t < T && t < 64; t++) printf(" %.1e", step_w[t]);
+  printf("\n");
   if (w > *worst && bytes_per != 1) *worst = w;
   free(r);
   free(g);
