@@ -8,11 +8,9 @@
 #include "core/fault.h"
 #include "core/zalloc.h"
 #include "learn/gaussian.h"
+#include "learn/policy_rows.h"
 #include "learn/returns.h"
 
-/* rng streams of the rollout */
-#define STREAM_ACTION_NOISE 1u
-#define STREAM_EXPLORE_MASK 2u
 /* rng streams of the initialisation */
 #define STREAM_INIT_ACTOR 11u
 #define STREAM_INIT_CRITIC 12u
@@ -76,6 +74,32 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
     return cm_fail(err, "%s:%d: agent: out of memory for a mini-batch of %d rows", __FILE__, __LINE__, rows);
   }
   return 0;
+}
+
+/* The rollout's arrays on a->dev (a->d): the host arrays themselves on the CPU device. Called
+ * after the host arrays exist. */
+static int alloc_rollout_dev(cm_agent *a, cm_err *err) {
+  if (a->dev->kind == CM_DEV_CPU) {
+    a->d.obs = a->obs; a->d.next_obs = a->next_obs; a->d.reward = a->reward; a->d.done = a->done;
+    a->d.norm_a = a->norm_a; a->d.action = a->action; a->d.logp = a->logp; a->d.rand_mask = a->rand_mask;
+    return 0;
+  }
+  size_t N = (size_t)a->num_envs, O = (size_t)a->obs_dim, A = (size_t)a->act_dim;
+  if (!(a->d.obs = cm_dev_alloc(a->dev, N * O, err)) || !(a->d.next_obs = cm_dev_alloc(a->dev, N * O, err)) ||
+      !(a->d.reward = cm_dev_alloc(a->dev, N, err)) ||
+      !(a->d.done = (uint8_t *)cm_dev_alloc(a->dev, (N + sizeof(float) - 1) / sizeof(float), err)) ||
+      !(a->d.norm_a = cm_dev_alloc(a->dev, N * A, err)) || !(a->d.action = cm_dev_alloc(a->dev, N * A, err)) ||
+      !(a->d.logp = cm_dev_alloc(a->dev, N, err)) || !(a->d.rand_mask = cm_dev_alloc(a->dev, N, err)))
+    return cm_wrap(err, "the rollout's device arrays");
+  return 0;
+}
+
+static void free_rollout_dev(cm_agent *a) {
+  if (a->dev && a->dev->kind != CM_DEV_CPU) {
+    float *p[] = {a->d.obs, a->d.next_obs, a->d.reward, (float *)a->d.done, a->d.norm_a, a->d.action, a->d.logp, a->d.rand_mask};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) cm_dev_free(a->dev, p[i]);
+  }
+  memset(&a->d, 0, sizeof a->d);
 }
 
 int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint64_t seed, cm_agent **out,
@@ -154,22 +178,23 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
     goto fail;
   size_t n = (size_t)N;
   a->obs = cm_dev_host_alloc(dev, n * O * sizeof(float), err);
-  a->next_obs = cm_zalloc(n * O * sizeof(float));
-  a->reward = cm_zalloc(n * sizeof(float));
-  a->done = cm_zalloc(n);
+  a->next_obs = cm_dev_host_alloc(dev, n * O * sizeof(float), err);
+  a->reward = cm_dev_host_alloc(dev, n * sizeof(float), err);
+  a->done = cm_dev_host_alloc(dev, n, err);
   a->norm_obs = cm_dev_alloc(dev, n * O, err);
-  a->norm_a = cm_zalloc(n * A * sizeof(float));
-  a->action = cm_zalloc(n * A * sizeof(float));
-  a->logp = cm_zalloc(n * sizeof(float));
-  a->rand_mask = cm_zalloc(n * sizeof(float));
-  a->mean_h = cm_dev_host_alloc(dev, n * A * sizeof(float), err);
+  a->norm_a = cm_dev_host_alloc(dev, n * A * sizeof(float), err);
+  a->action = cm_dev_host_alloc(dev, n * A * sizeof(float), err);
+  a->logp = cm_dev_host_alloc(dev, n * sizeof(float), err);
+  a->rand_mask = cm_dev_host_alloc(dev, n * sizeof(float), err);
   a->logstd_h = cm_dev_host_alloc(dev, (size_t)A * sizeof(float), err);
+  if (alloc_rollout_dev(a, err)) goto fail;
+  a->env_dev = env->on_device && env->reset_dev && env->step_dev && dev->kind == CM_DEV_CUDA && dev->index == env->device;
   if (a->cond_dim) {
     a->cond = cm_zalloc(n * a->cond_dim * sizeof(float));
     a->buf_cond = cm_zalloc((size_t)cm_exp_capacity(&a->buf) * a->cond_dim * sizeof(float));
   }
   if (!a->obs || !a->next_obs || !a->reward || !a->done || !a->norm_obs || !a->norm_a || !a->action || !a->logp ||
-      !a->rand_mask || !a->mean_h || !a->logstd_h || (a->cond_dim && (!a->cond || !a->buf_cond))) {
+      !a->rand_mask || !a->logstd_h || (a->cond_dim && (!a->cond || !a->buf_cond))) {
     cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
     goto fail;
   }
@@ -220,11 +245,16 @@ void cm_agent_destroy(cm_agent *a) {
   if (a->idx_d) a->dev->ops->free(a->idx_d);
   cm_rtrack_destroy(&a->train_ret);
   cm_rtrack_destroy(&a->test_ret);
+  free_rollout_dev(a);
   cm_dev_host_free(a->dev, a->obs);
   cm_dev_free(a->dev, a->norm_obs);
-  free(a->next_obs); free(a->reward); free(a->done); free(a->norm_a);
-  free(a->action); free(a->logp); free(a->rand_mask);
-  cm_dev_host_free(a->dev, a->mean_h);
+  cm_dev_host_free(a->dev, a->next_obs);
+  cm_dev_host_free(a->dev, a->reward);
+  cm_dev_host_free(a->dev, a->done);
+  cm_dev_host_free(a->dev, a->norm_a);
+  cm_dev_host_free(a->dev, a->action);
+  cm_dev_host_free(a->dev, a->logp);
+  cm_dev_host_free(a->dev, a->rand_mask);
   cm_dev_host_free(a->dev, a->logstd_h);
   free_workspace(a);
   free(a);
@@ -237,8 +267,34 @@ void cm_agent_set_mode(cm_agent *a, cm_rl_mode mode) {
   if (a->env->set_mode) a->env->set_mode(a->env->ctx, mode);
 }
 
+/* Host <-> device copies of a rollout array, skipped where both are the same memory (the CPU). */
+static void to_host(const cm_agent *a, void *host, const void *dev, size_t bytes) {
+  if (host != dev) a->dev->ops->download(host, dev, bytes);
+}
+static void to_dev(const cm_agent *a, void *dev, const void *host, size_t bytes) {
+  if (host != dev) a->dev->ops->upload(dev, host, bytes);
+}
+
+/* The env steps on a->dev's arrays now (not while a video's observer reads the host env). */
+static int env_on_dev(const cm_agent *a) { return a->env_dev && (!a->env->dev_ready || a->env->dev_ready(a->env->ctx)); }
+
+void cm_agent_policy_to_host(cm_agent *a) {
+  size_t N = (size_t)a->num_envs, A = (size_t)a->act_dim;
+  to_host(a, a->obs, a->d.obs, N * a->obs_dim * sizeof(float));
+  to_host(a, a->action, a->d.action, N * A * sizeof(float));
+  to_host(a, a->norm_a, a->d.norm_a, N * A * sizeof(float));
+  to_host(a, a->logp, a->d.logp, N * sizeof(float));
+  to_host(a, a->rand_mask, a->d.rand_mask, N * sizeof(float));
+}
+
 int cm_agent_reset_envs(cm_agent *a, cm_err *err) {
-  if (a->env->reset(a->env->ctx, a->obs, err)) return cm_wrap(err, "resetting the environments");
+  size_t obs_bytes = (size_t)a->num_envs * a->obs_dim * sizeof(float);
+  if (env_on_dev(a)) {
+    if (a->env->reset_dev(a->env->ctx, a->d.obs, err)) return cm_wrap(err, "resetting the environments");
+  } else {
+    if (a->env->reset(a->env->ctx, a->obs, err)) return cm_wrap(err, "resetting the environments");
+    to_dev(a, a->d.obs, a->obs, obs_bytes);
+  }
   if (a->type->on_reset) a->type->on_reset(a);
   return 0;
 }
@@ -269,42 +325,49 @@ double cm_agent_exp_prob(const cm_agent *a) {
   return (1.0 - l) * c->exp_prob_beg + l * c->exp_prob_end;
 }
 
+/* The NaN guard on the policy input: one reduction on the device; only when it is not finite
+ * do the observations come down for cm_agent_check_input to name the culprit. */
+static int check_policy_input(cm_agent *a, const float *in, cm_err *err) {
+  if (isfinite(a->dev->ops->sum_sq(in, (size_t)a->num_envs * (a->obs_dim + a->cond_dim)))) return 0;
+  to_host(a, a->obs, a->d.obs, (size_t)a->num_envs * a->obs_dim * sizeof(float));
+  return cm_agent_check_input(a, in, err);
+}
+
 int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
-  int N = a->num_envs, A = a->act_dim;
-  const float *in = cm_agent_net_input(a, a->norm_obs, a->obs, a->cond, N);
-  if (a->mode == CM_RL_TRAIN && cm_agent_check_input(a, in, err)) return -1;
+  int N = a->num_envs, train = a->mode == CM_RL_TRAIN;
+  const float *in = cm_agent_net_input(a, a->norm_obs, a->d.obs, a->cond, N);
+  if (train && check_policy_input(a, in, err)) return -1;
   if (cm_mlp_forward(&a->actor, in, N, err)) return -1;
-  const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mean_h, (size_t)N * A);
-  const float *logstd = cm_agent_logstd(a);
-  if (a->mode == CM_RL_TRAIN) {
-    cm_gauss_sample(N, A, mean, logstd, a->seed, a->env0, a->rng_step, STREAM_ACTION_NOISE, a->norm_a);
-    double p = cm_agent_exp_prob(a);
-    for (int i = 0; i < N; i++) {
-      float m = 1.f;
-      if (p < 1.0) {
-        cm_rng rng = cm_rng_make(a->seed, a->env0 + (uint32_t)i, a->rng_step, STREAM_EXPLORE_MASK);
-        m = cm_rng_uniform(&rng) < p ? 1.f : 0.f;
-      }
-      a->rand_mask[i] = m;
-      if (m == 0.f) memcpy(a->norm_a + (size_t)i * A, mean + (size_t)i * A, (size_t)A * sizeof(float));
-    }
-  } else {
-    memcpy(a->norm_a, mean, (size_t)N * A * sizeof(float));
-    memset(a->rand_mask, 0, (size_t)N * sizeof(float));
-  }
-  cm_gauss_log_prob(N, A, mean, logstd, a->norm_a, a->logp);
-  cm_norm_unnormalize(&a->a_norm, a->action, a->norm_a, N);
+  cm_policy_act_args p = {
+      .act_dim = a->act_dim, .train = train, .exp_prob = train ? cm_agent_exp_prob(a) : 0.0,
+      .seed = a->seed, .step = a->rng_step, .env0 = a->env0,
+      .mean = cm_mlp_out(&a->actor), .logstd = a->logstd.data, .a_mean = a->a_norm.mean, .a_std = a->a_norm.std,
+      .norm_a = a->d.norm_a, .logp = a->d.logp, .rand_mask = a->d.rand_mask, .action = a->d.action};
+  a->dev->ops->policy_act(&p, N);
   a->rng_step++;
-  if (a->mode == CM_RL_TRAIN) a->prof.policy += cm_now_seconds() - t0; /* test time is the trainer's */
+  if (train) a->prof.policy += cm_now_seconds() - t0; /* test time is the trainer's */
   return 0;
 }
 
-/* next_obs: where the step's pre-reset observation goes (host) */
-static int env_step(cm_agent *a, float *next_obs, cm_err *err) {
+/* One env step on the rollout's device arrays (a->d): a device env steps them in place; a host
+ * env gets the actions down and its outputs go up. Either way reward and done come down to
+ * a->reward, a->done (N floats and bytes: the return tracker, the checks and the methods). */
+static int env_step(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
-  if (a->env->step(a->env->ctx, a->action, next_obs, a->obs, a->reward, a->done, err))
-    return cm_wrap(err, "environment step");
+  size_t N = (size_t)a->num_envs, obs_bytes = N * a->obs_dim * sizeof(float);
+  cm_rl_env *e = a->env;
+  if (env_on_dev(a)) {
+    if (e->step_dev(e->ctx, a->d.action, a->d.next_obs, a->d.obs, a->d.reward, a->d.done, err))
+      return cm_wrap(err, "environment step");
+    to_host(a, a->reward, a->d.reward, N * sizeof(float));
+    to_host(a, a->done, a->d.done, N);
+  } else {
+    to_host(a, a->action, a->d.action, N * a->act_dim * sizeof(float));
+    if (e->step(e->ctx, a->action, a->next_obs, a->obs, a->reward, a->done, err)) return cm_wrap(err, "environment step");
+    to_dev(a, a->d.next_obs, a->next_obs, obs_bytes);
+    to_dev(a, a->d.obs, a->obs, obs_bytes);
+  }
   if (a->mode == CM_RL_TRAIN) a->prof.env += cm_now_seconds() - t0;
   for (int i = 0; i < a->num_envs; i++)
     if (!isfinite(a->reward[i]) || a->done[i] > CM_DONE_TIME)
@@ -315,24 +378,25 @@ static int env_step(cm_agent *a, float *next_obs, cm_err *err) {
 
 static int rollout_train(cm_agent *a, cm_err *err) {
   int N = a->num_envs, O = a->obs_dim, A = a->act_dim;
+  size_t n = (size_t)N;
   cm_exp_buffer *b = &a->buf;
   for (int t = 0; t < a->cfg.steps_per_iter; t++) {
-    if (t == 1 && cm_fault_nan_at((long)a->iter, "obs")) a->obs[(size_t)(1 % N) * O + 2 % O] = NAN;
+    if (t == 1 && cm_fault_nan_at((long)a->iter, "obs")) cm_dev_upload(a->dev, a->d.obs + (size_t)(1 % N) * O + 2 % O, &(float){NAN}, 1);
     if (cm_agent_decide_action(a, err)) return -1;
     size_t s = (size_t)cm_exp_slot(b);
-    cm_exp_store(b, b->obs + s * O, a->obs, (size_t)N * O * sizeof(float), 0);
-    cm_exp_store(b, b->action + s * A, a->action, (size_t)N * A * sizeof(float), 0);
-    cm_exp_store(b, b->a_logp + s, a->logp, (size_t)N * sizeof(float), 0);
-    cm_exp_store(b, b->rand_mask + s, a->rand_mask, (size_t)N * sizeof(float), 0);
-    if (a->cond_dim) memcpy(a->buf_cond + s * a->cond_dim, a->cond, (size_t)N * a->cond_dim * sizeof(float));
-    if (cm_agent_need_norm_update(a)) cm_norm_record(&a->obs_norm, a->obs, N);
+    cm_exp_store(b, b->obs + s * O, a->d.obs, n * O * sizeof(float), 1);
+    cm_exp_store(b, b->action + s * A, a->d.action, n * A * sizeof(float), 1);
+    cm_exp_store(b, b->a_logp + s, a->d.logp, n * sizeof(float), 1);
+    cm_exp_store(b, b->rand_mask + s, a->d.rand_mask, n * sizeof(float), 1);
+    if (a->cond_dim) memcpy(a->buf_cond + s * a->cond_dim, a->cond, n * a->cond_dim * sizeof(float));
+    if (cm_agent_need_norm_update(a)) cm_norm_record(&a->obs_norm, a->d.obs, N);
 
-    if (env_step(a, a->next_obs, err)) return -1;
-    cm_exp_store(b, b->next_obs + s * O, a->next_obs, (size_t)N * O * sizeof(float), 0);
+    if (env_step(a, err)) return -1;
+    cm_exp_store(b, b->next_obs + s * O, a->d.next_obs, n * O * sizeof(float), 1);
     if (t == 1 && cm_fault_nan_at((long)a->iter, "reward")) a->reward[1 % N] = NAN;
     cm_rtrack_update(&a->train_ret, a->reward, a->done);
-    cm_exp_store(b, b->reward + s, a->reward, (size_t)N * sizeof(float), 0);
-    cm_exp_store(b, b->done + s, a->done, (size_t)N, 0);
+    cm_exp_store(b, b->reward + s, a->reward, n * sizeof(float), 0);
+    cm_exp_store(b, b->done + s, a->done, n, 0);
     if (a->type->after_step && a->type->after_step(a, (int)s, err)) return -1;
     cm_exp_inc(b);
   }
@@ -440,7 +504,7 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   /* every env finishes at least this many episodes, so short episodes do not bias the mean */
   int64_t min_eps = (num_episodes + N - 1) / N;
   for (;;) {
-    if (cm_agent_decide_action(a, err) || env_step(a, a->next_obs, err)) return -1;
+    if (cm_agent_decide_action(a, err) || env_step(a, err)) return -1;
     if (a->type->after_step && a->type->after_step(a, -1, err)) return -1;
     cm_rtrack_update(t, a->reward, a->done);
     int all = 1;

@@ -24,10 +24,10 @@
  * Actions live in normalized space ([-1, 1] over the env's bounds, `_a_norm`): the actor's mean,
  * the log-probs, the bound loss and the entropy are all taken there.
  *
- * The networks, normalizer statistics, optimizer state, experience buffer and mini-batch
- * workspaces live on a->dev; the rollout's per-step arrays (a->obs, a->action, ...) are host
- * memory, stored into the buffer with cm_exp_store; the host reads device results only through
- * cm_dev_read / cm_dev_download (a GPU's buffers are plain device memory). */
+ * The networks, normalizer statistics, optimizer state, experience buffer, mini-batch
+ * workspaces and the rollout's per-step arrays (a->d) live on a->dev; a host env's arrays cross
+ * at the env boundary only (cm_exp_store takes rows from either side); the host reads device
+ * results only through cm_dev_read / cm_dev_download (a GPU's buffers are plain device memory). */
 #ifndef CM_LEARN_AGENT_H
 #define CM_LEARN_AGENT_H
 #include <stdint.h>
@@ -183,9 +183,19 @@ struct cm_agent {
      * reduction (with the method's losses), optimizer step (with grad_allreduce) */
     double upd_gather, upd_nets, upd_losses, upd_optim;
   } prof;
+  /* host arrays of the rollout (pinned on a GPU): a host env's inputs and outputs, the step's
+   * reward and done (downloaded every step from a device env: the return tracker, the checks
+   * and the methods read them), and what cm_agent_policy_to_host / a NaN guard bring down */
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
-  float *norm_obs, *norm_a, *action, *logp, *rand_mask; /* decide_action outputs */
+  float *norm_a, *action, *logp, *rand_mask; /* decide_action outputs, host */
+  float *norm_obs;                     /* [N][obs_dim] device: the normalized policy input */
+  /* The same arrays on a->dev, where decide_action, the normalizer's record and a device env
+   * (env_dev: it steps on a->dev's GPU through reset_dev / step_dev) work: on the CPU device
+   * they ARE the host arrays above; on a GPU they are device arrays, and a host env's arrays
+   * cross at the env boundary only (actions down, observations, rewards and done up). */
+  struct { float *obs, *next_obs, *reward, *norm_a, *action, *logp, *rand_mask; uint8_t *done; } d;
+  int env_dev;
   /* update workspace, sized for one mini-batch (or the critic evaluation chunk); device arrays
    * unless marked host */
   int ws_rows;
@@ -202,9 +212,9 @@ struct cm_agent {
   /* host: the actor input rows and their dloss/dmean when a method adds actor rows (ASE) */
   float *mb_aobs, *mb_dmean_h;
   /* host copies of network outputs the host reads (cm_dev_read: the device's own arrays on
-   * the CPU, pinned downloads on a GPU): the rollout's actor means [N][A], a mini-batch's
-   * actor means [2 ws_rows][A] (methods' extra rows), the log-std [A] */
-  float *mean_h, *mb_mean, *logstd_h;
+   * the CPU, pinned downloads on a GPU): a mini-batch's actor means [2 ws_rows][A] (methods'
+   * extra rows), the log-std [A] */
+  float *mb_mean, *logstd_h;
   /* conditioning (ASE's latent): cond_dim columns appended, unnormalized, to the normalized
    * observation at the actor's and critic's input. The method fills cond before each action. */
   int cond_dim;
@@ -229,13 +239,17 @@ int cm_agent_create_file(const char *agent_yaml, cm_rl_env *env, const cm_dev *d
 void cm_agent_destroy(cm_agent *a);
 
 void cm_agent_set_mode(cm_agent *a, cm_rl_mode mode);
-/* Resets every env into a->obs. */
+/* Resets every env into a->d.obs (a->obs too on the CPU device or with a host env). */
 int cm_agent_reset_envs(cm_agent *a, cm_err *err);
 /* MimicKit _get_exp_prob: the probability of a sampled (not mean) action in training. */
 double cm_agent_exp_prob(const cm_agent *a);
-/* Policy on a->obs: fills a->action (env units), a->norm_a, a->logp, a->rand_mask. Train mode
- * samples (with probability exp_prob per env), test mode takes the mean. */
+/* Policy on a->d.obs: fills a->d.action (env units), d.norm_a, d.logp, d.rand_mask on a->dev
+ * (one policy_act op: policy_rows.h). Train mode samples (with probability exp_prob per env),
+ * test mode takes the mean. */
 int cm_agent_decide_action(cm_agent *a, cm_err *err);
+/* a->action, norm_a, logp, rand_mask and obs (host) made current from the device arrays (a
+ * no-op on the CPU device), for tests and messages. */
+void cm_agent_policy_to_host(cm_agent *a);
 
 /* One training iteration (_train_iter): rollout of steps_per_iter steps, train data, update,
  * normalizer update. info gets the agent's statistics and Train_Return & co. The caller

@@ -46,6 +46,7 @@ enum {
 };
 /* masked_stats' outputs */
 enum { CM_STAT_COUNT, CM_STAT_SUM, CM_STAT_SUM_SQ, CM_STAT_MIN, CM_STAT_MAX, CM_STATS_N };
+struct cm_policy_act_args; /* learn/policy_rows.h */
 
 typedef struct cm_ops {
   const char *name;
@@ -105,6 +106,8 @@ typedef struct cm_ops {
    * columns CM_TERM_SURR.. of row i; logstd [A] */
   void (*actor_loss_rows)(float *dmean, float *terms, int ld, const float *mean, const float *norm_a,
                           const float *old_logp, const float *adv, const float *logstd, int m, cm_actor_loss_cfg cfg);
+  /* The policy's action of rows envs (cm_policy_act_row over each row; arrays on the device). */
+  void (*policy_act)(const struct cm_policy_act_args *args, int rows);
 } cm_ops;
 
 typedef enum { CM_DEV_CPU = 0, CM_DEV_CUDA = 1 } cm_dev_kind;

@@ -10,6 +10,7 @@
 #include "learn/loss_rows.h"
 #include "learn/ops.h"
 #include "learn/returns.h"
+#include "learn/policy_rows.h"
 
 /* ---- parallel loops ---- */
 
@@ -318,6 +319,15 @@ static void cpu_actor_loss_rows(float *dmean, float *terms, int ld, const float 
                       .adv = adv, .logstd = logstd, .cfg = cfg});
 }
 
+typedef struct { const cm_policy_act_args *p; } act_ctx;
+static void policy_act_range(void *c, size_t b, size_t e) { /* rows */
+  const act_ctx *o = c;
+  for (size_t i = b; i < e; i++) cm_policy_act_row(o->p, (int)i);
+}
+static void cpu_policy_act(const cm_policy_act_args *p, int rows) {
+  if (rows > 0) par_for((size_t)rows, grain_of(4 * p->act_dim), policy_act_range, &(act_ctx){p});
+}
+
 const cm_ops cm_ops_cpu = {
   .name = "cpu",
   .alloc = cpu_alloc,
@@ -350,4 +360,5 @@ const cm_ops cm_ops_cpu = {
   .awr_weights = cpu_awr_weights,
   .critic_loss_rows = cpu_critic_loss_rows,
   .actor_loss_rows = cpu_actor_loss_rows,
+  .policy_act = cpu_policy_act,
 };

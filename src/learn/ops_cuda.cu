@@ -15,13 +15,16 @@
  * cm_dev_cuda_check. Not thread-safe: one host thread drives the device at a time. */
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 extern "C" {
 #include "learn/dev_cuda.h"
 #include "learn/ops.h"
+#include "learn/policy_rows.h"
 }
 /* CM_HD formulas shared with the CPU loops (C++ linkage is fine for static inline functions) */
 #include "learn/loss_rows.h"
@@ -300,6 +303,11 @@ __global__ void k_col_moments(const float *x, int rows, int cols, double *sum, d
     atomicAdd(sum + c, a);
     atomicAdd(sum_sq + c, b);
   }
+}
+
+/* one thread per env row: the CPU's row function */
+__global__ void k_policy_act(cm_policy_act_args p, int rows) {
+  GRID_STRIDE(i, (size_t)rows) cm_policy_act_row(&p, (int)i);
 }
 
 /* ---------------- the ops ---------------- */
@@ -753,6 +761,21 @@ static void cu_actor_loss_rows(float *dmean, float *terms, int ld, const float *
   finish("actor_loss_rows");
 }
 
+/* Every array must be device-visible (device or pinned memory): seven pointers are more than
+ * the staging slots, and the rollout keeps them on the device anyway. */
+static void cu_policy_act(const cm_policy_act_args *p, int rows) {
+  if (rows <= 0) return;
+  cu_set_device();
+  const void *ptrs[] = {p->mean, p->logstd, p->a_mean, p->a_std, p->norm_a, p->logp, p->rand_mask, p->action};
+  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
+    if (!device_visible(ptrs[k])) {
+      record("policy_act: argument %zu is plain host memory (device or pinned arrays only)", k);
+      return;
+    }
+  k_policy_act<<<blocks_for((size_t)rows), THREADS, 0, g.stream>>>(*p, rows);
+  finish("policy_act");
+}
+
 /* ---------------- the device ---------------- */
 
 extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
@@ -838,6 +861,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->awr_weights = cu_awr_weights;
   o->critic_loss_rows = cu_critic_loss_rows;
   o->actor_loss_rows = cu_actor_loss_rows;
+  o->policy_act = cu_policy_act;
   g.dev.kind = CM_DEV_CUDA;
   g.dev.index = device;
   g.dev.ops = &g.ops;

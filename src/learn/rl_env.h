@@ -57,6 +57,9 @@ typedef struct cm_rl_env {
   int (*reset_dev)(void *ctx, float *obs, cm_err *err);
   int (*step_dev)(void *ctx, const float *actions, float *next_obs, float *obs, float *reward, uint8_t *done,
                   cm_err *err);
+  /* 1 while reset_dev / step_dev can be used now (0 while something reads the host env after
+   * every step, e.g. a video's observer); NULL: always while on_device. */
+  int (*dev_ready)(void *ctx);
   /* One line of where the env's step time went since the last call (then cleared), for
    * CMIMIC_PROFILE; 0 when there is nothing to say. NULL: no such figures. */
   int (*profile)(void *ctx, char *line, size_t cap);

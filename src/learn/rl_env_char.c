@@ -84,6 +84,8 @@ static int char_step_dev(void *vctx, const float *actions, float *next_obs, floa
   return on_gpu_or_fail(c, err) || cm_dm_gpu_step(c->gpu, actions, next_obs, obs, reward, done, err) ? -1 : 0;
 }
 
+static int char_dev_ready(void *vctx) { return !needs_host(vctx); }
+
 static int char_profile(void *vctx, char *line, size_t cap) {
   char_ctx *c = vctx;
   cm_dm_gpu_times t;
@@ -165,6 +167,7 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
     out->stream = cm_dm_gpu_stream(c->gpu);
     out->reset_dev = char_reset_dev;
     out->step_dev = char_step_dev;
+    out->dev_ready = char_dev_ready;
     out->profile = char_profile;
   }
   return 0;

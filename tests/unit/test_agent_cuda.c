@@ -91,6 +91,8 @@ static void check_agent(const cm_dev *gpu, const char *name, double exp_prob) {
   CHECK_OK(cm_agent_reset_envs(g, &err), &err);
   CHECK_OK(cm_agent_decide_action(c, &err), &err);
   CHECK_OK(cm_agent_decide_action(g, &err), &err);
+  cm_agent_policy_to_host(c); /* a no-op on the CPU */
+  cm_agent_policy_to_host(g); /* the rollout's arrays are device arrays on the GPU */
   expect_close("actions", c->action, g->action, (size_t)N * ACT, 1e-5, 1e-4);
   expect_close("log-probs", c->logp, g->logp, N, 1e-4, 1e-4);
   float logstd_c[ACT], logstd_g[ACT];

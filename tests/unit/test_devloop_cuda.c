@@ -14,6 +14,13 @@
  * several episodes (0.3 s episodes without early termination, so every env resets by time on
  * both sides at the same steps; a dataset of five clips, so the reset draws pick clips).
  *
+ * Then one PPO training iteration of an agent on GPU 0 with the env on the device (the rollout
+ * on device arrays, reset_dev / step_dev) against the same agent and env of the same seeds
+ * with the env on the host (CMIMIC_DEVICE_ENV=0: actions down, observations up at the env
+ * boundary): the experience buffers (obs, next_obs, actions, log-probs, exploration mask,
+ * rewards, done) agree within float tolerance, the first difference named with its field,
+ * env and step; then the normalizer statistics and the return tracker.
+ *
  * Without CUDA or without a GPU: the device path must decline (a reason, the rl_env's host
  * flavour), then "SKIP" for the rest; bench/devloop_check.sh runs it on the GPU machine. */
 #include <math.h>
@@ -27,6 +34,8 @@
 #include "env/deepmimic.h"
 #include "env/deepmimic_gpu.h"
 #include "env/env.h"
+#include "learn/agent.h"
+#include "learn/dev_cuda.h"
 #include "learn/rl_env_char.h"
 #include "sim/engine_config.h"
 
@@ -258,6 +267,126 @@ static void check_declines(void) {
   cm_env_destroy(e);
 }
 
+/* ---- one training iteration, env on the device vs env on the host --------------------------- */
+
+#define AGENT "data/agents/deepmimic_humanoid_ppo_agent.yaml"
+#define ITER_STEPS 10 /* early terminations start near 20 steps: a done flag flipped by rounding is unlikely */
+
+typedef struct {
+  cm_env *env;
+  cm_rl_env rl;
+  cm_agent *a;
+} trainee;
+
+static int make_trainee(trainee *t, const char *agent_yaml, const cm_dev *gpu, int device_env, cm_err *err) {
+  if (!(t->env = make_env(SHIPPED, "cuda:0", err))) return -1;
+  if (!device_env) setenv("CMIMIC_DEVICE_ENV", "0", 1);
+  int rc = cm_rl_env_from_char(&t->rl, t->env, err);
+  unsetenv("CMIMIC_DEVICE_ENV");
+  if (rc || cm_agent_create_file(agent_yaml, &t->rl, gpu, 3, &t->a, err)) return -1;
+  return 0;
+}
+
+static void free_trainee(trainee *t) {
+  cm_agent_destroy(t->a);
+  cm_rl_env_destroy(&t->rl);
+  cm_env_destroy(t->env);
+}
+
+/* A buffer field [T][N][width] of both agents, downloaded (the buffer may live on the device) and
+ * compared; floats within tol * (1 + |host-env value|), bytes exactly. Names the first difference. */
+static int compare_buffer_field(const char *name, const cm_dev *dev, const void *d_ref, const void *d_got, int width,
+                                int bytes_per, double tol, int T, int N, double *worst) {
+  size_t n = (size_t)T * N * width, bytes = n * bytes_per;
+  unsigned char *r = malloc(bytes), *g = malloc(bytes);
+  int bad = 0;
+  dev->ops->download(r, d_ref, bytes);
+  dev->ops->download(g, d_got, bytes);
+  double w = 0, step_w[64] = {0}; /* per step: how the difference grows along the rollout */
+  for (size_t k = 0; k < n && !bad; k++) {
+    double c = bytes_per == 1 ? r[k] : ((float *)r)[k], v = bytes_per == 1 ? g[k] : ((float *)g)[k];
+    double d = bytes_per == 1 ? (c != v ? INFINITY : 0.0) : fabs(c - v) / (1.0 + fabs(c)); /* not 0 * inf: NaN */
+    if (d > w) w = d;
+    size_t step = k / width / N;
+    if (step < 64 && d > step_w[step]) step_w[step] = d;
+    if (!(d <= tol)) {
+      size_t row = k / width;
+      fprintf(stderr, "training iteration: buffer %s differs at step %zu env %zu elem %zu: host env %.9g device env %.9g (tol %.2g)\n",
+              name, row / N, row % N, k % width, c, v, tol);
+      bad = 1;
+    }
+  }
+  printf("  buffer %-10s largest relative difference %.3g; by step:", name, w);
+  for (int t = 0; t < T && t < 64; t++) printf(" %.1e", step_w[t]);
+  printf("\n");
+  if (w > *worst && bytes_per != 1) *worst = w;
+  free(r);
+  free(g);
+  return bad;
+}
+
+static void check_training_iteration(void) {
+  cm_err err = {{0}};
+  const cm_dev *gpu = cm_dev_cuda(0, &err);
+  CHECK_OK(gpu == NULL, &err);
+  if (!gpu) return;
+  cm_dev_cuda_set_tf32(0); /* fp32 products: both agents' networks see the same numbers */
+  char steps_from[32], agent_yaml[64];
+  snprintf(steps_from, sizeof steps_from, "steps_per_iter: %d", ITER_STEPS);
+  const char *f[] = {"steps_per_iter: 32"}, *t[] = {steps_from};
+  CHECK(!yaml_variant(AGENT, f, t, 1, "devloop_agent", agent_yaml, sizeof agent_yaml));
+  trainee h = {0}, d = {0};
+  int ok_h = make_trainee(&h, agent_yaml, gpu, 0, &err) == 0;
+  CHECK_OK(!ok_h, &err);
+  int ok_d = ok_h && make_trainee(&d, agent_yaml, gpu, 1, &err) == 0;
+  CHECK_OK(ok_h && !ok_d, &err);
+  if (ok_h && ok_d) {
+    CHECK(h.rl.on_device == 0 && h.a->env_dev == 0);
+    CHECK(d.rl.on_device == 1 && d.a->env_dev == 1);
+    cm_stats sh, sd;
+    cm_stats_clear(&sh);
+    cm_stats_clear(&sd);
+    CHECK_OK(cm_agent_reset_envs(h.a, &err), &err);
+    CHECK_OK(cm_agent_reset_envs(d.a, &err), &err);
+    CHECK_OK(cm_agent_train_iter(h.a, &sh, &err), &err);
+    CHECK_OK(cm_agent_train_iter(d.a, &sd, &err), &err);
+    CHECK_OK(cm_dev_cuda_check(&err), &err);
+    const cm_exp_buffer *bh = &h.a->buf, *bd = &d.a->buf;
+    int T = bh->steps, N = bh->num_envs, O = bh->obs_dim, A = bh->act_dim;
+    CHECK(T == ITER_STEPS && bd->steps == T && bd->total_samples == bh->total_samples);
+    double worst = 0, tol = 1e-3;
+    printf("one training iteration (%d steps x %d envs), env on the device vs on the host:\n", T, N);
+    int bad = compare_buffer_field("obs", gpu, bh->obs, bd->obs, O, 4, tol, T, N, &worst) ||
+              compare_buffer_field("action", gpu, bh->action, bd->action, A, 4, tol, T, N, &worst) ||
+              compare_buffer_field("a_logp", gpu, bh->a_logp, bd->a_logp, 1, 4, tol, T, N, &worst) ||
+              compare_buffer_field("rand_mask", gpu, bh->rand_mask, bd->rand_mask, 1, 4, 0, T, N, &worst) ||
+              compare_buffer_field("reward", gpu, bh->reward, bd->reward, 1, 4, tol, T, N, &worst) ||
+              compare_buffer_field("done", gpu, bh->done, bd->done, 1, 1, 0, T, N, &worst) ||
+              compare_buffer_field("next_obs", gpu, bh->next_obs, bd->next_obs, O, 4, tol, T, N, &worst);
+    CHECK(!bad);
+    /* the normalizer recorded the same rows (device rows on one side, uploaded host rows on the other) */
+    for (int j = 0; j < O; j++) {
+      CHECK_NEAR(d.a->obs_norm.mean_h[j], h.a->obs_norm.mean_h[j], tol * (1 + fabs(h.a->obs_norm.mean_h[j])));
+      CHECK_NEAR(d.a->obs_norm.var_h[j], h.a->obs_norm.var_h[j], tol * (1 + fabs(h.a->obs_norm.var_h[j])));
+    }
+    CHECK(d.a->obs_norm.count == h.a->obs_norm.count && h.a->obs_norm.count == (int64_t)T * N);
+    CHECK(d.a->train_ret.episodes == h.a->train_ret.episodes);
+    CHECK_NEAR(d.a->train_ret.mean_return, h.a->train_ret.mean_return, tol * (1 + fabs(h.a->train_ret.mean_return)));
+    double lh = cm_stats_get(&sh, "Loss", NAN), ld = cm_stats_get(&sd, "Loss", NAN);
+    CHECK(isfinite(lh) && isfinite(ld));
+    printf("  largest float difference %.3g; Loss host env %.6g device env %.6g\n", worst, lh, ld);
+    /* test mode on the device path: means, every env to an episode end */
+    cm_test_result r;
+    CHECK_OK(cm_agent_test(d.a, N, &r, &err), &err);
+    CHECK(r.episodes >= N && isfinite(r.mean_return) && r.mean_ep_len > 0);
+    printf("  test mode, env on the device: %lld episodes, mean return %.4g, length %.4g\n", (long long)r.episodes,
+           r.mean_return, r.mean_ep_len);
+  }
+  free_trainee(&h); /* safe on a partly made one */
+  free_trainee(&d);
+  unlink(agent_yaml);
+}
+
 int main(void) {
   check_declines();
   cm_err err = {{0}};
@@ -280,5 +409,6 @@ int main(void) {
   CHECK(!write_variant(run, f2, t2, 4));
   run_case("episodes", run, 30, 2e-5, 1, 0);
   unlink(run);
+  check_training_iteration();
   return check_report("test_devloop_cuda");
 }
