@@ -10,7 +10,10 @@
 
 typedef enum { CM_DONE_NULL = 0, CM_DONE_FAIL = 1, CM_DONE_SUCC = 2, CM_DONE_TIME = 3 } cm_done_flag;
 
-/* Terminal bootstrap of one next value (cm_bootstrap_done_values). */
+/* Terminal bootstrap of one next value: where an episode ended in success or failure, the value
+ * of the next state is replaced by a constant (reward_succ / (1 - discount), reward_fail /
+ * (1 - discount)); on a timeout (TIME) the critic's value of the last observation stays. Over
+ * a whole buffer: the bootstrap_done op (ops.h). */
 CM_HD static inline float cm_bootstrap_done_value(unsigned char done, float v, float succ_val, float fail_val) {
   return done == CM_DONE_SUCC ? succ_val : (done == CM_DONE_FAIL ? fail_val : v);
 }
@@ -24,15 +27,11 @@ CM_HD static inline float cm_adv_norm_value(float x, float mean, float s, float 
 /* AWR's advantage weight min(exp(adv / temp), clip) of a normalized advantage */
 CM_HD static inline float cm_awr_weight_value(float adv, float temp, float clip) { return fminf(expf(adv / temp), clip); }
 
-/* Terminal bootstrap: where an episode ended in success or failure, the value of the next
- * state is replaced by a constant (reward_succ / (1 - discount), reward_fail / (1 - discount));
- * on a timeout (TIME) the critic's value of the last observation stays. */
-void cm_bootstrap_done_values(int T, int N, const uint8_t *done, float succ_val, float fail_val, float *next_vals);
-
 /* TD(lambda) return of one env (column env of the [T][N] arrays):
  *   ret[T-1] = r[T-1] + discount * next_vals[T-1]
  *   ret[t]   = r[t] + discount * ((1 - l_t) next_vals[t] + l_t ret[t+1]),  l_t = lambda * (done[t] == NULL)
- * so at any episode end (fail, succ or timeout) the recursion restarts from next_vals[t]. */
+ * so at any episode end (fail, succ or timeout) the recursion restarts from next_vals[t].
+ * Over every env: the td_lambda op (ops.h). */
 CM_HD static inline void cm_td_lambda_env(int T, int N, int env, const float *r, const float *next_vals,
                                           const uint8_t *done, float discount, float lambda, float *ret) {
   size_t i = (size_t)(T - 1) * N + env;
@@ -46,17 +45,11 @@ CM_HD static inline void cm_td_lambda_env(int T, int N, int env, const float *r,
   }
 }
 
-/* CPU driver over all envs. */
-void cm_td_lambda_returns(int T, int N, const float *r, const float *next_vals, const uint8_t *done, float discount,
-                          float lambda, float *ret);
-
 /* Advantage statistics over the entries with mask != 0 (mask NULL: all): mean and the
  * unbiased variance (torch.std_mean). With fewer than two entries the variance is 0 (and the
  * mean 0 with none). Returns the entry count. A distributed run averages mean and var across
- * processes before cm_adv_apply, as mp_util.calc_mean_std does. */
+ * processes, as mp_util.calc_mean_std does. The agent takes them with the masked_stats op (the
+ * same sums in the same order: test_loss_rows); this is the plain reference. The adv_normalize
+ * op then applies cm_adv_norm_value to every entry (masked or not). */
 int cm_adv_stats(int n, const float *adv, const float *mask, double *mean, double *var);
-/* adv = clamp((adv - mean) / max(std, 1e-5), -clip, clip) over every entry (masked or not). */
-void cm_adv_apply(int n, float *adv, float mean, float std, float clip);
-/* Both steps in one process; mean_out/std_out (nullable) receive the statistics. */
-void cm_adv_normalize(int n, float *adv, const float *mask, float clip, float *mean_out, float *std_out);
 #endif

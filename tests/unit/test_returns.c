@@ -5,7 +5,17 @@
 #include <string.h>
 #include "check.h"
 #include "core/rng.h"
+#include "learn/ops.h"
 #include "learn/returns.h"
+
+/* mean/std as the agent takes them (cm_adv_stats's sums), then the adv_normalize op */
+static void adv_normalize(int n, float *adv, const float *mask, float clip, float *mean, float *std) {
+  double m, v;
+  cm_adv_stats(n, adv, mask, &m, &v);
+  *mean = (float)m;
+  *std = (float)sqrt(v);
+  cm_ops_cpu.adv_normalize(adv, (size_t)n, *mean, *std, clip);
+}
 
 /* Two envs, four steps, discount 0.9, lambda 0.5 ([T][N], time-major).
  * env 0: r 1 2 3 4, V(next) 10 20 30 40, FAIL at t=1 (fail value 0):
@@ -22,11 +32,11 @@ static void test_hand_example(void) {
                          CM_DONE_NULL, CM_DONE_TIME, CM_DONE_NULL, CM_DONE_SUCC};
   float ret[T * N];
   const float discount = 0.9f, r_fail = 0.f, r_succ = 1.f;
-  cm_bootstrap_done_values(T, N, done, r_succ / (1 - discount), r_fail / (1 - discount), nv);
+  cm_ops_cpu.bootstrap_done(nv, done, T * N, r_succ / (1 - discount), r_fail / (1 - discount));
   CHECK(nv[2] == 0.f);            /* fail */
   CHECK(nv[5] == 6.f);            /* timeout keeps the critic's value */
   CHECK_NEAR(nv[7], 10.0, 1e-5);  /* success */
-  cm_td_lambda_returns(T, N, r, nv, done, discount, 0.5f, ret);
+  cm_ops_cpu.td_lambda(T, N, r, nv, done, discount, 0.5f, ret);
   const double want[T * N] = {6.4, 3.731, 2, 5.18, 34.5, 6.4, 40, 10};
   for (int i = 0; i < T * N; i++) CHECK_NEAR(ret[i], want[i], 1e-5);
 }
@@ -44,7 +54,7 @@ static void test_lambda_average(void) {
   const double disc = 0.99;
   for (int li = 0; li < 3; li++) {
     double lam = lambdas[li];
-    cm_td_lambda_returns(T, N, r, nv, done, (float)disc, (float)lam, ret);
+    cm_ops_cpu.td_lambda(T, N, r, nv, done, (float)disc, (float)lam, ret);
     for (int e = 0; e < N; e++)
       for (int t = 0; t < T; t++) {
         int H = T - t;
@@ -65,14 +75,14 @@ static void test_lambda_average(void) {
  * every entry is normalised with those and clipped to +-4 (10 -> 5.81 -> 4). */
 static void test_adv_normalize(void) {
   float adv[5] = {1, 2, 3, 4, 10}, mask[5] = {1, 1, 1, 1, 0}, mean, std;
-  cm_adv_normalize(5, adv, mask, 4.f, &mean, &std);
+  adv_normalize(5, adv, mask, 4.f, &mean, &std);
   CHECK_NEAR(mean, 2.5, 1e-6);
   CHECK_NEAR(std, 1.2909944, 1e-6);
   const double want[5] = {-1.5 / 1.2909944, -0.5 / 1.2909944, 0.5 / 1.2909944, 1.5 / 1.2909944, 4.0};
   for (int i = 0; i < 5; i++) CHECK_NEAR(adv[i], want[i], 1e-5);
   /* no mask: all entries count */
   float adv2[4] = {-3, -1, 1, 3};
-  cm_adv_normalize(4, adv2, NULL, 4.f, &mean, &std);
+  adv_normalize(4, adv2, NULL, 4.f, &mean, &std);
   CHECK_NEAR(mean, 0, 1e-7);
   CHECK_NEAR(std, sqrt(20.0 / 3.0), 1e-6);
   CHECK_NEAR(adv2[3], 3 / sqrt(20.0 / 3.0), 1e-6);
@@ -80,7 +90,7 @@ static void test_adv_normalize(void) {
   float adv3[3] = {1, 1.00001f, 0}, m3[3] = {1, 0, 0};
   double dm, dv;
   CHECK(cm_adv_stats(3, adv3, m3, &dm, &dv) == 1 && dm == 1.0 && dv == 0.0);
-  cm_adv_normalize(3, adv3, m3, 4.f, &mean, &std);
+  adv_normalize(3, adv3, m3, 4.f, &mean, &std);
   CHECK(adv3[0] == 0.f);
   CHECK(adv3[2] == -4.f);
   CHECK(isfinite(adv3[1]) && fabsf(adv3[1]) <= 4.f);
