@@ -97,7 +97,11 @@ static int find_missing(cm_comm *c, mpi_impl *m, char *names, size_t cap) {
 }
 
 /* Waits for req until the deadline, answering questions meanwhile. Short naps after a first
- * spin: two ranks on two cores must not take each other's core while waiting. */
+ * spin: two ranks on two cores must not take each other's core while waiting. The naps stay
+ * short (NAP_MAX_NS) because a non-blocking collective only advances inside MPI_Test: OpenMPI's
+ * libnbc takes a round per call, and with 1 ms naps an 8 MB all-reduce over 4 ranks took
+ * 300 ms on the 16-core device host (docs/BENCHMARKS.md, bench-dist). */
+#define NAP_MAX_NS 50000
 static int wait_req(cm_comm *c, MPI_Request *req, const char *call, const char *what, cm_err *err) {
   mpi_impl *m = c->impl;
   double t0 = cm_now_seconds(), deadline = t0 + c->timeout_s;
@@ -111,7 +115,7 @@ static int wait_req(cm_comm *c, MPI_Request *req, const char *call, const char *
     if (spin < 200) continue;
     if (cm_now_seconds() > deadline) break;
     nap(nap_ns);
-    if (nap_ns < 1000000) nap_ns += nap_ns / 4;
+    if (nap_ns < NAP_MAX_NS) nap_ns += nap_ns / 4;
   }
   char names[256];
   int missing = find_missing(c, m, names, sizeof names);
