@@ -17,6 +17,7 @@ int cm_comm_mpi_open(cm_comm *c, double timeout_s, cm_err *err) {
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <time.h>
 #include "core/clock.h"
 
@@ -102,6 +103,7 @@ static int find_missing(cm_comm *c, mpi_impl *m, char *names, size_t cap) {
  * libnbc takes a round per call, and with 1 ms naps an 8 MB all-reduce over 4 ranks took
  * 300 ms on the 16-core device host (docs/BENCHMARKS.md, bench-dist). */
 #define NAP_MAX_NS 50000
+#define YIELD_S 0.02 /* yield instead of napping for this long: a nanosleep lasts >= 50 us here */
 static int wait_req(cm_comm *c, MPI_Request *req, const char *call, const char *what, cm_err *err) {
   mpi_impl *m = c->impl;
   double t0 = cm_now_seconds(), deadline = t0 + c->timeout_s;
@@ -113,7 +115,12 @@ static int wait_req(cm_comm *c, MPI_Request *req, const char *call, const char *
     if (done) return 0;
     if ((spin & 63) == 0) answer_probes(m);
     if (spin < 200) continue;
-    if (cm_now_seconds() > deadline) break;
+    double now = cm_now_seconds();
+    if (now > deadline) break;
+    if (now - t0 < YIELD_S) { /* the collective's own rounds: give the core away, no timer */
+      sched_yield();
+      continue;
+    }
     nap(nap_ns);
     if (nap_ns < NAP_MAX_NS) nap_ns += nap_ns / 4;
   }

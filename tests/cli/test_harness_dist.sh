@@ -28,7 +28,9 @@ print([(a['stage'], a['num_envs'], a.get('devices'), a['status'], a['failure']) 
 assert (at[0]['stage'], at[0]['num_envs'], at[0]['devices'], at[0]['failure']) == ('train', 4, 'cpu,cpu', 'dist'), at[0]
 assert 'rank 1 did not join' in at[0]['detail'], at[0]['detail']
 assert (at[1]['stage'], at[1]['num_envs'], at[1]['devices'], at[1]['status']) == ('train', 4, 'cpu', 'ok'), at[1]
-assert [a['stage'] for a in at[2:]] == ['test', 'viz'] and all(a['status'] == 'ok' for a in at[2:]), at[2:]
+# a build without rendering has no viz stage (--viz auto says so in the harness output)
+stages = ['test'] if 'no viz stage' in open(root + '.out').read() else ['test', 'viz']
+assert [a['stage'] for a in at[2:]] == stages and all(a['status'] == 'ok' for a in at[2:]), at[2:]
 env = open(at[0]['log']).read()
 assert 'NCCL_P2P_DISABLE' not in env  # the NCCL profile only with --nccl-profile
 rows = {r['case']: r for r in csv.DictReader(open(root + '/best_by_case.tsv'), delimiter='\t')}
