@@ -53,12 +53,14 @@ typedef struct cm_phys_gpu_stats {
 #define CM_PHYS_GPU_REG_VARIANTS "0 (a thread per env; 96 and 64 with -DCMIMIC_GPU_VARIANTS=all); 0, 128 (a warp per env)"
 #endif
 /* Threads per env of the step kernel: 1 (a thread per env), 4, 8, 16 (several envs per warp) or
- * 32 (a warp per env). Default: 8 at every size. Measured on one H200 (docs/BENCHMARKS.md, run 5,
- * the tree stages over lanes too) in physics substeps/s, 1 / 32 / 8 lanes: 4096 envs 0.35 / 1.04 /
- * 1.61 M, 16384 0.85 / 1.20 / 2.13 M, 65536 1.60 / 1.32 / 2.39 M (4 lanes: 2.43 M, within the
- * run-to-run spread). 8 lanes keep most of a warp busy (a humanoid has 28 dofs and 4-8 rows) while
- * leaving 4 envs per warp to hide latency. */
-#define CM_PHYS_GPU_LANES_DEFAULT(num_envs) ((void)(num_envs), 8)
+ * 32 (a warp per env). Default: a warp per env up to 1024 envs, 8 lanes above. Measured on one
+ * H200 (docs/BENCHMARKS.md, runs 5 and 6) in physics substeps/s, 1 / 32 / 8 lanes: 4096 envs
+ * 0.35 / 1.04 / 1.61 M, 16384 0.85 / 1.20 / 2.13 M, 65536 1.60 / 1.32 / 2.39 M (4 lanes: 2.43 M,
+ * within the run-to-run spread); and where the GPU is not full, in ms per control step, 32 / 8
+ * lanes: 512 envs 4.8 / 7.2, 2048 8.9 / 8.4. 8 lanes keep most of a warp busy (a humanoid has 28
+ * dofs and 4-8 rows) while leaving 4 envs per warp to hide latency; with few envs nothing needs
+ * hiding and a warp per env shortens each env's step, which is what bounds small runs. */
+#define CM_PHYS_GPU_LANES_DEFAULT(num_envs) ((num_envs) <= 1024 ? 32 : 8)
 
 /* device: "cuda:N". st is the engine's host state (its arrays get page-locked and mirrored);
  * block the host block to start from (initial state). */
