@@ -12,7 +12,7 @@ typedef struct char_ctx {
   float *disc_obs, *disc_obs_demo; /* [N][disc_obs_dim]: the step's values, kept from the reset */
   cm_env_observer observer;
   void *observer_user;
-  cm_dm_gpu *gpu; /* the env's step as kernels (deepmimic on the cuda engine's GPU), or NULL */
+  cm_dm_gpu *gpu; /* the env's step as kernels (deepmimic, amp, ase, add on the cuda engine's GPU), or NULL */
   int on_gpu;     /* 1: the device copy is the env's truth */
 } char_ctx;
 
@@ -153,7 +153,7 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
   out->fetch_disc_obs_demo = env->disc_obs_dim > 0 ? char_fetch_disc_obs_demo : NULL;
   out->env_stats = char_env_stats; /* the type's figures, and the engine's reset count */
   out->destroy = char_destroy;
-  /* deepmimic on the cuda engine's GPU steps as kernels unless CMIMIC_DEVICE_ENV=0 */
+  /* deepmimic and the amp family on the cuda engine's GPU step as kernels unless CMIMIC_DEVICE_ENV=0 */
   const char *de = getenv("CMIMIC_DEVICE_ENV");
   if (cm_dm_gpu_supported(env, NULL) && !(de && !strcmp(de, "0"))) {
     if (cm_dm_gpu_create(env, &c->gpu, err)) {
@@ -161,6 +161,8 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
       memset(out, 0, sizeof *out);
       return -1;
     }
+    /* the step's disc_obs comes down into the arrays the agent reads (rl_env.h: host arrays) */
+    cm_dm_gpu_set_disc_out(c->gpu, c->disc_obs, c->disc_obs_demo);
     c->on_gpu = 1;
     out->on_device = 1;
     out->device = cm_dm_gpu_device(c->gpu);
