@@ -308,20 +308,27 @@ done:
   cm_env_destroy(g);
 }
 
-/* Without a GPU the device path declines with a reason and the rl_env stays on the host. */
+/* Without a GPU the device path declines with a reason and the rl_env stays on the host; with
+ * CUDA built in, the reason for an amp env on the CPU is the device, for a task env its type. */
 static void check_declines(void) {
-  cm_err err = {{0}};
-  cm_env *e = make_env(SHIPPED, "cpu", &err);
-  CHECK_OK(e == NULL, &err);
-  if (!e) return;
-  const char *why = NULL;
-  CHECK(!cm_dm_gpu_supported(e, &why));
-  CHECK(why && strlen(why) > 0);
-  cm_rl_env rl;
-  CHECK_OK(cm_rl_env_from_char(&rl, e, &err), &err);
-  CHECK(rl.on_device == 0 && rl.step_dev == NULL && rl.reset_dev == NULL);
-  cm_rl_env_destroy(&rl);
-  cm_env_destroy(e);
+  static const char *const yamls[] = {SHIPPED, AMP_ENV, "data/envs/amp_location_humanoid_env.yaml"};
+  for (int k = 0; k < 3; k++) {
+    cm_err err = {{0}};
+    cm_env *e = make_env(yamls[k], "cpu", &err);
+    CHECK_OK(e == NULL, &err);
+    if (!e) continue;
+    const char *why = NULL;
+    CHECK(!cm_dm_gpu_supported(e, &why));
+    CHECK(why && strlen(why) > 0);
+#ifdef CM_HAVE_CUDA
+    CHECK(why && strstr(why, k == 2 ? "task envs" : "--devices cpu"));
+#endif
+    cm_rl_env rl;
+    CHECK_OK(cm_rl_env_from_char(&rl, e, &err), &err);
+    CHECK(rl.on_device == 0 && rl.step_dev == NULL && rl.reset_dev == NULL);
+    cm_rl_env_destroy(&rl);
+    cm_env_destroy(e);
+  }
 }
 
 /* ---- one training iteration, env on the device vs env on the host --------------------------- */
