@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On a GPU machine: the amp family's env step as kernels (issue 11 item 1). First
-# test_devloop_cuda (deepmimic, amp, ase, add stepped on the device against the host driver,
-# every field after every step; one PPO and one AMP iteration env-on-device vs env-on-host),
-# then full training samples/s on the cuda engine with the env on the GPU for amp, ase and add
+# test_devloop_cuda (deepmimic, amp, ase, add, task_location, task_steering stepped on the device
+# against the host driver, every field after every step; one PPO and two AMP iterations
+# env-on-device vs env-on-host), then full training samples/s on the cuda engine with the env on
+# the GPU for amp, ase, add and task_location
 # (their humanoid env and agent yamls) at the given env counts, with CMIMIC_PROFILE=1 (policy /
 # env / update, the env's device split: action, physics, env kernels, resets, copies incl. the
 # disc_obs download), and amp's host-env path (CMIMIC_DEVICE_ENV=0) at the first count beside it.
@@ -30,6 +31,7 @@ for n in $counts; do
   bench "amp, env on the GPU" data/envs/amp_humanoid_env.yaml data/agents/amp_humanoid_agent.yaml "$n"
   bench "ase, env on the GPU" data/envs/ase_humanoid_env.yaml data/agents/ase_humanoid_agent.yaml "$n"
   bench "add, env on the GPU" data/envs/add_humanoid_env.yaml data/agents/add_humanoid_agent.yaml "$n"
+  bench "task_location, env on the GPU" data/envs/amp_location_humanoid_env.yaml data/agents/amp_task_humanoid_agent.yaml "$n"
 done
 first=${counts%% *}
 bench "amp, env on the host (CMIMIC_DEVICE_ENV=0)" data/envs/amp_humanoid_env.yaml data/agents/amp_humanoid_agent.yaml \

@@ -12,7 +12,9 @@
  *               host in env order (cm_dm_track_add), as the CPU driver sums them
  * The amp family (amp, ase, add) adds its kernels at the points amp.c adds its hooks
  * (amp_gpu.cu): its reset in place of deepmimic's, the history push after the reference update,
- * disc_obs after the obs, reward 0 and disc_obs down after reward and done.
+ * disc_obs after the obs, reward 0 and disc_obs down after reward and done. The task envs
+ * add theirs after amp's (task_gpu.cu): root positions before the action, target changes after
+ * the history push, new targets after a reset, the task obs and the task reward; train mode only.
  * Errors of CUDA calls and launches come back as cm_err. */
 #include <cuda_runtime.h>
 #include <stdint.h>
@@ -22,6 +24,7 @@
 #include "env/deepmimic_gpu_impl.h"
 extern "C" {
 #include "env/amp.h"
+#include "env/task_view.h"
 #include "sim/cuda/cuda_engine.h"
 #include "sim/cuda/phys_gpu.h"
 }
@@ -102,6 +105,7 @@ struct cm_dm_gpu {
   float *track, *track_h; /* [N][7] tracking-error rows: device, page-locked host */
   int *ids_h;             /* [N] page-locked host copy of ids for the tracking sums */
   amp_gpu *amp;           /* the amp family's part, or NULL */
+  task_gpu *task;         /* the task envs' part, or NULL */
   void *lib_mem[32];      /* read-only and scratch arrays */
   int nlib;
   dm_pair pairs[32];
@@ -116,14 +120,16 @@ int dm_gpu_ok(cudaError_t rc, const char *what, cm_err *err) {
   return cm_fail(err, "deepmimic (GPU): %s: %s", what, cudaGetErrorString(rc));
 }
 
-/* The types whose every hook has a device version here (the task envs add hooks of their own). */
+/* The types whose every hook has a device version here (the task envs' test mode excepted). */
 static int steps_on_gpu(const cm_env_type *t) {
-  return t == &cm_env_deepmimic || t == &cm_env_amp || t == &cm_env_ase || t == &cm_env_add;
+  return t == &cm_env_deepmimic || t == &cm_env_amp || t == &cm_env_ase || t == &cm_env_add ||
+         t == &cm_env_task_location || t == &cm_env_task_steering;
 }
 
 extern "C" int cm_dm_gpu_supported(const cm_env *e, const char **why) {
   const char *w = NULL;
-  if (!e || !steps_on_gpu(e->type)) w = "only the deepmimic, amp, ase and add env types (not the task envs) step on the GPU";
+  if (!e || !steps_on_gpu(e->type))
+    w = "only the deepmimic, amp, ase, add, task_location and task_steering env types step on the GPU";
   else if (strcmp(e->engine->cfg.engine_name, "cuda")) w = "the env's engine is not the cuda engine";
   else if (!cm_cuda_engine_gpu(e->engine)) w = "the cuda engine runs on the CPU (--devices cpu)";
   if (why) *why = w;
@@ -232,7 +238,7 @@ extern "C" int cm_dm_gpu_create(cm_env *e, cm_dm_gpu **out, cm_err *err) {
       dm_gpu_ok(cudaMallocHost((void **)&g->ids_h, sizeof(int) * N + 4), "cudaMallocHost(ids)", err) ||
       dm_gpu_ok(cudaMemcpy(g->low, e->action_low, sizeof(float) * A, cudaMemcpyHostToDevice), "copying the action bounds", err) ||
       dm_gpu_ok(cudaMemcpy(g->high, e->action_high, sizeof(float) * A, cudaMemcpyHostToDevice), "copying the action bounds", err) ||
-      amp_gpu_create(g, e, &g->amp, err) || cm_dm_gpu_from_host(g, err))
+      amp_gpu_create(g, e, &g->amp, err) || task_gpu_create(g, e, &g->task, err) || cm_dm_gpu_from_host(g, err))
     goto fail;
   *out = g;
   return 0;
@@ -246,6 +252,7 @@ extern "C" void cm_dm_gpu_destroy(cm_dm_gpu *g) {
   cudaSetDevice(g->device);
   if (g->stream) cudaStreamSynchronize(g->stream);
   amp_gpu_destroy(g->amp);
+  task_gpu_destroy(g->task);
   for (int k = 0; k < g->nlib; k++) cudaFree(g->lib_mem[k]);
   for (int k = 0; k < g->npairs; k++) cudaFree(g->pairs[k].dev);
   void *own[] = {g->c_dev, g->p_dev, g->low, g->high, g->targets, g->actions, g->ids, g->stage_obs, g->stage_next_obs,
@@ -295,11 +302,23 @@ static int reset_envs(cm_dm_gpu *g, const int *ids, cm_err *err) {
     k_reset<<<dm_gpu_grid(g->N), DM_GPU_BLOCK, 0, g->stream>>>(g->a, ids);
     if (launched("launching the reset kernel", err)) return -1;
   }
-  if (cm_phys_gpu_push_dev(g->phys, ids, g->N, err) || record_tracking(g, ids, err)) return -1;
+  if (cm_phys_gpu_push_dev(g->phys, ids, g->N, err) || record_tracking(g, ids, err) ||
+      (g->task && task_gpu_reset(g->task, &g->a, ids, g->stream, err)))
+    return -1;
   k_obs<<<dm_gpu_grid(g->N), DM_GPU_BLOCK, 0, g->stream>>>(g->a, ids);
-  if (launched("launching the observation kernel", err)) return -1;
-  return g->amp ? amp_gpu_obs(g->amp, &g->a, ids, g->stream, err) : 0;
+  if (launched("launching the observation kernel", err) || (g->amp && amp_gpu_obs(g->amp, &g->a, ids, g->stream, err)))
+    return -1;
+  return g->task ? task_gpu_obs(g->task, &g->a, ids, g->stream, err) : 0;
 }
+
+/* The task envs' test figures are host code: in test mode they step on the host. */
+static int refuse_host_only(const cm_dm_gpu *g, cm_err *err) {
+  if (!cm_dm_gpu_host_only(g)) return 0;
+  return cm_fail(err, "deepmimic (GPU): %s in test mode steps on the host (its test figures are host code)",
+                 g->e->type->name);
+}
+
+extern "C" int cm_dm_gpu_host_only(const cm_dm_gpu *g) { return g->task && g->e->test_mode; }
 
 static int copy_out(cm_dm_gpu *g, float *dst, const float *src, size_t bytes, cm_err *err) {
   if (dst == src) return 0;
@@ -307,7 +326,7 @@ static int copy_out(cm_dm_gpu *g, float *dst, const float *src, size_t bytes, cm
 }
 
 extern "C" int cm_dm_gpu_reset(cm_dm_gpu *g, float *obs, cm_err *err) {
-  if (dm_gpu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || reset_envs(g, NULL, err) ||
+  if (refuse_host_only(g, err) || dm_gpu_ok(cudaSetDevice(g->device), "cudaSetDevice", err) || reset_envs(g, NULL, err) ||
       copy_out(g, obs, g->a.obs, sizeof(float) * g->O * g->N, err))
     return -1;
   return dm_gpu_ok(cudaStreamSynchronize(g->stream), "the reset kernels", err);
@@ -317,21 +336,26 @@ extern "C" int cm_dm_gpu_step(cm_dm_gpu *g, const float *actions, float *next_ob
                               cm_err *err) {
   int N = g->N;
   size_t obs_bytes = sizeof(float) * g->O * N;
-  if (dm_gpu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
+  if (refuse_host_only(g, err) || dm_gpu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
   cudaEventRecord(g->ev[EV_START], g->stream);
+  if (g->task && task_gpu_pre_physics(g->task, &g->a, g->stream, err)) return -1;
   k_action<<<dm_gpu_grid(N), DM_GPU_BLOCK, 0, g->stream>>>(actions, g->low, g->high, g->A, N, g->targets);
   if (launched("launching the action kernel", err)) return -1;
   cudaEventRecord(g->ev[EV_ACTION], g->stream);
   if (cm_phys_gpu_step_dev(g->phys, g->targets, g->substeps, err)) return -1;
   cudaEventRecord(g->ev[EV_PHYSICS], g->stream);
   k_post_physics<<<dm_gpu_grid(N), DM_GPU_BLOCK, 0, g->stream>>>(g->a);
-  if (launched("launching the env kernels", err) || (g->amp && amp_gpu_post_physics(g->amp, &g->a, g->stream, err))) return -1;
+  if (launched("launching the env kernels", err) || (g->amp && amp_gpu_post_physics(g->amp, &g->a, g->stream, err)) ||
+      (g->task && task_gpu_post_physics(g->task, &g->a, g->stream, err)))
+    return -1;
   k_obs<<<dm_gpu_grid(N), DM_GPU_BLOCK, 0, g->stream>>>(g->a, NULL);
   if (launched("launching the env kernels", err) || (g->amp && amp_gpu_obs(g->amp, &g->a, NULL, g->stream, err)) ||
-      record_tracking(g, NULL, err))
+      (g->task && task_gpu_obs(g->task, &g->a, NULL, g->stream, err)) || record_tracking(g, NULL, err))
     return -1;
   k_reward_done<<<dm_gpu_grid(N), DM_GPU_BLOCK, 0, g->stream>>>(g->a, done, g->ids);
-  if (launched("launching the env kernels", err) || (g->amp && amp_gpu_reward(g->amp, &g->a, g->stream, err))) return -1;
+  if (launched("launching the env kernels", err) || (g->amp && amp_gpu_reward(g->amp, &g->a, g->stream, err)) ||
+      (g->task && task_gpu_reward(g->task, &g->a, g->stream, err)))
+    return -1;
   cudaEventRecord(g->ev[EV_ENV], g->stream);
   if (g->amp && amp_gpu_download(g->amp, g->stream, err)) return -1;
   cudaEventRecord(g->ev[EV_DISC], g->stream);

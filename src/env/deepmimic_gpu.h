@@ -2,7 +2,8 @@
  * physics (the cuda engine's device-resident mode, phys_gpu.h), time, the reference motion,
  * observation, reward and episode end, and the reference-state reset of the finished envs with
  * the engine's push, all on device arrays. The amp family (amp, ase, add: env/amp.h) adds its
- * discriminator history, disc_obs (ADD: disc_obs_demo), reward 0 and its reset (amp_gpu.cu).
+ * discriminator history, disc_obs (ADD: disc_obs_demo), reward 0 and its reset (amp_gpu.cu);
+ * the task envs their targets, task obs and task reward in train mode (task_gpu.cu).
  * The kernels call the CM_HD functions the CPU driver (deepmimic.c, amp.c, char_env.c) calls
  * over the thread pool, in the same order, with the same rng keys, so a CPU-driven and a
  * GPU-driven env of one seed follow the same episodes.
@@ -30,9 +31,12 @@ typedef struct cm_dm_gpu_times {
   double action_s, physics_s, env_s, reset_s, copy_s;
 } cm_dm_gpu_times;
 
-/* 1 when e can step on the device: exactly the deepmimic, amp, ase or add type (the task envs
- * have hooks of their own) on the cuda engine with --devices cuda:N; else 0 with the reason in *why. */
+/* 1 when e can step on the device: exactly the deepmimic, amp, ase, add, task_location or
+ * task_steering type on the cuda engine with --devices cuda:N; else 0 with the reason in *why. */
 int cm_dm_gpu_supported(const cm_env *e, const char **why);
+/* 1 while the env must step on the host (a task env in test mode: its trial counts and test
+ * figures are host code); reset and step then fail with one line. */
+int cm_dm_gpu_host_only(const cm_dm_gpu *g);
 /* Device copies of e's character, settings, motion library and buffers, filled from the host. */
 int cm_dm_gpu_create(cm_env *e, cm_dm_gpu **out, cm_err *err);
 void cm_dm_gpu_destroy(cm_dm_gpu *g);

@@ -1,5 +1,6 @@
 /* Inside the device step (CUDA sources only): what deepmimic_gpu.cu shares with the files that
- * extend it for the env types built on deepmimic (amp_gpu.cu: amp, ase, add). The module owns the
+ * extend it for the env types built on deepmimic (amp_gpu.cu: amp, ase, add; task_gpu.cu: the
+ * task envs on top of amp's). The module owns the
  * device memory; an extension asks it for arrays (dm_gpu_mirror: copied both ways with the env's
  * state; dm_gpu_lib: read-only, filled once) and queues its kernels on the module's stream at the
  * points where the host driver calls the type's hooks. */
@@ -68,4 +69,20 @@ int amp_gpu_download(amp_gpu *x, cudaStream_t st, cm_err *err);
 void amp_gpu_set_out(amp_gpu *x, float *disc_obs, float *disc_obs_demo);
 /* The ring's head (a host integer) to / from the host env, with the mirrored arrays. */
 void amp_gpu_sync(amp_gpu *x, int to_host);
+
+/* ---- the task envs (task_gpu.cu), each call after amp's at the same point ----
+ * task_gpu_create: NULL in *out for an env that is no task env. Train mode only. */
+typedef struct task_gpu task_gpu;
+int task_gpu_create(cm_dm_gpu *g, cm_env *e, task_gpu **out, cm_err *err);
+void task_gpu_destroy(task_gpu *x);
+/* Before the action: the root positions the reward's displacement starts from. */
+int task_gpu_pre_physics(task_gpu *x, const dm_args *a, cudaStream_t st, cm_err *err);
+/* After amp's post physics: new targets of the envs whose change time has come. */
+int task_gpu_post_physics(task_gpu *x, const dm_args *a, cudaStream_t st, cm_err *err);
+/* After amp's reset and the push: new targets of the envs with ids[i] >= 0 (NULL: all). */
+int task_gpu_reset(task_gpu *x, const dm_args *a, const int *ids, cudaStream_t st, cm_err *err);
+/* The task observation of the envs with mask[i] >= 0 (NULL: all). */
+int task_gpu_obs(task_gpu *x, const dm_args *a, const int *mask, cudaStream_t st, cm_err *err);
+/* After amp's reward 0: the task reward. */
+int task_gpu_reward(task_gpu *x, const dm_args *a, cudaStream_t st, cm_err *err);
 #endif

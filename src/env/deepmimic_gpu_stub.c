@@ -8,6 +8,7 @@ int cm_dm_gpu_supported(const cm_env *e, const char **why) {
   return 0;
 }
 #define NO_CUDA(err) cm_fail(err, "deepmimic (GPU): cmimic was built without CUDA")
+int cm_dm_gpu_host_only(const cm_dm_gpu *g) { (void)g; return 0; }
 int cm_dm_gpu_create(cm_env *e, cm_dm_gpu **out, cm_err *err) {
   (void)e;
   *out = NULL;

@@ -1,12 +1,13 @@
-/* The deepmimic env and the amp family (amp, ase, add) stepped as kernels (env/deepmimic_gpu.h)
+/* The deepmimic env, the amp family (amp, ase, add) and the task envs (task_location,
+ * task_steering; train mode) stepped as kernels (env/deepmimic_gpu.h)
  * against the same env stepped by the host driver (cm_env_step and the reset of the finished
  * envs, as learn/rl_env_char.c does it), both on the cuda engine on GPU 0, same seed, same
  * actions. The physics kernel is the same on both sides, so what differs is only where the
  * CM_HD env functions ran: after every step the whole env state of the device copy is read back
  * and walked field by field (observation, reward, done, the step's pre-reset disc_obs and ADD's
  * disc_obs_demo, time, the deepmimic buffers of the reference and the reset draws, the
- * discriminator history and the post-reset disc_obs, the engine's state and the reference
- * character's pose); the first field that differs is named with its env, element and both
+ * discriminator history and the post-reset disc_obs, the task's targets, change times, draw
+ * counters and root positions, the engine's state and the reference character's pose); the first field that differs is named with its env, element and both
  * values; the history ring's head must agree too.
  *
  * Before every step the device env takes the host env's state and both engines push it, so the
@@ -14,8 +15,9 @@
  * functions' rounding on two devices. Cases: the shipped deepmimic and add envs for a few steps
  * in test mode (the means of the tracking error they log compared too), the shipped amp env, and
  * runs over several episodes of deepmimic, amp, ase (half its resets to the init pose) and add
- * (0.3 s episodes without early termination, so every env resets by time on both sides at the
- * same steps; a dataset of five clips, so the reset draws pick clips).
+ * and both tasks (0.3 s episodes without early termination, so every env resets by time on both
+ * sides at the same steps; a dataset of five clips, so the reset draws pick clips; task targets
+ * changing every 0.1 to 0.2 s, so targets change both by time and on resets).
  *
  * Then one PPO training iteration of an agent on GPU 0 with the env on the device (the rollout
  * on device arrays, reset_dev / step_dev) against the same agent and env of the same seeds
@@ -23,7 +25,8 @@
  * boundary): the experience buffers (obs, next_obs, actions, log-probs, exploration mask,
  * rewards, done) agree within float tolerance, the first difference named with its field,
  * env and step; then the normalizer statistics and the return tracker. The same for an AMP agent
- * on the amp env, its rollout's disc_obs rows (read through the rl_env's host disc_obs) too.
+ * on the amp env and on the location task, its rollout's disc_obs rows (read through the
+ * rl_env's host disc_obs) too; the task's test mode runs on the host (cm_dm_gpu_host_only).
  *
  * Without CUDA or without a GPU: the device path must decline (a reason, the rl_env's host
  * flavour), then "SKIP" for the rest; bench/devloop_check.sh runs it on the GPU machine. */
@@ -39,6 +42,7 @@
 #include "env/deepmimic.h"
 #include "env/deepmimic_gpu.h"
 #include "env/env.h"
+#include "env/task_view.h"
 #include "learn/agent.h"
 #include "learn/amp.h"
 #include "learn/dev_cuda.h"
@@ -49,6 +53,8 @@
 #define AMP_ENV "data/envs/amp_humanoid_env.yaml"
 #define ASE_ENV "data/envs/ase_humanoid_env.yaml"
 #define ADD_ENV "data/envs/add_humanoid_env.yaml"
+#define LOC_ENV "data/envs/amp_location_humanoid_env.yaml"
+#define STEER_ENV "data/envs/amp_steering_humanoid_env.yaml"
 #define ENGINE "data/engines/cuda_engine.yaml"
 #define NUM_ENVS 48
 
@@ -157,6 +163,14 @@ static int fields_of(cm_env *h, cm_env *g, const step_out *ho, const step_out *g
     F("amp.hist", ha->hist, ga->hist, ha->dp.steps * ha->frame_size, F32);
     F("env.disc_obs", h->disc_obs, g->disc_obs, dim, F32);
     if (h->disc_obs_demo) F("env.disc_obs_demo", h->disc_obs_demo, g->disc_obs_demo, dim, F32);
+  }
+  cm_task_view hv, gv;
+  if (!cm_task_env_view(h, &hv) && !cm_task_env_view(g, &gv)) {
+    static const char *const rows[3][CM_TASK_MAX_ROWS] = {{""}, {"task.tar_pos"}, {"task.dir", "task.face", "task.speed"}};
+    F("task.prev_root_pos", hv.prev_root_pos, gv.prev_root_pos, 3, F32);
+    F("task.change_time", hv.change_time, gv.change_time, 1, F32);
+    F("task.draws", hv.draws, gv.draws, 1, U32);
+    for (int k = 0; k < hv.nrows; k++) F(rows[hv.kind][k], hv.rows[k], gv.rows[k], hv.row_width[k], F32);
   }
 #undef F
   return n;
@@ -309,10 +323,11 @@ done:
 }
 
 /* Without a GPU the device path declines with a reason and the rl_env stays on the host; with
- * CUDA built in, the reason for an amp env on the CPU is the device, for a task env its type. */
+ * CUDA built in, the reason for each type it takes on the CPU is the device, for another
+ * (view_motion) its type. */
 static void check_declines(void) {
-  static const char *const yamls[] = {SHIPPED, AMP_ENV, "data/envs/amp_location_humanoid_env.yaml"};
-  for (int k = 0; k < 3; k++) {
+  static const char *const yamls[] = {SHIPPED, AMP_ENV, LOC_ENV, "data/envs/view_motion_humanoid_env.yaml"};
+  for (int k = 0; k < 4; k++) {
     cm_err err = {{0}};
     cm_env *e = make_env(yamls[k], "cpu", &err);
     CHECK_OK(e == NULL, &err);
@@ -321,7 +336,7 @@ static void check_declines(void) {
     CHECK(!cm_dm_gpu_supported(e, &why));
     CHECK(why && strlen(why) > 0);
 #ifdef CM_HAVE_CUDA
-    CHECK(why && strstr(why, k == 2 ? "task envs" : "--devices cpu"));
+    CHECK(why && strstr(why, k == 3 ? "env types step on the GPU" : "--devices cpu"));
 #endif
     cm_rl_env rl;
     CHECK_OK(cm_rl_env_from_char(&rl, e, &err), &err);
@@ -329,6 +344,40 @@ static void check_declines(void) {
     cm_rl_env_destroy(&rl);
     cm_env_destroy(e);
   }
+}
+
+/* A task env in test mode steps on the host: the device step refuses with a line, the rl_env
+ * reports it not ready and steps on the host, then on the device again back in train mode. */
+static void check_task_test_mode(void) {
+  cm_err err = {{0}};
+  cm_env *e = make_env(LOC_ENV, "cuda:0", &err);
+  CHECK_OK(e == NULL, &err);
+  if (!e) return;
+  cm_rl_env rl;
+  CHECK_OK(cm_rl_env_from_char(&rl, e, &err), &err);
+  size_t O = (size_t)e->obs_dim, A = (size_t)e->act_dim;
+  float *obs = calloc(O * NUM_ENVS, sizeof(float)), *next = calloc(O * NUM_ENVS, sizeof(float));
+  float *act = calloc(A * NUM_ENVS, sizeof(float)), rew[NUM_ENVS];
+  uint8_t done[NUM_ENVS];
+  CHECK(rl.on_device && rl.dev_ready && rl.dev_ready(rl.ctx));
+  rl.set_mode(rl.ctx, CM_RL_TEST);
+  CHECK(!rl.dev_ready(rl.ctx));
+  CHECK(rl.step_dev(rl.ctx, act, next, obs, rew, done, &err) != 0 && strstr(err.msg, "task env"));
+  CHECK_OK(rl.reset(rl.ctx, obs, &err), &err);
+  for (int s = 0; s < 3; s++) CHECK_OK(rl.step(rl.ctx, act, next, obs, rew, done, &err), &err);
+  const char *keys[16];
+  double vals[16];
+  int n = rl.env_stats(rl.ctx, keys, vals, 16), found = 0;
+  for (int k = 0; k < n; k++) found += !strcmp(keys[k], "Location_Tar_Dist") && vals[k] > 0;
+  CHECK(found == 1); /* the host's test figures ran */
+  rl.set_mode(rl.ctx, CM_RL_TRAIN);
+  CHECK(rl.dev_ready(rl.ctx));
+  CHECK_OK(rl.step(rl.ctx, act, next, obs, rew, done, &err), &err);
+  free(obs);
+  free(next);
+  free(act);
+  cm_rl_env_destroy(&rl);
+  cm_env_destroy(e);
 }
 
 /* ---- one training iteration, env on the device vs env on the host --------------------------- */
@@ -511,7 +560,22 @@ int main(void) {
   CHECK(!write_variant(ADD_ENV, run, f3, t3, 3));
   run_case("add, episodes", run, 30, 2e-5, 1, 0);
   unlink(run);
+  /* the tasks in train mode, targets changing every 0.1 to 0.2 s */
+  const char *f4[] = {"episode_length: 20.0", "enable_early_termination: True", "tar_change_time_min: 5.0",
+                      "tar_change_time_max: 10.0"};
+  const char *t4[] = {"episode_length: 0.3", "enable_early_termination: False", "tar_change_time_min: 0.1",
+                      "tar_change_time_max: 0.2"};
+  CHECK(!write_variant(LOC_ENV, run, f4, t4, 4));
+  run_case("task_location, episodes", run, 30, 2e-5, 1, 0);
+  unlink(run);
+  const char *f5[] = {"episode_length: 10.0", "enable_early_termination: True", "tar_change_time_min: 4.0",
+                      "tar_change_time_max: 7.0"};
+  CHECK(!write_variant(STEER_ENV, run, f5, t4, 4));
+  run_case("task_steering, episodes", run, 30, 2e-5, 1, 0);
+  unlink(run);
+  check_task_test_mode();
   check_training_iteration(SHIPPED, AGENT);
   check_training_iteration(AMP_ENV, AMP_AGENT);
+  check_training_iteration(LOC_ENV, "data/agents/amp_task_humanoid_agent.yaml");
   return check_report("test_devloop_cuda");
 }
