@@ -7,8 +7,9 @@
  *   reward        0 (cm_amp_env_reward_done keeps deepmimic's done)
  * After the step's reward and done the pre-reset disc_obs [N][disc_obs_dim] (and ADD's
  * disc_obs_demo) go down into the host arrays the agent reads (cm_dm_gpu_set_disc_out), pinned
- * in place: 4 * disc_obs_dim bytes per env and step (amp humanoid: 10 frames of 142 floats,
- * 5680 B; 23 MB a step at 4096 envs), twice that for ADD. fetch_disc_obs_demo stays on the host
+ * in place: 4 * disc_obs_dim bytes per env and step (amp, ase and task humanoids: 10 frames of
+ * 142 floats, 5680 B, 23 MB a step at 4096 envs; ADD humanoid: 1 frame of 172 floats, twice for
+ * disc_obs_demo, 1376 B). fetch_disc_obs_demo stays on the host
  * (amp.c, the host motion library): it reads none of the env's state. */
 #include <cuda_runtime.h>
 #include <stdlib.h>
