@@ -9,8 +9,11 @@
  * disc_obs_demo) go down into the host arrays the agent reads (cm_dm_gpu_set_disc_out), pinned
  * in place: 4 * disc_obs_dim bytes per env and step (amp, ase and task humanoids: 10 frames of
  * 142 floats, 5680 B, 23 MB a step at 4096 envs; ADD humanoid: 1 frame of 172 floats, twice for
- * disc_obs_demo, 1376 B). fetch_disc_obs_demo stays on the host
- * (amp.c, the host motion library): it reads none of the env's state. */
+ * disc_obs_demo, 1376 B).
+ * fetch_disc_obs_demo (amp.c demo_range: cm_amp_demo_sample + cm_disc_obs per sample) runs as a
+ * kernel over the device motion library in chunks of up to DEMO_CHUNK samples, each chunk's rows
+ * copied down into the caller's host array; its draw counter is the host env's (demo_draws), so
+ * host and device fetches take turns without repeating draws. */
 #include <cuda_runtime.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,8 @@ extern "C" {
 #include "env/amp_disc.h"
 #include "env/amp_reset.h"
 
+#define DEMO_CHUNK 16384 /* demo samples per launch at most: 2 x 93 MB of scratch for the amp humanoid */
+
 struct amp_gpu {
   cm_env *e;
   cm_amp_env *h;          /* the host env's amp state (head, hist) */
@@ -30,6 +35,8 @@ struct amp_gpu {
   float *disc_obs, *demo; /* [N][disc_obs_dim] mirrors of e->disc_obs, e->disc_obs_demo (ADD) */
   float *demo_frames;     /* [N][T][R] ADD's reference records (scratch) */
   float *out, *out_demo;  /* host arrays of the step's disc_obs; NULL: not downloaded */
+  float *demo_ring, *demo_out; /* [cap][T][R], [cap][disc_obs_dim] scratch of fetch_disc_obs_demo */
+  int demo_cap;                /* rows of them: grown to min(n, DEMO_CHUNK) on a fetch of n */
   int out_pinned, demo_pinned;
   int head, N, T, R, dim;
   float reset_prob;
@@ -75,6 +82,15 @@ __global__ void k_hist_push(dm_args a, amp_args k) {
   int i = env_index();
   if (i >= a.num_envs) return;
   cm_disc_frame_from_sim(a.c, &a.s, i, k.hist + (long)k.ring * i + (long)k.R * k.head);
+}
+
+__global__ void k_demo(dm_args a, amp_args k, uint64_t draw, uint32_t j0, int n, float *__restrict__ ring,
+                       float *__restrict__ out) {
+  int j = env_index();
+  if (j >= n) return;
+  float *f = ring + (long)k.ring * j;
+  cm_amp_demo_sample(a.c, a.p, k.dp, &a.v, a.seed, draw, (int)(j0 + (uint32_t)j), f);
+  cm_disc_obs(a.c, k.dp, f, 0, out + (long)k.dim * j);
 }
 
 __global__ void k_disc_obs(dm_args a, amp_args k, const int *__restrict__ mask) {
@@ -127,6 +143,8 @@ static void unpin(float **p, int *pinned) {
 
 void amp_gpu_destroy(amp_gpu *x) {
   if (!x) return;
+  cudaFree(x->demo_ring);
+  cudaFree(x->demo_out);
   unpin(&x->out, &x->out_pinned);
   unpin(&x->out_demo, &x->demo_pinned);
   cudaGetLastError();
@@ -177,6 +195,36 @@ void amp_gpu_set_out(amp_gpu *x, float *disc_obs, float *disc_obs_demo) {
   unpin(&x->out_demo, &x->demo_pinned);
   pin(disc_obs, bytes, &x->out, &x->out_pinned);
   pin(x->demo ? disc_obs_demo : NULL, bytes, &x->out_demo, &x->demo_pinned);
+}
+
+int amp_gpu_fetch_demo(amp_gpu *x, const dm_args *a, int n, float *out, cudaStream_t st, cm_err *err) {
+  if (n < 0) return cm_fail(err, "fetch_disc_obs_demo: n = %d", n);
+  /* a rank's draws are its share of the global batch's: n per rank of num_envs envs (amp.c) */
+  uint32_t j0 = (uint32_t)((uint64_t)a->env0 * (uint64_t)n / (uint64_t)a->num_envs);
+  size_t row = sizeof(float) * (size_t)x->dim, ring = sizeof(float) * (size_t)x->T * x->R;
+  int want = n < DEMO_CHUNK ? n : DEMO_CHUNK;
+  if (want > x->demo_cap) {
+    cudaFree(x->demo_ring);
+    cudaFree(x->demo_out);
+    x->demo_ring = x->demo_out = NULL;
+    x->demo_cap = 0;
+    if (dm_gpu_ok(cudaMalloc((void **)&x->demo_ring, ring * want), "cudaMalloc(demo scratch)", err) ||
+        dm_gpu_ok(cudaMalloc((void **)&x->demo_out, row * want), "cudaMalloc(demo scratch)", err))
+      return -1;
+    x->demo_cap = want;
+  }
+  for (int c0 = 0; c0 < n; c0 += x->demo_cap) {
+    int m = n - c0 < x->demo_cap ? n - c0 : x->demo_cap;
+    k_demo<<<dm_gpu_grid(m), DM_GPU_BLOCK, 0, st>>>(*a, args_of(x), x->h->demo_draws, j0 + (uint32_t)c0, m, x->demo_ring,
+                                                     x->demo_out);
+    if (launched("launching the demo kernel", err) ||
+        dm_gpu_ok(cudaMemcpyAsync(out + (size_t)c0 * x->dim, x->demo_out, row * m, cudaMemcpyDeviceToHost, st),
+                  "reading the demo observations", err) ||
+        dm_gpu_ok(cudaStreamSynchronize(st), "the demo kernel", err)) /* the chunk's buffers are reused */
+      return -1;
+  }
+  x->h->demo_draws++;
+  return 0;
 }
 
 void amp_gpu_sync(amp_gpu *x, int to_host) {

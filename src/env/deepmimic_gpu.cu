@@ -431,6 +431,12 @@ extern "C" int cm_dm_gpu_from_host(cm_dm_gpu *g, cm_err *err) {
   return copy_pairs(g, 0, err) || cm_phys_gpu_upload_state(g->phys, err) ? -1 : 0;
 }
 
+extern "C" int cm_dm_gpu_fetch_disc_obs_demo(cm_dm_gpu *g, int n, float *out, cm_err *err) {
+  if (!g->amp) return cm_fail(err, "env '%s' has no discriminator observation", g->e->type->name);
+  if (dm_gpu_ok(cudaSetDevice(g->device), "cudaSetDevice", err)) return -1;
+  return amp_gpu_fetch_demo(g->amp, &g->a, n, out, g->stream, err);
+}
+
 extern "C" void cm_dm_gpu_set_disc_out(cm_dm_gpu *g, float *disc_obs, float *disc_obs_demo) {
   if (!g->amp) return;
   cudaSetDevice(g->device);

@@ -56,6 +56,9 @@ int cm_dm_gpu_step_host(cm_dm_gpu *g, const float *actions, float *next_obs, flo
  * disc_obs_demo) is copied into before the step returns (pinned in place while set; NULL: not
  * copied). The agent reads them as rl_env's disc_obs. Other types: nothing. */
 void cm_dm_gpu_set_disc_out(cm_dm_gpu *g, float *disc_obs, float *disc_obs_demo);
+/* cm_env_fetch_disc_obs_demo on the device (amp family): n demo observations [n][disc_obs_dim]
+ * into host array out, the same draws as the host's (its draw counter is the host env's). */
+int cm_dm_gpu_fetch_disc_obs_demo(cm_dm_gpu *g, int n, float *out, cm_err *err);
 /* Whole env state device -> host (cm_env arrays, deepmimic buffers, engine state incl. ref_*,
  * the amp family's history, head and post-reset disc_obs),
  * and host -> device. */

@@ -67,6 +67,9 @@ int amp_gpu_reward(amp_gpu *x, const dm_args *a, cudaStream_t st, cm_err *err);
  * cm_dm_gpu_set_disc_out (nothing while none is set). */
 int amp_gpu_download(amp_gpu *x, cudaStream_t st, cm_err *err);
 void amp_gpu_set_out(amp_gpu *x, float *disc_obs, float *disc_obs_demo);
+/* fetch_disc_obs_demo on the device: n demo observations [n][disc_obs_dim] into host array out
+ * (waits for them). */
+int amp_gpu_fetch_demo(amp_gpu *x, const dm_args *a, int n, float *out, cudaStream_t st, cm_err *err);
 /* The ring's head (a host integer) to / from the host env, with the mirrored arrays. */
 void amp_gpu_sync(amp_gpu *x, int to_host);
 

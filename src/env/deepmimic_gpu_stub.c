@@ -26,6 +26,10 @@ int cm_dm_gpu_step_host(cm_dm_gpu *g, const float *a, float *no, float *o, float
   return NO_CUDA(err);
 }
 void cm_dm_gpu_set_disc_out(cm_dm_gpu *g, float *disc_obs, float *disc_obs_demo) { (void)g, (void)disc_obs, (void)disc_obs_demo; }
+int cm_dm_gpu_fetch_disc_obs_demo(cm_dm_gpu *g, int n, float *out, cm_err *err) {
+  (void)g, (void)n, (void)out;
+  return NO_CUDA(err);
+}
 int cm_dm_gpu_to_host(cm_dm_gpu *g, cm_err *err) { (void)g; return NO_CUDA(err); }
 int cm_dm_gpu_from_host(cm_dm_gpu *g, cm_err *err) { (void)g; return NO_CUDA(err); }
 void *cm_dm_gpu_stream(const cm_dm_gpu *g) { (void)g; return NULL; }

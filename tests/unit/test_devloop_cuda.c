@@ -246,6 +246,35 @@ static int resync(cm_env *h, cm_env *g, cm_dm_gpu *dg, const field *f, int n_out
   return cm_dm_gpu_from_host(dg, err);
 }
 
+/* fetch_disc_obs_demo on the device (env g's) against the host env's, n samples (above 16384:
+ * the device works in chunks), both from the same draw counter, which both advance. */
+static void check_demo(cm_env *h, cm_env *g, cm_dm_gpu *dg, int n, double tol, const char *what) {
+  cm_err err = {{0}};
+  size_t D = (size_t)h->disc_obs_dim;
+  cm_amp_env *ha = cm_amp_of(h), *ga = cm_amp_of(g);
+  uint64_t draws = ha->demo_draws;
+  float *hd = calloc((size_t)n * D, sizeof(float)), *gd = calloc((size_t)n * D, sizeof(float));
+  CHECK(hd && gd && ga->demo_draws == draws);
+  if (!hd || !gd) goto done;
+  CHECK_OK(cm_dm_gpu_fetch_disc_obs_demo(dg, n, gd, &err), &err);
+  CHECK_OK(cm_env_fetch_disc_obs_demo(h, n, hd, &err), &err);
+  CHECK(ha->demo_draws == draws + 1 && ga->demo_draws == draws + 1);
+  double worst = 0;
+  for (size_t k = 0; k < (size_t)n * D; k++) {
+    double d = fabs((double)hd[k] - gd[k]) / (1.0 + fabs((double)hd[k]));
+    if (d > worst) worst = d;
+    if (!(d <= tol)) {
+      fprintf(stderr, "%s: demo observation %zu elem %zu: cpu %.9g gpu %.9g (tol %.2g)\n", what, k / D, k % D, hd[k], gd[k], tol);
+      CHECK(0);
+      break;
+    }
+  }
+  printf("  %d demo observations, largest relative difference %.3g\n", n, worst);
+done:
+  free(hd);
+  free(gd);
+}
+
 /* `steps` steps of both envs from one yaml, compared after every step with tolerance tol, the
  * device env re-synchronised to the host env before each step. */
 static void run_case(const char *what, const char *yaml, int steps, double tol, int want_resets, int test_mode) {
@@ -310,6 +339,7 @@ static void run_case(const char *what, const char *yaml, int steps, double tol, 
     }
   }
   if (want_resets) CHECK(resets >= NUM_ENVS); /* the reset path ran for every env */
+  if (ha && !failed) check_demo(h, g, dg, want_resets ? 2 * NUM_ENVS + 7 : 16384 + 100, tol, what);
   cm_dm_gpu_destroy(dg); /* before the disc_obs outputs it pinned */
   dg = NULL;
   free(act);
