@@ -27,8 +27,7 @@ extern "C" {
 #define DEMO_CHUNK 16384 /* demo samples per launch at most: 2 x 93 MB of scratch for the amp humanoid */
 
 struct amp_gpu {
-  cm_env *e;
-  cm_amp_env *h;          /* the host env's amp state (head, hist) */
+  cm_amp_env *h;          /* the host env's amp state (head, hist, demo_draws) */
   cm_disc_params *dp;     /* device copy */
   cm_init_pose init;      /* device copies of the init pose (ase) */
   float *hist;            /* [N][T][R] mirror of h->hist */
@@ -111,7 +110,6 @@ int amp_gpu_create(cm_dm_gpu *g, cm_env *e, amp_gpu **out, cm_err *err) {
   if (!h) return 0;
   amp_gpu *x = (amp_gpu *)calloc(1, sizeof *x);
   if (!x) return cm_fail(err, "out of memory");
-  x->e = e;
   x->h = h;
   x->N = e->num_envs;
   x->T = h->dp.steps;
