@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# On a GPU machine: the deepmimic env stepped as kernels against the same env stepped by its
-# host driver (test_devloop_cuda: every field after every step, the first difference named),
+# On a GPU machine: the deepmimic env (and the amp family, the tasks) stepped as kernels against
+# the same env stepped by its host driver (test_devloop_cuda: every field after every step, the
+# first difference named),
 # then full PPO training samples/s of the DeepMimic humanoid on the cuda engine with the env on
 # the GPU at 4096, 16384 and 65536 envs (CMIMIC_PROFILE=1: policy / env / update, and the env's
 # device split: action, physics, env kernels, resets, copies), and the host-env path
@@ -19,7 +20,7 @@ fail=0
 # the env's device step, then one training iteration env-on-device vs env-on-host (test_devloop_cuda);
 # the policy's action op on the GPU vs the CPU (test_policy_rows); the GPU agent vs the CPU agent
 for t in test_devloop_cuda test_policy_rows test_agent_cuda; do
-  out=$(timeout 180 "$(dirname "$bin")/$t" 2>&1); rc=$?
+  out=$(timeout 300 "$(dirname "$bin")/$t" 2>&1); rc=$? # test_devloop_cuda: 9 env cases, 3 training iterations
   echo "$out"
   if [ $rc != 0 ]; then echo "FAIL: $t (rc $rc)"; fail=1; fi
   if grep -q '^SKIP' <<<"$out"; then echo "FAIL: $t saw no GPU"; fail=1; fi

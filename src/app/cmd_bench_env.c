@@ -42,7 +42,7 @@ typedef struct train_bench {
   double seconds, env_seconds;
   int steps_per_iter, mini_batch, epochs; /* the agent's settings as resolved (preset, auto) */
   char net[64];
-  int env_on_device; /* the env stepped as kernels (deepmimic on the cuda engine's GPU) */
+  int env_on_device; /* the env stepped as kernels (deepmimic, amp, ase, add on the cuda engine's GPU) */
   cm_gpumon_summary gpu; /* NVML over the timed iterations (--devices cuda:N; num_gpus 0 otherwise) */
 } train_bench;
 

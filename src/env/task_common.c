@@ -7,6 +7,7 @@
 #include "env/amp.h"
 #include "env/deepmimic.h"
 #include "env/env.h"
+#include "env/task_view.h"
 
 int cm_task_buf_alloc(cm_task_buf *t, int num_envs, cm_err *err) {
   size_t n = (size_t)num_envs;
@@ -173,3 +174,19 @@ int cm_task_env_markers(const cm_env *e, int i, cm_marker *out, int max) {
 }
 
 const cm_task_buf *cm_task_env_buf(const cm_env *e) { return &task_of(e)->t; }
+
+int cm_task_env_view(const cm_env *e, cm_task_view *out) {
+  memset(out, 0, sizeof *out);
+  cm_amp_env *a = cm_amp_of(e);
+  cm_task_env *t = a ? a->task : NULL;
+  if (!t) return -1;
+  t->ops->view(t->state, out);
+  out->prev_root_pos = t->t.prev_root_pos;
+  out->change_time = t->t.change_time;
+  out->draws = t->t.draws;
+  out->change_min = t->change_min;
+  out->change_max = t->change_max;
+  out->rng_stream = t->ops->rng_stream;
+  out->obs_offset = cm_dm_env_obs_dim(e);
+  return 0;
+}

@@ -31,6 +31,7 @@ CM_HD static inline float cm_task_next_change(float now, float tmin, float tmax,
 }
 
 struct cm_env;
+struct cm_task_view; /* env/task_view.h */
 
 /* The parts of one task. Per-env hooks (draw, obs, reward) run on the thread pool, one env each;
  * the others run once per step. state is the task's own (from init). */
@@ -51,6 +52,8 @@ typedef struct cm_task_ops {
   /* the figures since the last call (then cleared); returns how many of max */
   int (*stats)(void *state, const char **keys, double *values, int max);
   int (*markers)(const struct cm_env *e, const void *state, int i, cm_marker *out, int max);
+  /* the kind, parameters and per-env arrays of env/task_view.h (kind, loc/steer, rows) */
+  void (*view)(void *state, struct cm_task_view *out);
 } cm_task_ops;
 
 /* amp's init, then the task's; the other cm_task_env_* are the env type's hooks. */

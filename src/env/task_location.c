@@ -9,6 +9,7 @@
 #include "env/amp.h"
 #include "env/task_common.h"
 #include "env/task_location.h"
+#include "env/task_view.h"
 
 static const char *const k_keys[] = {"tar_speed", "tar_change_time_min", "tar_change_time_max", "tar_dist_max", NULL};
 
@@ -123,10 +124,20 @@ static int markers(const cm_env *e, const void *state, int i, cm_marker *out, in
   return n;
 }
 
+static void view(void *state, cm_task_view *out) {
+  loc_task *l = state;
+  out->kind = CM_TASK_LOCATION;
+  out->loc = l->p;
+  out->rows[0] = l->tar_pos;
+  out->row_width[0] = 3;
+  out->nrows = 1;
+}
+
 static const cm_task_ops k_task = {
     .name = "task_location", .obs_dim = CM_LOC_OBS_DIM, .rng_stream = CM_LOC_RNG_STREAM, .init = init,
     .destroy = destroy, .draw = draw, .trial_end = trial_end, .obs = obs, .reward = reward,
     .test_after_physics = test_after_physics, .begin_test = begin_test, .stats = stats, .markers = markers,
+    .view = view,
 };
 
 static int env_init(cm_env *e, const cm_cfg *cfg, cm_err *err) { return cm_task_env_init(e, cfg, &k_task, err); }

@@ -8,6 +8,7 @@
 #include "env/amp.h"
 #include "env/task_common.h"
 #include "env/task_steering.h"
+#include "env/task_view.h"
 
 static const char *const k_keys[] = {"rand_tar_dir", "rand_face_dir", "tar_speed_min", "tar_speed_max",
                                      "tar_change_time_min", "tar_change_time_max", "reward_steering_tar_w",
@@ -121,10 +122,22 @@ static int markers(const cm_env *e, const void *state, int i, cm_marker *out, in
   return n;
 }
 
+static void view(void *state, cm_task_view *out) {
+  steer_task *s = state;
+  out->kind = CM_TASK_STEERING;
+  out->steer = s->p;
+  out->rows[0] = s->dir;
+  out->rows[1] = s->face;
+  out->rows[2] = s->speed;
+  out->row_width[0] = out->row_width[1] = 2;
+  out->row_width[2] = 1;
+  out->nrows = 3;
+}
+
 static const cm_task_ops k_task = {
     .name = "task_steering", .obs_dim = CM_STEER_OBS_DIM, .rng_stream = CM_STEER_RNG_STREAM, .init = init,
     .destroy = destroy, .draw = draw, .obs = obs, .reward = reward, .test_after_reward = test_after_reward,
-    .begin_test = begin_test, .stats = stats, .markers = markers,
+    .begin_test = begin_test, .stats = stats, .markers = markers, .view = view,
 };
 
 static int env_init(cm_env *e, const cm_cfg *cfg, cm_err *err) { return cm_task_env_init(e, cfg, &k_task, err); }

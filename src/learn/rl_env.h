@@ -51,7 +51,9 @@ typedef struct cm_rl_env {
    * on_device 1: the env's state lives on CUDA device `device`; reset_dev / step_dev take device
    * arrays of the shapes above (done: DoneFlags bytes) and finish their work (queued on `stream`,
    * a cudaStream_t) before returning. reset / step keep working with host arrays: then only the
-   * actions go up and obs, next_obs, reward, done come down. on_device 0: the pointers are NULL. */
+   * actions go up and obs, next_obs, reward, done come down. disc_obs / disc_obs_demo stay host
+   * arrays either way (the device step copies them down before returning). on_device 0: the
+   * pointers are NULL. */
   int on_device, device;
   void *stream;
   int (*reset_dev)(void *ctx, float *obs, cm_err *err);

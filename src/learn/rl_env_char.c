@@ -12,13 +12,13 @@ typedef struct char_ctx {
   float *disc_obs, *disc_obs_demo; /* [N][disc_obs_dim]: the step's values, kept from the reset */
   cm_env_observer observer;
   void *observer_user;
-  cm_dm_gpu *gpu; /* the env's step as kernels (deepmimic on the cuda engine's GPU), or NULL */
+  cm_dm_gpu *gpu; /* the env's step as kernels (deepmimic, the amp family, tasks on the cuda engine's GPU), or NULL */
   int on_gpu;     /* 1: the device copy is the env's truth */
 } char_ctx;
 
-/* The host path is needed while something reads the host env after every step: an observer
- * (videos). */
-static int needs_host(const char_ctx *c) { return c->observer != NULL; }
+/* The host path is needed while something reads the host env after every step (an observer:
+ * videos) or the device step cannot run the mode (a task env in test mode). */
+static int needs_host(const char_ctx *c) { return c->observer != NULL || (c->gpu && cm_dm_gpu_host_only(c->gpu)); }
 
 /* Moves the env's state to where the next step runs (once per change of place). */
 static int place(char_ctx *c, cm_err *err) {
@@ -70,7 +70,9 @@ static int char_step(void *vctx, const float *actions, float *next_obs, float *o
 /* the entries taking device arrays: only while the env is on the device */
 static int on_gpu_or_fail(char_ctx *c, cm_err *err) {
   if (place(c, err)) return -1;
-  return c->on_gpu ? 0 : cm_fail(err, "%s:%d: the env runs on the host now (an observer reads it: video)", __FILE__, __LINE__);
+  return c->on_gpu ? 0
+                   : cm_fail(err, "%s:%d: the env runs on the host now (an observer reads it: video; or a task env in test mode)",
+                             __FILE__, __LINE__);
 }
 
 static int char_reset_dev(void *vctx, float *obs, cm_err *err) {
@@ -102,8 +104,11 @@ static void char_set_mode(void *vctx, cm_rl_mode mode) {
   cm_env_set_mode(c->env, mode == CM_RL_TEST);
 }
 
+/* on the device while the env is there (the motion library is there too; ~17 us a sample on one
+ * host core for the amp humanoid, 131072 samples an iteration at 4096 envs) */
 static int char_fetch_disc_obs_demo(void *vctx, int n, float *out, cm_err *err) {
   char_ctx *c = vctx;
+  if (c->on_gpu) return cm_dm_gpu_fetch_disc_obs_demo(c->gpu, n, out, err);
   return cm_env_fetch_disc_obs_demo(c->env, n, out, err);
 }
 
@@ -153,7 +158,7 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
   out->fetch_disc_obs_demo = env->disc_obs_dim > 0 ? char_fetch_disc_obs_demo : NULL;
   out->env_stats = char_env_stats; /* the type's figures, and the engine's reset count */
   out->destroy = char_destroy;
-  /* deepmimic on the cuda engine's GPU steps as kernels unless CMIMIC_DEVICE_ENV=0 */
+  /* deepmimic, the amp family and the tasks on the cuda engine's GPU step as kernels unless CMIMIC_DEVICE_ENV=0 */
   const char *de = getenv("CMIMIC_DEVICE_ENV");
   if (cm_dm_gpu_supported(env, NULL) && !(de && !strcmp(de, "0"))) {
     if (cm_dm_gpu_create(env, &c->gpu, err)) {
@@ -161,6 +166,8 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
       memset(out, 0, sizeof *out);
       return -1;
     }
+    /* the step's disc_obs comes down into the arrays the agent reads (rl_env.h: host arrays) */
+    cm_dm_gpu_set_disc_out(c->gpu, c->disc_obs, c->disc_obs_demo);
     c->on_gpu = 1;
     out->on_device = 1;
     out->device = cm_dm_gpu_device(c->gpu);

@@ -1,25 +1,32 @@
-/* The deepmimic env stepped as kernels (env/deepmimic_gpu.h) against the same env stepped by
- * the host driver (cm_env_step and the reset of the finished envs, as learn/rl_env_char.c does
- * it), both on the cuda engine on GPU 0, same seed, same actions. The physics kernel is the same
- * on both sides, so what differs is only where the CM_HD env functions ran: after every step
- * the whole env state of the device copy is read back and walked field by field (observation,
- * reward, done, time, the deepmimic buffers of the reference and the reset draws, the engine's
- * state and the reference character's pose); the first field that differs is named with its
- * env, element and both values.
+/* The deepmimic env, the amp family (amp, ase, add) and the task envs (task_location,
+ * task_steering; train mode) stepped as kernels (env/deepmimic_gpu.h)
+ * against the same env stepped by the host driver (cm_env_step and the reset of the finished
+ * envs, as learn/rl_env_char.c does it), both on the cuda engine on GPU 0, same seed, same
+ * actions. The physics kernel is the same on both sides, so what differs is only where the
+ * CM_HD env functions ran: after every step the whole env state of the device copy is read back
+ * and walked field by field (observation, reward, done, the step's pre-reset disc_obs and ADD's
+ * disc_obs_demo, time, the deepmimic buffers of the reference and the reset draws, the
+ * discriminator history and the post-reset disc_obs, the task's targets, change times, draw
+ * counters and root positions, the engine's state and the reference character's pose); the first field that differs is named with its env, element and both
+ * values; the history ring's head must agree too.
  *
  * Before every step the device env takes the host env's state and both engines push it, so the
  * physics of the step starts from bit-identical states and the tolerance is that of the env
- * functions' rounding on two devices. Two cases: the shipped env for a few steps in test mode
- * (the means of the tracking error it logs compared too), and a run over
- * several episodes (0.3 s episodes without early termination, so every env resets by time on
- * both sides at the same steps; a dataset of five clips, so the reset draws pick clips).
+ * functions' rounding on two devices. Cases: the shipped deepmimic and add envs for a few steps
+ * in test mode (the means of the tracking error they log compared too), the shipped amp env, and
+ * runs over several episodes of deepmimic, amp, ase (half its resets to the init pose) and add
+ * and both tasks (0.3 s episodes without early termination, so every env resets by time on both
+ * sides at the same steps; a dataset of five clips, so the reset draws pick clips; task targets
+ * changing every 0.1 to 0.2 s, so targets change both by time and on resets).
  *
  * Then one PPO training iteration of an agent on GPU 0 with the env on the device (the rollout
  * on device arrays, reset_dev / step_dev) against the same agent and env of the same seeds
  * with the env on the host (CMIMIC_DEVICE_ENV=0: actions down, observations up at the env
  * boundary): the experience buffers (obs, next_obs, actions, log-probs, exploration mask,
  * rewards, done) agree within float tolerance, the first difference named with its field,
- * env and step; then the normalizer statistics and the return tracker.
+ * env and step; then the normalizer statistics and the return tracker. The same for an AMP agent
+ * on the amp env and on the location task, its rollout's disc_obs rows (read through the
+ * rl_env's host disc_obs) too; the task's test mode runs on the host (cm_dm_gpu_host_only).
  *
  * Without CUDA or without a GPU: the device path must decline (a reason, the rl_env's host
  * flavour), then "SKIP" for the rest; bench/devloop_check.sh runs it on the GPU machine. */
@@ -31,21 +38,29 @@
 #include "check.h"
 #include "yaml_variant.h"
 #include "core/rng.h"
+#include "env/amp.h"
 #include "env/deepmimic.h"
 #include "env/deepmimic_gpu.h"
 #include "env/env.h"
+#include "env/task_view.h"
 #include "learn/agent.h"
+#include "learn/amp.h"
 #include "learn/dev_cuda.h"
 #include "learn/rl_env_char.h"
 #include "sim/engine_config.h"
 
 #define SHIPPED "data/envs/deepmimic_humanoid_env.yaml"
+#define AMP_ENV "data/envs/amp_humanoid_env.yaml"
+#define ASE_ENV "data/envs/ase_humanoid_env.yaml"
+#define ADD_ENV "data/envs/add_humanoid_env.yaml"
+#define LOC_ENV "data/envs/amp_location_humanoid_env.yaml"
+#define STEER_ENV "data/envs/amp_steering_humanoid_env.yaml"
 #define ENGINE "data/engines/cuda_engine.yaml"
 #define NUM_ENVS 48
 
-/* The shipped yaml with lines replaced, into a temporary file (path: 64 bytes). */
-static int write_variant(char *path, const char *const *from, const char *const *to, int n) {
-  return yaml_variant(SHIPPED, from, to, n, "devloop", path, 64);
+/* A shipped yaml with lines replaced, into a temporary file (path: 64 bytes). */
+static int write_variant(const char *base, char *path, const char *const *from, const char *const *to, int n) {
+  return yaml_variant(base, from, to, n, "devloop", path, 64);
 }
 
 static cm_env *make_env(const char *yaml, const char *device, cm_err *err) {
@@ -77,16 +92,45 @@ static double value_at(const field *f, const void *p, long j) {
   }
 }
 
-/* Every field of both envs; obs, next_obs, reward and done are the step's outputs. */
-static int fields_of(cm_env *h, cm_env *g, const float *h_next_obs, const float *g_next_obs, const float *h_rew,
-                     const float *g_rew, const uint8_t *h_done, const uint8_t *g_done, field *out) {
-  int n = 0, B = h->chr.num_bodies, D = h->chr.num_dofs;
+/* One side's step outputs: next_obs, reward, done, and the amp family's pre-reset disc_obs
+ * (ADD: disc_obs_demo; NULL otherwise). */
+typedef struct {
+  float *next_obs, *reward, *disc, *demo;
+  uint8_t *done;
+} step_out;
+
+static int step_out_alloc(step_out *o, const cm_env *e) {
+  size_t N = NUM_ENVS, dim = (size_t)e->disc_obs_dim;
+  memset(o, 0, sizeof *o);
+  o->next_obs = calloc(N * e->obs_dim, sizeof(float));
+  o->reward = calloc(N, sizeof(float));
+  o->done = calloc(N, 1);
+  if (dim) o->disc = calloc(N * dim, sizeof(float));
+  if (e->disc_obs_demo) o->demo = calloc(N * dim, sizeof(float));
+  return o->next_obs && o->reward && o->done && (!dim || o->disc) && (!e->disc_obs_demo || o->demo) ? 0 : -1;
+}
+
+static void step_out_free(step_out *o) {
+  free(o->next_obs);
+  free(o->reward);
+  free(o->done);
+  free(o->disc);
+  free(o->demo);
+}
+
+/* Every field of both envs; the first *n_out are the step's outputs, the rest the env's state. */
+static int fields_of(cm_env *h, cm_env *g, const step_out *ho, const step_out *go, field *out, int *n_out) {
+  int n = 0, B = h->chr.num_bodies, D = h->chr.num_dofs, dim = h->disc_obs_dim;
   cm_dm_buf *hb = cm_deepmimic_buf(h), *gb = cm_deepmimic_buf(g);
   cm_sim_state *hs = &h->engine->st, *gs = &g->engine->st;
+  cm_amp_env *ha = cm_amp_of(h), *ga = cm_amp_of(g);
 #define F(nm, a, b, per, k) out[n++] = (field){nm, a, b, per, k}
-  F("next_obs", h_next_obs, g_next_obs, h->obs_dim, F32);
-  F("reward", h_rew, g_rew, 1, F32);
-  F("done", h_done, g_done, 1, U8);
+  F("next_obs", ho->next_obs, go->next_obs, h->obs_dim, F32);
+  F("reward", ho->reward, go->reward, 1, F32);
+  F("done", ho->done, go->done, 1, U8);
+  if (ho->disc) F("disc_obs (step)", ho->disc, go->disc, dim, F32);
+  if (ho->demo) F("disc_obs_demo (step)", ho->demo, go->demo, dim, F32);
+  *n_out = n;
   F("obs", h->obs, g->obs, h->obs_dim, F32);
   F("time", h->time, g->time, 1, F32);
   F("timestep", h->timestep, g->timestep, 1, I32);
@@ -115,6 +159,19 @@ static int fields_of(cm_env *h, cm_env *g, const float *h_next_obs, const float 
   F("state.ref_root_pos", hs->ref_root_pos, gs->ref_root_pos, 3, F32);
   F("state.ref_root_rot", hs->ref_root_rot, gs->ref_root_rot, 4, F32);
   F("state.ref_dof_pos", hs->ref_dof_pos, gs->ref_dof_pos, D, F32);
+  if (ha) {
+    F("amp.hist", ha->hist, ga->hist, ha->dp.steps * ha->frame_size, F32);
+    F("env.disc_obs", h->disc_obs, g->disc_obs, dim, F32);
+    if (h->disc_obs_demo) F("env.disc_obs_demo", h->disc_obs_demo, g->disc_obs_demo, dim, F32);
+  }
+  cm_task_view hv, gv;
+  if (!cm_task_env_view(h, &hv) && !cm_task_env_view(g, &gv)) {
+    static const char *const rows[3][CM_TASK_MAX_ROWS] = {{""}, {"task.tar_pos"}, {"task.dir", "task.face", "task.speed"}};
+    F("task.prev_root_pos", hv.prev_root_pos, gv.prev_root_pos, 3, F32);
+    F("task.change_time", hv.change_time, gv.change_time, 1, F32);
+    F("task.draws", hv.draws, gv.draws, 1, U32);
+    for (int k = 0; k < hv.nrows; k++) F(rows[hv.kind][k], hv.rows[k], gv.rows[k], hv.row_width[k], F32);
+  }
 #undef F
   return n;
 }
@@ -151,13 +208,16 @@ static int compare(const field *f, int nf, int num_envs, double tol, double tol_
 /* ---- the two drivers -------------------------------------------------------------------- */
 
 /* The host step as rl_env_char does it: step, record, reset the finished envs. */
-static int host_step(cm_env *e, const float *actions, float *next_obs, float *reward, uint8_t *done, cm_err *err) {
+static int host_step(cm_env *e, const float *actions, step_out *o, cm_err *err) {
   int ids[NUM_ENVS], n = 0;
+  size_t disc_bytes = sizeof(float) * (size_t)e->disc_obs_dim * NUM_ENVS;
   if (cm_env_step(e, actions, err)) return -1;
-  memcpy(next_obs, e->obs, sizeof(float) * (size_t)e->obs_dim * NUM_ENVS);
+  memcpy(o->next_obs, e->obs, sizeof(float) * (size_t)e->obs_dim * NUM_ENVS);
+  if (o->disc) memcpy(o->disc, e->disc_obs, disc_bytes);
+  if (o->demo) memcpy(o->demo, e->disc_obs_demo, disc_bytes);
   for (int i = 0; i < NUM_ENVS; i++) {
-    reward[i] = e->reward[i];
-    done[i] = (uint8_t)e->done[i];
+    o->reward[i] = e->reward[i];
+    o->done[i] = (uint8_t)e->done[i];
     if (e->done[i]) ids[n++] = i;
   }
   if (n) cm_env_reset(e, ids, n);
@@ -175,14 +235,44 @@ static void make_actions(const cm_env *e, int step, float *a) {
 
 static size_t elem_bytes(kind k) { return k == U8 ? 1 : 4; }
 
-/* The device env takes the host env's whole state (fields from index 3 on: not the step's
+/* The device env takes the host env's whole state (fields from n_out on: not the step's
  * outputs), and both engines push it, so the next step's physics runs from bit-identical
  * states on both sides and only the env functions' rounding can differ. */
-static int resync(cm_env *h, cm_env *g, cm_dm_gpu *dg, const field *f, int nf, cm_err *err) {
-  for (int a = 3; a < nf; a++) memcpy((void *)f[a].gpu, f[a].cpu, elem_bytes(f[a].k) * (size_t)f[a].per_env * NUM_ENVS);
+static int resync(cm_env *h, cm_env *g, cm_dm_gpu *dg, const field *f, int n_out, int nf, cm_err *err) {
+  for (int a = n_out; a < nf; a++) memcpy((void *)f[a].gpu, f[a].cpu, elem_bytes(f[a].k) * (size_t)f[a].per_env * NUM_ENVS);
+  if (cm_amp_of(h)) cm_amp_of(g)->head = cm_amp_of(h)->head;
   h->engine->ops->push_state(h->engine, NULL, 0);
   g->engine->ops->push_state(g->engine, NULL, 0);
   return cm_dm_gpu_from_host(dg, err);
+}
+
+/* fetch_disc_obs_demo on the device (env g's) against the host env's, n samples (above 16384:
+ * the device works in chunks), both from the same draw counter, which both advance. */
+static void check_demo(cm_env *h, cm_env *g, cm_dm_gpu *dg, int n, double tol, const char *what) {
+  cm_err err = {{0}};
+  size_t D = (size_t)h->disc_obs_dim;
+  cm_amp_env *ha = cm_amp_of(h), *ga = cm_amp_of(g);
+  uint64_t draws = ha->demo_draws;
+  float *hd = calloc((size_t)n * D, sizeof(float)), *gd = calloc((size_t)n * D, sizeof(float));
+  CHECK(hd && gd && ga->demo_draws == draws);
+  if (!hd || !gd) goto done;
+  CHECK_OK(cm_dm_gpu_fetch_disc_obs_demo(dg, n, gd, &err), &err);
+  CHECK_OK(cm_env_fetch_disc_obs_demo(h, n, hd, &err), &err);
+  CHECK(ha->demo_draws == draws + 1 && ga->demo_draws == draws + 1);
+  double worst = 0;
+  for (size_t k = 0; k < (size_t)n * D; k++) {
+    double d = fabs((double)hd[k] - gd[k]) / (1.0 + fabs((double)hd[k]));
+    if (d > worst) worst = d;
+    if (!(d <= tol)) {
+      fprintf(stderr, "%s: demo observation %zu elem %zu: cpu %.9g gpu %.9g (tol %.2g)\n", what, k / D, k % D, hd[k], gd[k], tol);
+      CHECK(0);
+      break;
+    }
+  }
+  printf("  %d demo observations, largest relative difference %.3g\n", n, worst);
+done:
+  free(hd);
+  free(gd);
 }
 
 /* `steps` steps of both envs from one yaml, compared after every step with tolerance tol, the
@@ -196,16 +286,18 @@ static void run_case(const char *what, const char *yaml, int steps, double tol, 
     fprintf(stderr, "%s: %s\n", what, err.msg);
     goto done;
   }
+  CHECK(cm_dm_gpu_supported(g, NULL));
   CHECK_OK(cm_dm_gpu_create(g, &dg, &err), &err);
   if (!dg) goto done;
   size_t O = (size_t)h->obs_dim, A = (size_t)h->act_dim;
-  float *act = calloc(A * NUM_ENVS, sizeof(float)), *hno = calloc(O * NUM_ENVS, sizeof(float));
-  float *gno = calloc(O * NUM_ENVS, sizeof(float)), *gobs = calloc(O * NUM_ENVS, sizeof(float));
-  float hr[NUM_ENVS] = {0}, gr[NUM_ENVS] = {0};
-  uint8_t hd[NUM_ENVS] = {0}, gd[NUM_ENVS] = {0};
-  field f[40];
+  float *act = calloc(A * NUM_ENVS, sizeof(float)), *gobs = calloc(O * NUM_ENVS, sizeof(float));
+  step_out ho, go;
+  CHECK(!step_out_alloc(&ho, h) && !step_out_alloc(&go, g) && act && gobs);
+  cm_dm_gpu_set_disc_out(dg, go.disc, go.demo);
+  field f[48];
   double worst = 0;
-  int resets = 0, failed = 0;
+  int resets = 0, failed = 0, n_out = 0;
+  cm_amp_env *ha = cm_amp_of(h), *ga = cm_amp_of(g);
   /* test mode: both record the tracking error (the shipped yaml logs it) */
   cm_env_set_mode(h, test_mode);
   cm_env_set_mode(g, test_mode);
@@ -213,19 +305,25 @@ static void run_case(const char *what, const char *yaml, int steps, double tol, 
   cm_env_reset(h, NULL, 0);
   CHECK_OK(cm_dm_gpu_reset_host(dg, gobs, &err), &err);
   CHECK_OK(cm_dm_gpu_to_host(dg, &err), &err);
-  int nf = fields_of(h, g, hno, gno, hr, gr, hd, gd, f);
-  failed = compare(f + 3, nf - 3, NUM_ENVS, tol, 0, 0, what, &worst);
+  int nf = fields_of(h, g, &ho, &go, f, &n_out);
+  failed = compare(f + n_out, nf - n_out, NUM_ENVS, tol, 0, 0, what, &worst);
   CHECK(!failed);
+  CHECK(!ha || ha->head == ga->head);
   CHECK(!memcmp(gobs, g->obs, sizeof(float) * O * NUM_ENVS)); /* the reset's obs output is the env's obs */
   for (int s = 1; s <= steps && !failed; s++) {
-    CHECK_OK(resync(h, g, dg, f, nf, &err), &err);
+    CHECK_OK(resync(h, g, dg, f, n_out, nf, &err), &err);
     make_actions(h, s, act);
-    CHECK_OK(host_step(h, act, hno, hr, hd, &err), &err);
-    CHECK_OK(cm_dm_gpu_step_host(dg, act, gno, gobs, gr, gd, &err), &err);
+    CHECK_OK(host_step(h, act, &ho, &err), &err);
+    CHECK_OK(cm_dm_gpu_step_host(dg, act, go.next_obs, gobs, go.reward, go.done, &err), &err);
     CHECK_OK(cm_dm_gpu_to_host(dg, &err), &err);
-    for (int i = 0; i < NUM_ENVS; i++) resets += hd[i] != 0;
+    for (int i = 0; i < NUM_ENVS; i++) resets += ho.done[i] != 0;
     failed = compare(f, nf, NUM_ENVS, tol, 0, s, what, &worst);
     CHECK(!failed);
+    if (ha && ha->head != ga->head) {
+      fprintf(stderr, "%s: step %d: history head cpu %d gpu %d\n", what, s, ha->head, ga->head);
+      CHECK(0);
+      failed = 1;
+    }
     CHECK(!memcmp(gobs, g->obs, sizeof(float) * O * NUM_ENVS));
   }
   printf("%s: %d steps, %d env resets, largest relative float difference %.3g\n", what, steps, resets, worst);
@@ -241,28 +339,73 @@ static void run_case(const char *what, const char *yaml, int steps, double tol, 
     }
   }
   if (want_resets) CHECK(resets >= NUM_ENVS); /* the reset path ran for every env */
+  if (ha && !failed) check_demo(h, g, dg, want_resets ? 2 * NUM_ENVS + 7 : 16384 + 100, tol, what);
+  cm_dm_gpu_destroy(dg); /* before the disc_obs outputs it pinned */
+  dg = NULL;
   free(act);
-  free(hno);
-  free(gno);
   free(gobs);
+  step_out_free(&ho);
+  step_out_free(&go);
 done:
   cm_dm_gpu_destroy(dg);
   cm_env_destroy(h);
   cm_env_destroy(g);
 }
 
-/* Without a GPU the device path declines with a reason and the rl_env stays on the host. */
+/* Without a GPU the device path declines with a reason and the rl_env stays on the host; with
+ * CUDA built in, the reason for each type it takes on the CPU is the device, for another
+ * (view_motion) its type. */
 static void check_declines(void) {
+  static const char *const yamls[] = {SHIPPED, AMP_ENV, LOC_ENV, "data/envs/view_motion_humanoid_env.yaml"};
+  for (int k = 0; k < 4; k++) {
+    cm_err err = {{0}};
+    cm_env *e = make_env(yamls[k], "cpu", &err);
+    CHECK_OK(e == NULL, &err);
+    if (!e) continue;
+    const char *why = NULL;
+    CHECK(!cm_dm_gpu_supported(e, &why));
+    CHECK(why && strlen(why) > 0);
+#ifdef CM_HAVE_CUDA
+    CHECK(why && strstr(why, k == 3 ? "env types step on the GPU" : "--devices cpu"));
+#endif
+    cm_rl_env rl;
+    CHECK_OK(cm_rl_env_from_char(&rl, e, &err), &err);
+    CHECK(rl.on_device == 0 && rl.step_dev == NULL && rl.reset_dev == NULL);
+    cm_rl_env_destroy(&rl);
+    cm_env_destroy(e);
+  }
+}
+
+/* A task env in test mode steps on the host: the device step refuses with a line, the rl_env
+ * reports it not ready and steps on the host, then on the device again back in train mode. */
+static void check_task_test_mode(void) {
   cm_err err = {{0}};
-  cm_env *e = make_env(SHIPPED, "cpu", &err);
+  cm_env *e = make_env(LOC_ENV, "cuda:0", &err);
   CHECK_OK(e == NULL, &err);
   if (!e) return;
-  const char *why = NULL;
-  CHECK(!cm_dm_gpu_supported(e, &why));
-  CHECK(why && strlen(why) > 0);
   cm_rl_env rl;
   CHECK_OK(cm_rl_env_from_char(&rl, e, &err), &err);
-  CHECK(rl.on_device == 0 && rl.step_dev == NULL && rl.reset_dev == NULL);
+  size_t O = (size_t)e->obs_dim, A = (size_t)e->act_dim;
+  float *obs = calloc(O * NUM_ENVS, sizeof(float)), *next = calloc(O * NUM_ENVS, sizeof(float));
+  float *act = calloc(A * NUM_ENVS, sizeof(float)), rew[NUM_ENVS];
+  uint8_t done[NUM_ENVS];
+  CHECK(rl.on_device && rl.dev_ready && rl.dev_ready(rl.ctx));
+  rl.set_mode(rl.ctx, CM_RL_TEST);
+  CHECK(!rl.dev_ready(rl.ctx));
+  CHECK(rl.step_dev(rl.ctx, act, next, obs, rew, done, &err) != 0 && strstr(err.msg, "task env"));
+  CHECK_OK(rl.reset(rl.ctx, obs, &err), &err);
+  for (int s = 0; s < 3; s++) CHECK_OK(rl.step(rl.ctx, act, next, obs, rew, done, &err), &err);
+  const char *keys[16];
+  double vals[16];
+  int n = rl.env_stats(rl.ctx, keys, vals, 16), found = 0;
+  for (int k = 0; k < n; k++) found += !strcmp(keys[k], "Location_Tar_Dist") && vals[k] > 0;
+  CHECK(found == 1); /* the host's test figures ran */
+  rl.set_mode(rl.ctx, CM_RL_TRAIN);
+  CHECK(rl.dev_ready(rl.ctx));
+  CHECK_OK(rl.step(rl.ctx, act, next, obs, rew, done, &err), &err);
+  free(obs);
+  free(next);
+  free(act);
   cm_rl_env_destroy(&rl);
   cm_env_destroy(e);
 }
@@ -270,6 +413,7 @@ static void check_declines(void) {
 /* ---- one training iteration, env on the device vs env on the host --------------------------- */
 
 #define AGENT "data/agents/deepmimic_humanoid_ppo_agent.yaml"
+#define AMP_AGENT "data/agents/amp_humanoid_agent.yaml"
 #define ITER_STEPS 10 /* early terminations start near 20 steps: a done flag flipped by rounding is unlikely */
 
 typedef struct {
@@ -278,8 +422,9 @@ typedef struct {
   cm_agent *a;
 } trainee;
 
-static int make_trainee(trainee *t, const char *agent_yaml, const cm_dev *gpu, int device_env, cm_err *err) {
-  if (!(t->env = make_env(SHIPPED, "cuda:0", err))) return -1;
+static int make_trainee(trainee *t, const char *env_yaml, const char *agent_yaml, const cm_dev *gpu, int device_env,
+                        cm_err *err) {
+  if (!(t->env = make_env(env_yaml, "cuda:0", err))) return -1;
   if (!device_env) setenv("CMIMIC_DEVICE_ENV", "0", 1);
   int rc = cm_rl_env_from_char(&t->rl, t->env, err);
   unsetenv("CMIMIC_DEVICE_ENV");
@@ -325,7 +470,26 @@ static int compare_buffer_field(const char *name, const cm_dev *dev, const void 
   return bad;
 }
 
-static void check_training_iteration(void) {
+/* The AMP agent's rollout rows of disc_obs [T*N][D] (host arrays it filled from the rl_env's). */
+static int compare_disc_rows(const trainee *h, const trainee *d, int T, int N, double tol, double *worst) {
+  const cm_amp *mh = h->a->impl, *md = d->a->impl;
+  int D = mh->D;
+  double w = 0;
+  for (long k = 0; k < (long)T * N * D; k++) {
+    double c = mh->disc_obs[k], v = md->disc_obs[k], e = fabs(c - v) / (1.0 + fabs(c));
+    if (e > w) w = e;
+    if (!(e <= tol)) {
+      fprintf(stderr, "training iteration: agent disc_obs differs at step %ld env %ld elem %ld: host env %.9g device env %.9g"
+              " (tol %.2g)\n", k / D / N, k / D % N, k % D, c, v, tol);
+      return 1;
+    }
+  }
+  printf("  agent disc_obs largest relative difference %.3g\n", w);
+  if (w > *worst) *worst = w;
+  return 0;
+}
+
+static void check_training_iteration(const char *env_yaml, const char *agent_file) {
   cm_err err = {{0}};
   const cm_dev *gpu = cm_dev_cuda(0, &err);
   CHECK_OK(gpu == NULL, &err);
@@ -334,11 +498,11 @@ static void check_training_iteration(void) {
   char steps_from[32], agent_yaml[64];
   snprintf(steps_from, sizeof steps_from, "steps_per_iter: %d", ITER_STEPS);
   const char *f[] = {"steps_per_iter: 32"}, *t[] = {steps_from};
-  CHECK(!yaml_variant(AGENT, f, t, 1, "devloop_agent", agent_yaml, sizeof agent_yaml));
+  CHECK(!yaml_variant(agent_file, f, t, 1, "devloop_agent", agent_yaml, sizeof agent_yaml));
   trainee h = {0}, d = {0};
-  int ok_h = make_trainee(&h, agent_yaml, gpu, 0, &err) == 0;
+  int ok_h = make_trainee(&h, env_yaml, agent_yaml, gpu, 0, &err) == 0;
   CHECK_OK(!ok_h, &err);
-  int ok_d = ok_h && make_trainee(&d, agent_yaml, gpu, 1, &err) == 0;
+  int ok_d = ok_h && make_trainee(&d, env_yaml, agent_yaml, gpu, 1, &err) == 0;
   CHECK_OK(ok_h && !ok_d, &err);
   if (ok_h && ok_d) {
     CHECK(h.rl.on_device == 0 && h.a->env_dev == 0);
@@ -355,14 +519,16 @@ static void check_training_iteration(void) {
     int T = bh->steps, N = bh->num_envs, O = bh->obs_dim, A = bh->act_dim;
     CHECK(T == ITER_STEPS && bd->steps == T && bd->total_samples == bh->total_samples);
     double worst = 0, tol = 1e-3;
-    printf("one training iteration (%d steps x %d envs), env on the device vs on the host:\n", T, N);
+    printf("one training iteration of %s on %s (%d steps x %d envs), env on the device vs on the host:\n", agent_file,
+           env_yaml, T, N);
     int bad = compare_buffer_field("obs", gpu, bh->obs, bd->obs, O, 4, tol, T, N, &worst) ||
               compare_buffer_field("action", gpu, bh->action, bd->action, A, 4, tol, T, N, &worst) ||
               compare_buffer_field("a_logp", gpu, bh->a_logp, bd->a_logp, 1, 4, tol, T, N, &worst) ||
               compare_buffer_field("rand_mask", gpu, bh->rand_mask, bd->rand_mask, 1, 4, 0, T, N, &worst) ||
               compare_buffer_field("reward", gpu, bh->reward, bd->reward, 1, 4, tol, T, N, &worst) ||
               compare_buffer_field("done", gpu, bh->done, bd->done, 1, 1, 0, T, N, &worst) ||
-              compare_buffer_field("next_obs", gpu, bh->next_obs, bd->next_obs, O, 4, tol, T, N, &worst);
+              compare_buffer_field("next_obs", gpu, bh->next_obs, bd->next_obs, O, 4, tol, T, N, &worst) ||
+              (h.rl.disc_obs_dim > 0 && compare_disc_rows(&h, &d, T, N, tol, &worst));
     CHECK(!bad);
     /* the normalizer recorded the same rows (device rows on one side, uploaded host rows on the other) */
     for (int j = 0; j < O; j++) {
@@ -406,9 +572,40 @@ int main(void) {
                       "data/motions/humanoid/humanoid_spinkick.pkl"};
   const char *t2[] = {"log_tracking_error: False", "episode_length: 0.3", "enable_early_termination: False",
                       "data/datasets/dataset_humanoid_locomotion.yaml"};
-  CHECK(!write_variant(run, f2, t2, 4));
+  CHECK(!write_variant(SHIPPED, run, f2, t2, 4));
   run_case("episodes", run, 30, 2e-5, 1, 0);
   unlink(run);
-  check_training_iteration();
+  /* the amp family: the shipped amp env, then episodes of amp, ase (default_reset_prob 0.5: both
+   * reset kinds) and add, and add in test mode (it logs the tracking error) */
+  run_case("amp, shipped env", AMP_ENV, 6, 2e-5, 0, 0);
+  const char *f3[] = {"episode_length: 10.0", "enable_early_termination: True", "data/motions/humanoid/humanoid_spinkick.pkl"};
+  const char *t3[] = {"episode_length: 0.3", "enable_early_termination: False", "data/datasets/dataset_humanoid_locomotion.yaml"};
+  CHECK(!write_variant(AMP_ENV, run, f3, t3, 3));
+  run_case("amp, episodes", run, 30, 2e-5, 1, 0);
+  unlink(run);
+  CHECK(!write_variant(ASE_ENV, run, f3, t3, 2)); /* its motion_file is the dataset already */
+  run_case("ase, episodes", run, 30, 2e-5, 1, 0);
+  unlink(run);
+  run_case("add, shipped env, test mode", ADD_ENV, 4, 2e-5, 0, 1);
+  CHECK(!write_variant(ADD_ENV, run, f3, t3, 3));
+  run_case("add, episodes", run, 30, 2e-5, 1, 0);
+  unlink(run);
+  /* the tasks in train mode, targets changing every 0.1 to 0.2 s */
+  const char *f4[] = {"episode_length: 20.0", "enable_early_termination: True", "tar_change_time_min: 5.0",
+                      "tar_change_time_max: 10.0"};
+  const char *t4[] = {"episode_length: 0.3", "enable_early_termination: False", "tar_change_time_min: 0.1",
+                      "tar_change_time_max: 0.2"};
+  CHECK(!write_variant(LOC_ENV, run, f4, t4, 4));
+  run_case("task_location, episodes", run, 30, 2e-5, 1, 0);
+  unlink(run);
+  const char *f5[] = {"episode_length: 10.0", "enable_early_termination: True", "tar_change_time_min: 4.0",
+                      "tar_change_time_max: 7.0"};
+  CHECK(!write_variant(STEER_ENV, run, f5, t4, 4));
+  run_case("task_steering, episodes", run, 30, 2e-5, 1, 0);
+  unlink(run);
+  check_task_test_mode();
+  check_training_iteration(SHIPPED, AGENT);
+  check_training_iteration(AMP_ENV, AMP_AGENT);
+  check_training_iteration(LOC_ENV, "data/agents/amp_task_humanoid_agent.yaml");
   return check_report("test_devloop_cuda");
 }
