@@ -114,7 +114,8 @@ static void run_lanes(const cm_phys_model *m, cm_phys_data *d, int n, int subste
   pthread_barrier_destroy(&g_bar);
 }
 
-/* ---- the humanoid, feet in the ground ---- */
+/* ---- a character (the humanoid unless g_char says otherwise), feet in the ground ---- */
+static const char *g_char = "data/assets/humanoid/humanoid.xml";
 typedef struct {
   mjModel *mj;
   cm_phys_model pm;
@@ -127,11 +128,11 @@ static int pair_make(pair_env *p, int ncon_max) {
   cm_err err;
   cm_mjcf_opts mo = {.add_scene = 1};
   memset(p, 0, sizeof *p);
-  CHECK_OK(cm_mjcf_compile("data/assets/humanoid/humanoid.xml", &mo, &p->mj, NULL, &err), &err);
+  CHECK_OK(cm_mjcf_compile(g_char, &mo, &p->mj, NULL, &err), &err);
   if (!p->mj) return -1;
   for (int j = 0; j < p->mj->njnt; j++) p->mj->jnt_stiffness[j] = 0;
   p->mj->opt.timestep = 1.0 / 120;
-  CHECK_OK(cm_phys_model_compile(p->mj, "humanoid", &p->pm, &err), &err);
+  CHECK_OK(cm_phys_model_compile(p->mj, g_char, &p->pm, &err), &err);
   if (ncon_max > 0) p->pm.ncon_max = ncon_max;
   cm_phys_layout_make(&p->pm, 1, &p->L);
   p->a = calloc((size_t)p->L.total + 2, sizeof(float));
@@ -168,7 +169,7 @@ static void forward_equal(int n, int ncon_max) {
   cm_phys_forward_lanes(cm_lanes_one(), &p.pm, &p.da);
   run_lanes(&p.pm, &p.db, n, 0);
   int nc = p.da.ncon[0], nr = p.da.nefc[0];
-  printf("forward, %d lanes, ncon_max %d: %d contacts (%d dropped), %d rows; lanes: %d (%d), %d\n", n, p.pm.ncon_max, nc,
+  printf("%s: forward, %d lanes, ncon_max %d: %d contacts (%d dropped), %d rows; lanes: %d (%d), %d\n", g_char, n, p.pm.ncon_max, nc,
          p.da.ncon_dropped[0], nr, p.db.ncon[0], p.db.ncon_dropped[0], p.db.nefc[0]);
   CHECK(nc > 0);
   if (ncon_max > 0) CHECK(p.da.ncon_dropped[0] > 0);
@@ -227,7 +228,7 @@ static void substeps_close(int n) {
   cm_phys_step_env(&p.pm, &p.da, 11);
   run_lanes(&p.pm, &p.db, n, 11);
   double q12 = worst_rel(p.da.qpos, p.db.qpos, p.pm.nq), v12 = worst_rel(p.da.qvel, p.db.qvel, p.pm.nv);
-  printf("substeps, %d lanes vs 1: after 1 (%d rows) qpos %.2e qvel %.2e; after 12 (%d contacts) qpos %.2e qvel %.2e\n", n,
+  printf("%s: substeps, %d lanes vs 1: after 1 (%d rows) qpos %.2e qvel %.2e; after 12 (%d contacts) qpos %.2e qvel %.2e\n", g_char, n,
          rows1, q1, v1, p.da.ncon[0], q12, v12);
   CHECK(rows1 > 0);
   CHECK(q1 <= 1e-5 && v1 <= 1e-4);
@@ -269,5 +270,16 @@ int main(void) {
   substeps_close(5);
   dense_close(32);
   dense_close(7);
+  /* every shipped character: the lane-parallel stages of their trees (Go2's four legs off the
+   * root, SMPL's 69 dofs, the welded sword and shield) against one lane */
+  const char *chars[] = {"data/assets/g1/g1.xml", "data/assets/go2/go2.xml", "data/assets/hightorque_pi_plus/pi_22dof.xml",
+                         "data/assets/smpl/smpl.xml", "data/assets/sword_shield/humanoid_sword_shield.xml"};
+  for (size_t c = 0; c < sizeof chars / sizeof chars[0]; c++) {
+    g_char = chars[c];
+    forward_equal(32, 0);
+    forward_equal(8, 0);
+    substeps_close(32);
+    substeps_close(8);
+  }
   return check_report("test_phys_lanes");
 }
