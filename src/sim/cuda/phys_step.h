@@ -18,7 +18,7 @@ CM_HD static inline void cm_phys_fwd_position(cm_lanes L, const cm_phys_model *m
   cm_phys_kinematics(L, m, d);
   cm_phys_com_pos(L, m, d);
   cm_phys_crb(L, m, d);
-  cm_phys_factor_m(L, m, d->qM, 0, d->qLD);
+  cm_phys_factor_m(L, m, d->qM, 0.f, d->qLD);
   cm_phys_collide(L, m, d);
   cm_phys_make_constraint(L, m, d);
 }
@@ -79,9 +79,7 @@ CM_HD static inline void cm_phys_euler(cm_lanes L, const cm_phys_model *m, cm_ph
   if (damped) {
     cm_preal *f = d->qfrc_smooth; /* qfrc_smooth is not needed any more */
     cm_phys_mul_m(L, m, d->qM, d->qacc, f);
-    cm_preal add[CM_PHYS_MAX_DOF]; /* (every lane its own copy: model data) */
-    for (int i = 0; i < nv; i++) add[i] = h * m->dof_damping[i];
-    cm_phys_factor_m(L, m, d->qM, add, d->qLD);
+    cm_phys_factor_m(L, m, d->qM, h, d->qLD);
     cm_phys_solve_m(L, m, d->qLD, f);
     acc = f;
   }
