@@ -103,9 +103,7 @@ CM_HD static inline void cm_phys_kinematics(cm_lanes L, const cm_phys_model *m, 
 /* subtree_com, cinert, cdof (mj_comPos): spatial quantities about each tree's centre of mass;
  * cinert and cdof formed in the mass-matrix scalar cm_preal_m */
 CM_HD static inline void cm_phys_com_pos(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
-  cm_preal mass[CM_PHYS_MAX_BODY]; /* subtree masses: model data, every lane its own copy */
-  for (int b = 0; b < m->nbody; b++) mass[b] = m->body_mass[b];
-  for (int b = m->nbody - 1; b > 0; b--) mass[m->body_parentid[b]] += mass[b];
+  const cm_preal *mass = m->body_subtreemass;
   for (int b = L.lane; b < m->nbody; b += L.n)
     for (int k = 0; k < 3; k++) d->subtree_com[3 * b + k] = m->body_mass[b] * d->xipos[3 * b + k];
   cm_lanes_sync(L);
