@@ -139,7 +139,9 @@ CM_HD static inline int cm_box_sat_local(const cm_preal *rot, const cm_preal *po
 
 /* The face branch, in the reference box's frame: incident centre pc and axes ax[k] (columns
  * of box-local vectors: ax[3 * m + k] = component m of axis k), half-sizes sr (reference) and si
- * (incident), face q. Writes face coordinates (x, y, depth / 2) and depths; returns the count. */
+ * (incident), face q. Writes face coordinates (x, y, depth / 2) and depths; returns the count.
+ * pt [CM_BOX_MAX_CANDIDATES] holds the candidates first, then the kept ones compacted in place
+ * (no second array on the GPU thread's stack). */
 CM_HD static inline int cm_box_face_points(const cm_preal *pc, const cm_preal *ax, const cm_preal *sr,
                                            const cm_preal *si, int q, cm_preal margin, cm_preal (*pt)[3],
                                            cm_preal *depth) {
@@ -164,7 +166,7 @@ CM_HD static inline int cm_box_face_points(const cm_preal *pc, const cm_preal *a
   cm_p3add(pts[5], pts[3], pts[2]);
   /* the feature's edges: pts0 + t pts1, pts0 + t pts2, pts3 + t pts2, pts4 + t pts1 */
   int nl = m == 1 ? 0 : (m == 2 ? 1 : 4), n = 0;
-  cm_preal cand[CM_BOX_MAX_CANDIDATES][3];
+  cm_preal(*cand)[3] = pt;
   for (int i = 0; i < nl; i++) {
     int ls = i < 2 ? 0 : i + 1, ld = (i == 1 || i == 2) ? 2 : 1;
     cm_preal t[4], l[4], c[4];
@@ -191,11 +193,12 @@ CM_HD static inline int cm_box_face_points(const cm_preal *pc, const cm_preal *a
     cm_p3copy(cand[n++], c);
   }
   int cnt = 0;
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n; i++) { /* (cnt <= i: compacting in place) */
     if (cand[i][2] > margin) continue;
+    cm_preal z = cand[i][2];
     cm_p3copy(pt[cnt], cand[i]);
-    depth[cnt] = cand[i][2] * (cm_preal)0.5; /* MuJoCo 2.2.2 reports half the depth */
-    pt[cnt][2] = cand[i][2] * (cm_preal)0.5 + hz;
+    depth[cnt] = z * (cm_preal)0.5; /* MuJoCo 2.2.2 reports half the depth */
+    pt[cnt][2] = z * (cm_preal)0.5 + hz;
     cnt++;
   }
   return cnt;
@@ -378,20 +381,21 @@ CM_HD static inline int cm_collide_box_box(const cm_preal *p1, const cm_preal *m
     if (in) cm_p3scl(normal, normal, -1);
   }
   cm_box_face f = cm_box_face_of(q);
-  cm_contact all[CM_BOX_MAX_CANDIDATES];
-  for (int k = 0; k < cnt; k++) {
-    cm_box_face_world_vec(&f, mr, pt[k], all[k].pos);
-    cm_p3add(all[k].pos, all[k].pos, pr);
-    all[k].dist = depth[k];
-    cm_p3copy(all[k].frame, normal);
-    cm_p3zero(all[k].frame + 3);
+  for (int k = 0; k < cnt; k++) { /* the points to world positions, in place */
+    cm_preal w[3];
+    cm_box_face_world_vec(&f, mr, pt[k], w);
+    cm_p3add(pt[k], w, pr);
   }
   int out = 0;
   for (int k = 0; k < cnt && out < CM_MAX_PAIR_CONTACTS; k++) {
     int dup = 0;
-    for (int r = k + 1; r < cnt && !dup; r++)
-      dup = all[k].pos[0] == all[r].pos[0] && all[k].pos[1] == all[r].pos[1] && all[k].pos[2] == all[r].pos[2];
-    if (!dup) con[out++] = all[k];
+    for (int r = k + 1; r < cnt && !dup; r++) dup = pt[k][0] == pt[r][0] && pt[k][1] == pt[r][1] && pt[k][2] == pt[r][2];
+    if (dup) continue;
+    cm_contact *c = con + out++;
+    cm_p3copy(c->pos, pt[k]);
+    c->dist = depth[k];
+    cm_p3copy(c->frame, normal);
+    cm_p3zero(c->frame + 3);
   }
   return out;
 }

@@ -157,6 +157,10 @@ int cm_phys_model_compile(const mjModel *m, const char *file, cm_phys_model *p, 
     copy_f(p->body_inertia[b], m->body_inertia + 3 * b, 3);
     copy_f(p->body_invweight0[b], m->body_invweight0 + 2 * b, 2);
   }
+  /* subtree masses in cm_preal, summed children first as mj_comPos sums them (cm_phys_com_pos
+   * reads them instead of every lane summing its own copy) */
+  for (int b = 0; b < m->nbody; b++) p->body_subtreemass[b] = p->body_mass[b];
+  for (int b = m->nbody - 1; b > 0; b--) p->body_subtreemass[p->body_parentid[b]] += p->body_subtreemass[b];
   for (int j = 0; j < m->njnt; j++) {
     p->jnt_type[j] = m->jnt_type[j];
     p->jnt_qposadr[j] = m->jnt_qposadr[j];

@@ -53,6 +53,7 @@ typedef struct cm_phys_model {
   cm_preal body_pos[CM_PHYS_MAX_BODY][3], body_quat[CM_PHYS_MAX_BODY][4];
   cm_preal body_ipos[CM_PHYS_MAX_BODY][3], body_iquat[CM_PHYS_MAX_BODY][4];
   cm_preal body_mass[CM_PHYS_MAX_BODY], body_inertia[CM_PHYS_MAX_BODY][3];
+  cm_preal body_subtreemass[CM_PHYS_MAX_BODY];   /* the body and its descendants (mjModel's) */
   cm_preal body_invweight0[CM_PHYS_MAX_BODY][2];  /* translational, rotational (constraint diagApprox) */
   /* joints (njnt): free and hinge */
   int jnt_type[CM_PHYS_MAX_JNT], jnt_qposadr[CM_PHYS_MAX_JNT], jnt_dofadr[CM_PHYS_MAX_JNT];

@@ -103,9 +103,7 @@ CM_HD static inline void cm_phys_kinematics(cm_lanes L, const cm_phys_model *m, 
 /* subtree_com, cinert, cdof (mj_comPos): spatial quantities about each tree's centre of mass;
  * cinert and cdof formed in the mass-matrix scalar cm_preal_m */
 CM_HD static inline void cm_phys_com_pos(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
-  cm_preal mass[CM_PHYS_MAX_BODY]; /* subtree masses: model data, every lane its own copy */
-  for (int b = 0; b < m->nbody; b++) mass[b] = m->body_mass[b];
-  for (int b = m->nbody - 1; b > 0; b--) mass[m->body_parentid[b]] += mass[b];
+  const cm_preal *mass = m->body_subtreemass;
   for (int b = L.lane; b < m->nbody; b += L.n)
     for (int k = 0; k < 3; k++) d->subtree_com[3 * b + k] = m->body_mass[b] * d->xipos[3 * b + k];
   cm_lanes_sync(L);
@@ -177,16 +175,17 @@ CM_HD static inline void cm_phys_crb(cm_lanes L, const cm_phys_model *m, cm_phys
   cm_lanes_sync(L);
 }
 
-/* LD = factor of (M + diag(add)) as M = L^T D L with L unit lower-triangular in the tree's
- * sparsity (mj_factorM); the strict lower triangle of LD holds L, its diagonal D. add may be
- * NULL. Only entries (i, j) with j an ancestor dof of i are read or written. Per dof k (from
+/* LD = factor of (M + h diag(dof_damping)) as M = L^T D L with L unit lower-triangular in the
+ * tree's sparsity (mj_factorM); the strict lower triangle of LD holds L, its diagonal D; h = 0:
+ * M's own. (h, not an array of the additions: every lane would hold its own copy of that model
+ * data.) Only entries (i, j) with j an ancestor dof of i are read or written. Per dof k (from
  * the last), the updates of the rows of k's ancestors i read only row k, so they are spread
  * over the lanes (the m-th ancestor on lane m mod n), and row k is scaled after a sync. */
-CM_HD static inline void cm_phys_factor_m(cm_lanes L, const cm_phys_model *m, const cm_preal *M, const cm_preal *add,
+CM_HD static inline void cm_phys_factor_m(cm_lanes L, const cm_phys_model *m, const cm_preal *M, cm_preal h,
                                           cm_preal *LD) {
   int nv = m->nv;
   for (int i = L.lane; i < nv; i += L.n) {
-    LD[i * nv + i] = M[i * nv + i] + (add ? add[i] : 0.f);
+    LD[i * nv + i] = M[i * nv + i] + (h != 0 ? h * m->dof_damping[i] : 0.f);
     for (int j = m->dof_parentid[i]; j >= 0; j = m->dof_parentid[j]) LD[i * nv + j] = M[i * nv + j];
   }
   cm_lanes_sync(L);

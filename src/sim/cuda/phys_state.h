@@ -24,21 +24,39 @@ typedef struct cm_phys_bridge {
   int dof_phys[CM_MAX_DOFS];         /* MimicKit dof -> physics dof (hinge) */
 } cm_phys_bridge;
 
+/* anim/kin.h works in float: float views q, v of d's qpos and qvel, the arrays themselves in the
+ * float build (no copies on a GPU thread's stack), float copies in the double build (stored
+ * back by CM_PHYS_KIN_STORE) */
+#ifdef CM_PHYS_DOUBLE
+#define CM_PHYS_KIN_QPOS_QVEL(q, v, m, d)                        \
+  float q[CM_PHYS_MAX_QPOS], v[CM_PHYS_MAX_DOF];                  \
+  for (int k_ = 0; k_ < (m)->nq; k_++) q[k_] = (float)(d)->qpos[k_]; \
+  for (int k_ = 0; k_ < (m)->nv; k_++) v[k_] = (float)(d)->qvel[k_]
+#define CM_PHYS_KIN_STORE(q, v, m, d)                            \
+  do {                                                            \
+    for (int k_ = 0; k_ < (m)->nq; k_++) (d)->qpos[k_] = q[k_];   \
+    for (int k_ = 0; k_ < (m)->nv; k_++) (d)->qvel[k_] = v[k_];   \
+  } while (0)
+#else
+#define CM_PHYS_KIN_QPOS_QVEL(q, v, m, d) \
+  float *q = (d)->qpos, *v = (d)->qvel;   \
+  (void)(m)
+#define CM_PHYS_KIN_STORE(q, v, m, d) ((void)(q), (void)(v))
+#endif
+
 /* Writes env i's root and dof positions/velocities into qpos/qvel (or the welded root's mocap
  * pose). A reset env starts without applied forces. */
 CM_HD static inline void cm_phys_state_pack(const cm_phys_model *m, const cm_phys_bridge *br, const cm_sim_state *s,
                                             int i, cm_phys_data *d) {
   const cm_char *c = &br->chr;
   int nd = s->num_dofs;
-  float rr[4], q[CM_PHYS_MAX_QPOS], v[CM_PHYS_MAX_DOF]; /* anim/kin.h works in float */
+  float rr[4];
   cm_q_copy(rr, s->root_rot + 4 * i);
   cm_q_normalize(rr);
-  for (int k = 0; k < m->nq; k++) q[k] = (float)d->qpos[k];
-  for (int k = 0; k < m->nv; k++) v[k] = (float)d->qvel[k];
+  CM_PHYS_KIN_QPOS_QVEL(q, v, m, d);
   cm_kin_pose_to_qpos(c, s->root_pos + 3 * i, rr, s->dof_pos + (long)nd * i, q);
   cm_kin_vel_to_qvel(c, q, s->root_vel + 3 * i, s->root_ang_vel + 3 * i, s->dof_vel + (long)nd * i, v);
-  for (int k = 0; k < m->nq; k++) d->qpos[k] = q[k];
-  for (int k = 0; k < m->nv; k++) d->qvel[k] = v[k];
+  CM_PHYS_KIN_STORE(q, v, m, d);
   if (br->fixed_root) {
     cm_preal *p = d->mocap_pos + 3 * br->root_mocap, *mq = d->mocap_quat + 4 * br->root_mocap;
     for (int k = 0; k < 3; k++) p[k] = s->root_pos[3 * i + k];
@@ -78,9 +96,8 @@ CM_HD static inline void cm_phys_state_unpack(const cm_phys_model *m, const cm_p
                                               cm_sim_state *s, int i) {
   const cm_char *c = &br->chr;
   int nb = c->num_bodies, nd = s->num_dofs;
-  float *rp = s->root_pos + 3 * i, *rr = s->root_rot + 4 * i, q[CM_PHYS_MAX_QPOS], v[CM_PHYS_MAX_DOF];
-  for (int k = 0; k < m->nq; k++) q[k] = (float)d->qpos[k];
-  for (int k = 0; k < m->nv; k++) v[k] = (float)d->qvel[k];
+  float *rp = s->root_pos + 3 * i, *rr = s->root_rot + 4 * i;
+  CM_PHYS_KIN_QPOS_QVEL(q, v, m, d);
   cm_kin_qpos_to_pose(c, q, rp, rr, s->dof_pos + (long)nd * i);
   cm_kin_qvel_to_vel(c, q, v, s->root_vel + 3 * i, s->root_ang_vel + 3 * i, s->dof_vel + (long)nd * i);
   float *bp = s->body_pos + 3L * nb * i, *bq = s->body_rot + 4L * nb * i;

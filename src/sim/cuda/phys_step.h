@@ -18,7 +18,7 @@ CM_HD static inline void cm_phys_fwd_position(cm_lanes L, const cm_phys_model *m
   cm_phys_kinematics(L, m, d);
   cm_phys_com_pos(L, m, d);
   cm_phys_crb(L, m, d);
-  cm_phys_factor_m(L, m, d->qM, 0, d->qLD);
+  cm_phys_factor_m(L, m, d->qM, 0.f, d->qLD);
   cm_phys_collide(L, m, d);
   cm_phys_make_constraint(L, m, d);
 }
@@ -79,9 +79,7 @@ CM_HD static inline void cm_phys_euler(cm_lanes L, const cm_phys_model *m, cm_ph
   if (damped) {
     cm_preal *f = d->qfrc_smooth; /* qfrc_smooth is not needed any more */
     cm_phys_mul_m(L, m, d->qM, d->qacc, f);
-    cm_preal add[CM_PHYS_MAX_DOF]; /* (every lane its own copy: model data) */
-    for (int i = 0; i < nv; i++) add[i] = h * m->dof_damping[i];
-    cm_phys_factor_m(L, m, d->qM, add, d->qLD);
+    cm_phys_factor_m(L, m, d->qM, h, d->qLD);
     cm_phys_solve_m(L, m, d->qLD, f);
     acc = f;
   }
@@ -118,38 +116,54 @@ CM_HD static inline int cm_phys_check_reset(cm_lanes L, const cm_phys_model *m, 
   return 1;
 }
 
-/* MuJoCo's mj_checkAcc, between the constraint solve and the integration: a qacc that went
- * non-finite or past mjMAXVAL resets the env and recomputes the substep there (mj_forward
- * after mj_resetData, which clears qfrc_applied: no actuation), so the Euler step that follows
- * starts the env from rest as MuJoCo's does. Without it a qacc of 1e10 was integrated into
- * qvel (1e8, not yet bad) and the env left MuJoCo's trajectory (G1, test_cuda_engine_f64). */
-CM_HD static inline int cm_phys_check_acc(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
+/* MuJoCo's mj_checkAcc test, between the constraint solve and the integration: 1 (on every
+ * lane) when qacc went non-finite or past mjMAXVAL. */
+CM_HD static inline int cm_phys_acc_bad(cm_lanes L, const cm_phys_model *m, const cm_phys_data *d) {
   int bad = 0;
   for (int i = L.lane; i < m->nv; i += L.n) bad |= !(cm_pabs(d->qacc[i]) <= 1e10f);
-  if (!cm_lanes_sum_i(L, bad)) return 0;
-  cm_phys_reset_env(L, m, d);
-  cm_phys_forward_lanes(L, m, d);
-  for (int i = L.lane; i < m->nv; i += L.n) d->qfrc_actuator[i] = 0.f;
-  cm_lanes_sync(L);
-  cm_phys_fwd_acceleration(L, m, d);
-  cm_phys_fwd_constraint(L, m, d);
-  return 1;
+  return cm_lanes_sum_i(L, bad) != 0;
 }
 
-/* One substep from a forwarded state to the next forwarded state. */
+/* One pass of a substep, from a forwarded state to the next forwarded state: control,
+ * acceleration, constraint, then the Euler step. A bad qacc (cm_phys_acc_bad) instead resets
+ * the env and returns 1: the substep is then recomputed there by a second pass with redo = 1
+ * (mj_forward after mj_resetData, which clears qfrc_applied: no actuation), so the Euler step
+ * starts the env from rest as MuJoCo's does. Without it a qacc of 1e10 was integrated into qvel
+ * (1e8, not yet bad) and the env left MuJoCo's trajectory (G1, test_cuda_engine_f64). Both
+ * passes end in the same forward: one copy of the position and velocity stages in a kernel, not
+ * two (half the code, one set of their arrays on a GPU thread's stack). */
+CM_HD static inline int cm_phys_substep_pass(cm_lanes L, const cm_phys_model *m, cm_phys_data *d, int redo) {
+  if (redo) {
+    for (int i = L.lane; i < m->nv; i += L.n) d->qfrc_actuator[i] = 0.f;
+    cm_lanes_sync(L);
+  } else {
+    cm_phys_control(L, m, d);
+  }
+  cm_phys_fwd_acceleration(L, m, d);
+  cm_phys_fwd_constraint(L, m, d);
+  int bad = !redo && cm_phys_acc_bad(L, m, d);
+  if (bad) {
+    cm_phys_reset_env(L, m, d);
+  } else {
+    cm_phys_euler(L, m, d);
+    cm_phys_check_reset(L, m, d);
+  }
+  cm_phys_forward_lanes(L, m, d);
+  return bad;
+}
+
+/* One substep: a pass, and the recomputing one when it reset the env. */
 CM_HD static inline void cm_phys_substep(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
-  cm_phys_control(L, m, d);
-  cm_phys_fwd_acceleration(L, m, d);
-  cm_phys_fwd_constraint(L, m, d);
-  cm_phys_check_acc(L, m, d);
-  cm_phys_euler(L, m, d);
-  cm_phys_check_reset(L, m, d);
-  cm_phys_forward_lanes(L, m, d);
+  for (int redo = 0; cm_phys_substep_pass(L, m, d, redo); redo = 1) {
+  }
 }
 
-/* The kernel driver's entry: nsub substeps of one env (dof_target already set), by the lanes L. */
+/* The kernel driver's entry: nsub substeps of one env (dof_target already set), by the lanes L;
+ * a recomputing pass is the loop's next pass, so the kernel holds one copy of the substep (a
+ * loop of its own around cm_phys_substep made ptxas spill: 124 B stored, 332 B loaded). */
 CM_HD static inline void cm_phys_step_env_lanes(cm_lanes L, const cm_phys_model *m, cm_phys_data *d, int nsub) {
-  for (int s = 0; s < nsub; s++) cm_phys_substep(L, m, d);
+  int redo = 0;
+  for (int s = 0; s < nsub; s += !redo) redo = cm_phys_substep_pass(L, m, d, redo);
 }
 
 /* the same on one lane (the CPU driver, the thread-per-env kernel) */
