@@ -91,9 +91,11 @@ int cm_amp_init(cm_agent *a, cm_amp *m, const cm_cfg *root, cm_err *err) {
   m->disc_obs = cm_dev_alloc(a->dev, n * D, err);
   m->disc_obs_demo = cm_dev_alloc(a->dev, n * D, err);
   m->disc_r = calloc(n, sizeof(float));
+  m->disc_r_d = cm_dev_alloc(a->dev, n, err);
+  m->extra_d = cm_dev_alloc(a->dev, n, err);
   m->mb_x = cm_dev_alloc(a->dev, B * D, err);
   m->mb_nx = cm_dev_alloc(a->dev, B * D, err);
-  if (!m->disc_obs || !m->disc_obs_demo || !m->disc_r || !m->mb_x || !m->mb_nx)
+  if (!m->disc_obs || !m->disc_obs_demo || !m->disc_r || !m->disc_r_d || !m->extra_d || !m->mb_x || !m->mb_nx)
     return cm_fail(err, "%s:%d: agent '%s': out of memory for the discriminator data", __FILE__, __LINE__,
                    a->type->name);
   return 0;
@@ -119,6 +121,8 @@ void cm_amp_destroy(cm_agent *a) {
   cm_dev_free(a->dev, m->disc_obs);
   cm_dev_free(a->dev, m->disc_obs_demo);
   free(m->disc_r);
+  cm_dev_free(a->dev, m->disc_r_d);
+  cm_dev_free(a->dev, m->extra_d);
   cm_dev_host_free(a->dev, m->demo_h);
   cm_dev_host_free(a->dev, m->diff_h);
   cm_dev_free(a->dev, m->mb_x);
@@ -272,11 +276,10 @@ int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double e
   int n = cm_exp_capacity(&a->buf);
   if (cm_amp_disc_rewards(a, x, n, m->disc_r, err)) return -1;
   float tw = (float)m->task_reward_weight, dw = (float)m->disc_reward_weight, ew = (float)extra_w;
-  /* on the host: the discriminator's rewards come from the host (one download and upload of the
-   * buffer's rewards per iteration on a GPU) */
-  float *r = cm_exp_host_view(&a->buf, a->buf.reward);
-  for (int i = 0; i < n; i++) r[i] = tw * r[i] + dw * m->disc_r[i] + (extra ? ew * extra[i] : 0.f);
-  cm_exp_host_commit(&a->buf, a->buf.reward, r);
+  /* the style (and extra) rewards go up, the buffer's rewards are mixed where they live */
+  cm_dev_upload(a->dev, m->disc_r_d, m->disc_r, (size_t)n);
+  if (extra) cm_dev_upload(a->dev, m->extra_d, extra, (size_t)n);
+  a->dev->ops->reward_mix(a->buf.reward, m->disc_r_d, extra ? m->extra_d : NULL, (size_t)n, tw, dw, ew);
   double mean, std;
   cm_mean_std(m->disc_r, n, &mean, &std);
   cm_stats_set(out, "Disc_Reward_Mean", mean);

@@ -30,7 +30,8 @@ typedef struct cm_amp {
   float *step_d, *step_demo_d, *demo_h, *diff_h;
   int on_dev_steps; /* 1 once step_d is handed over: later device steps write there */
   char obs_name[48]; /* disc_obs in NaN guard lines: "discriminator observation" (ASE: its encoder's too) */
-  float *disc_r; /* [T*N] style reward of the last iteration */
+  float *disc_r; /* [T*N] style reward of the last iteration (host) */
+  float *disc_r_d, *extra_d; /* [T*N] device copies of disc_r and of a method's extra reward (ASE) */
   /* mini-batch rows and their normalized copies, [disc_batch_size + 1][D] device */
   float *mb_x, *mb_nx;
   int *idx_d; /* scratch of cm_amp_dev_idx, idx_cap */

@@ -98,6 +98,8 @@ typedef struct cm_ops {
   void (*masked_stats)(const float *x, const float *mask, size_t n, double center, double *out);
   /* x = clamp((x - mean) / max(std, 1e-5), -clip, clip) (cm_adv_norm_value) */
   void (*adv_normalize)(float *x, size_t n, float mean, float std, float clip);
+  /* r = tw r + dw d (+ ew e where e != NULL) (cm_reward_mix_value) */
+  void (*reward_mix)(float *r, const float *d, const float *e, size_t n, float tw, float dw, float ew);
   /* w = min(exp(w / temp), clip) (cm_awr_weight_value) */
   void (*awr_weights)(float *w, size_t n, float temp, float clip);
   /* Critic rows (cm_critic_loss_row): dout[i] = -scale (tar - pred), terms[i * ld + CM_TERM_CRITIC_DIFF] */

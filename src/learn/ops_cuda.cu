@@ -654,6 +654,10 @@ __global__ void k_adv_normalize(float *x, size_t n, float mean, float s, float c
   GRID_STRIDE(i, n) x[i] = cm_adv_norm_value(x[i], mean, s, clip);
 }
 
+__global__ void k_reward_mix(float *r, const float *d, const float *e, size_t n, float tw, float dw, float ew) {
+  GRID_STRIDE(i, n) r[i] = cm_reward_mix_value(r[i], d[i], e ? e[i] : 0.f, e != NULL, tw, dw, ew);
+}
+
 __global__ void k_awr_weights(float *w, size_t n, float temp, float clip) {
   GRID_STRIDE(i, n) w[i] = cm_awr_weight_value(w[i], temp, clip);
 }
@@ -727,6 +731,14 @@ static void cu_adv_normalize(float *x, size_t n, float mean, float std, float cl
   if (!need_device(x, "adv_normalize")) return;
   k_adv_normalize<<<blocks_for(n), THREADS, 0, g.stream>>>(x, n, mean, fmaxf(std, 1e-5f), clip);
   finish("adv_normalize");
+}
+
+static void cu_reward_mix(float *r, const float *d, const float *e, size_t n, float tw, float dw, float ew) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(r, "reward_mix") || !need_device(d, "reward_mix") || (e && !need_device(e, "reward_mix"))) return;
+  k_reward_mix<<<blocks_for(n), THREADS, 0, g.stream>>>(r, d, e, n, tw, dw, ew);
+  finish("reward_mix");
 }
 
 static void cu_awr_weights(float *w, size_t n, float temp, float clip) {
@@ -858,6 +870,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->td_lambda = cu_td_lambda;
   o->masked_stats = cu_masked_stats;
   o->adv_normalize = cu_adv_normalize;
+  o->reward_mix = cu_reward_mix;
   o->awr_weights = cu_awr_weights;
   o->critic_loss_rows = cu_critic_loss_rows;
   o->actor_loss_rows = cu_actor_loss_rows;

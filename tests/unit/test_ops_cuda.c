@@ -306,6 +306,12 @@ static void check_update_ops(void) {
   cpu->ops->awr_weights(ret.c, n, 0.4f, 20.f);
   gpu->ops->awr_weights(ret.g, n, 0.4f, 20.f);
   expect_close("awr_weights", ret.c, ret.g, n, 0, 1e-6); /* expf: the CUDA and libm ulps may differ */
+  cpu->ops->reward_mix(ret.c, rew.c, nv.c, n, 0.3f, 0.7f, 0.5f);
+  gpu->ops->reward_mix(ret.g, rew.g, nv.g, n, 0.3f, 0.7f, 0.5f);
+  expect_close("reward_mix", ret.c, ret.g, n, 1e-6, 1e-6); /* nvcc contracts to FMAs */
+  cpu->ops->reward_mix(ret.c, rew.c, NULL, n, 1.f, 0.5f, 0.f);
+  gpu->ops->reward_mix(ret.g, rew.g, NULL, n, 1.f, 0.5f, 0.f);
+  expect_close("reward_mix (no extra)", ret.c, ret.g, n, 1e-6, 1e-6);
   /* loss rows */
   const int ld = CM_LOSS_TERMS;
   pair pred = pair_make((size_t)rows, -2, 2, 47), tar = pair_make((size_t)rows, -2, 2, 48),
