@@ -29,11 +29,7 @@ static int add_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   cm_stats rew;
   cm_stats_clear(&rew);
   if (cm_amp_mix_rewards(a, diff, NULL, 0, &rew, err)) return -1;
-  if (cm_agent_need_norm_update(a)) { /* the |d| sums are host code: one download on a GPU */
-    if (a->dev->kind != CM_DEV_CPU && !m->diff_h && !(m->diff_h = cm_dev_host_alloc(a->dev, k * sizeof(float), err)))
-      return -1;
-    cm_diff_norm_record(&m->dnorm, cm_dev_read(a->dev, diff, m->diff_h, k), (int)n);
-  }
+  if (cm_agent_need_norm_update(a)) cm_diff_norm_record(&m->dnorm, diff, (int)n);
   if (cm_ppo_build_train_data(a, out, err)) return -1;
   cm_stats_merge(out, &rew);
   return 0;

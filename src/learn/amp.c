@@ -124,7 +124,6 @@ void cm_amp_destroy(cm_agent *a) {
   cm_dev_free(a->dev, m->disc_r_d);
   cm_dev_free(a->dev, m->extra_d);
   cm_dev_host_free(a->dev, m->demo_h);
-  cm_dev_host_free(a->dev, m->diff_h);
   cm_dev_free(a->dev, m->mb_x);
   cm_dev_free(a->dev, m->mb_nx);
   if (m->idx_d) a->dev->ops->free(m->idx_d);

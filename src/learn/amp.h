@@ -26,8 +26,8 @@ typedef struct cm_amp {
   float *disc_obs, *disc_obs_demo;
   /* [N][D] device rows a device env writes each step's disc_obs (ADD: and disc_obs_demo) into
    * (rl_env set_disc_out_dev), NULL until handed over; host staging of a host env's demo
-   * fetch on a GPU (demo_h [T*N][D]) and of ADD's differences for its host normalizer (diff_h) */
-  float *step_d, *step_demo_d, *demo_h, *diff_h;
+   * fetch on a GPU (demo_h [T*N][D]) */
+  float *step_d, *step_demo_d, *demo_h;
   int on_dev_steps; /* 1 once step_d is handed over: later device steps write there */
   char obs_name[48]; /* disc_obs in NaN guard lines: "discriminator observation" (ASE: its encoder's too) */
   float *disc_r; /* [T*N] style reward of the last iteration (host) */

@@ -180,6 +180,18 @@ static void cpu_col_moments(const float *x, int rows, int cols, double *sum, dou
           &(op_args){.x = x, .rows = rows, .cols = cols, .sum = sum, .sum_sq = sum_sq});
 }
 
+static void col_abs_range(void *c, size_t b, size_t e) { /* columns, every row in order */
+  op_args *o = c;
+  for (int r = 0; r < o->rows; r++) {
+    const float *xr = o->x + (size_t)r * o->cols;
+    for (size_t k = b; k < e; k++) o->sum[k] += fabs((double)xr[k]);
+  }
+}
+static void cpu_col_abs_sum(const float *x, int rows, int cols, double *sum) {
+  if (rows <= 0 || cols <= 0) return;
+  par_for((size_t)cols, grain_of(rows), col_abs_range, &(op_args){.x = x, .rows = rows, .cols = cols, .sum = sum});
+}
+
 static void normalize_range(void *c, size_t b, size_t e) { /* rows */
   op_args *o = c;
   for (size_t r = b; r < e; r++) {
@@ -358,6 +370,7 @@ const cm_ops cm_ops_cpu = {
   .sgd_step = cpu_sgd_step,
   .adam_step = cpu_adam_step,
   .col_moments = cpu_col_moments,
+  .col_abs_sum = cpu_col_abs_sum,
   .normalize = cpu_normalize,
   .unnormalize = cpu_unnormalize,
   .copy_bytes = cpu_copy_bytes,

@@ -282,6 +282,20 @@ __global__ void k_sum_sq(const float *x, size_t n, double *out) {
  * (coalesced reads), threadIdx.y and blockIdx.y split the rows. */
 #define MOM_X 32
 #define MOM_Y 8
+__global__ void k_col_abs_sum(const float *x, int rows, int cols, double *sum) {
+  __shared__ double s1[MOM_Y][MOM_X];
+  int c = blockIdx.x * MOM_X + threadIdx.x;
+  double a = 0;
+  if (c < cols)
+    for (int r = blockIdx.y * MOM_Y + threadIdx.y; r < rows; r += gridDim.y * MOM_Y) a += fabs((double)x[(size_t)r * cols + c]);
+  s1[threadIdx.y][threadIdx.x] = a;
+  __syncthreads();
+  if (threadIdx.y == 0 && c < cols) {
+    for (int k = 1; k < MOM_Y; k++) a += s1[k][threadIdx.x];
+    atomicAdd(sum + c, a);
+  }
+}
+
 __global__ void k_col_moments(const float *x, int rows, int cols, double *sum, double *sum_sq) {
   __shared__ double s1[MOM_Y][MOM_X], s2[MOM_Y][MOM_X];
   int c = blockIdx.x * MOM_X + threadIdx.x;
@@ -554,6 +568,27 @@ static void cu_col_moments(const float *x, int rows, int cols, double *sum, doub
     sum[c] += g.red_host[c];
     sum_sq[c] += g.red_host[cols + c];
   }
+}
+
+static void cu_col_abs_sum(const float *x, int rows, int cols, double *sum) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  double *acc = reduction_buffers((size_t)cols);
+  if (!acc) return;
+  staging s = {};
+  const float *dx = (const float *)stage(&s, x, (size_t)rows * cols * sizeof(float), ARG_IN);
+  if (s.failed) {
+    unstage(&s, "col_abs_sum");
+    return;
+  }
+  dim3 block(MOM_X, MOM_Y);
+  unsigned by = (unsigned)((rows + MOM_Y * 16 - 1) / (MOM_Y * 16)); /* about 16 rows per thread */
+  dim3 grid((unsigned)((cols + MOM_X - 1) / MOM_X), by > 1024 ? 1024 : by);
+  k_col_abs_sum<<<grid, block, 0, g.stream>>>(dx, rows, cols, acc);
+  ok(cudaMemcpyAsync(g.red_host, acc, (size_t)cols * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
+     "cudaMemcpyAsync (col_abs_sum)");
+  if (!unstage(&s, "col_abs_sum")) return;
+  for (int c = 0; c < cols; c++) sum[c] += g.red_host[c];
 }
 
 static void cu_normalize(float *y, const float *x, const float *mean, const float *std, float clip, int rows,
@@ -862,6 +897,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->sgd_step = cu_sgd_step;
   o->adam_step = cu_adam_step;
   o->col_moments = cu_col_moments;
+  o->col_abs_sum = cu_col_abs_sum;
   o->normalize = cu_normalize;
   o->unnormalize = cu_unnormalize;
   o->copy_bytes = cu_copy_bytes;

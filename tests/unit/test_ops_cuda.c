@@ -213,6 +213,9 @@ static void check_elementwise(void) {
     CHECK_NEAR(sum_g[c], sum_c[c], 1e-9 * (1 + fabs(sum_c[c])));
     CHECK_NEAR(sq_g[c], sq_c[c], 1e-9 * sq_c[c]);
   }
+  cpu->ops->col_abs_sum(a.c, rows, cols, sum_c); /* accumulates too */
+  gpu->ops->col_abs_sum(a.g, rows, cols, sum_g);
+  for (int c = 0; c < cols; c++) CHECK_NEAR(sum_g[c], sum_c[c], 1e-9 * (1 + fabs(sum_c[c])));
 
   pair mean = pair_make(cols, -1, 1, 33), stdv = pair_make(cols, 0.5f, 2, 34), nz = pair_make(rc, 0, 0, 35);
   cpu->ops->normalize(nz.c, a.c, mean.c, stdv.c, 1.5f, rows, cols); /* clips a good share */
