@@ -184,7 +184,9 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
   }
   double aux = 0;
   a->aux_idx_d = a->idx_hd ? a->idx_hd + (idx_h - a->idx_h) : NULL;
-  if (a->type->aux_loss && a->type->aux_loss(a, idx_h, rows, &aux, st, err)) return -1;
+  int aux_rc = a->type->aux_loss ? a->type->aux_loss(a, idx_h, rows, &aux, st, err) : 0;
+  a->aux_idx_d = NULL; /* only while this mini-batch's aux_loss runs */
+  if (aux_rc) return -1;
   double t2 = cm_now_seconds();
   t_loss += t2 - tl;
   a->prof.upd_losses += t_loss;
