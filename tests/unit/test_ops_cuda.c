@@ -17,6 +17,7 @@
 #include "learn/loss_rows.h"
 #include "learn/mlp.h"
 #include "learn/optim.h"
+#include "learn/replay.h"
 
 static cm_err err;
 static const cm_dev *cpu, *gpu;
@@ -507,6 +508,32 @@ static void bench_gemm(const cm_dev *d) {
   cm_dev_free(d, w);
 }
 
+/* The discriminator's replay buffer on each device (replay.c: host-drawn indices, device copies
+ * and gathers): the same seed stores and samples the same rows, exactly. */
+static void check_replay(void) {
+  enum { CAP = 10, DIM = 3, ROWS = 8, DRAWS = 50 };
+  cm_replay rc, rg;
+  CHECK_OK(cm_replay_create(&rc, cpu, CAP, DIM, 7, &err), &err);
+  CHECK_OK(cm_replay_create(&rg, gpu, CAP, DIM, 7, &err), &err);
+  pair x = pair_make(ROWS * DIM, -2, 2, 60), out = pair_make(DRAWS * DIM, 0, 0, 61);
+  CHECK_OK(cm_replay_sample(&rc, DRAWS, out.c, &err), &err); /* nothing stored: zeros */
+  CHECK_OK(cm_replay_sample(&rg, DRAWS, out.g, &err), &err);
+  expect_close("replay sample (empty)", out.c, out.g, out.n, 0, 0);
+  for (int k = 0; k < 4; k++) { /* fills, wraps, then stores random subsets of 3 */
+    CHECK_OK(cm_replay_store(&rc, x.c, ROWS, 3, &err), &err);
+    CHECK_OK(cm_replay_store(&rg, x.g, ROWS, 3, &err), &err);
+  }
+  CHECK(rc.head == rg.head && rc.total == rg.total && cm_replay_full(&rg));
+  expect_close("replay rows", rc.data, rg.data, (size_t)CAP * DIM, 0, 0);
+  CHECK_OK(cm_replay_sample(&rc, DRAWS, out.c, &err), &err);
+  CHECK_OK(cm_replay_sample(&rg, DRAWS, out.g, &err), &err);
+  expect_close("replay sample", out.c, out.g, out.n, 0, 0);
+  pair_free(&x);
+  pair_free(&out);
+  cm_replay_destroy(&rc);
+  cm_replay_destroy(&rg);
+}
+
 int main(int argc, char **argv) {
   check_device_names();
   cpu = cm_dev_cpu();
@@ -545,5 +572,6 @@ int main(int argc, char **argv) {
   check_errors();
   check_mlp();
   check_update_ops();
+  check_replay();
   return check_report("test_ops_cuda");
 }
