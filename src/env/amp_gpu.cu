@@ -6,14 +6,14 @@
  *   obs           cm_disc_obs; ADD also cm_disc_fill_from_motion + cm_disc_obs (disc_obs_range)
  *   reward        0 (cm_amp_env_reward_done keeps deepmimic's done)
  * After the step's reward and done the pre-reset disc_obs [N][disc_obs_dim] (and ADD's
- * disc_obs_demo) go down into the host arrays the agent reads (cm_dm_gpu_set_disc_out), pinned
- * in place: 4 * disc_obs_dim bytes per env and step (amp, ase and task humanoids: 10 frames of
+ * disc_obs_demo) are copied into the arrays cm_dm_gpu_set_disc_out named: host arrays pinned in
+ * place, 4 * disc_obs_dim bytes down per env and step (amp, ase and task humanoids: 10 frames of
  * 142 floats, 5680 B, 23 MB a step at 4096 envs; ADD humanoid: 1 frame of 172 floats, twice for
- * disc_obs_demo, 1376 B).
+ * disc_obs_demo, 1376 B), or the agent's device rows (a device copy).
  * fetch_disc_obs_demo (amp.c demo_range: cm_amp_demo_sample + cm_disc_obs per sample) runs as a
  * kernel over the device motion library in chunks of up to DEMO_CHUNK samples, each chunk's rows
- * copied down into the caller's host array; its draw counter is the host env's (demo_draws), so
- * host and device fetches take turns without repeating draws. */
+ * copied into the caller's array (host or device); its draw counter is the host env's
+ * (demo_draws), so host and device fetches take turns without repeating draws. */
 #include <cuda_runtime.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,10 +171,10 @@ int amp_gpu_reward(amp_gpu *x, const dm_args *a, cudaStream_t st, cm_err *err) {
 
 int amp_gpu_download(amp_gpu *x, cudaStream_t st, cm_err *err) {
   size_t bytes = sizeof(float) * (size_t)x->N * x->dim;
-  if (x->out && dm_gpu_ok(cudaMemcpyAsync(x->out, x->disc_obs, bytes, cudaMemcpyDeviceToHost, st), "reading disc_obs", err))
+  if (x->out && dm_gpu_ok(cudaMemcpyAsync(x->out, x->disc_obs, bytes, cudaMemcpyDefault, st), "reading disc_obs", err))
     return -1;
   if (x->out_demo && x->demo &&
-      dm_gpu_ok(cudaMemcpyAsync(x->out_demo, x->demo, bytes, cudaMemcpyDeviceToHost, st), "reading disc_obs_demo", err))
+      dm_gpu_ok(cudaMemcpyAsync(x->out_demo, x->demo, bytes, cudaMemcpyDefault, st), "reading disc_obs_demo", err))
     return -1;
   return 0;
 }
@@ -183,6 +183,13 @@ int amp_gpu_download(amp_gpu *x, cudaStream_t st, cm_err *err) {
  * failure (memory that cannot be pinned, or is already) only makes them slower. */
 static void pin(float *p, size_t bytes, float **slot, int *pinned) {
   *slot = p;
+  cudaPointerAttributes at;
+  /* device memory (the agent's own rows): copied device to device (cudaMemcpyDefault), not pinned */
+  if (p && cudaPointerGetAttributes(&at, p) == cudaSuccess && at.type == cudaMemoryTypeDevice) {
+    *pinned = 0;
+    return;
+  }
+  cudaGetLastError();
   *pinned = p && cudaHostRegister(p, bytes, cudaHostRegisterPortable) == cudaSuccess;
   cudaGetLastError();
 }
@@ -216,7 +223,7 @@ int amp_gpu_fetch_demo(amp_gpu *x, const dm_args *a, int n, float *out, cudaStre
     k_demo<<<dm_gpu_grid(m), DM_GPU_BLOCK, 0, st>>>(*a, args_of(x), x->h->demo_draws, j0 + (uint32_t)c0, m, x->demo_ring,
                                                      x->demo_out);
     if (launched("launching the demo kernel", err) ||
-        dm_gpu_ok(cudaMemcpyAsync(out + (size_t)c0 * x->dim, x->demo_out, row * m, cudaMemcpyDeviceToHost, st),
+        dm_gpu_ok(cudaMemcpyAsync(out + (size_t)c0 * x->dim, x->demo_out, row * m, cudaMemcpyDefault, st),
                   "reading the demo observations", err) ||
         dm_gpu_ok(cudaStreamSynchronize(st), "the demo kernel", err)) /* the chunk's buffers are reused */
       return -1;

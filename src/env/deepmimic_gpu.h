@@ -52,12 +52,15 @@ int cm_dm_gpu_step(cm_dm_gpu *g, const float *actions, float *next_obs, float *o
 int cm_dm_gpu_reset_host(cm_dm_gpu *g, float *obs, cm_err *err);
 int cm_dm_gpu_step_host(cm_dm_gpu *g, const float *actions, float *next_obs, float *obs, float *reward, uint8_t *done,
                         cm_err *err);
-/* amp family: the host arrays [N][disc_obs_dim] every step's pre-reset disc_obs (and ADD's
- * disc_obs_demo) is copied into before the step returns (pinned in place while set; NULL: not
- * copied). The agent reads them as rl_env's disc_obs. Other types: nothing. */
+/* amp family: the arrays [N][disc_obs_dim] every step's pre-reset disc_obs (and ADD's
+ * disc_obs_demo) is copied into before the step returns: host arrays (pinned in place while
+ * set) or device arrays on the env's GPU (a device copy); NULL: not copied. The agent reads
+ * them as rl_env's disc_obs (or hands its own device rows: set_disc_out_dev). Other types:
+ * nothing. */
 void cm_dm_gpu_set_disc_out(cm_dm_gpu *g, float *disc_obs, float *disc_obs_demo);
 /* cm_env_fetch_disc_obs_demo on the device (amp family): n demo observations [n][disc_obs_dim]
- * into host array out, the same draws as the host's (its draw counter is the host env's). */
+ * into out (a host array, or a device array on the env's GPU), the same draws as the host's
+ * (its draw counter is the host env's). */
 int cm_dm_gpu_fetch_disc_obs_demo(cm_dm_gpu *g, int n, float *out, cm_err *err);
 /* Whole env state device -> host (cm_env arrays, deepmimic buffers, engine state incl. ref_*,
  * the amp family's history, head and post-reset disc_obs),

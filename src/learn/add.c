@@ -24,7 +24,7 @@ static int add_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   size_t n = (size_t)cm_exp_capacity(&a->buf), k = n * m->D;
   /* the differences replace the demo rows in place: the loss reads them back by index */
   float *diff = m->disc_obs_demo;
-  for (size_t i = 0; i < k; i++) diff[i] -= m->disc_obs[i];
+  a->dev->ops->axpy(k, -1.f, m->disc_obs, diff); /* y + (-1) x rounds as y - x */
   if (cm_replay_store(&m->replay, diff, (int)n, m->disc_replay_samples, err)) return -1;
   cm_stats rew;
   cm_stats_clear(&rew);
@@ -42,12 +42,13 @@ static int add_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm
   float w = (float)m->disc_loss_weight;
   cm_disc_term pos, neg;
   /* positive: the zero difference, one row */
-  memset(m->mb_x, 0, (size_t)m->D * sizeof(float));
-  cm_dev_upload(a->dev, m->mb_nx, m->mb_x, (size_t)m->D);
+  a->dev->ops->fill(m->mb_nx, 0.f, (size_t)m->D);
   if (cm_disc_bce(&m->disc, m->mb_nx, 1, 1, 0.5f * w, 0.f, &pos, err)) return -1;
   /* negatives: the mini-batch's differences and replayed ones, with the gradient penalty */
-  cm_exp_gather(m->disc_obs_demo, m->D, idx, nn, m->mb_x);
-  cm_replay_sample(&m->replay, nn, m->mb_x + (size_t)nn * m->D);
+  const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
+  if (!idx_d) return -1;
+  a->dev->ops->gather_rows(m->mb_x, m->disc_obs_demo, m->D, idx_d, nn);
+  if (cm_replay_sample(&m->replay, nn, m->mb_x + (size_t)nn * m->D, err)) return -1;
   cm_amp_normalize(m, m->mb_nx, m->mb_x, 2 * nn);
   if (cm_disc_bce(&m->disc, m->mb_nx, 2 * nn, 0, 0.5f * w, w * (float)m->disc_grad_penalty, &neg, err)) return -1;
   double logit_sq = cm_disc_weight_sq(&m->disc, 1, w * (float)m->disc_logit_reg);

@@ -243,6 +243,7 @@ void cm_agent_destroy(cm_agent *a) {
   free(a->idx_part);
   free(a->mb_rand);
   if (a->idx_d) a->dev->ops->free(a->idx_d);
+  if (a->idx_hd) a->dev->ops->free(a->idx_hd);
   cm_rtrack_destroy(&a->train_ret);
   cm_rtrack_destroy(&a->test_ret);
   free_rollout_dev(a);
@@ -276,7 +277,7 @@ static void to_dev(const cm_agent *a, void *dev, const void *host, size_t bytes)
 }
 
 /* The env steps on a->dev's arrays now (not while a video's observer reads the host env). */
-static int env_on_dev(const cm_agent *a) { return a->env_dev && (!a->env->dev_ready || a->env->dev_ready(a->env->ctx)); }
+int cm_agent_env_on_dev(const cm_agent *a) { return a->env_dev && (!a->env->dev_ready || a->env->dev_ready(a->env->ctx)); }
 
 void cm_agent_policy_to_host(cm_agent *a) {
   size_t N = (size_t)a->num_envs, A = (size_t)a->act_dim;
@@ -289,7 +290,7 @@ void cm_agent_policy_to_host(cm_agent *a) {
 
 int cm_agent_reset_envs(cm_agent *a, cm_err *err) {
   size_t obs_bytes = (size_t)a->num_envs * a->obs_dim * sizeof(float);
-  if (env_on_dev(a)) {
+  if (cm_agent_env_on_dev(a)) {
     if (a->env->reset_dev(a->env->ctx, a->d.obs, err)) return cm_wrap(err, "resetting the environments");
   } else {
     if (a->env->reset(a->env->ctx, a->obs, err)) return cm_wrap(err, "resetting the environments");
@@ -357,7 +358,7 @@ static int env_step(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
   size_t N = (size_t)a->num_envs, obs_bytes = N * a->obs_dim * sizeof(float);
   cm_rl_env *e = a->env;
-  if (env_on_dev(a)) {
+  if (cm_agent_env_on_dev(a)) {
     if (e->step_dev(e->ctx, a->d.action, a->d.next_obs, a->d.obs, a->d.reward, a->d.done, err))
       return cm_wrap(err, "environment step");
     to_host(a, a->reward, a->d.reward, N * sizeof(float));

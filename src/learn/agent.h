@@ -140,7 +140,8 @@ typedef struct cm_agent_type {
    * gradients into dmean and dextra; returns the weighted loss that joins Actor_Loss. */
   double (*actor_extra_loss)(cm_agent *a, int m, const float *mean, const float *in, int k, const float *extra_mean,
                              float *dmean, float *dextra, cm_stats *st);
-  /* The method's own losses on a mini-batch (flat sample indices idx[rows]): adds gradients
+  /* The method's own losses on a mini-batch (flat sample indices idx[rows], host; the same
+   * on the device in a->aux_idx_d): adds gradients
    * into its params and returns the weighted loss that joins Loss (AMP's disc loss). */
   int (*aux_loss)(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err);
   /* At the normalizer update (while the sample count is below normalizer_samples). */
@@ -204,10 +205,12 @@ struct cm_agent {
   float *mb_terms; /* [ws_rows][CM_LOSS_TERMS] per-row loss terms (ops.h) */
   /* one iteration's mini-batch indices (idx_cap of them): idx_h in the buffer's sampling order
    * (the methods' losses read it), idx_part each mini-batch's random-action rows first (the
-   * rows the actor's loss takes), idx_d idx_part on the device; mb_rand[k] such rows in
-   * mini-batch k */
+   * rows the actor's loss takes), idx_d idx_part on the device, idx_hd idx_h on the device
+   * (for aux_loss's gathers; aux_idx_d its mini-batch's rows while aux_loss runs); mb_rand[k]
+   * such rows in mini-batch k */
   size_t idx_cap;
-  int *idx_h, *idx_part, *idx_d, *mb_rand;
+  int *idx_h, *idx_part, *idx_d, *idx_hd, *mb_rand;
+  const int *aux_idx_d;
   int mb_rand_cap;
   /* host: the actor input rows and their dloss/dmean when a method adds actor rows (ASE) */
   float *mb_aobs, *mb_dmean_h;
@@ -284,6 +287,12 @@ int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err);
  * element, named with its env, element and step. */
 int cm_agent_check_env_rows(const cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
                             const char *source, cm_err *err);
+/* The same on device rows (a->dev): one reduction (sum_sq), the host search only when it is not
+ * finite (a finite overflow of the sum searches and passes). */
+int cm_agent_check_dev_rows(const cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
+                            const char *source, cm_err *err);
+/* 1 while the env steps on a->dev (env_dev and the env ready for its device entries now). */
+int cm_agent_env_on_dev(const cm_agent *a);
 /* Once per rollout: the rewards in the experience buffer. */
 int cm_agent_check_rollout(cm_agent *a, cm_err *err);
 /* After an observation normalizer update: an infinite observation leaves its statistics non-finite. */

@@ -183,7 +183,10 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
     }
   }
   double aux = 0;
-  if (a->type->aux_loss && a->type->aux_loss(a, idx_h, rows, &aux, st, err)) return -1;
+  a->aux_idx_d = a->idx_hd ? a->idx_hd + (idx_h - a->idx_h) : NULL;
+  int aux_rc = a->type->aux_loss ? a->type->aux_loss(a, idx_h, rows, &aux, st, err) : 0;
+  a->aux_idx_d = NULL; /* only while this mini-batch's aux_loss runs */
+  if (aux_rc) return -1;
   double t2 = cm_now_seconds();
   t_loss += t2 - tl;
   a->prof.upd_losses += t_loss;
@@ -224,11 +227,14 @@ static int plan_minibatches(cm_agent *a, int mb, int count, cm_err *err) {
     free(a->idx_h);
     free(a->idx_part);
     if (a->idx_d) a->dev->ops->free(a->idx_d);
+    if (a->idx_hd) a->dev->ops->free(a->idx_hd);
+    a->idx_hd = NULL;
     a->idx_cap = 0;
     a->idx_h = malloc(total * sizeof(int));
     a->idx_part = malloc(total * sizeof(int));
     a->idx_d = a->dev->ops->alloc(total * sizeof(int));
-    if (!a->idx_h || !a->idx_part || !a->idx_d)
+    if (a->type->aux_loss) a->idx_hd = a->dev->ops->alloc(total * sizeof(int));
+    if (!a->idx_h || !a->idx_part || !a->idx_d || (a->type->aux_loss && !a->idx_hd))
       return cm_fail(err, "%s:%d: out of memory for %zu mini-batch indices", __FILE__, __LINE__, total);
     a->idx_cap = total;
   }
@@ -250,6 +256,7 @@ static int plan_minibatches(cm_agent *a, int mb, int count, cm_err *err) {
       if (mask[h[i]] != 1.f) p[r++] = h[i];
   }
   a->dev->ops->upload(a->idx_d, a->idx_part, total * sizeof(int));
+  if (a->idx_hd) a->dev->ops->upload(a->idx_hd, a->idx_h, total * sizeof(int));
   return 0;
 }
 
@@ -296,6 +303,18 @@ int cm_agent_check_env_rows(const cm_agent *a, const float *x, int rows, int dim
                      (int)(k % dim), what, r % N, (double)x[k], step0 + r / N, (long long)a->iter, source);
     }
   return 0;
+}
+
+int cm_agent_check_dev_rows(const cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
+                            const char *source, cm_err *err) {
+  size_t n = (size_t)rows * dim;
+  if (n == 0 || isfinite(a->dev->ops->sum_sq(x, n))) return 0;
+  float *tmp = a->dev->kind == CM_DEV_CPU ? NULL : malloc(n * sizeof(float));
+  if (a->dev->kind != CM_DEV_CPU && !tmp)
+    return cm_fail(err, "%s:%d: out of memory for the NaN guard's search of %d %s rows", __FILE__, __LINE__, rows, what);
+  int rc = cm_agent_check_env_rows(a, cm_dev_read(a->dev, x, tmp, n), rows, dim, step0, what, source, err);
+  free(tmp);
+  return rc;
 }
 
 int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err) {

@@ -86,14 +86,16 @@ int cm_amp_init(cm_agent *a, cm_amp *m, const cm_cfg *root, cm_err *err) {
   if (cm_disc_create(&m->disc, a->dev, m->disc_net, D, a->seed, STREAM_INIT_DISC, err) ||
       (m->diff ? cm_diff_norm_create(&m->dnorm, a->dev, "_disc_obs_norm", D, err)
                : cm_norm_create(&m->norm, a->dev, "_disc_obs_norm", D, 10.f, 1e-4f, INFINITY, err)) ||
-      cm_replay_create(&m->replay, m->disc_buffer_size, D, a->seed ^ 0x5eed0d15cULL, err))
+      cm_replay_create(&m->replay, a->dev, m->disc_buffer_size, D, a->seed ^ 0x5eed0d15cULL, err))
     return -1;
-  m->disc_obs = calloc(n * D, sizeof(float));
-  m->disc_obs_demo = cm_dev_host_alloc(a->dev, n * D * sizeof(float), err);
+  m->disc_obs = cm_dev_alloc(a->dev, n * D, err);
+  m->disc_obs_demo = cm_dev_alloc(a->dev, n * D, err);
   m->disc_r = calloc(n, sizeof(float));
-  m->mb_x = cm_dev_host_alloc(a->dev, B * D * sizeof(float), err);
+  m->disc_r_d = cm_dev_alloc(a->dev, n, err);
+  m->extra_d = cm_dev_alloc(a->dev, n, err);
+  m->mb_x = cm_dev_alloc(a->dev, B * D, err);
   m->mb_nx = cm_dev_alloc(a->dev, B * D, err);
-  if (!m->disc_obs || !m->disc_obs_demo || !m->disc_r || !m->mb_x || !m->mb_nx)
+  if (!m->disc_obs || !m->disc_obs_demo || !m->disc_r || !m->disc_r_d || !m->extra_d || !m->mb_x || !m->mb_nx)
     return cm_fail(err, "%s:%d: agent '%s': out of memory for the discriminator data", __FILE__, __LINE__,
                    a->type->name);
   return 0;
@@ -112,11 +114,19 @@ void cm_amp_destroy(cm_agent *a) {
   if (m->norm.dev) cm_norm_destroy(&m->norm);
   cm_diff_norm_destroy(&m->dnorm);
   cm_replay_destroy(&m->replay);
-  free(m->disc_obs);
+  /* the env outlives the agent: back to its own host arrays before the rows go */
+  if (m->step_d) a->env->set_disc_out_dev(a->env->ctx, NULL, NULL);
+  cm_dev_free(a->dev, m->step_d);
+  cm_dev_free(a->dev, m->step_demo_d);
+  cm_dev_free(a->dev, m->disc_obs);
+  cm_dev_free(a->dev, m->disc_obs_demo);
   free(m->disc_r);
-  cm_dev_host_free(a->dev, m->disc_obs_demo);
-  cm_dev_host_free(a->dev, m->mb_x);
+  cm_dev_free(a->dev, m->disc_r_d);
+  cm_dev_free(a->dev, m->extra_d);
+  cm_dev_host_free(a->dev, m->demo_h);
+  cm_dev_free(a->dev, m->mb_x);
   cm_dev_free(a->dev, m->mb_nx);
+  if (m->idx_d) a->dev->ops->free(m->idx_d);
 }
 
 int cm_amp_params(cm_agent *a, cm_param **out, int max) {
@@ -149,26 +159,47 @@ int cm_amp_load(cm_agent *a, const cm_state_dict *sd, const char *src, cm_err *e
   return 0;
 }
 
+/* Where a step's env rows (host src, or the device rows the env wrote: dev_src) go into the
+ * rollout slot x: a device copy, or an upload (a plain copy on the CPU device). */
+static void take_rows(cm_agent *a, float *x, const float *dev_src, const float *src, size_t n) {
+  if (dev_src) a->dev->ops->copy(x, dev_src, n);
+  else cm_dev_upload(a->dev, x, src, n);
+}
+
+/* A device env writes the step's rows into the agent's device rows from the next step on. */
+static int hand_over_rows(cm_agent *a, cm_amp *m, cm_err *err) {
+  size_t n = (size_t)a->num_envs * m->D;
+  if (m->step_d || !a->env_dev || !a->env->set_disc_out_dev) return 0;
+  m->step_d = cm_dev_alloc(a->dev, n, err);
+  if (!m->step_d || (m->diff && !(m->step_demo_d = cm_dev_alloc(a->dev, n, err)))) return -1;
+  a->env->set_disc_out_dev(a->env->ctx, m->step_d, m->step_demo_d);
+  return 0;
+}
+
 int cm_amp_after_step(cm_agent *a, int slot, cm_err *err) {
   if (slot < 0) return 0; /* test: nothing recorded */
   cm_amp *m = a->impl;
   size_t N = (size_t)a->num_envs, D = (size_t)m->D;
+  /* the step just taken wrote the device rows if they were handed over before it and it ran on the device */
+  int on_dev = m->step_d && m->on_dev_steps && cm_agent_env_on_dev(a);
   float *x = m->disc_obs + (size_t)slot * D;
-  memcpy(x, a->env->disc_obs, N * D * sizeof(float));
-  if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_obs")) x[(1 % N) * D + 2 % D] = NAN;
+  take_rows(a, x, on_dev ? m->step_d : NULL, a->env->disc_obs, N * D);
+  if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_obs")) cm_dev_upload(a->dev, x + (1 % N) * D + 2 % D, &(float){NAN}, 1);
   /* NaN guard where the rows enter (the discriminator's input, and ASE's encoder's) */
-  if (cm_agent_check_env_rows(a, x, (int)N, (int)D, slot / (int)N, m->obs_name, "the env produced it", err))
+  if (cm_agent_check_dev_rows(a, x, (int)N, (int)D, slot / (int)N, m->obs_name, "the env produced it", err))
     return -1;
   if (m->diff) {
     float *y = m->disc_obs_demo + (size_t)slot * D;
-    memcpy(y, a->env->disc_obs_demo, N * D * sizeof(float));
-    if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_demo")) y[(1 % N) * D + 2 % D] = NAN;
-    if (cm_agent_check_env_rows(a, y, (int)N, (int)D, slot / (int)N, "demo observation", "the env's reference motion "
+    take_rows(a, y, on_dev ? m->step_demo_d : NULL, a->env->disc_obs_demo, N * D);
+    if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_demo")) cm_dev_upload(a->dev, y + (1 % N) * D + 2 % D, &(float){NAN}, 1);
+    if (cm_agent_check_dev_rows(a, y, (int)N, (int)D, slot / (int)N, "demo observation", "the env's reference motion "
                                 "produced it", err))
       return -1;
   } else if (cm_agent_need_norm_update(a)) {
-    cm_norm_record(&m->norm, m->disc_obs + (size_t)slot * D, (int)N);
+    cm_norm_record(&m->norm, x, (int)N);
   }
+  if (hand_over_rows(a, m, err)) return -1;
+  m->on_dev_steps = m->step_d != NULL;
   return 0;
 }
 
@@ -192,27 +223,50 @@ int cm_amp_disc_rewards(cm_agent *a, const float *x, int rows, float *r, cm_err 
   int chunk = m->disc_batch_size + 1;
   for (int r0 = 0; r0 < rows; r0 += chunk) {
     int n = rows - r0 < chunk ? rows - r0 : chunk;
-    memcpy(m->mb_x, x + (size_t)r0 * m->D, (size_t)n * m->D * sizeof(float));
-    cm_amp_normalize(m, m->mb_nx, m->mb_x, n);
+    cm_amp_normalize(m, m->mb_nx, x + (size_t)r0 * m->D, n);
     if (cm_disc_logits(&m->disc, m->mb_nx, n, r + r0, err)) return -1;
     for (int i = 0; i < n; i++) r[r0 + i] = cm_disc_reward(r[r0 + i], (float)m->disc_reward_scale);
   }
   return 0;
 }
 
+/* n demo rows into the device rows out: fetched there by a device env, else on the host (into
+ * out itself on the CPU device, else pinned staging and one upload) */
+static int fetch_demo(cm_agent *a, cm_amp *m, int n, float *out, cm_err *err) {
+  const cm_rl_env *e = a->env;
+  size_t k = (size_t)n * m->D;
+  if (e->fetch_disc_obs_demo_dev && cm_agent_env_on_dev(a)) return e->fetch_disc_obs_demo_dev(e->ctx, n, out, err);
+  if (a->dev->kind == CM_DEV_CPU) return e->fetch_disc_obs_demo(e->ctx, n, out, err);
+  if (!m->demo_h && !(m->demo_h = cm_dev_host_alloc(a->dev, k * sizeof(float), err))) return -1;
+  if (e->fetch_disc_obs_demo(e->ctx, n, m->demo_h, err)) return -1;
+  cm_dev_upload(a->dev, out, m->demo_h, k);
+  return 0;
+}
+
 int cm_amp_record_demo(cm_agent *a, cm_err *err) {
   cm_amp *m = a->impl;
   int n = cm_exp_capacity(&a->buf);
-  if (a->env->fetch_disc_obs_demo(a->env->ctx, n, m->disc_obs_demo, err))
-    return cm_wrap(err, "sampling %d demo observations", n);
-  if (cm_fault_nan_at((long)a->iter, "disc_demo")) m->disc_obs_demo[(size_t)(1 % n) * m->D + 2 % m->D] = NAN;
-  for (size_t k = 0; k < (size_t)n * m->D; k++) /* NaN guard: before the normalizer records them */
-    if (!isfinite(m->disc_obs_demo[k]))
-      return cm_fail(err, "NaN guard: element %d of demo observation %d of the %d sampled for the discriminator is %g "
-                     "at training iteration %lld (the reference motions produced it); the last checkpoint written "
-                     "is the last good one", (int)(k % m->D), (int)(k / m->D), n, (double)m->disc_obs_demo[k],
-                     (long long)a->iter);
-  cm_norm_record(&m->norm, m->disc_obs_demo, n); /* MimicKit records the demo rows unconditionally */
+  size_t k = (size_t)n * m->D;
+  float *y = m->disc_obs_demo;
+  if (fetch_demo(a, m, n, y, err)) return cm_wrap(err, "sampling %d demo observations", n);
+  if (cm_fault_nan_at((long)a->iter, "disc_demo")) cm_dev_upload(a->dev, y + (size_t)(1 % n) * m->D + 2 % m->D, &(float){NAN}, 1);
+  /* NaN guard before the normalizer records them: one reduction, the host search on failure */
+  if (k > 0 && !isfinite(a->dev->ops->sum_sq(y, k))) {
+    float *h = a->dev->kind == CM_DEV_CPU ? NULL : malloc(k * sizeof(float));
+    if (a->dev->kind != CM_DEV_CPU && !h) return cm_fail(err, "%s:%d: out of memory for the NaN guard", __FILE__, __LINE__);
+    const float *v = cm_dev_read(a->dev, y, h, k);
+    size_t j = 0;
+    while (j < k && isfinite(v[j])) j++;
+    if (j < k) {
+      cm_fail(err, "NaN guard: element %d of demo observation %d of the %d sampled for the discriminator is %g "
+              "at training iteration %lld (the reference motions produced it); the last checkpoint written "
+              "is the last good one", (int)(j % m->D), (int)(j / m->D), n, (double)v[j], (long long)a->iter);
+      free(h);
+      return -1;
+    }
+    free(h);
+  }
+  cm_norm_record(&m->norm, y, n); /* MimicKit records the demo rows unconditionally */
   return cm_replay_store(&m->replay, m->disc_obs, n, m->disc_replay_samples, err);
 }
 
@@ -221,11 +275,10 @@ int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double e
   int n = cm_exp_capacity(&a->buf);
   if (cm_amp_disc_rewards(a, x, n, m->disc_r, err)) return -1;
   float tw = (float)m->task_reward_weight, dw = (float)m->disc_reward_weight, ew = (float)extra_w;
-  /* on the host: the discriminator's rewards come from the host (one download and upload of the
-   * buffer's rewards per iteration on a GPU) */
-  float *r = cm_exp_host_view(&a->buf, a->buf.reward);
-  for (int i = 0; i < n; i++) r[i] = tw * r[i] + dw * m->disc_r[i] + (extra ? ew * extra[i] : 0.f);
-  cm_exp_host_commit(&a->buf, a->buf.reward, r);
+  /* the style (and extra) rewards go up, the buffer's rewards are mixed where they live */
+  cm_dev_upload(a->dev, m->disc_r_d, m->disc_r, (size_t)n);
+  if (extra) cm_dev_upload(a->dev, m->extra_d, extra, (size_t)n);
+  a->dev->ops->reward_mix(a->buf.reward, m->disc_r_d, extra ? m->extra_d : NULL, (size_t)n, tw, dw, ew);
   double mean, std;
   cm_mean_std(m->disc_r, n, &mean, &std);
   cm_stats_set(out, "Disc_Reward_Mean", mean);
@@ -244,28 +297,38 @@ static int amp_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   return 0;
 }
 
-/* gather rows idx[0:n] of src [*][D] into m->mb_x, then normalize into m->mb_nx */
-static void gather_norm(cm_amp *m, const float *src, const int *idx, int n) {
-  cm_exp_gather(src, m->D, idx, n, m->mb_x);
-  cm_amp_normalize(m, m->mb_nx, m->mb_x, n);
+const int *cm_amp_dev_idx(cm_agent *a, const int *idx, int rows, cm_err *err) {
+  cm_amp *m = a->impl;
+  if (a->aux_idx_d) return a->aux_idx_d;
+  if (rows > m->idx_cap) {
+    if (m->idx_d) a->dev->ops->free(m->idx_d);
+    m->idx_d = a->dev->ops->alloc((size_t)rows * sizeof(int));
+    m->idx_cap = m->idx_d ? rows : 0;
+    if (!m->idx_d) return cm_fail(err, "%s:%d: out of memory for %d indices", __FILE__, __LINE__, rows), NULL;
+  }
+  if (rows > 0) a->dev->ops->upload(m->idx_d, idx, (size_t)rows * sizeof(int));
+  return m->idx_d;
 }
 
 int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err) {
   cm_amp *m = a->impl;
+  const cm_ops *ops = a->dev->ops;
   int B = m->disc_batch_size, nd = B < rows ? B : rows, na = (B + 1) / 2;
   if (na > rows) na = rows;
   float w = (float)m->disc_loss_weight;
-  cm_disc_term demo, agent, replay;
+  cm_disc_term demo, agent;
+  const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
+  if (!idx_d) return -1;
   /* demo rows: BCE against 1 and the gradient penalty */
-  gather_norm(m, m->disc_obs_demo, idx, nd);
+  ops->gather_rows(m->mb_x, m->disc_obs_demo, m->D, idx_d, nd);
+  cm_amp_normalize(m, m->mb_nx, m->mb_x, nd);
   if (cm_disc_bce(&m->disc, m->mb_nx, nd, 1, 0.5f * w, w * (float)m->disc_grad_penalty, &demo, err)) return -1;
   /* agent rows: the mini-batch's first na and as many replayed, one class of na + na rows */
-  cm_exp_gather(m->disc_obs, m->D, idx, na, m->mb_x);
-  cm_replay_sample(&m->replay, na, m->mb_x + (size_t)na * m->D);
   if (2 * na > B + 1) return cm_fail(err, "%s:%d: discriminator batch overflow", __FILE__, __LINE__);
+  ops->gather_rows(m->mb_x, m->disc_obs, m->D, idx_d, na);
+  if (cm_replay_sample(&m->replay, na, m->mb_x + (size_t)na * m->D, err)) return -1;
   cm_amp_normalize(m, m->mb_nx, m->mb_x, 2 * na);
   if (cm_disc_bce(&m->disc, m->mb_nx, 2 * na, 0, 0.5f * w, 0.f, &agent, err)) return -1;
-  (void)replay;
   double dl = 0.5 * (agent.loss + demo.loss) + m->disc_grad_penalty * demo.grad_penalty;
   cm_stats_set(st, "Disc_Loss", 0); /* keeps MimicKit's column order; set below */
   cm_stats_set(st, "Disc_Grad_Penalty", demo.grad_penalty);

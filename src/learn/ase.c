@@ -37,7 +37,7 @@ typedef struct cm_ase {
   float *env_time, *reset_time; /* [N] episode time and when the env's latent is drawn again */
   uint64_t draws;               /* latent draws so far: keys the rng */
   float *enc_r;                 /* [T*N] */
-  float *enc_x, *enc_nx, *enc_u, *enc_du; /* [chunk][D], [chunk][D] dev, [chunk][Z] host, [chunk][Z] dev */
+  float *enc_x, *enc_nx, *enc_u, *enc_du; /* [chunk][D] dev, [chunk][D] dev, [chunk][Z] host, [chunk][Z] dev */
   int div_cap;
   float *zdiff; /* [div_cap] 0.5 - 0.5 z' . z of the diversity rows */
 } cm_ase;
@@ -120,7 +120,7 @@ static int ase_create(cm_agent *a, const cm_cfg *root, cm_err *err) {
   s->env_time = calloc(N, sizeof(float));
   s->reset_time = calloc(N, sizeof(float));
   s->enc_r = calloc(n, sizeof(float));
-  s->enc_x = cm_dev_host_alloc(a->dev, (size_t)ENC_CHUNK * D * sizeof(float), err);
+  s->enc_x = cm_dev_alloc(a->dev, (size_t)ENC_CHUNK * D, err);
   s->enc_nx = cm_dev_alloc(a->dev, (size_t)ENC_CHUNK * D, err);
   s->enc_u = calloc((size_t)ENC_CHUNK * s->Z, sizeof(float));
   s->enc_du = cm_dev_alloc(a->dev, (size_t)ENC_CHUNK * s->Z, err);
@@ -136,7 +136,7 @@ static void ase_destroy(cm_agent *a) {
   free(s->env_time);
   free(s->reset_time);
   free(s->enc_r);
-  cm_dev_host_free(a->dev, s->enc_x);
+  cm_dev_free(a->dev, s->enc_x);
   cm_dev_free(a->dev, s->enc_nx);
   free(s->enc_u);
   cm_dev_free(a->dev, s->enc_du);
@@ -169,8 +169,7 @@ static int ase_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   if (cm_amp_record_demo(a, err)) return -1;
   for (int r0 = 0; r0 < n; r0 += ENC_CHUNK) { /* _calc_enc_rewards: max(z . q(disc_obs), 0) */
     int k = n - r0 < ENC_CHUNK ? n - r0 : ENC_CHUNK;
-    memcpy(s->enc_x, m->disc_obs + (size_t)r0 * D, (size_t)k * D * sizeof(float));
-    cm_amp_normalize(m, s->enc_nx, s->enc_x, k);
+    cm_amp_normalize(m, s->enc_nx, m->disc_obs + (size_t)r0 * D, k);
     if (encode(s, s->enc_nx, k, NULL, err)) return -1;
     for (int r = 0; r < k; r++)
       s->enc_r[r0 + r] = fmaxf(cm_dot(s->Z, a->buf_cond + (size_t)(r0 + r) * s->Z, s->enc_u + (size_t)r * s->Z), 0.f);
@@ -191,7 +190,9 @@ static int ase_aux_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_
   if (cm_amp_disc_loss(a, idx, rows, loss, st, err)) return -1;
   int Z = s->Z, ne = m->disc_batch_size < rows ? m->disc_batch_size : rows;
   if (ne > ENC_CHUNK) ne = ENC_CHUNK;
-  cm_exp_gather(m->disc_obs, m->D, idx, ne, s->enc_x);
+  const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
+  if (!idx_d) return -1;
+  a->dev->ops->gather_rows(s->enc_x, m->disc_obs, m->D, idx_d, ne);
   cm_amp_normalize(m, s->enc_nx, s->enc_x, ne);
   float *norms = malloc((size_t)ne * sizeof(float)), *du = malloc((size_t)ne * Z * sizeof(float));
   if (!norms || !du) {

@@ -46,8 +46,7 @@ void cm_diff_norm_destroy(cm_diff_norm *n) {
 }
 
 void cm_diff_norm_record(cm_diff_norm *n, const float *x, int rows) {
-  for (int r = 0; r < rows; r++)
-    for (int j = 0; j < n->dim; j++) n->new_sum_abs[j] += fabs((double)x[(size_t)r * n->dim + j]);
+  n->dev->ops->col_abs_sum(x, rows, n->dim, n->new_sum_abs);
   n->new_count += rows;
 }
 

@@ -23,7 +23,7 @@ typedef struct cm_diff_norm {
 
 int cm_diff_norm_create(cm_diff_norm *n, const cm_dev *dev, const char *prefix, int dim, cm_err *err);
 void cm_diff_norm_destroy(cm_diff_norm *n);
-void cm_diff_norm_record(cm_diff_norm *n, const float *x, int rows); /* x host */
+void cm_diff_norm_record(cm_diff_norm *n, const float *x, int rows); /* x [rows][dim] on the device */
 void cm_diff_norm_update(cm_diff_norm *n);
 /* Sums every rank's recorded batch into each rank's (before update; a no-op for one rank). */
 int cm_diff_norm_reduce(cm_diff_norm *n, cm_err *err);

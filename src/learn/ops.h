@@ -79,6 +79,8 @@ typedef struct cm_ops {
 
   /* Normalizer: per-column sums of x and x^2 added into host doubles; (un)normalize rows. */
   void (*col_moments)(const float *x, int rows, int cols, double *sum, double *sum_sq);
+  /* sum[c] += sum_r |x[r][c]| (ADD's difference normalizer), rows in order per column on the CPU */
+  void (*col_abs_sum)(const float *x, int rows, int cols, double *sum);
   void (*normalize)(float *y, const float *x, const float *mean, const float *std, float clip, int rows, int cols);
   void (*unnormalize)(float *y, const float *x, const float *mean, const float *std, int rows, int cols);
 
@@ -98,6 +100,8 @@ typedef struct cm_ops {
   void (*masked_stats)(const float *x, const float *mask, size_t n, double center, double *out);
   /* x = clamp((x - mean) / max(std, 1e-5), -clip, clip) (cm_adv_norm_value) */
   void (*adv_normalize)(float *x, size_t n, float mean, float std, float clip);
+  /* r = tw r + dw d (+ ew e where e != NULL) (cm_reward_mix_value) */
+  void (*reward_mix)(float *r, const float *d, const float *e, size_t n, float tw, float dw, float ew);
   /* w = min(exp(w / temp), clip) (cm_awr_weight_value) */
   void (*awr_weights)(float *w, size_t n, float temp, float clip);
   /* Critic rows (cm_critic_loss_row): dout[i] = -scale (tar - pred), terms[i * ld + CM_TERM_CRITIC_DIFF] */

@@ -180,6 +180,18 @@ static void cpu_col_moments(const float *x, int rows, int cols, double *sum, dou
           &(op_args){.x = x, .rows = rows, .cols = cols, .sum = sum, .sum_sq = sum_sq});
 }
 
+static void col_abs_range(void *c, size_t b, size_t e) { /* columns, every row in order */
+  op_args *o = c;
+  for (int r = 0; r < o->rows; r++) {
+    const float *xr = o->x + (size_t)r * o->cols;
+    for (size_t k = b; k < e; k++) o->sum[k] += fabs((double)xr[k]);
+  }
+}
+static void cpu_col_abs_sum(const float *x, int rows, int cols, double *sum) {
+  if (rows <= 0 || cols <= 0) return;
+  par_for((size_t)cols, grain_of(rows), col_abs_range, &(op_args){.x = x, .rows = rows, .cols = cols, .sum = sum});
+}
+
 static void normalize_range(void *c, size_t b, size_t e) { /* rows */
   op_args *o = c;
   for (size_t r = b; r < e; r++) {
@@ -292,6 +304,15 @@ static void cpu_awr_weights(float *w, size_t n, float temp, float clip) {
   par_for(n, GRAIN, awr_range, &(row_args){.w = w, .a = temp, .b = clip});
 }
 
+static void reward_mix_range(void *c, size_t b, size_t e) {
+  row_args *o = c;
+  for (size_t i = b; i < e; i++)
+    o->w[i] = cm_reward_mix_value(o->w[i], o->src[i], o->pred ? o->pred[i] : 0.f, o->pred != NULL, o->a, o->b, o->c);
+}
+static void cpu_reward_mix(float *r, const float *d, const float *e, size_t n, float tw, float dw, float ew) {
+  par_for(n, GRAIN, reward_mix_range, &(row_args){.w = r, .src = d, .pred = e, .a = tw, .b = dw, .c = ew});
+}
+
 static void critic_range(void *c, size_t b, size_t e) {
   row_args *o = c;
   for (size_t i = b; i < e; i++) cm_critic_loss_row(o->pred[i], o->tar[i], o->scale, o->w + i, o->terms + i * o->ld);
@@ -349,6 +370,7 @@ const cm_ops cm_ops_cpu = {
   .sgd_step = cpu_sgd_step,
   .adam_step = cpu_adam_step,
   .col_moments = cpu_col_moments,
+  .col_abs_sum = cpu_col_abs_sum,
   .normalize = cpu_normalize,
   .unnormalize = cpu_unnormalize,
   .copy_bytes = cpu_copy_bytes,
@@ -357,6 +379,7 @@ const cm_ops cm_ops_cpu = {
   .td_lambda = cpu_td_lambda,
   .masked_stats = cpu_masked_stats,
   .adv_normalize = cpu_adv_normalize,
+  .reward_mix = cpu_reward_mix,
   .awr_weights = cpu_awr_weights,
   .critic_loss_rows = cpu_critic_loss_rows,
   .actor_loss_rows = cpu_actor_loss_rows,

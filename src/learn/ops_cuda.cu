@@ -282,6 +282,20 @@ __global__ void k_sum_sq(const float *x, size_t n, double *out) {
  * (coalesced reads), threadIdx.y and blockIdx.y split the rows. */
 #define MOM_X 32
 #define MOM_Y 8
+__global__ void k_col_abs_sum(const float *x, int rows, int cols, double *sum) {
+  __shared__ double s1[MOM_Y][MOM_X];
+  int c = blockIdx.x * MOM_X + threadIdx.x;
+  double a = 0;
+  if (c < cols)
+    for (int r = blockIdx.y * MOM_Y + threadIdx.y; r < rows; r += gridDim.y * MOM_Y) a += fabs((double)x[(size_t)r * cols + c]);
+  s1[threadIdx.y][threadIdx.x] = a;
+  __syncthreads();
+  if (threadIdx.y == 0 && c < cols) {
+    for (int k = 1; k < MOM_Y; k++) a += s1[k][threadIdx.x];
+    atomicAdd(sum + c, a);
+  }
+}
+
 __global__ void k_col_moments(const float *x, int rows, int cols, double *sum, double *sum_sq) {
   __shared__ double s1[MOM_Y][MOM_X], s2[MOM_Y][MOM_X];
   int c = blockIdx.x * MOM_X + threadIdx.x;
@@ -556,6 +570,27 @@ static void cu_col_moments(const float *x, int rows, int cols, double *sum, doub
   }
 }
 
+static void cu_col_abs_sum(const float *x, int rows, int cols, double *sum) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  double *acc = reduction_buffers((size_t)cols);
+  if (!acc) return;
+  staging s = {};
+  const float *dx = (const float *)stage(&s, x, (size_t)rows * cols * sizeof(float), ARG_IN);
+  if (s.failed) {
+    unstage(&s, "col_abs_sum");
+    return;
+  }
+  dim3 block(MOM_X, MOM_Y);
+  unsigned by = (unsigned)((rows + MOM_Y * 16 - 1) / (MOM_Y * 16)); /* about 16 rows per thread */
+  dim3 grid((unsigned)((cols + MOM_X - 1) / MOM_X), by > 1024 ? 1024 : by);
+  k_col_abs_sum<<<grid, block, 0, g.stream>>>(dx, rows, cols, acc);
+  ok(cudaMemcpyAsync(g.red_host, acc, (size_t)cols * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
+     "cudaMemcpyAsync (col_abs_sum)");
+  if (!unstage(&s, "col_abs_sum")) return;
+  for (int c = 0; c < cols; c++) sum[c] += g.red_host[c];
+}
+
 static void cu_normalize(float *y, const float *x, const float *mean, const float *std, float clip, int rows,
                          int cols) {
   if (rows <= 0 || cols <= 0) return;
@@ -654,6 +689,10 @@ __global__ void k_adv_normalize(float *x, size_t n, float mean, float s, float c
   GRID_STRIDE(i, n) x[i] = cm_adv_norm_value(x[i], mean, s, clip);
 }
 
+__global__ void k_reward_mix(float *r, const float *d, const float *e, size_t n, float tw, float dw, float ew) {
+  GRID_STRIDE(i, n) r[i] = cm_reward_mix_value(r[i], d[i], e ? e[i] : 0.f, e != NULL, tw, dw, ew);
+}
+
 __global__ void k_awr_weights(float *w, size_t n, float temp, float clip) {
   GRID_STRIDE(i, n) w[i] = cm_awr_weight_value(w[i], temp, clip);
 }
@@ -727,6 +766,14 @@ static void cu_adv_normalize(float *x, size_t n, float mean, float std, float cl
   if (!need_device(x, "adv_normalize")) return;
   k_adv_normalize<<<blocks_for(n), THREADS, 0, g.stream>>>(x, n, mean, fmaxf(std, 1e-5f), clip);
   finish("adv_normalize");
+}
+
+static void cu_reward_mix(float *r, const float *d, const float *e, size_t n, float tw, float dw, float ew) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(r, "reward_mix") || !need_device(d, "reward_mix") || (e && !need_device(e, "reward_mix"))) return;
+  k_reward_mix<<<blocks_for(n), THREADS, 0, g.stream>>>(r, d, e, n, tw, dw, ew);
+  finish("reward_mix");
 }
 
 static void cu_awr_weights(float *w, size_t n, float temp, float clip) {
@@ -850,6 +897,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->sgd_step = cu_sgd_step;
   o->adam_step = cu_adam_step;
   o->col_moments = cu_col_moments;
+  o->col_abs_sum = cu_col_abs_sum;
   o->normalize = cu_normalize;
   o->unnormalize = cu_unnormalize;
   o->copy_bytes = cu_copy_bytes;
@@ -858,6 +906,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->td_lambda = cu_td_lambda;
   o->masked_stats = cu_masked_stats;
   o->adv_normalize = cu_adv_normalize;
+  o->reward_mix = cu_reward_mix;
   o->awr_weights = cu_awr_weights;
   o->critic_loss_rows = cu_critic_loss_rows;
   o->actor_loss_rows = cu_actor_loss_rows;

@@ -24,6 +24,12 @@ CM_HD static inline float cm_adv_norm_value(float x, float mean, float s, float 
   return z < -clip ? -clip : (z > clip ? clip : z);
 }
 
+/* AMP's reward mixing (amp_agent._record_data_post_step): task reward r, style reward d and, when
+ * has_e, a method's extra reward e (ASE's encoder reward) */
+CM_HD static inline float cm_reward_mix_value(float r, float d, float e, int has_e, float tw, float dw, float ew) {
+  return tw * r + dw * d + (has_e ? ew * e : 0.f);
+}
+
 /* AWR's advantage weight min(exp(adv / temp), clip) of a normalized advantage */
 CM_HD static inline float cm_awr_weight_value(float adv, float temp, float clip) { return fminf(expf(adv / temp), clip); }
 

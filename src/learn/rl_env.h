@@ -52,7 +52,8 @@ typedef struct cm_rl_env {
    * arrays of the shapes above (done: DoneFlags bytes) and finish their work (queued on `stream`,
    * a cudaStream_t) before returning. reset / step keep working with host arrays: then only the
    * actions go up and obs, next_obs, reward, done come down. disc_obs / disc_obs_demo stay host
-   * arrays either way (the device step copies them down before returning). on_device 0: the
+   * arrays either way (the device step copies them down before returning, unless
+   * set_disc_out_dev redirected them). on_device 0: the
    * pointers are NULL. */
   int on_device, device;
   void *stream;
@@ -62,6 +63,14 @@ typedef struct cm_rl_env {
   /* 1 while reset_dev / step_dev can be used now (0 while something reads the host env after
    * every step, e.g. a video's observer); NULL: always while on_device. */
   int (*dev_ready)(void *ctx);
+  /* Discriminator rows straight into device arrays (amp family on the device; NULL otherwise).
+   * set_disc_out_dev: arrays [N][disc_obs_dim] on `device` that every step taken while dev_ready
+   * (step_dev, or step) writes its disc_obs (and ADD's disc_obs_demo) into instead of the host
+   * arrays disc_obs / disc_obs_demo (then stale); a step on the host still fills the host ones.
+   * NULL, NULL: back to the host arrays. fetch_disc_obs_demo_dev: fetch_disc_obs_demo into device
+   * array out [n][disc_obs_dim]; fails with one line while dev_ready is 0. */
+  void (*set_disc_out_dev)(void *ctx, float *disc_obs, float *disc_obs_demo);
+  int (*fetch_disc_obs_demo_dev)(void *ctx, int n, float *out, cm_err *err);
   /* One line of where the env's step time went since the last call (then cleared), for
    * CMIMIC_PROFILE; 0 when there is nothing to say. NULL: no such figures. */
   int (*profile)(void *ctx, char *line, size_t cap);

@@ -88,6 +88,17 @@ static int char_step_dev(void *vctx, const float *actions, float *next_obs, floa
 
 static int char_dev_ready(void *vctx) { return !needs_host(vctx); }
 
+static void char_set_disc_out_dev(void *vctx, float *disc_obs, float *disc_obs_demo) {
+  char_ctx *c = vctx;
+  if (disc_obs) cm_dm_gpu_set_disc_out(c->gpu, disc_obs, disc_obs_demo);
+  else cm_dm_gpu_set_disc_out(c->gpu, c->disc_obs, c->disc_obs_demo);
+}
+
+static int char_fetch_disc_obs_demo_dev(void *vctx, int n, float *out, cm_err *err) {
+  char_ctx *c = vctx;
+  return on_gpu_or_fail(c, err) || cm_dm_gpu_fetch_disc_obs_demo(c->gpu, n, out, err) ? -1 : 0;
+}
+
 static int char_profile(void *vctx, char *line, size_t cap) {
   char_ctx *c = vctx;
   cm_dm_gpu_times t;
@@ -175,6 +186,10 @@ int cm_rl_env_from_char(cm_rl_env *out, cm_env *env, cm_err *err) {
     out->reset_dev = char_reset_dev;
     out->step_dev = char_step_dev;
     out->dev_ready = char_dev_ready;
+    if (env->disc_obs_dim > 0) {
+      out->set_disc_out_dev = char_set_disc_out_dev;
+      out->fetch_disc_obs_demo_dev = char_fetch_disc_obs_demo_dev;
+    }
     out->profile = char_profile;
   }
   return 0;

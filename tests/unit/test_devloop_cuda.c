@@ -25,8 +25,9 @@
  * boundary): the experience buffers (obs, next_obs, actions, log-probs, exploration mask,
  * rewards, done) agree within float tolerance, the first difference named with its field,
  * env and step; then the normalizer statistics and the return tracker. The same for an AMP agent
- * on the amp env and on the location task, its rollout's disc_obs rows (read through the
- * rl_env's host disc_obs) too; the task's test mode runs on the host (cm_dm_gpu_host_only).
+ * on the amp env and on the location task, its rollout's disc_obs and demo rows (device rows the
+ * device env wrote and fetched into, against a host env's uploaded ones) too; the task's test
+ * mode runs on the host (cm_dm_gpu_host_only).
  *
  * Without CUDA or without a GPU: the device path must decline (a reason, the rl_env's host
  * flavour), then "SKIP" for the rest; bench/devloop_check.sh runs it on the GPU machine. */
@@ -470,23 +471,41 @@ static int compare_buffer_field(const char *name, const cm_dev *dev, const void 
   return bad;
 }
 
-/* The AMP agent's rollout rows of disc_obs [T*N][D] (host arrays it filled from the rl_env's). */
+/* The AMP agent's rollout rows [T*N][D] of disc_obs and of the demo observations it fetched
+ * (device arrays: the device env's agent got them from the env's own device rows and its device
+ * demo fetch, the host env's agent uploaded them), downloaded and compared. */
+static int compare_agent_rows(const char *name, const cm_dev *dev, const float *d_ref, const float *d_got, size_t n,
+                              int D, int N, double tol, double *worst) {
+  float *r = malloc(n * sizeof(float)), *g = malloc(n * sizeof(float));
+  int bad = 0;
+  double w = 0;
+  dev->ops->download(r, d_ref, n * sizeof(float));
+  dev->ops->download(g, d_got, n * sizeof(float));
+  for (size_t k = 0; k < n && !bad; k++) {
+    double c = r[k], v = g[k], e = fabs(c - v) / (1.0 + fabs(c));
+    if (e > w) w = e;
+    if (!(e <= tol)) {
+      fprintf(stderr, "training iteration: agent %s differs at step %zu env %zu elem %zu: host env %.9g device env %.9g"
+              " (tol %.2g)\n", name, k / D / N, k / D % N, k % D, c, v, tol);
+      bad = 1;
+    }
+  }
+  if (!bad) printf("  agent %s largest relative difference %.3g\n", name, w);
+  if (w > *worst) *worst = w;
+  free(r);
+  free(g);
+  return bad;
+}
+
 static int compare_disc_rows(const trainee *h, const trainee *d, int T, int N, double tol, double *worst) {
   const cm_amp *mh = h->a->impl, *md = d->a->impl;
   int D = mh->D;
-  double w = 0;
-  for (long k = 0; k < (long)T * N * D; k++) {
-    double c = mh->disc_obs[k], v = md->disc_obs[k], e = fabs(c - v) / (1.0 + fabs(c));
-    if (e > w) w = e;
-    if (!(e <= tol)) {
-      fprintf(stderr, "training iteration: agent disc_obs differs at step %ld env %ld elem %ld: host env %.9g device env %.9g"
-              " (tol %.2g)\n", k / D / N, k / D % N, k % D, c, v, tol);
-      return 1;
-    }
-  }
-  printf("  agent disc_obs largest relative difference %.3g\n", w);
-  if (w > *worst) *worst = w;
-  return 0;
+  size_t n = (size_t)T * N * D;
+  /* the device env wrote its rows into the agent's device rows; the host env's agent uploads */
+  CHECK(md->step_d != NULL && md->on_dev_steps == 1 && mh->step_d == NULL);
+  return compare_agent_rows("disc_obs", h->a->dev, mh->disc_obs, md->disc_obs, n, D, N, tol, worst) ||
+         compare_agent_rows(mh->diff ? "disc_obs_demo - disc_obs" : "demo rows", h->a->dev, mh->disc_obs_demo,
+                            md->disc_obs_demo, n, D, N, tol, worst);
 }
 
 static void check_training_iteration(const char *env_yaml, const char *agent_file) {

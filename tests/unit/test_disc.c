@@ -225,7 +225,7 @@ static void test_encoder_error(void) {
 static void test_replay(void) {
   cm_replay r;
   cm_err err = {{0}};
-  CHECK_OK(cm_replay_create(&r, 10, 2, 1, &err), &err);
+  CHECK_OK(cm_replay_create(&r, cm_dev_cpu(), 10, 2, 1, &err), &err);
   float x[8 * 2];
   for (int i = 0; i < 16; i++) x[i] = (float)i;
   /* not full: every row goes in */
@@ -248,7 +248,7 @@ static void test_replay(void) {
   CHECK(ok);
   /* draws come from stored rows */
   float s[50 * 2];
-  cm_replay_sample(&r, 50, s);
+  CHECK_OK(cm_replay_sample(&r, 50, s, &err), &err);
   int valid = 1;
   for (int i = 0; i < 50; i++) {
     int found = 0;

@@ -2,7 +2,7 @@
  * against a naive copy, the actor rows' gradient (PPO and AWR, with the action-bound loss and
  * the regulariser) and the critic rows' against finite differences of the loss they sum to,
  * td_lambda / bootstrap_done against a hand-worked example, masked_stats / adv_normalize /
- * awr_weights against plain loops. test_ops_cuda compares the GPU's kernels with these. */
+ * awr_weights, reward_mix against plain loops. test_ops_cuda compares the GPU's kernels with these. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +161,16 @@ static void check_stats(void) {
   ok = 1;
   for (int i = 0; i < n; i++) ok &= y[i] == fminf(expf(x[i] / 0.5f), 20.f);
   CHECK(ok);
+  /* AMP's reward mix, with and without the extra reward: amp.c's former host loop */
+  for (int with_e = 0; with_e < 2; with_e++) {
+    float d[n], e[n];
+    for (int i = 0; i < n; i++) d[i] = 0.25f * (float)i - 1.f, e[i] = x[(i + 3) % n];
+    memcpy(y, x, sizeof x);
+    ops->reward_mix(y, d, with_e ? e : NULL, n, 0.3f, 0.7f, 0.5f);
+    ok = 1;
+    for (int i = 0; i < n; i++) ok &= y[i] == 0.3f * x[i] + 0.7f * d[i] + (with_e ? 0.5f * e[i] : 0.f);
+    CHECK(ok);
+  }
 }
 
 int main(void) {

@@ -17,6 +17,7 @@
 #include "learn/loss_rows.h"
 #include "learn/mlp.h"
 #include "learn/optim.h"
+#include "learn/replay.h"
 
 static cm_err err;
 static const cm_dev *cpu, *gpu;
@@ -213,6 +214,9 @@ static void check_elementwise(void) {
     CHECK_NEAR(sum_g[c], sum_c[c], 1e-9 * (1 + fabs(sum_c[c])));
     CHECK_NEAR(sq_g[c], sq_c[c], 1e-9 * sq_c[c]);
   }
+  cpu->ops->col_abs_sum(a.c, rows, cols, sum_c); /* accumulates too */
+  gpu->ops->col_abs_sum(a.g, rows, cols, sum_g);
+  for (int c = 0; c < cols; c++) CHECK_NEAR(sum_g[c], sum_c[c], 1e-9 * (1 + fabs(sum_c[c])));
 
   pair mean = pair_make(cols, -1, 1, 33), stdv = pair_make(cols, 0.5f, 2, 34), nz = pair_make(rc, 0, 0, 35);
   cpu->ops->normalize(nz.c, a.c, mean.c, stdv.c, 1.5f, rows, cols); /* clips a good share */
@@ -306,6 +310,12 @@ static void check_update_ops(void) {
   cpu->ops->awr_weights(ret.c, n, 0.4f, 20.f);
   gpu->ops->awr_weights(ret.g, n, 0.4f, 20.f);
   expect_close("awr_weights", ret.c, ret.g, n, 0, 1e-6); /* expf: the CUDA and libm ulps may differ */
+  cpu->ops->reward_mix(ret.c, rew.c, nv.c, n, 0.3f, 0.7f, 0.5f);
+  gpu->ops->reward_mix(ret.g, rew.g, nv.g, n, 0.3f, 0.7f, 0.5f);
+  expect_close("reward_mix", ret.c, ret.g, n, 1e-6, 1e-6); /* nvcc contracts to FMAs */
+  cpu->ops->reward_mix(ret.c, rew.c, NULL, n, 1.f, 0.5f, 0.f);
+  gpu->ops->reward_mix(ret.g, rew.g, NULL, n, 1.f, 0.5f, 0.f);
+  expect_close("reward_mix (no extra)", ret.c, ret.g, n, 1e-6, 1e-6);
   /* loss rows */
   const int ld = CM_LOSS_TERMS;
   pair pred = pair_make((size_t)rows, -2, 2, 47), tar = pair_make((size_t)rows, -2, 2, 48),
@@ -498,6 +508,32 @@ static void bench_gemm(const cm_dev *d) {
   cm_dev_free(d, w);
 }
 
+/* The discriminator's replay buffer on each device (replay.c: host-drawn indices, device copies
+ * and gathers): the same seed stores and samples the same rows, exactly. */
+static void check_replay(void) {
+  enum { CAP = 10, DIM = 3, ROWS = 8, DRAWS = 50 };
+  cm_replay rc, rg;
+  CHECK_OK(cm_replay_create(&rc, cpu, CAP, DIM, 7, &err), &err);
+  CHECK_OK(cm_replay_create(&rg, gpu, CAP, DIM, 7, &err), &err);
+  pair x = pair_make(ROWS * DIM, -2, 2, 60), out = pair_make(DRAWS * DIM, 0, 0, 61);
+  CHECK_OK(cm_replay_sample(&rc, DRAWS, out.c, &err), &err); /* nothing stored: zeros */
+  CHECK_OK(cm_replay_sample(&rg, DRAWS, out.g, &err), &err);
+  expect_close("replay sample (empty)", out.c, out.g, out.n, 0, 0);
+  for (int k = 0; k < 4; k++) { /* fills, wraps, then stores random subsets of 3 */
+    CHECK_OK(cm_replay_store(&rc, x.c, ROWS, 3, &err), &err);
+    CHECK_OK(cm_replay_store(&rg, x.g, ROWS, 3, &err), &err);
+  }
+  CHECK(rc.head == rg.head && rc.total == rg.total && cm_replay_full(&rg));
+  expect_close("replay rows", rc.data, rg.data, (size_t)CAP * DIM, 0, 0);
+  CHECK_OK(cm_replay_sample(&rc, DRAWS, out.c, &err), &err);
+  CHECK_OK(cm_replay_sample(&rg, DRAWS, out.g, &err), &err);
+  expect_close("replay sample", out.c, out.g, out.n, 0, 0);
+  pair_free(&x);
+  pair_free(&out);
+  cm_replay_destroy(&rc);
+  cm_replay_destroy(&rg);
+}
+
 int main(int argc, char **argv) {
   check_device_names();
   cpu = cm_dev_cpu();
@@ -536,5 +572,6 @@ int main(int argc, char **argv) {
   check_errors();
   check_mlp();
   check_update_ops();
+  check_replay();
   return check_report("test_ops_cuda");
 }
