@@ -74,6 +74,17 @@ if [ -n "$case_file" ]; then
   "$bin" plot "$out/log.txt" -o "$out/curve.png" --y Test_Return,Train_Return >/dev/null || true
   last=$(tail -1 "$out/figures.tsv")
   echo "learn $name: last row: $last; final test: $(grep -E '^(Mean Return|Episodes)' "$out/test.log" | tr '\n' ' ')"
+  # DeepMimic cases (the robots' walks): NR = Test_Return / (episode steps * max per-step reward)
+  env_yaml=$(sed -n 's/^--env_config *//p' "$case_file" | head -1)
+  eng_yaml=${engine[1]:-$(sed -n 's/^--engine_config *//p' "$case_file" | head -1)}
+  if [ -f "$env_yaml" ] && grep -q '^env_name: *"deepmimic"' "$env_yaml"; then
+    ep_len=$(sed -n 's/^episode_length: *\([0-9.]*\).*/\1/p' "$env_yaml")
+    freq=$(sed -n 's/^control_freq: *\([0-9]*\).*/\1/p' "$eng_yaml")
+    max_r=$(awk -F: '/^reward_.*_w:/ {s += $2} END {print s}' "$env_yaml")
+    ret=$(sed -n 's/^Mean Return: //p' "$out/test.log")
+    awk -v r="$ret" -v l="$ep_len" -v f="$freq" -v m="$max_r" -v n="$name" \
+      'BEGIN { if (l * f * m > 0) printf "learn %s: final test NR %.3f (= Mean Return / %g)\n", n, r / (l * f * m), l * f * m }'
+  fi
   exit 0
 fi
 motion=data/motions/humanoid/humanoid_$clip.pkl
