@@ -291,6 +291,10 @@ int cm_agent_check_env_rows(const cm_agent *a, const float *x, int rows, int dim
  * finite (a finite overflow of the sum searches and passes). */
 int cm_agent_check_dev_rows(const cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
                             const char *source, cm_err *err);
+/* n floats of a->dev's array x readable on the host for a NaN guard's search: x itself on the
+ * CPU device, else a copy in a malloc'd *tmp (free it); NULL with err set when out of memory. */
+const float *cm_agent_rows_for_search(const cm_agent *a, const float *x, size_t n, float **tmp, const char *what,
+                                      cm_err *err);
 /* 1 while the env steps on a->dev (env_dev and the env ready for its device entries now). */
 int cm_agent_env_on_dev(const cm_agent *a);
 /* Once per rollout: the rewards in the experience buffer. */

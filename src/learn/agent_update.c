@@ -305,14 +305,23 @@ int cm_agent_check_env_rows(const cm_agent *a, const float *x, int rows, int dim
   return 0;
 }
 
+const float *cm_agent_rows_for_search(const cm_agent *a, const float *x, size_t n, float **tmp, const char *what,
+                                      cm_err *err) {
+  *tmp = NULL;
+  if (a->dev->kind != CM_DEV_CPU && !(*tmp = malloc(n * sizeof(float)))) {
+    cm_fail(err, "%s:%d: out of memory for the NaN guard's search of %zu %s values", __FILE__, __LINE__, n, what);
+    return NULL;
+  }
+  return cm_dev_read(a->dev, x, *tmp, n);
+}
+
 int cm_agent_check_dev_rows(const cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
                             const char *source, cm_err *err) {
   size_t n = (size_t)rows * dim;
   if (n == 0 || isfinite(a->dev->ops->sum_sq(x, n))) return 0;
-  float *tmp = a->dev->kind == CM_DEV_CPU ? NULL : malloc(n * sizeof(float));
-  if (a->dev->kind != CM_DEV_CPU && !tmp)
-    return cm_fail(err, "%s:%d: out of memory for the NaN guard's search of %d %s rows", __FILE__, __LINE__, rows, what);
-  int rc = cm_agent_check_env_rows(a, cm_dev_read(a->dev, x, tmp, n), rows, dim, step0, what, source, err);
+  float *tmp;
+  const float *v = cm_agent_rows_for_search(a, x, n, &tmp, what, err);
+  int rc = v ? cm_agent_check_env_rows(a, v, rows, dim, step0, what, source, err) : -1;
   free(tmp);
   return rc;
 }

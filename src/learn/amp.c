@@ -252,9 +252,9 @@ int cm_amp_record_demo(cm_agent *a, cm_err *err) {
   if (cm_fault_nan_at((long)a->iter, "disc_demo")) cm_dev_upload(a->dev, y + (size_t)(1 % n) * m->D + 2 % m->D, &(float){NAN}, 1);
   /* NaN guard before the normalizer records them: one reduction, the host search on failure */
   if (k > 0 && !isfinite(a->dev->ops->sum_sq(y, k))) {
-    float *h = a->dev->kind == CM_DEV_CPU ? NULL : malloc(k * sizeof(float));
-    if (a->dev->kind != CM_DEV_CPU && !h) return cm_fail(err, "%s:%d: out of memory for the NaN guard", __FILE__, __LINE__);
-    const float *v = cm_dev_read(a->dev, y, h, k);
+    float *h;
+    const float *v = cm_agent_rows_for_search(a, y, k, &h, "demo observation", err);
+    if (!v) return -1;
     size_t j = 0;
     while (j < k && isfinite(v[j])) j++;
     if (j < k) {
