@@ -6,6 +6,29 @@
 #include "harness/harness_cmds.h"
 #include "harness/report.h"
 #include "render/plot.h"
+#include "render/recorder.h"
+
+/* What this build can do, one "feature: yes|no" line each, so scripts (tools/demo.sh) can pick a
+ * path instead of failing half-way: rendering (videos, viewer, plots), cuda, mpi. */
+static int cmd_features(int argc, char **argv) {
+  int help = argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"));
+  if (argc > 0) {
+    fprintf(help ? stdout : stderr, "usage: cmimic features   (what this build can do, \"feature: yes|no\" a line each). No flags.\n");
+    return help ? 0 : 2;
+  }
+#ifdef CM_HAVE_CUDA
+  const int cuda = 1;
+#else
+  const int cuda = 0;
+#endif
+#ifdef CM_HAVE_MPI
+  const int mpi = 1;
+#else
+  const int mpi = 0;
+#endif
+  printf("rendering: %s\ncuda: %s\nmpi: %s\n", cm_render_built() ? "yes" : "no", cuda ? "yes" : "no", mpi ? "yes" : "no");
+  return 0;
+}
 
 typedef struct {
   const char *name;
@@ -26,6 +49,7 @@ static const command k_commands[] = {
     {"longcycle", cm_cmd_longcycle, "all-case probe -> long train -> test -> viz, resumable (docs/HARNESS.md)"},
     {"bench", cm_cmd_bench, "samples/s and GPU utilisation per case and num_envs rung (docs/HARNESS.md)"},
     {"summary", cm_cmd_summary, "acceptance check of a harness root: summary ROOT"},
+    {"features", cmd_features, "what this build can do: rendering, cuda, mpi (yes|no, a line each)"},
     {"report", cm_cmd_report, "report page DIR/index.html of a training folder or a harness root: report DIR"},
     {NULL, NULL, NULL},
 };
