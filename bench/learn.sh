@@ -65,7 +65,7 @@ if [ -n "$case_file" ]; then
   [ $rc -eq 0 ] || [ $rc -eq 130 ] || { echo "training failed ($rc); see $out/train_*.log" >&2; exit 1; }
   # the figures that say how far each method got, where the log has them
   tr '\r' '\n' <"$out/log.txt" | awk '
-    NR == 1 { n = split("Samples Wall_Time Test_Return Train_Return Disc_Agent_Acc Disc_Demo_Acc Disc_Reward_Mean Disc_Pos_Acc Disc_Neg_Acc Enc_Reward_Mean Root_Pos_Err Body_Pos_Err Body_Rot_Err Dof_Vel_Err Location_Success_Rate Location_Tar_Dist Steering_Speed_Err Steering_Heading_Err", want, " ")
+    NR == 1 { n = split("Samples Wall_Time Test_Return Train_Return Test_Episode_Length Train_Episode_Length Disc_Agent_Acc Disc_Demo_Acc Disc_Reward_Mean Disc_Pos_Acc Disc_Neg_Acc Enc_Reward_Mean Root_Pos_Err Body_Pos_Err Body_Rot_Err Dof_Vel_Err Location_Success_Rate Location_Tar_Dist Steering_Speed_Err Steering_Heading_Err", want, " ")
               for (i = 1; i <= NF; i++) c[$i] = i
               for (k = 1; k <= n; k++) if (want[k] in c) { cols[++m] = want[k]; printf "%s%s", (m > 1 ? "\t" : ""), want[k] }
               print ""; next }
