@@ -10,6 +10,7 @@
 #include "core/fault.h"
 #include "learn/gaussian.h"
 #include "learn/ppo.h"
+#include "learn/returns.h"
 
 /* ---------------- update ---------------- */
 
@@ -340,14 +341,25 @@ int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err) {
 int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
   int N = b->num_envs, n = cm_exp_sample_count(b), k = 0;
-  if (isfinite(a->dev->ops->sum_sq(b->reward, (size_t)n))) return 0; /* one reduction; search only on failure */
+  cm_rtrack_read(&a->train_ret, 0); /* one reduction: the logged returns and the bad-step count */
+  if (!a->train_ret.bad) return 0;
   const float *reward = cm_exp_host_view(b, b->reward);
   while (k < n && isfinite(reward[k])) k++;
   if (k < n)
     return cm_fail(err, "NaN guard: the reward of env %d is %g at step %d of training iteration %lld's rollout (the env "
                    "produced it); the last checkpoint written is the last good one",
                    k % N, (double)reward[k], k / N, (long long)a->iter);
-  return 0;
+  uint8_t *done = n > 0 ? malloc((size_t)n) : NULL;
+  if (n > 0 && !done) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+  if (n > 0) a->dev->ops->download(done, b->done, (size_t)n);
+  for (k = 0; k < n && done[k] <= CM_DONE_TIME; k++) {}
+  int flag = k < n ? done[k] : -1;
+  free(done);
+  if (flag >= 0)
+    return cm_fail(err, "environment step: env %d returned done flag %d (beyond %d) at step %d of training iteration "
+                   "%lld's rollout", k % N, flag, CM_DONE_TIME, k / N, (long long)a->iter);
+  return cm_fail(err, "%s:%d: the return tracker counted a bad step that the rollout's buffer does not hold", __FILE__,
+                 __LINE__);
 }
 
 int cm_agent_check_obs_norm(cm_agent *a, cm_err *err) {
