@@ -92,6 +92,8 @@ typedef struct cm_ops {
 
   /* Normalizer: per-column sums of x and x^2 added into host doubles; (un)normalize rows. */
   void (*col_moments)(const float *x, int rows, int cols, double *sum, double *sum_sq);
+  /* The same sums added into device doubles sum[cols], sum_sq[cols] (nothing comes down) */
+  void (*col_moments_dev)(const float *x, int rows, int cols, double *sum, double *sum_sq);
   /* sum[c] += sum_r |x[r][c]| (ADD's difference normalizer), rows in order per column on the CPU */
   void (*col_abs_sum)(const float *x, int rows, int cols, double *sum);
   void (*normalize)(float *y, const float *x, const float *mean, const float *std, float clip, int rows, int cols);

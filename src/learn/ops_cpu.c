@@ -404,6 +404,7 @@ const cm_ops cm_ops_cpu = {
   .sgd_step = cpu_sgd_step,
   .adam_step = cpu_adam_step,
   .col_moments = cpu_col_moments,
+  .col_moments_dev = cpu_col_moments, /* the host's memory is the device's */
   .col_abs_sum = cpu_col_abs_sum,
   .normalize = cpu_normalize,
   .unnormalize = cpu_unnormalize,

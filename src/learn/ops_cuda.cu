@@ -884,6 +884,19 @@ static void cu_policy_act(const cm_policy_act_args *p, int rows) {
   finish("policy_act");
 }
 
+static void cu_col_moments_dev(const float *x, int rows, int cols, double *sum, double *sum_sq) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  if (!need_device(x, "col_moments_dev") || !need_device(sum, "col_moments_dev") ||
+      !need_device(sum_sq, "col_moments_dev"))
+    return;
+  dim3 block(MOM_X, MOM_Y);
+  unsigned by = (unsigned)((rows + MOM_Y * 16 - 1) / (MOM_Y * 16)); /* about 16 rows per thread */
+  dim3 grid((unsigned)((cols + MOM_X - 1) / MOM_X), by > 1024 ? 1024 : by);
+  k_col_moments<<<grid, block, 0, g.stream>>>(x, rows, cols, sum, sum_sq);
+  finish("col_moments_dev");
+}
+
 static void cu_rtrack_step(const cm_rtrack_rows *t, const float *reward, const unsigned char *done, int n) {
   if (n <= 0) return;
   cu_set_device();
@@ -1007,6 +1020,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->sgd_step = cu_sgd_step;
   o->adam_step = cu_adam_step;
   o->col_moments = cu_col_moments;
+  o->col_moments_dev = cu_col_moments_dev;
   o->col_abs_sum = cu_col_abs_sum;
   o->normalize = cu_normalize;
   o->unnormalize = cu_unnormalize;

@@ -398,6 +398,23 @@ static void check_update_ops(void) {
     cpu->ops->free(bc);
     gpu->ops->free(bg);
   }
+  /* column moments added into device doubles (the normalizer's record), two batches */
+  {
+    double *mc = calloc(2 * (size_t)W, sizeof(double)), *mh2 = malloc(2 * (size_t)W * sizeof(double));
+    double *mg = gpu->ops->alloc(2 * (size_t)W * sizeof(double));
+    for (int k = 0; k < 2; k++) {
+      cpu->ops->col_moments_dev(src.c + (size_t)k * 1000 * W, 1000, W, mc, mc + W);
+      gpu->ops->col_moments_dev(src.g + (size_t)k * 1000 * W, 1000, W, mg, mg + W);
+    }
+    gpu->ops->download(mh2, mg, 2 * (size_t)W * sizeof(double));
+    int close = 1;
+    for (int c = 0; c < 2 * W; c++)
+      if (!(fabs(mh2[c] - mc[c]) <= 1e-9 * (1 + fabs(mc[c])))) close = 0;
+    CHECK(close);
+    free(mc);
+    free(mh2);
+    gpu->ops->free(mg);
+  }
   /* the discriminator's rows: style rewards and BCE terms of logits */
   {
     pair lg = pair_make((size_t)rows, -6, 6, 57), dz = pair_make((size_t)rows, 0, 0, 58);
