@@ -24,9 +24,12 @@
  * with the env on the host (CMIMIC_DEVICE_ENV=0: actions down, observations up at the env
  * boundary): the experience buffers (obs, next_obs, actions, log-probs, exploration mask,
  * rewards, done) agree within float tolerance, the first difference named with its field,
- * env and step; then the normalizer statistics and the return tracker. The same for an AMP agent
+ * env and step; then the normalizer statistics and the return tracker (the device tracker also
+ * against the CPU tracker run over the rollout's buffer: episodes, lengths, PPO's returns). The same for an AMP agent
  * on the amp env and on the location task, its rollout's disc_obs and demo rows (device rows the
- * device env wrote and fetched into, against a host env's uploaded ones) too; the task's test
+ * device env wrote and fetched into, against a host env's uploaded ones) too, and the
+ * discriminator's BCE terms summed on the device against the same logits summed on the host,
+ * and the two agents' disc columns; the task's test
  * mode runs on the host (cm_dm_gpu_host_only).
  *
  * Without CUDA or without a GPU: the device path must decline (a reason, the rl_env's host
