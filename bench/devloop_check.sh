@@ -8,8 +8,8 @@
 # (CMIMIC_DEVICE_ENV=0) and the mujoco engine on the host's 16 cores (DEVLOOP_CPU_ENGINE=0 skips
 # it) at 4096 envs beside it. About 250 s in all at the default 20 s per training.
 # The trainer's CMIMIC_PROFILE lines end with what crossed from the GPU to the host per training
-# iteration (bytes and copies: the logged scalars, the NaN guards' reductions and the mini-batch
-# plan's exploration mask; see the "device to host" lines), for PPO and AMP with the env on the GPU.
+# iteration (bytes and copies: the logged scalars, the NaN guards' and the update's reductions,
+# none growing with the env count; the "device to host" lines), for PPO and AMP with the env on the GPU.
 # Binaries built elsewhere (cmake --build build/cuda --target cmimic test_devloop_cuda test_policy_rows
 # test_agent_cuda test_ops_cuda), found as bench/gpu_env.sh finds cmimic; the tests beside it.
 # Usage: bench/devloop_check.sh [train_seconds (20)] [env counts ("4096 16384 65536")]

@@ -218,10 +218,11 @@ struct cm_agent {
   float *mb_dmean; /* [2 ws_rows][A] with room for the method's extra actor rows */
   float *mb_terms; /* [ws_rows][CM_LOSS_TERMS] per-row loss terms (ops.h) */
   /* one iteration's mini-batch indices (idx_cap of them): idx_h in the buffer's sampling order
-   * (the methods' losses read it), idx_part each mini-batch's random-action rows first (the
-   * rows the actor's loss takes), idx_d idx_part on the device, idx_hd idx_h on the device
-   * (for aux_loss's gathers; aux_idx_d its mini-batch's rows while aux_loss runs); mb_rand[k]
-   * such rows in mini-batch k */
+   * (the methods' losses read it), idx_hd idx_h on the device (the partition's input and
+   * aux_loss's gathers; aux_idx_d its mini-batch's rows while aux_loss runs), idx_d each
+   * mini-batch's random-action rows first (the rows the actor's loss takes; the partition_rows
+   * op forms it on the device), idx_part its host copy (only with cond_dim: the cond rows'
+   * gather); mb_rand[k] such rows in mini-batch k */
   size_t idx_cap;
   int *idx_h, *idx_part, *idx_d, *idx_hd, *mb_rand;
   const int *aux_idx_d;

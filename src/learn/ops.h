@@ -102,6 +102,10 @@ typedef struct cm_ops {
   /* ---- experience buffer, train data and losses on device arrays (learn/loss_rows.h and
    * learn/returns.h hold the per-row formulas) ---- */
   void (*copy_bytes)(void *dst, const void *src, size_t bytes); /* device to device, any size */
+  /* Mini-batches q < count of mb buffer indices idx[q][mb] (device): part[q] the same indices,
+   * those with mask == 1 first, each group in idx's order (a stable partition), and their count
+   * into host counts[q] (count ints down) */
+  void (*partition_rows)(int *part, int *counts, const int *idx, const float *mask, int mb, int count);
   /* dst[k][0:width] = src[idx[k]][0:width], k < n; idx a device int array */
   void (*gather_rows)(float *dst, const float *src, int width, const int *idx, int n);
   /* vals[i] = the success / failure value where done[i] is SUCC / FAIL (cm_bootstrap_done_value) */

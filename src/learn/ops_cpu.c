@@ -250,6 +250,19 @@ static void cpu_gather_rows(float *dst, const float *src, int width, const int *
   par_for((size_t)n, grain_of(width), gather_range, &(row_args){.dst = dst, .src = src, .idx = idx, .width = width});
 }
 
+/* one thread, in order: each mini-batch's sampled-action rows, then the rest */
+static void cpu_partition_rows(int *part, int *counts, const int *idx, const float *mask, int mb, int count) {
+  for (int q = 0; q < count; q++) {
+    const int *h = idx + (size_t)q * mb;
+    int *p = part + (size_t)q * mb, m = 0;
+    for (int i = 0; i < mb; i++)
+      if (mask[h[i]] == 1.f) p[m++] = h[i];
+    for (int i = 0, r = m; i < mb; i++)
+      if (mask[h[i]] != 1.f) p[r++] = h[i];
+    counts[q] = m;
+  }
+}
+
 static void bootstrap_range(void *c, size_t b, size_t e) {
   row_args *o = c;
   for (size_t i = b; i < e; i++) o->w[i] = cm_bootstrap_done_value(o->done[i], o->w[i], o->a, o->b);
@@ -409,6 +422,7 @@ const cm_ops cm_ops_cpu = {
   .normalize = cpu_normalize,
   .unnormalize = cpu_unnormalize,
   .copy_bytes = cpu_copy_bytes,
+  .partition_rows = cpu_partition_rows,
   .gather_rows = cpu_gather_rows,
   .bootstrap_done = cpu_bootstrap_done,
   .td_lambda = cpu_td_lambda,

@@ -770,6 +770,38 @@ __global__ void k_disc_bce_rows(float *dlogit, const float *logit, int n, int ta
   block_sums<CM_BCE_N>(v, out);
 }
 
+/* One block per mini-batch: a stable partition of its mb indices (mask == 1 first) by chunks;
+ * every thread counts the ones of its chunk, one thread scans the counts into the chunks'
+ * offsets, then every thread writes its chunk in order. */
+__global__ void k_partition_rows(int *part, int *counts, const int *idx, const float *mask, int mb) {
+  __shared__ int off[THREADS];
+  __shared__ int total;
+  const int *h = idx + (size_t)blockIdx.x * mb;
+  int *p = part + (size_t)blockIdx.x * mb;
+  int t = threadIdx.x, chunk = (mb + THREADS - 1) / THREADS;
+  int b = t * chunk < mb ? t * chunk : mb, e = b + chunk < mb ? b + chunk : mb, c = 0;
+  for (int i = b; i < e; i++) c += mask[h[i]] == 1.f;
+  off[t] = c;
+  __syncthreads();
+  if (t == 0) {
+    int s = 0;
+    for (int k = 0; k < THREADS; k++) {
+      int v = off[k];
+      off[k] = s;
+      s += v;
+    }
+    total = s;
+  }
+  __syncthreads();
+  int o1 = off[t], o0 = total + (b - off[t]); /* the chunk's ones and others go after those before it */
+  for (int i = b; i < e; i++) {
+    int x = h[i];
+    if (mask[x] == 1.f) p[o1++] = x;
+    else p[o0++] = x;
+  }
+  if (t == 0) counts[blockIdx.x] = total;
+}
+
 static void cu_copy_bytes(void *dst, const void *src, size_t bytes) {
   if (bytes && dst != src) cu_memcpy(dst, src, bytes, "copy_bytes");
 }
@@ -895,6 +927,22 @@ static void cu_col_moments_dev(const float *x, int rows, int cols, double *sum, 
   dim3 grid((unsigned)((cols + MOM_X - 1) / MOM_X), by > 1024 ? 1024 : by);
   k_col_moments<<<grid, block, 0, g.stream>>>(x, rows, cols, sum, sum_sq);
   finish("col_moments_dev");
+}
+
+static void cu_partition_rows(int *part, int *counts, const int *idx, const float *mask, int mb, int count) {
+  if (count <= 0) return;
+  memset(counts, 0, (size_t)count * sizeof(int));
+  if (mb <= 0) return;
+  cu_set_device();
+  if (!need_device(part, "partition_rows") || !need_device(idx, "partition_rows") || !need_device(mask, "partition_rows"))
+    return;
+  int *cnt = (int *)reduction_buffers(((size_t)count + 1) / 2); /* count ints in the doubles' scratch */
+  if (!cnt) return;
+  k_partition_rows<<<(unsigned)count, THREADS, 0, g.stream>>>(part, cnt, idx, mask, mb);
+  count_d2h((size_t)count * sizeof(int));
+  ok(cudaMemcpyAsync(g.red_host, cnt, (size_t)count * sizeof(int), cudaMemcpyDeviceToHost, g.stream),
+     "cudaMemcpyAsync (partition_rows)");
+  if (finish("partition_rows")) memcpy(counts, g.red_host, (size_t)count * sizeof(int));
 }
 
 static void cu_rtrack_step(const cm_rtrack_rows *t, const float *reward, const unsigned char *done, int n) {
@@ -1025,6 +1073,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->normalize = cu_normalize;
   o->unnormalize = cu_unnormalize;
   o->copy_bytes = cu_copy_bytes;
+  o->partition_rows = cu_partition_rows;
   o->gather_rows = cu_gather_rows;
   o->bootstrap_done = cu_bootstrap_done;
   o->td_lambda = cu_td_lambda;

@@ -337,6 +337,31 @@ static void check_update_ops(void) {
     expect_close(obj == CM_ACTOR_PPO ? "PPO actor_loss_rows terms" : "AWR actor_loss_rows terms", terms.c, terms.g,
                  (size_t)rows * ld, 1e-7, 1e-5);
   }
+  /* mini-batch partitions by the exploration mask (mh: 0 or 1), 5 mini-batches of 777 indices */
+  {
+    enum { MB = 777, Q = 5 };
+    int *ih = malloc(MB * Q * sizeof(int)), *pc = malloc(MB * Q * sizeof(int)), *pg = malloc(MB * Q * sizeof(int));
+    int cc[Q], cg[Q];
+    for (int k = 0; k < MB * Q; k++) ih[k] = (int)(cm_rng_u32(&r) % n);
+    int *ig = gpu->ops->alloc(MB * Q * sizeof(int)), *pd = gpu->ops->alloc(MB * Q * sizeof(int));
+    gpu->ops->upload(ig, ih, MB * Q * sizeof(int));
+    cpu->ops->partition_rows(pc, cc, ih, mask.c, MB, Q);
+    gpu->ops->partition_rows(pd, cg, ig, mask.g, MB, Q);
+    gpu->ops->download(pg, pd, MB * Q * sizeof(int));
+    CHECK(memcmp(cc, cg, sizeof cc) == 0 && memcmp(pc, pg, MB * Q * sizeof(int)) == 0);
+    /* by hand for mini-batch 0: the ones in order, then the others in order */
+    int m = 0, ok_order = 1;
+    for (int i = 0; i < MB; i++)
+      if (mh[ih[i]] == 1.f && pc[m++] != ih[i]) ok_order = 0;
+    for (int i = 0, j = m; i < MB; i++)
+      if (mh[ih[i]] != 1.f && pc[j++] != ih[i]) ok_order = 0;
+    CHECK(m == cc[0] && m > 0 && m < MB && ok_order);
+    free(ih);
+    free(pc);
+    free(pg);
+    gpu->ops->free(ig);
+    gpu->ops->free(pd);
+  }
   /* the return tracker over the same rewards and done flags, T steps of N envs (a NaN reward at
    * one step of env 5, a done flag 4 at env 7: both marked bad) */
   {
