@@ -184,9 +184,11 @@ static void *stage(staging *s, const void *p, size_t bytes, int mode) {
 static int unstage(staging *s, const char *what) {
   int good = !s->failed;
   for (int i = 0; good && i < s->count; i++)
-    if (s->arg[i].mode & ARG_OUT)
-      count_d2h(s->arg[i].bytes), good = ok(cudaMemcpyAsync(s->arg[i].host, s->arg[i].dev, s->arg[i].bytes, cudaMemcpyDeviceToHost, g.stream),
+    if (s->arg[i].mode & ARG_OUT) {
+      count_d2h(s->arg[i].bytes);
+      good = ok(cudaMemcpyAsync(s->arg[i].host, s->arg[i].dev, s->arg[i].bytes, cudaMemcpyDeviceToHost, g.stream),
                 "cudaMemcpyAsync (staging out)");
+    }
   return finish(what) && good;
 }
 
