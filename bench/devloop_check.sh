@@ -7,8 +7,11 @@
 # device split: action, physics, env kernels, resets, copies), and the host-env path
 # (CMIMIC_DEVICE_ENV=0) and the mujoco engine on the host's 16 cores (DEVLOOP_CPU_ENGINE=0 skips
 # it) at 4096 envs beside it. About 250 s in all at the default 20 s per training.
+# The trainer's CMIMIC_PROFILE lines end with what crossed from the GPU to the host per training
+# iteration (bytes and copies: the logged scalars, the NaN guards' and the update's reductions,
+# none growing with the env count; the "device to host" lines), for PPO and AMP with the env on the GPU.
 # Binaries built elsewhere (cmake --build build/cuda --target cmimic test_devloop_cuda test_policy_rows
-# test_agent_cuda), found as bench/gpu_env.sh finds cmimic; the tests beside it.
+# test_agent_cuda test_ops_cuda), found as bench/gpu_env.sh finds cmimic; the tests beside it.
 # Usage: bench/devloop_check.sh [train_seconds (20)] [env counts ("4096 16384 65536")]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +21,9 @@ counts=${2:-4096 16384 65536}
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 fail=0
 # the env's device step, then one training iteration env-on-device vs env-on-host (test_devloop_cuda);
-# the policy's action op on the GPU vs the CPU (test_policy_rows); the GPU agent vs the CPU agent
-for t in test_devloop_cuda test_policy_rows test_agent_cuda; do
+# the policy's action op on the GPU vs the CPU (test_policy_rows); the GPU agent vs the CPU agent;
+# every op (the return tracker's and the discriminator's rows among them) vs the CPU (test_ops_cuda)
+for t in test_devloop_cuda test_policy_rows test_agent_cuda test_ops_cuda; do
   out=$(timeout 300 "$(dirname "$bin")/$t" 2>&1); rc=$? # test_devloop_cuda: 9 env cases, 3 training iterations
   echo "$out"
   if [ $rc != 0 ]; then echo "FAIL: $t (rc $rc)"; fail=1; fi
@@ -43,9 +47,15 @@ fi
 echo "== cmimic run, env on the GPU: train (test phases included) then test"
 run_out=$(mktemp -d)
 W=data/envs/deepmimic_humanoid_walk_env.yaml
-timeout 150 "$bin" run --arg_file args/deepmimic_humanoid_ppo_args.txt --engine_config $E --devices cuda:0 --mode train \
+CMIMIC_PROFILE=1 timeout 150 "$bin" run --arg_file args/deepmimic_humanoid_ppo_args.txt --engine_config $E --devices cuda:0 --mode train \
   --num_envs 512 --max_samples 40000 --env_config $W --logger txt --out_dir "$run_out/walk" > "$run_out/train.txt" 2>&1
 rc_train=$?
+grep 'device to host' "$run_out/train.txt" || { echo "FAIL: no device-to-host profile line (PPO)"; fail=1; }
+echo "== cmimic run, AMP, env on the GPU: the device-to-host bytes per iteration"
+CMIMIC_PROFILE=1 timeout 150 "$bin" run --arg_file args/amp_humanoid_args.txt --engine_config $E --devices cuda:0 --mode train \
+  --num_envs 512 --max_samples 40000 --logger txt --out_dir "$run_out/amp" > "$run_out/amp.txt" 2>&1 ||
+  { tail -n 5 "$run_out/amp.txt"; echo "FAIL: cmimic run AMP on the device path"; fail=1; }
+grep 'device to host' "$run_out/amp.txt" || { echo "FAIL: no device-to-host profile line (AMP)"; fail=1; }
 timeout 100 "$bin" run --arg_file args/deepmimic_humanoid_ppo_args.txt --engine_config $E --devices cuda:0 --mode test \
   --num_envs 64 --test_episodes 64 --env_config $W --model_file "$run_out/walk/model.pt" > "$run_out/test.txt" 2>&1
 rc_test=$?

@@ -173,8 +173,8 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
 
   /* the mini-batch shuffles differ per rank (MimicKit offsets a rank's seed by 41 * rank) */
   uint64_t shuffle_seed = seed + 41u * (uint64_t)a->comm->rank;
-  if (cm_exp_create(&a->buf, dev, a->cfg.steps_per_iter, N, O, A, shuffle_seed, err) || cm_rtrack_create(&a->train_ret, N, err) ||
-      cm_rtrack_create(&a->test_ret, N, err))
+  if (cm_exp_create(&a->buf, dev, a->cfg.steps_per_iter, N, O, A, shuffle_seed, err) || cm_rtrack_create(&a->train_ret, dev, N, err) ||
+      cm_rtrack_create(&a->test_ret, dev, N, err))
     goto fail;
   size_t n = (size_t)N;
   a->obs = cm_dev_host_alloc(dev, n * O * sizeof(float), err);
@@ -351,9 +351,9 @@ int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   return 0;
 }
 
-/* One env step on the rollout's device arrays (a->d): a device env steps them in place; a host
- * env gets the actions down and its outputs go up. Either way reward and done come down to
- * a->reward, a->done (N floats and bytes: the return tracker, the checks and the methods). */
+/* One env step on the rollout's device arrays (a->d): a device env steps them in place (its
+ * reward and done stay there); a host env gets the actions down and its outputs go up. The
+ * return tracker checks reward and done (cm_agent_check_rollout, the test's stopping rule). */
 static int env_step(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
   size_t N = (size_t)a->num_envs, obs_bytes = N * a->obs_dim * sizeof(float);
@@ -361,20 +361,34 @@ static int env_step(cm_agent *a, cm_err *err) {
   if (cm_agent_env_on_dev(a)) {
     if (e->step_dev(e->ctx, a->d.action, a->d.next_obs, a->d.obs, a->d.reward, a->d.done, err))
       return cm_wrap(err, "environment step");
-    to_host(a, a->reward, a->d.reward, N * sizeof(float));
-    to_host(a, a->done, a->d.done, N);
   } else {
     to_host(a, a->action, a->d.action, N * a->act_dim * sizeof(float));
     if (e->step(e->ctx, a->action, a->next_obs, a->obs, a->reward, a->done, err)) return cm_wrap(err, "environment step");
     to_dev(a, a->d.next_obs, a->next_obs, obs_bytes);
     to_dev(a, a->d.obs, a->obs, obs_bytes);
+    to_dev(a, a->d.reward, a->reward, N * sizeof(float));
+    to_dev(a, a->d.done, a->done, N);
   }
   if (a->mode == CM_RL_TRAIN) a->prof.env += cm_now_seconds() - t0;
-  for (int i = 0; i < a->num_envs; i++)
-    if (!isfinite(a->reward[i]) || a->done[i] > CM_DONE_TIME)
-      return cm_fail(err, "%s:%d: environment step: env %d returned reward %g, done %d", __FILE__, __LINE__, i,
-                     (double)a->reward[i], a->done[i]);
   return 0;
+}
+
+const uint8_t *cm_agent_done_host(cm_agent *a) {
+  if (cm_agent_env_on_dev(a)) to_host(a, a->done, a->d.done, (size_t)a->num_envs);
+  return a->done;
+}
+
+/* The first env whose step now returned a non-finite reward or a done flag beyond
+ * CM_DONE_TIME (the tracker counted one), named from the step's arrays. */
+static int bad_step(cm_agent *a, cm_err *err) {
+  size_t N = (size_t)a->num_envs;
+  to_host(a, a->reward, a->d.reward, N * sizeof(float));
+  to_host(a, a->done, a->d.done, N);
+  for (size_t i = 0; i < N; i++)
+    if (!isfinite(a->reward[i]) || a->done[i] > CM_DONE_TIME)
+      return cm_fail(err, "%s:%d: environment step: env %zu returned reward %g, done %d", __FILE__, __LINE__, i,
+                     (double)a->reward[i], a->done[i]);
+  return cm_fail(err, "%s:%d: environment step: the return tracker saw a bad reward or done flag", __FILE__, __LINE__);
 }
 
 static int rollout_train(cm_agent *a, cm_err *err) {
@@ -394,10 +408,10 @@ static int rollout_train(cm_agent *a, cm_err *err) {
 
     if (env_step(a, err)) return -1;
     cm_exp_store(b, b->next_obs + s * O, a->d.next_obs, n * O * sizeof(float), 1);
-    if (t == 1 && cm_fault_nan_at((long)a->iter, "reward")) a->reward[1 % N] = NAN;
-    cm_rtrack_update(&a->train_ret, a->reward, a->done);
-    cm_exp_store(b, b->reward + s, a->reward, n * sizeof(float), 0);
-    cm_exp_store(b, b->done + s, a->done, n, 0);
+    if (t == 1 && cm_fault_nan_at((long)a->iter, "reward")) cm_dev_upload(a->dev, a->d.reward + 1 % N, &(float){NAN}, 1);
+    cm_rtrack_update(&a->train_ret, a->d.reward, a->d.done);
+    cm_exp_store(b, b->reward + s, a->d.reward, n * sizeof(float), 1);
+    cm_exp_store(b, b->done + s, a->d.done, n, 1);
     if (a->type->after_step && a->type->after_step(a, (int)s, err)) return -1;
     cm_exp_inc(b);
   }
@@ -507,11 +521,10 @@ int cm_agent_test(cm_agent *a, int num_episodes, cm_test_result *res, cm_err *er
   for (;;) {
     if (cm_agent_decide_action(a, err) || env_step(a, err)) return -1;
     if (a->type->after_step && a->type->after_step(a, -1, err)) return -1;
-    cm_rtrack_update(t, a->reward, a->done);
-    int all = 1;
-    for (int i = 0; i < N && all; i++)
-      if (t->eps_per_env[i] < min_eps) all = 0;
-    if (all) break;
+    cm_rtrack_update(t, a->d.reward, a->d.done);
+    cm_rtrack_read(t, (int)min_eps); /* the stopping rule: one reduction per step */
+    if (t->bad) return bad_step(a, err);
+    if (!t->below) break;
   }
   res->mean_return = t->mean_return;
   res->mean_ep_len = t->mean_ep_len;

@@ -59,20 +59,29 @@ void cm_stats_merge(cm_stats *dst, const cm_stats *src);
 /* def when absent. */
 double cm_stats_get(const cm_stats *s, const char *key, double def);
 
-/* ---- episode returns (return_tracker.py) ---- */
+/* ---- episode returns (return_tracker.py) ----
+ * Per env on the device (cm_rtrack_rows, one allocation; learn/returns.h cm_rtrack_row): every step is one
+ * rtrack_step op on the step's device reward and done; the totals come to the host only when
+ * read (one rtrack_sums reduction of CM_RT_N doubles: once per training iteration, and every
+ * test step for the stopping rule). */
 typedef struct cm_return_tracker {
+  const cm_dev *dev;
   int num_envs;
+  float *block;        /* the rows' arrays on dev */
+  cm_rtrack_rows rows; /* pointers into block */
+  /* at the last cm_rtrack_read, over the episodes since the reset */
   int64_t episodes;
-  double mean_return, mean_ep_len;
-  float *ret;           /* [N] running return of the current episode */
-  int64_t *len;         /* [N] its length in steps */
-  int64_t *eps_per_env; /* [N] finished episodes per env */
+  double mean_return, mean_ep_len; /* sums / episodes (0 with none) */
+  int bad;   /* envs that had a step with a non-finite reward or a done flag beyond CM_DONE_TIME */
+  int below; /* envs with fewer than the min_eps episodes asked */
 } cm_return_tracker;
-int cm_rtrack_create(cm_return_tracker *t, int num_envs, cm_err *err);
+int cm_rtrack_create(cm_return_tracker *t, const cm_dev *dev, int num_envs, cm_err *err);
 void cm_rtrack_destroy(cm_return_tracker *t);
 void cm_rtrack_reset(cm_return_tracker *t);
-/* Adds a step's rewards; episodes with done != NULL are folded into the running means. */
+/* One step's rewards and done flags [N] (device arrays of t->dev). */
 void cm_rtrack_update(cm_return_tracker *t, const float *reward, const uint8_t *done);
+/* The totals into t's host fields (one reduction and download). */
+void cm_rtrack_read(cm_return_tracker *t, int min_eps);
 
 /* ---- configuration (the agent yaml): the actor-critic core every method shares ----
  * A method's own keys (ppo_clip_ratio, disc_*, latent_*, ...) live in its impl struct. */
@@ -183,10 +192,15 @@ struct cm_agent {
     /* inside update: mini-batch gathers, network forward/backward, loss rows and their
      * reduction (with the method's losses), optimizer step (with grad_allreduce) */
     double upd_gather, upd_nets, upd_losses, upd_optim;
+    /* what the device sent to the host inside the training iterations (cm_agent_train_iter;
+     * the trainer counts them) and in the test phase */
+    double d2h_bytes, d2h_copies, test_d2h_bytes;
+    int iters;
   } prof;
-  /* host arrays of the rollout (pinned on a GPU): a host env's inputs and outputs, the step's
-   * reward and done (downloaded every step from a device env: the return tracker, the checks
-   * and the methods read them), and what cm_agent_policy_to_host / a NaN guard bring down */
+  /* host arrays of the rollout (pinned on a GPU): a host env's inputs and outputs (its reward
+   * and done go up to d.reward, d.done, where the return tracker and the buffer take them; a
+   * device env's stay on the device), and what cm_agent_policy_to_host, cm_agent_done_host or
+   * a check's search bring down */
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
   float *norm_a, *action, *logp, *rand_mask; /* decide_action outputs, host */
@@ -204,10 +218,11 @@ struct cm_agent {
   float *mb_dmean; /* [2 ws_rows][A] with room for the method's extra actor rows */
   float *mb_terms; /* [ws_rows][CM_LOSS_TERMS] per-row loss terms (ops.h) */
   /* one iteration's mini-batch indices (idx_cap of them): idx_h in the buffer's sampling order
-   * (the methods' losses read it), idx_part each mini-batch's random-action rows first (the
-   * rows the actor's loss takes), idx_d idx_part on the device, idx_hd idx_h on the device
-   * (for aux_loss's gathers; aux_idx_d its mini-batch's rows while aux_loss runs); mb_rand[k]
-   * such rows in mini-batch k */
+   * (the methods' losses read it), idx_hd idx_h on the device (the partition's input and
+   * aux_loss's gathers; aux_idx_d its mini-batch's rows while aux_loss runs), idx_d each
+   * mini-batch's random-action rows first (the rows the actor's loss takes; the partition_rows
+   * op forms it on the device), idx_part its host copy (only with cond_dim: the cond rows'
+   * gather); mb_rand[k] such rows in mini-batch k */
   size_t idx_cap;
   int *idx_h, *idx_part, *idx_d, *idx_hd, *mb_rand;
   const int *aux_idx_d;
@@ -295,9 +310,13 @@ int cm_agent_check_dev_rows(const cm_agent *a, const float *x, int rows, int dim
  * CPU device, else a copy in a malloc'd *tmp (free it); NULL with err set when out of memory. */
 const float *cm_agent_rows_for_search(const cm_agent *a, const float *x, size_t n, float **tmp, const char *what,
                                       cm_err *err);
+/* The last step's done flags [N] on the host: a->done, downloaded from a device env (ASE's
+ * latents follow the episode ends on the host). */
+const uint8_t *cm_agent_done_host(cm_agent *a);
 /* 1 while the env steps on a->dev (env_dev and the env ready for its device entries now). */
 int cm_agent_env_on_dev(const cm_agent *a);
-/* Once per rollout: the rewards in the experience buffer. */
+/* Once per rollout: the return tracker's totals read (the iteration's one download of them), and
+ * where it saw a bad step, the buffer's rewards and done flags searched for the first. */
 int cm_agent_check_rollout(cm_agent *a, cm_err *err);
 /* After an observation normalizer update: an infinite observation leaves its statistics non-finite. */
 int cm_agent_check_obs_norm(cm_agent *a, cm_err *err);

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "learn/returns.h"
 
 /* ---------------- stats ---------------- */
 
@@ -41,54 +40,48 @@ double cm_stats_get(const cm_stats *s, const char *key, double def) {
 
 /* ---------------- return tracker ---------------- */
 
-int cm_rtrack_create(cm_return_tracker *t, int num_envs, cm_err *err) {
+/* the rows' words in the block: ep_ret, ep_len (doubles first, for their alignment), then ret,
+ * len, eps, bad; one fill of zero bits resets them all */
+#define RT_WORDS 8
+
+int cm_rtrack_create(cm_return_tracker *t, const cm_dev *dev, int num_envs, cm_err *err) {
   memset(t, 0, sizeof *t);
+  t->dev = dev;
   t->num_envs = num_envs;
-  t->ret = calloc((size_t)num_envs, sizeof(float));
-  t->len = calloc((size_t)num_envs, sizeof(int64_t));
-  t->eps_per_env = calloc((size_t)num_envs, sizeof(int64_t));
-  if (!t->ret || !t->len || !t->eps_per_env) {
-    cm_rtrack_destroy(t);
-    return cm_fail(err, "%s:%d: return tracker: out of memory", __FILE__, __LINE__);
-  }
+  size_t n = (size_t)num_envs;
+  if (!(t->block = cm_dev_alloc(dev, RT_WORDS * n, err))) return cm_wrap(err, "return tracker");
+  cm_rtrack_rows *r = &t->rows;
+  r->ep_ret = (double *)t->block;
+  r->ep_len = r->ep_ret + n;
+  r->ret = (float *)(r->ep_len + n);
+  r->len = (int *)(r->ret + n);
+  r->eps = r->len + n;
+  r->bad = r->eps + n;
   return 0;
 }
 
 void cm_rtrack_destroy(cm_return_tracker *t) {
-  free(t->ret);
-  free(t->len);
-  free(t->eps_per_env);
+  if (t->dev) cm_dev_free(t->dev, t->block);
   memset(t, 0, sizeof *t);
 }
 
 void cm_rtrack_reset(cm_return_tracker *t) {
   t->episodes = 0;
   t->mean_return = t->mean_ep_len = 0.0;
-  memset(t->ret, 0, (size_t)t->num_envs * sizeof(float));
-  memset(t->len, 0, (size_t)t->num_envs * sizeof(int64_t));
-  memset(t->eps_per_env, 0, (size_t)t->num_envs * sizeof(int64_t));
+  t->bad = t->below = 0;
+  t->dev->ops->fill(t->block, 0.f, RT_WORDS * (size_t)t->num_envs);
 }
 
 void cm_rtrack_update(cm_return_tracker *t, const float *reward, const uint8_t *done) {
-  double sum_ret = 0, sum_len = 0;
-  int n = 0;
-  for (int i = 0; i < t->num_envs; i++) {
-    t->ret[i] += reward[i];
-    t->len[i]++;
-    if (done[i] != CM_DONE_NULL) {
-      sum_ret += t->ret[i];
-      sum_len += (double)t->len[i];
-      n++;
-      t->ret[i] = 0.f;
-      t->len[i] = 0;
-      t->eps_per_env[i]++;
-    }
-  }
-  if (n == 0) return;
-  /* running mean weighted by episode counts, as return_tracker.update */
-  double total = (double)(t->episodes + n);
-  double w_new = n / total, w_old = (double)t->episodes / total;
-  t->mean_return = w_new * (sum_ret / n) + w_old * t->mean_return;
-  t->mean_ep_len = w_new * (sum_len / n) + w_old * t->mean_ep_len;
-  t->episodes += n;
+  t->dev->ops->rtrack_step(&t->rows, reward, done, t->num_envs);
+}
+
+void cm_rtrack_read(cm_return_tracker *t, int min_eps) {
+  double s[CM_RT_N];
+  t->dev->ops->rtrack_sums(&t->rows, t->num_envs, min_eps, s);
+  t->episodes = (int64_t)s[CM_RT_EPISODES];
+  t->mean_return = t->episodes > 0 ? s[CM_RT_SUM_RET] / s[CM_RT_EPISODES] : 0.0;
+  t->mean_ep_len = t->episodes > 0 ? s[CM_RT_SUM_LEN] / s[CM_RT_EPISODES] : 0.0;
+  t->bad = (int)s[CM_RT_BAD];
+  t->below = (int)s[CM_RT_BELOW];
 }

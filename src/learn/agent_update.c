@@ -10,6 +10,7 @@
 #include "core/fault.h"
 #include "learn/gaussian.h"
 #include "learn/ppo.h"
+#include "learn/returns.h"
 
 /* ---------------- update ---------------- */
 
@@ -218,8 +219,10 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
   return 0;
 }
 
-/* One iteration's mini-batch indices: the buffer's sampling order into idx_h, each
- * mini-batch's random-action rows moved first (stable) into idx_part, all uploaded at once. */
+/* One iteration's mini-batch indices: the buffer's sampling order into idx_h (host), uploaded
+ * at once into idx_hd; each mini-batch's random-action rows moved first (stable) on the device
+ * into idx_d by the buffer's rand_mask (partition_rows: only the counts come down, into mb_rand;
+ * idx_part, the host copy, only where a method gathers host rows with it: cond_dim). */
 static int plan_minibatches(cm_agent *a, int mb, int count, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
   size_t total = (size_t)mb * count;
@@ -233,8 +236,8 @@ static int plan_minibatches(cm_agent *a, int mb, int count, cm_err *err) {
     a->idx_h = malloc(total * sizeof(int));
     a->idx_part = malloc(total * sizeof(int));
     a->idx_d = a->dev->ops->alloc(total * sizeof(int));
-    if (a->type->aux_loss) a->idx_hd = a->dev->ops->alloc(total * sizeof(int));
-    if (!a->idx_h || !a->idx_part || !a->idx_d || (a->type->aux_loss && !a->idx_hd))
+    a->idx_hd = a->dev->ops->alloc(total * sizeof(int));
+    if (!a->idx_h || !a->idx_part || !a->idx_d || !a->idx_hd)
       return cm_fail(err, "%s:%d: out of memory for %zu mini-batch indices", __FILE__, __LINE__, total);
     a->idx_cap = total;
   }
@@ -244,19 +247,11 @@ static int plan_minibatches(cm_agent *a, int mb, int count, cm_err *err) {
       return a->mb_rand_cap = 0, cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
     a->mb_rand_cap = count;
   }
-  const float *mask = cm_exp_host_view(b, b->rand_mask);
-  for (int q = 0; q < count; q++) {
-    int *h = a->idx_h + (size_t)q * mb, *p = a->idx_part + (size_t)q * mb;
-    cm_exp_sample_idx(b, mb, h);
-    int m = 0;
-    for (int i = 0; i < mb; i++)
-      if (mask[h[i]] == 1.f) p[m++] = h[i];
-    a->mb_rand[q] = m;
-    for (int i = 0, r = m; i < mb; i++)
-      if (mask[h[i]] != 1.f) p[r++] = h[i];
-  }
-  a->dev->ops->upload(a->idx_d, a->idx_part, total * sizeof(int));
-  if (a->idx_hd) a->dev->ops->upload(a->idx_hd, a->idx_h, total * sizeof(int));
+  for (int q = 0; q < count; q++) cm_exp_sample_idx(b, mb, a->idx_h + (size_t)q * mb);
+  const cm_ops *ops = a->dev->ops;
+  ops->upload(a->idx_hd, a->idx_h, total * sizeof(int));
+  ops->partition_rows(a->idx_d, a->mb_rand, a->idx_hd, b->rand_mask, mb, count);
+  if (a->cond_dim) ops->download(a->idx_part, a->idx_d, total * sizeof(int));
   return 0;
 }
 
@@ -340,14 +335,25 @@ int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err) {
 int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
   int N = b->num_envs, n = cm_exp_sample_count(b), k = 0;
-  if (isfinite(a->dev->ops->sum_sq(b->reward, (size_t)n))) return 0; /* one reduction; search only on failure */
+  cm_rtrack_read(&a->train_ret, 0); /* one reduction: the logged returns and the bad-step count */
+  if (!a->train_ret.bad) return 0;
   const float *reward = cm_exp_host_view(b, b->reward);
   while (k < n && isfinite(reward[k])) k++;
   if (k < n)
     return cm_fail(err, "NaN guard: the reward of env %d is %g at step %d of training iteration %lld's rollout (the env "
                    "produced it); the last checkpoint written is the last good one",
                    k % N, (double)reward[k], k / N, (long long)a->iter);
-  return 0;
+  uint8_t *done = n > 0 ? malloc((size_t)n) : NULL;
+  if (n > 0 && !done) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
+  if (n > 0) a->dev->ops->download(done, b->done, (size_t)n);
+  for (k = 0; k < n && done[k] <= CM_DONE_TIME; k++) {}
+  int flag = k < n ? done[k] : -1;
+  free(done);
+  if (flag >= 0)
+    return cm_fail(err, "environment step: env %d returned done flag %d (beyond %d) at step %d of training iteration "
+                   "%lld's rollout", k % N, flag, CM_DONE_TIME, k / N, (long long)a->iter);
+  return cm_fail(err, "%s:%d: the return tracker counted a bad step that the rollout's buffer does not hold", __FILE__,
+                 __LINE__);
 }
 
 int cm_agent_check_obs_norm(cm_agent *a, cm_err *err) {

@@ -90,12 +90,11 @@ int cm_amp_init(cm_agent *a, cm_amp *m, const cm_cfg *root, cm_err *err) {
     return -1;
   m->disc_obs = cm_dev_alloc(a->dev, n * D, err);
   m->disc_obs_demo = cm_dev_alloc(a->dev, n * D, err);
-  m->disc_r = calloc(n, sizeof(float));
-  m->disc_r_d = cm_dev_alloc(a->dev, n, err);
+  m->disc_r = cm_dev_alloc(a->dev, n, err);
   m->extra_d = cm_dev_alloc(a->dev, n, err);
   m->mb_x = cm_dev_alloc(a->dev, B * D, err);
   m->mb_nx = cm_dev_alloc(a->dev, B * D, err);
-  if (!m->disc_obs || !m->disc_obs_demo || !m->disc_r || !m->disc_r_d || !m->extra_d || !m->mb_x || !m->mb_nx)
+  if (!m->disc_obs || !m->disc_obs_demo || !m->disc_r || !m->extra_d || !m->mb_x || !m->mb_nx)
     return cm_fail(err, "%s:%d: agent '%s': out of memory for the discriminator data", __FILE__, __LINE__,
                    a->type->name);
   return 0;
@@ -120,8 +119,7 @@ void cm_amp_destroy(cm_agent *a) {
   cm_dev_free(a->dev, m->step_demo_d);
   cm_dev_free(a->dev, m->disc_obs);
   cm_dev_free(a->dev, m->disc_obs_demo);
-  free(m->disc_r);
-  cm_dev_free(a->dev, m->disc_r_d);
+  cm_dev_free(a->dev, m->disc_r);
   cm_dev_free(a->dev, m->extra_d);
   cm_dev_host_free(a->dev, m->demo_h);
   cm_dev_free(a->dev, m->mb_x);
@@ -225,8 +223,8 @@ int cm_amp_disc_rewards(cm_agent *a, const float *x, int rows, float *r, cm_err 
     int n = rows - r0 < chunk ? rows - r0 : chunk;
     cm_amp_normalize(m, m->mb_nx, x + (size_t)r0 * m->D, n);
     if (cm_disc_logits(&m->disc, m->mb_nx, n, r + r0, err)) return -1;
-    for (int i = 0; i < n; i++) r[r0 + i] = cm_disc_reward(r[r0 + i], (float)m->disc_reward_scale);
   }
+  a->dev->ops->disc_reward(r, r, (size_t)rows, (float)m->disc_reward_scale); /* the logits become the rewards */
   return 0;
 }
 
@@ -273,16 +271,20 @@ int cm_amp_record_demo(cm_agent *a, cm_err *err) {
 int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double extra_w, cm_stats *out, cm_err *err) {
   cm_amp *m = a->impl;
   int n = cm_exp_capacity(&a->buf);
+  const cm_ops *ops = a->dev->ops;
   if (cm_amp_disc_rewards(a, x, n, m->disc_r, err)) return -1;
   float tw = (float)m->task_reward_weight, dw = (float)m->disc_reward_weight, ew = (float)extra_w;
-  /* the style (and extra) rewards go up, the buffer's rewards are mixed where they live */
-  cm_dev_upload(a->dev, m->disc_r_d, m->disc_r, (size_t)n);
+  /* the style rewards stay on the device (a method's host extra rewards go up), the buffer's
+   * rewards are mixed where they live */
   if (extra) cm_dev_upload(a->dev, m->extra_d, extra, (size_t)n);
-  a->dev->ops->reward_mix(a->buf.reward, m->disc_r_d, extra ? m->extra_d : NULL, (size_t)n, tw, dw, ew);
-  double mean, std;
-  cm_mean_std(m->disc_r, n, &mean, &std);
+  ops->reward_mix(a->buf.reward, m->disc_r, extra ? m->extra_d : NULL, (size_t)n, tw, dw, ew);
+  /* torch.std_mean of the style rewards: two reductions (cm_mean_std's sums in its order on the CPU) */
+  double st[CM_STATS_N];
+  ops->masked_stats(m->disc_r, NULL, (size_t)n, 0.0, st);
+  double mean = n > 0 ? st[CM_STAT_SUM] / n : 0;
+  ops->masked_stats(m->disc_r, NULL, (size_t)n, mean, st);
   cm_stats_set(out, "Disc_Reward_Mean", mean);
-  cm_stats_set(out, "Disc_Reward_Std", std);
+  cm_stats_set(out, "Disc_Reward_Std", n > 1 ? sqrt(st[CM_STAT_SUM_SQ] / (n - 1)) : NAN);
   return 0;
 }
 

@@ -30,8 +30,8 @@ typedef struct cm_amp {
   float *step_d, *step_demo_d, *demo_h;
   int on_dev_steps; /* 1 once step_d is handed over: later device steps write there */
   char obs_name[48]; /* disc_obs in NaN guard lines: "discriminator observation" (ASE: its encoder's too) */
-  float *disc_r; /* [T*N] style reward of the last iteration (host) */
-  float *disc_r_d, *extra_d; /* [T*N] device copies of disc_r and of a method's extra reward (ASE) */
+  float *disc_r;  /* [T*N] style reward of the last iteration (a->dev) */
+  float *extra_d; /* [T*N] a method's extra reward (ASE's, uploaded) */
   /* mini-batch rows and their normalized copies, [disc_batch_size + 1][D] device */
   float *mb_x, *mb_nx;
   int *idx_d; /* scratch of cm_amp_dev_idx, idx_cap */
@@ -48,7 +48,7 @@ int cm_amp_after_step(cm_agent *a, int slot, cm_err *err);
 int cm_amp_update_normalizers(cm_agent *a, cm_err *err);
 /* x [rows][D] (device) through the disc normalizer into y (device). */
 void cm_amp_normalize(cm_amp *m, float *y, const float *x, int rows);
-/* Style rewards of rows x (device, raw) into r [rows] (host). */
+/* Style rewards of rows x (device, raw) into r [rows] (device). */
 int cm_amp_disc_rewards(cm_agent *a, const float *x, int rows, float *r, cm_err *err);
 /* _record_disc_demo_data: demo observations for the rollout, their normalizer record, replay. */
 int cm_amp_record_demo(cm_agent *a, cm_err *err);

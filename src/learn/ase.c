@@ -69,10 +69,11 @@ static void ase_on_reset(cm_agent *a) {
 static int ase_after_step(cm_agent *a, int slot, cm_err *err) {
   cm_ase *s = a->impl;
   if (cm_amp_after_step(a, slot, err)) return -1;
+  const uint8_t *done = cm_agent_done_host(a); /* N bytes down from a device env */
   for (int i = 0; i < a->num_envs; i++) {
     s->env_time[i] += s->dt;
     if (s->env_time[i] >= s->reset_time[i]) reset_latent(a, s, i); /* _update_latents */
-    if (a->done[i] != 0) {                                            /* _reset_envs of the done ones */
+    if (done[i] != 0) {                                            /* _reset_envs of the done ones */
       s->env_time[i] = 0.f;
       reset_latent(a, s, i);
     }

@@ -66,6 +66,11 @@ const float *cm_dev_read(const cm_dev *dev, const float *src, float *host, size_
   return host;
 }
 
+void cm_dev_d2h(const cm_dev *dev, double *bytes, double *copies) {
+  *bytes = *copies = 0;
+  if (dev->kind == CM_DEV_CUDA) cm_dev_cuda_d2h(bytes, copies);
+}
+
 int cm_dev_set_tf32(const cm_dev *dev, int on) { return dev->kind == CM_DEV_CUDA ? cm_dev_cuda_set_tf32(on) : 0; }
 
 int cm_dev_tf32(const cm_dev *dev) { return dev->kind == CM_DEV_CUDA && cm_dev_cuda_tf32(); }

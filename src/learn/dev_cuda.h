@@ -23,6 +23,10 @@ int cm_dev_cuda_set_tf32(int on);
 /* Whether the products use TF32 now. */
 int cm_dev_cuda_tf32(void);
 
+/* Bytes and copies sent from the GPU to the host since it was opened (every download, staged
+ * output and reduction result of the ops); 0 when no CUDA device was opened. */
+void cm_dev_cuda_d2h(double *bytes, double *copies);
+
 /* The ops return void, so they record the first CUDA/cuBLAS failure; this reports it
  * ("CUDA error: ...") and clears it. Returns 0 when nothing failed since the last check. */
 int cm_dev_cuda_check(cm_err *err);

@@ -18,3 +18,5 @@ int cm_dev_cuda_set_tf32(int on) {
 }
 
 int cm_dev_cuda_tf32(void) { return 0; }
+
+void cm_dev_cuda_d2h(double *bytes, double *copies) { *bytes = *copies = 0; }

@@ -20,17 +20,14 @@ void cm_disc_destroy(cm_disc *d) {
     cm_gp_ws_destroy(&d->gp);
     cm_mlp_destroy(&d->net);
   }
-  free(d->logit);
   memset(d, 0, sizeof *d);
 }
 
 static int reserve(cm_disc *d, int rows, cm_err *err) {
   if (rows <= d->capacity) return 0;
-  free(d->logit);
   cm_dev_free(d->net.dev, d->dlogit);
-  d->logit = malloc((size_t)rows * sizeof(float));
   d->dlogit = cm_dev_alloc(d->net.dev, (size_t)rows, err);
-  d->capacity = d->logit && d->dlogit ? rows : 0;
+  d->capacity = d->dlogit ? rows : 0;
   if (!d->capacity) return cm_fail(err, "%s:%d: discriminator: out of memory for %d rows", __FILE__, __LINE__, rows);
   return 0;
 }
@@ -40,7 +37,7 @@ int cm_disc_logits(cm_disc *d, const float *x, int rows, float *out, cm_err *err
   for (int r0 = 0; r0 < rows; r0 += DISC_CHUNK) {
     int n = rows - r0 < DISC_CHUNK ? rows - r0 : DISC_CHUNK;
     if (cm_mlp_forward(&d->net, x + (size_t)r0 * in, n, err)) return -1;
-    cm_dev_download(d->net.dev, out + r0, cm_mlp_out(&d->net), (size_t)n);
+    d->net.dev->ops->copy(out + r0, cm_mlp_out(&d->net), (size_t)n);
   }
   return 0;
 }
@@ -50,19 +47,11 @@ int cm_disc_bce(cm_disc *d, const float *x, int rows, int target, float weight, 
   memset(out, 0, sizeof *out);
   if (rows <= 0) return 0;
   if (reserve(d, rows, err) || cm_mlp_forward(&d->net, x, rows, err)) return -1;
-  cm_dev_download(d->net.dev, d->logit, cm_mlp_out(&d->net), (size_t)rows);
-  double loss = 0, acc = 0, mean = 0;
-  for (int i = 0; i < rows; i++) {
-    float z = d->logit[i];
-    loss += cm_bce_logit(z, target);
-    acc += target ? z > 0.f : z < 0.f;
-    mean += z;
-    d->logit[i] = weight * (cm_sigmoid(z) - (float)target) / (float)rows; /* now dL/dlogit */
-  }
-  out->loss = loss / rows;
-  out->acc = acc / rows;
-  out->logit_mean = mean / rows;
-  cm_dev_upload(d->net.dev, d->dlogit, d->logit, (size_t)rows);
+  double sum[CM_BCE_N];
+  d->net.dev->ops->disc_bce_rows(d->dlogit, cm_mlp_out(&d->net), rows, target, weight, sum);
+  out->loss = sum[CM_BCE_LOSS] / rows;
+  out->acc = sum[CM_BCE_ACC] / rows;
+  out->logit_mean = sum[CM_BCE_LOGIT] / rows;
   if (gp_weight != 0.f && cm_mlp_grad_penalty(&d->net, &d->gp, gp_weight, &out->grad_penalty, err)) return -1;
   return cm_mlp_backward(&d->net, d->dlogit, NULL, err);
 }

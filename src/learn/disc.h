@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "core/hd.h"
+#include "learn/disc_rows.h"
 #include "learn/mlp.h"
 #include "learn/mlp_grad_penalty.h"
 
@@ -15,20 +16,20 @@ typedef struct cm_disc {
   cm_mlp net; /* "_model._disc_layers.<2i>", head "_model._disc_logits" */
   cm_gp_ws gp;
   int capacity;
-  float *logit; /* [capacity] host copy of the last logits */
-  float *dlogit; /* [capacity] device */
+  float *dlogit; /* [capacity] device: dL/dlogit of the last BCE term */
 } cm_disc;
 
 int cm_disc_create(cm_disc *d, const cm_dev *dev, const char *net_name, int in_dim, uint64_t seed, uint32_t stream,
                    cm_err *err);
 void cm_disc_destroy(cm_disc *d);
 
-/* Logits of rows of normalized inputs x (device) into out[rows] (host), in chunks. */
+/* Logits of rows of normalized inputs x (device) into out[rows] (device), in chunks. */
 int cm_disc_logits(cm_disc *d, const float *x, int rows, float *out, cm_err *err);
 
 /* One class of a BCE loss: mean over the rows of x of BCE(logit, target). Adds weight * its
  * gradient into the params' grads and, when gp_weight != 0, gp_weight * the gradient penalty
- * of the same rows. */
+ * of the same rows. The rows' terms are formed and summed on the device (the disc_bce_rows op:
+ * cm_disc_bce_row); only the sums come to the host. */
 typedef struct cm_disc_term {
   double loss;       /* mean BCE */
   double acc;        /* fraction classified right (logit > 0 for target 1, < 0 for target 0) */
@@ -42,14 +43,4 @@ int cm_disc_bce(cm_disc *d, const float *x, int rows, int target, float weight, 
  * (get_disc_weights, biases excluded). Adds scale * d/dw into the grads. */
 double cm_disc_weight_sq(cm_disc *d, int logit_only, float scale);
 
-/* BCE-with-logits per row, and its derivative d/dlogit, written stably. */
-CM_HD static inline double cm_bce_logit(float z, int target) {
-  double x = target ? -(double)z : (double)z; /* softplus(x) */
-  return (x > 0 ? x : 0) + log1p(exp(-fabs(x)));
-}
-CM_HD static inline float cm_sigmoid(float z) { return 1.f / (1.f + expf(-z)); }
-CM_HD static inline float cm_disc_reward(float logit, float scale) {
-  float p = cm_sigmoid(logit);
-  return -logf(fmaxf(1.f - p, 1e-4f)) * scale;
-}
 #endif

@@ -21,11 +21,16 @@ int cm_norm_create(cm_normalizer *n, const cm_dev *dev, const char *prefix, int 
   size_t d = (size_t)dim;
   n->mean_h = calloc(d, sizeof(double));
   n->var_h = calloc(d, sizeof(double));
-  n->new_sum = calloc(d, sizeof(double));
-  n->new_sum_sq = calloc(d, sizeof(double));
-  if (!n->mean_h || !n->var_h || !n->new_sum || !n->new_sum_sq) {
+  n->new_sum = calloc(2 * d, sizeof(double));
+  n->new_sum_sq = n->new_sum ? n->new_sum + d : NULL; /* one block: acc's layout, one download */
+  if (!n->mean_h || !n->var_h || !n->new_sum) {
     cm_norm_destroy(n);
     return cm_fail(err, "%s:%d: normalizer '%s': out of memory", __FILE__, __LINE__, prefix);
+  }
+  n->acc = dev->ops->alloc(2 * d * sizeof(double));
+  if (!n->acc) {
+    cm_norm_destroy(n);
+    return cm_fail(err, "%s:%d: normalizer '%s': out of device memory", __FILE__, __LINE__, prefix);
   }
   n->mean = cm_dev_alloc(dev, d, err);
   n->std = n->mean ? cm_dev_alloc(dev, d, err) : NULL;
@@ -42,8 +47,8 @@ void cm_norm_destroy(cm_normalizer *n) {
   free(n->mean_h);
   free(n->var_h);
   free(n->new_sum);
-  free(n->new_sum_sq);
   if (n->dev) {
+    if (n->acc) n->dev->ops->free(n->acc);
     cm_dev_free(n->dev, n->mean);
     cm_dev_free(n->dev, n->std);
   }
@@ -94,12 +99,18 @@ void cm_norm_get(const cm_normalizer *n, float *mean, float *std) {
 
 void cm_norm_record(cm_normalizer *n, const float *x, int rows) {
   if (rows <= 0 || cm_norm_frozen(n)) return;
-  n->dev->ops->col_moments(x, rows, n->dim, n->new_sum, n->new_sum_sq);
+  n->dev->ops->col_moments_dev(x, rows, n->dim, n->acc, n->acc + n->dim);
   n->new_count += rows;
 }
 
 int cm_norm_update(cm_normalizer *n, cm_err *err) {
   if (cm_norm_frozen(n)) return 0;
+  /* the batch's sums come down (one copy) and the device's start again from zero */
+  size_t d = (size_t)n->dim;
+  if (n->new_count > 0) {
+    n->dev->ops->download(n->new_sum, n->acc, 2 * d * sizeof(double));
+    n->dev->ops->fill((float *)n->acc, 0.f, 4 * d); /* zero bits: 0.0 */
+  }
   /* every rank's recorded batch, summed (MimicKit normalizer.update's reduce_sum); every rank
    * then merges the same numbers */
   if (cm_comm_allreduce_i64(n->comm, &n->new_count, 1, n->prefix, err) ||

@@ -25,8 +25,11 @@ typedef struct cm_normalizer {
   int64_t count;          /* samples merged ("_count") */
   double *mean_h, *var_h; /* host running statistics; var before the min_std clamp */
   float *mean, *std;      /* device copies that normalize() reads ("_mean", "_std") */
-  /* Recorded since the last update; a distributed run all-reduces these (sums) before update. */
+  /* Recorded since the last update: the sums accumulate on the device (acc [2][dim]: sums, then
+   * sums of squares) and come down once, at update, into new_sum and new_sum_sq (host), which a
+   * distributed run all-reduces before the merge. */
   int64_t new_count;
+  double *acc;
   double *new_sum, *new_sum_sq;
 } cm_normalizer;
 

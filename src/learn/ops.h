@@ -46,7 +46,20 @@ enum {
 };
 /* masked_stats' outputs */
 enum { CM_STAT_COUNT, CM_STAT_SUM, CM_STAT_SUM_SQ, CM_STAT_MIN, CM_STAT_MAX, CM_STATS_N };
+/* rtrack_sums' outputs: episodes, sums of their returns and lengths, envs marked bad, envs
+ * below min_eps episodes (learn/returns.h cm_rtrack_sum_row) */
+enum { CM_RT_EPISODES, CM_RT_SUM_RET, CM_RT_SUM_LEN, CM_RT_BAD, CM_RT_BELOW, CM_RT_N };
+/* disc_bce_rows' per-row terms and their sums (learn/disc_rows.h cm_disc_bce_row) */
+enum { CM_BCE_LOSS, CM_BCE_ACC, CM_BCE_LOGIT, CM_BCE_N };
 struct cm_policy_act_args; /* learn/policy_rows.h */
+/* The return tracker's per-env arrays on the device (learn/returns.h cm_rtrack_row) */
+typedef struct cm_rtrack_rows {
+  double *ep_ret, *ep_len; /* [N] sums over the env's finished episodes */
+  float *ret;              /* [N] running return of the current episode */
+  int *len;                /* [N] its length in steps */
+  int *eps;                /* [N] finished episodes */
+  int *bad;                /* [N] 1 once a step of the env was bad */
+} cm_rtrack_rows;
 
 typedef struct cm_ops {
   const char *name;
@@ -79,6 +92,8 @@ typedef struct cm_ops {
 
   /* Normalizer: per-column sums of x and x^2 added into host doubles; (un)normalize rows. */
   void (*col_moments)(const float *x, int rows, int cols, double *sum, double *sum_sq);
+  /* The same sums added into device doubles sum[cols], sum_sq[cols] (nothing comes down) */
+  void (*col_moments_dev)(const float *x, int rows, int cols, double *sum, double *sum_sq);
   /* sum[c] += sum_r |x[r][c]| (ADD's difference normalizer), rows in order per column on the CPU */
   void (*col_abs_sum)(const float *x, int rows, int cols, double *sum);
   void (*normalize)(float *y, const float *x, const float *mean, const float *std, float clip, int rows, int cols);
@@ -87,6 +102,10 @@ typedef struct cm_ops {
   /* ---- experience buffer, train data and losses on device arrays (learn/loss_rows.h and
    * learn/returns.h hold the per-row formulas) ---- */
   void (*copy_bytes)(void *dst, const void *src, size_t bytes); /* device to device, any size */
+  /* Mini-batches q < count of mb buffer indices idx[q][mb] (device): part[q] the same indices,
+   * those with mask == 1 first, each group in idx's order (a stable partition), and their count
+   * into host counts[q] (count ints down) */
+  void (*partition_rows)(int *part, int *counts, const int *idx, const float *mask, int mb, int count);
   /* dst[k][0:width] = src[idx[k]][0:width], k < n; idx a device int array */
   void (*gather_rows)(float *dst, const float *src, int width, const int *idx, int n);
   /* vals[i] = the success / failure value where done[i] is SUCC / FAIL (cm_bootstrap_done_value) */
@@ -112,6 +131,16 @@ typedef struct cm_ops {
                           const float *old_logp, const float *adv, const float *logstd, int m, cm_actor_loss_cfg cfg);
   /* The policy's action of rows envs (cm_policy_act_row over each row; arrays on the device). */
   void (*policy_act)(const struct cm_policy_act_args *args, int rows);
+  /* One step of the return tracker t over n envs (cm_rtrack_row; reward, done, t's arrays on
+   * the device), and its totals over the n envs into host out[CM_RT_N] (cm_rtrack_sum_row, in
+   * env order on the CPU) */
+  void (*rtrack_step)(const struct cm_rtrack_rows *t, const float *reward, const unsigned char *done, int n);
+  void (*rtrack_sums)(const struct cm_rtrack_rows *t, int n, int min_eps, double *out);
+  /* r[i] = cm_disc_reward(logit[i], scale) */
+  void (*disc_reward)(float *r, const float *logit, size_t n, float scale);
+  /* The BCE rows of n logits against target (cm_disc_bce_row, m = n): dlogit[i] overwritten,
+   * the terms' sums over the rows into host out[CM_BCE_N] (row order on the CPU) */
+  void (*disc_bce_rows)(float *dlogit, const float *logit, int n, int target, float weight, double *out);
 } cm_ops;
 
 typedef enum { CM_DEV_CPU = 0, CM_DEV_CUDA = 1 } cm_dev_kind;
@@ -145,6 +174,9 @@ void cm_dev_download(const cm_dev *dev, float *dst_host, const float *src, size_
 const float *cm_dev_read(const cm_dev *dev, const float *src, float *host, size_t n);
 /* TF32 tensor-core matrix products on a CUDA device (on by default where the GPU has them,
  * see dev_cuda.h); no effect on the CPU. Returns whether they are on. */
+/* Bytes and copies dev has sent to the host since the process started: downloads, staged
+ * outputs and reductions' results (the CPU device sends none: its memory is the host's). */
+void cm_dev_d2h(const cm_dev *dev, double *bytes, double *copies);
 int cm_dev_set_tf32(const cm_dev *dev, int on);
 int cm_dev_tf32(const cm_dev *dev);
 #endif

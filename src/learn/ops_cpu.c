@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/pool.h"
+#include "learn/disc_rows.h"
 #include "learn/loss_rows.h"
 #include "learn/ops.h"
 #include "learn/returns.h"
@@ -233,6 +234,7 @@ typedef struct {
   const float *src, *pred, *tar, *mean, *norm_a, *old_logp, *adv, *logstd, *r, *next_vals;
   const unsigned char *done;
   const int *idx;
+  const cm_rtrack_rows *rt;
   int width, ld, T, N;
   float scale, a, b, c, discount, lambda;
   cm_actor_loss_cfg cfg;
@@ -246,6 +248,19 @@ static void gather_range(void *c, size_t b, size_t e) { /* rows */
 static void cpu_gather_rows(float *dst, const float *src, int width, const int *idx, int n) {
   if (n <= 0 || width <= 0) return;
   par_for((size_t)n, grain_of(width), gather_range, &(row_args){.dst = dst, .src = src, .idx = idx, .width = width});
+}
+
+/* one thread, in order: each mini-batch's sampled-action rows, then the rest */
+static void cpu_partition_rows(int *part, int *counts, const int *idx, const float *mask, int mb, int count) {
+  for (int q = 0; q < count; q++) {
+    const int *h = idx + (size_t)q * mb;
+    int *p = part + (size_t)q * mb, m = 0;
+    for (int i = 0; i < mb; i++)
+      if (mask[h[i]] == 1.f) p[m++] = h[i];
+    for (int i = 0, r = m; i < mb; i++)
+      if (mask[h[i]] != 1.f) p[r++] = h[i];
+    counts[q] = m;
+  }
 }
 
 static void bootstrap_range(void *c, size_t b, size_t e) {
@@ -349,6 +364,38 @@ static void cpu_policy_act(const cm_policy_act_args *p, int rows) {
   if (rows > 0) par_for((size_t)rows, grain_of(4 * p->act_dim), policy_act_range, &(act_ctx){p});
 }
 
+static void rtrack_range(void *c, size_t b, size_t e) {
+  row_args *o = c;
+  for (size_t i = b; i < e; i++) cm_rtrack_row(o->rt, (int)i, o->r[i], o->done[i]);
+}
+static void cpu_rtrack_step(const cm_rtrack_rows *t, const float *reward, const unsigned char *done, int n) {
+  if (n > 0) par_for((size_t)n, GRAIN, rtrack_range, &(row_args){.rt = t, .r = reward, .done = done});
+}
+
+/* one thread, env order */
+static void cpu_rtrack_sums(const cm_rtrack_rows *t, int n, int min_eps, double *out) {
+  for (int k = 0; k < CM_RT_N; k++) out[k] = 0;
+  for (int i = 0; i < n; i++) cm_rtrack_sum_row(t, i, min_eps, out);
+}
+
+static void disc_reward_range(void *c, size_t b, size_t e) {
+  row_args *o = c;
+  for (size_t i = b; i < e; i++) o->w[i] = cm_disc_reward(o->src[i], o->scale);
+}
+static void cpu_disc_reward(float *r, const float *logit, size_t n, float scale) {
+  par_for(n, GRAIN, disc_reward_range, &(row_args){.w = r, .src = logit, .scale = scale});
+}
+
+/* one thread, row order: the sums of the rows' terms as amp_agent's means take them */
+static void cpu_disc_bce_rows(float *dlogit, const float *logit, int n, int target, float weight, double *out) {
+  for (int k = 0; k < CM_BCE_N; k++) out[k] = 0;
+  for (int i = 0; i < n; i++) {
+    double t[CM_BCE_N];
+    cm_disc_bce_row(logit[i], target, weight, (float)n, dlogit + i, t);
+    for (int k = 0; k < CM_BCE_N; k++) out[k] += t[k];
+  }
+}
+
 const cm_ops cm_ops_cpu = {
   .name = "cpu",
   .alloc = cpu_alloc,
@@ -370,10 +417,12 @@ const cm_ops cm_ops_cpu = {
   .sgd_step = cpu_sgd_step,
   .adam_step = cpu_adam_step,
   .col_moments = cpu_col_moments,
+  .col_moments_dev = cpu_col_moments, /* the host's memory is the device's */
   .col_abs_sum = cpu_col_abs_sum,
   .normalize = cpu_normalize,
   .unnormalize = cpu_unnormalize,
   .copy_bytes = cpu_copy_bytes,
+  .partition_rows = cpu_partition_rows,
   .gather_rows = cpu_gather_rows,
   .bootstrap_done = cpu_bootstrap_done,
   .td_lambda = cpu_td_lambda,
@@ -384,4 +433,8 @@ const cm_ops cm_ops_cpu = {
   .critic_loss_rows = cpu_critic_loss_rows,
   .actor_loss_rows = cpu_actor_loss_rows,
   .policy_act = cpu_policy_act,
+  .rtrack_step = cpu_rtrack_step,
+  .rtrack_sums = cpu_rtrack_sums,
+  .disc_reward = cpu_disc_reward,
+  .disc_bce_rows = cpu_disc_bce_rows,
 };

@@ -27,6 +27,7 @@ extern "C" {
 #include "learn/policy_rows.h"
 }
 /* CM_HD formulas shared with the CPU loops (C++ linkage is fine for static inline functions) */
+#include "learn/disc_rows.h"
 #include "learn/loss_rows.h"
 #include "learn/returns.h"
 
@@ -50,6 +51,7 @@ static struct {
   size_t red_n;
   double *red_host; /* pinned mirror of red */
   size_t red_host_n;
+  double d2h_bytes, d2h_copies; /* what went to the host (cm_dev_cuda_d2h) */
   int has_tf32; /* compute capability >= 8.0 */
   int tf32;     /* cuBLAS products in TF32 */
 } g;
@@ -104,6 +106,17 @@ extern "C" int cm_dev_cuda_check(cm_err *err) {
   cm_fail(err, "CUDA error: %s", g.error);
   g.error[0] = '\0';
   return -1;
+}
+
+/* Counts a copy of bytes to the host (every device-to-host copy of the ops comes through here). */
+static void count_d2h(size_t bytes) {
+  g.d2h_bytes += (double)bytes;
+  g.d2h_copies += 1;
+}
+
+extern "C" void cm_dev_cuda_d2h(double *bytes, double *copies) {
+  *bytes = g.d2h_bytes;
+  *copies = g.d2h_copies;
 }
 
 /* ---------------- scratch and host-pointer staging ---------------- */
@@ -171,9 +184,11 @@ static void *stage(staging *s, const void *p, size_t bytes, int mode) {
 static int unstage(staging *s, const char *what) {
   int good = !s->failed;
   for (int i = 0; good && i < s->count; i++)
-    if (s->arg[i].mode & ARG_OUT)
+    if (s->arg[i].mode & ARG_OUT) {
+      count_d2h(s->arg[i].bytes);
       good = ok(cudaMemcpyAsync(s->arg[i].host, s->arg[i].dev, s->arg[i].bytes, cudaMemcpyDeviceToHost, g.stream),
                 "cudaMemcpyAsync (staging out)");
+    }
   return finish(what) && good;
 }
 
@@ -374,6 +389,10 @@ static void cu_memcpy(void *dst, const void *src, size_t bytes, const char *what
 
 static void cu_upload(void *dst_dev, const void *src_host, size_t bytes) { cu_memcpy(dst_dev, src_host, bytes, "upload"); }
 static void cu_download(void *dst_host, const void *src_dev, size_t bytes) {
+  cudaPointerAttributes at;
+  int to_dev = cudaPointerGetAttributes(&at, dst_host) == cudaSuccess && at.type == cudaMemoryTypeDevice;
+  cudaGetLastError(); /* an unknown (plain host) pointer fails on older runtimes */
+  if (bytes && !to_dev) count_d2h(bytes);
   cu_memcpy(dst_host, src_dev, bytes, "download");
 }
 static void cu_copy(float *dst, const float *src, size_t n) { cu_memcpy(dst, src, n * sizeof(float), "copy"); }
@@ -519,6 +538,7 @@ static double cu_sum_sq(const float *x, size_t n) {
   size_t b = blocks_for(n);
   if (b > 1024) b = 1024; /* enough blocks to fill the GPU; fewer atomics */
   k_sum_sq<<<(unsigned)b, THREADS, 0, g.stream>>>(dx, n, acc);
+  count_d2h(sizeof(double));
   ok(cudaMemcpyAsync(g.red_host, acc, sizeof(double), cudaMemcpyDeviceToHost, g.stream), "cudaMemcpyAsync (sum_sq)");
   return unstage(&s, "sum_sq") ? g.red_host[0] : 0;
 }
@@ -561,6 +581,7 @@ static void cu_col_moments(const float *x, int rows, int cols, double *sum, doub
   unsigned by = (unsigned)((rows + MOM_Y * 16 - 1) / (MOM_Y * 16)); /* about 16 rows per thread */
   dim3 grid((unsigned)((cols + MOM_X - 1) / MOM_X), by > 1024 ? 1024 : by);
   k_col_moments<<<grid, block, 0, g.stream>>>(dx, rows, cols, acc, acc + cols);
+  count_d2h(2 * (size_t)cols * sizeof(double));
   ok(cudaMemcpyAsync(g.red_host, acc, 2 * (size_t)cols * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
      "cudaMemcpyAsync (col_moments)");
   if (!unstage(&s, "col_moments")) return;
@@ -585,6 +606,7 @@ static void cu_col_abs_sum(const float *x, int rows, int cols, double *sum) {
   unsigned by = (unsigned)((rows + MOM_Y * 16 - 1) / (MOM_Y * 16)); /* about 16 rows per thread */
   dim3 grid((unsigned)((cols + MOM_X - 1) / MOM_X), by > 1024 ? 1024 : by);
   k_col_abs_sum<<<grid, block, 0, g.stream>>>(dx, rows, cols, acc);
+  count_d2h((size_t)cols * sizeof(double));
   ok(cudaMemcpyAsync(g.red_host, acc, (size_t)cols * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
      "cudaMemcpyAsync (col_abs_sum)");
   if (!unstage(&s, "col_abs_sum")) return;
@@ -710,6 +732,78 @@ __global__ void k_actor_loss_rows(float *dmean, float *terms, int ld, const floa
   cm_actor_loss_row(&cfg, logstd, mean + i * A, norm_a + i * A, old_logp[i], adv[i], dmean + i * A, terms + i * ld);
 }
 
+/* One block's sums of K doubles per thread into out[K], in a fixed order (deterministic). */
+template <int K> __device__ void block_sums(double *v, double *out) {
+  __shared__ double s[K][THREADS];
+  int t = threadIdx.x;
+  for (int q = 0; q < K; q++) s[q][t] = v[q];
+  __syncthreads();
+  for (int w = THREADS / 2; w > 0; w >>= 1) {
+    if (t < w)
+      for (int q = 0; q < K; q++) s[q][t] += s[q][t + w];
+    __syncthreads();
+  }
+  if (t < K) out[t] = s[t][0];
+}
+
+__global__ void k_rtrack_step(cm_rtrack_rows t, const float *reward, const unsigned char *done, size_t n) {
+  GRID_STRIDE(i, n) cm_rtrack_row(&t, (int)i, reward[i], done[i]);
+}
+
+/* one block: every thread strides over the envs, then the block's sums */
+__global__ void k_rtrack_sums(cm_rtrack_rows t, int n, int min_eps, double *out) {
+  double v[CM_RT_N] = {0};
+  for (int i = threadIdx.x; i < n; i += blockDim.x) cm_rtrack_sum_row(&t, i, min_eps, v);
+  block_sums<CM_RT_N>(v, out);
+}
+
+__global__ void k_disc_reward(float *r, const float *logit, size_t n, float scale) {
+  GRID_STRIDE(i, n) r[i] = cm_disc_reward(logit[i], scale);
+}
+
+/* one block: every thread its rows' dlogit and terms, then the block's sums */
+__global__ void k_disc_bce_rows(float *dlogit, const float *logit, int n, int target, float weight, double *out) {
+  double v[CM_BCE_N] = {0};
+  for (int i = threadIdx.x; i < n; i += blockDim.x) {
+    double t[CM_BCE_N];
+    cm_disc_bce_row(logit[i], target, weight, (float)n, dlogit + i, t);
+    for (int q = 0; q < CM_BCE_N; q++) v[q] += t[q];
+  }
+  block_sums<CM_BCE_N>(v, out);
+}
+
+/* One block per mini-batch: a stable partition of its mb indices (mask == 1 first) by chunks;
+ * every thread counts the ones of its chunk, one thread scans the counts into the chunks'
+ * offsets, then every thread writes its chunk in order. */
+__global__ void k_partition_rows(int *part, int *counts, const int *idx, const float *mask, int mb) {
+  __shared__ int off[THREADS];
+  __shared__ int total;
+  const int *h = idx + (size_t)blockIdx.x * mb;
+  int *p = part + (size_t)blockIdx.x * mb;
+  int t = threadIdx.x, chunk = (mb + THREADS - 1) / THREADS;
+  int b = t * chunk < mb ? t * chunk : mb, e = b + chunk < mb ? b + chunk : mb, c = 0;
+  for (int i = b; i < e; i++) c += mask[h[i]] == 1.f;
+  off[t] = c;
+  __syncthreads();
+  if (t == 0) {
+    int s = 0;
+    for (int k = 0; k < THREADS; k++) {
+      int v = off[k];
+      off[k] = s;
+      s += v;
+    }
+    total = s;
+  }
+  __syncthreads();
+  int o1 = off[t], o0 = total + (b - off[t]); /* the chunk's ones and others go after those before it */
+  for (int i = b; i < e; i++) {
+    int x = h[i];
+    if (mask[x] == 1.f) p[o1++] = x;
+    else p[o0++] = x;
+  }
+  if (t == 0) counts[blockIdx.x] = total;
+}
+
 static void cu_copy_bytes(void *dst, const void *src, size_t bytes) {
   if (bytes && dst != src) cu_memcpy(dst, src, bytes, "copy_bytes");
 }
@@ -755,6 +849,7 @@ static void cu_masked_stats(const float *x, const float *mask, size_t n, double 
   double *res = part + (size_t)blocks * CM_STATS_N;
   k_masked_stats<<<blocks, THREADS, 0, g.stream>>>(x, mask, n, center, part);
   k_stats_combine<<<1, 1, 0, g.stream>>>(part, (int)blocks, res);
+  count_d2h(CM_STATS_N * sizeof(double));
   ok(cudaMemcpyAsync(g.red_host, res, CM_STATS_N * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
      "cudaMemcpyAsync (masked_stats)");
   if (finish("masked_stats")) memcpy(out, g.red_host, CM_STATS_N * sizeof(double));
@@ -821,6 +916,84 @@ static void cu_policy_act(const cm_policy_act_args *p, int rows) {
     }
   k_policy_act<<<blocks_for((size_t)rows), THREADS, 0, g.stream>>>(*p, rows);
   finish("policy_act");
+}
+
+static void cu_col_moments_dev(const float *x, int rows, int cols, double *sum, double *sum_sq) {
+  if (rows <= 0 || cols <= 0) return;
+  cu_set_device();
+  if (!need_device(x, "col_moments_dev") || !need_device(sum, "col_moments_dev") ||
+      !need_device(sum_sq, "col_moments_dev"))
+    return;
+  dim3 block(MOM_X, MOM_Y);
+  unsigned by = (unsigned)((rows + MOM_Y * 16 - 1) / (MOM_Y * 16)); /* about 16 rows per thread */
+  dim3 grid((unsigned)((cols + MOM_X - 1) / MOM_X), by > 1024 ? 1024 : by);
+  k_col_moments<<<grid, block, 0, g.stream>>>(x, rows, cols, sum, sum_sq);
+  finish("col_moments_dev");
+}
+
+static void cu_partition_rows(int *part, int *counts, const int *idx, const float *mask, int mb, int count) {
+  if (count <= 0) return;
+  memset(counts, 0, (size_t)count * sizeof(int));
+  if (mb <= 0) return;
+  cu_set_device();
+  if (!need_device(part, "partition_rows") || !need_device(idx, "partition_rows") || !need_device(mask, "partition_rows"))
+    return;
+  int *cnt = (int *)reduction_buffers(((size_t)count + 1) / 2); /* count ints in the doubles' scratch */
+  if (!cnt) return;
+  k_partition_rows<<<(unsigned)count, THREADS, 0, g.stream>>>(part, cnt, idx, mask, mb);
+  count_d2h((size_t)count * sizeof(int));
+  ok(cudaMemcpyAsync(g.red_host, cnt, (size_t)count * sizeof(int), cudaMemcpyDeviceToHost, g.stream),
+     "cudaMemcpyAsync (partition_rows)");
+  if (finish("partition_rows")) memcpy(counts, g.red_host, (size_t)count * sizeof(int));
+}
+
+static void cu_rtrack_step(const cm_rtrack_rows *t, const float *reward, const unsigned char *done, int n) {
+  if (n <= 0) return;
+  cu_set_device();
+  const void *ptrs[] = {t->ep_ret, t->ep_len, t->ret, t->len, t->eps, t->bad, reward, done};
+  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
+    if (!need_device(ptrs[k], "rtrack_step")) return;
+  k_rtrack_step<<<blocks_for((size_t)n), THREADS, 0, g.stream>>>(*t, reward, done, (size_t)n);
+  finish("rtrack_step");
+}
+
+/* The sums of a one-block kernel's K doubles (at acc, on the device) to host out. */
+static void reduction_to_host(const double *acc, int k, double *out, const char *what) {
+  count_d2h((size_t)k * sizeof(double));
+  ok(cudaMemcpyAsync(g.red_host, acc, (size_t)k * sizeof(double), cudaMemcpyDeviceToHost, g.stream), what);
+  if (finish(what)) memcpy(out, g.red_host, (size_t)k * sizeof(double));
+}
+
+static void cu_rtrack_sums(const cm_rtrack_rows *t, int n, int min_eps, double *out) {
+  memset(out, 0, CM_RT_N * sizeof(double));
+  if (n <= 0) return;
+  cu_set_device();
+  const void *ptrs[] = {t->ep_ret, t->ep_len, t->eps, t->bad};
+  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
+    if (!need_device(ptrs[k], "rtrack_sums")) return;
+  double *acc = reduction_buffers(CM_RT_N);
+  if (!acc) return;
+  k_rtrack_sums<<<1, THREADS, 0, g.stream>>>(*t, n, min_eps, acc);
+  reduction_to_host(acc, CM_RT_N, out, "rtrack_sums");
+}
+
+static void cu_disc_reward(float *r, const float *logit, size_t n, float scale) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(r, "disc_reward") || !need_device(logit, "disc_reward")) return;
+  k_disc_reward<<<blocks_for(n), THREADS, 0, g.stream>>>(r, logit, n, scale);
+  finish("disc_reward");
+}
+
+static void cu_disc_bce_rows(float *dlogit, const float *logit, int n, int target, float weight, double *out) {
+  memset(out, 0, CM_BCE_N * sizeof(double));
+  if (n <= 0) return;
+  cu_set_device();
+  if (!need_device(dlogit, "disc_bce_rows") || !need_device(logit, "disc_bce_rows")) return;
+  double *acc = reduction_buffers(CM_BCE_N);
+  if (!acc) return;
+  k_disc_bce_rows<<<1, THREADS, 0, g.stream>>>(dlogit, logit, n, target, weight, acc);
+  reduction_to_host(acc, CM_BCE_N, out, "disc_bce_rows");
 }
 
 /* ---------------- the device ---------------- */
@@ -897,10 +1070,12 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->sgd_step = cu_sgd_step;
   o->adam_step = cu_adam_step;
   o->col_moments = cu_col_moments;
+  o->col_moments_dev = cu_col_moments_dev;
   o->col_abs_sum = cu_col_abs_sum;
   o->normalize = cu_normalize;
   o->unnormalize = cu_unnormalize;
   o->copy_bytes = cu_copy_bytes;
+  o->partition_rows = cu_partition_rows;
   o->gather_rows = cu_gather_rows;
   o->bootstrap_done = cu_bootstrap_done;
   o->td_lambda = cu_td_lambda;
@@ -911,6 +1086,10 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->critic_loss_rows = cu_critic_loss_rows;
   o->actor_loss_rows = cu_actor_loss_rows;
   o->policy_act = cu_policy_act;
+  o->rtrack_step = cu_rtrack_step;
+  o->rtrack_sums = cu_rtrack_sums;
+  o->disc_reward = cu_disc_reward;
+  o->disc_bce_rows = cu_disc_bce_rows;
   g.dev.kind = CM_DEV_CUDA;
   g.dev.index = device;
   g.dev.ops = &g.ops;

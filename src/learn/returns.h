@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "core/err.h"
 #include "core/hd.h"
+#include "learn/ops.h"
 
 typedef enum { CM_DONE_NULL = 0, CM_DONE_FAIL = 1, CM_DONE_SUCC = 2, CM_DONE_TIME = 3 } cm_done_flag;
 
@@ -22,6 +23,35 @@ CM_HD static inline float cm_bootstrap_done_value(unsigned char done, float v, f
 CM_HD static inline float cm_adv_norm_value(float x, float mean, float s, float clip) {
   float z = (x - mean) / s;
   return z < -clip ? -clip : (z > clip ? clip : z);
+}
+
+/* The return tracker (return_tracker.py) per env, on the agent's device: one step of env i adds
+ * its reward to the running return and length; at an episode end (any done flag) they join the
+ * env's sums and restart. A step with a non-finite reward or a done flag beyond CM_DONE_TIME
+ * marks the env bad. The totals over the envs come to the host in one reduction (the
+ * rtrack_sums op: ops.h, CM_RT_*); over every env of a step: the rtrack_step op. The arrays:
+ * cm_rtrack_rows (ops.h). */
+CM_HD static inline void cm_rtrack_row(const cm_rtrack_rows *t, int i, float r, unsigned char done) {
+  if (!isfinite(r) || done > CM_DONE_TIME) t->bad[i] = 1;
+  t->ret[i] += r;
+  t->len[i]++;
+  if (done != CM_DONE_NULL) {
+    t->ep_ret[i] += t->ret[i];
+    t->ep_len[i] += (double)t->len[i];
+    t->eps[i]++;
+    t->ret[i] = 0.f;
+    t->len[i] = 0;
+  }
+}
+
+/* Env i's share of the totals (rtrack_sums): out[CM_RT_*] += its episodes, sums, bad flag, and
+ * 1 when it has finished fewer than min_eps episodes. */
+CM_HD static inline void cm_rtrack_sum_row(const cm_rtrack_rows *t, int i, int min_eps, double *out) {
+  out[CM_RT_EPISODES] += t->eps[i];
+  out[CM_RT_SUM_RET] += t->ep_ret[i];
+  out[CM_RT_SUM_LEN] += t->ep_len[i];
+  out[CM_RT_BAD] += t->bad[i];
+  out[CM_RT_BELOW] += t->eps[i] < min_eps;
 }
 
 /* AMP's reward mixing (amp_agent._record_data_post_step): task reward r, style reward d and, when

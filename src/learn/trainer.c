@@ -41,6 +41,10 @@ static void print_profile(const cm_agent *a, double total, double test) {
   char line[256];
   if (a->env->profile && a->env->profile(a->env->ctx, line, sizeof line)) /* the env's own split (device env) */
     fprintf(stderr, "profile iter %lld: %s\n", (long long)a->iter, line);
+  int it = a->prof.iters > 0 ? a->prof.iters : 1;
+  fprintf(stderr, "profile iter %lld: device to host %.0f bytes in %.1f copies per training iteration (%d iterations), "
+          "test phase %.0f bytes\n", (long long)a->iter, a->prof.d2h_bytes / it, a->prof.d2h_copies / it, a->prof.iters,
+          a->prof.test_d2h_bytes);
   if (a->comm->size > 1) /* the update's share spent averaging gradients over the ranks */
     fprintf(stderr, "profile iter %lld: rank %d: gradient all-reduce %.2f s of the update\n", (long long)a->iter,
             a->comm->rank, a->prof.grad_allreduce);
@@ -132,7 +136,13 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
     cm_stats train;
     cm_stats_clear(&train);
     int64_t before = a->buf.total_samples;
+    double b0, c0, b1, c1;
+    cm_dev_d2h(a->dev, &b0, &c0);
     if (cm_agent_train_iter(a, &train, err)) return cm_wrap(err, "iteration %lld", (long long)a->iter);
+    cm_dev_d2h(a->dev, &b1, &c1);
+    a->prof.d2h_bytes += b1 - b0;
+    a->prof.d2h_copies += c1 - c0;
+    a->prof.iters++;
     /* Samples counts every rank's (MimicKit _update_sample_count) */
     int64_t added = a->buf.total_samples - before;
     if (cm_comm_allreduce_i64(a->comm, &added, 1, "the sample count", err)) return -1;
@@ -143,8 +153,11 @@ int cm_train(cm_agent *a, const cm_train_opts *opts, cm_err *err) {
       double t_test = cm_now_seconds();
       /* each rank its share of the test episodes (MimicKit test_model) */
       int eps = (a->cfg.test_episodes + a->comm->size - 1) / a->comm->size;
+      cm_dev_d2h(a->dev, &b0, &c0);
       if (cm_agent_test(a, eps, &test, err))
         return cm_wrap(err, "test phase of iteration %lld", (long long)a->iter);
+      cm_dev_d2h(a->dev, &b1, &c1);
+      a->prof.test_d2h_bytes += b1 - b0;
       if (profile) print_profile(a, cm_now_seconds() - prof_start, cm_now_seconds() - t_test);
       memset(&a->prof, 0, sizeof a->prof);
       prof_start = cm_now_seconds();

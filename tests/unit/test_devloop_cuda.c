@@ -24,9 +24,12 @@
  * with the env on the host (CMIMIC_DEVICE_ENV=0: actions down, observations up at the env
  * boundary): the experience buffers (obs, next_obs, actions, log-probs, exploration mask,
  * rewards, done) agree within float tolerance, the first difference named with its field,
- * env and step; then the normalizer statistics and the return tracker. The same for an AMP agent
+ * env and step; then the normalizer statistics and the return tracker (the device tracker also
+ * against the CPU tracker run over the rollout's buffer: episodes, lengths, PPO's returns). The same for an AMP agent
  * on the amp env and on the location task, its rollout's disc_obs and demo rows (device rows the
- * device env wrote and fetched into, against a host env's uploaded ones) too; the task's test
+ * device env wrote and fetched into, against a host env's uploaded ones) too, and the
+ * discriminator's BCE terms summed on the device against the same logits summed on the host,
+ * and the two agents' disc columns; the task's test
  * mode runs on the host (cm_dm_gpu_host_only).
  *
  * Without CUDA or without a GPU: the device path must decline (a reason, the rl_env's host
@@ -508,6 +511,107 @@ static int compare_disc_rows(const trainee *h, const trainee *d, int T, int N, d
                             md->disc_obs_demo, n, D, N, tol, worst);
 }
 
+/* The device return tracker after one rollout (its totals read by the iteration's one
+ * reduction) against the same tracker run by the CPU ops on the host over the rollout's buffer:
+ * episodes, mean length and every env's running length from the done flags; with_rewards (PPO,
+ * whose buffer keeps the env's rewards; AMP mixes the style reward in) the mean return and every
+ * env's running return too. */
+static void check_tracker(const trainee *d, int with_rewards, double tol) {
+  cm_err err = {{0}};
+  const cm_agent *a = d->a;
+  const cm_exp_buffer *b = &a->buf;
+  int T = b->steps, N = b->num_envs;
+  size_t n = (size_t)T * N;
+  float *r = malloc(n * sizeof(float)), *ret = malloc((size_t)N * sizeof(float));
+  uint8_t *dn = malloc(n);
+  int *len = malloc((size_t)N * sizeof(int));
+  a->dev->ops->download(r, b->reward, n * sizeof(float));
+  a->dev->ops->download(dn, b->done, n);
+  const cm_return_tracker *g = &a->train_ret;
+  a->dev->ops->download(ret, g->rows.ret, (size_t)N * sizeof(float));
+  a->dev->ops->download(len, g->rows.len, (size_t)N * sizeof(int));
+  cm_return_tracker ref;
+  CHECK_OK(cm_rtrack_create(&ref, cm_dev_cpu(), N, &err), &err);
+  cm_rtrack_reset(&ref);
+  for (int t = 0; t < T; t++) cm_rtrack_update(&ref, r + (size_t)t * N, dn + (size_t)t * N);
+  cm_rtrack_read(&ref, 0);
+  CHECK(g->episodes == ref.episodes && g->bad == 0 && ref.bad == 0);
+  CHECK_NEAR(g->mean_ep_len, ref.mean_ep_len, 1e-12);
+  if (with_rewards) CHECK_NEAR(g->mean_return, ref.mean_return, tol * (1 + fabs(ref.mean_return)));
+  int bad_len = 0, bad_ret = 0;
+  double w = 0;
+  for (int i = 0; i < N; i++) {
+    if (len[i] != ref.rows.len[i]) bad_len++;
+    double e = fabs((double)ret[i] - ref.rows.ret[i]) / (1.0 + fabs(ref.rows.ret[i]));
+    if (e > w) w = e;
+    if (with_rewards && !(e <= tol)) bad_ret++;
+  }
+  CHECK(bad_len == 0 && bad_ret == 0);
+  printf("  return tracker on the device: %lld episodes, mean return %.6g length %.4g (host %.6g, %.4g); running "
+         "returns%s largest relative difference %.3g\n", (long long)g->episodes, g->mean_return, g->mean_ep_len,
+         ref.mean_return, ref.mean_ep_len, with_rewards ? "" : " (mixed rewards: not compared)", w);
+  cm_rtrack_destroy(&ref);
+  free(r);
+  free(ret);
+  free(dn);
+  free(len);
+}
+
+/* AMP's discriminator terms as the device forms and sums them (disc_bce_rows) against the same
+ * logits, downloaded and summed on the host; the style reward's mean against the rewards'; then
+ * the two agents' logged discriminator columns (host env and device env: the same rows within
+ * rounding; an accuracy may move by a row whose logit sits at 0). */
+static void check_disc_terms(const trainee *h, const trainee *d, const cm_stats *sh, const cm_stats *sd, double tol) {
+  cm_err err = {{0}};
+  cm_agent *a = d->a;
+  cm_amp *m = a->impl;
+  int rows = m->disc_batch_size, n = cm_exp_capacity(&a->buf);
+  if (rows > n) rows = n;
+  cm_amp_normalize(m, m->mb_nx, m->disc_obs, rows);
+  float *zd = cm_dev_alloc(a->dev, (size_t)rows, &err), *z = malloc((size_t)rows * sizeof(float));
+  float *rw = malloc((size_t)n * sizeof(float));
+  CHECK_OK(cm_disc_logits(&m->disc, m->mb_nx, rows, zd, &err), &err);
+  cm_dev_download(a->dev, z, zd, (size_t)rows);
+  for (int target = 0; target <= 1; target++) {
+    cm_disc_term t;
+    CHECK_OK(cm_disc_bce(&m->disc, m->mb_nx, rows, target, 0.5f, 0.f, &t, &err), &err);
+    double loss = 0, acc = 0, mean = 0;
+    for (int i = 0; i < rows; i++) {
+      loss += cm_bce_logit(z[i], target);
+      acc += target ? z[i] > 0.f : z[i] < 0.f;
+      mean += z[i];
+    }
+    CHECK_NEAR(t.loss, loss / rows, 1e-6 * (1 + loss / rows));
+    CHECK_NEAR(t.acc, acc / rows, 1e-12);
+    CHECK_NEAR(t.logit_mean, mean / rows, 1e-6 * (1 + fabs(mean / rows)));
+    printf("  disc BCE on the device, target %d, %d rows: loss %.6g (host %.6g), accuracy %.4g (host %.4g)\n", target,
+           rows, t.loss, loss / rows, t.acc, acc / rows);
+  }
+  cm_optim_zero_grad(&a->optim);
+  cm_dev_download(a->dev, rw, m->disc_r, (size_t)n);
+  double s = 0;
+  for (int i = 0; i < n; i++) s += rw[i];
+  CHECK_NEAR(cm_stats_get(sd, "Disc_Reward_Mean", NAN), s / n, 1e-9 * (1 + fabs(s / n)));
+  const char *keys[] = {"Disc_Loss", "Disc_Agent_Logit", "Disc_Demo_Logit", "Disc_Reward_Mean", "Disc_Reward_Std"};
+  for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+    double vh = cm_stats_get(sh, keys[k], NAN), vd = cm_stats_get(sd, keys[k], NAN);
+    CHECK(isfinite(vh) && isfinite(vd));
+    CHECK_NEAR(vd, vh, tol * (1 + fabs(vh)));
+  }
+  const char *acc_keys[] = {"Disc_Agent_Acc", "Disc_Demo_Acc"};
+  for (int k = 0; k < 2; k++) {
+    double vh = cm_stats_get(sh, acc_keys[k], NAN), vd = cm_stats_get(sd, acc_keys[k], NAN);
+    CHECK(vh >= 0 && vh <= 1 && vd >= 0 && vd <= 1);
+    CHECK_NEAR(vd, vh, 1.0 / rows + 1e-12);
+  }
+  printf("  Disc_Loss host env %.6g device env %.6g\n", cm_stats_get(sh, "Disc_Loss", NAN),
+         cm_stats_get(sd, "Disc_Loss", NAN));
+  (void)h;
+  cm_dev_free(a->dev, zd);
+  free(z);
+  free(rw);
+}
+
 static void check_training_iteration(const char *env_yaml, const char *agent_file) {
   cm_err err = {{0}};
   const cm_dev *gpu = cm_dev_cuda(0, &err);
@@ -532,7 +636,10 @@ static void check_training_iteration(const char *env_yaml, const char *agent_fil
     CHECK_OK(cm_agent_reset_envs(h.a, &err), &err);
     CHECK_OK(cm_agent_reset_envs(d.a, &err), &err);
     CHECK_OK(cm_agent_train_iter(h.a, &sh, &err), &err);
+    double b0, c0, b1, c1;
+    cm_dev_d2h(gpu, &b0, &c0);
     CHECK_OK(cm_agent_train_iter(d.a, &sd, &err), &err);
+    cm_dev_d2h(gpu, &b1, &c1);
     CHECK_OK(cm_dev_cuda_check(&err), &err);
     const cm_exp_buffer *bh = &h.a->buf, *bd = &d.a->buf;
     int T = bh->steps, N = bh->num_envs, O = bh->obs_dim, A = bh->act_dim;
@@ -557,9 +664,13 @@ static void check_training_iteration(const char *env_yaml, const char *agent_fil
     CHECK(d.a->obs_norm.count == h.a->obs_norm.count && h.a->obs_norm.count == (int64_t)T * N);
     CHECK(d.a->train_ret.episodes == h.a->train_ret.episodes);
     CHECK_NEAR(d.a->train_ret.mean_return, h.a->train_ret.mean_return, tol * (1 + fabs(h.a->train_ret.mean_return)));
+    CHECK_NEAR(d.a->train_ret.mean_ep_len, h.a->train_ret.mean_ep_len, 1e-12);
+    check_tracker(&d, !strcmp(d.a->type->name, "PPO"), tol);
+    if (h.rl.disc_obs_dim > 0) check_disc_terms(&h, &d, &sh, &sd, tol);
     double lh = cm_stats_get(&sh, "Loss", NAN), ld = cm_stats_get(&sd, "Loss", NAN);
     CHECK(isfinite(lh) && isfinite(ld));
     printf("  largest float difference %.3g; Loss host env %.6g device env %.6g\n", worst, lh, ld);
+    printf("  device env's iteration: %.0f bytes in %.0f copies from the device to the host\n", b1 - b0, c1 - c0);
     /* test mode on the device path: means, every env to an episode end */
     cm_test_result r;
     CHECK_OK(cm_agent_test(d.a, N, &r, &err), &err);

@@ -176,6 +176,35 @@ static void test_bce(void) {
 }
 
 /* r = -log(max(1 - sigmoid(z), 1e-4)) * scale, at logits whose values are known by hand */
+/* The BCE rows (disc_bce_rows on the CPU) at logits whose sigmoids are known: sigmoid(0) = 1/2,
+ * sigmoid(log 3) = 3/4, sigmoid(-log 3) = 1/4, sigmoid(2) = 1 / (1 + e^-2). Weight 0.5 over 4 rows:
+ *   target 1: BCE = log(1 + e^-z): log 2, log(4/3), log 4, log(1 + e^-2); right where z > 0 (2 of 4);
+ *             dL/dz = 0.5 (sigmoid(z) - 1) / 4
+ *   target 0: BCE = log(1 + e^z): log 2, log 4, log(4/3), log(1 + e^2); right where z < 0 (1 of 4);
+ *             dL/dz = 0.5 sigmoid(z) / 4
+ * and the logits sum to 2 either way. The style reward of the same logits: -log(1 - sigmoid(z)). */
+static void test_bce_rows(void) {
+  const float z[4] = {0.f, logf(3.f), -logf(3.f), 2.f};
+  const double sg[4] = {0.5, 0.75, 0.25, 1.0 / (1.0 + exp(-2.0))};
+  const double bce1 = log(2.0) + log(4.0 / 3.0) + log(4.0) + log(1.0 + exp(-2.0));
+  const double bce0 = log(2.0) + log(4.0) + log(4.0 / 3.0) + log(1.0 + exp(2.0));
+  for (int target = 0; target <= 1; target++) {
+    float dz[4];
+    double sum[CM_BCE_N];
+    cm_ops_cpu.disc_bce_rows(dz, z, 4, target, 0.5f, sum);
+    CHECK_NEAR(sum[CM_BCE_LOSS], target ? bce1 : bce0, 1e-6);
+    CHECK(sum[CM_BCE_ACC] == (target ? 2.0 : 1.0)); /* z = 0 is right for neither class */
+    CHECK_NEAR(sum[CM_BCE_LOGIT], 2.0, 1e-6);
+    for (int i = 0; i < 4; i++) CHECK_NEAR(dz[i], 0.5 * (sg[i] - target) / 4, 1e-7);
+  }
+  float r[4];
+  cm_ops_cpu.disc_reward(r, z, 4, 2.f);
+  CHECK_NEAR(r[0], 2.0 * log(2.0), 1e-6);
+  CHECK_NEAR(r[1], 2.0 * log(4.0), 1e-5);
+  CHECK_NEAR(r[2], -2.0 * log(0.75), 1e-6);
+  CHECK_NEAR(r[3], -2.0 * log(1.0 - sg[3]), 1e-5);
+}
+
 static void test_reward(void) {
   CHECK_NEAR(cm_disc_reward(0.f, 2.f), 2.0 * log(2.0), 1e-6);                 /* 1 - p = 1/2 */
   CHECK_NEAR(cm_disc_reward(logf(3.f), 1.f), log(4.0), 1e-6);                 /* p = 3/4 */
@@ -283,6 +312,7 @@ static void test_diff_norm(void) {
 }
 
 int main(void) {
+  test_bce_rows();
   test_grad_penalty();
   test_bce();
   test_reward();

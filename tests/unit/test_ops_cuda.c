@@ -337,6 +337,143 @@ static void check_update_ops(void) {
     expect_close(obj == CM_ACTOR_PPO ? "PPO actor_loss_rows terms" : "AWR actor_loss_rows terms", terms.c, terms.g,
                  (size_t)rows * ld, 1e-7, 1e-5);
   }
+  /* mini-batch partitions by the exploration mask (mh: 0 or 1), 5 mini-batches of 777 indices */
+  {
+    enum { MB = 777, Q = 5 };
+    int *ih = malloc(MB * Q * sizeof(int)), *pc = malloc(MB * Q * sizeof(int)), *pg = malloc(MB * Q * sizeof(int));
+    int cc[Q], cg[Q];
+    for (int k = 0; k < MB * Q; k++) ih[k] = (int)(cm_rng_u32(&r) % n);
+    int *ig = gpu->ops->alloc(MB * Q * sizeof(int)), *pd = gpu->ops->alloc(MB * Q * sizeof(int));
+    gpu->ops->upload(ig, ih, MB * Q * sizeof(int));
+    cpu->ops->partition_rows(pc, cc, ih, mask.c, MB, Q);
+    gpu->ops->partition_rows(pd, cg, ig, mask.g, MB, Q);
+    gpu->ops->download(pg, pd, MB * Q * sizeof(int));
+    CHECK(memcmp(cc, cg, sizeof cc) == 0 && memcmp(pc, pg, MB * Q * sizeof(int)) == 0);
+    /* by hand for mini-batch 0: the ones in order, then the others in order */
+    int m = 0, ok_order = 1;
+    for (int i = 0; i < MB; i++)
+      if (mh[ih[i]] == 1.f && pc[m++] != ih[i]) ok_order = 0;
+    for (int i = 0, j = m; i < MB; i++)
+      if (mh[ih[i]] != 1.f && pc[j++] != ih[i]) ok_order = 0;
+    CHECK(m == cc[0] && m > 0 && m < MB && ok_order);
+    free(ih);
+    free(pc);
+    free(pg);
+    gpu->ops->free(ig);
+    gpu->ops->free(pd);
+  }
+  /* the return tracker over the same rewards and done flags, T steps of N envs (a NaN reward at
+   * one step of env 5, a done flag 4 at env 7: both marked bad) */
+  {
+    cm_rtrack_rows tc, tg;
+    size_t w8 = 8 * (size_t)N; /* ep_ret, ep_len (doubles), ret, len, eps, bad */
+    float *bc = cpu->ops->alloc(w8 * sizeof(float)), *bg = gpu->ops->alloc(w8 * sizeof(float));
+    cm_rtrack_rows *tt[2] = {&tc, &tg};
+    float *bb[2] = {bc, bg};
+    for (int k = 0; k < 2; k++) {
+      tt[k]->ep_ret = (double *)bb[k];
+      tt[k]->ep_len = tt[k]->ep_ret + N;
+      tt[k]->ret = (float *)(tt[k]->ep_len + N);
+      tt[k]->len = (int *)(tt[k]->ret + N);
+      tt[k]->eps = tt[k]->len + N;
+      tt[k]->bad = tt[k]->eps + N;
+    }
+    unsigned char *dbad = malloc(n);
+    memcpy(dbad, done, n);
+    dbad[3 * (size_t)N + 7] = 4;
+    float nanv = NAN;
+    cm_dev_upload(cpu, rew.c + 2 * (size_t)N + 5, &nanv, 1);
+    cm_dev_upload(gpu, rew.g + 2 * (size_t)N + 5, &nanv, 1);
+    unsigned char *dg = gpu->ops->alloc(n);
+    gpu->ops->upload(dg, dbad, n);
+    double oc[CM_RT_N], og[CM_RT_N];
+    for (int t = 0; t < T; t++) {
+      cpu->ops->rtrack_step(&tc, rew.c + (size_t)t * N, dbad + (size_t)t * N, N);
+      gpu->ops->rtrack_step(&tg, rew.g + (size_t)t * N, dg + (size_t)t * N, N);
+    }
+    cpu->ops->rtrack_sums(&tc, N, 3, oc);
+    gpu->ops->rtrack_sums(&tg, N, 3, og);
+    CHECK(oc[CM_RT_EPISODES] > N && og[CM_RT_EPISODES] == oc[CM_RT_EPISODES]);
+    CHECK(oc[CM_RT_BAD] == 2 && og[CM_RT_BAD] == 2);
+    CHECK(og[CM_RT_BELOW] == oc[CM_RT_BELOW] && og[CM_RT_SUM_LEN] == oc[CM_RT_SUM_LEN]);
+    /* env 5's sums are NaN on both; the sums over the rest compared through the rows */
+    CHECK(isnan(oc[CM_RT_SUM_RET]) == isnan(og[CM_RT_SUM_RET]));
+    /* every env's rows alike (element-wise float and double adds in step order on both); env 5's
+     * return is NaN on both */
+    float *hb = malloc(w8 * sizeof(float));
+    gpu->ops->download(hb, bg, w8 * sizeof(float));
+    cm_rtrack_rows h = {.ep_ret = (double *)hb};
+    h.ep_len = h.ep_ret + N;
+    h.ret = (float *)(h.ep_len + N);
+    h.len = (int *)(h.ret + N);
+    h.eps = h.len + N;
+    h.bad = h.eps + N;
+    int same = 1;
+    for (int i = 0; i < N; i++) {
+      int nan_ok = i == 5 ? isnan(h.ret[i]) == isnan(tc.ret[i]) : h.ret[i] == tc.ret[i] && h.ep_ret[i] == tc.ep_ret[i];
+      if (!nan_ok || h.ep_len[i] != tc.ep_len[i] || h.len[i] != tc.len[i] || h.eps[i] != tc.eps[i] ||
+          h.bad[i] != tc.bad[i])
+        same = 0;
+    }
+    CHECK(same);
+    CHECK(tc.bad[5] == 1 && tc.bad[7] == 1);
+    free(hb);
+    free(dbad);
+    gpu->ops->free(dg);
+    cpu->ops->free(bc);
+    gpu->ops->free(bg);
+  }
+  /* column moments added into device doubles (the normalizer's record), two batches */
+  {
+    double *mc = calloc(2 * (size_t)W, sizeof(double)), *mh2 = malloc(2 * (size_t)W * sizeof(double));
+    double *mg = gpu->ops->alloc(2 * (size_t)W * sizeof(double));
+    for (int k = 0; k < 2; k++) {
+      cpu->ops->col_moments_dev(src.c + (size_t)k * 1000 * W, 1000, W, mc, mc + W);
+      gpu->ops->col_moments_dev(src.g + (size_t)k * 1000 * W, 1000, W, mg, mg + W);
+    }
+    gpu->ops->download(mh2, mg, 2 * (size_t)W * sizeof(double));
+    int close = 1;
+    for (int c = 0; c < 2 * W; c++)
+      if (!(fabs(mh2[c] - mc[c]) <= 1e-9 * (1 + fabs(mc[c])))) close = 0;
+    CHECK(close);
+    free(mc);
+    free(mh2);
+    gpu->ops->free(mg);
+  }
+  /* the discriminator's rows: style rewards and BCE terms of logits */
+  {
+    pair lg = pair_make((size_t)rows, -6, 6, 57), dz = pair_make((size_t)rows, 0, 0, 58);
+    cpu->ops->disc_reward(dz.c, lg.c, (size_t)rows, 2.f);
+    gpu->ops->disc_reward(dz.g, lg.g, (size_t)rows, 2.f);
+    expect_close("disc_reward", dz.c, dz.g, (size_t)rows, 1e-6, 1e-6);
+    for (int target = 0; target <= 1; target++) {
+      double sc2[CM_BCE_N], sg2[CM_BCE_N];
+      cpu->ops->disc_bce_rows(dz.c, lg.c, rows, target, 0.5f, sc2);
+      gpu->ops->disc_bce_rows(dz.g, lg.g, rows, target, 0.5f, sg2);
+      expect_close("disc_bce_rows dlogit", dz.c, dz.g, (size_t)rows, 1e-9, 1e-5);
+      CHECK_NEAR(sg2[CM_BCE_LOSS], sc2[CM_BCE_LOSS], 1e-9 * (1 + sc2[CM_BCE_LOSS]));
+      CHECK(sg2[CM_BCE_ACC] == sc2[CM_BCE_ACC]);
+      CHECK_NEAR(sg2[CM_BCE_LOGIT], sc2[CM_BCE_LOGIT], 1e-9 * (1 + fabs(sc2[CM_BCE_LOGIT])));
+    }
+    pair_free(&lg);
+    pair_free(&dz);
+  }
+  /* the device-to-host counter: a download of 1000 bytes counts 1000 bytes in one copy, a
+   * reduction its doubles, a device-to-device copy nothing */
+  {
+    double b0, c0, b1, c1;
+    float tmp[250];
+    cm_dev_d2h(gpu, &b0, &c0);
+    gpu->ops->download(tmp, rew.g, sizeof tmp);
+    cm_dev_d2h(gpu, &b1, &c1);
+    CHECK(b1 - b0 == sizeof tmp && c1 - c0 == 1);
+    gpu->ops->sum_sq(rew.g, 100);
+    gpu->ops->copy(ret.g, rew.g, 100);
+    cm_dev_d2h(gpu, &b0, &c0);
+    CHECK(b0 - b1 == sizeof(double) && c0 - c1 == 1);
+    cm_dev_d2h(cpu, &b0, &c0);
+    CHECK(b0 == 0 && c0 == 0);
+  }
   /* a host pointer where a device array is needed: the error is recorded, not a crash */
   gpu->ops->gather_rows(dst.g, src.host, W, idx_g, rows);
   CHECK(cm_dev_cuda_check(&err) != 0);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "check.h"
 #include "core/rng.h"
+#include "learn/agent.h"
 #include "learn/ops.h"
 #include "learn/returns.h"
 
@@ -96,7 +97,59 @@ static void test_adv_normalize(void) {
   CHECK(isfinite(adv3[1]) && fabsf(adv3[1]) <= 4.f);
 }
 
+/* The return tracker (cm_rtrack_row through the rtrack ops on the CPU device) over a hand-made
+ * sequence of three envs, five steps ([T][N], time-major):
+ *   env 0: r 1 2 3 4 5, FAIL at t=1, TIME at t=4: episodes of return 3 (2 steps) and 12 (3 steps)
+ *   env 1: r .5 at every step, SUCC at t=0: an episode of return .5 (1 step), then 2.0 over 4 running
+ *   env 2: r -1 0 1 2 3, never done: 5 over 5 steps running, no episode
+ * after t=1: episodes 3 (env 0) and .5 (env 1): mean return 1.75, mean length 1.5;
+ * at the end: 3 episodes, mean return 15.5 / 3, mean length 6 / 3 = 2. */
+static void test_return_tracker(void) {
+  enum { T = 5, N = 3 };
+  const float r[T * N] = {1, .5f, -1, 2, .5f, 0, 3, .5f, 1, 4, .5f, 2, 5, .5f, 3};
+  const uint8_t d[T * N] = {0, CM_DONE_SUCC, 0, CM_DONE_FAIL, 0, 0, 0, 0, 0, 0, 0, 0, CM_DONE_TIME, 0, 0};
+  cm_err err = {{0}};
+  cm_return_tracker t;
+  CHECK_OK(cm_rtrack_create(&t, cm_dev_cpu(), N, &err), &err);
+  cm_rtrack_reset(&t);
+  for (int s = 0; s < T; s++) {
+    cm_rtrack_update(&t, r + s * N, d + s * N);
+    if (s == 1) {
+      cm_rtrack_read(&t, 1);
+      CHECK(t.episodes == 2 && t.bad == 0 && t.below == 1); /* env 2 has none */
+      CHECK_NEAR(t.mean_return, 1.75, 1e-12);
+      CHECK_NEAR(t.mean_ep_len, 1.5, 1e-12);
+    }
+  }
+  cm_rtrack_read(&t, 2);
+  CHECK(t.episodes == 3 && t.bad == 0 && t.below == 2); /* env 1 has one, env 2 none */
+  CHECK_NEAR(t.mean_return, 15.5 / 3, 1e-12);
+  CHECK_NEAR(t.mean_ep_len, 2.0, 1e-12);
+  /* the running episodes: env 0 restarted at t=4, env 1 at 2.0 over 4 steps, env 2 at 5 over 5 */
+  const cm_rtrack_rows *w = &t.rows;
+  CHECK(w->ret[0] == 0.f && w->len[0] == 0 && w->eps[0] == 2);
+  CHECK(w->ret[1] == 2.f && w->len[1] == 4 && w->eps[1] == 1);
+  CHECK(w->ret[2] == 5.f && w->len[2] == 5 && w->eps[2] == 0);
+  CHECK(w->ep_ret[0] == 15.0 && w->ep_len[0] == 5.0 && w->ep_ret[1] == 0.5 && w->ep_len[1] == 1.0);
+  cm_rtrack_read(&t, 0);
+  CHECK(t.below == 0);
+  /* a non-finite reward (env 1) and a done flag beyond TIME (env 2) mark their envs bad */
+  const float rb[N] = {1, NAN, 1};
+  const uint8_t db[N] = {0, 0, CM_DONE_TIME + 1};
+  cm_rtrack_update(&t, rb, db);
+  cm_rtrack_read(&t, 0);
+  CHECK(t.bad == 2);
+  CHECK(w->bad[0] == 0 && w->bad[1] == 1 && w->bad[2] == 1);
+  /* reset: no episodes, nothing running, nothing bad */
+  cm_rtrack_reset(&t);
+  cm_rtrack_read(&t, 1);
+  CHECK(t.episodes == 0 && t.mean_return == 0 && t.mean_ep_len == 0 && t.bad == 0 && t.below == N);
+  CHECK(w->ret[1] == 0.f && w->len[2] == 0 && w->ep_ret[0] == 0.0);
+  cm_rtrack_destroy(&t);
+}
+
 int main(void) {
+  test_return_tracker();
   test_hand_example();
   test_lambda_average();
   test_adv_normalize();
