@@ -13,10 +13,12 @@ CM_HD static inline double cm_bce_logit(float z, int target) {
   return (x > 0 ? x : 0) + log1p(exp(-fabs(x)));
 }
 CM_HD static inline float cm_sigmoid(float z) { return 1.f / (1.f + expf(-z)); }
-/* The style reward of a logit: -log(max(1 - sigmoid(logit), 1e-4)) * scale. */
+/* The style reward of a logit: -log(max(1 - sigmoid(logit), 1e-4)) * scale. 1 - sigmoid(z) is
+ * computed as sigmoid(-z): the subtraction cancels for confident logits (z = 5: 1 - 0.9933 keeps
+ * 2 of float's 7 digits), and the H200 run of test_ops_cuda saw GPU and CPU differ by 3.8e-6
+ * relative there, from expf's last bit amplified by the cancellation. */
 CM_HD static inline float cm_disc_reward(float logit, float scale) {
-  float p = cm_sigmoid(logit);
-  return -logf(fmaxf(1.f - p, 1e-4f)) * scale;
+  return -logf(fmaxf(cm_sigmoid(-logit), 1e-4f)) * scale;
 }
 
 /* One row of the mean BCE over m rows at logit z against target (0 or 1): *dz = dL/dz scaled by

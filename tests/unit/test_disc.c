@@ -211,6 +211,8 @@ static void test_reward(void) {
   CHECK_NEAR(cm_disc_reward(-logf(3.f), 1.f), -log(0.75), 1e-6);              /* p = 1/4 */
   CHECK_NEAR(cm_disc_reward(30.f, 2.f), -2.0 * log(1e-4), 1e-4);              /* clamped */
   CHECK_NEAR(cm_disc_reward(-30.f, 2.f), 0.0, 1e-6);
+  /* a confident logit: log(1 + e^z) to float's precision, not to what 1 - sigmoid(z) keeps */
+  for (float z = 3.f; z <= 9.f; z += 0.37f) CHECK_NEAR(cm_disc_reward(z, 1.f), log1p(exp((double)z)), 1e-6);
   CHECK(cm_disc_reward(1.f, 1.f) > cm_disc_reward(0.5f, 1.f)); /* more demo-like, more reward */
   CHECK_NEAR(cm_bce_logit(0.f, 1), log(2.0), 1e-12);
   CHECK_NEAR(cm_bce_logit(100.f, 0), 100.0, 1e-9); /* stable far out */
