@@ -69,6 +69,18 @@ static void test_ladder(void) {
   CHECK(cm_ladder_next(&port, 0, 3, 0, 2) == CM_LADDER_RETRY_RUNG);
   CHECK(cm_ladder_next(&port, 0, 3, 2, 2) == CM_LADDER_STEP_DOWN);
   CHECK(cm_ladder_next(&intr, 0, 3, 0, 2) == CM_LADDER_STOP);
+  /* on several devices (the seeds' dual-device probe, then one device by hand) */
+  cm_failure dist = {.cls = CM_FAIL_DIST};
+  CHECK(cm_ladder_next_devices(&dist, 0, 3, 0, 2, 1) == CM_LADDER_ONE_DEVICE);     /* the rung again, alone */
+  CHECK(cm_ladder_next_devices(&dist, 2, 3, 0, 2, 1) == CM_LADDER_ONE_DEVICE);
+  CHECK(cm_ladder_next_devices(&dist, 0, 3, 0, 2, 0) == CM_LADDER_STEP_DOWN);      /* one device already */
+  CHECK(cm_ladder_next_devices(&port, 0, 3, 0, 2, 1) == CM_LADDER_RETRY_RUNG);     /* a new port first */
+  CHECK(cm_ladder_next_devices(&port, 0, 3, 2, 2, 1) == CM_LADDER_ONE_DEVICE);
+  CHECK(cm_ladder_next_devices(&oom, 0, 3, 0, 2, 1) == CM_LADDER_STEP_DOWN);       /* smaller, still on both */
+  CHECK(cm_ladder_next_devices(&oom, 2, 3, 0, 2, 1) == CM_LADDER_ONE_DEVICE_TOP);  /* no rung ran on both */
+  CHECK(cm_ladder_next_devices(&oom, 2, 3, 0, 2, 0) == CM_LADDER_STOP);
+  CHECK(cm_ladder_next_devices(&intr, 2, 3, 0, 2, 1) == CM_LADDER_STOP);
+  CHECK(cm_ladder_next_devices(&ok, 0, 3, 0, 2, 1) == CM_LADDER_PASS);
 }
 
 static void test_results_round_trip(void) {
