@@ -27,4 +27,21 @@ bad "--dist_timeout must be positive seconds" --devices cpu cpu --dist_timeout 0
 if grep -q '^CMIMIC_CUDA:BOOL=OFF' "$(dirname "$CMIMIC")/CMakeCache.txt" 2>/dev/null; then
   bad "--devices cuda:0: this cmimic was built without CUDA (CMIMIC_CUDA=OFF)" --devices cuda:0 cuda:1
 fi
+# under a plain mpirun (the cluster case) --devices cuda is each rank's local GPU: rank r of one
+# machine asks for cuda:r (here refused by name, as the build has no CUDA)
+if grep -q '^CMIMIC_CUDA:BOOL=OFF' "$(dirname "$CMIMIC")/CMakeCache.txt" 2>/dev/null && command -v mpirun >/dev/null &&
+   ldd "$CMIMIC" | grep -q libmpi; then
+  root=(); [ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+  set +e
+  mpirun -np 2 --oversubscribe "${root[@]}" "$CMIMIC" run --arg_file args/deepmimic_humanoid_ppo_args.txt \
+    --visualize false --max_samples 10 --out_dir "$t/out" --devices cuda >"$t/stdout" 2>"$t/stderr"
+  rc=$?
+  set -e
+  grep "device 'cuda" "$t/stderr"
+  [ $rc -ne 0 ] && [ ! -e "$t/out" ]
+  # each rank that got as far as its device names cuda:<its rank> (the first to fail aborts the job,
+  # which may stop the other before it prints)
+  lines=$(grep -c "^cmimic run: rank [01]: device 'cuda:[01]': this cmimic was built without CUDA" "$t/stderr")
+  [ "$lines" -ge 1 ] && [ "$(grep -c "^cmimic run: rank \([01]\): device 'cuda:\1'" "$t/stderr")" -eq "$lines" ]
+fi
 echo "dist inputs: ok"

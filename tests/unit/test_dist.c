@@ -88,6 +88,7 @@ static void in_job(void) {
   cm_comm *c = cm_comm_world();
   int r = c->rank, n = c->size;
   CHECK(n == RANKS && strcmp(c->ops->name, "mpi") == 0);
+  CHECK(c->local_rank == r); /* one machine: the local rank (which picks a rank's GPU) is the rank */
   /* sums and means of rank-dependent values: sum_r (r + 1) = n (n + 1) / 2 */
   float f[4];
   double d[2] = {0.5 * (r + 1), -1.0 * r};
