@@ -222,6 +222,11 @@ static int join_or_launch(int argc, char **argv, const cm_args *args, int *statu
     }
     if (ncuda && ncuda < ndev)
       return cm_fail(err, "--%s: mixes cpu and cuda devices; give all ranks the same kind", dev_key(args));
+#ifndef CM_HAVE_CUDA
+    if (ncuda) /* said once here, not by every rank after mpirun started them */
+      return cm_fail(err, "--%s %s: this cmimic was built without CUDA (CMIMIC_CUDA=OFF)", dev_key(args),
+                     cm_args_at(args, dev_key(args), 0));
+#endif
     long port;
     if (cm_args_int(args, "master_port", 0, &port, err)) return -1;
     if (port < 0 || port > 65535) return cm_fail(err, "--master_port %ld is not a TCP port", port);

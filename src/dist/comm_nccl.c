@@ -181,16 +181,21 @@ int cm_comm_nccl_open(cm_comm *c, const cm_dev *dev, cm_err *err) {
     if (rc) return -1;
     return why.msg[0] ? cm_fail(err, "%s", why.msg) : cm_fail(err, "nccl: %lld rank(s) cannot load NCCL", (long long)bad);
   }
-  ncclUniqueId id;
-  memset(&id, 0, sizeof id);
+  /* rank 0's id and whether it got one: the others must not wait for an id that never comes */
+  struct {
+    int32_t r;
+    ncclUniqueId id;
+  } msg;
+  memset(&msg, 0, sizeof msg);
+  if (c->rank == 0) msg.r = (int32_t)m->api.get_unique_id(&msg.id);
   ncclResult_t r = ncclSuccess;
-  if (c->rank == 0) r = m->api.get_unique_id(&id);
-  if (r != ncclSuccess || cm_comm_bcast_bytes(c, &id, sizeof id, "the nccl unique id", err)) {
-    if (r != ncclSuccess) cm_fail(err, "nccl: ncclGetUniqueId: %s", m->api.error_string(r));
+  if (cm_comm_bcast_bytes(c, &msg, sizeof msg, "the nccl unique id", err) || (r = (ncclResult_t)msg.r) != ncclSuccess) {
+    if (r != ncclSuccess) cm_fail(err, "nccl: ncclGetUniqueId on rank 0: %s", m->api.error_string(r));
     dlclose(m->api.lib);
     free(m);
     return -1;
   }
+  ncclUniqueId id = msg.id;
   if (cudaSetDevice(dev->index) != cudaSuccess || cudaStreamCreateWithFlags(&m->stream, cudaStreamNonBlocking) != cudaSuccess) {
     dlclose(m->api.lib);
     free(m);

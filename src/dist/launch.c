@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -154,9 +155,14 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
+  pid_t launcher = getpid();
   pid_t child = fork();
   if (child == 0) {
     setpgid(0, 0); /* Ctrl-C reaches the launcher, which hands it on to the ranks */
+    /* mpirun is in a group of its own, out of reach of a kill of the launcher's group: a launcher
+     * that dies (kill -9, a harness's SIGKILL) takes mpirun, and through it the ranks, along */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != launcher) _exit(1); /* it died before the line above */
     execv(CM_MPIEXEC, av);
     fprintf(stderr, "cmimic run: cannot start %s: %s\n", CM_MPIEXEC, strerror(errno));
     _exit(127);
@@ -246,7 +252,10 @@ int cm_dist_launch(const char *command, int argc, char **argv, int num_ranks, lo
       said |= links[i].state == 2;
       if (links[i].state != 1 && first < 0) first = links[i].rank;
     }
-    if (!ranked) fprintf(stderr, "cmimic run: %s stopped before any rank reached the launcher (exit status %d)\n", CM_MPIEXEC, code);
+    if (WIFSIGNALED(status) && !said) /* mpirun itself was killed: its ranks were stopped above */
+      fprintf(stderr, "cmimic run: %s (pid %d) was killed by signal %d (%s) before the ranks finished; every rank "
+              "stopped\n", CM_MPIEXEC, (int)child, WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else if (!ranked) fprintf(stderr, "cmimic run: %s stopped before any rank reached the launcher (exit status %d)\n", CM_MPIEXEC, code);
     else if (!said) fprintf(stderr, "cmimic run: rank %d did not finish (exit status %d); every rank stopped\n", first, code);
   }
   free(av);

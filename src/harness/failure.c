@@ -44,7 +44,8 @@ static const char *const k_port[] = {"EADDRINUSE", "address already in use", "Ad
 static const char *const k_nan[] = {"NaN guard:", NULL};
 static const char *const k_dist[] = {"NCCL", "DistNetworkError", "destroy_process_group", "ProcessGroup",
                                       "communicator", "MPI_ABORT", "nccl:", "did not join the", "died without finishing",
-                                      "ranks started within", "cannot reach the launcher", NULL};
+                                      "ranks started within", "cannot reach the launcher", "before the ranks finished",
+                                      "before any rank reached the launcher", "did not finish (exit status", NULL};
 
 int cm_failure_log_has_nan(const char *run_log_path, char *detail, size_t cap) {
   if (!run_log_path) return 0;

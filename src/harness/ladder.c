@@ -39,5 +39,6 @@ cm_ladder_step cm_ladder_next_devices(const cm_failure *f, int rung, int n, int 
                                       int multi_device) {
   cm_ladder_step s = cm_ladder_next(f, rung, n, port_retries_used, port_retries_max);
   if (multi_device && f->cls == CM_FAIL_DIST && s != CM_LADDER_RETRY_RUNG) return CM_LADDER_ONE_DEVICE;
+  if (multi_device && s == CM_LADDER_STOP && f->cls != CM_FAIL_INTERRUPTED) return CM_LADDER_ONE_DEVICE_TOP;
   return s;
 }

@@ -30,6 +30,12 @@ static int run_trainable(cm_case_run *x, cm_err *err) {
   cm_stage_out probe, lt;
   int rung = x->h->o.resume_skip_ok ? resumable_rung(x, l) : -1, resume = rung >= 0;
   if (resume) {
+    /* the interrupted long_train ran on one device after a fallback: its checkpoint is there */
+    for (int i = x->attempts.n - 1; i >= 0; i--)
+      if (!strcmp(x->attempts.items[i].stage, "long_train")) {
+        x->one_device = x->attempts.items[i].devices[0] && !strchr(x->attempts.items[i].devices, ',');
+        break;
+      }
     printf("  resuming long_train of %s at %s_e%ld from its checkpoint\n", x->c->name, x->c->variant, l->v[rung]);
   } else {
     rung = cm_case_train_ladder(x, "probe_train", o->max_samples, 0, &probe, err);
@@ -39,7 +45,7 @@ static int run_trainable(cm_case_run *x, cm_err *err) {
     }
   }
   /* long_train from the probed rung down: a long run that dies steps down like a probe */
-  int port_retries = 0;
+  int port_retries = 0, first = rung;
   for (; rung < l->n;) {
     if (cm_stage_interrupted()) return -2;
     cm_stage_req rq = {.stage = "long_train", .variant = x->c->variant, .num_envs = l->v[rung],
@@ -51,7 +57,8 @@ static int run_trainable(cm_case_run *x, cm_err *err) {
     cm_ladder_step step =
         cm_ladder_next_devices(&lt.failure, rung, l->n, port_retries, o->port_retries, o->num_devices > 1 && !x->one_device);
     if (step == CM_LADDER_PASS) break;
-    if (step == CM_LADDER_ONE_DEVICE) { /* the same rung on one device, from the start */
+    if (step == CM_LADDER_ONE_DEVICE || step == CM_LADDER_ONE_DEVICE_TOP) { /* on one device, from the start */
+      if (step == CM_LADDER_ONE_DEVICE_TOP) rung = first; /* every rung failed: from the probed one again */
       x->one_device = 1, port_retries = 0, resume = 0;
       continue;
     }

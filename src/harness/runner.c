@@ -160,8 +160,9 @@ int cm_harness_run_cases(cm_harness *h, cm_case_fn fn, void *user) {
 
 /* ---------------- one stage ---------------- */
 
-void cm_case_attempt_dir(const cm_case_run *x, const char *variant, long num_envs, char *buf, size_t cap) {
-  snprintf(buf, cap, "%s/%s_e%ld", x->dir, variant, num_envs);
+void cm_case_attempt_dir(const cm_case_run *x, const char *variant, long num_envs, int ndev, char *buf, size_t cap) {
+  if (ndev > 1) snprintf(buf, cap, "%s/%s_e%ld_d%d", x->dir, variant, num_envs, ndev);
+  else snprintf(buf, cap, "%s/%s_e%ld", x->dir, variant, num_envs);
 }
 
 static int is_train(const char *stage) { return strstr(stage, "train") != NULL; }
@@ -312,7 +313,8 @@ int cm_case_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *out, cm_
   const cm_case *c = x->c;
   memset(out, 0, sizeof *out);
   int train = is_train(rq->stage), viz = !strcmp(rq->stage, "viz");
-  cm_case_attempt_dir(x, rq->variant, rq->num_envs, out->attempt_dir, sizeof out->attempt_dir);
+  int ndev = train && !x->one_device ? o->num_devices : 1;
+  cm_case_attempt_dir(x, rq->variant, rq->num_envs, ndev, out->attempt_dir, sizeof out->attempt_dir);
   if (cm_mkdirs(out->attempt_dir, err)) return -1;
   snprintf(out->log, sizeof out->log, "%s/%s.log", out->attempt_dir, rq->stage);
   if (train) snprintf(out->out_dir, sizeof out->out_dir, "%s/%s", out->attempt_dir, rq->stage);
@@ -335,7 +337,6 @@ int cm_case_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *out, cm_
     cm_stage_arg(&s, c->variant_agent);
   }
   cm_stage_arg(&s, "--devices");
-  int ndev = train && !x->one_device ? o->num_devices : 1;
   for (int d = 0; d < ndev; d++) cm_stage_arg(&s, o->devices[d]);
   int multi = ndev > 1;
   if (multi) {
@@ -466,6 +467,7 @@ int cm_case_train_ladder(cm_case_run *x, const char *stage, long max_samples, in
     int multi = x->h->o.num_devices > 1 && !x->one_device;
     switch (cm_ladder_next_devices(&out->failure, rung, l->n, port_retries, x->h->o.port_retries, multi)) {
       case CM_LADDER_ONE_DEVICE: x->one_device = 1; port_retries = 0; break; /* the same rung on one device */
+      case CM_LADDER_ONE_DEVICE_TOP: x->one_device = 1; port_retries = 0; rung = from; break;
       case CM_LADDER_PASS: return rung;
       case CM_LADDER_RETRY_RUNG: port_retries++; break;
       case CM_LADDER_STEP_DOWN: port_retries = 0; rung++; break;

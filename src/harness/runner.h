@@ -62,8 +62,9 @@ typedef struct cm_stage_out {
   char out_dir[1100], log[1100], attempt_dir[1100];
 } cm_stage_out;
 
-/* <case dir>/<variant>_e<num_envs> */
-void cm_case_attempt_dir(const cm_case_run *x, const char *variant, long num_envs, char *buf, size_t cap);
+/* <case dir>/<variant>_e<num_envs>, with _d<ndev> on several devices: a rung retried on one
+ * device keeps the logs and outputs of its attempt on several */
+void cm_case_attempt_dir(const cm_case_run *x, const char *variant, long num_envs, int ndev, char *buf, size_t cap);
 /* Runs, checks, records. -1 only on a harness error (files not writable). */
 int cm_case_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *out, cm_err *err);
 

@@ -6,7 +6,8 @@
 #    --dist_timeout (10 s; start-up may take 120 s) in its next collective, then names rank 1 in one line, and the job ends
 # Both: non-zero exit, no process left, the last checkpoint intact (it loads for a test run).
 # Also: Ctrl-C to the launcher stops every rank at the same iteration, rank 0 saves the checkpoint,
-# exit 130; --devices with a port already taken picks another and says so in one line.
+# exit 130; kill -9 of the launcher or of mpirun leaves no process behind; a rank out of memory
+# names itself in one line; --devices with a port already taken picks another and says so in one line.
 set -eu
 : "${CMIMIC:?}" "${CM_TMP:=/tmp/cmimic_cli}"
 source "$(dirname "$0")/dist_lib.sh"
@@ -76,6 +77,38 @@ grep -q "cmimic run: rank 0: interrupted at iteration 0 (.*); checkpoint saved t
 grep -q "cmimic run: rank 1: interrupted at iteration 0" "$t/intr.log"
 no_process_of "$t/intr"
 checkpoint_loads "$t/intr/resume.pt"
+
+# --- kill -9 of the launcher itself (a user's kill, a harness's SIGKILL): mpirun and the ranks
+# live in a process group of their own, yet none of them outlives it
+"$CMIMIC" "${args[@]}" --out_dir "$t/launcher" >"$t/launcher.log" 2>&1 &
+pid=$!
+wait_line "$t/launcher.log" "rank 1 of 2 "
+kill -9 $pid
+set +e; wait $pid; set -e
+no_process_of "$t/launcher"
+echo "launcher killed: no process left"
+
+# --- kill -9 of mpirun: the launcher stops the ranks and says what happened in one line
+(exec "$CMIMIC" "${args[@]}" --out_dir "$t/mpirun") >"$t/mpirun.log" 2>&1 &
+pid=$!
+wait_line "$t/mpirun.log" "rank 1 of 2 "
+kill -9 "$(pgrep -f "^mpirun .*$t/mpirun")"
+set +e; wait $pid; rc=$?; set -e
+echo "mpirun killed: exit $rc"; grep "^cmimic run" "$t/mpirun.log"
+[ $rc -ne 0 ]
+grep -q "^cmimic run: .*mpirun (pid [0-9]*) was killed by signal 9 (Killed) before the ranks finished" "$t/mpirun.log"
+no_process_of "$t/mpirun"
+
+# --- rank 1 runs out of memory creating its envs: it says so in one line naming itself, and the job ends
+set +e
+CMIMIC_FAULT_OOM_ABOVE_ENVS=2 CMIMIC_FAULT_RANK=1 "$CMIMIC" "${args[@]}" --out_dir "$t/oom" >"$t/oom.log" 2>&1
+rc=$?
+set -e
+echo "out-of-memory run exited with $rc"; grep "^cmimic run" "$t/oom.log"
+[ $rc -ne 0 ]
+[ "$(grep -c 'out of memory' "$t/oom.log")" -eq 1 ]
+grep -q "^cmimic run: rank 1: out of memory: cannot allocate 4 environments" "$t/oom.log"
+no_process_of "$t/oom"
 
 # --- a master port in use: another is picked, in one line, and the run finishes
 python3 -c 'import socket, time

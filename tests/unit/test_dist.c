@@ -2,7 +2,8 @@
  * (the one-process path); under mpirun (the test re-runs itself as `mpirun -np 3` when OpenMPI is
  * there) all-reduce sum/mean of floats, doubles and int64, broadcast, gather and barrier give
  * the values computed here from each rank's known input, and normalizers that recorded
- * different rows on each rank merge into the two-pass mean and std of all rows. */
+ * different rows on each rank merge into the two-pass mean and std of all rows; an agent created
+ * with a different seed on every rank starts from rank 0's parameters (the broadcast). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "core/rng.h"
 #include "dist/comm.h"
 #include "learn/normalizer.h"
+#include "toy_agent.h"
 
 enum { D = 3, ROWS = 50, RANKS = 3 };
 static cm_err err;
@@ -43,11 +45,50 @@ static void single_process(void) {
   CHECK(cm_comm_open(2, 10, &err) == -1 && strstr(err.msg, "mpirun -np 2"));
 }
 
+/* A position-weighted sum of every actor and critic weight: equal on two ranks only when their
+ * parameters are. */
+static double weights_sum(cm_mlp *net) {
+  double s = 0;
+  for (int i = 0; i < net->num_linear; i++)
+    for (size_t k = 0; k < net->w[i].n; k++) s += (double)net->w[i].data[k] * (double)(k % 97 + 1 + i);
+  return s;
+}
+
+/* Each rank creates its agent with its own seed (its own initial weights); after cm_agent_create
+ * every rank holds rank 0's, as MimicKit's MPOptimizer.sync. The same nets initialised with
+ * those seeds but not broadcast differ (the check can fail). */
+static void initial_parameters(cm_comm *c) {
+  toy e;
+  toy_cfg tc = {.n = 2, .ep_len = 5, .seed = 3, .lo = {-1.f, -1.f}, .hi = {1.f, 1.f}};
+  cm_rl_env env = toy_env(&e, &tc);
+  toy_yaml y = {.name = "PPO", .optimizer = "Adam", .lr = "1e-4", .norm_samples = "1000", .entropy_weight = "0.0",
+                .reg_weight = "0.0", .steps = 4, .batch = 8, .epochs = 1, .iters_per_output = 1};
+  uint64_t seed = 1000 + (uint64_t)c->rank;
+  cm_agent *a = toy_make_agent(toy_agent_yaml(&y), &env, cm_dev_cpu(), seed, &err);
+  CHECK(a != NULL);
+  if (!a) return;
+  double mine[2] = {weights_sum(&a->actor), weights_sum(&a->critic)}, all[2 * RANKS] = {0};
+  cm_mlp raw;
+  CHECK_OK(cm_mlp_create(&raw, cm_dev_cpu(), a->cfg.actor_net, env.obs_dim, TOY_ADIM, "a", "b", &err), &err);
+  CHECK_OK(cm_mlp_init(&raw, seed, 0, 0.01f, &err), &err);
+  double unsynced = weights_sum(&raw), raw_all[RANKS] = {0};
+  CHECK_OK(cm_comm_gather_f64(c, mine, 2, all, "agent weights", &err), &err);
+  CHECK_OK(cm_comm_gather_f64(c, &unsynced, 1, raw_all, "raw weights", &err), &err);
+  if (c->rank == 0)
+    for (int q = 1; q < c->size; q++) {
+      CHECK(all[2 * q] == all[0] && all[2 * q + 1] == all[1]);
+      CHECK(raw_all[q] != raw_all[0]);
+    }
+  cm_mlp_destroy(&raw);
+  cm_agent_destroy(a);
+}
+
 static void in_job(void) {
   CHECK_OK(cm_comm_open(0, 60, &err), &err);
   cm_comm *c = cm_comm_world();
   int r = c->rank, n = c->size;
   CHECK(n == RANKS && strcmp(c->ops->name, "mpi") == 0);
+  CHECK(c->local_rank == r); /* one machine: the local rank (which picks a rank's GPU) is the rank */
   /* sums and means of rank-dependent values: sum_r (r + 1) = n (n + 1) / 2 */
   float f[4];
   double d[2] = {0.5 * (r + 1), -1.0 * r};
@@ -96,6 +137,7 @@ static void in_job(void) {
     CHECK_NEAR(stdv[j], sqrt(ss / (ROWS * n)), 1e-4 * sqrt(ss / (ROWS * n)));
   }
   cm_norm_destroy(&nm);
+  initial_parameters(c);
 }
 
 int main(int argc, char **argv) {

@@ -22,6 +22,20 @@ static void test_classify(void) {
   CHECK(cls(1, 1, 0, "ValueError: Array shapes must be non-negative, got -3\n") == CM_FAIL_OOM);
   CHECK(cls(1, 1, 0, "cmimic run: out of memory: cannot allocate 8 environments (fault injection)\n") == CM_FAIL_OOM);
   CHECK(cls(1, 1, 0, "ncclInternalError: NCCL communicator was aborted\n") == CM_FAIL_DIST);
+  /* the launcher's and the ranks' own lines (src/dist, docs/DIST.md): a rank killed (also by the
+   * OOM killer: the kernel's kill, not an allocation that failed), hung, never started, mpirun killed */
+  CHECK(cls(1, 137, 0, "cmimic run: rank 1 (pid 18515) died without finishing (a signal, a crash or the OOM killer); "
+                       "stopping every rank\n") == CM_FAIL_DIST);
+  CHECK(cls(1, 143, 0, "cmimic run: rank 0: rank 1 did not join the all-reduce of the stop flag (collective #30) "
+                       "within 10 s: hung, stopped or lost; stopping every rank\n") == CM_FAIL_DIST);
+  CHECK(cls(1, 1, 0, "cmimic run: only 1 of 2 ranks started within 120 s (started: 0); stopping every rank\n") == CM_FAIL_DIST);
+  CHECK(cls(1, 137, 0, "cmimic run: /bin/mpirun (pid 7) was killed by signal 9 (Killed) before the ranks finished; "
+                       "every rank stopped\n") == CM_FAIL_DIST);
+  CHECK(cls(1, 1, 0, "cmimic run: rank 1 did not finish (exit status 1); every rank stopped\n") == CM_FAIL_DIST);
+  CHECK(cls(1, 2, 0, "cmimic run: nccl: cannot load libnccl.so.2 (not found): install NCCL (libnccl2) or train on one GPU\n") ==
+        CM_FAIL_DIST);
+  /* a rank out of memory is oom (the ladder steps down), whichever rank it was */
+  CHECK(cls(1, 143, 0, "cmimic run: rank 1: out of memory: cannot allocate 4 environments (fault injection)\n") == CM_FAIL_OOM);
   CHECK(cls(0, -1, 9, "training...\n") == CM_FAIL_CRASH);
   CHECK(cls(1, 2, 0, "cmimic run: bad flag\n") == CM_FAIL_ERROR);
   CHECK(cls(1, 1, 0, "cmimic run: iteration 2: NaN guard: the reward of env 1 is nan at step 1 of training iteration 2's "
@@ -69,6 +83,18 @@ static void test_ladder(void) {
   CHECK(cm_ladder_next(&port, 0, 3, 0, 2) == CM_LADDER_RETRY_RUNG);
   CHECK(cm_ladder_next(&port, 0, 3, 2, 2) == CM_LADDER_STEP_DOWN);
   CHECK(cm_ladder_next(&intr, 0, 3, 0, 2) == CM_LADDER_STOP);
+  /* on several devices (the seeds' dual-device probe, then one device by hand) */
+  cm_failure dist = {.cls = CM_FAIL_DIST};
+  CHECK(cm_ladder_next_devices(&dist, 0, 3, 0, 2, 1) == CM_LADDER_ONE_DEVICE);     /* the rung again, alone */
+  CHECK(cm_ladder_next_devices(&dist, 2, 3, 0, 2, 1) == CM_LADDER_ONE_DEVICE);
+  CHECK(cm_ladder_next_devices(&dist, 0, 3, 0, 2, 0) == CM_LADDER_STEP_DOWN);      /* one device already */
+  CHECK(cm_ladder_next_devices(&port, 0, 3, 0, 2, 1) == CM_LADDER_RETRY_RUNG);     /* a new port first */
+  CHECK(cm_ladder_next_devices(&port, 0, 3, 2, 2, 1) == CM_LADDER_ONE_DEVICE);
+  CHECK(cm_ladder_next_devices(&oom, 0, 3, 0, 2, 1) == CM_LADDER_STEP_DOWN);       /* smaller, still on both */
+  CHECK(cm_ladder_next_devices(&oom, 2, 3, 0, 2, 1) == CM_LADDER_ONE_DEVICE_TOP);  /* no rung ran on both */
+  CHECK(cm_ladder_next_devices(&oom, 2, 3, 0, 2, 0) == CM_LADDER_STOP);
+  CHECK(cm_ladder_next_devices(&intr, 2, 3, 0, 2, 1) == CM_LADDER_STOP);
+  CHECK(cm_ladder_next_devices(&ok, 0, 3, 0, 2, 1) == CM_LADDER_PASS);
 }
 
 static void test_results_round_trip(void) {
