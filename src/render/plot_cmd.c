@@ -102,7 +102,6 @@ int cm_cmd_plot(int argc, char **argv) {
     }
     if (cm_flags_check_name(key, k_plot_flags, "command line", &err)) {
       fprintf(stderr, "cmimic plot: %s\n", err.msg);
-      usage(stderr);
       return 2;
     }
     const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
@@ -134,8 +133,8 @@ int cm_cmd_plot(int argc, char **argv) {
     }
   }
   if (nlogs == 0 || !out) {
-    fprintf(stderr, "cmimic plot: %s\n", nlogs == 0 ? "no log.txt given" : "missing -o OUT.png (or OUT.svg)");
-    usage(stderr);
+    fprintf(stderr, "cmimic plot: %s (cmimic plot --help lists the flags)\n",
+            nlogs == 0 ? "no log.txt given" : "missing -o OUT.png (or OUT.svg)");
     return 2;
   }
 
