@@ -20,10 +20,15 @@ void cm_format_duration(double s, char *buf, unsigned long cap) {
   else snprintf(buf, cap, "%ldm%02lds", t / 60, t % 60);
 }
 
-static double eta_seconds(const cm_progress *p) {
+double cm_progress_eta(const cm_progress *p, double now) {
   if (p->cases_timed == 0) return NAN;
-  return p->case_seconds_sum / p->cases_timed * (p->cases_left_after_current + (p->finished ? 0 : 1));
+  if (p->finished) return 0;
+  double mean = p->case_seconds_sum / p->cases_timed, left = mean * p->cases_left_after_current;
+  if (p->case_running) left += fmax(0.0, mean - (now - p->case_t0));
+  return left;
 }
+
+static double eta_seconds(const cm_progress *p) { return cm_progress_eta(p, cm_now_seconds()); }
 
 void cm_progress_line(const cm_progress *p, const char *what) {
   char el[32], eta[32];
