@@ -440,8 +440,8 @@ int cm_case_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *out, cm_
   snprintf(at->detail, sizeof at->detail, "%s", out->failure.detail);
   x->attempts.items[idx] = *at;
   if (!passed && out->failure.cls != CM_FAIL_INTERRUPTED)
-    snprintf(p->last_failure, sizeof p->last_failure, "%s %s@e%ld: %.200s", c->name, cm_fail_class_name(out->failure.cls),
-             rq->num_envs, out->failure.detail);
+    snprintf(p->last_failure, sizeof p->last_failure, "%s %s@e%ld: %.200s%s", c->name, cm_fail_class_name(out->failure.cls),
+             rq->num_envs, out->failure.detail, strlen(out->failure.detail) > 200 ? "..." : "");
   char what[400];
   snprintf(what, sizeof what, "%s %.1f s%s%s", passed ? "ok" : cm_fail_class_name(out->failure.cls), r.seconds,
            passed ? "" : " - ", passed ? "" : out->failure.detail);
