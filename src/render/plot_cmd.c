@@ -19,7 +19,7 @@ static const cm_flag k_plot_flags[] = {
     {"x", "Samples", "x column: Samples, Wall_Time (drawn in hours, minutes under an hour) or Iteration"},
     {"y", "Test_Return", "y columns, comma-separated (e.g. Test_Return,Train_Return)"},
     {"smooth", "1", "moving average over N log rows, drawn over the faint raw curve (1 = raw only)"},
-    {"title", "the logs' folders", "chart title"},
+    {"title", "one log: its folder", "chart title (several logs: none, the legend names them)"},
     {"width", "960", "pixels (200..10000)"},
     {"height", "640", "pixels (200..10000)"},
     {"help", NULL, "this text"},
