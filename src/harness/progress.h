@@ -35,6 +35,10 @@ int cm_progress_write(cm_progress *p, cm_err *err);
  * mean case time for each case after the current one, plus what the current case has left of
  * the mean (nothing once it runs over); counts down during a case. */
 double cm_progress_eta(const cm_progress *p, double now);
+/* 1 when the current case has run past the mean: the ETA is then a lower bound. */
+int cm_progress_eta_over(const cm_progress *p, double now);
+/* The ETA as a person reads it: "3m10s", "at least 0m40s" (over), "?" (unknown). */
+void cm_progress_eta_text(const cm_progress *p, double now, char *buf, unsigned long cap);
 /* "[k/N] case stage e<n>: <what> | elapsed 1m02s | ETA 3m10s" on stdout. */
 void cm_progress_line(const cm_progress *p, const char *what);
 /* "3m05s" */

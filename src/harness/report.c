@@ -185,7 +185,7 @@ static int root_page(cm_page *pg, cm_err *err) {
   cm_page_put(pg, " &middot; elapsed ");
   duration(pg, json_num(prog, "elapsed_s"));
   if (live) {
-    cm_page_put(pg, " &middot; ETA ");
+    cm_page_put(pg, " &middot; ETA %s", cJSON_IsTrue(cJSON_GetObjectItem(prog, "eta_at_least")) ? "at least " : "");
     duration(pg, json_num(prog, "eta_s"));
   }
   cm_page_put(pg, "<br>\n");

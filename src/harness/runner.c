@@ -189,9 +189,9 @@ typedef struct status_ctx {
 static void on_status(void *user, const cm_stage_live *live) {
   status_ctx *s = user;
   const cm_progress *p = &s->x->h->prog;
-  char el[32], gpu[512], eta[32];
+  char el[32], gpu[512], eta[48];
   cm_format_duration(live->elapsed, el, sizeof el);
-  cm_format_duration(cm_progress_eta(p, cm_now_seconds()), eta, sizeof eta);
+  cm_progress_eta_text(p, cm_now_seconds(), eta, sizeof eta);
   cm_hgpu_now(s->gpu, gpu, sizeof gpu);
   int rows = count_rows(s->watch);
   const char *adv = rows > s->last_rows ? "yes" : live->since_progress < 1.5 * s->x->h->o.status_seconds ? "output growing" : "NO";

@@ -25,7 +25,7 @@ assert all(l.rstrip().endswith("| ETA ?") for l in lines[:first_done]), lines[:f
 m = re.search(r"case ok in ([\d.]+) s \| elapsed \S+ \| ETA (\S+)$", lines[first_done].rstrip())
 took, eta = float(m.group(1)), secs(m.group(2))
 assert abs(eta - took) <= 1, (took, eta)  # one case of the first one's time left
-etas = [secs(re.search(r"\| ETA (\S+)$", l.rstrip()).group(1)) for l in lines[first_done:]]
+etas = [secs(re.search(r"\| ETA (?:at least )?(\S+)$", l.rstrip()).group(1)) for l in lines[first_done:]]
 assert etas == sorted(etas, reverse=True) and etas[-1] == 0, etas  # counts down to 0
 print("ETA lines:", [l.split(" | ETA ")[1].strip() for l in lines])
 PY

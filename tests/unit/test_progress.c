@@ -84,6 +84,11 @@ int main(void) {
   CHECK(fabs(cm_progress_eta(&e, 100) - 180) < 1e-9);
   CHECK(fabs(cm_progress_eta(&e, 140) - 140) < 1e-9);
   CHECK(fabs(cm_progress_eta(&e, 400) - 120) < 1e-9); /* running over the mean */
+  char txt[48];
+  cm_progress_eta_text(&e, 140, txt, sizeof txt);
+  CHECK(!strcmp(txt, "2m20s") && !cm_progress_eta_over(&e, 140));
+  cm_progress_eta_text(&e, 400, txt, sizeof txt);
+  CHECK(!strcmp(txt, "at least 2m00s") && cm_progress_eta_over(&e, 400));
   e.case_running = 0, e.case_seconds_sum = 150, e.cases_timed = 2; /* case 2 done in 90 s */
   CHECK(fabs(cm_progress_eta(&e, 190) - 150) < 1e-9);    /* 2 cases of 75 s left, not 3 */
   e.finished = 1;
