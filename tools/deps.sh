@@ -5,7 +5,10 @@
 set -eu
 pkgs="cmake make gcc libc6-dev pkg-config libmujoco-dev libyaml-dev libopenblas-dev libcjson-dev
       libpng-dev zlib1g-dev libosmesa6-dev libglfw3-dev libcairo2-dev ffmpeg python3 procps
-      libopenmpi-dev openmpi-bin"
+      libopenmpi-dev openmpi-bin xvfb x11-apps xdotool"
+# xvfb, x11-apps (xwd) and xdotool (7 MB) let tests/cli/test_viewer.sh open the --visualize window
+# on a virtual display and press its keys. Chromium (290 MB) is not installed: test_report.sh
+# renders its pages in it only where it is there (apt-get install chromium), and says so otherwise.
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

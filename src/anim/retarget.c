@@ -268,6 +268,11 @@ static void frame_targets(solver *s, const float *bp, const float *br, float sca
 
 int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *map, const cm_motion *in,
                 cm_motion *out, cm_retarget_stats *st, cm_err *err) {
+  return cm_retarget_ex(src, dst, map, in, out, st, NULL, NULL, err);
+}
+
+int cm_retarget_ex(const cm_char *src, const cm_char *dst, const cm_retarget_map *map, const cm_motion *in,
+                   cm_motion *out, cm_retarget_stats *st, cm_retarget_progress progress, void *user, cm_err *err) {
   memset(out, 0, sizeof *out);
   memset(st, 0, sizeof *st);
   if (in->frame_dim != 6 + src->num_dofs)
@@ -392,6 +397,7 @@ int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *m
     }
     s->prev = p; /* smoothness is measured against the solved pose, before the floor shift */
     s->has_prev = 1;
+    if (progress) progress(user, f + 1, in->num_frames);
   }
   st->mean_pos_err = n_pos ? sum_pos / (double)n_pos : 0;
   st->mean_rot_err = n_rot ? sum_rot / (double)n_rot : 0;

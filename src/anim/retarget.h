@@ -71,4 +71,8 @@ int cm_retarget_map_load(const char *path, const cm_char *src, const cm_char *ds
  * fps and loop mode). */
 int cm_retarget(const cm_char *src, const cm_char *dst, const cm_retarget_map *map, const cm_motion *in,
                 cm_motion *out, cm_retarget_stats *stats, cm_err *err);
+/* The same, calling progress(user, frames done, frames) after each frame (progress may be NULL). */
+typedef void (*cm_retarget_progress)(void *user, long done, long total);
+int cm_retarget_ex(const cm_char *src, const cm_char *dst, const cm_retarget_map *map, const cm_motion *in,
+                   cm_motion *out, cm_retarget_stats *stats, cm_retarget_progress progress, void *user, cm_err *err);
 #endif

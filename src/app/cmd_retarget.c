@@ -7,6 +7,7 @@
 #include "anim/motion.h"
 #include "anim/retarget.h"
 #include "app/commands.h"
+#include "app/tty_progress.h"
 #include "core/fileio.h"
 #include "io/config.h"
 
@@ -115,7 +116,11 @@ int cmd_retarget(int argc, char **argv) {
     cm_motion_free(&in);
     return 2;
   }
-  int rc = cm_retarget(&csrc, &cdst, &map, &in, &out, &st, &err) || cm_motion_save(files[1], &out, &err);
+  cm_tty_progress prog;
+  cm_tty_progress_start(&prog, "retarget", "frames");
+  int rc = cm_retarget_ex(&csrc, &cdst, &map, &in, &out, &st, cm_tty_progress_update, &prog, &err);
+  cm_tty_progress_end(&prog);
+  rc = rc || cm_motion_save(files[1], &out, &err);
   if (rc) {
     fprintf(stderr, "cmimic retarget: %s\n", err.msg);
   } else {

@@ -116,13 +116,16 @@ static int on_iteration(cm_agent *a, const cm_iter_info *info, void *user, cm_er
   if (stop) g_interrupted = 1;
   if (!cm_comm_is_root(a->comm)) /* rank 0 writes the log and the checkpoints */
     return g_interrupted ? cm_fail(err, "interrupted at iteration %lld", (long long)info->iter) : 0;
-  /* an interrupted run also logs where it stopped, so the log matches the checkpoint */
+  /* the console table every iteration, as MimicKit's print_log (Test_Return is the last output
+   * iteration's test until the next), so a run shows its progress and ETA between outputs */
+  for (int i = 0; i < info->cols.count; i++)
+    if (cm_log_set_ex(c->log, info->cols.keys[i], info->cols.values[i], column_flags(info->cols.keys[i]), err))
+      return -1;
+  print_table(c, info->samples);
+  fflush(stdout);
+  /* log.txt rows and checkpoints at output iterations; an interrupted run also logs where it
+   * stopped, so the log matches the checkpoint */
   if (info->output || g_interrupted) {
-    for (int i = 0; i < info->cols.count; i++)
-      if (cm_log_set_ex(c->log, info->cols.keys[i], info->cols.values[i], column_flags(info->cols.keys[i]), err))
-        return -1;
-    print_table(c, info->samples);
-    fflush(stdout);
     if (write_row(c, err)) return -1;
     /* A checkpoint that cannot be written stops the run: training on would only lose more. */
     if (save_checkpoint(c, a, err))

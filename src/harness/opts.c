@@ -44,7 +44,17 @@ static const cm_flag k_flags[] = {
 void cm_harness_usage(const char *command, FILE *f) {
   char synopsis[64];
   snprintf(synopsis, sizeof synopsis, "%s [flags]", command);
-  cm_flags_usage(f, synopsis, "The all-case harness (docs/HARNESS.md).", k_flags);
+  /* what this command does with the cases; the flags are shared (one table), and a flag that
+   * one command only uses says so ("bench:", "longcycle long_train") */
+  const char *about =
+      !strcmp(command, "e2e")         ? "Every case: train (probing the num_envs ladder from the top) -> test -> viz video, with a\n"
+                                        "report page (index.html) and progress.json in the root (docs/HARNESS.md)."
+      : !strcmp(command, "longcycle") ? "Every case: probe train -> long train (--long-max-samples) -> test -> viz; resumable with\n"
+                                        "--resume-skip-status ok (docs/HARNESS.md)."
+      : !strcmp(command, "bench")     ? "Samples/s and GPU utilisation of every trainable case at each num_envs rung (--iter-target\n"
+                                        "iterations each); the case's row is its fastest passing rung (docs/HARNESS.md)."
+                                      : "The all-case harness (docs/HARNESS.md).";
+  cm_flags_usage(f, synopsis, about, k_flags);
 }
 
 /* numeric defaults come from the flag table, so --help shows what the code does */

@@ -20,15 +20,31 @@ void cm_format_duration(double s, char *buf, unsigned long cap) {
   else snprintf(buf, cap, "%ldm%02lds", t / 60, t % 60);
 }
 
-static double eta_seconds(const cm_progress *p) {
+double cm_progress_eta(const cm_progress *p, double now) {
   if (p->cases_timed == 0) return NAN;
-  return p->case_seconds_sum / p->cases_timed * (p->cases_left_after_current + (p->finished ? 0 : 1));
+  if (p->finished) return 0;
+  double mean = p->case_seconds_sum / p->cases_timed, left = mean * p->cases_left_after_current;
+  if (p->case_running) left += fmax(0.0, mean - (now - p->case_t0));
+  return left;
 }
 
+int cm_progress_eta_over(const cm_progress *p, double now) {
+  return p->cases_timed > 0 && !p->finished && p->case_running &&
+         now - p->case_t0 > p->case_seconds_sum / p->cases_timed;
+}
+
+void cm_progress_eta_text(const cm_progress *p, double now, char *buf, unsigned long cap) {
+  char d[32];
+  cm_format_duration(cm_progress_eta(p, now), d, sizeof d);
+  snprintf(buf, cap, "%s%s", cm_progress_eta_over(p, now) ? "at least " : "", d);
+}
+
+static double eta_seconds(const cm_progress *p) { return cm_progress_eta(p, cm_now_seconds()); }
+
 void cm_progress_line(const cm_progress *p, const char *what) {
-  char el[32], eta[32];
+  char el[32], eta[48];
   cm_format_duration(cm_now_seconds() - p->t0, el, sizeof el);
-  cm_format_duration(eta_seconds(p), eta, sizeof eta);
+  cm_progress_eta_text(p, cm_now_seconds(), eta, sizeof eta);
   printf("[%d/%d] %s %s", p->k, p->total, p->case_name, p->stage);
   if (p->num_envs > 0) printf(" %s_e%ld", p->variant, p->num_envs);
   printf(": %s | elapsed %s | ETA %s\n", what, el, eta);
@@ -68,6 +84,7 @@ int cm_progress_write(cm_progress *p, cm_err *err) {
   double eta = eta_seconds(p);
   if (isfinite(eta)) cJSON_AddNumberToObject(root, "eta_s", eta);
   else cJSON_AddNullToObject(root, "eta_s");
+  cJSON_AddBoolToObject(root, "eta_at_least", cm_progress_eta_over(p, cm_now_seconds()));
   cJSON_AddNumberToObject(root, "total", p->total);
   cm_progress_counts n;
   cm_progress_count(p, &n);

@@ -14,6 +14,10 @@
 
 /* ---------------- a harness root ---------------- */
 
+/* Width of the curves and contact-sheet thumbnails: with the case name wrapping, the table
+ * fits a 1280-pixel window (tests/cli/test_report.sh measures it in Chromium). */
+enum { THUMB_W = 200 };
+
 static const char *json_str(const cJSON *j, const char *k, const char *def) {
   const cJSON *v = j ? cJSON_GetObjectItem(j, k) : NULL;
   return cJSON_IsString(v) ? v->valuestring : def;
@@ -41,6 +45,15 @@ static const cm_attempt *last_attempt(const cm_attempts *a, const char *what) {
   return NULL;
 }
 
+/* The attempt's rung folder name: the folder holding its log (runs/CASE/base_e4/viz.log ->
+ * base_e4), else variant_e<num_envs>. */
+static void attempt_rung(const cm_attempt *l, char *out, size_t cap) {
+  const char *end = strrchr(l->log, '/'), *start = end;
+  while (start && start > l->log && start[-1] != '/') start--;
+  if (end && start < end) snprintf(out, cap, "%.*s", (int)(end - start), start);
+  else snprintf(out, cap, "%s_e%ld", l->variant, l->num_envs);
+}
+
 static void case_row(cm_page *pg, const cm_case_result *r, const cJSON *prog) {
   const char *root = pg->dir, *name = r->case_name;
   char path[PATH_MAX], png[PATH_MAX];
@@ -56,8 +69,17 @@ static void case_row(cm_page *pg, const cm_case_result *r, const cJSON *prog) {
   cm_page_esc(pg, name);
   cm_page_put(pg, "\" data-status=\"");
   cm_page_esc(pg, status);
-  cm_page_put(pg, "\"><td>");
-  cm_page_esc(pg, name);
+  cm_page_put(pg, "\"><td class=\"name\">");
+  /* a long case name may break after its underscores (view_motion_<wbr>humanoid_<wbr>args.txt) */
+  for (const char *seg = name; *seg;) {
+    const char *u = strchr(seg, '_');
+    size_t n = u ? (size_t)(u - seg) + 1 : strlen(seg);
+    char part[256];
+    snprintf(part, sizeof part, "%.*s", (int)(n < sizeof part ? n : sizeof part - 1), seg);
+    cm_page_esc(pg, part);
+    if (u && u[1]) cm_page_put(pg, "<wbr>");
+    seg += n;
+  }
   cm_page_put(pg, "</td><td class=\"");
   cm_page_esc(pg, status);
   cm_page_put(pg, "\">");
@@ -67,16 +89,25 @@ static void case_row(cm_page *pg, const cm_case_result *r, const cJSON *prog) {
     cm_page_esc(pg, json_str(cur, "stage", "?"));
     cm_page_put(pg, " %s_e%.0f", json_str(cur, "variant", ""), json_num(cur, "num_envs"));
   } else if (at.n > 0) {
+    /* the rung is the attempt's folder (base_e4 of train, test and viz alike; a test or viz
+     * stage itself runs fewer envs) */
     const cm_attempt *l = &at.items[at.n - 1];
+    char rung[64];
+    attempt_rung(l, rung, sizeof rung);
     cm_page_esc(pg, l->stage);
-    cm_page_put(pg, " %s_e%ld (", l->variant, l->num_envs);
+    cm_page_put(pg, " ");
+    cm_page_esc(pg, rung);
+    cm_page_put(pg, " (");
     cm_page_esc(pg, l->status);
     cm_page_put(pg, ")");
   } else {
     cm_page_put(pg, "-");
   }
   cm_page_put(pg, "</td><td class=\"n\">%d</td><td class=\"n\">", at.n);
-  if (r->num_envs > 0) cm_page_put(pg, "%ld", r->num_envs);
+  /* a case whose every train rung failed has no best env count (its row keeps the last tried) */
+  int trained = 0;
+  for (int i = 0; i < at.n; i++) trained |= strstr(at.items[i].stage, "train") && !strcmp(at.items[i].status, "ok");
+  if (r->num_envs > 0 && trained) cm_page_put(pg, "%ld", r->num_envs);
   else cm_page_put(pg, "-");
   cm_page_put(pg, "</td><td class=\"n\">");
   cm_page_num(pg, r->samples_per_s, "%.1f");
@@ -109,7 +140,7 @@ static void case_row(cm_page *pg, const cm_case_result *r, const cJSON *prog) {
                                              : "";
   snprintf(path, sizeof path, "%s/log.txt", out_dir);
   snprintf(png, sizeof png, "%s/report/%s.png", root, name);
-  if (*out_dir) cm_page_curves(pg, path, png, NULL, 240);
+  if (*out_dir) cm_page_curves(pg, path, png, NULL, THUMB_W);
   else cm_page_put(pg, "-");
   cm_page_put(pg, "</td><td class=\"video\">");
   if (vz && !strcmp(vz->status, "ok")) {
@@ -118,7 +149,7 @@ static void case_row(cm_page *pg, const cm_case_result *r, const cJSON *prog) {
     cm_page_link(pg, path, "viz.mp4");
     if (!cm_sheet_of(path, sheet, sizeof sheet)) {
       cm_page_put(pg, "<br>");
-      cm_page_image(pg, sheet, "contact sheet", 240);
+      cm_page_image(pg, sheet, "contact sheet", THUMB_W);
     }
   } else {
     cm_page_put(pg, "-");
@@ -154,7 +185,7 @@ static int root_page(cm_page *pg, cm_err *err) {
   cm_page_put(pg, " &middot; elapsed ");
   duration(pg, json_num(prog, "elapsed_s"));
   if (live) {
-    cm_page_put(pg, " &middot; ETA ");
+    cm_page_put(pg, " &middot; ETA %s", cJSON_IsTrue(cJSON_GetObjectItem(prog, "eta_at_least")) ? "at least " : "");
     duration(pg, json_num(prog, "eta_s"));
   }
   cm_page_put(pg, "<br>\n");

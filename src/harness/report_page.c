@@ -236,6 +236,7 @@ void cm_page_head(cm_page *pg, const char *title, int refresh) {
   cm_page_put(pg, "</title>\n<style>\n"
           "body{font-family:sans-serif;margin:1.5em;color:#222}\n"
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}\n"
+          "td.name{max-width:14em;overflow-wrap:break-word}\n"
           "th{background:#f0f0f0;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
           ".ok{background:#dff5df}.fail{background:#f8d7d7}.running{background:#fff3c4}\n"
           ".pending{color:#888}.interrupted{background:#eadcf5}.missing{color:#999}\n"

@@ -117,6 +117,8 @@ static int case_begin(cm_harness *h, int i, cm_case_run *x, cm_err *err) {
     return -1;
   cm_result_init(x->res, x->c->name);
   snprintf(x->res->status, sizeof x->res->status, "running");
+  p->case_t0 = x->t0;
+  p->case_running = 1;
   return 0;
 }
 
@@ -132,6 +134,7 @@ static int case_end(cm_case_run *x, int final_ok, int interrupted, cm_err *err) 
     h->prog.case_seconds_sum += secs;
     h->prog.cases_timed++;
   }
+  h->prog.case_running = 0;
   snprintf(h->prog.stage, sizeof h->prog.stage, "done");
   char what[64];
   snprintf(what, sizeof what, "case %s in %.1f s", x->res->status, secs);
@@ -187,15 +190,16 @@ typedef struct status_ctx {
 static void on_status(void *user, const cm_stage_live *live) {
   status_ctx *s = user;
   const cm_progress *p = &s->x->h->prog;
-  char el[32], gpu[512];
+  char el[32], gpu[512], eta[48];
   cm_format_duration(live->elapsed, el, sizeof el);
+  cm_progress_eta_text(p, cm_now_seconds(), eta, sizeof eta);
   cm_hgpu_now(s->gpu, gpu, sizeof gpu);
   int rows = count_rows(s->watch);
   const char *adv = rows > s->last_rows ? "yes" : live->since_progress < 1.5 * s->x->h->o.status_seconds ? "output growing" : "NO";
   printf("  [status %d/%d] %s phase=%s %s_e%ld | %s | %s | iterations advancing: %s (log rows %d -> %d, idle %.0f s) | "
-         "last failure: %s\n",
+         "last failure: %s | run ETA %s\n",
          p->k, p->total, p->case_name, p->stage, p->variant, p->num_envs, el, gpu, adv, s->last_rows, rows,
-         live->since_progress, p->last_failure[0] ? p->last_failure : "none");
+         live->since_progress, p->last_failure[0] ? p->last_failure : "none", eta);
   fflush(stdout);
   s->last_rows = rows;
 }
@@ -437,8 +441,8 @@ int cm_case_stage(cm_case_run *x, const cm_stage_req *rq, cm_stage_out *out, cm_
   snprintf(at->detail, sizeof at->detail, "%s", out->failure.detail);
   x->attempts.items[idx] = *at;
   if (!passed && out->failure.cls != CM_FAIL_INTERRUPTED)
-    snprintf(p->last_failure, sizeof p->last_failure, "%s %s@e%ld: %.200s", c->name, cm_fail_class_name(out->failure.cls),
-             rq->num_envs, out->failure.detail);
+    snprintf(p->last_failure, sizeof p->last_failure, "%s %s@e%ld: %.200s%s", c->name, cm_fail_class_name(out->failure.cls),
+             rq->num_envs, out->failure.detail, strlen(out->failure.detail) > 200 ? "..." : "");
   char what[400];
   snprintf(what, sizeof what, "%s %.1f s%s%s", passed ? "ok" : cm_fail_class_name(out->failure.cls), r.seconds,
            passed ? "" : " - ", passed ? "" : out->failure.detail);

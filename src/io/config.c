@@ -542,6 +542,13 @@ const char *cm_closest_name(const char *word, const char *const *known) {
       best = *k;
     }
   }
+  if (best || strlen(word) < 3) return best;
+  /* an abbreviation (--sec for --seconds, --char for --char_file): the one name it begins */
+  for (const char *const *k = known; *k; k++)
+    if (!strncmp(*k, word, strlen(word))) {
+      if (best) return NULL; /* begins several names: no guess */
+      best = *k;
+    }
   return best;
 }
 

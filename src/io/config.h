@@ -91,7 +91,8 @@ int cm_cfg_write(const cm_cfg *c, char **text, cm_err *err);
 int cm_cfg_save(const cm_cfg *c, const char *path, cm_err *err);
 
 /* Edit distance (with transpositions) and the closest name in a NULL-terminated list, or NULL
- * when none is close enough to be a likely typo. Shared with the args parser. */
+ * when none is close enough to be a likely typo; else the one name that the word (3 letters or
+ * more) begins, an abbreviation. Shared with the args parser. */
 int cm_edit_distance(const char *a, const char *b);
 const char *cm_closest_name(const char *word, const char *const *known);
 #endif

@@ -19,7 +19,7 @@ static const cm_flag k_plot_flags[] = {
     {"x", "Samples", "x column: Samples, Wall_Time (drawn in hours, minutes under an hour) or Iteration"},
     {"y", "Test_Return", "y columns, comma-separated (e.g. Test_Return,Train_Return)"},
     {"smooth", "1", "moving average over N log rows, drawn over the faint raw curve (1 = raw only)"},
-    {"title", "the logs' folders", "chart title"},
+    {"title", "one log: its folder", "chart title (several logs: none, the legend names them)"},
     {"width", "960", "pixels (200..10000)"},
     {"height", "640", "pixels (200..10000)"},
     {"help", NULL, "this text"},
@@ -102,7 +102,6 @@ int cm_cmd_plot(int argc, char **argv) {
     }
     if (cm_flags_check_name(key, k_plot_flags, "command line", &err)) {
       fprintf(stderr, "cmimic plot: %s\n", err.msg);
-      usage(stderr);
       return 2;
     }
     const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
@@ -134,8 +133,8 @@ int cm_cmd_plot(int argc, char **argv) {
     }
   }
   if (nlogs == 0 || !out) {
-    fprintf(stderr, "cmimic plot: %s\n", nlogs == 0 ? "no log.txt given" : "missing -o OUT.png (or OUT.svg)");
-    usage(stderr);
+    fprintf(stderr, "cmimic plot: %s (cmimic plot --help lists the flags)\n",
+            nlogs == 0 ? "no log.txt given" : "missing -o OUT.png (or OUT.svg)");
     return 2;
   }
 

@@ -64,4 +64,10 @@ assert ey6 > 0.5, ey6
 PY
 if "$CMIMIC" plot "${logs[0]}" -o "$t/curve.jpg" 2>"$t/err"; then echo "a .jpg output was accepted"; exit 1; fi
 grep -q "must end in .png or .svg" "$t/err" && [ ! -e "$t/curve.jpg" ]
+# bad input: one line each, exit 2, no usage dump: a misspelt flag (did you mean), no log, no -o
+for bad in "${logs[0]} --smoth 3 -o $t/x.png" "-o $t/x.png" "${logs[0]}"; do
+  set +e; "$CMIMIC" plot $bad >/dev/null 2>"$t/err"; rc=$?; set -e
+  [ $rc -eq 2 ] && [ "$(wc -l <"$t/err")" -eq 1 ] || { cat "$t/err"; echo "plot $bad: exit $rc, not one line"; exit 1; }
+  [ "$bad" != "${logs[0]} --smoth 3 -o $t/x.png" ] || grep -q "unknown flag --smoth (did you mean --smooth?)" "$t/err"
+done
 echo "plot ok"

@@ -53,17 +53,27 @@ p = json.load(open(sys.argv[1]))
 assert (p["ok"], p["running"], p["pending"], p["fail"]) == (0, 1, 1, 1), p
 print("mid-run progress.json:", {k: p[k] for k in ("ok", "running", "pending", "fail")})
 PY
+# the failed case's row: its last stage named by the rung folder it ran in, no best env count
+# (every rung failed), the failure line not cut off mid-word
+python3 - "$t/live.json" "$root/progress.json" $BAD <<'PY'
+import json, sys
+cells = json.load(open(sys.argv[1]))["cells"][sys.argv[3]]
+assert cells[2] == "train base_e2 (fail)" and cells[4] == "-", cells
+lf = json.load(open(sys.argv[2]))["last_failure"]
+assert lf.endswith("...") or lf.endswith(")"), lf
+PY
 grep -q 'train base_e4' "$root/index.html"   # the running case's stage and rung
 kill -INT $harness
 set +e; wait $harness; rc=$?; set -e
 [ $rc -eq 130 ] || { cat "$t/harness.out"; echo "harness exit $rc"; exit 1; }
 python3 tests/oracles/report_check.py "$root/index.html" --live no --case $BAD=fail --case $PPO=interrupted --case $DOF=pending >/dev/null
 # both pages as Debian's headless Chromium renders them, where it is installed (not a build
-# dependency): every case row there and every image decoded (tests/oracles/browser_check.py); a
-# screenshot of the harness root is left in $t/page.png to look at
+# dependency): every case row there, every image decoded, no sideways scrolling in a 1280-pixel
+# window (tests/oracles/browser_check.py); screenshots are left in $t/page_3.png (the harness
+# root) and $t/page_0.png (the training folder) to look at
 for page in "$root/index.html:3" "$t/walk/index.html:0"; do
   set +e
-  python3 tests/oracles/browser_check.py "${page%:*}" --rows "${page##*:}" --work "$t/browser" \
+  python3 tests/oracles/browser_check.py "${page%:*}" --rows "${page##*:}" --work "$t/browser" --fits 1280 \
     --screenshot "$t/page_${page##*:}.png"
   rc=$?
   set -e

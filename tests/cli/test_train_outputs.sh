@@ -31,7 +31,8 @@ for row, e in zip(rows, ev):
     assert e["values"]["0_Main/Test_Return"] == got["Test_Return"]
 print("events match log.txt:", len(ev), "rows,", len(head) - 1, "scalars each")
 PY
-# the console table ends with Progress (percent of --max_samples) and ETA rows; never in log.txt
+# the console table ends with Progress (percent of --max_samples) and ETA rows; never in log.txt;
+# iterations 0..2 are printed, log.txt has rows for 0 and 2 only (iters_per_output 100, the last)
 python3 - "$t/tb.log" 300 <<'PY'
 import re, sys
 text, max_s = open(sys.argv[1]).read(), int(sys.argv[2])
@@ -42,7 +43,10 @@ assert len(samples) == len(pct) == len(eta) >= 2, (samples, pct, eta)
 for s, p in zip(samples, pct):
     assert abs(p - min(100.0, 100.0 * s / max_s)) < 0.051, (s, p)
 assert eta[-1] == "done" and all(re.fullmatch(r"-|\d+s|\d+m\d\ds|\d+h\d\dm", e) for e in eta[:-1]), eta
-print("progress rows:", list(zip(pct, eta)))
+# a table every iteration (MimicKit's print_log), not only at the output iterations log.txt gets
+iters = [int(v) for v in re.findall(r"^\|\s+Iteration \|\s+(\d+) \|$", text, re.M)]
+assert iters == list(range(len(iters))) and len(iters) >= 3, iters
+print("progress rows:", list(zip(iters, pct, eta)))
 PY
 ! tr '\r' '\n' <"$t/tb/log.txt" | head -1 | grep -q -e Progress -e ETA
 cmp data/engines/mujoco_engine.yaml "$t/tb/engine_config.yaml"

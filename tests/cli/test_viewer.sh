@@ -4,7 +4,8 @@
 # the scene (not blank: sky over floor, the characters). With xdotool (optional) the keys are
 # pressed as a user would: Enter pauses (two screenshots while paused are identical), K hides
 # the reference character (the picture changes), Space steps one frame (it changes again and
-# stays paused), a left drag orbits the camera (a tenth of the picture changes at least), R ends
+# stays paused), a left drag orbits the camera (a tenth of the picture changes at least), the
+# wheel zooms (as much again), R ends
 # the episode, Esc closes the window and the run ends with status 0.
 # Every wait is for a line the viewer prints once the frame is on the display, never a sleep.
 # Skipped (ctest: Not Run) where Xvfb or xwd is not installed.
@@ -74,10 +75,18 @@ key k
 wait_for "$t/run.out" "^viewer: reference character hidden" "the reference hidden again" 2
 shot orbit
 check orbit --differs "$t/stepped.xwd" --min $((W * H / 10)) --png "$t/orbit.png"
+# zoom while paused: three wheel clicks out (button 5) over the window, redrawn by K twice
+xdotool mousemove --window "$win" 160 90 click --repeat 3 --delay 50 5
+key k
+wait_for "$t/run.out" "^viewer: reference character shown" "the reference shown after the zoom" 2
+key k
+wait_for "$t/run.out" "^viewer: reference character hidden" "the reference hidden after the zoom" 3
+shot zoom
+check zoom --differs "$t/orbit.xwd" --min $((W * H / 10)) --png "$t/zoom.png"
 key r
 wait_for "$t/run.out" "^viewer: paused at frame $((frame + 2))$" "the reset's step"
 key k
-wait_for "$t/run.out" "^viewer: reference character shown" "the reference shown again" 2
+wait_for "$t/run.out" "^viewer: reference character shown" "the reference shown again" 3
 shot reset
 check reset --not-blank --differs "$t/stepped.xwd" --png "$t/reset.png"
 grep -q "^viewer: reset" "$t/run.out"

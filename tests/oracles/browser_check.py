@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Opens a cmimic report page in Debian's headless Chromium and checks what the browser rendered.
 
-usage: browser_check.py PAGE.html --rows N [--min-images K] [--screenshot OUT.png] [--work DIR]
+usage: browser_check.py PAGE.html --rows N [--min-images K] [--fits W] [--screenshot OUT.png] [--work DIR]
 A probe page (written into DIR) loads PAGE into a frame (file:// pages may read each other with
 --allow-file-access-from-files), waits for every image to load or fail, and writes what it found
 into its own DOM, which --dump-dom prints: the number of <tr class="case"> rows (must be N) and each
-image's naturalWidth (every one > 0: decoded; at least K images). --screenshot also saves a
+image's naturalWidth (every one > 0: decoded; at least K images), and the page's scrollWidth in a
+1280x900 frame (--fits W: at most W, no sideways scrolling). --screenshot also saves a
 1280x900 screenshot of PAGE (a PNG) to look at.
 Exit 0: checked (one JSON line printed); 1: a check failed; 3: no Chromium installed.
 """
@@ -18,14 +19,14 @@ import sys
 import tempfile
 import html
 
-PROBE = """<!DOCTYPE html><html><body><pre id="found">not loaded</pre><iframe id="page" src="%s"></iframe>
+PROBE = """<!DOCTYPE html><html><body><pre id="found">not loaded</pre><iframe id="page" src="%s" style="width:1280px;height:900px;border:0"></iframe>
 <script>
 const frame = document.getElementById("page");
 frame.onload = () => {
   const d = frame.contentDocument, imgs = Array.from(d.images);
   Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; }))).then(() => {
     document.getElementById("found").textContent = JSON.stringify({rows: d.querySelectorAll("tr.case").length,
-      images: imgs.map(i => [i.getAttribute("src"), i.naturalWidth])});
+      images: imgs.map(i => [i.getAttribute("src"), i.naturalWidth]), width: d.documentElement.scrollWidth});
   });
 };
 </script></body></html>
@@ -41,7 +42,7 @@ def main():
     args = sys.argv[1:]
     if not args:
         fail(__doc__)
-    page, rows, min_images, shot, work = os.path.abspath(args[0]), None, 1, None, None
+    page, rows, min_images, shot, work, fits = os.path.abspath(args[0]), None, 1, None, None, None
     i = 1
     while i < len(args):
         if args[i] == "--rows":
@@ -50,6 +51,8 @@ def main():
             min_images = int(args[i + 1])
         elif args[i] == "--screenshot":
             shot = os.path.abspath(args[i + 1])
+        elif args[i] == "--fits":
+            fits = int(args[i + 1])
         elif args[i] == "--work":
             work = args[i + 1]
         else:
@@ -81,6 +84,8 @@ def main():
             fail(f"{page}: {found['rows']} case rows rendered, expected {rows}")
         if len(found["images"]) < min_images or any(w <= 0 for _, w in found["images"]):
             fail(f"{page}: images not all decoded (need >= {min_images}): {found['images']}")
+        if fits is not None and found["width"] > fits:
+            fail(f"{page}: {found['width']} pixels wide in a 1280-pixel window, more than {fits}")
         if shot:
             subprocess.run(base + ["--window-size=1280,900", "--screenshot=" + shot, "file://" + page],
                            stdout=subprocess.DEVNULL, stderr=err, timeout=180)

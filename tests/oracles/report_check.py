@@ -5,7 +5,8 @@ usage: report_check.py INDEX.html [--live yes|no] [--case NAME=STATUS ...] [--im
 Checks: the page parses; every <img src> is a PNG and every <a href> an existing file (relative to the
 page, or file://); no src/href leaves the machine (http:, https:, //); meta refresh present iff
 --live yes; each --case has exactly one row with that status; at least N images.
-Prints one JSON line: {"rows": {case: status}, "images": [...], "links": [...], "refresh": bool}.
+Prints one JSON line: {"rows": {case: status}, "cells": {case: [cell texts]}, "images": [...], "links": [...],
+"refresh": bool}.
 """
 import json
 import os
@@ -63,13 +64,14 @@ def main():
         w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
         if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR" or not (w and h):
             sys.exit("not a loadable PNG: %s" % url)
-    rows = {}
+    rows, texts = {}, {}
     for name, status, cells in p.rows:
         if name in rows:
             sys.exit("case %s has two rows" % name)
         if len(cells) != 11 or cells[0] != name or cells[1] != status:
             sys.exit("row of %s: %s" % (name, cells))
         rows[name] = status
+        texts[name] = cells
     i = 0
     while i < len(args):
         k, v = args[i], args[i + 1]
@@ -82,7 +84,7 @@ def main():
                 sys.exit("case %s: %s, expected %s (rows %s)" % (name, rows.get(name), status, rows))
         if k == "--images" and len(p.images) < int(v):
             sys.exit("%d images, expected at least %s" % (len(p.images), v))
-    print(json.dumps({"rows": rows, "images": p.images, "links": p.links, "refresh": p.refresh}))
+    print(json.dumps({"rows": rows, "cells": texts, "images": p.images, "links": p.links, "refresh": p.refresh}))
 
 
 if __name__ == "__main__":

@@ -250,6 +250,12 @@ static void test_keys(void) {
   CHECK(cm_closest_name("mdoe", names) == names[2]);
   CHECK(cm_closest_name("devices", names) == NULL);
   CHECK(cm_closest_name("x", names) == NULL);
+  /* an abbreviation names the one flag it begins; one that begins two names guesses neither */
+  static const char *const long_names[] = {"seconds", "char_file", "num_envs", "num_threads", NULL};
+  CHECK(cm_closest_name("sec", long_names) == long_names[0]);
+  CHECK(cm_closest_name("char", long_names) == long_names[1]);
+  CHECK(cm_closest_name("num_", long_names) == NULL);
+  CHECK(cm_closest_name("se", long_names) == NULL);
 }
 
 static void test_duplicates(void) {

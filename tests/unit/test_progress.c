@@ -2,6 +2,7 @@
  * being run now is running, a "running" row left by a killed harness is interrupted; the file
  * read back with cJSON. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -75,6 +76,23 @@ int main(void) {
     CHECK(!strcmp(case_state(j, "b"), "interrupted") && !strcmp(case_state(j, "c"), "running"));
     cJSON_Delete(j);
   }
+  /* the run's ETA: unknown before a case is timed; then the mean case time per case left,
+   * counting down during the current case and never below the cases after it */
+  cm_progress e = {.total = 4, .k = 2, .cases_left_after_current = 2, .case_running = 1, .case_t0 = 100};
+  CHECK(isnan(cm_progress_eta(&e, 100)));
+  e.case_seconds_sum = 60, e.cases_timed = 1; /* case 1 took 60 s; case 2 of 4 runs */
+  CHECK(fabs(cm_progress_eta(&e, 100) - 180) < 1e-9);
+  CHECK(fabs(cm_progress_eta(&e, 140) - 140) < 1e-9);
+  CHECK(fabs(cm_progress_eta(&e, 400) - 120) < 1e-9); /* running over the mean */
+  char txt[48];
+  cm_progress_eta_text(&e, 140, txt, sizeof txt);
+  CHECK(!strcmp(txt, "2m20s") && !cm_progress_eta_over(&e, 140));
+  cm_progress_eta_text(&e, 400, txt, sizeof txt);
+  CHECK(!strcmp(txt, "at least 2m00s") && cm_progress_eta_over(&e, 400));
+  e.case_running = 0, e.case_seconds_sum = 150, e.cases_timed = 2; /* case 2 done in 90 s */
+  CHECK(fabs(cm_progress_eta(&e, 190) - 150) < 1e-9);    /* 2 cases of 75 s left, not 3 */
+  e.finished = 1;
+  CHECK(cm_progress_eta(&e, 190) == 0);
   /* a finished run has nothing running */
   p.finished = 1;
   cm_progress_counts n;
