@@ -3,10 +3,35 @@
  * only when asked for it. Rank 0's unique id reaches the other ranks through the MPI world
  * (the rendezvous); host buffers keep going through MPI, whose ops this table wraps.
  * A waiting NCCL call is bounded as the MPI ones are: ncclCommGetAsyncError is polled with
- * the deadline, and a timed-out communicator is aborted (the rank then fails with one line). */
+ * the deadline, and a timed-out communicator is aborted (the rank then fails with one line).
+ * ncclCommInitRank itself blocks until every rank has joined, so a watchdog thread bounds it:
+ * past the start-up timeout the rank says so in one line and exits, and the launcher (or
+ * mpirun) then ends every rank, as for a rank that died. */
 #include "dist/comm.h"
 
 #ifndef CM_HAVE_CUDA
+typedef struct init_watch {
+  atomic_int done;
+  int rank, size;
+  double timeout_s;
+} init_watch;
+
+static void *init_watchdog(void *arg) {
+  init_watch *w = arg;
+  double deadline = cm_now_seconds() + w->timeout_s;
+  while (!atomic_load(&w->done)) {
+    if (cm_now_seconds() > deadline) {
+      fprintf(stderr, "cmimic run: rank %d of %d: NCCL's initialisation (ncclCommInitRank) did not finish in %.0f s: "
+              "a rank hung before or inside it; stopping\n", w->rank, w->size, w->timeout_s);
+      fflush(stderr);
+      _exit(3);
+    }
+    struct timespec nap = {0, 20 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+  }
+  return NULL;
+}
+
 int cm_comm_nccl_open(cm_comm *c, const cm_dev *dev, cm_err *err) {
   (void)c;
   (void)dev;
@@ -16,10 +41,13 @@ int cm_comm_nccl_open(cm_comm *c, const cm_dev *dev, cm_err *err) {
 #include <cuda_runtime_api.h>
 #include <dlfcn.h>
 #include <nccl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "core/clock.h"
 
 #define CM_NCCL_DEFAULT_LIB "libnccl.so.2"
@@ -168,6 +196,28 @@ static int load_api(nccl_api *api, cm_err *err) {
   return 0;
 }
 
+typedef struct init_watch {
+  atomic_int done;
+  int rank, size;
+  double timeout_s;
+} init_watch;
+
+static void *init_watchdog(void *arg) {
+  init_watch *w = arg;
+  double deadline = cm_now_seconds() + w->timeout_s;
+  while (!atomic_load(&w->done)) {
+    if (cm_now_seconds() > deadline) {
+      fprintf(stderr, "cmimic run: rank %d of %d: NCCL's initialisation (ncclCommInitRank) did not finish in %.0f s: "
+              "a rank hung before or inside it; stopping\n", w->rank, w->size, w->timeout_s);
+      fflush(stderr);
+      _exit(3);
+    }
+    struct timespec nap = {0, 20 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+  }
+  return NULL;
+}
+
 int cm_comm_nccl_open(cm_comm *c, const cm_dev *dev, cm_err *err) {
   nccl_impl *m = calloc(1, sizeof *m);
   if (!m) return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
@@ -201,7 +251,19 @@ int cm_comm_nccl_open(cm_comm *c, const cm_dev *dev, cm_err *err) {
     free(m);
     return cm_fail(err, "nccl: cannot use GPU cuda:%d", dev->index);
   }
+  /* heap, not stack: a watchdog that fails to start is simply not there */
+  init_watch *w = calloc(1, sizeof *w);
+  pthread_t watcher;
+  int watching = 0;
+  if (w) {
+    atomic_init(&w->done, 0);
+    w->rank = c->rank, w->size = c->size, w->timeout_s = c->timeout_s;
+    watching = pthread_create(&watcher, NULL, init_watchdog, w) == 0;
+  }
   r = m->api.comm_init_rank(&m->comm, c->size, id, c->rank);
+  if (w) atomic_store(&w->done, 1);
+  if (watching) pthread_join(watcher, NULL);
+  free(w);
   if (r != ncclSuccess) {
     cm_fail(err, "nccl: ncclCommInitRank (rank %d of %d): %s", c->rank, c->size, m->api.error_string(r));
     cudaStreamDestroy(m->stream);
