@@ -5,6 +5,7 @@
 #include "harness/gpu_monitor_cmd.h"
 #include "harness/harness_cmds.h"
 #include "harness/report.h"
+#include "io/config.h"
 #include "render/plot.h"
 #include "render/recorder.h"
 
@@ -71,6 +72,12 @@ int main(int argc, char **argv) {
   }
   for (int i = 0; k_commands[i].name; i++)
     if (!strcmp(argv[1], k_commands[i].name)) return k_commands[i].fn(argc - 2, argv + 2);
-  fprintf(stderr, "cmimic: unknown command '%s' (try: cmimic help)\n", argv[1]);
+  const char *names[sizeof k_commands / sizeof k_commands[0]];
+  size_t n = 0;
+  for (; k_commands[n].name; n++) names[n] = k_commands[n].name;
+  names[n] = NULL;
+  const char *near = cm_closest_name(argv[1], names);
+  if (near) fprintf(stderr, "cmimic: unknown command '%s' (did you mean '%s'? try: cmimic help)\n", argv[1], near);
+  else fprintf(stderr, "cmimic: unknown command '%s' (try: cmimic help)\n", argv[1]);
   return 2;
 }

@@ -69,6 +69,7 @@ expect_error unknown_flag "num_env.*did you mean --num_envs" -- "$CMIMIC" run --
 expect_error bad_int "num_envs" -- "$CMIMIC" run --arg_file args/dof_test_humanoid_args.txt --num_envs many
 expect_error bad_mode "mode" -- "$CMIMIC" run --arg_file args/dof_test_humanoid_args.txt --mode fly
 expect_error unknown_command "unknown command" -- "$CMIMIC" frobnicate
+expect_error command_typo "unknown command .rnu. \(did you mean .run.\?" -- "$CMIMIC" rnu
 
 echo "bad input: $((count - fails)) passed, $fails failed"
 [ $fails -eq 0 ]
