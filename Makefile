@@ -3,12 +3,16 @@ JOBS ?= $(shell nproc)
 REL := build/release
 ASAN := build/asan
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps deps-test build demo test clean
 
 all: build
 
 deps:
 	@sh tools/deps.sh
+
+# what only the tests use (headless Chromium for the report pages); never fails the build
+deps-test:
+	@sh tools/deps.sh test
 
 build: deps
 	@cmake -S . -B $(REL) -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -21,7 +25,7 @@ asan: deps
 
 # Unit tests under AddressSanitizer + UBSan first, then every test on the Release build;
 # the last line printed is ctest's summary of the full suite.
-test: build asan
+test: deps-test build asan
 	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest -L unit --output-on-failure --no-label-summary -j $(JOBS)
 	@echo "== all tests (Release)"
