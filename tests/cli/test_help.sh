@@ -42,4 +42,11 @@ for c in $cmds; do
 done
 # run --help shows its defaults
 grep -q -- "--num_envs  *1 " "$t/run.help" && grep -q -- "--logger  *tb " "$t/run.help"
+# cmimic features: three "name: yes|no" lines, and "rendering" says what a plot request meets
+"$CMIMIC" features >"$t/features"
+[ "$(grep -cE '^(rendering|cuda|mpi): (yes|no)$' "$t/features")" -eq 3 ] && [ "$(wc -l <"$t/features")" -eq 3 ] ||
+  { echo "features: not three yes/no lines:"; cat "$t/features"; exit 1; }
+printf 'Iteration Samples Test_Return\n0 100 1.0\n1 200 2.0\n' >"$t/log.txt"
+if "$CMIMIC" plot "$t/log.txt" -o "$t/f.png" >"$t/plot.out" 2>&1; then built=yes; else built=no; fi
+grep -qx "rendering: $built" "$t/features" || { echo "features says $(grep rendering "$t/features") but a plot $( [ $built = yes ] && echo worked || echo failed):"; cat "$t/plot.out"; exit 1; }
 echo "help ok"
