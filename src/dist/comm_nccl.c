@@ -10,28 +10,6 @@
 #include "dist/comm.h"
 
 #ifndef CM_HAVE_CUDA
-typedef struct init_watch {
-  atomic_int done;
-  int rank, size;
-  double timeout_s;
-} init_watch;
-
-static void *init_watchdog(void *arg) {
-  init_watch *w = arg;
-  double deadline = cm_now_seconds() + w->timeout_s;
-  while (!atomic_load(&w->done)) {
-    if (cm_now_seconds() > deadline) {
-      fprintf(stderr, "cmimic run: rank %d of %d: NCCL's initialisation (ncclCommInitRank) did not finish in %.0f s: "
-              "a rank hung before or inside it; stopping\n", w->rank, w->size, w->timeout_s);
-      fflush(stderr);
-      _exit(3);
-    }
-    struct timespec nap = {0, 20 * 1000 * 1000};
-    nanosleep(&nap, NULL);
-  }
-  return NULL;
-}
-
 int cm_comm_nccl_open(cm_comm *c, const cm_dev *dev, cm_err *err) {
   (void)c;
   (void)dev;
