@@ -232,6 +232,9 @@ void cm_agent_destroy(cm_agent *a) {
   free(a->cond);
   free(a->buf_cond);
   free(a->grad_flat);
+  cm_dev_free(a->dev, (float *)a->its_d);
+  if (a->dev && a->dev->kind != CM_DEV_CPU) cm_dev_host_free(a->dev, a->its_h);
+  free(a->mb_rec);
   if (a->obs_norm.dev) cm_norm_destroy(&a->obs_norm);
   if (a->a_norm.dev) cm_norm_destroy(&a->a_norm);
   if (a->actor.dev) cm_mlp_destroy(&a->actor);
@@ -326,19 +329,14 @@ double cm_agent_exp_prob(const cm_agent *a) {
   return (1.0 - l) * c->exp_prob_beg + l * c->exp_prob_end;
 }
 
-/* The NaN guard on the policy input: one reduction on the device; only when it is not finite
- * do the observations come down for cm_agent_check_input to name the culprit. */
-static int check_policy_input(cm_agent *a, const float *in, cm_err *err) {
-  if (isfinite(a->dev->ops->sum_sq(in, (size_t)a->num_envs * (a->obs_dim + a->cond_dim)))) return 0;
-  to_host(a, a->obs, a->d.obs, (size_t)a->num_envs * a->obs_dim * sizeof(float));
-  return cm_agent_check_input(a, in, err);
-}
-
 int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
   int N = a->num_envs, train = a->mode == CM_RL_TRAIN;
   const float *in = cm_agent_net_input(a, a->norm_obs, a->d.obs, a->cond, N);
-  if (train && check_policy_input(a, in, err)) return -1;
+  /* the NaN guard on a rollout step's policy input: its sum of squares into the step's slot of
+   * the iteration's stats, checked once the rollout is done (cm_agent_check_rollout) */
+  if (train && a->guard_slot)
+    a->dev->ops->sum_sq_dev(in, (size_t)N * (a->obs_dim + a->cond_dim), cm_agent_its_at(a, a->guard_slot - 1));
   if (cm_mlp_forward(&a->actor, in, N, err)) return -1;
   cm_policy_act_args p = {
       .act_dim = a->act_dim, .train = train, .exp_prob = train ? cm_agent_exp_prob(a) : 0.0,
@@ -391,13 +389,19 @@ static int bad_step(cm_agent *a, cm_err *err) {
   return cm_fail(err, "%s:%d: environment step: the return tracker saw a bad reward or done flag", __FILE__, __LINE__);
 }
 
+/* The rollout's policy-input guards take the first steps_per_iter slots of the iteration's
+ * stats (step t's at slot t, see cm_agent_check_rollout). */
 static int rollout_train(cm_agent *a, cm_err *err) {
   int N = a->num_envs, O = a->obs_dim, A = a->act_dim;
-  size_t n = (size_t)N;
+  size_t n = (size_t)N, g0;
   cm_exp_buffer *b = &a->buf;
+  if (cm_agent_its_take(a, (size_t)a->cfg.steps_per_iter, &g0, err)) return -1;
   for (int t = 0; t < a->cfg.steps_per_iter; t++) {
     if (t == 1 && cm_fault_nan_at((long)a->iter, "obs")) cm_dev_upload(a->dev, a->d.obs + (size_t)(1 % N) * O + 2 % O, &(float){NAN}, 1);
-    if (cm_agent_decide_action(a, err)) return -1;
+    a->guard_slot = g0 + (size_t)t + 1;
+    int rc = cm_agent_decide_action(a, err);
+    a->guard_slot = 0;
+    if (rc) return -1;
     size_t s = (size_t)cm_exp_slot(b);
     cm_exp_store(b, b->obs + s * O, a->d.obs, n * O * sizeof(float), 1);
     cm_exp_store(b, b->action + s * A, a->d.action, n * A * sizeof(float), 1);
@@ -480,6 +484,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
     cm_dev_upload(a->dev, a->optim.params[a->optim.count - 1]->data, &(float){NAN}, 1);
   cm_exp_reset(&a->buf);
   cm_agent_set_mode(a, CM_RL_TRAIN);
+  cm_agent_its_reset(a);
   if (rollout_train(a, err) || cm_agent_check_rollout(a, err)) return -1;
   cm_stats data;
   cm_stats_clear(&data);
@@ -495,6 +500,46 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
   a->prof.update += cm_now_seconds() - t1;
   cm_stats_merge(info, &data);
   return 0;
+}
+
+/* ---------------- the iteration's stats ---------------- */
+
+void cm_agent_its_reset(cm_agent *a) {
+  a->its_used = a->its_read = 0;
+  if (a->its_cap) a->dev->ops->fill((float *)a->its_d, 0.f, 2 * a->its_cap); /* zero bits: 0.0 */
+}
+
+int cm_agent_its_take(cm_agent *a, size_t n, size_t *off, cm_err *err) {
+  if (a->its_used + n > a->its_cap) { /* a larger array, the slots so far copied over */
+    size_t cap = a->its_cap * 2 > a->its_used + n ? a->its_cap * 2 : a->its_used + n + 64;
+    int host = a->dev->kind != CM_DEV_CPU;
+    double *d = (double *)cm_dev_alloc(a->dev, 2 * cap, err); /* zeroed */
+    double *h = host ? cm_dev_host_alloc(a->dev, cap * sizeof(double), err) : d;
+    if (!d || !h) {
+      cm_dev_free(a->dev, (float *)d);
+      if (host) cm_dev_host_free(a->dev, h);
+      return cm_wrap(err, "the iteration's stats (%zu doubles)", cap);
+    }
+    if (a->its_used) a->dev->ops->copy_bytes(d, a->its_d, a->its_used * sizeof(double));
+    if (host && a->its_read) memcpy(h, a->its_h, a->its_read * sizeof(double));
+    cm_dev_free(a->dev, (float *)a->its_d);
+    if (host) cm_dev_host_free(a->dev, a->its_h);
+    a->its_d = d;
+    a->its_h = h;
+    a->its_cap = cap;
+  }
+  *off = a->its_used;
+  a->its_used += n;
+  return 0;
+}
+
+double *cm_agent_its_at(cm_agent *a, size_t off) { return a->its_d + off; }
+
+const double *cm_agent_its_read(cm_agent *a) {
+  if (a->its_used > a->its_read && a->dev->kind != CM_DEV_CPU)
+    a->dev->ops->download(a->its_h + a->its_read, a->its_d + a->its_read, (a->its_used - a->its_read) * sizeof(double));
+  a->its_read = a->its_used;
+  return a->its_h;
 }
 
 /* ---------------- test ---------------- */

@@ -312,25 +312,47 @@ const int *cm_amp_dev_idx(cm_agent *a, const int *idx, int rows, cm_err *err) {
   return m->idx_d;
 }
 
-int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err) {
+/* The disc loss's slots of the iteration's stats (from rec->off): each class's sums
+ * (cm_disc_bce_dev), then the logit-layer and weight-decay sums of squares. */
+enum { AMP_DEMO = 0, AMP_AGENT = CM_DISC_SUMS, AMP_LOGIT = 2 * CM_DISC_SUMS, AMP_WD, AMP_SLOTS };
+
+int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err) {
   cm_amp *m = a->impl;
   const cm_ops *ops = a->dev->ops;
   int B = m->disc_batch_size, nd = B < rows ? B : rows, na = (B + 1) / 2;
   if (na > rows) na = rows;
   float w = (float)m->disc_loss_weight;
-  cm_disc_term demo, agent;
+  if (cm_agent_its_take(a, AMP_SLOTS, &rec->off, err)) return -1;
   const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
   if (!idx_d) return -1;
   /* demo rows: BCE against 1 and the gradient penalty */
   ops->gather_rows(m->mb_x, m->disc_obs_demo, m->D, idx_d, nd);
   cm_amp_normalize(m, m->mb_nx, m->mb_x, nd);
-  if (cm_disc_bce(&m->disc, m->mb_nx, nd, 1, 0.5f * w, w * (float)m->disc_grad_penalty, &demo, err)) return -1;
+  if (cm_disc_bce_dev(&m->disc, m->mb_nx, nd, 1, 0.5f * w, w * (float)m->disc_grad_penalty,
+                      cm_agent_its_at(a, rec->off + AMP_DEMO), err))
+    return -1;
   /* agent rows: the mini-batch's first na and as many replayed, one class of na + na rows */
   if (2 * na > B + 1) return cm_fail(err, "%s:%d: discriminator batch overflow", __FILE__, __LINE__);
   ops->gather_rows(m->mb_x, m->disc_obs, m->D, idx_d, na);
   if (cm_replay_sample(&m->replay, na, m->mb_x + (size_t)na * m->D, err)) return -1;
   cm_amp_normalize(m, m->mb_nx, m->mb_x, 2 * na);
-  if (cm_disc_bce(&m->disc, m->mb_nx, 2 * na, 0, 0.5f * w, 0.f, &agent, err)) return -1;
+  if (cm_disc_bce_dev(&m->disc, m->mb_nx, 2 * na, 0, 0.5f * w, 0.f, cm_agent_its_at(a, rec->off + AMP_AGENT), err))
+    return -1;
+  if (m->disc_logit_reg != 0)
+    cm_disc_weight_sq_dev(&m->disc, 1, w * (float)m->disc_logit_reg, cm_agent_its_at(a, rec->off + AMP_LOGIT));
+  if (m->disc_weight_decay != 0)
+    cm_disc_weight_sq_dev(&m->disc, 0, w * (float)m->disc_weight_decay, cm_agent_its_at(a, rec->off + AMP_WD));
+  return 0;
+}
+
+void cm_amp_disc_stats(cm_agent *a, const cm_aux_rec *rec, const double *its, double *loss, cm_stats *st) {
+  cm_amp *m = a->impl;
+  const double *v = its + rec->off;
+  int B = m->disc_batch_size, rows = rec->rows, nd = B < rows ? B : rows, na = (B + 1) / 2;
+  if (na > rows) na = rows;
+  cm_disc_term demo, agent;
+  cm_disc_term_of(v + AMP_DEMO, nd, &demo);
+  cm_disc_term_of(v + AMP_AGENT, 2 * na, &agent);
   double dl = 0.5 * (agent.loss + demo.loss) + m->disc_grad_penalty * demo.grad_penalty;
   cm_stats_set(st, "Disc_Loss", 0); /* keeps MimicKit's column order; set below */
   cm_stats_set(st, "Disc_Grad_Penalty", demo.grad_penalty);
@@ -339,18 +361,17 @@ int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_sta
   cm_stats_set(st, "Disc_Agent_Logit", agent.logit_mean);
   cm_stats_set(st, "Disc_Demo_Logit", demo.logit_mean);
   if (m->disc_logit_reg != 0) {
-    double l = cm_disc_weight_sq(&m->disc, 1, w * (float)m->disc_logit_reg);
+    double l = v[AMP_LOGIT];
     dl += m->disc_logit_reg * l;
     cm_stats_set(st, "Disc_Logit_Loss", l);
   }
   if (m->disc_weight_decay != 0) {
-    double l = cm_disc_weight_sq(&m->disc, 0, w * (float)m->disc_weight_decay);
+    double l = v[AMP_WD];
     dl += m->disc_weight_decay * l;
     cm_stats_set(st, "Disc_Weight_Decay", l);
   }
   cm_stats_set(st, "Disc_Loss", dl);
   *loss = m->disc_loss_weight * dl;
-  return 0;
 }
 
 const cm_agent_type cm_agent_amp = {
@@ -367,5 +388,6 @@ const cm_agent_type cm_agent_amp = {
     .after_step = cm_amp_after_step,
     .build_train_data = amp_build_train_data,
     .aux_loss = cm_amp_disc_loss,
+    .aux_stats = cm_amp_disc_stats,
     .update_normalizers = cm_amp_update_normalizers,
 };

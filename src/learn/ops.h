@@ -85,6 +85,11 @@ typedef struct cm_ops {
   void (*axpy)(size_t n, float a, const float *x, float *y);                    /* y += a x */
   void (*scale)(size_t n, float a, float *x);                                   /* x *= a */
   double (*sum_sq)(const float *x, size_t n);                                   /* sum x^2, to host */
+  /* *out += sum x^2, out one device double (nothing comes down; the CPU sums as sum_sq) */
+  void (*sum_sq_dev)(const float *x, size_t n, double *out);
+  /* x *= (float)c where c = cm_clip_coef(sq, count, clip) (learn/optim_rows.h) is below 1;
+   * sq[count] device doubles (gradient-norm clipping without the norm on the host) */
+  void (*clip_grads)(float *x, size_t n, const double *sq, int count, float clip);
 
   /* Optimiser updates, element-wise over one parameter (see optim.h for the formulas). */
   void (*sgd_step)(float *p, const float *g, float *buf, size_t n, float lr, float momentum, float wd);
@@ -136,11 +141,15 @@ typedef struct cm_ops {
    * env order on the CPU) */
   void (*rtrack_step)(const struct cm_rtrack_rows *t, const float *reward, const unsigned char *done, int n);
   void (*rtrack_sums)(const struct cm_rtrack_rows *t, int n, int min_eps, double *out);
+  /* the same totals added into device doubles out[CM_RT_N] (nothing comes down) */
+  void (*rtrack_sums_dev)(const struct cm_rtrack_rows *t, int n, int min_eps, double *out);
   /* r[i] = cm_disc_reward(logit[i], scale) */
   void (*disc_reward)(float *r, const float *logit, size_t n, float scale);
   /* The BCE rows of n logits against target (cm_disc_bce_row, m = n): dlogit[i] overwritten,
    * the terms' sums over the rows into host out[CM_BCE_N] (row order on the CPU) */
   void (*disc_bce_rows)(float *dlogit, const float *logit, int n, int target, float weight, double *out);
+  /* the same, its sums added into device doubles out[CM_BCE_N] (nothing comes down) */
+  void (*disc_bce_rows_dev)(float *dlogit, const float *logit, int n, int target, float weight, double *out);
 } cm_ops;
 
 typedef enum { CM_DEV_CPU = 0, CM_DEV_CUDA = 1 } cm_dev_kind;

@@ -29,6 +29,7 @@ extern "C" {
 /* CM_HD formulas shared with the CPU loops (C++ linkage is fine for static inline functions) */
 #include "learn/disc_rows.h"
 #include "learn/loss_rows.h"
+#include "learn/optim_rows.h"
 #include "learn/returns.h"
 
 /* ---------------- state and errors ---------------- */
@@ -524,6 +525,13 @@ static double *reduction_buffers(size_t n) {
   return g.red;
 }
 
+/* sum x^2 added into the device double acc: enough blocks to fill the GPU, few atomics */
+static void launch_sum_sq(const float *dx, size_t n, double *acc) {
+  size_t b = blocks_for(n);
+  if (b > 1024) b = 1024;
+  k_sum_sq<<<(unsigned)b, THREADS, 0, g.stream>>>(dx, n, acc);
+}
+
 static double cu_sum_sq(const float *x, size_t n) {
   if (!n) return 0;
   cu_set_device();
@@ -535,12 +543,36 @@ static double cu_sum_sq(const float *x, size_t n) {
     unstage(&s, "sum_sq");
     return 0;
   }
-  size_t b = blocks_for(n);
-  if (b > 1024) b = 1024; /* enough blocks to fill the GPU; fewer atomics */
-  k_sum_sq<<<(unsigned)b, THREADS, 0, g.stream>>>(dx, n, acc);
+  launch_sum_sq(dx, n, acc);
   count_d2h(sizeof(double));
   ok(cudaMemcpyAsync(g.red_host, acc, sizeof(double), cudaMemcpyDeviceToHost, g.stream), "cudaMemcpyAsync (sum_sq)");
   return unstage(&s, "sum_sq") ? g.red_host[0] : 0;
+}
+
+static int need_device(const void *p, const char *what);
+
+static void cu_sum_sq_dev(const float *x, size_t n, double *out) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(x, "sum_sq_dev") || !need_device(out, "sum_sq_dev")) return;
+  launch_sum_sq(x, n, out);
+  finish("sum_sq_dev");
+}
+
+/* every thread forms the coefficient from the same doubles (count is small) */
+__global__ void k_clip_grads(float *x, size_t n, const double *sq, int count, float clip) {
+  double coef = cm_clip_coef(sq, count, clip);
+  if (!(coef < 1.0)) return;
+  float c = (float)coef;
+  GRID_STRIDE(i, n) x[i] *= c;
+}
+
+static void cu_clip_grads(float *x, size_t n, const double *sq, int count, float clip) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(x, "clip_grads") || !need_device(sq, "clip_grads")) return;
+  k_clip_grads<<<blocks_for(n), THREADS, 0, g.stream>>>(x, n, sq, count, clip);
+  finish("clip_grads");
 }
 
 static void cu_sgd_step(float *p, const float *g_, float *buf, size_t n, float lr, float momentum, float wd) {
@@ -743,7 +775,7 @@ template <int K> __device__ void block_sums(double *v, double *out) {
       for (int q = 0; q < K; q++) s[q][t] += s[q][t + w];
     __syncthreads();
   }
-  if (t < K) out[t] = s[t][0];
+  if (t < K) out[t] += s[t][0]; /* out zeroed (reduction_buffers) or a slot being added into */
 }
 
 __global__ void k_rtrack_step(cm_rtrack_rows t, const float *reward, const unsigned char *done, size_t n) {
@@ -964,17 +996,27 @@ static void reduction_to_host(const double *acc, int k, double *out, const char 
   if (finish(what)) memcpy(out, g.red_host, (size_t)k * sizeof(double));
 }
 
+/* k_rtrack_sums adding into device acc; 0 when an argument is not device memory */
+static int launch_rtrack_sums(const cm_rtrack_rows *t, int n, int min_eps, double *acc) {
+  const void *ptrs[] = {t->ep_ret, t->ep_len, t->eps, t->bad, acc};
+  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
+    if (!need_device(ptrs[k], "rtrack_sums")) return 0;
+  k_rtrack_sums<<<1, THREADS, 0, g.stream>>>(*t, n, min_eps, acc);
+  return 1;
+}
+
 static void cu_rtrack_sums(const cm_rtrack_rows *t, int n, int min_eps, double *out) {
   memset(out, 0, CM_RT_N * sizeof(double));
   if (n <= 0) return;
   cu_set_device();
-  const void *ptrs[] = {t->ep_ret, t->ep_len, t->eps, t->bad};
-  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
-    if (!need_device(ptrs[k], "rtrack_sums")) return;
   double *acc = reduction_buffers(CM_RT_N);
-  if (!acc) return;
-  k_rtrack_sums<<<1, THREADS, 0, g.stream>>>(*t, n, min_eps, acc);
-  reduction_to_host(acc, CM_RT_N, out, "rtrack_sums");
+  if (acc && launch_rtrack_sums(t, n, min_eps, acc)) reduction_to_host(acc, CM_RT_N, out, "rtrack_sums");
+}
+
+static void cu_rtrack_sums_dev(const cm_rtrack_rows *t, int n, int min_eps, double *out) {
+  if (n <= 0) return;
+  cu_set_device();
+  if (launch_rtrack_sums(t, n, min_eps, out)) finish("rtrack_sums_dev");
 }
 
 static void cu_disc_reward(float *r, const float *logit, size_t n, float scale) {
@@ -985,15 +1027,26 @@ static void cu_disc_reward(float *r, const float *logit, size_t n, float scale) 
   finish("disc_reward");
 }
 
+static int launch_disc_bce_rows(float *dlogit, const float *logit, int n, int target, float weight, double *acc) {
+  if (!need_device(dlogit, "disc_bce_rows") || !need_device(logit, "disc_bce_rows") || !need_device(acc, "disc_bce_rows"))
+    return 0;
+  k_disc_bce_rows<<<1, THREADS, 0, g.stream>>>(dlogit, logit, n, target, weight, acc);
+  return 1;
+}
+
 static void cu_disc_bce_rows(float *dlogit, const float *logit, int n, int target, float weight, double *out) {
   memset(out, 0, CM_BCE_N * sizeof(double));
   if (n <= 0) return;
   cu_set_device();
-  if (!need_device(dlogit, "disc_bce_rows") || !need_device(logit, "disc_bce_rows")) return;
   double *acc = reduction_buffers(CM_BCE_N);
-  if (!acc) return;
-  k_disc_bce_rows<<<1, THREADS, 0, g.stream>>>(dlogit, logit, n, target, weight, acc);
-  reduction_to_host(acc, CM_BCE_N, out, "disc_bce_rows");
+  if (acc && launch_disc_bce_rows(dlogit, logit, n, target, weight, acc))
+    reduction_to_host(acc, CM_BCE_N, out, "disc_bce_rows");
+}
+
+static void cu_disc_bce_rows_dev(float *dlogit, const float *logit, int n, int target, float weight, double *out) {
+  if (n <= 0) return;
+  cu_set_device();
+  if (launch_disc_bce_rows(dlogit, logit, n, target, weight, out)) finish("disc_bce_rows_dev");
 }
 
 /* ---------------- the device ---------------- */
@@ -1067,6 +1120,8 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->axpy = cu_axpy;
   o->scale = cu_scale;
   o->sum_sq = cu_sum_sq;
+  o->sum_sq_dev = cu_sum_sq_dev;
+  o->clip_grads = cu_clip_grads;
   o->sgd_step = cu_sgd_step;
   o->adam_step = cu_adam_step;
   o->col_moments = cu_col_moments;
@@ -1088,8 +1143,10 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->policy_act = cu_policy_act;
   o->rtrack_step = cu_rtrack_step;
   o->rtrack_sums = cu_rtrack_sums;
+  o->rtrack_sums_dev = cu_rtrack_sums_dev;
   o->disc_reward = cu_disc_reward;
   o->disc_bce_rows = cu_disc_bce_rows;
+  o->disc_bce_rows_dev = cu_disc_bce_rows_dev;
   g.dev.kind = CM_DEV_CUDA;
   g.dev.index = device;
   g.dev.ops = &g.ops;
