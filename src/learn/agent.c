@@ -235,6 +235,7 @@ void cm_agent_destroy(cm_agent *a) {
   cm_dev_free(a->dev, (float *)a->its_d);
   if (a->dev && a->dev->kind != CM_DEV_CPU) cm_dev_host_free(a->dev, a->its_h);
   free(a->mb_rec);
+  free(a->guards);
   if (a->obs_norm.dev) cm_norm_destroy(&a->obs_norm);
   if (a->a_norm.dev) cm_norm_destroy(&a->a_norm);
   if (a->actor.dev) cm_mlp_destroy(&a->actor);
@@ -389,16 +390,14 @@ static int bad_step(cm_agent *a, cm_err *err) {
   return cm_fail(err, "%s:%d: environment step: the return tracker saw a bad reward or done flag", __FILE__, __LINE__);
 }
 
-/* The rollout's policy-input guards take the first steps_per_iter slots of the iteration's
- * stats (step t's at slot t, see cm_agent_check_rollout). */
 static int rollout_train(cm_agent *a, cm_err *err) {
   int N = a->num_envs, O = a->obs_dim, A = a->act_dim;
-  size_t n = (size_t)N, g0;
+  size_t n = (size_t)N, g;
   cm_exp_buffer *b = &a->buf;
-  if (cm_agent_its_take(a, (size_t)a->cfg.steps_per_iter, &g0, err)) return -1;
   for (int t = 0; t < a->cfg.steps_per_iter; t++) {
     if (t == 1 && cm_fault_nan_at((long)a->iter, "obs")) cm_dev_upload(a->dev, a->d.obs + (size_t)(1 % N) * O + 2 % O, &(float){NAN}, 1);
-    a->guard_slot = g0 + (size_t)t + 1;
+    if (cm_agent_guard_rows(a, NULL, N, O + a->cond_dim, t, "policy input", NULL, &g, err)) return -1;
+    a->guard_slot = g + 1;
     int rc = cm_agent_decide_action(a, err);
     a->guard_slot = 0;
     if (rc) return -1;
@@ -506,6 +505,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
 
 void cm_agent_its_reset(cm_agent *a) {
   a->its_used = a->its_read = 0;
+  a->guard_n = 0;
   if (a->its_cap) a->dev->ops->fill((float *)a->its_d, 0.f, 2 * a->its_cap); /* zero bits: 0.0 */
 }
 
@@ -534,6 +534,24 @@ int cm_agent_its_take(cm_agent *a, size_t n, size_t *off, cm_err *err) {
 }
 
 double *cm_agent_its_at(cm_agent *a, size_t off) { return a->its_d + off; }
+
+int cm_agent_guard_rows(cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
+                        const char *source, size_t *slot, cm_err *err) {
+  if (a->guard_n == a->guard_cap) {
+    int cap = a->guard_cap ? 2 * a->guard_cap : 64;
+    cm_row_guard *g = realloc(a->guards, (size_t)cap * sizeof *g);
+    if (!g) return cm_fail(err, "%s:%d: out of memory for %d NaN guards", __FILE__, __LINE__, cap);
+    a->guards = g;
+    a->guard_cap = cap;
+  }
+  size_t off;
+  if (cm_agent_its_take(a, 1, &off, err)) return -1;
+  a->guards[a->guard_n++] = (cm_row_guard){.slot = off, .x = x, .rows = rows, .dim = dim, .step0 = step0,
+                                           .what = what, .source = source};
+  if (x) a->dev->ops->sum_sq_dev(x, (size_t)rows * dim, cm_agent_its_at(a, off));
+  if (slot) *slot = off;
+  return 0;
+}
 
 const double *cm_agent_its_read(cm_agent *a) {
   if (a->its_used > a->its_read && a->dev->kind != CM_DEV_CPU)

@@ -193,6 +193,8 @@ struct cm_agent {
   double *its_d, *its_h;
   size_t its_cap, its_used, its_read;
   size_t guard_slot; /* 1 + the slot of the policy-input guard while a rollout step decides, else 0 */
+  struct cm_row_guard *guards; /* [guard_n] the rollout's NaN guards waiting in slots, in order */
+  int guard_n, guard_cap;
   struct cm_mb_rec *mb_rec; /* [mb_rec_cap] the mini-batches' records (agent_update.c) */
   int mb_rec_cap;
   cm_rl_mode mode;
@@ -321,6 +323,19 @@ int cm_agent_check_finite(cm_agent *a, cm_err *err);
  * brought down in one copy (none on the CPU device, whose slots are host memory), returning
  * the host array (index it by the offsets; valid until the next take). */
 void cm_agent_its_reset(cm_agent *a);
+/* A rollout NaN guard on device rows x [rows][dim] (cm_agent_check_dev_rows' arguments; x must
+ * keep its values until the rollout ends, as the buffers' rows do): their sum of squares into
+ * a slot, checked with the others in order by cm_agent_check_rollout (the search and message
+ * of cm_agent_check_dev_rows where it is not finite). x NULL: step step0's policy input
+ * (decide_action's sum into *slot; cm_agent_input_guard_failed's search). */
+typedef struct cm_row_guard {
+  size_t slot;
+  const float *x;
+  int rows, dim, step0;
+  const char *what, *source;
+} cm_row_guard;
+int cm_agent_guard_rows(cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
+                        const char *source, size_t *slot, cm_err *err);
 int cm_agent_its_take(cm_agent *a, size_t n, size_t *off, cm_err *err);
 double *cm_agent_its_at(cm_agent *a, size_t off);
 const double *cm_agent_its_read(cm_agent *a);

@@ -394,14 +394,19 @@ int cm_agent_input_guard_failed(cm_agent *a, int t, cm_err *err) {
 
 int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
-  int N = b->num_envs, n = cm_exp_sample_count(b), k = 0, T = n / (N > 0 ? N : 1);
+  int N = b->num_envs, n = cm_exp_sample_count(b), k = 0;
   size_t rt;
   if (cm_agent_its_take(a, CM_RT_N, &rt, err)) return -1;
   cm_return_tracker *tr = &a->train_ret;
   a->dev->ops->rtrack_sums_dev(&tr->rows, tr->num_envs, 0, cm_agent_its_at(a, rt));
-  const double *its = cm_agent_its_read(a); /* the guards (slots 0..T-1, rollout_train) and the totals */
-  for (int t = 0; t < T && t < (int)rt; t++)
-    if (!isfinite(its[t])) return cm_agent_input_guard_failed(a, t, err);
+  const double *its = cm_agent_its_read(a); /* the rollout's guards and the tracker's totals */
+  for (int i = 0; i < a->guard_n; i++) { /* in the order the rollout took them */
+    const cm_row_guard *g = &a->guards[i];
+    if (isfinite(its[g->slot])) continue;
+    if (!g->x) return cm_agent_input_guard_failed(a, g->step0, err);
+    if (cm_agent_check_dev_rows(a, g->x, g->rows, g->dim, g->step0, g->what, g->source, err)) return -1;
+  }
+  a->guard_n = 0;
   cm_rtrack_set(tr, its + rt); /* the logged returns and the bad-step count */
   if (!tr->bad) return 0;
   const float *reward = cm_exp_host_view(b, b->reward);

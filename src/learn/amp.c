@@ -183,15 +183,16 @@ int cm_amp_after_step(cm_agent *a, int slot, cm_err *err) {
   float *x = m->disc_obs + (size_t)slot * D;
   take_rows(a, x, on_dev ? m->step_d : NULL, a->env->disc_obs, N * D);
   if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_obs")) cm_dev_upload(a->dev, x + (1 % N) * D + 2 % D, &(float){NAN}, 1);
-  /* NaN guard where the rows enter (the discriminator's input, and ASE's encoder's) */
-  if (cm_agent_check_dev_rows(a, x, (int)N, (int)D, slot / (int)N, m->obs_name, "the env produced it", err))
+  /* NaN guard where the rows enter (the discriminator's input, and ASE's encoder's), checked
+   * with the rollout's others when it ends */
+  if (cm_agent_guard_rows(a, x, (int)N, (int)D, slot / (int)N, m->obs_name, "the env produced it", NULL, err))
     return -1;
   if (m->diff) {
     float *y = m->disc_obs_demo + (size_t)slot * D;
     take_rows(a, y, on_dev ? m->step_demo_d : NULL, a->env->disc_obs_demo, N * D);
     if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_demo")) cm_dev_upload(a->dev, y + (1 % N) * D + 2 % D, &(float){NAN}, 1);
-    if (cm_agent_check_dev_rows(a, y, (int)N, (int)D, slot / (int)N, "demo observation", "the env's reference motion "
-                                "produced it", err))
+    if (cm_agent_guard_rows(a, y, (int)N, (int)D, slot / (int)N, "demo observation", "the env's reference motion "
+                            "produced it", NULL, err))
       return -1;
   } else if (cm_agent_need_norm_update(a)) {
     cm_norm_record(&m->norm, x, (int)N);
