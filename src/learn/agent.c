@@ -442,9 +442,16 @@ int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, 
 /* Mean and sample variance of the random-action advantages over every rank's samples: the
  * arithmetic of cm_adv_stats on the global batch (for one rank the same numbers, bit for bit);
  * MimicKit averages the ranks' means and variances instead. Device reductions, then 3 doubles
- * across ranks. */
+ * across ranks; one rank needs no exchange, and both passes come down in one copy. */
 static int adv_stats(cm_agent *a, int n, const float *adv, const float *mask, double *mean, double *var, cm_err *err) {
-  double st[CM_STATS_N];
+  double st[2 * CM_STATS_N];
+  if (a->comm->size <= 1) { /* the rank's mean is the global one: both passes in one trip */
+    a->dev->ops->masked_stats2(adv, mask, (size_t)n, st);
+    double c = st[CM_STAT_COUNT];
+    *mean = cm_stats_center(st);
+    *var = c > 1 ? st[CM_STATS_N + CM_STAT_SUM_SQ] / (c - 1) : 0.0;
+    return 0;
+  }
   a->dev->ops->masked_stats(adv, mask, (size_t)n, 0.0, st);
   double s[2] = {st[CM_STAT_COUNT], st[CM_STAT_SUM]};
   if (cm_comm_allreduce_f64(a->comm, s, 2, CM_RED_SUM, "advantage sums", err)) return -1;

@@ -279,13 +279,12 @@ int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double e
    * rewards are mixed where they live */
   if (extra) cm_dev_upload(a->dev, m->extra_d, extra, (size_t)n);
   ops->reward_mix(a->buf.reward, m->disc_r, extra ? m->extra_d : NULL, (size_t)n, tw, dw, ew);
-  /* torch.std_mean of the style rewards: two reductions (cm_mean_std's sums in its order on the CPU) */
-  double st[CM_STATS_N];
-  ops->masked_stats(m->disc_r, NULL, (size_t)n, 0.0, st);
-  double mean = n > 0 ? st[CM_STAT_SUM] / n : 0;
-  ops->masked_stats(m->disc_r, NULL, (size_t)n, mean, st);
+  /* torch.std_mean of the style rewards: two reductions, one copy (cm_mean_std's sums in its order on the CPU) */
+  double st[2 * CM_STATS_N];
+  ops->masked_stats2(m->disc_r, NULL, (size_t)n, st); /* the second pass centred on the first's mean */
+  double mean = cm_stats_center(st);
   cm_stats_set(out, "Disc_Reward_Mean", mean);
-  cm_stats_set(out, "Disc_Reward_Std", n > 1 ? sqrt(st[CM_STAT_SUM_SQ] / (n - 1)) : NAN);
+  cm_stats_set(out, "Disc_Reward_Std", n > 1 ? sqrt(st[CM_STATS_N + CM_STAT_SUM_SQ] / (n - 1)) : NAN);
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/err.h"
+#include "core/hd.h"
 
 /* Adam coefficients of one step, formed on the host in double (as torch does) then rounded. */
 typedef struct cm_adam_coef {
@@ -51,6 +52,10 @@ enum { CM_STAT_COUNT, CM_STAT_SUM, CM_STAT_SUM_SQ, CM_STAT_MIN, CM_STAT_MAX, CM_
 enum { CM_RT_EPISODES, CM_RT_SUM_RET, CM_RT_SUM_LEN, CM_RT_BAD, CM_RT_BELOW, CM_RT_N };
 /* disc_bce_rows' per-row terms and their sums (learn/disc_rows.h cm_disc_bce_row) */
 enum { CM_BCE_LOSS, CM_BCE_ACC, CM_BCE_LOGIT, CM_BCE_N };
+/* The mean of the entries masked_stats counted (0 with none): its sum over its count. */
+CM_HD static inline double cm_stats_center(const double *st) {
+  return st[CM_STAT_COUNT] > 0 ? st[CM_STAT_SUM] / st[CM_STAT_COUNT] : 0.0;
+}
 struct cm_policy_act_args; /* learn/policy_rows.h */
 /* The return tracker's per-env arrays on the device (learn/returns.h cm_rtrack_row) */
 typedef struct cm_rtrack_rows {
@@ -122,6 +127,10 @@ typedef struct cm_ops {
    * of (x - center) and (x - center)^2, min and max of x (+-inf with none). The CPU sums in index
    * order (the order of returns.c's cm_adv_stats). */
   void (*masked_stats)(const float *x, const float *mask, size_t n, double center, double *out);
+  /* Both passes of a mean and variance in one trip: out[0:CM_STATS_N] masked_stats at center 0,
+   * out[CM_STATS_N:2 CM_STATS_N] at the center cm_stats_center(out) (the first pass's mean,
+   * formed on the device), to host doubles in one copy */
+  void (*masked_stats2)(const float *x, const float *mask, size_t n, double *out);
   /* x = clamp((x - mean) / max(std, 1e-5), -clip, clip) (cm_adv_norm_value) */
   void (*adv_normalize)(float *x, size_t n, float mean, float std, float clip);
   /* r = tw r + dw d (+ ew e where e != NULL) (cm_reward_mix_value) */

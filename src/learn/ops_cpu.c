@@ -311,6 +311,11 @@ static void cpu_masked_stats(const float *x, const float *mask, size_t n, double
   out[CM_STAT_MAX] = hi;
 }
 
+static void cpu_masked_stats2(const float *x, const float *mask, size_t n, double *out) {
+  cpu_masked_stats(x, mask, n, 0.0, out);
+  cpu_masked_stats(x, mask, n, cm_stats_center(out), out + CM_STATS_N);
+}
+
 static void adv_norm_range(void *c, size_t b, size_t e) {
   row_args *o = c;
   for (size_t i = b; i < e; i++) o->w[i] = cm_adv_norm_value(o->w[i], o->a, o->b, o->c);
@@ -448,6 +453,7 @@ const cm_ops cm_ops_cpu = {
   .bootstrap_done = cpu_bootstrap_done,
   .td_lambda = cpu_td_lambda,
   .masked_stats = cpu_masked_stats,
+  .masked_stats2 = cpu_masked_stats2,
   .adv_normalize = cpu_adv_normalize,
   .reward_mix = cpu_reward_mix,
   .awr_weights = cpu_awr_weights,

@@ -696,8 +696,11 @@ __global__ void k_td_lambda(int T, int N, const float *r, const float *next_vals
 
 /* Per-block partial statistics (count, sums, min, max) into part[block][CM_STATS_N]. */
 #define STAT_BLOCKS 256
-__global__ void k_masked_stats(const float *x, const float *mask, size_t n, double center, double *part) {
+/* first != NULL: the center is the mean of that earlier pass's sums (cm_stats_center) */
+__global__ void k_masked_stats(const float *x, const float *mask, size_t n, double center, const double *first,
+                               double *part) {
   __shared__ double s[CM_STATS_N][THREADS];
+  if (first) center = cm_stats_center(first);
   double c = 0, s1 = 0, s2 = 0, lo = INFINITY, hi = -INFINITY;
   GRID_STRIDE(i, n) {
     if (mask && mask[i] == 0.f) continue;
@@ -868,23 +871,46 @@ static void cu_td_lambda(int T, int N, const float *r, const float *next_vals, c
   finish("td_lambda");
 }
 
+/* The passes into part (STAT_BLOCKS partials) and res[passes][CM_STATS_N] on the device: the
+ * second, if any, centred on the first's mean; 0 when an argument is not device memory */
+static int launch_masked_stats(const float *x, const float *mask, size_t n, double center, int passes, double **res) {
+  if (!need_device(x, "masked_stats") || !need_device(mask, "masked_stats")) return 0;
+  unsigned blocks = blocks_for(n);
+  if (blocks > STAT_BLOCKS) blocks = STAT_BLOCKS;
+  double *part = reduction_buffers((size_t)(blocks + passes) * CM_STATS_N);
+  if (!part) return 0;
+  *res = part + (size_t)blocks * CM_STATS_N;
+  for (int p = 0; p < passes; p++) {
+    k_masked_stats<<<blocks, THREADS, 0, g.stream>>>(x, mask, n, center, p ? *res : NULL, part);
+    k_stats_combine<<<1, 1, 0, g.stream>>>(part, (int)blocks, *res + (size_t)p * CM_STATS_N);
+  }
+  return 1;
+}
+
+static void stats_to_host(const double *res, int passes, double *out, const char *what) {
+  size_t bytes = (size_t)passes * CM_STATS_N * sizeof(double);
+  count_d2h(bytes);
+  ok(cudaMemcpyAsync(g.red_host, res, bytes, cudaMemcpyDeviceToHost, g.stream), what);
+  if (finish(what)) memcpy(out, g.red_host, bytes);
+}
+
 static void cu_masked_stats(const float *x, const float *mask, size_t n, double center, double *out) {
   double none[CM_STATS_N] = {0, 0, 0, INFINITY, -INFINITY};
   memcpy(out, none, sizeof none);
   if (!n) return;
   cu_set_device();
-  if (!need_device(x, "masked_stats") || !need_device(mask, "masked_stats")) return;
-  unsigned blocks = blocks_for(n);
-  if (blocks > STAT_BLOCKS) blocks = STAT_BLOCKS;
-  double *part = reduction_buffers((size_t)(blocks + 1) * CM_STATS_N);
-  if (!part) return;
-  double *res = part + (size_t)blocks * CM_STATS_N;
-  k_masked_stats<<<blocks, THREADS, 0, g.stream>>>(x, mask, n, center, part);
-  k_stats_combine<<<1, 1, 0, g.stream>>>(part, (int)blocks, res);
-  count_d2h(CM_STATS_N * sizeof(double));
-  ok(cudaMemcpyAsync(g.red_host, res, CM_STATS_N * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
-     "cudaMemcpyAsync (masked_stats)");
-  if (finish("masked_stats")) memcpy(out, g.red_host, CM_STATS_N * sizeof(double));
+  double *res;
+  if (launch_masked_stats(x, mask, n, center, 1, &res)) stats_to_host(res, 1, out, "masked_stats");
+}
+
+static void cu_masked_stats2(const float *x, const float *mask, size_t n, double *out) {
+  double none[CM_STATS_N] = {0, 0, 0, INFINITY, -INFINITY};
+  memcpy(out, none, sizeof none);
+  memcpy(out + CM_STATS_N, none, sizeof none);
+  if (!n) return;
+  cu_set_device();
+  double *res;
+  if (launch_masked_stats(x, mask, n, 0.0, 2, &res)) stats_to_host(res, 2, out, "masked_stats2");
 }
 
 static void cu_adv_normalize(float *x, size_t n, float mean, float std, float clip) {
@@ -1135,6 +1161,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->bootstrap_done = cu_bootstrap_done;
   o->td_lambda = cu_td_lambda;
   o->masked_stats = cu_masked_stats;
+  o->masked_stats2 = cu_masked_stats2;
   o->adv_normalize = cu_adv_normalize;
   o->reward_mix = cu_reward_mix;
   o->awr_weights = cu_awr_weights;
