@@ -333,9 +333,15 @@ typedef struct cm_row_guard {
   const float *x;
   int rows, dim, step0;
   const char *what, *source;
+  /* a guard's own search and message (NULL: cm_agent_check_dev_rows'); set after taking it */
+  int (*search)(cm_agent *a, const struct cm_row_guard *g, cm_err *err);
 } cm_row_guard;
 int cm_agent_guard_rows(cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
                         const char *source, size_t *slot, cm_err *err);
+/* The guards taken since the last check, in order, against the host copy its of their slots
+ * (cm_agent_its_read's): the first non-finite one searched and named. cm_agent_check_rollout
+ * checks the rollout's; the update checks those its train data took (AMP's demo rows). */
+int cm_agent_check_guards(cm_agent *a, const double *its, cm_err *err);
 int cm_agent_its_take(cm_agent *a, size_t n, size_t *off, cm_err *err);
 double *cm_agent_its_at(cm_agent *a, size_t off);
 const double *cm_agent_its_read(cm_agent *a);

@@ -298,7 +298,7 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
       return a->mb_rec_cap = 0, cm_fail(err, "%s:%d: out of memory for %d mini-batch records", __FILE__, __LINE__, steps_n);
     a->mb_rec_cap = steps_n;
   }
-  cm_agent_its_reset(a); /* the rollout's slots were read and checked */
+  if (!a->guard_n) cm_agent_its_reset(a); /* the rollout's slots were read and checked; else the train data's guards wait */
   for (int q = 0; q < steps_n; q++) {
     size_t off = (size_t)q * mb;
     if (minibatch_step(a, mb, a->mb_rand[q], a->idx_h + off, a->idx_part + off, a->idx_d + off, a->mb_rec + q, err))
@@ -307,8 +307,9 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
   if (cm_fault_nan_at((long)a->iter, "param")) cm_dev_upload(a->dev, a->optim.params[0]->data, &(float){NAN}, 1);
   size_t psq;
   if (param_sums(a, &psq, err)) return -1;
-  /* the update's one download: every mini-batch's sums, then the parameters' */
+  /* the update's one download: the train data's guards, every mini-batch's sums, the parameters' */
   const double *its = cm_agent_its_read(a);
+  if (cm_agent_check_guards(a, its, err)) return -1;
   cm_stats sum = {0}, st;
   double ent = a->cfg.action_entropy_weight != 0 ? cm_gauss_entropy_row(a->act_dim, cm_agent_logstd(a)) : 0;
   for (int q = 0; q < steps_n; q++) {
@@ -392,6 +393,20 @@ int cm_agent_input_guard_failed(cm_agent *a, int t, cm_err *err) {
                  "written is the last good one", t, (long long)a->iter, C ? " and latents" : "");
 }
 
+int cm_agent_check_guards(cm_agent *a, const double *its, cm_err *err) {
+  int n = a->guard_n;
+  a->guard_n = 0;
+  for (int i = 0; i < n; i++) { /* in the order they were taken */
+    const cm_row_guard *g = &a->guards[i];
+    if (isfinite(its[g->slot])) continue;
+    if (!g->x) return cm_agent_input_guard_failed(a, g->step0, err);
+    if (g->search ? g->search(a, g, err)
+                  : cm_agent_check_dev_rows(a, g->x, g->rows, g->dim, g->step0, g->what, g->source, err))
+      return -1;
+  }
+  return 0;
+}
+
 int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
   int N = b->num_envs, n = cm_exp_sample_count(b), k = 0;
@@ -400,13 +415,7 @@ int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
   cm_return_tracker *tr = &a->train_ret;
   a->dev->ops->rtrack_sums_dev(&tr->rows, tr->num_envs, 0, cm_agent_its_at(a, rt));
   const double *its = cm_agent_its_read(a); /* the rollout's guards and the tracker's totals */
-  for (int i = 0; i < a->guard_n; i++) { /* in the order the rollout took them */
-    const cm_row_guard *g = &a->guards[i];
-    if (isfinite(its[g->slot])) continue;
-    if (!g->x) return cm_agent_input_guard_failed(a, g->step0, err);
-    if (cm_agent_check_dev_rows(a, g->x, g->rows, g->dim, g->step0, g->what, g->source, err)) return -1;
-  }
-  a->guard_n = 0;
+  if (cm_agent_check_guards(a, its, err)) return -1;
   cm_rtrack_set(tr, its + rt); /* the logged returns and the bad-step count */
   if (!tr->bad) return 0;
   const float *reward = cm_exp_host_view(b, b->reward);

@@ -242,28 +242,35 @@ static int fetch_demo(cm_agent *a, cm_amp *m, int n, float *out, cm_err *err) {
   return 0;
 }
 
+/* The demo rows' NaN guard's search: the first non-finite element of the x rows, named. */
+static int demo_search(cm_agent *a, const cm_row_guard *g, cm_err *err) {
+  size_t k = (size_t)g->rows * g->dim;
+  float *h;
+  const float *v = cm_agent_rows_for_search(a, g->x, k, &h, "demo observation", err);
+  if (!v) return -1;
+  size_t j = 0;
+  while (j < k && isfinite(v[j])) j++;
+  int rc = 0;
+  if (j < k)
+    rc = cm_fail(err, "NaN guard: element %d of demo observation %d of the %d sampled for the discriminator is %g "
+                 "at training iteration %lld (the reference motions produced it); the last checkpoint written "
+                 "is the last good one", (int)(j % g->dim), (int)(j / g->dim), g->rows, (double)v[j],
+                 (long long)a->iter);
+  free(h);
+  return rc;
+}
+
 int cm_amp_record_demo(cm_agent *a, cm_err *err) {
   cm_amp *m = a->impl;
   int n = cm_exp_capacity(&a->buf);
-  size_t k = (size_t)n * m->D;
   float *y = m->disc_obs_demo;
   if (fetch_demo(a, m, n, y, err)) return cm_wrap(err, "sampling %d demo observations", n);
   if (cm_fault_nan_at((long)a->iter, "disc_demo")) cm_dev_upload(a->dev, y + (size_t)(1 % n) * m->D + 2 % m->D, &(float){NAN}, 1);
-  /* NaN guard before the normalizer records them: one reduction, the host search on failure */
-  if (k > 0 && !isfinite(a->dev->ops->sum_sq(y, k))) {
-    float *h;
-    const float *v = cm_agent_rows_for_search(a, y, k, &h, "demo observation", err);
-    if (!v) return -1;
-    size_t j = 0;
-    while (j < k && isfinite(v[j])) j++;
-    if (j < k) {
-      cm_fail(err, "NaN guard: element %d of demo observation %d of the %d sampled for the discriminator is %g "
-              "at training iteration %lld (the reference motions produced it); the last checkpoint written "
-              "is the last good one", (int)(j % m->D), (int)(j / m->D), n, (double)v[j], (long long)a->iter);
-      free(h);
-      return -1;
-    }
-    free(h);
+  /* NaN guard: their sum of squares waits in the iteration's stats, checked when the update's
+   * come down, before any mini-batch's statistics (the search only on failure) */
+  if (n > 0) {
+    if (cm_agent_guard_rows(a, y, n, m->D, 0, "demo observation", NULL, NULL, err)) return -1;
+    a->guards[a->guard_n - 1].search = demo_search;
   }
   cm_norm_record(&m->norm, y, n); /* MimicKit records the demo rows unconditionally */
   return cm_replay_store(&m->replay, m->disc_obs, n, m->disc_replay_samples, err);
