@@ -35,26 +35,44 @@ static int add_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   return 0;
 }
 
-static int add_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err) {
+/* The disc loss's slots (from rec->off): each class's sums, the logit-layer and weight-decay sums of squares. */
+enum { ADD_POS = 0, ADD_NEG = CM_DISC_SUMS, ADD_LOGIT = 2 * CM_DISC_SUMS, ADD_WD, ADD_SLOTS };
+
+static int add_disc_loss(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err) {
   cm_amp *m = a->impl;
   int B = m->disc_batch_size, nn = (B + 1) / 2;
   if (nn > rows) nn = rows;
   float w = (float)m->disc_loss_weight;
-  cm_disc_term pos, neg;
+  if (cm_agent_its_take(a, ADD_SLOTS, &rec->off, err)) return -1;
   /* positive: the zero difference, one row */
   a->dev->ops->fill(m->mb_nx, 0.f, (size_t)m->D);
-  if (cm_disc_bce(&m->disc, m->mb_nx, 1, 1, 0.5f * w, 0.f, &pos, err)) return -1;
+  if (cm_disc_bce_dev(&m->disc, m->mb_nx, 1, 1, 0.5f * w, 0.f, cm_agent_its_at(a, rec->off + ADD_POS), err)) return -1;
   /* negatives: the mini-batch's differences and replayed ones, with the gradient penalty */
   const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
   if (!idx_d) return -1;
   a->dev->ops->gather_rows(m->mb_x, m->disc_obs_demo, m->D, idx_d, nn);
   if (cm_replay_sample(&m->replay, nn, m->mb_x + (size_t)nn * m->D, err)) return -1;
   cm_amp_normalize(m, m->mb_nx, m->mb_x, 2 * nn);
-  if (cm_disc_bce(&m->disc, m->mb_nx, 2 * nn, 0, 0.5f * w, w * (float)m->disc_grad_penalty, &neg, err)) return -1;
-  double logit_sq = cm_disc_weight_sq(&m->disc, 1, w * (float)m->disc_logit_reg);
-  double dl = 0.5 * (pos.loss + neg.loss) + m->disc_logit_reg * logit_sq + m->disc_grad_penalty * neg.grad_penalty;
+  if (cm_disc_bce_dev(&m->disc, m->mb_nx, 2 * nn, 0, 0.5f * w, w * (float)m->disc_grad_penalty,
+                      cm_agent_its_at(a, rec->off + ADD_NEG), err))
+    return -1;
+  cm_disc_weight_sq_dev(&m->disc, 1, w * (float)m->disc_logit_reg, cm_agent_its_at(a, rec->off + ADD_LOGIT));
   if (m->disc_weight_decay != 0)
-    dl += m->disc_weight_decay * cm_disc_weight_sq(&m->disc, 0, w * (float)m->disc_weight_decay);
+    cm_disc_weight_sq_dev(&m->disc, 0, w * (float)m->disc_weight_decay, cm_agent_its_at(a, rec->off + ADD_WD));
+  return 0;
+}
+
+static void add_disc_stats(cm_agent *a, const cm_aux_rec *rec, const double *its, double *loss, cm_stats *st) {
+  cm_amp *m = a->impl;
+  const double *v = its + rec->off;
+  int nn = (m->disc_batch_size + 1) / 2;
+  if (nn > rec->rows) nn = rec->rows;
+  cm_disc_term pos, neg;
+  cm_disc_term_of(v + ADD_POS, 1, &pos);
+  cm_disc_term_of(v + ADD_NEG, 2 * nn, &neg);
+  double logit_sq = v[ADD_LOGIT];
+  double dl = 0.5 * (pos.loss + neg.loss) + m->disc_logit_reg * logit_sq + m->disc_grad_penalty * neg.grad_penalty;
+  if (m->disc_weight_decay != 0) dl += m->disc_weight_decay * v[ADD_WD];
   cm_stats_set(st, "Disc_Loss", dl);
   cm_stats_set(st, "Disc_Grad_Penalty", neg.grad_penalty);
   cm_stats_set(st, "Disc_Logit_Loss", logit_sq);
@@ -63,7 +81,6 @@ static int add_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm
   cm_stats_set(st, "Disc_Pos_Logit", pos.logit_mean);
   cm_stats_set(st, "Disc_Neg_Logit", neg.logit_mean);
   *loss = m->disc_loss_weight * dl;
-  return 0;
 }
 
 const cm_agent_type cm_agent_add = {
@@ -77,5 +94,6 @@ const cm_agent_type cm_agent_add = {
     .after_step = cm_amp_after_step,
     .build_train_data = add_build_train_data,
     .aux_loss = add_disc_loss,
+    .aux_stats = add_disc_stats,
     .update_normalizers = cm_amp_update_normalizers,
 };

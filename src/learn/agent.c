@@ -232,6 +232,10 @@ void cm_agent_destroy(cm_agent *a) {
   free(a->cond);
   free(a->buf_cond);
   free(a->grad_flat);
+  cm_dev_free(a->dev, (float *)a->its_d);
+  if (a->dev && a->dev->kind != CM_DEV_CPU) cm_dev_host_free(a->dev, a->its_h);
+  free(a->mb_rec);
+  free(a->guards);
   if (a->obs_norm.dev) cm_norm_destroy(&a->obs_norm);
   if (a->a_norm.dev) cm_norm_destroy(&a->a_norm);
   if (a->actor.dev) cm_mlp_destroy(&a->actor);
@@ -326,19 +330,14 @@ double cm_agent_exp_prob(const cm_agent *a) {
   return (1.0 - l) * c->exp_prob_beg + l * c->exp_prob_end;
 }
 
-/* The NaN guard on the policy input: one reduction on the device; only when it is not finite
- * do the observations come down for cm_agent_check_input to name the culprit. */
-static int check_policy_input(cm_agent *a, const float *in, cm_err *err) {
-  if (isfinite(a->dev->ops->sum_sq(in, (size_t)a->num_envs * (a->obs_dim + a->cond_dim)))) return 0;
-  to_host(a, a->obs, a->d.obs, (size_t)a->num_envs * a->obs_dim * sizeof(float));
-  return cm_agent_check_input(a, in, err);
-}
-
 int cm_agent_decide_action(cm_agent *a, cm_err *err) {
   double t0 = cm_now_seconds();
   int N = a->num_envs, train = a->mode == CM_RL_TRAIN;
   const float *in = cm_agent_net_input(a, a->norm_obs, a->d.obs, a->cond, N);
-  if (train && check_policy_input(a, in, err)) return -1;
+  /* the NaN guard on a rollout step's policy input: its sum of squares into the step's slot of
+   * the iteration's stats, checked once the rollout is done (cm_agent_check_rollout) */
+  if (train && a->guard_slot)
+    a->dev->ops->sum_sq_dev(in, (size_t)N * (a->obs_dim + a->cond_dim), cm_agent_its_at(a, a->guard_slot - 1));
   if (cm_mlp_forward(&a->actor, in, N, err)) return -1;
   cm_policy_act_args p = {
       .act_dim = a->act_dim, .train = train, .exp_prob = train ? cm_agent_exp_prob(a) : 0.0,
@@ -393,11 +392,15 @@ static int bad_step(cm_agent *a, cm_err *err) {
 
 static int rollout_train(cm_agent *a, cm_err *err) {
   int N = a->num_envs, O = a->obs_dim, A = a->act_dim;
-  size_t n = (size_t)N;
+  size_t n = (size_t)N, g;
   cm_exp_buffer *b = &a->buf;
   for (int t = 0; t < a->cfg.steps_per_iter; t++) {
     if (t == 1 && cm_fault_nan_at((long)a->iter, "obs")) cm_dev_upload(a->dev, a->d.obs + (size_t)(1 % N) * O + 2 % O, &(float){NAN}, 1);
-    if (cm_agent_decide_action(a, err)) return -1;
+    if (cm_agent_guard_rows(a, NULL, N, O + a->cond_dim, t, "policy input", NULL, &g, err)) return -1;
+    a->guard_slot = g + 1;
+    int rc = cm_agent_decide_action(a, err);
+    a->guard_slot = 0;
+    if (rc) return -1;
     size_t s = (size_t)cm_exp_slot(b);
     cm_exp_store(b, b->obs + s * O, a->d.obs, n * O * sizeof(float), 1);
     cm_exp_store(b, b->action + s * A, a->d.action, n * A * sizeof(float), 1);
@@ -439,9 +442,16 @@ int cm_agent_eval_critic_cond(cm_agent *a, const float *obs, const float *cond, 
 /* Mean and sample variance of the random-action advantages over every rank's samples: the
  * arithmetic of cm_adv_stats on the global batch (for one rank the same numbers, bit for bit);
  * MimicKit averages the ranks' means and variances instead. Device reductions, then 3 doubles
- * across ranks. */
+ * across ranks; one rank needs no exchange, and both passes come down in one copy. */
 static int adv_stats(cm_agent *a, int n, const float *adv, const float *mask, double *mean, double *var, cm_err *err) {
-  double st[CM_STATS_N];
+  double st[2 * CM_STATS_N];
+  if (a->comm->size <= 1) { /* the rank's mean is the global one: both passes in one trip */
+    a->dev->ops->masked_stats2(adv, mask, (size_t)n, st);
+    double c = st[CM_STAT_COUNT];
+    *mean = cm_stats_center(st);
+    *var = c > 1 ? st[CM_STATS_N + CM_STAT_SUM_SQ] / (c - 1) : 0.0;
+    return 0;
+  }
   a->dev->ops->masked_stats(adv, mask, (size_t)n, 0.0, st);
   double s[2] = {st[CM_STAT_COUNT], st[CM_STAT_SUM]};
   if (cm_comm_allreduce_f64(a->comm, s, 2, CM_RED_SUM, "advantage sums", err)) return -1;
@@ -480,6 +490,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
     cm_dev_upload(a->dev, a->optim.params[a->optim.count - 1]->data, &(float){NAN}, 1);
   cm_exp_reset(&a->buf);
   cm_agent_set_mode(a, CM_RL_TRAIN);
+  cm_agent_its_reset(a);
   if (rollout_train(a, err) || cm_agent_check_rollout(a, err)) return -1;
   cm_stats data;
   cm_stats_clear(&data);
@@ -495,6 +506,65 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
   a->prof.update += cm_now_seconds() - t1;
   cm_stats_merge(info, &data);
   return 0;
+}
+
+/* ---------------- the iteration's stats ---------------- */
+
+void cm_agent_its_reset(cm_agent *a) {
+  a->its_used = a->its_read = 0;
+  a->guard_n = 0;
+  if (a->its_cap) a->dev->ops->fill((float *)a->its_d, 0.f, 2 * a->its_cap); /* zero bits: 0.0 */
+}
+
+int cm_agent_its_take(cm_agent *a, size_t n, size_t *off, cm_err *err) {
+  if (a->its_used + n > a->its_cap) { /* a larger array, the slots so far copied over */
+    size_t cap = a->its_cap * 2 > a->its_used + n ? a->its_cap * 2 : a->its_used + n + 64;
+    int host = a->dev->kind != CM_DEV_CPU;
+    double *d = (double *)cm_dev_alloc(a->dev, 2 * cap, err); /* zeroed */
+    double *h = host ? cm_dev_host_alloc(a->dev, cap * sizeof(double), err) : d;
+    if (!d || !h) {
+      cm_dev_free(a->dev, (float *)d);
+      if (host) cm_dev_host_free(a->dev, h);
+      return cm_wrap(err, "the iteration's stats (%zu doubles)", cap);
+    }
+    if (a->its_used) a->dev->ops->copy_bytes(d, a->its_d, a->its_used * sizeof(double));
+    if (host && a->its_read) memcpy(h, a->its_h, a->its_read * sizeof(double));
+    cm_dev_free(a->dev, (float *)a->its_d);
+    if (host) cm_dev_host_free(a->dev, a->its_h);
+    a->its_d = d;
+    a->its_h = h;
+    a->its_cap = cap;
+  }
+  *off = a->its_used;
+  a->its_used += n;
+  return 0;
+}
+
+double *cm_agent_its_at(cm_agent *a, size_t off) { return a->its_d + off; }
+
+int cm_agent_guard_rows(cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
+                        const char *source, size_t *slot, cm_err *err) {
+  if (a->guard_n == a->guard_cap) {
+    int cap = a->guard_cap ? 2 * a->guard_cap : 64;
+    cm_row_guard *g = realloc(a->guards, (size_t)cap * sizeof *g);
+    if (!g) return cm_fail(err, "%s:%d: out of memory for %d NaN guards", __FILE__, __LINE__, cap);
+    a->guards = g;
+    a->guard_cap = cap;
+  }
+  size_t off;
+  if (cm_agent_its_take(a, 1, &off, err)) return -1;
+  a->guards[a->guard_n++] = (cm_row_guard){.slot = off, .x = x, .rows = rows, .dim = dim, .step0 = step0,
+                                           .what = what, .source = source};
+  if (x) a->dev->ops->sum_sq_dev(x, (size_t)rows * dim, cm_agent_its_at(a, off));
+  if (slot) *slot = off;
+  return 0;
+}
+
+const double *cm_agent_its_read(cm_agent *a) {
+  if (a->its_used > a->its_read && a->dev->kind != CM_DEV_CPU)
+    a->dev->ops->download(a->its_h + a->its_read, a->its_d + a->its_read, (a->its_used - a->its_read) * sizeof(double));
+  a->its_read = a->its_used;
+  return a->its_h;
 }
 
 /* ---------------- test ---------------- */

@@ -82,6 +82,8 @@ void cm_rtrack_reset(cm_return_tracker *t);
 void cm_rtrack_update(cm_return_tracker *t, const float *reward, const uint8_t *done);
 /* The totals into t's host fields (one reduction and download). */
 void cm_rtrack_read(cm_return_tracker *t, int min_eps);
+/* The same figures from totals s[CM_RT_N] already on the host (rtrack_sums_dev's, read back). */
+void cm_rtrack_set(cm_return_tracker *t, const double *s);
 
 /* ---- configuration (the agent yaml): the actor-critic core every method shares ----
  * A method's own keys (ppo_clip_ratio, disc_*, latent_*, ...) live in its impl struct. */
@@ -111,6 +113,13 @@ struct cm_state_dict;
  * BaseAgent/PPOAgent. NULL hooks do nothing. A method that extends another (AMP extends PPO,
  * ASE and ADD extend AMP) names it in `base`: its yaml keys are inherited, and it reuses the
  * base's hooks by pointer; its impl struct starts with the base's impl struct. */
+/* A method's part of one mini-batch's record (aux_loss, aux_stats). */
+typedef struct cm_aux_rec {
+  size_t off;       /* the iteration-stats offset of its first slot */
+  int rows;         /* the mini-batch's rows */
+  double host_loss; /* a part formed on the host (ASE: the encoder loss) */
+} cm_aux_rec;
+
 typedef struct cm_agent_type {
   const char *name;
   const struct cm_agent_type *base;
@@ -150,9 +159,13 @@ typedef struct cm_agent_type {
   double (*actor_extra_loss)(cm_agent *a, int m, const float *mean, const float *in, int k, const float *extra_mean,
                              float *dmean, float *dextra, cm_stats *st);
   /* The method's own losses on a mini-batch (flat sample indices idx[rows], host; the same
-   * on the device in a->aux_idx_d): adds gradients
-   * into its params and returns the weighted loss that joins Loss (AMP's disc loss). */
-  int (*aux_loss)(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err);
+   * on the device in a->aux_idx_d): adds gradients into its params; the sums its statistics
+   * need are added into slots of the iteration's stats it takes (cm_agent_its_take; their
+   * first offset in rec->off), what it forms on the host into rec (ASE's encoder loss). */
+  int (*aux_loss)(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err);
+  /* Once those stats are on the host (its: the host array, rec the mini-batch's record): the
+   * weighted loss that joins Loss (AMP's disc loss) into *loss and the statistics into st. */
+  void (*aux_stats)(cm_agent *a, const cm_aux_rec *rec, const double *its, double *loss, cm_stats *st);
   /* At the normalizer update (while the sample count is below normalizer_samples). */
   int (*update_normalizers)(cm_agent *a, cm_err *err);
 } cm_agent_type;
@@ -172,6 +185,18 @@ struct cm_agent {
   cm_comm *comm;
   uint32_t env0;
   float *grad_flat; /* [every trained element] host: the gradients in one all-reduce (ranks > 1) */
+  /* The iteration's stats: device doubles that the iteration's ops add into instead of
+   * sending each result down (the rollout's policy-input guards and return-tracker totals,
+   * each mini-batch's loss sums, gradient sums of squares and method terms, the parameter
+   * check), its_h their host copy. cm_agent_its_take hands out slots, cm_agent_its_read
+   * brings the slots taken since the last read down in one copy. */
+  double *its_d, *its_h;
+  size_t its_cap, its_used, its_read;
+  size_t guard_slot; /* 1 + the slot of the policy-input guard while a rollout step decides, else 0 */
+  struct cm_row_guard *guards; /* [guard_n] the rollout's NaN guards waiting in slots, in order */
+  int guard_n, guard_cap;
+  struct cm_mb_rec *mb_rec; /* [mb_rec_cap] the mini-batches' records (agent_update.c) */
+  int mb_rec_cap;
   cm_rl_mode mode;
   /* model and state, in state-dict order */
   cm_normalizer obs_norm, a_norm;
@@ -292,11 +317,41 @@ const float *cm_agent_logstd(cm_agent *a);
 int cm_agent_need_norm_update(const cm_agent *a);
 /* Stops with one line naming the first non-finite model parameter (NaN guard). */
 int cm_agent_check_finite(cm_agent *a, cm_err *err);
+/* The iteration's stats (the a->its_* fields): all slots released and zeroed at the start of
+ * a training iteration; n more zeroed device doubles from *off (the array may move: take
+ * pointers with cm_agent_its_at after the last take); the slots taken since the last read
+ * brought down in one copy (none on the CPU device, whose slots are host memory), returning
+ * the host array (index it by the offsets; valid until the next take). */
+void cm_agent_its_reset(cm_agent *a);
+/* A rollout NaN guard on device rows x [rows][dim] (cm_agent_check_dev_rows' arguments; x must
+ * keep its values until the rollout ends, as the buffers' rows do): their sum of squares into
+ * a slot, checked with the others in order by cm_agent_check_rollout (the search and message
+ * of cm_agent_check_dev_rows where it is not finite). x NULL: step step0's policy input
+ * (decide_action's sum into *slot; cm_agent_input_guard_failed's search). */
+typedef struct cm_row_guard {
+  size_t slot;
+  const float *x;
+  int rows, dim, step0;
+  const char *what, *source;
+  /* a guard's own search and message (NULL: cm_agent_check_dev_rows'); set after taking it */
+  int (*search)(cm_agent *a, const struct cm_row_guard *g, cm_err *err);
+} cm_row_guard;
+int cm_agent_guard_rows(cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
+                        const char *source, size_t *slot, cm_err *err);
+/* The guards taken since the last check, in order, against the host copy its of their slots
+ * (cm_agent_its_read's): the first non-finite one searched and named. cm_agent_check_rollout
+ * checks the rollout's; the update checks those its train data took (AMP's demo rows). */
+int cm_agent_check_guards(cm_agent *a, const double *its, cm_err *err);
+int cm_agent_its_take(cm_agent *a, size_t n, size_t *off, cm_err *err);
+double *cm_agent_its_at(cm_agent *a, size_t off);
+const double *cm_agent_its_read(cm_agent *a);
 /* NaN guard on what the env produced, each stopping with one line naming env, element and step.
- * On a training step's policy input `in` (device rows of obs_dim + cond_dim; normalizing keeps
- * a NaN and clips an infinity): one reduction, a fraction 1/hidden of the first layer's product;
- * only when it is not finite are the host observations searched. */
-int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err);
+ * A training step's policy input (normalizing keeps a NaN and clips an infinity) adds its sum
+ * of squares into the step's slot of the iteration's stats, a fraction 1/hidden of the first
+ * layer's product; the slots are checked once the rollout is done (cm_agent_check_rollout),
+ * and for the first non-finite one, cm_agent_input_guard_failed names step t's observation
+ * (the buffer's row) or latent, else the normalizer's statistics. Always fails. */
+int cm_agent_input_guard_failed(cm_agent *a, int t, cm_err *err);
 /* Rows x [rows][dim] (host) of the rollout, row r being env r % num_envs at step step0 + r / num_envs
  * (what: "discriminator observation"; source: "the env produced it"): the first non-finite
  * element, named with its env, element and step. */
@@ -315,8 +370,10 @@ const float *cm_agent_rows_for_search(const cm_agent *a, const float *x, size_t 
 const uint8_t *cm_agent_done_host(cm_agent *a);
 /* 1 while the env steps on a->dev (env_dev and the env ready for its device entries now). */
 int cm_agent_env_on_dev(const cm_agent *a);
-/* Once per rollout: the return tracker's totals read (the iteration's one download of them), and
- * where it saw a bad step, the buffer's rewards and done flags searched for the first. */
+/* Once per rollout, in one download of the iteration's stats: the policy-input guards of the
+ * steps (the first non-finite one searched, cm_agent_input_guard_failed) and the return
+ * tracker's totals; where the tracker saw a bad step, the buffer's rewards and done flags are
+ * searched for the first. */
 int cm_agent_check_rollout(cm_agent *a, cm_err *err);
 /* After an observation normalizer update: an infinite observation leaves its statistics non-finite. */
 int cm_agent_check_obs_norm(cm_agent *a, cm_err *err);

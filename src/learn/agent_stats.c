@@ -79,6 +79,10 @@ void cm_rtrack_update(cm_return_tracker *t, const float *reward, const uint8_t *
 void cm_rtrack_read(cm_return_tracker *t, int min_eps) {
   double s[CM_RT_N];
   t->dev->ops->rtrack_sums(&t->rows, t->num_envs, min_eps, s);
+  cm_rtrack_set(t, s);
+}
+
+void cm_rtrack_set(cm_return_tracker *t, const double *s) {
   t->episodes = (int64_t)s[CM_RT_EPISODES];
   t->mean_return = t->episodes > 0 ? s[CM_RT_SUM_RET] / s[CM_RT_EPISODES] : 0.0;
   t->mean_ep_len = t->episodes > 0 ? s[CM_RT_SUM_LEN] / s[CM_RT_EPISODES] : 0.0;

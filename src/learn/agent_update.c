@@ -14,15 +14,6 @@
 
 /* ---------------- update ---------------- */
 
-/* The first trained parameter whose data (or gradient) holds a NaN or an infinity. */
-static const cm_param *first_nonfinite(const cm_agent *a, int grad) {
-  for (int i = 0; i < a->optim.count; i++) {
-    const cm_param *p = a->optim.params[i];
-    if (!isfinite(a->dev->ops->sum_sq(grad ? p->grad : p->data, p->n))) return p;
-  }
-  return NULL;
-}
-
 /* Every rank's gradients averaged before the step (MimicKit MPOptimizer._aggregate_mp_grads):
  * one all-reduce over all of them packed together, or one per tensor on the device (NCCL). */
 static int allreduce_grads(cm_agent *a, cm_err *err) {
@@ -105,20 +96,41 @@ static double extra_rows_loss(cm_agent *a, int m, int k, cm_stats *st) {
   return l;
 }
 
+/* One mini-batch's record: what its statistics and NaN guards need once the iteration's
+ * stats are on the host. */
+typedef struct cm_mb_rec {
+  int rows, m, k;       /* loss rows, random-action rows, the method's extra actor rows */
+  int64_t step;         /* optimizer steps before this one */
+  size_t terms, gsq;    /* slots: the loss terms' column sums and sums of squares [2][CM_LOSS_TERMS],
+                         * the trained tensors' sums of squared gradients [optim.count] */
+  double extra_loss;    /* the extra actor rows' loss (host, ASE) */
+  cm_stats extra_st;
+  cm_aux_rec aux;
+} cm_mb_rec;
+
 /* One optimizer step on mini-batch rows whose buffer indices are idx_d (device; the m
  * random-action rows first) and idx_part (the same on the host); the method's losses get
  * idx_h, the sampling order. Loss terms as ppo_agent/awr_agent._compute_loss, each row's on the
- * device, their sums in one download. */
+ * device, their sums, the gradient norm and the method's sums into slots of the iteration's
+ * stats (minibatch_stats reads them once every mini-batch has run). */
 static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const int *idx_part, const int *idx_d,
-                          cm_stats *st, cm_err *err) {
+                          cm_mb_rec *rec, cm_err *err) {
   const cm_agent_cfg *c = &a->cfg;
   const cm_ops *ops = a->dev->ops;
   cm_exp_buffer *b = &a->buf;
   int A = a->act_dim, O = a->obs_dim;
   double t0 = cm_now_seconds();
-  cm_stats_set(st, "Loss", 0);
-  cm_stats_set(st, "Critic_Loss", 0);
-  cm_stats_set(st, "Actor_Loss", 0);
+  rec->rows = rows;
+  rec->m = m;
+  rec->k = 0;
+  rec->step = a->optim.steps;
+  rec->extra_loss = 0;
+  cm_stats_clear(&rec->extra_st);
+  memset(&rec->aux, 0, sizeof rec->aux);
+  rec->aux.rows = rows;
+  if (cm_agent_its_take(a, 2 * CM_LOSS_TERMS, &rec->terms, err) ||
+      cm_agent_its_take(a, (size_t)a->optim.count, &rec->gsq, err))
+    return -1;
   ops->gather_rows(a->mb_obs, b->obs, O, idx_d, rows);
   ops->gather_rows(a->mb_act, b->action, A, idx_d, rows);
   ops->gather_rows(a->mb_tar, b->tar_val, 1, idx_d, rows);
@@ -139,26 +151,50 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
                         (float)(2.0 * c->critic_loss_weight / rows));
   t_loss += cm_now_seconds() - tl;
   if (cm_mlp_backward(&a->critic, a->mb_dout, NULL, err)) return -1;
-  int k = 0;
-  cm_stats extra_st;
-  cm_stats_clear(&extra_st);
-  double extra_loss = 0;
   if (m > 0) {
     /* the method's extra rows (ASE: the same observations at fresh latents) ride in the same
      * forward and backward, after the m loss rows */
     const float *actor_in = in;
+    int k = 0;
     if (a->type->actor_extra_rows && (k = extra_rows_input(a, in, m)) > 0) actor_in = a->mb_aobs;
+    rec->k = k;
     if (cm_mlp_forward(&a->actor, actor_in, m + k, err)) return -1;
     tl = cm_now_seconds();
     ops->actor_loss_rows(a->mb_dmean, a->mb_terms, CM_LOSS_TERMS, cm_mlp_out(&a->actor), a->mb_na, a->mb_logp,
                          a->mb_adv, a->logstd.data, m, cm_agent_actor_loss_cfg(a, m, 1));
-    if (k > 0) extra_loss = extra_rows_loss(a, m, k, &extra_st);
+    if (k > 0) rec->extra_loss = extra_rows_loss(a, m, k, &rec->extra_st);
     t_loss += cm_now_seconds() - tl;
     if (cm_mlp_backward(&a->actor, a->mb_dmean, NULL, err)) return -1;
   }
   tl = cm_now_seconds();
-  double sum[CM_LOSS_TERMS] = {0}, sq[CM_LOSS_TERMS] = {0};
-  ops->col_moments(a->mb_terms, rows, CM_LOSS_TERMS, sum, sq); /* the one download of the step's sums */
+  double *terms = cm_agent_its_at(a, rec->terms);
+  ops->col_moments_dev(a->mb_terms, rows, CM_LOSS_TERMS, terms, terms + CM_LOSS_TERMS);
+  a->aux_idx_d = a->idx_hd ? a->idx_hd + (idx_h - a->idx_h) : NULL;
+  int aux_rc = a->type->aux_loss ? a->type->aux_loss(a, idx_h, rows, &rec->aux, err) : 0;
+  a->aux_idx_d = NULL; /* only while this mini-batch's aux_loss runs */
+  if (aux_rc) return -1;
+  double t2 = cm_now_seconds();
+  t_loss += t2 - tl;
+  a->prof.upd_losses += t_loss;
+  a->prof.upd_nets += t2 - t1 - t_loss;
+  if (cm_fault_nan_at((long)a->iter, "grad")) cm_dev_upload(a->dev, a->optim.params[0]->grad, &(float){NAN}, 1);
+  if (allreduce_grads(a, err)) return -1;
+  cm_optim_step_dev(&a->optim, cm_agent_its_at(a, rec->gsq));
+  a->prof.upd_optim += cm_now_seconds() - t2;
+  return 0;
+}
+
+/* A mini-batch's statistics from its record and the iteration's stats on the host (its), and
+ * its NaN guards: a non-finite loss names its first non-finite term, a non-finite gradient
+ * norm its first tensor. ent: the policy's entropy (its log-std is fixed). */
+static int minibatch_stats(cm_agent *a, const cm_mb_rec *rec, const double *its, double ent, cm_stats *st,
+                           cm_err *err) {
+  const cm_agent_cfg *c = &a->cfg;
+  int rows = rec->rows, m = rec->m;
+  const double *sum = its + rec->terms, *sq = sum + CM_LOSS_TERMS;
+  cm_stats_set(st, "Loss", 0);
+  cm_stats_set(st, "Critic_Loss", 0);
+  cm_stats_set(st, "Actor_Loss", 0);
   double closs = sq[CM_TERM_CRITIC_DIFF] / rows, aloss = 0;
   if (m > 0) {
     aloss = surrogate_stats(a, m, sum, st);
@@ -169,7 +205,6 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
     }
     if (c->action_entropy_weight != 0) {
       /* FIXED std: the entropy is a constant, no gradient */
-      double ent = cm_gauss_entropy_row(A, cm_agent_logstd(a));
       aloss -= c->action_entropy_weight * ent;
       cm_stats_set(st, "Action_Entropy", ent);
     }
@@ -178,20 +213,13 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
       aloss += c->action_reg_weight * reg;
       cm_stats_set(st, "Action_Reg_Loss", reg);
     }
-    if (k > 0) {
-      aloss += extra_loss;
-      cm_stats_merge(st, &extra_st);
+    if (rec->k > 0) {
+      aloss += rec->extra_loss;
+      cm_stats_merge(st, &rec->extra_st);
     }
   }
   double aux = 0;
-  a->aux_idx_d = a->idx_hd ? a->idx_hd + (idx_h - a->idx_h) : NULL;
-  int aux_rc = a->type->aux_loss ? a->type->aux_loss(a, idx_h, rows, &aux, st, err) : 0;
-  a->aux_idx_d = NULL; /* only while this mini-batch's aux_loss runs */
-  if (aux_rc) return -1;
-  double t2 = cm_now_seconds();
-  t_loss += t2 - tl;
-  a->prof.upd_losses += t_loss;
-  a->prof.upd_nets += t2 - t1 - t_loss;
+  if (a->type->aux_stats) a->type->aux_stats(a, &rec->aux, its, &aux, st);
   double loss = aloss + c->critic_loss_weight * closs + aux;
   if (!isfinite(loss)) { /* name the first non-finite term: the method's statistics, then ours */
     const char *what = !isfinite(closs) ? "Critic_Loss" : !isfinite(aloss) ? "Actor_Loss" : "the method's loss";
@@ -202,22 +230,21 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
       }
     return cm_fail(err, "NaN guard: %s became non-finite at optimizer step %lld (Actor_Loss %g, Critic_Loss %g, "
                    "method loss %g); the last checkpoint written is the last good one", what,
-                   (long long)a->optim.steps, aloss, closs, aux);
+                   (long long)rec->step, aloss, closs, aux);
   }
-  if (cm_fault_nan_at((long)a->iter, "grad")) cm_dev_upload(a->dev, a->optim.params[0]->grad, &(float){NAN}, 1);
-  if (allreduce_grads(a, err)) return -1;
-  cm_optim_step(&a->optim);
-  if (!isfinite(a->optim.last_grad_norm)) {
-    const cm_param *p = first_nonfinite(a, 1);
-    return cm_fail(err, "NaN guard: the gradient of '%s' became non-finite at optimizer step %lld; the last "
-                   "checkpoint written is the last good one", p ? p->name : "?", (long long)a->optim.steps);
-  }
+  const double *gsq = its + rec->gsq;
+  for (int i = 0; i < a->optim.count; i++)
+    if (!isfinite(gsq[i]))
+      return cm_fail(err, "NaN guard: the gradient of '%s' became non-finite at optimizer step %lld; the last "
+                     "checkpoint written is the last good one", a->optim.params[i]->name, (long long)rec->step + 1);
   cm_stats_set(st, "Loss", loss);
   cm_stats_set(st, "Critic_Loss", closs);
   cm_stats_set(st, "Actor_Loss", aloss);
-  a->prof.upd_optim += cm_now_seconds() - t2;
   return 0;
 }
+
+static int param_sums(cm_agent *a, size_t *off, cm_err *err);
+static int params_finite(cm_agent *a, const double *sq, cm_err *err);
 
 /* One iteration's mini-batch indices: the buffer's sampling order into idx_h (host), uploaded
  * at once into idx_hd; each mini-batch's random-action rows moved first (stable) on the device
@@ -265,26 +292,59 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
   double t0 = cm_now_seconds();
   if (steps_n > 0 && plan_minibatches(a, mb, steps_n, err)) return -1;
   a->prof.upd_gather += cm_now_seconds() - t0;
-  cm_stats sum = {0}, st;
+  if (steps_n > a->mb_rec_cap) {
+    free(a->mb_rec);
+    if (!(a->mb_rec = malloc((size_t)steps_n * sizeof *a->mb_rec)))
+      return a->mb_rec_cap = 0, cm_fail(err, "%s:%d: out of memory for %d mini-batch records", __FILE__, __LINE__, steps_n);
+    a->mb_rec_cap = steps_n;
+  }
+  if (!a->guard_n) cm_agent_its_reset(a); /* the rollout's slots were read and checked; else the train data's guards wait */
   for (int q = 0; q < steps_n; q++) {
     size_t off = (size_t)q * mb;
+    if (minibatch_step(a, mb, a->mb_rand[q], a->idx_h + off, a->idx_part + off, a->idx_d + off, a->mb_rec + q, err))
+      return -1;
+  }
+  if (cm_fault_nan_at((long)a->iter, "param")) cm_dev_upload(a->dev, a->optim.params[0]->data, &(float){NAN}, 1);
+  size_t psq;
+  if (param_sums(a, &psq, err)) return -1;
+  /* the update's one download: the train data's guards, every mini-batch's sums, the parameters' */
+  const double *its = cm_agent_its_read(a);
+  if (cm_agent_check_guards(a, its, err)) return -1;
+  cm_stats sum = {0}, st;
+  double ent = a->cfg.action_entropy_weight != 0 ? cm_gauss_entropy_row(a->act_dim, cm_agent_logstd(a)) : 0;
+  for (int q = 0; q < steps_n; q++) {
     cm_stats_clear(&st);
-    if (minibatch_step(a, mb, a->mb_rand[q], a->idx_h + off, a->idx_part + off, a->idx_d + off, &st, err)) return -1;
+    if (minibatch_stats(a, a->mb_rec + q, its, ent, &st, err)) return -1;
     for (int i = 0; i < st.count; i++) cm_stats_add(&sum, st.keys[i], st.values[i]);
   }
   double steps = (double)steps_n;
   for (int i = 0; i < sum.count; i++) cm_stats_set(info, sum.keys[i], sum.values[i] / steps);
-  if (cm_fault_nan_at((long)a->iter, "param")) cm_dev_upload(a->dev, a->optim.params[0]->data, &(float){NAN}, 1);
-  return cm_agent_check_finite(a, err);
+  return params_finite(a, its + psq, err);
 }
 
-/* Once per update: every parameter the optimizer trains (actor, critic, the method's nets). */
-int cm_agent_check_finite(cm_agent *a, cm_err *err) {
-  const cm_param *p = first_nonfinite(a, 0);
-  if (p)
-    return cm_fail(err, "NaN guard: parameter '%s' became non-finite at optimizer step %lld; the last checkpoint "
-                   "written is the last good one", p->name, (long long)a->optim.steps);
+/* Every parameter the optimizer trains (actor, critic, the method's nets): their sums of
+ * squares into slots of the iteration's stats, from *off. */
+static int param_sums(cm_agent *a, size_t *off, cm_err *err) {
+  const cm_optim *o = &a->optim;
+  if (cm_agent_its_take(a, (size_t)o->count, off, err)) return -1;
+  double *sq = cm_agent_its_at(a, *off);
+  for (int i = 0; i < o->count; i++) a->dev->ops->sum_sq_dev(o->params[i]->data, o->params[i]->n, sq + i);
   return 0;
+}
+
+/* The NaN guard on them: the first non-finite one named. */
+static int params_finite(cm_agent *a, const double *sq, cm_err *err) {
+  for (int i = 0; i < a->optim.count; i++)
+    if (!isfinite(sq[i]))
+      return cm_fail(err, "NaN guard: parameter '%s' became non-finite at optimizer step %lld; the last checkpoint "
+                     "written is the last good one", a->optim.params[i]->name, (long long)a->optim.steps);
+  return 0;
+}
+
+int cm_agent_check_finite(cm_agent *a, cm_err *err) {
+  size_t off;
+  if (param_sums(a, &off, err)) return -1;
+  return params_finite(a, cm_agent_its_read(a) + off, err);
 }
 
 int cm_agent_check_env_rows(const cm_agent *a, const float *x, int rows, int dim, int step0, const char *what,
@@ -321,22 +381,43 @@ int cm_agent_check_dev_rows(const cm_agent *a, const float *x, int rows, int dim
   return rc;
 }
 
-int cm_agent_check_input(cm_agent *a, const float *in, cm_err *err) {
-  int N = a->num_envs, O = a->obs_dim, t = a->buf.head;
-  if (isfinite(a->dev->ops->sum_sq(in, (size_t)N * (O + a->cond_dim)))) return 0;
-  if (cm_agent_check_env_rows(a, a->obs, N, O, t, "observation", "the env produced it", err) ||
-      (a->cond_dim && cm_agent_check_env_rows(a, a->cond, N, a->cond_dim, t, "latent", "the agent drew it", err)))
+int cm_agent_input_guard_failed(cm_agent *a, int t, cm_err *err) {
+  cm_exp_buffer *b = &a->buf;
+  int N = a->num_envs, O = a->obs_dim, C = a->cond_dim;
+  size_t s = (size_t)t * N;
+  if (cm_agent_check_dev_rows(a, b->obs + s * O, N, O, t, "observation", "the env produced it", err) ||
+      (C && cm_agent_check_env_rows(a, a->buf_cond + s * C, N, C, t, "latent", "the agent drew it", err)))
     return -1;
   return cm_fail(err, "NaN guard: the policy's input became non-finite at step %d of training iteration %lld though "
                  "the observations%s are finite (the normalizer's statistics); the last checkpoint "
-                 "written is the last good one", t, (long long)a->iter, a->cond_dim ? " and latents" : "");
+                 "written is the last good one", t, (long long)a->iter, C ? " and latents" : "");
+}
+
+int cm_agent_check_guards(cm_agent *a, const double *its, cm_err *err) {
+  int n = a->guard_n;
+  a->guard_n = 0;
+  for (int i = 0; i < n; i++) { /* in the order they were taken */
+    const cm_row_guard *g = &a->guards[i];
+    if (isfinite(its[g->slot])) continue;
+    if (!g->x) return cm_agent_input_guard_failed(a, g->step0, err);
+    if (g->search ? g->search(a, g, err)
+                  : cm_agent_check_dev_rows(a, g->x, g->rows, g->dim, g->step0, g->what, g->source, err))
+      return -1;
+  }
+  return 0;
 }
 
 int cm_agent_check_rollout(cm_agent *a, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
   int N = b->num_envs, n = cm_exp_sample_count(b), k = 0;
-  cm_rtrack_read(&a->train_ret, 0); /* one reduction: the logged returns and the bad-step count */
-  if (!a->train_ret.bad) return 0;
+  size_t rt;
+  if (cm_agent_its_take(a, CM_RT_N, &rt, err)) return -1;
+  cm_return_tracker *tr = &a->train_ret;
+  a->dev->ops->rtrack_sums_dev(&tr->rows, tr->num_envs, 0, cm_agent_its_at(a, rt));
+  const double *its = cm_agent_its_read(a); /* the rollout's guards and the tracker's totals */
+  if (cm_agent_check_guards(a, its, err)) return -1;
+  cm_rtrack_set(tr, its + rt); /* the logged returns and the bad-step count */
+  if (!tr->bad) return 0;
   const float *reward = cm_exp_host_view(b, b->reward);
   while (k < n && isfinite(reward[k])) k++;
   if (k < n)

@@ -183,15 +183,16 @@ int cm_amp_after_step(cm_agent *a, int slot, cm_err *err) {
   float *x = m->disc_obs + (size_t)slot * D;
   take_rows(a, x, on_dev ? m->step_d : NULL, a->env->disc_obs, N * D);
   if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_obs")) cm_dev_upload(a->dev, x + (1 % N) * D + 2 % D, &(float){NAN}, 1);
-  /* NaN guard where the rows enter (the discriminator's input, and ASE's encoder's) */
-  if (cm_agent_check_dev_rows(a, x, (int)N, (int)D, slot / (int)N, m->obs_name, "the env produced it", err))
+  /* NaN guard where the rows enter (the discriminator's input, and ASE's encoder's), checked
+   * with the rollout's others when it ends */
+  if (cm_agent_guard_rows(a, x, (int)N, (int)D, slot / (int)N, m->obs_name, "the env produced it", NULL, err))
     return -1;
   if (m->diff) {
     float *y = m->disc_obs_demo + (size_t)slot * D;
     take_rows(a, y, on_dev ? m->step_demo_d : NULL, a->env->disc_obs_demo, N * D);
     if (slot == (int)N && cm_fault_nan_at((long)a->iter, "disc_demo")) cm_dev_upload(a->dev, y + (1 % N) * D + 2 % D, &(float){NAN}, 1);
-    if (cm_agent_check_dev_rows(a, y, (int)N, (int)D, slot / (int)N, "demo observation", "the env's reference motion "
-                                "produced it", err))
+    if (cm_agent_guard_rows(a, y, (int)N, (int)D, slot / (int)N, "demo observation", "the env's reference motion "
+                            "produced it", NULL, err))
       return -1;
   } else if (cm_agent_need_norm_update(a)) {
     cm_norm_record(&m->norm, x, (int)N);
@@ -241,28 +242,35 @@ static int fetch_demo(cm_agent *a, cm_amp *m, int n, float *out, cm_err *err) {
   return 0;
 }
 
+/* The demo rows' NaN guard's search: the first non-finite element of the x rows, named. */
+static int demo_search(cm_agent *a, const cm_row_guard *g, cm_err *err) {
+  size_t k = (size_t)g->rows * g->dim;
+  float *h;
+  const float *v = cm_agent_rows_for_search(a, g->x, k, &h, "demo observation", err);
+  if (!v) return -1;
+  size_t j = 0;
+  while (j < k && isfinite(v[j])) j++;
+  int rc = 0;
+  if (j < k)
+    rc = cm_fail(err, "NaN guard: element %d of demo observation %d of the %d sampled for the discriminator is %g "
+                 "at training iteration %lld (the reference motions produced it); the last checkpoint written "
+                 "is the last good one", (int)(j % g->dim), (int)(j / g->dim), g->rows, (double)v[j],
+                 (long long)a->iter);
+  free(h);
+  return rc;
+}
+
 int cm_amp_record_demo(cm_agent *a, cm_err *err) {
   cm_amp *m = a->impl;
   int n = cm_exp_capacity(&a->buf);
-  size_t k = (size_t)n * m->D;
   float *y = m->disc_obs_demo;
   if (fetch_demo(a, m, n, y, err)) return cm_wrap(err, "sampling %d demo observations", n);
   if (cm_fault_nan_at((long)a->iter, "disc_demo")) cm_dev_upload(a->dev, y + (size_t)(1 % n) * m->D + 2 % m->D, &(float){NAN}, 1);
-  /* NaN guard before the normalizer records them: one reduction, the host search on failure */
-  if (k > 0 && !isfinite(a->dev->ops->sum_sq(y, k))) {
-    float *h;
-    const float *v = cm_agent_rows_for_search(a, y, k, &h, "demo observation", err);
-    if (!v) return -1;
-    size_t j = 0;
-    while (j < k && isfinite(v[j])) j++;
-    if (j < k) {
-      cm_fail(err, "NaN guard: element %d of demo observation %d of the %d sampled for the discriminator is %g "
-              "at training iteration %lld (the reference motions produced it); the last checkpoint written "
-              "is the last good one", (int)(j % m->D), (int)(j / m->D), n, (double)v[j], (long long)a->iter);
-      free(h);
-      return -1;
-    }
-    free(h);
+  /* NaN guard: their sum of squares waits in the iteration's stats, checked when the update's
+   * come down, before any mini-batch's statistics (the search only on failure) */
+  if (n > 0) {
+    if (cm_agent_guard_rows(a, y, n, m->D, 0, "demo observation", NULL, NULL, err)) return -1;
+    a->guards[a->guard_n - 1].search = demo_search;
   }
   cm_norm_record(&m->norm, y, n); /* MimicKit records the demo rows unconditionally */
   return cm_replay_store(&m->replay, m->disc_obs, n, m->disc_replay_samples, err);
@@ -278,13 +286,12 @@ int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double e
    * rewards are mixed where they live */
   if (extra) cm_dev_upload(a->dev, m->extra_d, extra, (size_t)n);
   ops->reward_mix(a->buf.reward, m->disc_r, extra ? m->extra_d : NULL, (size_t)n, tw, dw, ew);
-  /* torch.std_mean of the style rewards: two reductions (cm_mean_std's sums in its order on the CPU) */
-  double st[CM_STATS_N];
-  ops->masked_stats(m->disc_r, NULL, (size_t)n, 0.0, st);
-  double mean = n > 0 ? st[CM_STAT_SUM] / n : 0;
-  ops->masked_stats(m->disc_r, NULL, (size_t)n, mean, st);
+  /* torch.std_mean of the style rewards: two reductions, one copy (cm_mean_std's sums in its order on the CPU) */
+  double st[2 * CM_STATS_N];
+  ops->masked_stats2(m->disc_r, NULL, (size_t)n, st); /* the second pass centred on the first's mean */
+  double mean = cm_stats_center(st);
   cm_stats_set(out, "Disc_Reward_Mean", mean);
-  cm_stats_set(out, "Disc_Reward_Std", n > 1 ? sqrt(st[CM_STAT_SUM_SQ] / (n - 1)) : NAN);
+  cm_stats_set(out, "Disc_Reward_Std", n > 1 ? sqrt(st[CM_STATS_N + CM_STAT_SUM_SQ] / (n - 1)) : NAN);
   return 0;
 }
 
@@ -312,25 +319,47 @@ const int *cm_amp_dev_idx(cm_agent *a, const int *idx, int rows, cm_err *err) {
   return m->idx_d;
 }
 
-int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err) {
+/* The disc loss's slots of the iteration's stats (from rec->off): each class's sums
+ * (cm_disc_bce_dev), then the logit-layer and weight-decay sums of squares. */
+enum { AMP_DEMO = 0, AMP_AGENT = CM_DISC_SUMS, AMP_LOGIT = 2 * CM_DISC_SUMS, AMP_WD, AMP_SLOTS };
+
+int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err) {
   cm_amp *m = a->impl;
   const cm_ops *ops = a->dev->ops;
   int B = m->disc_batch_size, nd = B < rows ? B : rows, na = (B + 1) / 2;
   if (na > rows) na = rows;
   float w = (float)m->disc_loss_weight;
-  cm_disc_term demo, agent;
+  if (cm_agent_its_take(a, AMP_SLOTS, &rec->off, err)) return -1;
   const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
   if (!idx_d) return -1;
   /* demo rows: BCE against 1 and the gradient penalty */
   ops->gather_rows(m->mb_x, m->disc_obs_demo, m->D, idx_d, nd);
   cm_amp_normalize(m, m->mb_nx, m->mb_x, nd);
-  if (cm_disc_bce(&m->disc, m->mb_nx, nd, 1, 0.5f * w, w * (float)m->disc_grad_penalty, &demo, err)) return -1;
+  if (cm_disc_bce_dev(&m->disc, m->mb_nx, nd, 1, 0.5f * w, w * (float)m->disc_grad_penalty,
+                      cm_agent_its_at(a, rec->off + AMP_DEMO), err))
+    return -1;
   /* agent rows: the mini-batch's first na and as many replayed, one class of na + na rows */
   if (2 * na > B + 1) return cm_fail(err, "%s:%d: discriminator batch overflow", __FILE__, __LINE__);
   ops->gather_rows(m->mb_x, m->disc_obs, m->D, idx_d, na);
   if (cm_replay_sample(&m->replay, na, m->mb_x + (size_t)na * m->D, err)) return -1;
   cm_amp_normalize(m, m->mb_nx, m->mb_x, 2 * na);
-  if (cm_disc_bce(&m->disc, m->mb_nx, 2 * na, 0, 0.5f * w, 0.f, &agent, err)) return -1;
+  if (cm_disc_bce_dev(&m->disc, m->mb_nx, 2 * na, 0, 0.5f * w, 0.f, cm_agent_its_at(a, rec->off + AMP_AGENT), err))
+    return -1;
+  if (m->disc_logit_reg != 0)
+    cm_disc_weight_sq_dev(&m->disc, 1, w * (float)m->disc_logit_reg, cm_agent_its_at(a, rec->off + AMP_LOGIT));
+  if (m->disc_weight_decay != 0)
+    cm_disc_weight_sq_dev(&m->disc, 0, w * (float)m->disc_weight_decay, cm_agent_its_at(a, rec->off + AMP_WD));
+  return 0;
+}
+
+void cm_amp_disc_stats(cm_agent *a, const cm_aux_rec *rec, const double *its, double *loss, cm_stats *st) {
+  cm_amp *m = a->impl;
+  const double *v = its + rec->off;
+  int B = m->disc_batch_size, rows = rec->rows, nd = B < rows ? B : rows, na = (B + 1) / 2;
+  if (na > rows) na = rows;
+  cm_disc_term demo, agent;
+  cm_disc_term_of(v + AMP_DEMO, nd, &demo);
+  cm_disc_term_of(v + AMP_AGENT, 2 * na, &agent);
   double dl = 0.5 * (agent.loss + demo.loss) + m->disc_grad_penalty * demo.grad_penalty;
   cm_stats_set(st, "Disc_Loss", 0); /* keeps MimicKit's column order; set below */
   cm_stats_set(st, "Disc_Grad_Penalty", demo.grad_penalty);
@@ -339,18 +368,17 @@ int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_sta
   cm_stats_set(st, "Disc_Agent_Logit", agent.logit_mean);
   cm_stats_set(st, "Disc_Demo_Logit", demo.logit_mean);
   if (m->disc_logit_reg != 0) {
-    double l = cm_disc_weight_sq(&m->disc, 1, w * (float)m->disc_logit_reg);
+    double l = v[AMP_LOGIT];
     dl += m->disc_logit_reg * l;
     cm_stats_set(st, "Disc_Logit_Loss", l);
   }
   if (m->disc_weight_decay != 0) {
-    double l = cm_disc_weight_sq(&m->disc, 0, w * (float)m->disc_weight_decay);
+    double l = v[AMP_WD];
     dl += m->disc_weight_decay * l;
     cm_stats_set(st, "Disc_Weight_Decay", l);
   }
   cm_stats_set(st, "Disc_Loss", dl);
   *loss = m->disc_loss_weight * dl;
-  return 0;
 }
 
 const cm_agent_type cm_agent_amp = {
@@ -367,5 +395,6 @@ const cm_agent_type cm_agent_amp = {
     .after_step = cm_amp_after_step,
     .build_train_data = amp_build_train_data,
     .aux_loss = cm_amp_disc_loss,
+    .aux_stats = cm_amp_disc_stats,
     .update_normalizers = cm_amp_update_normalizers,
 };

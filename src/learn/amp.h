@@ -58,7 +58,8 @@ int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double e
 /* The AMP discriminator loss on a mini-batch (weighted by disc_loss_weight into *loss). */
 /* idx's rows on the device: a->aux_idx_d, or idx uploaded into scratch (a caller outside the update) */
 const int *cm_amp_dev_idx(cm_agent *a, const int *idx, int rows, cm_err *err);
-int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err);
+int cm_amp_disc_loss(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err);
+void cm_amp_disc_stats(cm_agent *a, const cm_aux_rec *rec, const double *its, double *loss, cm_stats *st);
 /* mean and unbiased std (torch.std_mean) of n values */
 void cm_mean_std(const float *x, int n, double *mean, double *std);
 #endif

@@ -185,10 +185,10 @@ static int ase_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
 }
 
 /* AMP's discriminator loss plus the encoder's: mean(-z . q) over the first disc_batch_size rows. */
-static int ase_aux_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_stats *st, cm_err *err) {
+static int ase_aux_loss(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err) {
   cm_ase *s = a->impl;
   cm_amp *m = &s->amp;
-  if (cm_amp_disc_loss(a, idx, rows, loss, st, err)) return -1;
+  if (cm_amp_disc_loss(a, idx, rows, rec, err)) return -1;
   int Z = s->Z, ne = m->disc_batch_size < rows ? m->disc_batch_size : rows;
   if (ne > ENC_CHUNK) ne = ENC_CHUNK;
   const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
@@ -217,10 +217,15 @@ static int ase_aux_loss(cm_agent *a, const int *idx, int rows, double *loss, cm_
   free(norms);
   free(du);
   if (rc) return -1;
-  el /= ne;
-  cm_stats_set(st, "Enc_Loss", el);
-  *loss += s->enc_loss_weight * el;
+  rec->host_loss = el / ne; /* the encoder's loss is formed on the host (encode downloads its outputs) */
   return 0;
+}
+
+static void ase_aux_stats(cm_agent *a, const cm_aux_rec *rec, const double *its, double *loss, cm_stats *st) {
+  cm_ase *s = a->impl;
+  cm_amp_disc_stats(a, rec, its, loss, st);
+  cm_stats_set(st, "Enc_Loss", rec->host_loss);
+  *loss += s->enc_loss_weight * rec->host_loss;
 }
 
 /* _compute_diversity_loss, first half: the loss rows' observations at fresh latents z' */
@@ -290,5 +295,6 @@ const cm_agent_type cm_agent_ase = {
     .actor_extra_rows = ase_actor_extra_rows,
     .actor_extra_loss = ase_actor_extra_loss,
     .aux_loss = ase_aux_loss,
+    .aux_stats = ase_aux_stats,
     .update_normalizers = cm_amp_update_normalizers,
 };

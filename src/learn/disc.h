@@ -17,6 +17,7 @@ typedef struct cm_disc {
   cm_gp_ws gp;
   int capacity;
   float *dlogit; /* [capacity] device: dL/dlogit of the last BCE term */
+  double *sums;  /* [CM_DISC_SUMS] device scratch of the host-result calls */
 } cm_disc;
 
 int cm_disc_create(cm_disc *d, const cm_dev *dev, const char *net_name, int in_dim, uint64_t seed, uint32_t stream,
@@ -38,9 +39,18 @@ typedef struct cm_disc_term {
 } cm_disc_term;
 int cm_disc_bce(cm_disc *d, const float *x, int rows, int target, float weight, float gp_weight, cm_disc_term *out,
                 cm_err *err);
+/* The same with the term's sums added into device doubles sums[CM_DISC_SUMS] (the BCE rows'
+ * CM_BCE_* sums, then the penalty's sum at CM_DISC_GP): nothing comes down; cm_disc_term_of
+ * forms the term from them once they are on the host. */
+enum { CM_DISC_GP = CM_BCE_N, CM_DISC_SUMS };
+int cm_disc_bce_dev(cm_disc *d, const float *x, int rows, int target, float weight, float gp_weight, double *sums,
+                    cm_err *err);
+void cm_disc_term_of(const double *sums, int rows, cm_disc_term *out);
 
 /* sum of squared weights: of the logit layer only (get_disc_logit_weights) or of every layer
  * (get_disc_weights, biases excluded). Adds scale * d/dw into the grads. */
 double cm_disc_weight_sq(cm_disc *d, int logit_only, float scale);
+/* The same sum added into the device double *out. */
+void cm_disc_weight_sq_dev(cm_disc *d, int logit_only, float scale, double *out);
 
 #endif

@@ -9,6 +9,7 @@ void cm_gp_ws_destroy(cm_gp_ws *ws) {
   cm_dev_free(ws->dev, ws->t[1]);
   cm_dev_free(ws->dev, ws->g);
   cm_dev_free(ws->dev, ws->ones);
+  cm_dev_free(ws->dev, (float *)ws->sq);
   memset(ws, 0, sizeof *ws);
 }
 
@@ -23,7 +24,8 @@ static int reserve(cm_gp_ws *ws, const cm_mlp *net, int rows, cm_err *err) {
     if (!(ws->delta[i] = cm_dev_alloc(ws->dev, B * net->dims[i + 1], err))) return -1;
   }
   if (!(ws->t[0] = cm_dev_alloc(ws->dev, B * widest, err)) || !(ws->t[1] = cm_dev_alloc(ws->dev, B * widest, err)) ||
-      !(ws->g = cm_dev_alloc(ws->dev, B * net->dims[0], err)) || !(ws->ones = cm_dev_alloc(ws->dev, B, err)))
+      !(ws->g = cm_dev_alloc(ws->dev, B * net->dims[0], err)) || !(ws->ones = cm_dev_alloc(ws->dev, B, err)) ||
+      !(ws->sq = (double *)cm_dev_alloc(ws->dev, 2, err)))
     return -1;
   ws->dev->ops->fill(ws->ones, 1.f, B);
   ws->capacity = rows;
@@ -31,6 +33,17 @@ static int reserve(cm_gp_ws *ws, const cm_mlp *net, int rows, cm_err *err) {
 }
 
 int cm_mlp_grad_penalty(cm_mlp *net, cm_gp_ws *ws, float weight, double *penalty, cm_err *err) {
+  *penalty = 0;
+  if (!net->input || net->batch <= 0) return cm_mlp_grad_penalty_dev(net, ws, weight, NULL, err); /* its message */
+  if (reserve(ws, net, net->batch, err)) return cm_wrap(err, "gradient penalty workspace for %d rows", net->batch);
+  net->dev->ops->fill((float *)ws->sq, 0.f, 2);
+  if (cm_mlp_grad_penalty_dev(net, ws, weight, ws->sq, err)) return -1;
+  double h;
+  *penalty = *(const double *)cm_dev_read(net->dev, (const float *)ws->sq, (float *)&h, 2) / net->batch;
+  return 0;
+}
+
+int cm_mlp_grad_penalty_dev(cm_mlp *net, cm_gp_ws *ws, float weight, double *sq, cm_err *err) {
   int H = net->num_hidden, B = net->batch;
   if (H < 1 || net->num_linear != H + 1 || net->dims[H + 1] != 1)
     return cm_fail(err, "%s:%d: gradient penalty needs hidden layers and a 1-wide head", __FILE__, __LINE__);
@@ -47,7 +60,7 @@ int cm_mlp_grad_penalty(cm_mlp *net, cm_gp_ws *ws, float weight, double *penalty
     ops->relu_bwd(ws->delta[i - 1], ws->delta[i - 1], net->act[i], (size_t)B * d[i]);
   }
   ops->gemm(false, false, B, d[0], d[1], 1.f, ws->delta[0], d[1], net->w[0].data, d[0], 0.f, ws->g, d[0]);
-  *penalty = ops->sum_sq(ws->g, (size_t)B * d[0]) / B;
+  ops->sum_sq_dev(ws->g, (size_t)B * d[0], sq);
   if (weight == 0.f) return 0;
   /* tangent pass: t = weight * dP/dg, then forward through the masked linear layers */
   ops->scale((size_t)B * d[0], 2.f * weight / (float)B, ws->g);

@@ -16,10 +16,14 @@ typedef struct cm_gp_ws {
   int capacity;
   float *delta[CM_MLP_MAX_LINEAR]; /* [B][dims[i+1]] per hidden layer */
   float *t[2], *g, *ones;          /* tangents [B][widest], g [B][dims[0]], ones [B] */
+  double *sq;                      /* one device double: cm_mlp_grad_penalty's sum */
 } cm_gp_ws;
 
 void cm_gp_ws_destroy(cm_gp_ws *ws);
 /* Adds weight * dP/dW into the weights' grads and returns P in *penalty. The net must have at
  * least one hidden layer and a head of width 1. */
 int cm_mlp_grad_penalty(cm_mlp *net, cm_gp_ws *ws, float weight, double *penalty, cm_err *err);
+/* The same with B P (the sum of the rows' squared input gradients) added into the device
+ * double *sq instead: nothing comes down. */
+int cm_mlp_grad_penalty_dev(cm_mlp *net, cm_gp_ws *ws, float weight, double *sq, cm_err *err);
 #endif

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/err.h"
+#include "core/hd.h"
 
 /* Adam coefficients of one step, formed on the host in double (as torch does) then rounded. */
 typedef struct cm_adam_coef {
@@ -51,6 +52,10 @@ enum { CM_STAT_COUNT, CM_STAT_SUM, CM_STAT_SUM_SQ, CM_STAT_MIN, CM_STAT_MAX, CM_
 enum { CM_RT_EPISODES, CM_RT_SUM_RET, CM_RT_SUM_LEN, CM_RT_BAD, CM_RT_BELOW, CM_RT_N };
 /* disc_bce_rows' per-row terms and their sums (learn/disc_rows.h cm_disc_bce_row) */
 enum { CM_BCE_LOSS, CM_BCE_ACC, CM_BCE_LOGIT, CM_BCE_N };
+/* The mean of the entries masked_stats counted (0 with none): its sum over its count. */
+CM_HD static inline double cm_stats_center(const double *st) {
+  return st[CM_STAT_COUNT] > 0 ? st[CM_STAT_SUM] / st[CM_STAT_COUNT] : 0.0;
+}
 struct cm_policy_act_args; /* learn/policy_rows.h */
 /* The return tracker's per-env arrays on the device (learn/returns.h cm_rtrack_row) */
 typedef struct cm_rtrack_rows {
@@ -85,6 +90,11 @@ typedef struct cm_ops {
   void (*axpy)(size_t n, float a, const float *x, float *y);                    /* y += a x */
   void (*scale)(size_t n, float a, float *x);                                   /* x *= a */
   double (*sum_sq)(const float *x, size_t n);                                   /* sum x^2, to host */
+  /* *out += sum x^2, out one device double (nothing comes down; the CPU sums as sum_sq) */
+  void (*sum_sq_dev)(const float *x, size_t n, double *out);
+  /* x *= (float)c where c = cm_clip_coef(sq, count, clip) (learn/optim_rows.h) is below 1;
+   * sq[count] device doubles (gradient-norm clipping without the norm on the host) */
+  void (*clip_grads)(float *x, size_t n, const double *sq, int count, float clip);
 
   /* Optimiser updates, element-wise over one parameter (see optim.h for the formulas). */
   void (*sgd_step)(float *p, const float *g, float *buf, size_t n, float lr, float momentum, float wd);
@@ -117,6 +127,10 @@ typedef struct cm_ops {
    * of (x - center) and (x - center)^2, min and max of x (+-inf with none). The CPU sums in index
    * order (the order of returns.c's cm_adv_stats). */
   void (*masked_stats)(const float *x, const float *mask, size_t n, double center, double *out);
+  /* Both passes of a mean and variance in one trip: out[0:CM_STATS_N] masked_stats at center 0,
+   * out[CM_STATS_N:2 CM_STATS_N] at the center cm_stats_center(out) (the first pass's mean,
+   * formed on the device), to host doubles in one copy */
+  void (*masked_stats2)(const float *x, const float *mask, size_t n, double *out);
   /* x = clamp((x - mean) / max(std, 1e-5), -clip, clip) (cm_adv_norm_value) */
   void (*adv_normalize)(float *x, size_t n, float mean, float std, float clip);
   /* r = tw r + dw d (+ ew e where e != NULL) (cm_reward_mix_value) */
@@ -136,11 +150,15 @@ typedef struct cm_ops {
    * env order on the CPU) */
   void (*rtrack_step)(const struct cm_rtrack_rows *t, const float *reward, const unsigned char *done, int n);
   void (*rtrack_sums)(const struct cm_rtrack_rows *t, int n, int min_eps, double *out);
+  /* the same totals added into device doubles out[CM_RT_N] (nothing comes down) */
+  void (*rtrack_sums_dev)(const struct cm_rtrack_rows *t, int n, int min_eps, double *out);
   /* r[i] = cm_disc_reward(logit[i], scale) */
   void (*disc_reward)(float *r, const float *logit, size_t n, float scale);
   /* The BCE rows of n logits against target (cm_disc_bce_row, m = n): dlogit[i] overwritten,
    * the terms' sums over the rows into host out[CM_BCE_N] (row order on the CPU) */
   void (*disc_bce_rows)(float *dlogit, const float *logit, int n, int target, float weight, double *out);
+  /* the same, its sums added into device doubles out[CM_BCE_N] (nothing comes down) */
+  void (*disc_bce_rows_dev)(float *dlogit, const float *logit, int n, int target, float weight, double *out);
 } cm_ops;
 
 typedef enum { CM_DEV_CPU = 0, CM_DEV_CUDA = 1 } cm_dev_kind;

@@ -10,6 +10,7 @@
 #include "learn/disc_rows.h"
 #include "learn/loss_rows.h"
 #include "learn/ops.h"
+#include "learn/optim_rows.h"
 #include "learn/returns.h"
 #include "learn/policy_rows.h"
 
@@ -137,6 +138,13 @@ static double cpu_sum_sq(const float *x, size_t n) {
   double s = 0;
   for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
   return s;
+}
+/* the host's memory is the device's: the sum added where it lies */
+static void cpu_sum_sq_dev(const float *x, size_t n, double *out) { *out += cpu_sum_sq(x, n); }
+
+static void cpu_clip_grads(float *x, size_t n, const double *sq, int count, float clip) {
+  double coef = cm_clip_coef(sq, count, clip);
+  if (coef < 1.0) cpu_scale(n, (float)coef, x);
 }
 
 static void sgd_range(void *c, size_t b, size_t e) {
@@ -303,6 +311,11 @@ static void cpu_masked_stats(const float *x, const float *mask, size_t n, double
   out[CM_STAT_MAX] = hi;
 }
 
+static void cpu_masked_stats2(const float *x, const float *mask, size_t n, double *out) {
+  cpu_masked_stats(x, mask, n, 0.0, out);
+  cpu_masked_stats(x, mask, n, cm_stats_center(out), out + CM_STATS_N);
+}
+
 static void adv_norm_range(void *c, size_t b, size_t e) {
   row_args *o = c;
   for (size_t i = b; i < e; i++) o->w[i] = cm_adv_norm_value(o->w[i], o->a, o->b, o->c);
@@ -396,6 +409,17 @@ static void cpu_disc_bce_rows(float *dlogit, const float *logit, int n, int targ
   }
 }
 
+static void cpu_rtrack_sums_dev(const cm_rtrack_rows *t, int n, int min_eps, double *out) {
+  double s[CM_RT_N];
+  cpu_rtrack_sums(t, n, min_eps, s);
+  for (int k = 0; k < CM_RT_N; k++) out[k] += s[k];
+}
+static void cpu_disc_bce_rows_dev(float *dlogit, const float *logit, int n, int target, float weight, double *out) {
+  double s[CM_BCE_N];
+  cpu_disc_bce_rows(dlogit, logit, n, target, weight, s);
+  for (int k = 0; k < CM_BCE_N; k++) out[k] += s[k];
+}
+
 const cm_ops cm_ops_cpu = {
   .name = "cpu",
   .alloc = cpu_alloc,
@@ -414,6 +438,8 @@ const cm_ops cm_ops_cpu = {
   .axpy = cpu_axpy,
   .scale = cpu_scale,
   .sum_sq = cpu_sum_sq,
+  .sum_sq_dev = cpu_sum_sq_dev,
+  .clip_grads = cpu_clip_grads,
   .sgd_step = cpu_sgd_step,
   .adam_step = cpu_adam_step,
   .col_moments = cpu_col_moments,
@@ -427,6 +453,7 @@ const cm_ops cm_ops_cpu = {
   .bootstrap_done = cpu_bootstrap_done,
   .td_lambda = cpu_td_lambda,
   .masked_stats = cpu_masked_stats,
+  .masked_stats2 = cpu_masked_stats2,
   .adv_normalize = cpu_adv_normalize,
   .reward_mix = cpu_reward_mix,
   .awr_weights = cpu_awr_weights,
@@ -435,6 +462,8 @@ const cm_ops cm_ops_cpu = {
   .policy_act = cpu_policy_act,
   .rtrack_step = cpu_rtrack_step,
   .rtrack_sums = cpu_rtrack_sums,
+  .rtrack_sums_dev = cpu_rtrack_sums_dev,
   .disc_reward = cpu_disc_reward,
   .disc_bce_rows = cpu_disc_bce_rows,
+  .disc_bce_rows_dev = cpu_disc_bce_rows_dev,
 };

@@ -29,6 +29,7 @@ extern "C" {
 /* CM_HD formulas shared with the CPU loops (C++ linkage is fine for static inline functions) */
 #include "learn/disc_rows.h"
 #include "learn/loss_rows.h"
+#include "learn/optim_rows.h"
 #include "learn/returns.h"
 
 /* ---------------- state and errors ---------------- */
@@ -524,6 +525,13 @@ static double *reduction_buffers(size_t n) {
   return g.red;
 }
 
+/* sum x^2 added into the device double acc: enough blocks to fill the GPU, few atomics */
+static void launch_sum_sq(const float *dx, size_t n, double *acc) {
+  size_t b = blocks_for(n);
+  if (b > 1024) b = 1024;
+  k_sum_sq<<<(unsigned)b, THREADS, 0, g.stream>>>(dx, n, acc);
+}
+
 static double cu_sum_sq(const float *x, size_t n) {
   if (!n) return 0;
   cu_set_device();
@@ -535,12 +543,36 @@ static double cu_sum_sq(const float *x, size_t n) {
     unstage(&s, "sum_sq");
     return 0;
   }
-  size_t b = blocks_for(n);
-  if (b > 1024) b = 1024; /* enough blocks to fill the GPU; fewer atomics */
-  k_sum_sq<<<(unsigned)b, THREADS, 0, g.stream>>>(dx, n, acc);
+  launch_sum_sq(dx, n, acc);
   count_d2h(sizeof(double));
   ok(cudaMemcpyAsync(g.red_host, acc, sizeof(double), cudaMemcpyDeviceToHost, g.stream), "cudaMemcpyAsync (sum_sq)");
   return unstage(&s, "sum_sq") ? g.red_host[0] : 0;
+}
+
+static int need_device(const void *p, const char *what);
+
+static void cu_sum_sq_dev(const float *x, size_t n, double *out) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(x, "sum_sq_dev") || !need_device(out, "sum_sq_dev")) return;
+  launch_sum_sq(x, n, out);
+  finish("sum_sq_dev");
+}
+
+/* every thread forms the coefficient from the same doubles (count is small) */
+__global__ void k_clip_grads(float *x, size_t n, const double *sq, int count, float clip) {
+  double coef = cm_clip_coef(sq, count, clip);
+  if (!(coef < 1.0)) return;
+  float c = (float)coef;
+  GRID_STRIDE(i, n) x[i] *= c;
+}
+
+static void cu_clip_grads(float *x, size_t n, const double *sq, int count, float clip) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(x, "clip_grads") || !need_device(sq, "clip_grads")) return;
+  k_clip_grads<<<blocks_for(n), THREADS, 0, g.stream>>>(x, n, sq, count, clip);
+  finish("clip_grads");
 }
 
 static void cu_sgd_step(float *p, const float *g_, float *buf, size_t n, float lr, float momentum, float wd) {
@@ -664,8 +696,11 @@ __global__ void k_td_lambda(int T, int N, const float *r, const float *next_vals
 
 /* Per-block partial statistics (count, sums, min, max) into part[block][CM_STATS_N]. */
 #define STAT_BLOCKS 256
-__global__ void k_masked_stats(const float *x, const float *mask, size_t n, double center, double *part) {
+/* first != NULL: the center is the mean of that earlier pass's sums (cm_stats_center) */
+__global__ void k_masked_stats(const float *x, const float *mask, size_t n, double center, const double *first,
+                               double *part) {
   __shared__ double s[CM_STATS_N][THREADS];
+  if (first) center = cm_stats_center(first);
   double c = 0, s1 = 0, s2 = 0, lo = INFINITY, hi = -INFINITY;
   GRID_STRIDE(i, n) {
     if (mask && mask[i] == 0.f) continue;
@@ -743,7 +778,7 @@ template <int K> __device__ void block_sums(double *v, double *out) {
       for (int q = 0; q < K; q++) s[q][t] += s[q][t + w];
     __syncthreads();
   }
-  if (t < K) out[t] = s[t][0];
+  if (t < K) out[t] += s[t][0]; /* out zeroed (reduction_buffers) or a slot being added into */
 }
 
 __global__ void k_rtrack_step(cm_rtrack_rows t, const float *reward, const unsigned char *done, size_t n) {
@@ -836,23 +871,46 @@ static void cu_td_lambda(int T, int N, const float *r, const float *next_vals, c
   finish("td_lambda");
 }
 
+/* The passes into part (STAT_BLOCKS partials) and res[passes][CM_STATS_N] on the device: the
+ * second, if any, centred on the first's mean; 0 when an argument is not device memory */
+static int launch_masked_stats(const float *x, const float *mask, size_t n, double center, int passes, double **res) {
+  if (!need_device(x, "masked_stats") || !need_device(mask, "masked_stats")) return 0;
+  unsigned blocks = blocks_for(n);
+  if (blocks > STAT_BLOCKS) blocks = STAT_BLOCKS;
+  double *part = reduction_buffers((size_t)(blocks + passes) * CM_STATS_N);
+  if (!part) return 0;
+  *res = part + (size_t)blocks * CM_STATS_N;
+  for (int p = 0; p < passes; p++) {
+    k_masked_stats<<<blocks, THREADS, 0, g.stream>>>(x, mask, n, center, p ? *res : NULL, part);
+    k_stats_combine<<<1, 1, 0, g.stream>>>(part, (int)blocks, *res + (size_t)p * CM_STATS_N);
+  }
+  return 1;
+}
+
+static void stats_to_host(const double *res, int passes, double *out, const char *what) {
+  size_t bytes = (size_t)passes * CM_STATS_N * sizeof(double);
+  count_d2h(bytes);
+  ok(cudaMemcpyAsync(g.red_host, res, bytes, cudaMemcpyDeviceToHost, g.stream), what);
+  if (finish(what)) memcpy(out, g.red_host, bytes);
+}
+
 static void cu_masked_stats(const float *x, const float *mask, size_t n, double center, double *out) {
   double none[CM_STATS_N] = {0, 0, 0, INFINITY, -INFINITY};
   memcpy(out, none, sizeof none);
   if (!n) return;
   cu_set_device();
-  if (!need_device(x, "masked_stats") || !need_device(mask, "masked_stats")) return;
-  unsigned blocks = blocks_for(n);
-  if (blocks > STAT_BLOCKS) blocks = STAT_BLOCKS;
-  double *part = reduction_buffers((size_t)(blocks + 1) * CM_STATS_N);
-  if (!part) return;
-  double *res = part + (size_t)blocks * CM_STATS_N;
-  k_masked_stats<<<blocks, THREADS, 0, g.stream>>>(x, mask, n, center, part);
-  k_stats_combine<<<1, 1, 0, g.stream>>>(part, (int)blocks, res);
-  count_d2h(CM_STATS_N * sizeof(double));
-  ok(cudaMemcpyAsync(g.red_host, res, CM_STATS_N * sizeof(double), cudaMemcpyDeviceToHost, g.stream),
-     "cudaMemcpyAsync (masked_stats)");
-  if (finish("masked_stats")) memcpy(out, g.red_host, CM_STATS_N * sizeof(double));
+  double *res;
+  if (launch_masked_stats(x, mask, n, center, 1, &res)) stats_to_host(res, 1, out, "masked_stats");
+}
+
+static void cu_masked_stats2(const float *x, const float *mask, size_t n, double *out) {
+  double none[CM_STATS_N] = {0, 0, 0, INFINITY, -INFINITY};
+  memcpy(out, none, sizeof none);
+  memcpy(out + CM_STATS_N, none, sizeof none);
+  if (!n) return;
+  cu_set_device();
+  double *res;
+  if (launch_masked_stats(x, mask, n, 0.0, 2, &res)) stats_to_host(res, 2, out, "masked_stats2");
 }
 
 static void cu_adv_normalize(float *x, size_t n, float mean, float std, float clip) {
@@ -964,17 +1022,27 @@ static void reduction_to_host(const double *acc, int k, double *out, const char 
   if (finish(what)) memcpy(out, g.red_host, (size_t)k * sizeof(double));
 }
 
+/* k_rtrack_sums adding into device acc; 0 when an argument is not device memory */
+static int launch_rtrack_sums(const cm_rtrack_rows *t, int n, int min_eps, double *acc) {
+  const void *ptrs[] = {t->ep_ret, t->ep_len, t->eps, t->bad, acc};
+  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
+    if (!need_device(ptrs[k], "rtrack_sums")) return 0;
+  k_rtrack_sums<<<1, THREADS, 0, g.stream>>>(*t, n, min_eps, acc);
+  return 1;
+}
+
 static void cu_rtrack_sums(const cm_rtrack_rows *t, int n, int min_eps, double *out) {
   memset(out, 0, CM_RT_N * sizeof(double));
   if (n <= 0) return;
   cu_set_device();
-  const void *ptrs[] = {t->ep_ret, t->ep_len, t->eps, t->bad};
-  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
-    if (!need_device(ptrs[k], "rtrack_sums")) return;
   double *acc = reduction_buffers(CM_RT_N);
-  if (!acc) return;
-  k_rtrack_sums<<<1, THREADS, 0, g.stream>>>(*t, n, min_eps, acc);
-  reduction_to_host(acc, CM_RT_N, out, "rtrack_sums");
+  if (acc && launch_rtrack_sums(t, n, min_eps, acc)) reduction_to_host(acc, CM_RT_N, out, "rtrack_sums");
+}
+
+static void cu_rtrack_sums_dev(const cm_rtrack_rows *t, int n, int min_eps, double *out) {
+  if (n <= 0) return;
+  cu_set_device();
+  if (launch_rtrack_sums(t, n, min_eps, out)) finish("rtrack_sums_dev");
 }
 
 static void cu_disc_reward(float *r, const float *logit, size_t n, float scale) {
@@ -985,15 +1053,26 @@ static void cu_disc_reward(float *r, const float *logit, size_t n, float scale) 
   finish("disc_reward");
 }
 
+static int launch_disc_bce_rows(float *dlogit, const float *logit, int n, int target, float weight, double *acc) {
+  if (!need_device(dlogit, "disc_bce_rows") || !need_device(logit, "disc_bce_rows") || !need_device(acc, "disc_bce_rows"))
+    return 0;
+  k_disc_bce_rows<<<1, THREADS, 0, g.stream>>>(dlogit, logit, n, target, weight, acc);
+  return 1;
+}
+
 static void cu_disc_bce_rows(float *dlogit, const float *logit, int n, int target, float weight, double *out) {
   memset(out, 0, CM_BCE_N * sizeof(double));
   if (n <= 0) return;
   cu_set_device();
-  if (!need_device(dlogit, "disc_bce_rows") || !need_device(logit, "disc_bce_rows")) return;
   double *acc = reduction_buffers(CM_BCE_N);
-  if (!acc) return;
-  k_disc_bce_rows<<<1, THREADS, 0, g.stream>>>(dlogit, logit, n, target, weight, acc);
-  reduction_to_host(acc, CM_BCE_N, out, "disc_bce_rows");
+  if (acc && launch_disc_bce_rows(dlogit, logit, n, target, weight, acc))
+    reduction_to_host(acc, CM_BCE_N, out, "disc_bce_rows");
+}
+
+static void cu_disc_bce_rows_dev(float *dlogit, const float *logit, int n, int target, float weight, double *out) {
+  if (n <= 0) return;
+  cu_set_device();
+  if (launch_disc_bce_rows(dlogit, logit, n, target, weight, out)) finish("disc_bce_rows_dev");
 }
 
 /* ---------------- the device ---------------- */
@@ -1067,6 +1146,8 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->axpy = cu_axpy;
   o->scale = cu_scale;
   o->sum_sq = cu_sum_sq;
+  o->sum_sq_dev = cu_sum_sq_dev;
+  o->clip_grads = cu_clip_grads;
   o->sgd_step = cu_sgd_step;
   o->adam_step = cu_adam_step;
   o->col_moments = cu_col_moments;
@@ -1080,6 +1161,7 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->bootstrap_done = cu_bootstrap_done;
   o->td_lambda = cu_td_lambda;
   o->masked_stats = cu_masked_stats;
+  o->masked_stats2 = cu_masked_stats2;
   o->adv_normalize = cu_adv_normalize;
   o->reward_mix = cu_reward_mix;
   o->awr_weights = cu_awr_weights;
@@ -1088,8 +1170,10 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->policy_act = cu_policy_act;
   o->rtrack_step = cu_rtrack_step;
   o->rtrack_sums = cu_rtrack_sums;
+  o->rtrack_sums_dev = cu_rtrack_sums_dev;
   o->disc_reward = cu_disc_reward;
   o->disc_bce_rows = cu_disc_bce_rows;
+  o->disc_bce_rows_dev = cu_disc_bce_rows_dev;
   g.dev.kind = CM_DEV_CUDA;
   g.dev.index = device;
   g.dev.ops = &g.ops;

@@ -33,6 +33,12 @@ int cm_optim_create(cm_optim *opt, const cm_dev *dev, const cm_optim_config *cfg
     return cm_fail(err, "%s:%d: out of memory for optimizer state", __FILE__, __LINE__);
   }
   opt->count = count;
+  opt->sq = (double *)cm_dev_alloc(dev, 2 * (size_t)count, err);
+  opt->sq_h = malloc((size_t)count * sizeof(double));
+  if (!opt->sq || !opt->sq_h) {
+    cm_optim_destroy(opt);
+    return cm_fail(err, "%s:%d: out of memory for optimizer state", __FILE__, __LINE__);
+  }
   for (int i = 0; i < count; i++) {
     cm_param *p = params[i];
     opt->params[i] = p;
@@ -55,6 +61,9 @@ void cm_optim_destroy(cm_optim *opt) {
     if (opt->buf1) cm_dev_free(opt->dev, opt->buf1[i]);
     if (opt->buf2) cm_dev_free(opt->dev, opt->buf2[i]);
   }
+  if (opt->sq) cm_dev_free(opt->dev, (float *)opt->sq);
+  free(opt->sq_h);
+  opt->sq = opt->sq_h = NULL;
   free(opt->params);
   free(opt->buf1);
   free(opt->buf2);
@@ -68,16 +77,20 @@ void cm_optim_zero_grad(cm_optim *opt) {
 }
 
 void cm_optim_step(cm_optim *opt) {
+  opt->dev->ops->fill((float *)opt->sq, 0.f, 2 * (size_t)opt->count); /* zero bits: 0.0 doubles */
+  cm_optim_step_dev(opt, opt->sq);
+  const double *sq = (const double *)cm_dev_read(opt->dev, (const float *)opt->sq, (float *)opt->sq_h, 2 * (size_t)opt->count);
+  double s = 0;
+  for (int i = 0; i < opt->count; i++) s += sq[i];
+  opt->last_grad_norm = sqrt(s);
+}
+
+void cm_optim_step_dev(cm_optim *opt, double *sq) {
   const cm_ops *ops = opt->dev->ops;
   const cm_optim_config *c = &opt->cfg;
-  double sq = 0;
-  for (int i = 0; i < opt->count; i++) sq += ops->sum_sq(opt->params[i]->grad, opt->params[i]->n);
-  opt->last_grad_norm = sqrt(sq);
-  if (c->grad_clip > 0.f) {
-    double coef = c->grad_clip / (opt->last_grad_norm + 1e-6);
-    if (coef < 1.0)
-      for (int i = 0; i < opt->count; i++) ops->scale(opt->params[i]->n, (float)coef, opt->params[i]->grad);
-  }
+  for (int i = 0; i < opt->count; i++) ops->sum_sq_dev(opt->params[i]->grad, opt->params[i]->n, sq + i);
+  if (c->grad_clip > 0.f)
+    for (int i = 0; i < opt->count; i++) ops->clip_grads(opt->params[i]->grad, opt->params[i]->n, sq, opt->count, c->grad_clip);
   opt->steps++;
   /* Adam's coefficients in double, as torch forms them on the host. */
   double t = (double)opt->steps, lr = c->learning_rate;

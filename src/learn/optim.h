@@ -35,7 +35,8 @@ typedef struct cm_optim {
   float **buf1;         /* SGD momentum buffer / Adam first moment, per parameter (device) */
   float **buf2;         /* Adam second moment (NULL for SGD) */
   int64_t steps;        /* completed steps (Adam's t; MPOptimizer._steps) */
-  double last_grad_norm;/* global L2 norm of the gradients at the last step (before clipping) */
+  double last_grad_norm;/* global L2 norm of the gradients at cm_optim_step's last step (before clipping) */
+  double *sq, *sq_h;    /* cm_optim_step's per-parameter sums of squared gradients (device) and host copy */
 } cm_optim;
 
 /* params: trainable parameters (grad != NULL), in the order torch lists them. */
@@ -46,4 +47,8 @@ void cm_optim_zero_grad(cm_optim *opt);
 /* One update from the gradients currently in the parameters (already averaged across
  * processes if distributed). */
 void cm_optim_step(cm_optim *opt);
+/* The same step with the gradients' sums of squares added into device doubles sq[count]
+ * (zeroed by the caller), parameter by parameter, and the clipping coefficient formed from them
+ * on the device: nothing comes down (cm_optim_step reads them back into last_grad_norm). */
+void cm_optim_step_dev(cm_optim *opt, double *sq);
 #endif

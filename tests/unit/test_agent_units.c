@@ -417,7 +417,53 @@ static void test_checkpoint(void) {
   cm_agent_destroy(b);
 }
 
+/* ---- the iteration's stats: slots survive the array's growth; the rollout's guards are checked
+ * in the order taken and the first non-finite one is named ---- */
+static void test_iteration_stats(void) {
+  toy e;
+  cm_rl_env env = make_env(&e, 3);
+  cm_err err = {{0}};
+  cm_agent *a = make_agent(yaml("PPO", "SGD", "0.05", 2, 2, 1, "1e9"), &env, 5, &err);
+  CHECK(a != NULL);
+  if (!a) return;
+  cm_agent_its_reset(a);
+  size_t s0, s1, big;
+  CHECK_OK(cm_agent_its_take(a, 2, &s0, &err), &err);
+  CHECK(s0 == 0 && cm_agent_its_at(a, s0)[0] == 0.0 && cm_agent_its_at(a, s0)[1] == 0.0);
+  cm_agent_its_at(a, s0)[1] = 7.5;
+  const double *h = cm_agent_its_read(a);
+  CHECK(h[1] == 7.5);
+  CHECK_OK(cm_agent_its_take(a, 100000, &big, &err), &err); /* grows: the slots so far kept */
+  CHECK_OK(cm_agent_its_take(a, 1, &s1, &err), &err);
+  CHECK(big == 2 && s1 == 100002 && a->its_cap >= 100003);
+  CHECK(cm_agent_its_at(a, s0)[1] == 7.5 && cm_agent_its_at(a, big)[99999] == 0.0);
+  cm_agent_its_at(a, s1)[0] = -1.0;
+  h = cm_agent_its_read(a);
+  CHECK(h[1] == 7.5 && h[s1] == -1.0);
+  cm_agent_its_reset(a); /* zeroed again */
+  CHECK_OK(cm_agent_its_take(a, 2, &s0, &err), &err);
+  CHECK(s0 == 0 && cm_agent_its_read(a)[1] == 0.0);
+
+  /* guards: rows of 3 envs x 2; the second and third hold a NaN and an infinity */
+  float ok_rows[6] = {1, 2, 3, 4, 5, 6}, nan_rows[6] = {1, 2, 3, NAN, 5, 6}, inf_rows[6] = {INFINITY, 0, 0, 0, 0, 0};
+  cm_agent_its_reset(a);
+  CHECK_OK(cm_agent_guard_rows(a, ok_rows, 3, 2, 0, "first rows", "the test made them", NULL, &err), &err);
+  CHECK_OK(cm_agent_guard_rows(a, nan_rows, 3, 2, 4, "second rows", "the test made them", NULL, &err), &err);
+  CHECK_OK(cm_agent_guard_rows(a, inf_rows, 3, 2, 5, "third rows", "the test made them", NULL, &err), &err);
+  CHECK(a->guard_n == 3);
+  CHECK(cm_agent_check_rollout(a, &err) != 0);
+  CHECK(strstr(err.msg, "NaN guard: element 1 of the second rows of env 1 is nan at step 4") != NULL);
+  CHECK(strstr(err.msg, "(the test made them)") != NULL);
+  /* all finite: the rollout check passes and the guards are done with */
+  cm_agent_its_reset(a);
+  CHECK_OK(cm_agent_guard_rows(a, ok_rows, 3, 2, 0, "first rows", "the test made them", NULL, &err), &err);
+  CHECK_OK(cm_agent_check_rollout(a, &err), &err);
+  CHECK(a->guard_n == 0);
+  cm_agent_destroy(a);
+}
+
 int main(void) {
+  test_iteration_stats();
   test_minibatches();
   test_done_bootstrap();
   check_actor_grad("PPO");

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "core/rng.h"
 #include "learn/ops.h"
+#include "learn/optim_rows.h"
 
 #define ROWS 700
 #define COLS 523 /* odd, so tasks end mid-row */
@@ -27,7 +28,54 @@ static float *dup(const float *x, size_t n) {
 
 static int same(const float *a, const float *b, size_t n) { return memcmp(a, b, n * sizeof(float)) == 0; }
 
+/* The ops that add into device doubles (the iteration's stats), on the CPU against hand values:
+ * each adds to what its slot holds. */
+static void test_dev_sums(void) {
+  const cm_ops *o = &cm_ops_cpu;
+  float x[4] = {1.f, -2.f, 3.f, 0.5f};
+  double slot = 10.0;
+  o->sum_sq_dev(x, 4, &slot);
+  CHECK(slot == 10.0 + 1 + 4 + 9 + 0.25);
+  o->sum_sq_dev(x, 0, &slot);
+  CHECK(slot == 24.25);
+
+  /* torch clip_grad_norm_: sums 9 and 16 (norm 5) against clip 1 and clip 10 */
+  double sq[2] = {9.0, 16.0}, bad[2] = {9.0, NAN};
+  CHECK(cm_clip_coef(sq, 2, 1.f) == 1.0 / (5.0 + 1e-6));
+  CHECK(cm_clip_coef(sq, 2, 10.f) == 10.0 / (5.0 + 1e-6));
+  CHECK(isnan(cm_clip_coef(bad, 2, 1.f)));
+  float gr[2] = {3.f, 4.f};
+  o->clip_grads(gr, 2, sq, 2, 1.f);
+  CHECK(gr[0] == 3.f * (float)(1.0 / (5.0 + 1e-6)) && gr[1] == 4.f * (float)(1.0 / (5.0 + 1e-6)));
+  float keep[2] = {3.f, 4.f};
+  o->clip_grads(keep, 2, sq, 2, 10.f); /* coefficient above 1: untouched */
+  CHECK(keep[0] == 3.f && keep[1] == 4.f);
+  o->clip_grads(keep, 2, bad, 2, 1.f); /* a NaN norm leaves them too (the NaN guard names it) */
+  CHECK(keep[0] == 3.f && keep[1] == 4.f);
+
+  /* BCE rows at logit 0 (sigmoid 1/2): loss ln 2 each, accuracy 0 (0 is not > 0), logit 0 */
+  float z[2] = {0.f, 0.f}, dz[2];
+  double bce[CM_BCE_N] = {1.0, 2.0, 3.0};
+  o->disc_bce_rows_dev(dz, z, 2, 1, 0.5f, bce);
+  CHECK_NEAR(bce[CM_BCE_LOSS], 1.0 + 2 * log(2.0), 1e-6);
+  CHECK(bce[CM_BCE_ACC] == 2.0 && bce[CM_BCE_LOGIT] == 3.0);
+
+  /* masked_stats2: entries 1, 2, 3 (10 masked out): count 3, sum 6, squares 14; then centred on
+   * the mean 2: sum 0, squares 2, min 1, max 3 */
+  float v[4] = {1.f, 2.f, 3.f, 10.f}, mask[4] = {1.f, 1.f, 1.f, 0.f};
+  double st[2 * CM_STATS_N];
+  o->masked_stats2(v, mask, 4, st);
+  CHECK(st[CM_STAT_COUNT] == 3 && st[CM_STAT_SUM] == 6 && st[CM_STAT_SUM_SQ] == 14);
+  CHECK(cm_stats_center(st) == 2.0);
+  const double *c2 = st + CM_STATS_N;
+  CHECK(c2[CM_STAT_COUNT] == 3 && c2[CM_STAT_SUM] == 0 && c2[CM_STAT_SUM_SQ] == 2);
+  CHECK(c2[CM_STAT_MIN] == 1 && c2[CM_STAT_MAX] == 3);
+  o->masked_stats2(v, mask, 0, st); /* nothing counted: centre 0 */
+  CHECK(st[CM_STAT_COUNT] == 0 && cm_stats_center(st) == 0.0);
+}
+
 int main(void) {
+  test_dev_sums();
   const cm_ops *o = &cm_ops_cpu;
   float *x = randf(N, -2.f, 2.f, 1), *g = randf(N, -1.f, 1.f, 2), *bias = randf(COLS, -1.f, 1.f, 3);
   float *mean = randf(COLS, -0.5f, 0.5f, 4), *sd = randf(COLS, 0.2f, 2.f, 5);

@@ -13,11 +13,13 @@
 #endif
 #include "check.h"
 #include "core/rng.h"
+#include "learn/agent.h"
 #include "learn/dev_cuda.h"
 #include "learn/loss_rows.h"
 #include "learn/mlp.h"
 #include "learn/optim.h"
 #include "learn/replay.h"
+#include "learn/returns.h"
 
 static cm_err err;
 static const cm_dev *cpu, *gpu;
@@ -671,6 +673,109 @@ static void check_replay(void) {
   cm_replay_destroy(&rg);
 }
 
+/* ---------------- ops adding into device doubles (the iteration's stats) ---------------- */
+
+/* n device doubles of the GPU downloaded */
+static void slots_down(double *h, const double *d, size_t n) { gpu->ops->download(h, d, n * sizeof(double)); }
+
+static void check_slot_ops(void) {
+  const size_t n = 100003;
+  pair x = pair_make(n, -2, 2, 70), gc = pair_make(n, -1, 1, 71), mask = pair_make(n, 0, 1, 72);
+  for (size_t i = 0; i < n; i++) mask.host[i] = mask.host[i] < 0.5f ? 0.f : 1.f;
+  cm_dev_upload(cpu, mask.c, mask.host, n);
+  cm_dev_upload(gpu, mask.g, mask.host, n);
+  double *sd = gpu->ops->alloc(16 * sizeof(double)), hs[16], cs[16];
+  double b0, c0, b1, c1;
+  cm_dev_d2h(gpu, &b0, &c0);
+  /* sum_sq_dev: added to the slot's value (twice: 1.5 + 2 S) */
+  double one = 1.5;
+  gpu->ops->upload(sd, &one, sizeof one);
+  gpu->ops->sum_sq_dev(x.g, n, sd);
+  gpu->ops->sum_sq_dev(x.g, n, sd);
+  double want = cpu->ops->sum_sq(x.c, n);
+  /* clip_grads: the norm of gc against a clip of a tenth of it (scaled) and of ten times it (kept) */
+  double gsq[2] = {cpu->ops->sum_sq(gc.c, n / 2), cpu->ops->sum_sq(gc.c + n / 2, n - n / 2)};
+  float clip_lo = (float)(0.1 * sqrt(gsq[0] + gsq[1])), clip_hi = (float)(10 * sqrt(gsq[0] + gsq[1]));
+  gpu->ops->upload(sd + 1, gsq, sizeof gsq);
+  gpu->ops->clip_grads(gc.g, n, sd + 1, 2, clip_hi);
+  cm_dev_d2h(gpu, &b1, &c1);
+  CHECK(b1 == b0 && c1 == c0); /* nothing came down */
+  expect_close("clip_grads above the norm (untouched)", gc.c, gc.g, n, 0, 0);
+  cpu->ops->clip_grads(gc.c, n, gsq, 2, clip_lo);
+  gpu->ops->clip_grads(gc.g, n, sd + 1, 2, clip_lo);
+  expect_close("clip_grads below the norm", gc.c, gc.g, n, 0, 0); /* the same coefficient, one float product */
+  float g7;
+  cm_dev_download(cpu, &g7, gc.c + 7, 1);
+  CHECK(g7 == gc.host[7] * (float)(clip_lo / (sqrt(gsq[0] + gsq[1]) + 1e-6))); /* clip / (norm + 1e-6) */
+  slots_down(hs, sd, 1);
+  CHECK_NEAR(hs[0], 1.5 + 2 * want, 1e-9 * want);
+  /* masked_stats2: both passes, the second centred on the first's mean (formed on the device), in
+   * one copy; the same as two masked_stats at the host's centre */
+  double s2c[2 * CM_STATS_N], s2g[2 * CM_STATS_N], t1[CM_STATS_N], t2[CM_STATS_N];
+  cm_dev_d2h(gpu, &b0, &c0);
+  gpu->ops->masked_stats2(x.g, mask.g, n, s2g);
+  cm_dev_d2h(gpu, &b1, &c1);
+  CHECK(b1 - b0 == 2 * CM_STATS_N * sizeof(double) && c1 - c0 == 1);
+  cpu->ops->masked_stats2(x.c, mask.c, n, s2c);
+  gpu->ops->masked_stats(x.g, mask.g, n, 0.0, t1);
+  gpu->ops->masked_stats(x.g, mask.g, n, cm_stats_center(t1), t2);
+  for (int q = 0; q < CM_STATS_N; q++) {
+    CHECK(s2g[q] == t1[q] && s2g[CM_STATS_N + q] == t2[q]); /* the same kernels at the same centre */
+    CHECK_NEAR(s2g[q], s2c[q], 1e-9 * (1 + fabs(s2c[q])));
+    CHECK_NEAR(s2g[CM_STATS_N + q], s2c[CM_STATS_N + q], 1e-9 * (1 + fabs(s2c[q])));
+  }
+  CHECK(s2c[CM_STAT_COUNT] > 0.4 * n && s2c[CM_STAT_COUNT] < 0.6 * n);
+  CHECK(fabs(s2c[CM_STATS_N + CM_STAT_SUM]) < 1e-6 * s2c[CM_STAT_COUNT]); /* centred: the sum nearly cancels */
+  /* disc_bce_rows_dev: the sums added into the slots, twice; dlogit as the host-result op */
+  pair lg = pair_make(5000, -6, 6, 73), dz = pair_make(5000, 0, 0, 74);
+  gpu->ops->fill((float *)(sd + 4), 0.f, 2 * CM_BCE_N);
+  cm_dev_d2h(gpu, &b0, &c0);
+  gpu->ops->disc_bce_rows_dev(dz.g, lg.g, 5000, 1, 0.5f, sd + 4);
+  gpu->ops->disc_bce_rows_dev(dz.g, lg.g, 5000, 1, 0.5f, sd + 4);
+  cm_dev_d2h(gpu, &b1, &c1);
+  CHECK(b1 == b0 && c1 == c0);
+  cpu->ops->disc_bce_rows(dz.c, lg.c, 5000, 1, 0.5f, cs);
+  expect_close("disc_bce_rows_dev dlogit", dz.c, dz.g, 5000, 1e-9, 1e-5);
+  slots_down(hs, sd + 4, CM_BCE_N);
+  for (int q = 0; q < CM_BCE_N; q++) CHECK_NEAR(hs[q], 2 * cs[q], 1e-9 * (1 + fabs(cs[q])));
+  /* rtrack_sums_dev: a tracker's totals added (twice) against the CPU tracker's */
+  {
+    enum { NE = 777, TS = 9 };
+    cm_return_tracker tc, tg;
+    CHECK_OK(cm_rtrack_create(&tc, cpu, NE, &err), &err);
+    CHECK_OK(cm_rtrack_create(&tg, gpu, NE, &err), &err);
+    cm_rtrack_reset(&tc);
+    cm_rtrack_reset(&tg);
+    pair rw = pair_make((size_t)NE * TS, -1, 1, 75);
+    unsigned char *done = malloc((size_t)NE * TS), *dd = gpu->ops->alloc((size_t)NE * TS);
+    for (size_t i = 0; i < (size_t)NE * TS; i++) done[i] = (i * 7919) % 5 == 0 ? CM_DONE_FAIL : 0;
+    gpu->ops->upload(dd, done, (size_t)NE * TS);
+    for (int t = 0; t < TS; t++) {
+      cm_rtrack_update(&tc, rw.c + (size_t)t * NE, done + (size_t)t * NE);
+      cm_rtrack_update(&tg, rw.g + (size_t)t * NE, dd + (size_t)t * NE);
+    }
+    gpu->ops->fill((float *)(sd + 8), 0.f, 2 * CM_RT_N);
+    gpu->ops->rtrack_sums_dev(&tg.rows, NE, 2, sd + 8);
+    gpu->ops->rtrack_sums_dev(&tg.rows, NE, 2, sd + 8);
+    cpu->ops->rtrack_sums(&tc.rows, NE, 2, cs);
+    slots_down(hs, sd + 8, CM_RT_N);
+    CHECK(cs[CM_RT_EPISODES] > NE);
+    for (int q = 0; q < CM_RT_N; q++) CHECK_NEAR(hs[q], 2 * cs[q], 1e-9 * (1 + fabs(cs[q])));
+    cm_rtrack_destroy(&tc);
+    cm_rtrack_destroy(&tg);
+    pair_free(&rw);
+    free(done);
+    gpu->ops->free(dd);
+  }
+  CHECK_OK(cm_dev_cuda_check(&err), &err);
+  gpu->ops->free(sd);
+  pair_free(&x);
+  pair_free(&gc);
+  pair_free(&mask);
+  pair_free(&lg);
+  pair_free(&dz);
+}
+
 int main(int argc, char **argv) {
   check_device_names();
   cpu = cm_dev_cpu();
@@ -709,6 +814,7 @@ int main(int argc, char **argv) {
   check_errors();
   check_mlp();
   check_update_ops();
+  check_slot_ops();
   check_replay();
   return check_report("test_ops_cuda");
 }

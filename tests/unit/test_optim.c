@@ -117,6 +117,18 @@ static void test_clip(void) {
   cm_optim_step(&opt);
   CHECK_NEAR(a.data[0], -0.6 - 0.57, 1e-5); CHECK_NEAR(a.data[1], -0.8 - 0.76, 1e-5);
   cm_optim_destroy(&opt);
+  /* the same first step with the sums in caller's slots (cm_optim_step_dev): each tensor's sum
+   * of squared gradients in its slot, the clip formed from them, identical parameters */
+  a.data[0] = a.data[1] = 0.f;
+  b.data[0] = 1.f;
+  CHECK_OK(cm_optim_create(&opt, cm_dev_cpu(), &c, list, 2, &err), &err);
+  a.grad[0] = 3.f; a.grad[1] = 4.f; b.grad[0] = 0.f;
+  double sq[2] = {0, 0};
+  cm_optim_step_dev(&opt, sq);
+  CHECK(sq[0] == 25.0 && sq[1] == 0.0 && opt.steps == 1);
+  CHECK(a.data[0] == -3.f * (float)(1.0 / (5.0 + 1e-6)) && a.data[1] == -4.f * (float)(1.0 / (5.0 + 1e-6)));
+  CHECK(b.data[0] == 1.f);
+  cm_optim_destroy(&opt);
   cm_param_release(&a, cm_dev_cpu());
   cm_param_release(&b, cm_dev_cpu());
 }

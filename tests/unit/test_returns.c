@@ -125,6 +125,15 @@ static void test_return_tracker(void) {
   CHECK(t.episodes == 3 && t.bad == 0 && t.below == 2); /* env 1 has one, env 2 none */
   CHECK_NEAR(t.mean_return, 15.5 / 3, 1e-12);
   CHECK_NEAR(t.mean_ep_len, 2.0, 1e-12);
+  /* the same totals added into slots (rtrack_sums_dev, the iteration's stats) and set from them */
+  double slot[CM_RT_N] = {0, 0, 0, 0, 100};
+  cm_ops_cpu.rtrack_sums_dev(&t.rows, N, 2, slot);
+  CHECK(slot[CM_RT_EPISODES] == 3 && slot[CM_RT_SUM_RET] == 15.5 && slot[CM_RT_SUM_LEN] == 6);
+  CHECK(slot[CM_RT_BAD] == 0 && slot[CM_RT_BELOW] == 102);
+  slot[CM_RT_BELOW] = 2;
+  cm_return_tracker u = t;
+  cm_rtrack_set(&u, slot);
+  CHECK(u.episodes == 3 && u.below == 2 && u.mean_return == t.mean_return && u.mean_ep_len == t.mean_ep_len);
   /* the running episodes: env 0 restarted at t=4, env 1 at 2.0 over 4 steps, env 2 at 5 over 5 */
   const cm_rtrack_rows *w = &t.rows;
   CHECK(w->ret[0] == 0.f && w->len[0] == 0 && w->eps[0] == 2);
