@@ -67,13 +67,6 @@ CM_HD static inline void cm_ase_latent_row(const cm_ase_latent_args *p, int i) {
   }
 }
 
-/* |u| as torch.nn.functional.normalize takes it (cm_unit_normalize's length) */
-CM_HD static inline float cm_ase_len(int Z, const float *u) {
-  double n2 = 0;
-  for (int j = 0; j < Z; j++) n2 += (double)u[j] * u[j];
-  return fmaxf((float)sqrt(n2), 1e-12f);
-}
-
 /* z . (u / |u|) with each q_j = u_j / |u| rounded to float first (as a normalized copy holds it) */
 CM_HD static inline float cm_ase_zq(int Z, const float *z, const float *u, float len) {
   double d = 0;
@@ -83,12 +76,12 @@ CM_HD static inline float cm_ase_zq(int Z, const float *z, const float *u, float
 
 /* The encoder reward of one row: max(z . q(u), 0). */
 CM_HD static inline float cm_ase_enc_reward_row(int Z, const float *u, const float *z) {
-  return fmaxf(cm_ase_zq(Z, z, u, cm_ase_len(Z, u)), 0.f);
+  return fmaxf(cm_ase_zq(Z, z, u, cm_unit_len(Z, u)), 0.f);
 }
 
 /* The encoder error of one row, -z . q(u), returned; du [Z] overwritten with scale d err / du. */
 CM_HD static inline float cm_ase_enc_loss_row(int Z, const float *u, const float *z, float scale, float *du) {
-  float len = cm_ase_len(Z, u), zq = cm_ase_zq(Z, z, u, len);
+  float len = cm_unit_len(Z, u), zq = cm_ase_zq(Z, z, u, len);
   for (int j = 0; j < Z; j++) {
     float q = u[j] / len;
     du[j] = 0.f + -scale * (z[j] - zq * q) / len; /* a zeroed row plus the term, as the host code adds it */
