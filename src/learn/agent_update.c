@@ -103,8 +103,8 @@ static double extra_rows_loss(cm_agent *a, int m, int k, cm_stats *st) {
 }
 
 /* One optimizer step on mini-batch rows whose buffer indices are idx_d (device; the m
- * random-action rows first); the method's losses get idx_h, the sampling order. Loss terms as ppo_agent/awr_agent._compute_loss, each row's on the
- * device, their sums in one download. */
+ * random-action rows first); the method's losses get idx_h, the sampling order. Loss terms as
+ * ppo_agent/awr_agent._compute_loss, each row's on the device, their sums in one download. */
 static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const int *idx_d, cm_stats *st,
                           cm_err *err) {
   const cm_agent_cfg *c = &a->cfg;
