@@ -22,19 +22,11 @@
 
 static void free_workspace(cm_agent *a) {
   float **dev_arrays[] = {&a->mb_obs, &a->mb_nobs, &a->mb_act, &a->mb_na, &a->mb_tar, &a->mb_adv,
-                          &a->mb_logp, &a->mb_dout, &a->mb_dmean, &a->mb_terms};
+                          &a->mb_logp, &a->mb_dout, &a->mb_dmean, &a->mb_terms, &a->mb_aobs, &a->mb_cond, &a->in_dev};
   for (size_t i = 0; i < sizeof dev_arrays / sizeof dev_arrays[0]; i++) {
     cm_dev_free(a->dev, *dev_arrays[i]);
     *dev_arrays[i] = NULL;
   }
-  free(a->mb_aobs); free(a->mb_dmean_h); free(a->mb_cond);
-  a->mb_aobs = a->mb_dmean_h = a->mb_cond = NULL;
-  cm_dev_host_free(a->dev, a->mb_mean);
-  a->mb_mean = NULL;
-  cm_dev_host_free(a->dev, a->in_host);
-  cm_dev_free(a->dev, a->in_dev);
-  a->in_dev = NULL;
-  a->in_host = NULL;
 }
 
 static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
@@ -55,17 +47,14 @@ static int alloc_workspace(cm_agent *a, int rows, cm_err *err) {
   a->mb_terms = cm_dev_alloc(a->dev, r * CM_LOSS_TERMS, err);
   int extra_ok = 1;
   if (a->type->actor_extra_rows) {
-    a->mb_aobs = cm_zalloc(x * r * (O + C) * sizeof(float));
-    a->mb_dmean_h = cm_zalloc(x * r * A * sizeof(float));
-    a->mb_mean = cm_dev_host_alloc(a->dev, x * r * A * sizeof(float), err);
-    extra_ok = a->mb_aobs && a->mb_dmean_h && a->mb_mean;
+    a->mb_aobs = cm_dev_alloc(a->dev, x * r * (O + C), err);
+    extra_ok = a->mb_aobs != NULL;
   }
   int cond_ok = 1;
   if (C) {
-    a->mb_cond = cm_zalloc(r * C * sizeof(float));
-    a->in_host = cm_dev_host_alloc(a->dev, in_rows * (O + C) * sizeof(float), err);
+    a->mb_cond = cm_dev_alloc(a->dev, r * C, err);
     a->in_dev = cm_dev_alloc(a->dev, in_rows * (O + C), err);
-    cond_ok = a->mb_cond && a->in_host && a->in_dev;
+    cond_ok = a->mb_cond && a->in_dev;
   }
   a->ws_rows = rows;
   if (!a->mb_obs || !a->mb_nobs || !a->mb_act || !a->mb_na || !a->mb_tar || !a->mb_adv || !a->mb_logp ||
@@ -190,8 +179,8 @@ int cm_agent_create(const cm_cfg *root, cm_rl_env *env, const cm_dev *dev, uint6
   if (alloc_rollout_dev(a, err)) goto fail;
   a->env_dev = env->on_device && env->reset_dev && env->step_dev && dev->kind == CM_DEV_CUDA && dev->index == env->device;
   if (a->cond_dim) {
-    a->cond = cm_zalloc(n * a->cond_dim * sizeof(float));
-    a->buf_cond = cm_zalloc((size_t)cm_exp_capacity(&a->buf) * a->cond_dim * sizeof(float));
+    a->cond = cm_dev_alloc(dev, n * a->cond_dim, err);
+    a->buf_cond = cm_dev_alloc(dev, (size_t)cm_exp_capacity(&a->buf) * a->cond_dim, err);
   }
   if (!a->obs || !a->next_obs || !a->reward || !a->done || !a->norm_obs || !a->norm_a || !a->action || !a->logp ||
       !a->rand_mask || !a->logstd_h || (a->cond_dim && (!a->cond || !a->buf_cond))) {
@@ -229,8 +218,8 @@ void cm_agent_destroy(cm_agent *a) {
   if (!a) return;
   if (a->impl && a->type->destroy) a->type->destroy(a);
   free(a->impl);
-  free(a->cond);
-  free(a->buf_cond);
+  cm_dev_free(a->dev, a->cond);
+  cm_dev_free(a->dev, a->buf_cond);
   free(a->grad_flat);
   cm_dev_free(a->dev, (float *)a->its_d);
   if (a->dev && a->dev->kind != CM_DEV_CPU) cm_dev_host_free(a->dev, a->its_h);
@@ -244,7 +233,6 @@ void cm_agent_destroy(cm_agent *a) {
   if (a->optim.dev) cm_optim_destroy(&a->optim);
   cm_exp_destroy(&a->buf);
   free(a->idx_h);
-  free(a->idx_part);
   free(a->mb_rand);
   if (a->idx_d) a->dev->ops->free(a->idx_d);
   if (a->idx_hd) a->dev->ops->free(a->idx_hd);
@@ -309,16 +297,11 @@ const float *cm_agent_logstd(cm_agent *a) { return cm_dev_read(a->dev, a->logstd
 int cm_agent_need_norm_update(const cm_agent *a) { return (double)a->sample_count < a->cfg.normalizer_samples; }
 
 const float *cm_agent_net_input(cm_agent *a, float *nobs, const float *obs, const float *cond, int rows) {
-  int O = a->obs_dim, C = a->cond_dim, W = O + C;
+  int O = a->obs_dim, C = a->cond_dim;
   cm_norm_normalize(&a->obs_norm, nobs, obs, rows);
   if (!C) return nobs;
-  /* [norm_obs, cond] as MimicKit's torch.cat: rows spread from the last one down, in place */
-  cm_dev_download(a->dev, a->in_host, nobs, (size_t)rows * O);
-  for (int r = rows - 1; r >= 0; r--) {
-    memmove(a->in_host + (size_t)r * W, a->in_host + (size_t)r * O, (size_t)O * sizeof(float));
-    memcpy(a->in_host + (size_t)r * W + O, cond + (size_t)r * C, (size_t)C * sizeof(float));
-  }
-  cm_dev_upload(a->dev, a->in_dev, a->in_host, (size_t)rows * W);
+  /* [norm_obs, cond] as MimicKit's torch.cat, on the device */
+  a->dev->ops->concat_cols(a->in_dev, nobs, O, cond, C, rows);
   return a->in_dev;
 }
 
@@ -406,7 +389,7 @@ static int rollout_train(cm_agent *a, cm_err *err) {
     cm_exp_store(b, b->action + s * A, a->d.action, n * A * sizeof(float), 1);
     cm_exp_store(b, b->a_logp + s, a->d.logp, n * sizeof(float), 1);
     cm_exp_store(b, b->rand_mask + s, a->d.rand_mask, n * sizeof(float), 1);
-    if (a->cond_dim) memcpy(a->buf_cond + s * a->cond_dim, a->cond, n * a->cond_dim * sizeof(float));
+    if (a->cond_dim) a->dev->ops->copy(a->buf_cond + s * a->cond_dim, a->cond, n * a->cond_dim);
     if (cm_agent_need_norm_update(a)) cm_norm_record(&a->obs_norm, a->d.obs, N);
 
     if (env_step(a, err)) return -1;

@@ -152,10 +152,11 @@ typedef struct cm_agent_type {
   cm_actor_objective objective;
   /* Extra actor rows evaluated in the same forward and backward as the m loss rows (ASE's
    * diversity loss: the same observations at fresh latents). in: the m actor input rows
-   * [m][obs_dim + cond_dim] (host); writes up to m rows into extra_in and returns how many. */
+   * [m][obs_dim + cond_dim] (a->dev); writes up to m rows into extra_in (a->dev) and returns how many. */
   int (*actor_extra_rows)(cm_agent *a, int m, const float *in, float *extra_in);
-  /* Their loss: mean [m][A] of the loss rows, extra_mean [k][A] of the extra rows; adds the
-   * gradients into dmean and dextra; returns the weighted loss that joins Actor_Loss. */
+  /* Their loss: mean [m][A] of the loss rows, extra_mean [k][A] of the extra rows (a->dev); adds
+   * the gradients into dmean and writes dextra's (a->dev); returns the weighted loss that joins
+   * Actor_Loss. */
   double (*actor_extra_loss)(cm_agent *a, int m, const float *mean, const float *in, int k, const float *extra_mean,
                              float *dmean, float *dextra, cm_stats *st);
   /* The method's own losses on a mini-batch (flat sample indices idx[rows], host; the same
@@ -246,25 +247,25 @@ struct cm_agent {
    * (the methods' losses read it), idx_hd idx_h on the device (the partition's input and
    * aux_loss's gathers; aux_idx_d its mini-batch's rows while aux_loss runs), idx_d each
    * mini-batch's random-action rows first (the rows the actor's loss takes; the partition_rows
-   * op forms it on the device), idx_part its host copy (only with cond_dim: the cond rows'
-   * gather); mb_rand[k] such rows in mini-batch k */
+   * op forms it on the device); mb_rand[k] such rows in mini-batch k */
   size_t idx_cap;
-  int *idx_h, *idx_part, *idx_d, *idx_hd, *mb_rand;
+  int *idx_h, *idx_d, *idx_hd, *mb_rand;
   const int *aux_idx_d;
   int mb_rand_cap;
-  /* host: the actor input rows and their dloss/dmean when a method adds actor rows (ASE) */
-  float *mb_aobs, *mb_dmean_h;
-  /* host copies of network outputs the host reads (cm_dev_read: the device's own arrays on
-   * the CPU, pinned downloads on a GPU): a mini-batch's actor means [2 ws_rows][A] (methods'
-   * extra rows), the log-std [A] */
-  float *mb_mean, *logstd_h;
+  /* [2 ws_rows][obs_dim + cond_dim] device: the actor input rows, then the method's extra
+   * rows (ASE) */
+  float *mb_aobs;
+  /* host copy of the log-std [A] (cm_dev_read: the device's own array on the CPU, a pinned
+   * download on a GPU) */
+  float *logstd_h;
   /* conditioning (ASE's latent): cond_dim columns appended, unnormalized, to the normalized
-   * observation at the actor's and critic's input. The method fills cond before each action. */
+   * observation at the actor's and critic's input. The method fills cond before each action.
+   * All on a->dev. */
   int cond_dim;
-  float *cond;              /* [N][cond_dim] current inputs, host */
+  float *cond;              /* [N][cond_dim] current inputs */
   float *buf_cond;          /* [T*N][cond_dim] recorded with each sample */
   float *mb_cond;           /* [ws_rows][cond_dim] gathered for a mini-batch */
-  float *in_host, *in_dev;  /* [max(N, ws_rows)][obs_dim + cond_dim] assembly rows */
+  float *in_dev;            /* [max(N, ws_rows)][obs_dim + cond_dim] assembly rows */
 };
 
 /* Agent names the table knows, comma separated (for messages). */
@@ -365,8 +366,7 @@ int cm_agent_check_dev_rows(const cm_agent *a, const float *x, int rows, int dim
  * CPU device, else a copy in a malloc'd *tmp (free it); NULL with err set when out of memory. */
 const float *cm_agent_rows_for_search(const cm_agent *a, const float *x, size_t n, float **tmp, const char *what,
                                       cm_err *err);
-/* The last step's done flags [N] on the host: a->done, downloaded from a device env (ASE's
- * latents follow the episode ends on the host). */
+/* The last step's done flags [N] on the host: a->done, downloaded from a device env. */
 const uint8_t *cm_agent_done_host(cm_agent *a);
 /* 1 while the env steps on a->dev (env_dev and the env ready for its device entries now). */
 int cm_agent_env_on_dev(const cm_agent *a);

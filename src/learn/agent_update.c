@@ -78,22 +78,19 @@ double cm_agent_actor_loss(cm_agent *a, int m, const float *mean, const float *n
   return surrogate_stats(a, m, sum, st);
 }
 
-/* The method's extra actor rows (ASE) on the host: the loss rows' inputs, then their loss and
- * gradients added into the device dmean. Returns the rows added (k) and their loss in *loss. */
+/* The method's extra actor rows (ASE) on the device: the loss rows' inputs, then the method's
+ * rows after them (mb_aobs); their loss and gradients go into dmean's rows where they live.
+ * Returns the rows added (k) and their loss in *loss. */
 static int extra_rows_input(cm_agent *a, const float *in, int m) {
   int IN = a->obs_dim + a->cond_dim;
-  cm_dev_download(a->dev, a->mb_aobs, in, (size_t)m * IN);
+  a->dev->ops->copy(a->mb_aobs, in, (size_t)m * IN);
   return a->type->actor_extra_rows(a, m, a->mb_aobs, a->mb_aobs + (size_t)m * IN);
 }
 static double extra_rows_loss(cm_agent *a, int m, int k, cm_stats *st) {
   int A = a->act_dim;
-  const float *mean = cm_dev_read(a->dev, cm_mlp_out(&a->actor), a->mb_mean, (size_t)(m + k) * A);
-  cm_dev_download(a->dev, a->mb_dmean_h, a->mb_dmean, (size_t)m * A);
-  memset(a->mb_dmean_h + (size_t)m * A, 0, (size_t)k * A * sizeof(float));
-  double l = a->type->actor_extra_loss(a, m, mean, a->mb_aobs, k, mean + (size_t)m * A, a->mb_dmean_h,
-                                       a->mb_dmean_h + (size_t)m * A, st);
-  cm_dev_upload(a->dev, a->mb_dmean, a->mb_dmean_h, (size_t)(m + k) * A);
-  return l;
+  const float *mean = cm_mlp_out(&a->actor);
+  return a->type->actor_extra_loss(a, m, mean, a->mb_aobs, k, mean + (size_t)m * A, a->mb_dmean,
+                                   a->mb_dmean + (size_t)m * A, st);
 }
 
 /* One mini-batch's record: what its statistics and NaN guards need once the iteration's
@@ -109,12 +106,12 @@ typedef struct cm_mb_rec {
 } cm_mb_rec;
 
 /* One optimizer step on mini-batch rows whose buffer indices are idx_d (device; the m
- * random-action rows first) and idx_part (the same on the host); the method's losses get
- * idx_h, the sampling order. Loss terms as ppo_agent/awr_agent._compute_loss, each row's on the
- * device, their sums, the gradient norm and the method's sums into slots of the iteration's
- * stats (minibatch_stats reads them once every mini-batch has run). */
-static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const int *idx_part, const int *idx_d,
-                          cm_mb_rec *rec, cm_err *err) {
+ * random-action rows first); the method's losses get idx_h, the sampling order. Loss terms as
+ * ppo_agent/awr_agent._compute_loss, each row's on the device, their sums, the gradient norm
+ * and the method's sums into slots of the iteration's stats (minibatch_stats reads them once
+ * every mini-batch has run). */
+static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const int *idx_d, cm_mb_rec *rec,
+                          cm_err *err) {
   const cm_agent_cfg *c = &a->cfg;
   const cm_ops *ops = a->dev->ops;
   cm_exp_buffer *b = &a->buf;
@@ -136,7 +133,7 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
   ops->gather_rows(a->mb_tar, b->tar_val, 1, idx_d, rows);
   ops->gather_rows(a->mb_adv, b->adv, 1, idx_d, rows);
   ops->gather_rows(a->mb_logp, b->a_logp, 1, idx_d, rows);
-  if (a->cond_dim) cm_exp_gather(a->buf_cond, a->cond_dim, idx_part, rows, a->mb_cond);
+  if (a->cond_dim) ops->gather_rows(a->mb_cond, a->buf_cond, a->cond_dim, idx_d, rows);
   cm_optim_zero_grad(&a->optim);
   const float *in = cm_agent_net_input(a, a->mb_nobs, a->mb_obs, a->mb_cond, rows);
   cm_norm_normalize(&a->a_norm, a->mb_na, a->mb_act, rows);
@@ -248,23 +245,20 @@ static int params_finite(cm_agent *a, const double *sq, cm_err *err);
 
 /* One iteration's mini-batch indices: the buffer's sampling order into idx_h (host), uploaded
  * at once into idx_hd; each mini-batch's random-action rows moved first (stable) on the device
- * into idx_d by the buffer's rand_mask (partition_rows: only the counts come down, into mb_rand;
- * idx_part, the host copy, only where a method gathers host rows with it: cond_dim). */
+ * into idx_d by the buffer's rand_mask (partition_rows: only the counts come down, into mb_rand). */
 static int plan_minibatches(cm_agent *a, int mb, int count, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
   size_t total = (size_t)mb * count;
   if (total > a->idx_cap) {
     free(a->idx_h);
-    free(a->idx_part);
     if (a->idx_d) a->dev->ops->free(a->idx_d);
     if (a->idx_hd) a->dev->ops->free(a->idx_hd);
     a->idx_hd = NULL;
     a->idx_cap = 0;
     a->idx_h = malloc(total * sizeof(int));
-    a->idx_part = malloc(total * sizeof(int));
     a->idx_d = a->dev->ops->alloc(total * sizeof(int));
     a->idx_hd = a->dev->ops->alloc(total * sizeof(int));
-    if (!a->idx_h || !a->idx_part || !a->idx_d || !a->idx_hd)
+    if (!a->idx_h || !a->idx_d || !a->idx_hd)
       return cm_fail(err, "%s:%d: out of memory for %zu mini-batch indices", __FILE__, __LINE__, total);
     a->idx_cap = total;
   }
@@ -278,7 +272,6 @@ static int plan_minibatches(cm_agent *a, int mb, int count, cm_err *err) {
   const cm_ops *ops = a->dev->ops;
   ops->upload(a->idx_hd, a->idx_h, total * sizeof(int));
   ops->partition_rows(a->idx_d, a->mb_rand, a->idx_hd, b->rand_mask, mb, count);
-  if (a->cond_dim) ops->download(a->idx_part, a->idx_d, total * sizeof(int));
   return 0;
 }
 
@@ -301,7 +294,7 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
   if (!a->guard_n) cm_agent_its_reset(a); /* the rollout's slots were read and checked; else the train data's guards wait */
   for (int q = 0; q < steps_n; q++) {
     size_t off = (size_t)q * mb;
-    if (minibatch_step(a, mb, a->mb_rand[q], a->idx_h + off, a->idx_part + off, a->idx_d + off, a->mb_rec + q, err))
+    if (minibatch_step(a, mb, a->mb_rand[q], a->idx_h + off, a->idx_d + off, a->mb_rec + q, err))
       return -1;
   }
   if (cm_fault_nan_at((long)a->iter, "param")) cm_dev_upload(a->dev, a->optim.params[0]->data, &(float){NAN}, 1);
@@ -386,7 +379,7 @@ int cm_agent_input_guard_failed(cm_agent *a, int t, cm_err *err) {
   int N = a->num_envs, O = a->obs_dim, C = a->cond_dim;
   size_t s = (size_t)t * N;
   if (cm_agent_check_dev_rows(a, b->obs + s * O, N, O, t, "observation", "the env produced it", err) ||
-      (C && cm_agent_check_env_rows(a, a->buf_cond + s * C, N, C, t, "latent", "the agent drew it", err)))
+      (C && cm_agent_check_dev_rows(a, a->buf_cond + s * C, N, C, t, "latent", "the agent drew it", err)))
     return -1;
   return cm_fail(err, "NaN guard: the policy's input became non-finite at step %d of training iteration %lld though "
                  "the observations%s are finite (the normalizer's statistics); the last checkpoint "

@@ -282,10 +282,9 @@ int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double e
   const cm_ops *ops = a->dev->ops;
   if (cm_amp_disc_rewards(a, x, n, m->disc_r, err)) return -1;
   float tw = (float)m->task_reward_weight, dw = (float)m->disc_reward_weight, ew = (float)extra_w;
-  /* the style rewards stay on the device (a method's host extra rewards go up), the buffer's
+  /* the style rewards stay on the device (and a method's extra rewards: ASE's), the buffer's
    * rewards are mixed where they live */
-  if (extra) cm_dev_upload(a->dev, m->extra_d, extra, (size_t)n);
-  ops->reward_mix(a->buf.reward, m->disc_r, extra ? m->extra_d : NULL, (size_t)n, tw, dw, ew);
+  ops->reward_mix(a->buf.reward, m->disc_r, extra, (size_t)n, tw, dw, ew);
   /* torch.std_mean of the style rewards: two reductions, one copy (cm_mean_std's sums in its order on the CPU) */
   double st[2 * CM_STATS_N];
   ops->masked_stats2(m->disc_r, NULL, (size_t)n, st); /* the second pass centred on the first's mean */

@@ -31,7 +31,7 @@ typedef struct cm_amp {
   int on_dev_steps; /* 1 once step_d is handed over: later device steps write there */
   char obs_name[48]; /* disc_obs in NaN guard lines: "discriminator observation" (ASE: its encoder's too) */
   float *disc_r;  /* [T*N] style reward of the last iteration (a->dev) */
-  float *extra_d; /* [T*N] a method's extra reward (ASE's, uploaded) */
+  float *extra_d; /* [T*N] a method's extra reward (ASE's encoder reward, written there) */
   /* mini-batch rows and their normalized copies, [disc_batch_size + 1][D] device */
   float *mb_x, *mb_nx;
   int *idx_d; /* scratch of cm_amp_dev_idx, idx_cap */
@@ -53,7 +53,7 @@ int cm_amp_disc_rewards(cm_agent *a, const float *x, int rows, float *r, cm_err 
 /* _record_disc_demo_data: demo observations for the rollout, their normalizer record, replay. */
 int cm_amp_record_demo(cm_agent *a, cm_err *err);
 /* Mixes the style reward of disc rows x (device) into buf.reward (task_reward_weight, disc_reward_weight
- * and extra_w * extra when extra != NULL); Disc_Reward_Mean/Std into out. */
+ * and extra_w * extra when extra != NULL: [T*N] on a->dev); Disc_Reward_Mean/Std into out. */
 int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double extra_w, cm_stats *out, cm_err *err);
 /* The AMP discriminator loss on a mini-batch (weighted by disc_loss_weight into *loss). */
 /* idx's rows on the device: a->aux_idx_d, or idx uploaded into scratch (a caller outside the update) */

@@ -7,20 +7,20 @@
  *   loss:    AMP's + enc_loss_weight mean(-z . q) over the first disc_batch_size rows
  *            + diversity_weight mean((diversity_tar - a_diff / (z_diff + 1e-5))^2) in the actor,
  *            a_diff = mean_j (mu(s, z') - mu(s, z))_j^2, z_diff = 0.5 - 0.5 z' . z, z' fresh;
- *            the z' rows ride in the actor's own forward/backward (actor_extra_rows). */
+ *            the z' rows ride in the actor's own forward/backward (actor_extra_rows).
+ * Everything per env and per row lives where the rollout does (a->dev): the latents and their
+ * schedule (the ase_latents op, from the device done flags), the encoder reward, the encoder's
+ * and the diversity objective's loss rows (learn/ase_rows.h); only the two losses' sums come
+ * down, one double each per mini-batch. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/fault.h"
-#include "core/rng.h"
 #include "learn/amp.h"
-#include "learn/latent.h"
+#include "learn/ase_rows.h"
 
 #define STREAM_INIT_ENC 14u
-#define STREAM_LATENT 21u
-#define STREAM_LATENT_TIME 22u
-#define STREAM_DIVERSITY 23u
 #define ENC_CHUNK 8192
 
 static const char *const k_ase_keys[] = {"latent_time_min", "latent_time_max", "diversity_weight", "diversity_tar",
@@ -34,54 +34,34 @@ typedef struct cm_ase {
   double time_min, time_max, diversity_weight, diversity_tar, enc_loss_weight, enc_reward_weight;
   float dt;
   cm_mlp enc;
-  float *env_time, *reset_time; /* [N] episode time and when the env's latent is drawn again */
-  uint64_t draws;               /* latent draws so far: keys the rng */
-  float *enc_r;                 /* [T*N] */
-  float *enc_x, *enc_nx, *enc_u, *enc_du; /* [chunk][D] dev, [chunk][D] dev, [chunk][Z] host, [chunk][Z] dev */
+  float *env_time, *reset_time; /* [N] (a->dev) episode time and when the env's latent is drawn again */
+  uint64_t draws;               /* latent steps so far: keys the rng */
+  float *enc_x, *enc_nx, *enc_du; /* [chunk][D], [chunk][D], [chunk][Z] (a->dev) */
   int div_cap;
-  float *zdiff; /* [div_cap] 0.5 - 0.5 z' . z of the diversity rows */
+  float *zdiff; /* [div_cap] (a->dev) 0.5 - 0.5 z' . z of the diversity rows */
 } cm_ase;
 
 static int key_num(const cm_cfg *map, const char *k, double *v, cm_err *err) { return cm_cfg_float(map, k, 0, v, err); }
 
-static void draw_latent(cm_agent *a, cm_ase *s, int i, float *z) {
-  cm_rng g = cm_rng_make(a->seed, (uint32_t)i, s->draws, STREAM_LATENT);
-  for (int j = 0; j < s->Z; j++) z[j] = cm_rng_normal(&g);
-  cm_unit_normalize(s->Z, z);
-}
-
-/* _reset_latents for env i: a new z and a reset time U(min, max) after the env's current time */
-static void reset_latent(cm_agent *a, cm_ase *s, int i) {
-  draw_latent(a, s, i, a->cond + (size_t)i * s->Z);
-  cm_rng g = cm_rng_make(a->seed, (uint32_t)i, s->draws, STREAM_LATENT_TIME);
-  s->reset_time[i] = s->env_time[i] + (float)((s->time_max - s->time_min) * cm_rng_uniform(&g) + s->time_min);
-}
-
-static void ase_on_reset(cm_agent *a) {
-  cm_ase *s = a->impl;
-  for (int i = 0; i < a->num_envs; i++) {
-    s->env_time[i] = 0.f;
-    reset_latent(a, s, i);
-  }
+/* One latent step of every env on a->dev (cm_ase_latent_row): after an env step from its done
+ * flags (a->d.done, where the step left them), or at a reset of all envs. */
+static void latent_step(cm_agent *a, cm_ase *s, int reset_all) {
+  cm_ase_latent_args p = {.Z = s->Z, .reset_all = reset_all, .seed = a->seed, .env0 = a->env0, .draws = s->draws,
+                          .dt = s->dt, .time_min = s->time_min, .time_max = s->time_max, .z = a->cond,
+                          .env_time = s->env_time, .reset_time = s->reset_time, .done = reset_all ? NULL : a->d.done};
+  a->dev->ops->ase_latents(&p, a->num_envs);
   s->draws++;
 }
+
+static void ase_on_reset(cm_agent *a) { latent_step(a, a->impl, 1); }
 
 static int ase_after_step(cm_agent *a, int slot, cm_err *err) {
   cm_ase *s = a->impl;
   if (cm_amp_after_step(a, slot, err)) return -1;
-  const uint8_t *done = cm_agent_done_host(a); /* N bytes down from a device env */
-  for (int i = 0; i < a->num_envs; i++) {
-    s->env_time[i] += s->dt;
-    if (s->env_time[i] >= s->reset_time[i]) reset_latent(a, s, i); /* _update_latents */
-    if (done[i] != 0) {                                            /* _reset_envs of the done ones */
-      s->env_time[i] = 0.f;
-      reset_latent(a, s, i);
-    }
-  }
-  s->draws++;
-  /* a non-finite latent is named by the policy-input guard at the next step (cm_agent_check_input) */
+  latent_step(a, s, 0);
+  /* a non-finite latent is named by the policy-input guard (cm_agent_input_guard_failed) */
   if (slot == a->num_envs && cm_fault_nan_at((long)a->iter, "latent"))
-    a->cond[(size_t)(1 % a->num_envs) * s->Z + 2 % s->Z] = NAN;
+    cm_dev_upload(a->dev, a->cond + (size_t)(1 % a->num_envs) * s->Z + 2 % s->Z, &(float){NAN}, 1);
   return 0;
 }
 
@@ -114,18 +94,16 @@ static int ase_create(cm_agent *a, const cm_cfg *root, cm_err *err) {
   a->cond_dim = s->Z;
   s->dt = a->env->control_dt > 0.f ? a->env->control_dt : 1.f / 30.f;
   int D = s->amp.D;
-  size_t N = (size_t)a->num_envs, n = (size_t)a->cfg.steps_per_iter * N;
+  size_t N = (size_t)a->num_envs;
   if (cm_mlp_create(&s->enc, a->dev, net, D, s->Z, "_model._enc_layers", "_model._enc_out", err) ||
       cm_mlp_init(&s->enc, a->seed, STREAM_INIT_ENC, 0.1f, err))
     return cm_wrap(err, "encoder");
-  s->env_time = calloc(N, sizeof(float));
-  s->reset_time = calloc(N, sizeof(float));
-  s->enc_r = calloc(n, sizeof(float));
+  s->env_time = cm_dev_alloc(a->dev, N, err);
+  s->reset_time = cm_dev_alloc(a->dev, N, err);
   s->enc_x = cm_dev_alloc(a->dev, (size_t)ENC_CHUNK * D, err);
   s->enc_nx = cm_dev_alloc(a->dev, (size_t)ENC_CHUNK * D, err);
-  s->enc_u = calloc((size_t)ENC_CHUNK * s->Z, sizeof(float));
   s->enc_du = cm_dev_alloc(a->dev, (size_t)ENC_CHUNK * s->Z, err);
-  if (!s->env_time || !s->reset_time || !s->enc_r || !s->enc_x || !s->enc_nx || !s->enc_u || !s->enc_du)
+  if (!s->env_time || !s->reset_time || !s->enc_x || !s->enc_nx || !s->enc_du)
     return cm_fail(err, "%s:%d: ASE: out of memory", __FILE__, __LINE__);
   return 0;
 }
@@ -134,14 +112,12 @@ static void ase_destroy(cm_agent *a) {
   cm_ase *s = a->impl;
   cm_amp_destroy(a);
   if (s->enc.dev) cm_mlp_destroy(&s->enc);
-  free(s->env_time);
-  free(s->reset_time);
-  free(s->enc_r);
+  cm_dev_free(a->dev, s->env_time);
+  cm_dev_free(a->dev, s->reset_time);
   cm_dev_free(a->dev, s->enc_x);
   cm_dev_free(a->dev, s->enc_nx);
-  free(s->enc_u);
   cm_dev_free(a->dev, s->enc_du);
-  free(s->zdiff);
+  cm_dev_free(a->dev, s->zdiff);
 }
 
 static int ase_params(cm_agent *a, cm_param **out, int max) {
@@ -151,73 +127,49 @@ static int ase_params(cm_agent *a, cm_param **out, int max) {
   return n + (k < max - n ? k : max - n);
 }
 
-/* q(z | x): encoder outputs of normalized rows (device) into s->enc_u, unit length; norms[] gets
- * the pre-normalization lengths (for the gradient). */
-static int encode(cm_ase *s, const float *nx, int rows, float *norms, cm_err *err) {
-  if (cm_mlp_forward(&s->enc, nx, rows, err)) return -1;
-  cm_dev_download(s->enc.dev, s->enc_u, cm_mlp_out(&s->enc), (size_t)rows * s->Z);
-  for (int r = 0; r < rows; r++) {
-    float len = cm_unit_normalize(s->Z, s->enc_u + (size_t)r * s->Z);
-    if (norms) norms[r] = len;
-  }
-  return 0;
-}
-
 static int ase_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   cm_ase *s = a->impl;
   cm_amp *m = &s->amp;
+  const cm_ops *ops = a->dev->ops;
   int n = cm_exp_capacity(&a->buf), D = m->D;
   if (cm_amp_record_demo(a, err)) return -1;
+  float *enc_r = m->extra_d; /* [T*N] on a->dev */
   for (int r0 = 0; r0 < n; r0 += ENC_CHUNK) { /* _calc_enc_rewards: max(z . q(disc_obs), 0) */
     int k = n - r0 < ENC_CHUNK ? n - r0 : ENC_CHUNK;
     cm_amp_normalize(m, s->enc_nx, m->disc_obs + (size_t)r0 * D, k);
-    if (encode(s, s->enc_nx, k, NULL, err)) return -1;
-    for (int r = 0; r < k; r++)
-      s->enc_r[r0 + r] = fmaxf(cm_dot(s->Z, a->buf_cond + (size_t)(r0 + r) * s->Z, s->enc_u + (size_t)r * s->Z), 0.f);
+    if (cm_mlp_forward(&s->enc, s->enc_nx, k, err)) return -1;
+    ops->ase_enc_reward(enc_r + r0, cm_mlp_out(&s->enc), a->buf_cond + (size_t)r0 * s->Z, k, s->Z);
   }
   /* MimicKit's order: the reward statistics, then adv_mean, adv_std */
-  if (cm_amp_mix_rewards(a, m->disc_obs, s->enc_r, s->enc_reward_weight, out, err)) return -1;
-  double mean, std;
-  cm_mean_std(s->enc_r, n, &mean, &std);
+  if (cm_amp_mix_rewards(a, m->disc_obs, enc_r, s->enc_reward_weight, out, err)) return -1;
+  /* torch.std_mean of the encoder rewards: two reductions, one copy (cm_mean_std's sums in its order on the CPU) */
+  double st[2 * CM_STATS_N];
+  ops->masked_stats2(enc_r, NULL, (size_t)n, st); /* the second pass centred on the first's mean */
+  double mean = cm_stats_center(st);
   cm_stats_set(out, "Enc_Reward_Mean", mean);
-  cm_stats_set(out, "Enc_Reward_Std", std);
+  cm_stats_set(out, "Enc_Reward_Std", n > 1 ? sqrt(st[CM_STATS_N + CM_STAT_SUM_SQ] / (n - 1)) : NAN);
   return cm_ppo_build_train_data(a, out, err);
 }
 
-/* AMP's discriminator loss plus the encoder's: mean(-z . q) over the first disc_batch_size rows. */
+/* AMP's discriminator loss plus the encoder's: mean(-z . q) over the first disc_batch_size rows
+ * (their rows and errors on a->dev, the errors' sum read back). */
 static int ase_aux_loss(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err) {
   cm_ase *s = a->impl;
   cm_amp *m = &s->amp;
   if (cm_amp_disc_loss(a, idx, rows, rec, err)) return -1;
   int Z = s->Z, ne = m->disc_batch_size < rows ? m->disc_batch_size : rows;
   if (ne > ENC_CHUNK) ne = ENC_CHUNK;
+  if (ne <= 0) return 0;
   const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
   if (!idx_d) return -1;
   a->dev->ops->gather_rows(s->enc_x, m->disc_obs, m->D, idx_d, ne);
   cm_amp_normalize(m, s->enc_nx, s->enc_x, ne);
-  float *norms = malloc((size_t)ne * sizeof(float)), *du = malloc((size_t)ne * Z * sizeof(float));
-  if (!norms || !du) {
-    free(norms);
-    free(du);
-    return cm_fail(err, "%s:%d: out of memory", __FILE__, __LINE__);
-  }
-  int rc = encode(s, s->enc_nx, ne, norms, err);
-  double el = 0;
-  float w = (float)(s->enc_loss_weight / ne);
-  for (int r = 0; rc == 0 && r < ne; r++) {
-    const float *q = s->enc_u + (size_t)r * Z, *z = a->buf_cond + (size_t)idx[r] * Z;
-    float *d = du + (size_t)r * Z;
-    for (int j = 0; j < Z; j++) d[j] = 0.f;
-    el += cm_enc_error_grad(Z, q, norms[r], z, w, d);
-  }
-  if (rc == 0) {
-    cm_dev_upload(a->dev, s->enc_du, du, (size_t)ne * Z);
-    rc = cm_mlp_backward(&s->enc, s->enc_du, NULL, err);
-  }
-  free(norms);
-  free(du);
-  if (rc) return -1;
-  rec->host_loss = el / ne; /* the encoder's loss is formed on the host (encode downloads its outputs) */
+  if (cm_mlp_forward(&s->enc, s->enc_nx, ne, err)) return -1;
+  double el;
+  a->dev->ops->ase_enc_loss_rows(s->enc_du, cm_mlp_out(&s->enc), a->buf_cond, idx_d, ne, Z,
+                                 (float)(s->enc_loss_weight / ne), &el);
+  if (cm_mlp_backward(&s->enc, s->enc_du, NULL, err)) return -1;
+  rec->host_loss = el / ne; /* one double down per mini-batch: the errors' sum */
   return 0;
 }
 
@@ -228,51 +180,31 @@ static void ase_aux_stats(cm_agent *a, const cm_aux_rec *rec, const double *its,
   *loss += s->enc_loss_weight * rec->host_loss;
 }
 
-/* _compute_diversity_loss, first half: the loss rows' observations at fresh latents z' */
+/* _compute_diversity_loss, first half: the loss rows' observations at fresh latents z' (rows
+ * on a->dev) */
 static int ase_actor_extra_rows(cm_agent *a, int m, const float *in, float *extra_in) {
   cm_ase *s = a->impl;
   if (s->diversity_weight == 0 || m <= 0) return 0;
   if (m > s->div_cap) {
-    free(s->zdiff);
-    s->zdiff = malloc((size_t)m * sizeof(float));
+    cm_err e = {{0}};
+    cm_dev_free(a->dev, s->zdiff);
+    s->zdiff = cm_dev_alloc(a->dev, (size_t)m, &e);
     s->div_cap = s->zdiff ? m : 0;
     if (!s->zdiff) return 0; /* out of memory: this mini-batch goes without the diversity term */
   }
-  int O = a->obs_dim, Z = s->Z, IN = O + Z;
-  memcpy(extra_in, in, (size_t)m * IN * sizeof(float));
-  for (int r = 0; r < m; r++) {
-    float *znew = extra_in + (size_t)r * IN + O;
-    cm_rng g = cm_rng_make(a->seed, (uint32_t)r, (uint64_t)a->optim.steps, STREAM_DIVERSITY);
-    for (int j = 0; j < Z; j++) znew[j] = cm_rng_normal(&g);
-    cm_unit_normalize(Z, znew);
-    s->zdiff[r] = 0.5f - 0.5f * cm_dot(Z, znew, in + (size_t)r * IN + O);
-  }
+  a->dev->ops->ase_div_rows(extra_in, s->zdiff, in, m, a->obs_dim, s->Z, a->seed, (uint64_t)a->optim.steps);
   return m;
 }
 
-/* second half: mean((diversity_tar - a_diff / (z_diff + 1e-5))^2) with its gradient in both means */
+/* second half: mean((diversity_tar - a_diff / (z_diff + 1e-5))^2) with its gradient in both
+ * means (rows on a->dev, the sum of the squares read back) */
 static double ase_actor_extra_loss(cm_agent *a, int m, const float *mean, const float *in, int k,
                                    const float *extra_mean, float *dmean, float *dextra, cm_stats *st) {
   (void)in;
   cm_ase *s = a->impl;
-  int A = a->act_dim;
-  double dl = 0, tar = s->diversity_tar;
-  float w = (float)(s->diversity_weight / k);
-  for (int r = 0; r < k && r < m; r++) {
-    const float *u1 = extra_mean + (size_t)r * A, *u0 = mean + (size_t)r * A;
-    double ad = 0;
-    for (int j = 0; j < A; j++) ad += ((double)u1[j] - u0[j]) * ((double)u1[j] - u0[j]);
-    ad /= A;
-    double den = s->zdiff[r] + 1e-5, e = tar - ad / den;
-    dl += e * e;
-    /* d e^2 / d mu1_j = -2 e * 2 (mu1_j - mu0_j) / (A den); mu0 gets the opposite */
-    float g = (float)(-4.0 * e / (A * den)) * w;
-    for (int j = 0; j < A; j++) {
-      float d = g * (u1[j] - u0[j]);
-      dextra[(size_t)r * A + j] += d;
-      dmean[(size_t)r * A + j] -= d;
-    }
-  }
+  double dl;
+  a->dev->ops->ase_div_loss_rows(dmean, dextra, mean, extra_mean, s->zdiff, k < m ? k : m, a->act_dim,
+                                 s->diversity_tar, (float)(s->diversity_weight / k), &dl);
   dl /= k;
   cm_stats_set(st, "Diversity_Loss", dl);
   return s->diversity_weight * dl;

@@ -8,6 +8,7 @@
 #define CM_LEARN_OPS_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "core/err.h"
 #include "core/hd.h"
 
@@ -57,6 +58,7 @@ CM_HD static inline double cm_stats_center(const double *st) {
   return st[CM_STAT_COUNT] > 0 ? st[CM_STAT_SUM] / st[CM_STAT_COUNT] : 0.0;
 }
 struct cm_policy_act_args; /* learn/policy_rows.h */
+struct cm_ase_latent_args; /* learn/ase_rows.h */
 /* The return tracker's per-env arrays on the device (learn/returns.h cm_rtrack_row) */
 typedef struct cm_rtrack_rows {
   double *ep_ret, *ep_len; /* [N] sums over the env's finished episodes */
@@ -159,6 +161,25 @@ typedef struct cm_ops {
   void (*disc_bce_rows)(float *dlogit, const float *logit, int n, int target, float weight, double *out);
   /* the same, its sums added into device doubles out[CM_BCE_N] (nothing comes down) */
   void (*disc_bce_rows_dev)(float *dlogit, const float *logit, int n, int target, float weight, double *out);
+
+  /* ---- conditioned inputs and ASE (learn/ase_rows.h holds the per-row formulas) ---- */
+  /* dst[r] = [x[r][0:O], c[r][0:C]], r < rows (MimicKit's torch.cat of the normalized
+   * observation and the latent) */
+  void (*concat_cols)(float *dst, const float *x, int O, const float *c, int C, int rows);
+  /* The latents of envs i < n after a step or at a reset of all (cm_ase_latent_row) */
+  void (*ase_latents)(const struct cm_ase_latent_args *p, int n);
+  /* r[i] = cm_ase_enc_reward_row of encoder outputs u [n][Z] and latents z [n][Z] */
+  void (*ase_enc_reward)(float *r, const float *u, const float *z, int n, int Z);
+  /* Encoder loss rows (cm_ase_enc_loss_row) of outputs u [n][Z] against latents z[idx[i]]: du
+   * [n][Z] overwritten, the sum of the rows' errors into host out[0] (row order on the CPU) */
+  void (*ase_enc_loss_rows)(float *du, const float *u, const float *z, const int *idx, int n, int Z, float scale,
+                            double *out);
+  /* Diversity rows (cm_ase_div_row): extra [m][O + Z] = in's rows at fresh latents, zdiff [m] */
+  void (*ase_div_rows)(float *extra, float *zdiff, const float *in, int m, int O, int Z, uint64_t seed, uint64_t step);
+  /* Diversity loss rows r < k (cm_ase_div_loss_row) of means mean [k][A] and extra_mean [k][A]:
+   * dextra overwritten, dmean added to, the sum of e^2 into host out[0] (row order on the CPU) */
+  void (*ase_div_loss_rows)(float *dmean, float *dextra, const float *mean, const float *extra_mean,
+                            const float *zdiff, int k, int A, double tar, float w, double *out);
 } cm_ops;
 
 typedef enum { CM_DEV_CPU = 0, CM_DEV_CUDA = 1 } cm_dev_kind;

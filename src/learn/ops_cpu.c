@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/pool.h"
+#include "learn/ase_rows.h"
 #include "learn/disc_rows.h"
 #include "learn/loss_rows.h"
 #include "learn/ops.h"
@@ -420,6 +421,82 @@ static void cpu_disc_bce_rows_dev(float *dlogit, const float *logit, int n, int 
   for (int k = 0; k < CM_BCE_N; k++) out[k] += s[k];
 }
 
+/* ---- conditioned inputs and ASE (learn/ase_rows.h) ---- */
+
+typedef struct {
+  float *dst;
+  const float *x, *c;
+  int O, C;
+} concat_ctx;
+static void concat_range(void *v, size_t b, size_t e) { /* rows */
+  const concat_ctx *o = v;
+  size_t W = (size_t)o->O + o->C;
+  for (size_t r = b; r < e; r++) {
+    memcpy(o->dst + r * W, o->x + r * o->O, (size_t)o->O * sizeof(float));
+    memcpy(o->dst + r * W + o->O, o->c + r * o->C, (size_t)o->C * sizeof(float));
+  }
+}
+static void cpu_concat_cols(float *dst, const float *x, int O, const float *c, int C, int rows) {
+  if (rows > 0) par_for((size_t)rows, grain_of(O + C), concat_range, &(concat_ctx){dst, x, c, O, C});
+}
+
+typedef struct { const cm_ase_latent_args *p; } latent_ctx;
+static void latent_range(void *v, size_t b, size_t e) { /* envs */
+  const latent_ctx *o = v;
+  for (size_t i = b; i < e; i++) cm_ase_latent_row(o->p, (int)i);
+}
+static void cpu_ase_latents(const cm_ase_latent_args *p, int n) {
+  if (n > 0) par_for((size_t)n, grain_of(4 * p->Z), latent_range, &(latent_ctx){p});
+}
+
+typedef struct {
+  float *r;
+  const float *u, *z;
+  int Z;
+} enc_reward_ctx;
+static void enc_reward_range(void *v, size_t b, size_t e) { /* rows */
+  const enc_reward_ctx *o = v;
+  for (size_t i = b; i < e; i++) o->r[i] = cm_ase_enc_reward_row(o->Z, o->u + i * o->Z, o->z + i * o->Z);
+}
+static void cpu_ase_enc_reward(float *r, const float *u, const float *z, int n, int Z) {
+  if (n > 0) par_for((size_t)n, grain_of(2 * Z), enc_reward_range, &(enc_reward_ctx){r, u, z, Z});
+}
+
+/* one thread, row order: the error sum as the host loop took it */
+static void cpu_ase_enc_loss_rows(float *du, const float *u, const float *z, const int *idx, int n, int Z, float scale,
+                                  double *out) {
+  out[0] = 0;
+  for (int i = 0; i < n; i++)
+    out[0] += cm_ase_enc_loss_row(Z, u + (size_t)i * Z, z + (size_t)idx[i] * Z, scale, du + (size_t)i * Z);
+}
+
+typedef struct {
+  float *extra, *zdiff;
+  const float *in;
+  int O, Z;
+  uint64_t seed, step;
+} div_ctx;
+static void div_range(void *v, size_t b, size_t e) { /* rows */
+  const div_ctx *o = v;
+  size_t W = (size_t)o->O + o->Z;
+  for (size_t r = b; r < e; r++)
+    o->zdiff[r] = cm_ase_div_row(o->O, o->Z, o->seed, o->step, (int)r, o->in + r * W, o->extra + r * W);
+}
+static void cpu_ase_div_rows(float *extra, float *zdiff, const float *in, int m, int O, int Z, uint64_t seed,
+                             uint64_t step) {
+  if (m > 0) par_for((size_t)m, grain_of(O + 4 * Z), div_range, &(div_ctx){extra, zdiff, in, O, Z, seed, step});
+}
+
+/* one thread, row order */
+static void cpu_ase_div_loss_rows(float *dmean, float *dextra, const float *mean, const float *extra_mean,
+                                  const float *zdiff, int k, int A, double tar, float w, double *out) {
+  out[0] = 0;
+  for (int r = 0; r < k; r++) {
+    size_t o = (size_t)r * A;
+    out[0] += cm_ase_div_loss_row(A, mean + o, extra_mean + o, zdiff[r], tar, w, dmean + o, dextra + o);
+  }
+}
+
 const cm_ops cm_ops_cpu = {
   .name = "cpu",
   .alloc = cpu_alloc,
@@ -466,4 +543,10 @@ const cm_ops cm_ops_cpu = {
   .disc_reward = cpu_disc_reward,
   .disc_bce_rows = cpu_disc_bce_rows,
   .disc_bce_rows_dev = cpu_disc_bce_rows_dev,
+  .concat_cols = cpu_concat_cols,
+  .ase_latents = cpu_ase_latents,
+  .ase_enc_reward = cpu_ase_enc_reward,
+  .ase_enc_loss_rows = cpu_ase_enc_loss_rows,
+  .ase_div_rows = cpu_ase_div_rows,
+  .ase_div_loss_rows = cpu_ase_div_loss_rows,
 };

@@ -27,6 +27,7 @@ extern "C" {
 #include "learn/policy_rows.h"
 }
 /* CM_HD formulas shared with the CPU loops (C++ linkage is fine for static inline functions) */
+#include "learn/ase_rows.h"
 #include "learn/disc_rows.h"
 #include "learn/loss_rows.h"
 #include "learn/optim_rows.h"
@@ -1075,6 +1076,115 @@ static void cu_disc_bce_rows_dev(float *dlogit, const float *logit, int n, int t
   if (launch_disc_bce_rows(dlogit, logit, n, target, weight, out)) finish("disc_bce_rows_dev");
 }
 
+/* ---------------- conditioned inputs and ASE (learn/ase_rows.h) ---------------- */
+
+__global__ void k_concat_cols(float *dst, const float *x, int O, const float *c, int C, size_t n) {
+  size_t W = (size_t)O + C;
+  GRID_STRIDE(i, n) {
+    size_t r = i / W, j = i % W;
+    dst[i] = j < (size_t)O ? x[r * O + j] : c[r * C + (j - O)];
+  }
+}
+
+__global__ void k_ase_latents(cm_ase_latent_args p, size_t n) {
+  GRID_STRIDE(i, n) cm_ase_latent_row(&p, (int)i);
+}
+
+__global__ void k_ase_enc_reward(float *r, const float *u, const float *z, size_t n, int Z) {
+  GRID_STRIDE(i, n) r[i] = cm_ase_enc_reward_row(Z, u + i * Z, z + i * Z);
+}
+
+/* one block: every thread its rows' gradients and errors, then the block's sum */
+__global__ void k_ase_enc_loss_rows(float *du, const float *u, const float *z, const int *idx, int n, int Z,
+                                    float scale, double *out) {
+  double v[1] = {0};
+  for (int i = threadIdx.x; i < n; i += blockDim.x)
+    v[0] += cm_ase_enc_loss_row(Z, u + (size_t)i * Z, z + (size_t)idx[i] * Z, scale, du + (size_t)i * Z);
+  block_sums<1>(v, out);
+}
+
+__global__ void k_ase_div_rows(float *extra, float *zdiff, const float *in, size_t m, int O, int Z, uint64_t seed,
+                               uint64_t step) {
+  size_t W = (size_t)O + Z;
+  GRID_STRIDE(r, m) zdiff[r] = cm_ase_div_row(O, Z, seed, step, (int)r, in + r * W, extra + r * W);
+}
+
+__global__ void k_ase_div_loss_rows(float *dmean, float *dextra, const float *mean, const float *extra_mean,
+                                    const float *zdiff, int k, int A, double tar, float w, double *out) {
+  double v[1] = {0};
+  for (int r = threadIdx.x; r < k; r += blockDim.x) {
+    size_t o = (size_t)r * A;
+    v[0] += cm_ase_div_loss_row(A, mean + o, extra_mean + o, zdiff[r], tar, w, dmean + o, dextra + o);
+  }
+  block_sums<1>(v, out);
+}
+
+static void cu_concat_cols(float *dst, const float *x, int O, const float *c, int C, int rows) {
+  if (rows <= 0 || O + C <= 0) return;
+  cu_set_device();
+  if (!need_device(dst, "concat_cols") || !need_device(x, "concat_cols") || !need_device(c, "concat_cols")) return;
+  size_t n = (size_t)rows * (O + C);
+  k_concat_cols<<<blocks_for(n), THREADS, 0, g.stream>>>(dst, x, O, c, C, n);
+  finish("concat_cols");
+}
+
+static void cu_ase_latents(const cm_ase_latent_args *p, int n) {
+  if (n <= 0) return;
+  cu_set_device();
+  if (!need_device(p->z, "ase_latents") || !need_device(p->env_time, "ase_latents") ||
+      !need_device(p->reset_time, "ase_latents") || (!p->reset_all && !need_device(p->done, "ase_latents")))
+    return;
+  k_ase_latents<<<blocks_for((size_t)n), THREADS, 0, g.stream>>>(*p, (size_t)n);
+  finish("ase_latents");
+}
+
+static void cu_ase_enc_reward(float *r, const float *u, const float *z, int n, int Z) {
+  if (n <= 0) return;
+  cu_set_device();
+  if (!need_device(r, "ase_enc_reward") || !need_device(u, "ase_enc_reward") || !need_device(z, "ase_enc_reward"))
+    return;
+  k_ase_enc_reward<<<blocks_for((size_t)n), THREADS, 0, g.stream>>>(r, u, z, (size_t)n, Z);
+  finish("ase_enc_reward");
+}
+
+static void cu_ase_enc_loss_rows(float *du, const float *u, const float *z, const int *idx, int n, int Z, float scale,
+                                 double *out) {
+  out[0] = 0;
+  if (n <= 0) return;
+  cu_set_device();
+  const void *ptrs[] = {du, u, z, idx};
+  for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
+    if (!need_device(ptrs[k], "ase_enc_loss_rows")) return;
+  double *acc = reduction_buffers(1);
+  if (!acc) return;
+  k_ase_enc_loss_rows<<<1, THREADS, 0, g.stream>>>(du, u, z, idx, n, Z, scale, acc);
+  reduction_to_host(acc, 1, out, "ase_enc_loss_rows");
+}
+
+static void cu_ase_div_rows(float *extra, float *zdiff, const float *in, int m, int O, int Z, uint64_t seed,
+                            uint64_t step) {
+  if (m <= 0) return;
+  cu_set_device();
+  if (!need_device(extra, "ase_div_rows") || !need_device(zdiff, "ase_div_rows") || !need_device(in, "ase_div_rows"))
+    return;
+  k_ase_div_rows<<<blocks_for((size_t)m), THREADS, 0, g.stream>>>(extra, zdiff, in, (size_t)m, O, Z, seed, step);
+  finish("ase_div_rows");
+}
+
+static void cu_ase_div_loss_rows(float *dmean, float *dextra, const float *mean, const float *extra_mean,
+                                 const float *zdiff, int k, int A, double tar, float w, double *out) {
+  out[0] = 0;
+  if (k <= 0) return;
+  cu_set_device();
+  const void *ptrs[] = {dmean, dextra, mean, extra_mean, zdiff};
+  for (size_t q = 0; q < sizeof ptrs / sizeof ptrs[0]; q++)
+    if (!need_device(ptrs[q], "ase_div_loss_rows")) return;
+  double *acc = reduction_buffers(1);
+  if (!acc) return;
+  k_ase_div_loss_rows<<<1, THREADS, 0, g.stream>>>(dmean, dextra, mean, extra_mean, zdiff, k, A, tar, w, acc);
+  reduction_to_host(acc, 1, out, "ase_div_loss_rows");
+}
+
 /* ---------------- the device ---------------- */
 
 extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
@@ -1174,6 +1284,12 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->disc_reward = cu_disc_reward;
   o->disc_bce_rows = cu_disc_bce_rows;
   o->disc_bce_rows_dev = cu_disc_bce_rows_dev;
+  o->concat_cols = cu_concat_cols;
+  o->ase_latents = cu_ase_latents;
+  o->ase_enc_reward = cu_ase_enc_reward;
+  o->ase_enc_loss_rows = cu_ase_enc_loss_rows;
+  o->ase_div_rows = cu_ase_div_rows;
+  o->ase_div_loss_rows = cu_ase_div_loss_rows;
   g.dev.kind = CM_DEV_CUDA;
   g.dev.index = device;
   g.dev.ops = &g.ops;

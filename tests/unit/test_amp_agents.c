@@ -16,6 +16,7 @@
 #include "check.h"
 #include "core/rng.h"
 #include "learn/amp.h"
+#include "learn/ase_rows.h"
 #include "learn/trainer.h"
 
 #define NENV 32
@@ -357,6 +358,48 @@ static void test_ase_latents(void) {
   cm_agent_destroy(a);
 }
 
+/* ASE's latents through training iterations are the ase_latents rows run from the reset over
+ * the buffer's done flags (latent step 0 at the reset, step k after env step k - 1): what
+ * test_devloop_cuda checks of the device agent, here on the CPU, bit for bit; both rules fire
+ * (episodes of 8 steps, latent times up to 0.2 s = 6 steps). */
+static void test_ase_latent_replay(void) {
+  style_env e;
+  cm_rl_env env = make_env(&e);
+  cm_err err = {{0}};
+  cm_agent *a = make_agent(yaml("ASE", "1e-3", "5"), &env, 11, &err);
+  CHECK_OK(a ? 0 : -1, &err);
+  if (!a) return;
+  enum { ZMAX = 4 };
+  float z[NENV * ZMAX], et[NENV], rt[NENV];
+  uint8_t last_done[NENV];
+  int T = a->buf.steps, N = a->num_envs, Z = a->cond_dim, dones = 0, same = Z == ZMAX;
+  cm_ase_latent_args p = {.Z = Z, .reset_all = 1, .seed = 11, .dt = 1.f / 30.f, .time_min = 0.0, .time_max = 0.2,
+                          .z = z, .env_time = et, .reset_time = rt};
+  CHECK_OK(cm_agent_reset_envs(a, &err), &err);
+  /* two iterations: the episodes of 8 steps end at the last step of the first, so its done
+   * flags reach the latents at the second's first step */
+  for (int it = 0; it < 2 && same; it++) {
+    cm_stats st;
+    cm_stats_clear(&st);
+    CHECK_OK(cm_agent_train_iter(a, &st, &err), &err);
+    CHECK(isfinite(cm_stats_get(&st, "Enc_Loss", NAN)) && isfinite(cm_stats_get(&st, "Diversity_Loss", NAN)));
+    for (int t = 0; t < T && same; t++) {
+      if (it > 0 || t > 0) {
+        p.reset_all = 0;
+        p.draws = (uint64_t)(it * T + t);
+        p.done = t > 0 ? a->buf.done + (size_t)(t - 1) * N : last_done;
+        for (int i = 0; i < N; i++) dones += p.done[i] != 0;
+      }
+      cm_ops_cpu.ase_latents(&p, N);
+      same = !memcmp(z, a->buf_cond + (size_t)t * N * Z, (size_t)N * Z * sizeof(float));
+    }
+    memcpy(last_done, a->buf.done + (size_t)(T - 1) * N, (size_t)N);
+  }
+  CHECK(same);
+  CHECK(dones >= N);
+  cm_agent_destroy(a);
+}
+
 /* the diversity loss's gradient in the actor's weights against finite differences: the loss
  * rows and the method's extra rows through one forward and backward, as the update does */
 static double diversity_at(cm_agent *a, int m, const float *in, double *loss) {
@@ -501,6 +544,7 @@ int main(void) {
   test_reward_mixing("AMP");
   test_reward_mixing("ASE");
   test_ase_latents();
+  test_ase_latent_replay();
   test_ase_diversity_grad();
   test_config_errors();
   test_round_trip("AMP");

@@ -30,7 +30,11 @@
  * device env wrote and fetched into, against a host env's uploaded ones) too, and the
  * discriminator's BCE terms summed on the device against the same logits summed on the host,
  * and the two agents' disc columns; the task's test
- * mode runs on the host (cm_dm_gpu_host_only).
+ * mode runs on the host (cm_dm_gpu_host_only). And for an ASE agent on the ase env, whose
+ * latents, encoder reward and encoder/diversity loss rows stay on the device: its rollout's
+ * latents against the CPU ops' latents replayed from the buffer's done flags (the schedule's
+ * decisions exactly, the latents within logf/cosf rounding) and between the two agents, the
+ * encoder reward's mean against its device rows, and the two agents' ASE columns.
  *
  * Without CUDA or without a GPU: the device path must decline (a reason, the rl_env's host
  * flavour), then "SKIP" for the rest; bench/devloop_check.sh runs it on the GPU machine. */
@@ -49,7 +53,9 @@
 #include "env/task_view.h"
 #include "learn/agent.h"
 #include "learn/amp.h"
+#include "learn/ase_rows.h"
 #include "learn/dev_cuda.h"
+#include "io/config.h"
 #include "learn/rl_env_char.h"
 #include "sim/engine_config.h"
 
@@ -612,6 +618,91 @@ static void check_disc_terms(const trainee *h, const trainee *d, const cm_stats 
   free(rw);
 }
 
+/* ASE: the device agent's rollout latents buf_cond [T][N][Z] against the CPU ops' latents run
+ * over the buffer's done flags from the reset on (latent step 0 at the reset, step t after env
+ * step t - 1: the latents the policy saw at step t), and against the host env's agent's; the
+ * encoder reward's mean against its device rows (extra_d); the two agents' ASE columns. */
+static void check_ase(const trainee *h, const trainee *d, const char *agent_yaml, const cm_stats *sh,
+                      const cm_stats *sd, double tol) {
+  cm_err err = {{0}};
+  cm_agent *a = d->a;
+  const cm_exp_buffer *b = &a->buf;
+  int T = b->steps, N = b->num_envs, Z = a->cond_dim;
+  cm_cfg *root = NULL;
+  double tmin = NAN, tmax = NAN;
+  CHECK_OK(cm_cfg_load(agent_yaml, &root, &err), &err);
+  CHECK_OK(cm_cfg_float(root, "latent_time_min", 0, &tmin, &err) || cm_cfg_float(root, "latent_time_max", 0, &tmax, &err),
+           &err);
+  cm_cfg_free(root);
+  size_t n = (size_t)T * N;
+  float *got = malloc(n * Z * sizeof(float)), *ref_h = malloc(n * Z * sizeof(float));
+  float *z = malloc((size_t)N * Z * sizeof(float)), *et = malloc((size_t)N * sizeof(float));
+  float *rt = malloc((size_t)N * sizeof(float));
+  uint8_t *dn = malloc(n);
+  a->dev->ops->download(got, a->buf_cond, n * Z * sizeof(float));
+  a->dev->ops->download(ref_h, h->a->buf_cond, n * Z * sizeof(float));
+  a->dev->ops->download(dn, b->done, n);
+  cm_ase_latent_args p = {.Z = Z, .reset_all = 1, .seed = a->seed, .env0 = a->env0, .draws = 0,
+                          .dt = a->env->control_dt > 0.f ? a->env->control_dt : 1.f / 30.f, .time_min = tmin,
+                          .time_max = tmax, .z = z, .env_time = et, .reset_time = rt};
+  double worst = 0, worst_h = 0;
+  int bad_sched = 0, changes = 0, unit = 1;
+  for (int t = 0; t < T; t++) {
+    if (t > 0) {
+      p.reset_all = 0;
+      p.draws = (uint64_t)t;
+      p.done = dn + (size_t)(t - 1) * N;
+    }
+    cm_ops_cpu.ase_latents(&p, N);
+    for (int i = 0; i < N; i++) {
+      const float *g = got + ((size_t)t * N + i) * Z, *c = z + (size_t)i * Z, *hh = ref_h + ((size_t)t * N + i) * Z;
+      double e = 0, eh = 0, n2 = 0;
+      for (int j = 0; j < Z; j++) {
+        e = fmax(e, fabs((double)g[j] - c[j]));
+        eh = fmax(eh, fabs((double)g[j] - hh[j]));
+        n2 += (double)g[j] * g[j];
+      }
+      unit &= fabs(n2 - 1) < 1e-5;
+      if (e > 1e-3) bad_sched++; /* a different draw, not rounding: the schedule decided otherwise */
+      worst = fmax(worst, e);
+      worst_h = fmax(worst_h, eh);
+      if (t > 0 && memcmp(g, g - (size_t)N * Z, (size_t)Z * sizeof(float))) changes++;
+    }
+  }
+  CHECK(bad_sched == 0 && unit);
+  CHECK(worst <= 1e-5);
+  CHECK(worst_h <= tol);
+  printf("  ASE latents on the device: %d draws after the reset over %d steps x %d envs; largest difference "
+         "%.3g from the CPU rows replayed over the done flags, %.3g from the host env's agent\n", changes, T, N, worst,
+         worst_h);
+  /* Enc_Reward_Mean is the mean of the device rows */
+  const cm_amp *m = a->impl;
+  float *rw = malloc(n * sizeof(float));
+  a->dev->ops->download(rw, m->extra_d, n * sizeof(float));
+  double s = 0;
+  int in01 = 1;
+  for (size_t k = 0; k < n; k++) {
+    s += rw[k];
+    in01 &= rw[k] >= 0.f && rw[k] <= 1.f + 1e-6f;
+  }
+  CHECK(in01);
+  CHECK_NEAR(cm_stats_get(sd, "Enc_Reward_Mean", NAN), s / n, 1e-9 * (1 + fabs(s / n)));
+  const char *keys[] = {"Enc_Reward_Mean", "Enc_Reward_Std", "Enc_Loss", "Diversity_Loss"};
+  for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+    double vh = cm_stats_get(sh, keys[k], NAN), vd = cm_stats_get(sd, keys[k], NAN);
+    CHECK(isfinite(vh) && isfinite(vd));
+    CHECK_NEAR(vd, vh, tol * (1 + fabs(vh)));
+    printf("  %s host env %.6g device env %.6g\n", keys[k], vh, vd);
+  }
+  free(got);
+  free(ref_h);
+  free(z);
+  free(et);
+  free(rt);
+  free(dn);
+  free(rw);
+}
+
 static void check_training_iteration(const char *env_yaml, const char *agent_file) {
   cm_err err = {{0}};
   const cm_dev *gpu = cm_dev_cuda(0, &err);
@@ -667,6 +758,7 @@ static void check_training_iteration(const char *env_yaml, const char *agent_fil
     CHECK_NEAR(d.a->train_ret.mean_ep_len, h.a->train_ret.mean_ep_len, 1e-12);
     check_tracker(&d, !strcmp(d.a->type->name, "PPO"), tol);
     if (h.rl.disc_obs_dim > 0) check_disc_terms(&h, &d, &sh, &sd, tol);
+    if (!strcmp(d.a->type->name, "ASE")) check_ase(&h, &d, agent_yaml, &sh, &sd, tol);
     double lh = cm_stats_get(&sh, "Loss", NAN), ld = cm_stats_get(&sd, "Loss", NAN);
     CHECK(isfinite(lh) && isfinite(ld));
     printf("  largest float difference %.3g; Loss host env %.6g device env %.6g\n", worst, lh, ld);
@@ -746,5 +838,6 @@ int main(void) {
   check_training_iteration(SHIPPED, AGENT);
   check_training_iteration(AMP_ENV, AMP_AGENT);
   check_training_iteration(LOC_ENV, "data/agents/amp_task_humanoid_agent.yaml");
+  check_training_iteration(ASE_ENV, "data/agents/ase_humanoid_agent.yaml");
   return check_report("test_devloop_cuda");
 }

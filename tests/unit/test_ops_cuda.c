@@ -14,6 +14,7 @@
 #include "check.h"
 #include "core/rng.h"
 #include "learn/agent.h"
+#include "learn/ase_rows.h"
 #include "learn/dev_cuda.h"
 #include "learn/loss_rows.h"
 #include "learn/mlp.h"
@@ -492,6 +493,89 @@ static void check_update_ops(void) {
   CHECK_OK(cm_dev_cuda_check(&err), &err);
 }
 
+/* ASE's ops (learn/ase_rows.h) and the conditioned inputs' concatenation, GPU against CPU: the
+ * latents of 1000 envs over steps with done flags and resets due (the same latents within the
+ * rounding of logf/cosf, the same resample decisions exactly), the encoder reward, the encoder
+ * loss rows and their sum, the diversity rows and their loss sum. */
+static void check_ase_ops(void) {
+  const int N = 1000, Z = 64, O = 37, A = 28, m = 2500;
+  /* concat_cols */
+  pair x = pair_make((size_t)m * O, -3, 3, 70), c = pair_make((size_t)m * Z, -1, 1, 71);
+  pair y = pair_make((size_t)m * (O + Z), 0, 0, 72);
+  cpu->ops->concat_cols(y.c, x.c, O, c.c, Z, m);
+  gpu->ops->concat_cols(y.g, x.g, O, c.g, Z, m);
+  expect_close("concat_cols", y.c, y.g, (size_t)m * (O + Z), 0, 0);
+  /* latents: a reset of all, then 40 steps of 1/30 s with reset times in [0, 0.5) and about a
+   * tenth of the envs done each step */
+  pair z = pair_make((size_t)N * Z, 0, 0, 73), et = pair_make((size_t)N, 0, 0, 74), rt = pair_make((size_t)N, 0, 0, 75);
+  unsigned char *done = malloc((size_t)N), *done_g = gpu->ops->alloc((size_t)N);
+  cm_ase_latent_args pc = {.Z = Z, .reset_all = 1, .seed = 77, .env0 = 3, .draws = 0, .dt = 1.f / 30.f,
+                           .time_min = 0.0, .time_max = 0.5, .z = z.c, .env_time = et.c, .reset_time = rt.c,
+                           .done = done};
+  cm_ase_latent_args pg = pc;
+  pg.z = z.g;
+  pg.env_time = et.g;
+  pg.reset_time = rt.g;
+  pg.done = done_g;
+  cpu->ops->ase_latents(&pc, N);
+  gpu->ops->ase_latents(&pg, N);
+  cm_rng r = cm_rng_make(8, 0, 0, 76);
+  for (int t = 1; t <= 40; t++) {
+    for (int i = 0; i < N; i++) done[i] = (unsigned char)(cm_rng_u32(&r) % 10 == 0 ? 1 + cm_rng_u32(&r) % 3 : 0);
+    gpu->ops->upload(done_g, done, (size_t)N);
+    pc.reset_all = pg.reset_all = 0;
+    pc.draws = pg.draws = (uint64_t)t;
+    cpu->ops->ase_latents(&pc, N);
+    gpu->ops->ase_latents(&pg, N);
+  }
+  expect_close("ase_latents z", z.c, z.g, (size_t)N * Z, 1e-6, 1e-5);
+  expect_close("ase_latents env_time", et.c, et.g, (size_t)N, 0, 0);
+  expect_close("ase_latents reset_time", rt.c, rt.g, (size_t)N, 1e-7, 1e-6);
+  /* encoder reward and loss rows of outputs u against the latents */
+  pair u = pair_make((size_t)N * Z, -2, 2, 78), rw = pair_make((size_t)N, 0, 0, 79), du = pair_make((size_t)N * Z, 0, 0, 80);
+  cpu->ops->ase_enc_reward(rw.c, u.c, z.c, N, Z);
+  gpu->ops->ase_enc_reward(rw.g, u.g, z.g, N, Z);
+  expect_close("ase_enc_reward", rw.c, rw.g, (size_t)N, 1e-6, 1e-5);
+  int *idx = malloc((size_t)N * sizeof(int)), *idx_g = gpu->ops->alloc((size_t)N * sizeof(int));
+  for (int i = 0; i < N; i++) idx[i] = (int)(cm_rng_u32(&r) % (uint32_t)N);
+  gpu->ops->upload(idx_g, idx, (size_t)N * sizeof(int));
+  double ec, eg, dc, dg;
+  cpu->ops->ase_enc_loss_rows(du.c, u.c, z.c, idx, N, Z, 0.01f, &ec);
+  gpu->ops->ase_enc_loss_rows(du.g, u.g, z.g, idx_g, N, Z, 0.01f, &eg);
+  expect_close("ase_enc_loss_rows du", du.c, du.g, (size_t)N * Z, 1e-8, 1e-5);
+  CHECK_NEAR(eg, ec, 1e-5 * (1 + fabs(ec)));
+  /* diversity rows of m input rows [O + Z] (their latents unit vectors), then their loss */
+  pair in = pair_make((size_t)m * (O + Z), -1, 1, 81), ex = pair_make((size_t)m * (O + Z), 0, 0, 82);
+  pair zd = pair_make((size_t)m, 0, 0, 83);
+  for (int k = 0; k < m; k++) {
+    float *row = in.host + (size_t)k * (O + Z) + O;
+    double n2 = 0;
+    for (int j = 0; j < Z; j++) n2 += (double)row[j] * row[j];
+    for (int j = 0; j < Z; j++) row[j] /= (float)sqrt(n2);
+  }
+  cm_dev_upload(cpu, in.c, in.host, in.n);
+  cm_dev_upload(gpu, in.g, in.host, in.n);
+  cpu->ops->ase_div_rows(ex.c, zd.c, in.c, m, O, Z, 77, 12);
+  gpu->ops->ase_div_rows(ex.g, zd.g, in.g, m, O, Z, 77, 12);
+  expect_close("ase_div_rows extra", ex.c, ex.g, (size_t)m * (O + Z), 1e-6, 1e-5);
+  expect_close("ase_div_rows zdiff", zd.c, zd.g, (size_t)m, 1e-6, 1e-5);
+  pair mu = pair_make((size_t)m * A, -1, 1, 84), mu1 = pair_make((size_t)m * A, -1, 1, 85);
+  pair dm = pair_make((size_t)m * A, -0.1f, 0.1f, 86), dx = pair_make((size_t)m * A, 0, 0, 87);
+  cpu->ops->ase_div_loss_rows(dm.c, dx.c, mu.c, mu1.c, zd.c, m, A, 1.0, 0.01f / m, &dc);
+  gpu->ops->ase_div_loss_rows(dm.g, dx.g, mu.g, mu1.g, zd.g, m, A, 1.0, 0.01f / m, &dg);
+  expect_close("ase_div_loss_rows dextra", dx.c, dx.g, (size_t)m * A, 1e-9, 1e-4);
+  expect_close("ase_div_loss_rows dmean", dm.c, dm.g, (size_t)m * A, 1e-9, 1e-4);
+  CHECK_NEAR(dg, dc, 1e-4 * (1 + fabs(dc)));
+  printf("ase ops: encoder loss sum %.9g (cpu %.9g), diversity sum %.9g (cpu %.9g)\n", eg, ec, dg, dc);
+  pair *all[] = {&x, &c, &y, &z, &et, &rt, &u, &rw, &du, &in, &ex, &zd, &mu, &mu1, &dm, &dx};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) pair_free(all[i]);
+  free(done);
+  free(idx);
+  gpu->ops->free(done_g);
+  gpu->ops->free(idx_g);
+  CHECK_OK(cm_dev_cuda_check(&err), &err);
+}
+
 /* Device buffers are plain device memory, read by the host only through cm_dev_read /
  * download: on the CPU cm_dev_read hands back the buffer itself, on the GPU a pinned copy. */
 static void check_host_reads(void) {
@@ -815,6 +899,7 @@ int main(int argc, char **argv) {
   check_mlp();
   check_update_ops();
   check_slot_ops();
+  check_ase_ops();
   check_replay();
   return check_report("test_ops_cuda");
 }
