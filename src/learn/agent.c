@@ -355,11 +355,6 @@ static int env_step(cm_agent *a, cm_err *err) {
   return 0;
 }
 
-const uint8_t *cm_agent_done_host(cm_agent *a) {
-  if (cm_agent_env_on_dev(a)) to_host(a, a->done, a->d.done, (size_t)a->num_envs);
-  return a->done;
-}
-
 /* The first env whose step now returned a non-finite reward or a done flag beyond
  * CM_DONE_TIME (the tracker counted one), named from the step's arrays. */
 static int bad_step(cm_agent *a, cm_err *err) {

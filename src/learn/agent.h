@@ -225,8 +225,8 @@ struct cm_agent {
   } prof;
   /* host arrays of the rollout (pinned on a GPU): a host env's inputs and outputs (its reward
    * and done go up to d.reward, d.done, where the return tracker and the buffer take them; a
-   * device env's stay on the device), and what cm_agent_policy_to_host, cm_agent_done_host or
-   * a check's search bring down */
+   * device env's stay on the device), and what cm_agent_policy_to_host or a check's search
+   * bring down */
   float *obs, *next_obs, *reward;      /* [N][obs_dim], [N][obs_dim], [N] */
   uint8_t *done;
   float *norm_a, *action, *logp, *rand_mask; /* decide_action outputs, host */
@@ -366,8 +366,6 @@ int cm_agent_check_dev_rows(const cm_agent *a, const float *x, int rows, int dim
  * CPU device, else a copy in a malloc'd *tmp (free it); NULL with err set when out of memory. */
 const float *cm_agent_rows_for_search(const cm_agent *a, const float *x, size_t n, float **tmp, const char *what,
                                       cm_err *err);
-/* The last step's done flags [N] on the host: a->done, downloaded from a device env. */
-const uint8_t *cm_agent_done_host(cm_agent *a);
 /* 1 while the env steps on a->dev (env_dev and the env ready for its device entries now). */
 int cm_agent_env_on_dev(const cm_agent *a);
 /* Once per rollout, in one download of the iteration's stats: the policy-input guards of the
