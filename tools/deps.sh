@@ -13,37 +13,37 @@ pkgs="cmake make gcc libc6-dev pkg-config libmujoco-dev libyaml-dev libopenblas-
 # without it and test_report.sh says that its browser check was skipped.
 extras=""
 [ "${1:-}" = test ] && extras="chromium"
-missing=""
-for p in $pkgs; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-missing_extras=""
-for p in $extras; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_extras="$missing_extras $p"
-done
-[ -z "$missing" ] && [ -z "$missing_extras" ] && exit 0
+missing_of() {
+  m=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || m="$m $p"
+  done
+  echo "$m"
+}
+# shellcheck disable=SC2086 # the package lists are meant to split
+missing=$(missing_of $pkgs)
+# shellcheck disable=SC2086
+missing_extras=$(missing_of $extras)
+[ -z "$missing$missing_extras" ] && exit 0
+# the test extras never fail the build: without them only a browser check is skipped
 soft_note="cmimic: could not install$missing_extras (only test_report.sh's browser check needs it); going on without"
-if [ -z "$missing" ]; then  # only the test extras: never fail the build over them
-  if [ "$(id -u)" -eq 0 ]; then s=""; elif command -v sudo >/dev/null 2>&1; then s=sudo; else echo "$soft_note"; exit 0; fi
-  echo "cmimic: installing Debian packages:$missing_extras"
-  { $s apt-get update -qq && DEBIAN_FRONTEND=noninteractive $s apt-get install -y -qq --no-install-recommends $missing_extras; } ||
-    echo "$soft_note"
-  exit 0
-fi
-echo "cmimic: installing Debian packages:$missing$missing_extras"
 sudo_cmd=""
 if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
+  if command -v sudo >/dev/null 2>&1; then sudo_cmd=sudo
+  elif [ -n "$missing" ]; then
     echo "cmimic: these Debian packages are missing:$missing; run this as root once, or install sudo" >&2
     exit 1
-  fi
-  sudo_cmd=sudo
+  else echo "$soft_note"; exit 0; fi
 fi
+echo "cmimic: installing Debian packages:$missing$missing_extras"
 export DEBIAN_FRONTEND=noninteractive
-$sudo_cmd apt-get update -qq
-# shellcheck disable=SC2086 # the package lists are meant to split
-[ -z "$missing" ] || $sudo_cmd apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+  $sudo_cmd apt-get update -qq
+  # shellcheck disable=SC2086
+  $sudo_cmd apt-get install -y -qq --no-install-recommends $missing
+fi
 if [ -n "$missing_extras" ]; then
-  $sudo_cmd apt-get install -y -qq --no-install-recommends $missing_extras ||
-    echo "$soft_note"
+  # shellcheck disable=SC2086
+  { [ -n "$missing" ] || $sudo_cmd apt-get update -qq; } &&
+    $sudo_cmd apt-get install -y -qq --no-install-recommends $missing_extras || echo "$soft_note"
 fi
