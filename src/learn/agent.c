@@ -445,6 +445,16 @@ static int adv_stats(cm_agent *a, int n, const float *adv, const float *mask, do
  * advantages. */
 int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, cm_err *err) {
   cm_exp_buffer *b = &a->buf;
+  double mean, var;
+  if (cm_agent_raw_advantages(a, err) || adv_stats(a, b->steps * b->num_envs, b->adv, b->rand_mask, &mean, &var, err))
+    return -1;
+  *adv_mean = mean;
+  *adv_std = sqrt(var);
+  return 0;
+}
+
+int cm_agent_raw_advantages(cm_agent *a, cm_err *err) {
+  cm_exp_buffer *b = &a->buf;
   const cm_ops *ops = a->dev->ops;
   int T = b->steps, N = b->num_envs, n = T * N;
   if (cm_agent_eval_critic_cond(a, b->next_obs, a->buf_cond, n, b->adv, err)) return -1;
@@ -456,11 +466,31 @@ int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, 
   if (cm_agent_eval_critic_cond(a, b->obs, a->buf_cond, n, b->adv, err)) return -1;
   ops->scale((size_t)n, -1.f, b->adv); /* adv = tar_val - vals, exactly: -v + t */
   ops->axpy((size_t)n, 1.f, b->tar_val, b->adv);
-  double mean, var;
-  if (adv_stats(a, n, b->adv, b->rand_mask, &mean, &var, err)) return -1;
-  *adv_mean = mean;
-  *adv_std = sqrt(var);
   return 0;
+}
+
+int cm_agent_late_mean_std(cm_agent *a, const float *x, const float *mask, size_t n, const char *mean_key,
+                           const char *std_key, double if_single, cm_stats *out, size_t *off, cm_err *err) {
+  if (a->late_n == CM_LATE_MAX)
+    return cm_fail(err, "%s:%d: more than %d late statistics in one iteration", __FILE__, __LINE__, CM_LATE_MAX);
+  size_t o;
+  if (cm_agent_its_take(a, 2 * CM_STATS_N, &o, err)) return -1;
+  a->dev->ops->masked_stats2_dev(x, mask, n, cm_agent_its_at(a, o));
+  a->late[a->late_n++] = (struct cm_late_stat){mean_key, std_key, if_single, o};
+  cm_stats_set(out, mean_key, NAN);
+  cm_stats_set(out, std_key, NAN);
+  if (off) *off = o;
+  return 0;
+}
+
+void cm_agent_late_stats(cm_agent *a, cm_stats *out) {
+  const double *its = cm_agent_its_read(a); /* the update's read brought them: nothing more comes down */
+  for (int i = 0; i < a->late_n; i++) {
+    const double *st2 = its + a->late[i].off;
+    cm_stats_set(out, a->late[i].mean_key, cm_stats_center(st2));
+    cm_stats_set(out, a->late[i].std_key, cm_stats_std(st2, a->late[i].if_single));
+  }
+  a->late_n = 0;
 }
 
 int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
@@ -476,6 +506,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
   if (a->type->build_train_data(a, &data, err)) return -1;
   double t1 = cm_now_seconds();
   if (cm_agent_update_model(a, info, err)) return -1;
+  cm_agent_late_stats(a, &data);
   if (cm_agent_need_norm_update(a)) {
     if (cm_norm_update(&a->obs_norm, err) || cm_agent_check_obs_norm(a, err)) return -1;
     if (a->type->update_normalizers && a->type->update_normalizers(a, err)) return -1;
@@ -491,6 +522,7 @@ int cm_agent_train_iter(cm_agent *a, cm_stats *info, cm_err *err) {
 void cm_agent_its_reset(cm_agent *a) {
   a->its_used = a->its_read = 0;
   a->guard_n = 0;
+  a->late_n = 0;
   if (a->its_cap) a->dev->ops->fill((float *)a->its_d, 0.f, 2 * a->its_cap); /* zero bits: 0.0 */
 }
 

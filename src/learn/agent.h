@@ -114,10 +114,13 @@ struct cm_state_dict;
  * ASE and ADD extend AMP) names it in `base`: its yaml keys are inherited, and it reuses the
  * base's hooks by pointer; its impl struct starts with the base's impl struct. */
 /* A method's part of one mini-batch's record (aux_loss, aux_stats). */
+#define CM_LATE_MAX 4 /* late statistics an iteration's train data takes (PPO, AMP, ASE: 3) */
+
 typedef struct cm_aux_rec {
   size_t off;       /* the iteration-stats offset of its first slot */
   int rows;         /* the mini-batch's rows */
-  double host_loss; /* a part formed on the host (ASE: the encoder loss) */
+  size_t off2;      /* a derived method's own slots (ASE: the encoder loss sum) */
+  int rows2;        /* and the rows they sum over */
 } cm_aux_rec;
 
 typedef struct cm_agent_type {
@@ -155,14 +158,17 @@ typedef struct cm_agent_type {
    * [m][obs_dim + cond_dim] (a->dev); writes up to m rows into extra_in (a->dev) and returns how many. */
   int (*actor_extra_rows)(cm_agent *a, int m, const float *in, float *extra_in);
   /* Their loss: mean [m][A] of the loss rows, extra_mean [k][A] of the extra rows (a->dev); adds
-   * the gradients into dmean and writes dextra's (a->dev); returns the weighted loss that joins
+   * the gradients into dmean and writes dextra's (a->dev); the loss's sum added into *sum, a
+   * slot of the iteration's stats (a->dev). */
+  void (*actor_extra_loss)(cm_agent *a, int m, const float *mean, const float *in, int k, const float *extra_mean,
+                           float *dmean, float *dextra, double *sum);
+  /* Once that sum is on the host: its statistics into st; returns the weighted loss that joins
    * Actor_Loss. */
-  double (*actor_extra_loss)(cm_agent *a, int m, const float *mean, const float *in, int k, const float *extra_mean,
-                             float *dmean, float *dextra, cm_stats *st);
+  double (*actor_extra_stats)(cm_agent *a, int k, double sum, cm_stats *st);
   /* The method's own losses on a mini-batch (flat sample indices idx[rows], host; the same
    * on the device in a->aux_idx_d): adds gradients into its params; the sums its statistics
    * need are added into slots of the iteration's stats it takes (cm_agent_its_take; their
-   * first offset in rec->off), what it forms on the host into rec (ASE's encoder loss). */
+   * first offset in rec->off; a derived method's own in rec->off2). */
   int (*aux_loss)(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err);
   /* Once those stats are on the host (its: the host array, rec the mini-batch's record): the
    * weighted loss that joins Loss (AMP's disc loss) into *loss and the statistics into st. */
@@ -196,6 +202,9 @@ struct cm_agent {
   size_t guard_slot; /* 1 + the slot of the policy-input guard while a rollout step decides, else 0 */
   struct cm_row_guard *guards; /* [guard_n] the rollout's NaN guards waiting in slots, in order */
   int guard_n, guard_cap;
+  /* the train data's logged means and deviations waiting in slots (cm_agent_late_mean_std) */
+  struct cm_late_stat { const char *mean_key, *std_key; double if_single; size_t off; } late[CM_LATE_MAX];
+  int late_n;
   struct cm_mb_rec *mb_rec; /* [mb_rec_cap] the mini-batches' records (agent_update.c) */
   int mb_rec_cap;
   cm_rl_mode mode;
@@ -304,6 +313,17 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err);
 /* Shared part of _build_train_data: critic on next_obs with done bootstraps, TD(lambda) into
  * buf.tar_val, raw advantages into buf.adv, and their mean/std over random-action samples. */
 int cm_agent_compute_advantages(cm_agent *a, double *adv_mean, double *adv_std, cm_err *err);
+/* The same up to the raw advantages in buf.adv, with no statistics (nothing comes down). */
+int cm_agent_raw_advantages(cm_agent *a, cm_err *err);
+/* A mean and sample deviation (torch.std_mean; if_single where one entry or none counts) of
+ * the train data, over x [n] where mask is NULL or non-zero, whose sums wait on the device for
+ * the update's one download: both passes into slots (masked_stats2_dev), mean_key and std_key
+ * set into out now as NaN (their place among the logged keys) and to their values by
+ * cm_agent_late_stats once the slots are on the host. *off (may be NULL): the slots, for a
+ * device consumer (the advantages' normalisation: adv_normalize_dev). */
+int cm_agent_late_mean_std(cm_agent *a, const float *x, const float *mask, size_t n, const char *mean_key,
+                           const char *std_key, double if_single, cm_stats *out, size_t *off, cm_err *err);
+void cm_agent_late_stats(cm_agent *a, cm_stats *out);
 /* Critic values of rows of raw observations (normalized inside), chunked. */
 int cm_agent_eval_critic(cm_agent *a, const float *obs, int rows, float *vals, cm_err *err);
 /* The same with the conditioning rows cond [rows][cond_dim] (NULL when cond_dim is 0). */

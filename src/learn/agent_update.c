@@ -79,18 +79,18 @@ double cm_agent_actor_loss(cm_agent *a, int m, const float *mean, const float *n
 }
 
 /* The method's extra actor rows (ASE) on the device: the loss rows' inputs, then the method's
- * rows after them (mb_aobs); their loss and gradients go into dmean's rows where they live.
- * Returns the rows added (k) and their loss in *loss. */
+ * rows after them (mb_aobs); their gradients go into dmean's rows where they live, their
+ * loss's sum into the slot *sum. extra_rows_input returns the rows added (k). */
 static int extra_rows_input(cm_agent *a, const float *in, int m) {
   int IN = a->obs_dim + a->cond_dim;
   a->dev->ops->copy(a->mb_aobs, in, (size_t)m * IN);
   return a->type->actor_extra_rows(a, m, a->mb_aobs, a->mb_aobs + (size_t)m * IN);
 }
-static double extra_rows_loss(cm_agent *a, int m, int k, cm_stats *st) {
+static void extra_rows_loss(cm_agent *a, int m, int k, double *sum) {
   int A = a->act_dim;
   const float *mean = cm_mlp_out(&a->actor);
-  return a->type->actor_extra_loss(a, m, mean, a->mb_aobs, k, mean + (size_t)m * A, a->mb_dmean,
-                                   a->mb_dmean + (size_t)m * A, st);
+  a->type->actor_extra_loss(a, m, mean, a->mb_aobs, k, mean + (size_t)m * A, a->mb_dmean,
+                            a->mb_dmean + (size_t)m * A, sum);
 }
 
 /* One mini-batch's record: what its statistics and NaN guards need once the iteration's
@@ -100,8 +100,7 @@ typedef struct cm_mb_rec {
   int64_t step;         /* optimizer steps before this one */
   size_t terms, gsq;    /* slots: the loss terms' column sums and sums of squares [2][CM_LOSS_TERMS],
                          * the trained tensors' sums of squared gradients [optim.count] */
-  double extra_loss;    /* the extra actor rows' loss (host, ASE) */
-  cm_stats extra_st;
+  size_t extra;         /* slot: the extra actor rows' loss sum (ASE), where k > 0 */
   cm_aux_rec aux;
 } cm_mb_rec;
 
@@ -121,8 +120,7 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
   rec->m = m;
   rec->k = 0;
   rec->step = a->optim.steps;
-  rec->extra_loss = 0;
-  cm_stats_clear(&rec->extra_st);
+  rec->extra = 0;
   memset(&rec->aux, 0, sizeof rec->aux);
   rec->aux.rows = rows;
   if (cm_agent_its_take(a, 2 * CM_LOSS_TERMS, &rec->terms, err) ||
@@ -159,7 +157,10 @@ static int minibatch_step(cm_agent *a, int rows, int m, const int *idx_h, const 
     tl = cm_now_seconds();
     ops->actor_loss_rows(a->mb_dmean, a->mb_terms, CM_LOSS_TERMS, cm_mlp_out(&a->actor), a->mb_na, a->mb_logp,
                          a->mb_adv, a->logstd.data, m, cm_agent_actor_loss_cfg(a, m, 1));
-    if (k > 0) rec->extra_loss = extra_rows_loss(a, m, k, &rec->extra_st);
+    if (k > 0) {
+      if (cm_agent_its_take(a, 1, &rec->extra, err)) return -1;
+      extra_rows_loss(a, m, k, cm_agent_its_at(a, rec->extra));
+    }
     t_loss += cm_now_seconds() - tl;
     if (cm_mlp_backward(&a->actor, a->mb_dmean, NULL, err)) return -1;
   }
@@ -210,10 +211,7 @@ static int minibatch_stats(cm_agent *a, const cm_mb_rec *rec, const double *its,
       aloss += c->action_reg_weight * reg;
       cm_stats_set(st, "Action_Reg_Loss", reg);
     }
-    if (rec->k > 0) {
-      aloss += rec->extra_loss;
-      cm_stats_merge(st, &rec->extra_st);
-    }
+    if (rec->k > 0) aloss += a->type->actor_extra_stats(a, rec->k, its[rec->extra], st);
   }
   double aux = 0;
   if (a->type->aux_stats) a->type->aux_stats(a, &rec->aux, its, &aux, st);
@@ -291,7 +289,8 @@ int cm_agent_update_model(cm_agent *a, cm_stats *info, cm_err *err) {
       return a->mb_rec_cap = 0, cm_fail(err, "%s:%d: out of memory for %d mini-batch records", __FILE__, __LINE__, steps_n);
     a->mb_rec_cap = steps_n;
   }
-  if (!a->guard_n) cm_agent_its_reset(a); /* the rollout's slots were read and checked; else the train data's guards wait */
+  /* the rollout's slots were read and checked; else the train data's guards and late stats wait */
+  if (!a->guard_n && !a->late_n) cm_agent_its_reset(a);
   for (int q = 0; q < steps_n; q++) {
     size_t off = (size_t)q * mb;
     if (minibatch_step(a, mb, a->mb_rand[q], a->idx_h + off, a->idx_d + off, a->mb_rec + q, err))

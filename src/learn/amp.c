@@ -285,13 +285,10 @@ int cm_amp_mix_rewards(cm_agent *a, const float *x, const float *extra, double e
   /* the style rewards stay on the device (and a method's extra rewards: ASE's), the buffer's
    * rewards are mixed where they live */
   ops->reward_mix(a->buf.reward, m->disc_r, extra, (size_t)n, tw, dw, ew);
-  /* torch.std_mean of the style rewards: two reductions, one copy (cm_mean_std's sums in its order on the CPU) */
-  double st[2 * CM_STATS_N];
-  ops->masked_stats2(m->disc_r, NULL, (size_t)n, st); /* the second pass centred on the first's mean */
-  double mean = cm_stats_center(st);
-  cm_stats_set(out, "Disc_Reward_Mean", mean);
-  cm_stats_set(out, "Disc_Reward_Std", n > 1 ? sqrt(st[CM_STATS_N + CM_STAT_SUM_SQ] / (n - 1)) : NAN);
-  return 0;
+  /* torch.std_mean of the style rewards (cm_mean_std's sums in its order on the CPU), read
+   * with the update's stats */
+  return cm_agent_late_mean_std(a, m->disc_r, NULL, (size_t)n, "Disc_Reward_Mean", "Disc_Reward_Std", NAN, out,
+                                NULL, err);
 }
 
 static int amp_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {

@@ -10,8 +10,8 @@
  *            the z' rows ride in the actor's own forward/backward (actor_extra_rows).
  * Everything per env and per row lives where the rollout does (a->dev): the latents and their
  * schedule (the ase_latents op, from the device done flags), the encoder reward, the encoder's
- * and the diversity objective's loss rows (learn/ase_rows.h); only the two losses' sums come
- * down, one double each per mini-batch. */
+ * and the diversity objective's loss rows (learn/ase_rows.h); the two losses' sums and the
+ * encoder rewards' statistics wait in slots of the iteration's stats for its one download. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,19 +140,16 @@ static int ase_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
     if (cm_mlp_forward(&s->enc, s->enc_nx, k, err)) return -1;
     ops->ase_enc_reward(enc_r + r0, cm_mlp_out(&s->enc), a->buf_cond + (size_t)r0 * s->Z, k, s->Z);
   }
-  /* MimicKit's order: the reward statistics, then adv_mean, adv_std */
-  if (cm_amp_mix_rewards(a, m->disc_obs, enc_r, s->enc_reward_weight, out, err)) return -1;
-  /* torch.std_mean of the encoder rewards: two reductions, one copy (cm_mean_std's sums in its order on the CPU) */
-  double st[2 * CM_STATS_N];
-  ops->masked_stats2(enc_r, NULL, (size_t)n, st); /* the second pass centred on the first's mean */
-  double mean = cm_stats_center(st);
-  cm_stats_set(out, "Enc_Reward_Mean", mean);
-  cm_stats_set(out, "Enc_Reward_Std", n > 1 ? sqrt(st[CM_STATS_N + CM_STAT_SUM_SQ] / (n - 1)) : NAN);
+  /* MimicKit's order: the reward statistics, then adv_mean, adv_std; torch.std_mean of the
+   * encoder rewards read with the update's stats */
+  if (cm_amp_mix_rewards(a, m->disc_obs, enc_r, s->enc_reward_weight, out, err) ||
+      cm_agent_late_mean_std(a, enc_r, NULL, (size_t)n, "Enc_Reward_Mean", "Enc_Reward_Std", NAN, out, NULL, err))
+    return -1;
   return cm_ppo_build_train_data(a, out, err);
 }
 
 /* AMP's discriminator loss plus the encoder's: mean(-z . q) over the first disc_batch_size rows
- * (their rows and errors on a->dev, the errors' sum read back). */
+ * (their rows and errors on a->dev, the errors' sum into a slot: rec->off2). */
 static int ase_aux_loss(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, cm_err *err) {
   cm_ase *s = a->impl;
   cm_amp *m = &s->amp;
@@ -160,24 +157,24 @@ static int ase_aux_loss(cm_agent *a, const int *idx, int rows, cm_aux_rec *rec, 
   int Z = s->Z, ne = m->disc_batch_size < rows ? m->disc_batch_size : rows;
   if (ne > ENC_CHUNK) ne = ENC_CHUNK;
   if (ne <= 0) return 0;
+  if (cm_agent_its_take(a, 1, &rec->off2, err)) return -1;
+  rec->rows2 = ne;
   const int *idx_d = cm_amp_dev_idx(a, idx, rows, err);
   if (!idx_d) return -1;
   a->dev->ops->gather_rows(s->enc_x, m->disc_obs, m->D, idx_d, ne);
   cm_amp_normalize(m, s->enc_nx, s->enc_x, ne);
   if (cm_mlp_forward(&s->enc, s->enc_nx, ne, err)) return -1;
-  double el;
   a->dev->ops->ase_enc_loss_rows(s->enc_du, cm_mlp_out(&s->enc), a->buf_cond, idx_d, ne, Z,
-                                 (float)(s->enc_loss_weight / ne), &el);
-  if (cm_mlp_backward(&s->enc, s->enc_du, NULL, err)) return -1;
-  rec->host_loss = el / ne; /* one double down per mini-batch: the errors' sum */
-  return 0;
+                                 (float)(s->enc_loss_weight / ne), cm_agent_its_at(a, rec->off2));
+  return cm_mlp_backward(&s->enc, s->enc_du, NULL, err);
 }
 
 static void ase_aux_stats(cm_agent *a, const cm_aux_rec *rec, const double *its, double *loss, cm_stats *st) {
   cm_ase *s = a->impl;
   cm_amp_disc_stats(a, rec, its, loss, st);
-  cm_stats_set(st, "Enc_Loss", rec->host_loss);
-  *loss += s->enc_loss_weight * rec->host_loss;
+  double el = rec->rows2 > 0 ? its[rec->off2] / rec->rows2 : 0.0;
+  cm_stats_set(st, "Enc_Loss", el);
+  *loss += s->enc_loss_weight * el;
 }
 
 /* _compute_diversity_loss, first half: the loss rows' observations at fresh latents z' (rows
@@ -197,15 +194,18 @@ static int ase_actor_extra_rows(cm_agent *a, int m, const float *in, float *extr
 }
 
 /* second half: mean((diversity_tar - a_diff / (z_diff + 1e-5))^2) with its gradient in both
- * means (rows on a->dev, the sum of the squares read back) */
-static double ase_actor_extra_loss(cm_agent *a, int m, const float *mean, const float *in, int k,
-                                   const float *extra_mean, float *dmean, float *dextra, cm_stats *st) {
+ * means (rows on a->dev, the sum of the squares into the slot *sum) */
+static void ase_actor_extra_loss(cm_agent *a, int m, const float *mean, const float *in, int k,
+                                 const float *extra_mean, float *dmean, float *dextra, double *sum) {
   (void)in;
   cm_ase *s = a->impl;
-  double dl;
   a->dev->ops->ase_div_loss_rows(dmean, dextra, mean, extra_mean, s->zdiff, k < m ? k : m, a->act_dim,
-                                 s->diversity_tar, (float)(s->diversity_weight / k), &dl);
-  dl /= k;
+                                 s->diversity_tar, (float)(s->diversity_weight / k), sum);
+}
+
+static double ase_actor_extra_stats(cm_agent *a, int k, double sum, cm_stats *st) {
+  cm_ase *s = a->impl;
+  double dl = sum / k;
   cm_stats_set(st, "Diversity_Loss", dl);
   return s->diversity_weight * dl;
 }
@@ -226,6 +226,7 @@ const cm_agent_type cm_agent_ase = {
     .build_train_data = ase_build_train_data,
     .actor_extra_rows = ase_actor_extra_rows,
     .actor_extra_loss = ase_actor_extra_loss,
+    .actor_extra_stats = ase_actor_extra_stats,
     .aux_loss = ase_aux_loss,
     .aux_stats = ase_aux_stats,
     .update_normalizers = cm_amp_update_normalizers,

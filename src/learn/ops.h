@@ -6,6 +6,7 @@
  * back as doubles. */
 #ifndef CM_LEARN_OPS_H
 #define CM_LEARN_OPS_H
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,12 @@ enum { CM_BCE_LOSS, CM_BCE_ACC, CM_BCE_LOGIT, CM_BCE_N };
 /* The mean of the entries masked_stats counted (0 with none): its sum over its count. */
 CM_HD static inline double cm_stats_center(const double *st) {
   return st[CM_STAT_COUNT] > 0 ? st[CM_STAT_SUM] / st[CM_STAT_COUNT] : 0.0;
+}
+/* The sample standard deviation from masked_stats2's two passes st2 (the second centred on
+ * the first's mean); if_single where one entry or none was counted. */
+CM_HD static inline double cm_stats_std(const double *st2, double if_single) {
+  double c = st2[CM_STAT_COUNT];
+  return c > 1 ? sqrt(st2[CM_STATS_N + CM_STAT_SUM_SQ] / (c - 1)) : if_single;
 }
 struct cm_policy_act_args; /* learn/policy_rows.h */
 struct cm_ase_latent_args; /* learn/ase_rows.h */
@@ -133,8 +140,14 @@ typedef struct cm_ops {
    * out[CM_STATS_N:2 CM_STATS_N] at the center cm_stats_center(out) (the first pass's mean,
    * formed on the device), to host doubles in one copy */
   void (*masked_stats2)(const float *x, const float *mask, size_t n, double *out);
+  /* The same two passes into out[2 CM_STATS_N], device doubles (slots of the iteration's
+   * stats): nothing comes down */
+  void (*masked_stats2_dev)(const float *x, const float *mask, size_t n, double *out);
   /* x = clamp((x - mean) / max(std, 1e-5), -clip, clip) (cm_adv_norm_value) */
   void (*adv_normalize)(float *x, size_t n, float mean, float std, float clip);
+  /* The same with mean and std (cm_stats_center, cm_stats_std(st2, 0), each rounded to float)
+   * formed on the device from masked_stats2_dev's st2 (device doubles) */
+  void (*adv_normalize_dev)(float *x, size_t n, const double *st2, float clip);
   /* r = tw r + dw d (+ ew e where e != NULL) (cm_reward_mix_value) */
   void (*reward_mix)(float *r, const float *d, const float *e, size_t n, float tw, float dw, float ew);
   /* w = min(exp(w / temp), clip) (cm_awr_weight_value) */
@@ -171,13 +184,15 @@ typedef struct cm_ops {
   /* r[i] = cm_ase_enc_reward_row of encoder outputs u [n][Z] and latents z [n][Z] */
   void (*ase_enc_reward)(float *r, const float *u, const float *z, int n, int Z);
   /* Encoder loss rows (cm_ase_enc_loss_row) of outputs u [n][Z] against latents z[idx[i]]: du
-   * [n][Z] overwritten, the sum of the rows' errors into host out[0] (row order on the CPU) */
+   * [n][Z] overwritten, the sum of the rows' errors added into out[0], a device double (a slot
+   * of the iteration's stats; row order on the CPU) */
   void (*ase_enc_loss_rows)(float *du, const float *u, const float *z, const int *idx, int n, int Z, float scale,
                             double *out);
   /* Diversity rows (cm_ase_div_row): extra [m][O + Z] = in's rows at fresh latents, zdiff [m] */
   void (*ase_div_rows)(float *extra, float *zdiff, const float *in, int m, int O, int Z, uint64_t seed, uint64_t step);
   /* Diversity loss rows r < k (cm_ase_div_loss_row) of means mean [k][A] and extra_mean [k][A]:
-   * dextra overwritten, dmean added to, the sum of e^2 into host out[0] (row order on the CPU) */
+   * dextra overwritten, dmean added to, the sum of e^2 added into out[0], a device double (row
+   * order on the CPU) */
   void (*ase_div_loss_rows)(float *dmean, float *dextra, const float *mean, const float *extra_mean,
                             const float *zdiff, int k, int A, double tar, float w, double *out);
 } cm_ops;

@@ -324,6 +324,9 @@ static void adv_norm_range(void *c, size_t b, size_t e) {
 static void cpu_adv_normalize(float *x, size_t n, float mean, float std, float clip) {
   par_for(n, GRAIN, adv_norm_range, &(row_args){.w = x, .a = mean, .b = fmaxf(std, 1e-5f), .c = clip});
 }
+static void cpu_adv_normalize_dev(float *x, size_t n, const double *st2, float clip) {
+  cpu_adv_normalize(x, n, (float)cm_stats_center(st2), (float)cm_stats_std(st2, 0.0), clip);
+}
 
 static void awr_range(void *c, size_t b, size_t e) {
   row_args *o = c;
@@ -465,9 +468,10 @@ static void cpu_ase_enc_reward(float *r, const float *u, const float *z, int n, 
 /* one thread, row order: the error sum as the host loop took it */
 static void cpu_ase_enc_loss_rows(float *du, const float *u, const float *z, const int *idx, int n, int Z, float scale,
                                   double *out) {
-  out[0] = 0;
+  double sum = 0;
   for (int i = 0; i < n; i++)
-    out[0] += cm_ase_enc_loss_row(Z, u + (size_t)i * Z, z + (size_t)idx[i] * Z, scale, du + (size_t)i * Z);
+    sum += cm_ase_enc_loss_row(Z, u + (size_t)i * Z, z + (size_t)idx[i] * Z, scale, du + (size_t)i * Z);
+  out[0] += sum;
 }
 
 typedef struct {
@@ -490,11 +494,12 @@ static void cpu_ase_div_rows(float *extra, float *zdiff, const float *in, int m,
 /* one thread, row order */
 static void cpu_ase_div_loss_rows(float *dmean, float *dextra, const float *mean, const float *extra_mean,
                                   const float *zdiff, int k, int A, double tar, float w, double *out) {
-  out[0] = 0;
+  double sum = 0;
   for (int r = 0; r < k; r++) {
     size_t o = (size_t)r * A;
-    out[0] += cm_ase_div_loss_row(A, mean + o, extra_mean + o, zdiff[r], tar, w, dmean + o, dextra + o);
+    sum += cm_ase_div_loss_row(A, mean + o, extra_mean + o, zdiff[r], tar, w, dmean + o, dextra + o);
   }
+  out[0] += sum;
 }
 
 const cm_ops cm_ops_cpu = {
@@ -531,7 +536,9 @@ const cm_ops cm_ops_cpu = {
   .td_lambda = cpu_td_lambda,
   .masked_stats = cpu_masked_stats,
   .masked_stats2 = cpu_masked_stats2,
+  .masked_stats2_dev = cpu_masked_stats2, /* the CPU's device doubles are host memory */
   .adv_normalize = cpu_adv_normalize,
+  .adv_normalize_dev = cpu_adv_normalize_dev,
   .reward_mix = cpu_reward_mix,
   .awr_weights = cpu_awr_weights,
   .critic_loss_rows = cpu_critic_loss_rows,

@@ -880,7 +880,7 @@ static int launch_masked_stats(const float *x, const float *mask, size_t n, doub
   if (blocks > STAT_BLOCKS) blocks = STAT_BLOCKS;
   double *part = reduction_buffers((size_t)(blocks + passes) * CM_STATS_N);
   if (!part) return 0;
-  *res = part + (size_t)blocks * CM_STATS_N;
+  if (!*res) *res = part + (size_t)blocks * CM_STATS_N; /* else the caller's device doubles */
   for (int p = 0; p < passes; p++) {
     k_masked_stats<<<blocks, THREADS, 0, g.stream>>>(x, mask, n, center, p ? *res : NULL, part);
     k_stats_combine<<<1, 1, 0, g.stream>>>(part, (int)blocks, *res + (size_t)p * CM_STATS_N);
@@ -900,7 +900,7 @@ static void cu_masked_stats(const float *x, const float *mask, size_t n, double 
   memcpy(out, none, sizeof none);
   if (!n) return;
   cu_set_device();
-  double *res;
+  double *res = NULL;
   if (launch_masked_stats(x, mask, n, center, 1, &res)) stats_to_host(res, 1, out, "masked_stats");
 }
 
@@ -910,8 +910,33 @@ static void cu_masked_stats2(const float *x, const float *mask, size_t n, double
   memcpy(out + CM_STATS_N, none, sizeof none);
   if (!n) return;
   cu_set_device();
-  double *res;
+  double *res = NULL;
   if (launch_masked_stats(x, mask, n, 0.0, 2, &res)) stats_to_host(res, 2, out, "masked_stats2");
+}
+
+static void cu_masked_stats2_dev(const float *x, const float *mask, size_t n, double *out) {
+  cu_set_device();
+  if (!need_device(out, "masked_stats2_dev")) return;
+  if (!n) { /* no entries: both passes' "none" (count 0, +-inf) */
+    for (int p = 0; p < 2; p++) k_stats_combine<<<1, 1, 0, g.stream>>>(NULL, 0, out + p * CM_STATS_N);
+  } else if (!launch_masked_stats(x, mask, n, 0.0, 2, &out)) {
+    return;
+  }
+  finish("masked_stats2_dev");
+}
+
+/* every thread forms mean and std from the same doubles, as cpu_adv_normalize_dev does */
+__global__ void k_adv_normalize_dev(float *x, size_t n, const double *st2, float clip) {
+  float mean = (float)cm_stats_center(st2), s = fmaxf((float)cm_stats_std(st2, 0.0), 1e-5f);
+  GRID_STRIDE(i, n) x[i] = cm_adv_norm_value(x[i], mean, s, clip);
+}
+
+static void cu_adv_normalize_dev(float *x, size_t n, const double *st2, float clip) {
+  if (!n) return;
+  cu_set_device();
+  if (!need_device(x, "adv_normalize_dev") || !need_device(st2, "adv_normalize_dev")) return;
+  k_adv_normalize_dev<<<blocks_for(n), THREADS, 0, g.stream>>>(x, n, st2, clip);
+  finish("adv_normalize_dev");
 }
 
 static void cu_adv_normalize(float *x, size_t n, float mean, float std, float clip) {
@@ -1149,16 +1174,13 @@ static void cu_ase_enc_reward(float *r, const float *u, const float *z, int n, i
 
 static void cu_ase_enc_loss_rows(float *du, const float *u, const float *z, const int *idx, int n, int Z, float scale,
                                  double *out) {
-  out[0] = 0;
   if (n <= 0) return;
   cu_set_device();
-  const void *ptrs[] = {du, u, z, idx};
+  const void *ptrs[] = {du, u, z, idx, out};
   for (size_t k = 0; k < sizeof ptrs / sizeof ptrs[0]; k++)
     if (!need_device(ptrs[k], "ase_enc_loss_rows")) return;
-  double *acc = reduction_buffers(1);
-  if (!acc) return;
-  k_ase_enc_loss_rows<<<1, THREADS, 0, g.stream>>>(du, u, z, idx, n, Z, scale, acc);
-  reduction_to_host(acc, 1, out, "ase_enc_loss_rows");
+  k_ase_enc_loss_rows<<<1, THREADS, 0, g.stream>>>(du, u, z, idx, n, Z, scale, out);
+  finish("ase_enc_loss_rows");
 }
 
 static void cu_ase_div_rows(float *extra, float *zdiff, const float *in, int m, int O, int Z, uint64_t seed,
@@ -1173,16 +1195,13 @@ static void cu_ase_div_rows(float *extra, float *zdiff, const float *in, int m, 
 
 static void cu_ase_div_loss_rows(float *dmean, float *dextra, const float *mean, const float *extra_mean,
                                  const float *zdiff, int k, int A, double tar, float w, double *out) {
-  out[0] = 0;
   if (k <= 0) return;
   cu_set_device();
-  const void *ptrs[] = {dmean, dextra, mean, extra_mean, zdiff};
+  const void *ptrs[] = {dmean, dextra, mean, extra_mean, zdiff, out};
   for (size_t q = 0; q < sizeof ptrs / sizeof ptrs[0]; q++)
     if (!need_device(ptrs[q], "ase_div_loss_rows")) return;
-  double *acc = reduction_buffers(1);
-  if (!acc) return;
-  k_ase_div_loss_rows<<<1, THREADS, 0, g.stream>>>(dmean, dextra, mean, extra_mean, zdiff, k, A, tar, w, acc);
-  reduction_to_host(acc, 1, out, "ase_div_loss_rows");
+  k_ase_div_loss_rows<<<1, THREADS, 0, g.stream>>>(dmean, dextra, mean, extra_mean, zdiff, k, A, tar, w, out);
+  finish("ase_div_loss_rows");
 }
 
 /* ---------------- the device ---------------- */
@@ -1272,7 +1291,9 @@ extern "C" const cm_dev *cm_dev_cuda(int device, cm_err *err) {
   o->td_lambda = cu_td_lambda;
   o->masked_stats = cu_masked_stats;
   o->masked_stats2 = cu_masked_stats2;
+  o->masked_stats2_dev = cu_masked_stats2_dev;
   o->adv_normalize = cu_adv_normalize;
+  o->adv_normalize_dev = cu_adv_normalize_dev;
   o->reward_mix = cu_reward_mix;
   o->awr_weights = cu_awr_weights;
   o->critic_loss_rows = cu_critic_loss_rows;

@@ -23,12 +23,22 @@ static int ppo_create(cm_agent *a, const cm_cfg *root, cm_err *err) {
   return cm_ppo_load(p, root, err);
 }
 
+/* One rank: the advantages' statistics stay on the device, normalised from there and logged
+ * with the update's stats; ranks exchange theirs through the host (cm_agent_compute_advantages). */
 int cm_ppo_build_train_data(cm_agent *a, cm_stats *out, cm_err *err) {
   const cm_ppo_params *p = a->impl;
+  size_t n = (size_t)cm_exp_capacity(&a->buf), off;
+  float clip = (float)p->norm_adv_clip;
+  if (a->comm->size <= 1) {
+    if (cm_agent_raw_advantages(a, err) ||
+        cm_agent_late_mean_std(a, a->buf.adv, a->buf.rand_mask, n, "Adv_Mean", "Adv_Std", 0.0, out, &off, err))
+      return -1;
+    a->dev->ops->adv_normalize_dev(a->buf.adv, n, cm_agent_its_at(a, off), clip);
+    return 0;
+  }
   double mean, std;
   if (cm_agent_compute_advantages(a, &mean, &std, err)) return -1;
-  a->dev->ops->adv_normalize(a->buf.adv, (size_t)cm_exp_capacity(&a->buf), (float)mean, (float)std,
-                             (float)p->norm_adv_clip);
+  a->dev->ops->adv_normalize(a->buf.adv, n, (float)mean, (float)std, clip);
   cm_stats_set(out, "Adv_Mean", mean);
   cm_stats_set(out, "Adv_Std", std);
   return 0;

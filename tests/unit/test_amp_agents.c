@@ -414,7 +414,9 @@ static double diversity_at(cm_agent *a, int m, const float *in, double *loss) {
   CHECK(k == m);
   CHECK_OK(cm_mlp_forward(&a->actor, rows, m + k, &err), &err);
   const float *mean = cm_mlp_out(&a->actor);
-  *loss = a->type->actor_extra_loss(a, m, mean, rows, k, mean + m * A, dmean, dmean + m * A, &st);
+  double sum = 0; /* the CPU device's slot: host memory */
+  a->type->actor_extra_loss(a, m, mean, rows, k, mean + m * A, dmean, dmean + m * A, &sum);
+  *loss = a->type->actor_extra_stats(a, k, sum, &st);
   CHECK_OK(cm_mlp_backward(&a->actor, dmean, NULL, &err), &err);
   return cm_stats_get(&st, "Diversity_Loss", NAN);
 }

@@ -135,7 +135,7 @@ static void test_enc_loss(void) {
   const float z[2 * 2] = {1, 0, 0, -1};
   const int idx[2] = {0, 1}; /* row 1's latent z[1] = (0, -1): err = -(-1) = 1, grad 0 (z parallel to q) */
   float du[2 * 2];
-  double sum;
+  double sum = 0;
   cm_ops_cpu.ase_enc_loss_rows(du, u, z, idx, 2, 2, 0.5f, &sum);
   CHECK_NEAR(sum, -0.6 + 1.0, 1e-7);
   CHECK_NEAR(du[0], 0.5 * -0.128, 1e-7);
@@ -143,8 +143,10 @@ static void test_enc_loss(void) {
   CHECK_NEAR(du[2], 0.0, 1e-7);
   CHECK_NEAR(du[3], 0.0, 1e-7);
   const int swap[2] = {1, 0};
+  sum = 0.25; /* the sum is added into the slot */
   cm_ops_cpu.ase_enc_loss_rows(du, u, z, swap, 2, 2, 1.f, &sum); /* row 0 against (0,-1): 0.8; row 1 against (1,0): 0 */
-  CHECK_NEAR(sum, 0.8 + 0.0, 1e-7);
+  CHECK_NEAR(sum, 0.25 + 0.8 + 0.0, 1e-7);
+  sum = 0;
   enum { Z = 5 };
   float uu[Z] = {0.3f, -1.2f, 0.7f, 2.0f, -0.4f}, zz[Z] = {0.2f, 0.4f, -0.4f, 0.8f, 0.0f}, g[Z];
   int i0 = 0;
@@ -192,7 +194,7 @@ static void test_diversity(void) {
   enum { A = 2 };
   float u0[A] = {0, 0}, u1[A] = {1, 1}, zdiff = 0.5f, dmean[A] = {0.25f, -0.5f}, dextra[A] = {9, 9};
   const float w = 0.1f;
-  double sum;
+  double sum = 0;
   cm_ops_cpu.ase_div_loss_rows(dmean, dextra, u0, u1, &zdiff, 1, A, 1.0, w, &sum);
   double den = 0.5 + 1e-5, e = 1.0 - 1.0 / den;
   CHECK_NEAR(sum, e * e, 1e-9);
@@ -203,6 +205,7 @@ static void test_diversity(void) {
   CHECK_NEAR(dmean[1], -0.5 - g1, 1e-6);
   /* against central differences of w e(u1)^2 at an asymmetric point */
   float v0[A] = {0.3f, -0.2f}, v1[A] = {0.9f, 0.4f}, dm[A] = {0, 0}, dx[A];
+  sum = 0;
   cm_ops_cpu.ase_div_loss_rows(dm, dx, v0, v1, &zdiff, 1, A, 0.7, w, &sum);
   for (int j = 0; j < A; j++) {
     double l[2];
