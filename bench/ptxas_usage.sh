@@ -3,8 +3,7 @@
 # reports them (no GPU needed): the numbers issue 9's stack/register work is measured by.
 #   bench/ptxas_usage.sh            compile src/sim/cuda/phys_gpu.cu (~5 min) and summarise
 #   bench/ptxas_usage.sh LOG        summarise an existing `nvcc -Xptxas -v` log
-# Extra nvcc flags (e.g. -DCM_PHYS_GPU_ALL_VARIANTS) via NVCC_FLAGS. The step kernels' last
-# template argument is the collider variant: 0 every collider, 1 lean (no convex collider).
+# Extra nvcc flags (e.g. -DCM_PHYS_GPU_ALL_VARIANTS) via NVCC_FLAGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -ge 1 ]; then
@@ -18,11 +17,7 @@ else
 fi
 # an entry line names the kernel; its frame line and its "Used" line follow
 awk '
-/Compiling entry function/ {
-  match($0, /_Z[0-9]+[a-z_]+(I(Li[0-9]+E)+E)?/); k = substr($0, RSTART, RLENGTH); sub(/^_Z[0-9]+/, "", k)
-  # template arguments as <a,b>: phys_step_kernelILi0ELi1EE -> phys_step_kernel<0,1>
-  if (k ~ /ILi/) { sub(/ILi/, "<", k); gsub(/ELi/, ",", k); sub(/EE$/, ">", k) }
-  want = (k ~ /^phys_/); next }
+/Compiling entry function/ { match($0, /_Z[0-9]+[a-z_]+(I[^E]*E)?/); k = substr($0, RSTART, RLENGTH); sub(/^_Z[0-9]+/, "", k); want = (k ~ /^phys_/); next }
 want && /bytes stack frame/ { frame = $1; st = $5; ld = $9 }
 want && /Used [0-9]+ registers/ { printf "%-28s regs %3d  stack %6d B  spill st %5d ld %5d\n", k, $5, frame, st, ld; want = 0 }
 ' "$log"

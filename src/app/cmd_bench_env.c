@@ -178,10 +178,10 @@ static int bench_other_engine(const cm_args *args, const cm_engine_cfg *ecfg_in,
     if (r.max_regs) snprintf(cap, sizeof cap, "capped at %d", r.max_regs);
     char who[32] = "one thread per env";
     if (r.lanes > 1) snprintf(who, sizeof who, r.lanes == 32 ? "one warp per env" : "%d lanes per env", r.lanes);
-    printf("  kernel:             %s, %d threads/block, %s, work in %s, %d registers (%s), %zu B local/thread%s, %s, %s\n",
+    printf("  kernel:             %s, %d threads/block, %s, work in %s, %d registers (%s), %zu B local/thread%s, %s\n",
            who, r.block_threads, r.fused ? "substeps fused in one launch" : "one launch per substep",
            r.local_work ? "local memory" : "the global block", r.regs, cap, r.local_bytes, r.l1_max ? ", L1 all cache" : "",
-           k_order[r.sort >= 0 && r.sort <= 2 ? r.sort : 0], r.primitive_only ? "collider primitive-only" : "collider with convex");
+           k_order[r.sort >= 0 && r.sort <= 2 ? r.sort : 0]);
   }
   fflush(stdout);
   cm_engine_bench_result raw;

@@ -219,7 +219,6 @@ int cm_engine_bench_any(const cm_engine_cfg *cfg, const char *char_file, int num
     res->regs = gs.regs;
     res->local_bytes = gs.local_bytes;
     res->l1_max = gs.l1_max;
-    res->primitive_only = gs.primitive_only;
     res->sort = gs.sort;
     res->max_regs = gs.max_regs;
     res->lanes = gs.lanes;

@@ -48,7 +48,6 @@ typedef struct cm_engine_bench_any_result {
   char gpu_name[64];
   size_t arrays_bytes, device_in_use;
   int block_threads, fused, local_work, regs, l1_max, sort, max_regs, lanes;
-  int primitive_only; /* the step kernel without the convex collider (cm_phys_gpu_stats) */
   double sort_s;                 /* of kernel_s: the env sort */
   size_t local_bytes;
 } cm_engine_bench_any_result;

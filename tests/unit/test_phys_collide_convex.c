@@ -74,9 +74,6 @@ static match_stats convex_match(const char *other, int n_poses) {
     if (getenv("CM_TEST_PERTURB")) /* measures MuJoCo's own sensitivity: geom 2 moved by up to 1e-6 m */
       for (int i = 0; i < 3; i++) p[1][i] += (cm_preal)(2e-6 * (UNI() - 0.5));
     int n = cm_collide(m->geom_type[g1], p[0], R[0], sz[0], m->geom_type[g2], p[1], R[1], sz[1], (cm_preal)0.005, con);
-    cm_contact lean[CM_MAX_PAIR_CONTACTS]; /* the lean kernels' collider: none for these pairs */
-    CHECK(cm_collide_is_convex(m->geom_type[g1], m->geom_type[g2]));
-    CHECK(cm_collide_with(0, m->geom_type[g1], p[0], R[0], sz[0], m->geom_type[g2], p[1], R[1], sz[1], (cm_preal)0.005, lean) == 0);
     if (n != d->ncon) { st.mismatch++; continue; }
     if (n != 1 || d->contact[0].dist < -0.01) continue;
     const mjContact *mc = d->contact;
@@ -113,24 +110,7 @@ static void convex_pairs(void) {
   }
 }
 
-/* The pairs cm_collide_is_convex names are exactly the supported ones outside the primitive
- * colliders: the lean GPU kernels (cm_collide_with(0, ...)) lose nothing else. */
-static void convex_dispatch(void) {
-  static const int types[] = {CM_GEOM_PLANE, CM_GEOM_SPHERE, CM_GEOM_CAPSULE, CM_GEOM_CYLINDER, CM_GEOM_BOX};
-  int n_convex = 0;
-  for (int a = 0; a < 5; a++)
-    for (int b = 0; b < 5; b++) {
-      int t1 = types[a], t2 = types[b];
-      if (!cm_collide_supported(t1, t2)) continue;
-      int cyl_pair = (t1 == CM_GEOM_CYLINDER || t2 == CM_GEOM_CYLINDER) && t1 != CM_GEOM_PLANE;
-      CHECK(cm_collide_is_convex(t1, t2) == cyl_pair);
-      n_convex += cm_collide_is_convex(t1, t2);
-    }
-  CHECK(n_convex == 4); /* sphere, capsule, cylinder, box against a cylinder */
-}
-
 int main(void) {
-  convex_dispatch();
   convex_pairs();
   return check_report(NAME);
 }

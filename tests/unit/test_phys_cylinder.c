@@ -1,10 +1,7 @@
 /* Cylinders on the ground plane in the cuda engine against MuJoCo 2.2.2 (mjc_PlaneCylinder):
  * the contacts of a cylinder at several poses (standing, lying, tilted, inside the margin) equal
  * mj_collision's in number, order, depth, position and normal; and a cylinder dropped standing
- * and lying comes to rest at MuJoCo's rest height (+-2 mm). Plane-cylinder is a primitive
- * collider: the model needs no convex collider, and the GPU's lean kernels (cm_lanes.no_convex)
- * step it bit for bit as the full ones; models with a cylinder against another geom need it
- * unless contype/conaffinity keep the pair out. */
+ * and lying comes to rest at MuJoCo's rest height (+-2 mm). */
 #include <math.h>
 #include <mujoco/mujoco.h>
 #include <stdlib.h>
@@ -55,20 +52,14 @@ static void drop(const char *name, const char *xml, double expect_rest, int expe
   mjModel *m = mj_xml_load(xml);
   CHECK(m != NULL);
   if (!m) return;
-  one_env o, lean;
+  one_env o;
   CHECK(one_env_make(m, 1, &o) == 0);
-  CHECK(one_env_make(m, 1, &lean) == 0);
-  CHECK(!cm_phys_model_needs_convex(&o.pm));
-  const cm_lanes lean_lanes = {0, 1, 1};
   mjData *md = mj_makeData(m);
   int n = (int)(2.0 / m->opt.timestep + 0.5);
   for (int s = 0; s < n; s++) {
     mj_step(m, md);
     cm_phys_substep(cm_lanes_one(), &o.pm, &o.d);
-    cm_phys_substep(lean_lanes, &lean.pm, &lean.d);
   }
-  CHECK(memcmp(o.block, lean.block, sizeof(float) * (size_t)o.L.total) == 0);
-  free(lean.block);
   printf("%s dropped, after 2 s: z %.5f (MuJoCo %.5f, geometric %.4f), %d contacts (MuJoCo %d)\n", name, o.d.qpos[2], md->qpos[2],
          expect_rest, o.d.ncon[0], md->ncon);
   CHECK_NEAR(o.d.qpos[2], md->qpos[2], 2e-3);
@@ -80,35 +71,7 @@ static void drop(const char *name, const char *xml, double expect_rest, int expe
   mj_deleteModel(m);
 }
 
-/* cm_phys_model_needs_convex over the model's candidate pairs (the filters applied) */
-static void needs_convex(const char *name, const char *xml, int expect) {
-  mjModel *m = mj_xml_load(xml);
-  CHECK(m != NULL);
-  if (!m) return;
-  one_env o;
-  CHECK(one_env_make(m, 0, &o) == 0);
-  int got = cm_phys_model_needs_convex(&o.pm);
-  printf("%s: %d pairs, needs the convex collider: %d\n", name, o.pm.npair, got);
-  CHECK(got == expect);
-  free(o.block);
-  mj_deleteModel(m);
-}
-
-#define WORLD(bodies) "<mujoco><worldbody><geom type='plane' size='0 0 1'/>" bodies "</worldbody></mujoco>"
-static void convex_decision(void) {
-  needs_convex("spheres, capsules, boxes", WORLD("<geom type='box' size='1 1 0.1' pos='3 0 0'/>"
-               "<body pos='0 0 1'><freejoint/><geom type='sphere' size='0.1'/><geom type='capsule' size='0.05 0.2' pos='0.5 0 0'/></body>"), 0);
-  needs_convex("a cylinder on the plane", WORLD("<body pos='0 0 1'><freejoint/><geom type='cylinder' size='0.05 0.1'/></body>"), 0);
-  needs_convex("a cylinder and a static box", WORLD("<geom type='box' size='1 1 0.1' pos='3 0 0'/>"
-               "<body pos='0 0 1'><freejoint/><geom type='cylinder' size='0.05 0.1'/></body>"), 1);
-  needs_convex("a cylinder and a sphere of another body", WORLD("<body pos='0 0 1'><freejoint/><geom type='cylinder' size='0.05 0.1'/></body>"
-               "<body pos='1 0 1'><freejoint/><geom type='sphere' size='0.1'/></body>"), 1);
-  needs_convex("the same, filtered by contype/conaffinity", WORLD("<body pos='0 0 1'><freejoint/><geom type='cylinder' size='0.05 0.1' contype='2' conaffinity='1'/></body>"
-               "<body pos='1 0 1'><freejoint/><geom type='sphere' size='0.1' contype='2' conaffinity='1'/></body>"), 0);
-}
-
 int main(void) {
-  convex_decision();
   /* standing, 1 mm in: the deepest rim point (x axis: the disc is parallel), its antipode on
    * the upper disc is far, the triangle's other two corners as deep */
   contacts_match("standing", CYL_XML("0", "0 0 0", "0.099"), 3);

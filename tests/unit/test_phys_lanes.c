@@ -91,7 +91,7 @@ static void dense_solve(cm_lanes L, const cm_phys_model *m, cm_phys_data *d) {
 static void *lane_main(void *arg) {
   lane_job *j = arg;
   t_op = 0;
-  cm_lanes L = {j->lane, j->n, 0};
+  cm_lanes L = {j->lane, j->n};
   if (j->substeps < 0) dense_solve(L, j->m, j->d);
   else if (j->substeps) cm_phys_step_env_lanes(L, j->m, j->d, j->substeps);
   else cm_phys_forward_lanes(L, j->m, j->d);

@@ -518,21 +518,12 @@ CM_HD static inline int cm_collide_supported(int type1, int type2) {
   return ok1 && ok2 && type1 <= type2;
 }
 
-/* 1 when cm_collide hands the (ordered, supported) type pair to the general convex collider
- * (MPR in double, phys_collide_convex.h): a cylinder against anything but the plane. */
-CM_HD static inline int cm_collide_is_convex(int type1, int type2) {
-  return (type2 == CM_GEOM_CYLINDER && type1 != CM_GEOM_PLANE) || (type1 == CM_GEOM_CYLINDER && type2 == CM_GEOM_BOX);
-}
-
 /* All contacts of one ordered geom pair (type1 <= type2, see cm_geom_pair_swap) within margin,
  * frames completed. Returns their number (0 .. CM_MAX_PAIR_CONTACTS); 0 for an unsupported
- * pair (plane-plane never collides in MuJoCo either). convex 0: the pairs of
- * cm_collide_is_convex get no contacts either; a kernel passes it as a compile-time constant
- * for a model that has no such pair (cm_phys_model_needs_convex), so the MPR code and its
- * registers and stack are not in that kernel (about half its registers: docs/ENGINE.md). */
-CM_HD static inline int cm_collide_with(int convex, int type1, const cm_preal *p1, const cm_preal *m1, const cm_preal *s1,
-                                        int type2, const cm_preal *p2, const cm_preal *m2, const cm_preal *s2,
-                                        cm_preal margin, cm_contact *con) {
+ * pair (plane-plane never collides in MuJoCo either). */
+CM_HD static inline int cm_collide(int type1, const cm_preal *p1, const cm_preal *m1, const cm_preal *s1,
+                                   int type2, const cm_preal *p2, const cm_preal *m2, const cm_preal *s2,
+                                   cm_preal margin, cm_contact *con) {
   int n = 0;
 #define CM_PAIR(a, b) ((a) * 8 + (b))
   switch (CM_PAIR(type1, type2)) {
@@ -548,19 +539,11 @@ CM_HD static inline int cm_collide_with(int convex, int type1, const cm_preal *p
   case CM_PAIR(CM_GEOM_BOX, CM_GEOM_BOX): n = cm_collide_box_box(p1, m1, s1, p2, m2, s2, margin, con); break;
   case CM_PAIR(CM_GEOM_SPHERE, CM_GEOM_CYLINDER): case CM_PAIR(CM_GEOM_CAPSULE, CM_GEOM_CYLINDER):
   case CM_PAIR(CM_GEOM_CYLINDER, CM_GEOM_CYLINDER): case CM_PAIR(CM_GEOM_CYLINDER, CM_GEOM_BOX):
-    if (!convex) return 0;
     n = cm_collide_convex(type1, p1, m1, s1, type2, p2, m2, s2, margin, con); break;
   default: return 0;
   }
 #undef CM_PAIR
   for (int i = 0; i < n; i++) cm_contact_frame_complete(con[i].frame);
   return n;
-}
-
-/* cm_collide_with every collider */
-CM_HD static inline int cm_collide(int type1, const cm_preal *p1, const cm_preal *m1, const cm_preal *s1,
-                                   int type2, const cm_preal *p2, const cm_preal *m2, const cm_preal *s2,
-                                   cm_preal margin, cm_contact *con) {
-  return cm_collide_with(1, type1, p1, m1, s1, type2, p2, m2, s2, margin, con);
 }
 #endif

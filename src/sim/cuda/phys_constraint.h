@@ -14,21 +14,9 @@
 #include "sim/cuda/phys_smooth.h"
 #include "sim/cuda/phys_solver.h"
 
-/* 1 when a candidate pair of the model needs the general convex collider (cm_collide_is_convex:
- * a cylinder against a sphere, capsule, cylinder or box). The pairs are the ones that passed
- * contype/conaffinity, the parent and <exclude> filters, ground and static geoms included
- * (cm_phys_model_compile), so 0 means cm_collide_with(0, ...) gives every contact the full
- * collider gives: the GPU driver then runs its lean kernels (humanoid, G1, Pi Plus, SMPL). */
-CM_HD static inline int cm_phys_model_needs_convex(const cm_phys_model *m) {
-  for (int k = 0; k < m->npair; k++)
-    if (cm_collide_is_convex(m->geom_type[m->pair_geom1[k]], m->geom_type[m->pair_geom2[k]])) return 1;
-  return 0;
-}
-
 /* The contacts of candidate pair k that count (inside the pair's includemargin), in con;
- * none when the geoms' bounding spheres are apart (MuJoCo's mid-phase). Returns how many.
- * convex: as cm_collide_with's. */
-CM_HD static inline int cm_phys_pair_contacts(const cm_phys_model *m, const cm_phys_data *d, int k, int convex, cm_contact *con) {
+ * none when the geoms' bounding spheres are apart (MuJoCo's mid-phase). Returns how many. */
+CM_HD static inline int cm_phys_pair_contacts(const cm_phys_model *m, const cm_phys_data *d, int k, cm_contact *con) {
   int g1 = m->pair_geom1[k], g2 = m->pair_geom2[k];
   const cm_preal *p1 = d->geom_xpos + 3 * g1, *p2 = d->geom_xpos + 3 * g2;
   cm_preal r1 = m->geom_rbound[g1], r2 = m->geom_rbound[g2], margin = m->pair_margin[k];
@@ -36,7 +24,7 @@ CM_HD static inline int cm_phys_pair_contacts(const cm_phys_model *m, const cm_p
     cm_preal dx = p1[0] - p2[0], dy = p1[1] - p2[1], dz = p1[2] - p2[2], r = r1 + r2 + margin;
     if (dx * dx + dy * dy + dz * dz > r * r) return 0;
   }
-  int nc = cm_collide_with(convex, m->geom_type[g1], p1, d->geom_xmat + 9 * g1, m->geom_size[g1], m->geom_type[g2], p2,
+  int nc = cm_collide(m->geom_type[g1], p1, d->geom_xmat + 9 * g1, m->geom_size[g1], m->geom_type[g2], p2,
                       d->geom_xmat + 9 * g2, m->geom_size[g2], margin, con);
   int n = 0;
   for (int c = 0; c < nc; c++)
@@ -81,7 +69,7 @@ CM_HD static inline void cm_phys_collide(cm_lanes L, const cm_phys_model *m, cm_
     for (int base = 0; base < m->npair; base += L.n) {
       int k = base + L.lane, nc = 0;
       cm_contact con[CM_MAX_PAIR_CONTACTS];
-      if (k < m->npair) nc = cm_phys_pair_contacts(m, d, k, !L.no_convex, con);
+      if (k < m->npair) nc = cm_phys_pair_contacts(m, d, k, con);
       int before = cm_lanes_scan_excl(L, nc), total = cm_lanes_sum_i(L, nc);
       if (n + total <= m->ncon_max) {
         for (int c = 0; c < nc; c++) cm_phys_contact_put(m, d, n + before + c, k, con + c);

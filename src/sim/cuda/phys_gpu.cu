@@ -42,10 +42,8 @@ template <> struct env_view<0> {
 
 /* Targets, `nsub` substeps, state read-back: a whole control step of one env. Thread k runs
  * env perm[k] (perm NULL: env k), so a sorted permutation puts envs of similar work in one warp;
- * keys[i] gets env i's constraint-row count after its last substep, the next sort's key.
- * NOCVX 1: the lean variant, without the general convex collider (cm_lanes.no_convex; the
- * driver picks it for a model that has no pair needing it, lean_collider_ok). */
-template <int W, int NOCVX>
+ * keys[i] gets env i's constraint-row count after its last substep, the next sort's key. */
+template <int W>
 __device__ __forceinline__ void step_thread(const cm_phys_model *__restrict__ m, const cm_phys_bridge *__restrict__ br,
                                             const cm_phys_layout &L, float *block, const float *__restrict__ cmd,
                                             cm_sim_state &s, const int *__restrict__ perm, int *__restrict__ keys,
@@ -56,10 +54,9 @@ __device__ __forceinline__ void step_thread(const cm_phys_model *__restrict__ m,
   env_view<W> v;
   cm_phys_data d;
   v.at(&L, block, i, &d);
-  const cm_lanes one = {0, 1, NOCVX};
-  if (W > 0) cm_phys_forward_lanes(one, m, &d);
+  if (W > 0) cm_phys_forward(m, &d);
   if (set_targets) cm_phys_set_targets(m, br, cmd + (long)s.num_dofs * i, &d);
-  cm_phys_step_env_lanes(one, m, &d, nsub);
+  cm_phys_step_env(m, &d, nsub);
   if (unpack) cm_phys_state_unpack(m, br, &d, &s, i);
   if (keys) keys[i] = d.nefc[0];
 }
@@ -73,8 +70,8 @@ __device__ __forceinline__ void step_thread(const cm_phys_model *__restrict__ m,
 /* The same kernel with the compiler's register choice, or capped at R registers per thread
  * (more resident warps, at the price of spills to local memory: benchmarks compare them). */
 #define THREAD_ARGS m, br, L, block, cmd, s, perm, keys, nsub, set_targets, unpack /* (lanes: 1) */
-template <int W, int NOCVX> __global__ void phys_step_kernel(STEP_PARAMS) { step_thread<W, NOCVX>(THREAD_ARGS); }
-template <int W, int R, int NOCVX> __global__ void __maxnreg__(R) phys_step_kernel_r(STEP_PARAMS) { step_thread<W, NOCVX>(THREAD_ARGS); }
+template <int W> __global__ void phys_step_kernel(STEP_PARAMS) { step_thread<W>(THREAD_ARGS); }
+template <int W, int R> __global__ void __maxnreg__(R) phys_step_kernel_r(STEP_PARAMS) { step_thread<W>(THREAD_ARGS); }
 
 /* This thread's lane among the `lanes` (4, 8, 16 or 32: aligned groups inside a warp) that
  * run one env, and that env's place in the launch (a block holds whole warps, so the lanes of
@@ -83,17 +80,15 @@ __device__ __forceinline__ int lanes_env(cm_lanes *ln, int lanes) {
   int t = (int)(blockIdx.x * blockDim.x + threadIdx.x);
   ln->lane = t & (lanes - 1);
   ln->n = lanes;
-  ln->no_convex = 0;
   return t / lanes;
 }
 
 /* A warp (or an aligned part of one) per env: the same control step, its loops over the env's
  * lanes; the work stays in the block (env-major: adjacent lanes touch adjacent words),
- * forwarded from the last step. NOCVX: as step_thread's. */
-template <int NOCVX> __device__ __forceinline__ void step_warp(STEP_PARAMS) {
+ * forwarded from the last step. */
+__device__ __forceinline__ void step_warp(STEP_PARAMS) {
   cm_lanes ln;
   int k = lanes_env(&ln, lanes);
-  ln.no_convex = NOCVX;
   if (k >= L.num_envs) return;
   int i = perm ? perm[k] : k;
   cm_phys_data d;
@@ -106,8 +101,8 @@ template <int NOCVX> __device__ __forceinline__ void step_warp(STEP_PARAMS) {
 
 /* The compiler's registers, or capped at R (a warp is one env, so registers bound the envs
  * resident per SM: 165 give 6 blocks of 64 on the H200, 128 give 8) */
-template <int NOCVX> __global__ void phys_step_warp(STEP_PARAMS) { step_warp<NOCVX>(STEP_ARGS); }
-template <int R, int NOCVX> __global__ void __maxnreg__(R) phys_step_warp_r(STEP_PARAMS) { step_warp<NOCVX>(STEP_ARGS); }
+__global__ void phys_step_warp(STEP_PARAMS) { step_warp(STEP_ARGS); }
+template <int R> __global__ void __maxnreg__(R) phys_step_warp_r(STEP_PARAMS) { step_warp(STEP_ARGS); }
 
 /* push_state of the listed envs (ids NULL: env k = k). */
 template <int W>
@@ -157,31 +152,27 @@ typedef void (*push_fn)(const cm_phys_model *, const cm_phys_bridge *, cm_phys_l
 
 /* The local-work sizes compiled (floats per thread; 0: the work in the block); a model's work
  * takes the smallest that holds it, or the block past the largest. Each has its step kernel in
- * the register variants CM_PHYS_GPU_REG_VARIANTS (0 = the compiler's choice), and each of those
- * twice: step[0] with every collider, step[1] the lean one without the convex collider
- * (lean_collider_ok). Every variant is a whole instantiation of the physics (about a minute of
- * nvcc each), so the register caps and the largest class are compiled only with
- * -DCMIMIC_GPU_VARIANTS=all (CMake), which defines CM_PHYS_GPU_ALL_VARIANTS. The push kernels
- * (resets, not the hot loop) keep every collider. */
-#define BOTH(k, ...) {k<__VA_ARGS__, 0>, k<__VA_ARGS__, 1>}
+ * the register variants CM_PHYS_GPU_REG_VARIANTS (0 = the compiler's choice). Every variant
+ * is a whole instantiation of the physics (about a minute of nvcc each), so the register caps
+ * and the largest class are compiled only with -DCMIMIC_GPU_VARIANTS=all (CMake), which
+ * defines CM_PHYS_GPU_ALL_VARIANTS. */
 #ifdef CM_PHYS_GPU_ALL_VARIANTS
-#define STEP_ROWS(W) {W, 0, BOTH(phys_step_kernel, W)}, {W, 96, BOTH(phys_step_kernel_r, W, 96)}, {W, 64, BOTH(phys_step_kernel_r, W, 64)}
-static const struct { int w, regs; step_fn step[2]; } k_steps[] = {STEP_ROWS(0), STEP_ROWS(8192), STEP_ROWS(20480),
-                                                                    STEP_ROWS(32768)};
+#define STEP_ROWS(W) {W, 0, phys_step_kernel<W>}, {W, 96, phys_step_kernel_r<W, 96>}, {W, 64, phys_step_kernel_r<W, 64>}
+static const struct { int w, regs; step_fn step; } k_steps[] = {STEP_ROWS(0), STEP_ROWS(8192), STEP_ROWS(20480),
+                                                                 STEP_ROWS(32768)};
 static const struct { int w; push_fn push; } k_push[] = {
     {0, phys_push_kernel<0>}, {8192, phys_push_kernel<8192>}, {20480, phys_push_kernel<20480>}, {32768, phys_push_kernel<32768>}};
 #else
-static const struct { int w, regs; step_fn step[2]; } k_steps[] = {
-    {0, 0, BOTH(phys_step_kernel, 0)}, {8192, 0, BOTH(phys_step_kernel, 8192)}, {20480, 0, BOTH(phys_step_kernel, 20480)}};
+static const struct { int w, regs; step_fn step; } k_steps[] = {
+    {0, 0, phys_step_kernel<0>}, {8192, 0, phys_step_kernel<8192>}, {20480, 0, phys_step_kernel<20480>}};
 static const struct { int w; push_fn push; } k_push[] = {
     {0, phys_push_kernel<0>}, {8192, phys_push_kernel<8192>}, {20480, phys_push_kernel<20480>}};
 #endif
-static const struct { int regs; step_fn step[2]; } k_warp[] = {{0, {phys_step_warp<0>, phys_step_warp<1>}}, {128, BOTH(phys_step_warp_r, 128)},
+static const struct { int regs; step_fn step; } k_warp[] = {{0, phys_step_warp}, {128, phys_step_warp_r<128>},
 #ifdef CM_PHYS_GPU_ALL_VARIANTS
-                                                                {96, BOTH(phys_step_warp_r, 96)}
+                                                             {96, phys_step_warp_r<96>}
 #endif
 };
-#undef BOTH
 #define NUM_STEPS ((int)(sizeof k_steps / sizeof k_steps[0]))
 #define NUM_WARP ((int)(sizeof k_warp / sizeof k_warp[0]))
 #define NUM_PUSH ((int)(sizeof k_push / sizeof k_push[0]))
@@ -228,7 +219,6 @@ struct cm_phys_gpu {
   int push_kernel;      /* index into k_push (the same work size) */
   int lanes;            /* 1: a thread per env (k_steps[kernel]); 32: a warp per env (k_warp[warp_kernel]) */
   int warp_kernel;      /* index into k_warp (-1: the register cap has no warp variant) */
-  int lean;             /* 1: the step kernels' lean variant (step[1]: no convex collider) */
   int work_in_block;    /* the block was allocated with the work family (global work, or lanes 32) */
   size_t block_bytes;   /* what the device block holds: the state family, or all of it */
   cm_phys_gpu_stats st;
@@ -285,26 +275,10 @@ static void pin_host_state(cm_phys_gpu *g, float *const *arr, uint8_t *contacts)
   cudaGetLastError();
 }
 
-/* The step kernels' variant for model m: the lean one (no general convex collider, about half
- * the registers) when no candidate pair needs that collider (cm_phys_model_needs_convex: the
- * pairs already reflect contype/conaffinity, ground and static geoms), else every collider.
- * CM_PHYS_GPU_CONVEX=1 forces every collider (benchmarks compare the two on one model); the
- * lean variant is never forced, since it would drop a cylinder model's contacts. */
-static int lean_collider_ok(const cm_phys_model *m) {
-  const char *e = getenv("CM_PHYS_GPU_CONVEX");
-  if (e && !strcmp(e, "1")) return 0;
-  return !cm_phys_model_needs_convex(m);
-}
-
-/* the selected step kernel (lanes, register cap, collider variant) */
-static step_fn step_of(const cm_phys_gpu *g) {
-  return g->lanes > 1 ? k_warp[g->warp_kernel].step[g->lean] : k_steps[g->kernel].step[g->lean];
-}
-
 /* registers and frame of the selected step kernel, into the stats */
 static int kernel_attrs(cm_phys_gpu *g, cm_err *err) {
   cudaFuncAttributes fa;
-  const void *fn = (const void *)step_of(g);
+  const void *fn = g->lanes > 1 ? (const void *)k_warp[g->warp_kernel].step : (const void *)k_steps[g->kernel].step;
   if (cu_ok(cudaFuncGetAttributes(&fa, fn), "cudaFuncGetAttributes", err)) return -1;
   g->st.regs = fa.numRegs;
   g->st.local_bytes = fa.localSizeBytes;
@@ -340,8 +314,6 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
     for (int k = NUM_PUSH - 1; k > 0; k--)
       if (k_push[k].w >= L->work_stride) wclass = k;
   g->push_kernel = wclass;
-  g->lean = lean_collider_ok(m);
-  g->st.primitive_only = g->lean;
   /* launch order, register variant and lanes per env: CM_PHYS_GPU_SORT / CM_PHYS_GPU_REGS /
    * CM_PHYS_GPU_LANES (cmimic run; bench-env has flags for all three) */
   {
@@ -403,11 +375,10 @@ extern "C" int cm_phys_gpu_create(const char *device, const cm_phys_model *m, co
     const char *l1 = getenv("CM_PHYS_GPU_L1");
     if (l1 && !strcmp(l1, "max")) {
       for (int k = 0; k < NUM_STEPS; k++)
-        for (int v = 0; v < 2; v++)
-          if (k_steps[k].w == k_push[wclass].w &&
-              cu_ok(cudaFuncSetAttribute(k_steps[k].step[v], cudaFuncAttributePreferredSharedMemoryCarveout,
-                                         cudaSharedmemCarveoutMaxL1), "setting the L1 carve-out", err))
-            goto fail;
+        if (k_steps[k].w == k_push[wclass].w &&
+            cu_ok(cudaFuncSetAttribute(k_steps[k].step, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                       cudaSharedmemCarveoutMaxL1), "setting the L1 carve-out", err))
+          goto fail;
       g->st.l1_max = 1;
     }
   }
@@ -525,7 +496,7 @@ static int run_step(cm_phys_gpu *g, const float *cmd, int cmd_on_host, int subst
   const int *perm = env_order(g, err, &rc);
   if (rc) return -1;
   cudaEventRecord(g->ev[2], g->stream);
-  step_fn step = step_of(g);
+  step_fn step = g->lanes > 1 ? k_warp[g->warp_kernel].step : k_steps[g->kernel].step;
   int grid = grid_of(N, T), ln = g->lanes;
   if (ln > 1) { /* whole warps per block, `lanes` threads per env */
     T = (T + 31) / 32 * 32;

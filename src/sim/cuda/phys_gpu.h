@@ -34,8 +34,6 @@ typedef struct cm_phys_gpu_stats {
   size_t local_bytes;          /* its per-thread local memory (stack frame) */
   int l1_max;                  /* CM_PHYS_GPU_L1=max: the whole L1 for caching (no shared carve-out) */
   int lanes;                   /* threads per env: 1, or 4..32 (lanes of a warp, the work in the block) */
-  int primitive_only;          /* 1: the step kernel's lean variant, without the general convex
-                                  collider (the model has no pair that needs it); 0: every collider */
   char device_name[64];
 } cm_phys_gpu_stats;
 

@@ -18,11 +18,6 @@
 typedef struct cm_lanes {
   int lane, n; /* this lane, and how many cooperate (1; on the device 4, 8, 16 or 32: an
                   aligned group of a warp's lanes, lane = warp lane mod n) */
-  int no_convex; /* 1: contacts without the general convex collider (cm_collide_with), for a
-                    model that never needs it (cm_phys_model_needs_convex). Not about lanes, but
-                    L reaches every stage: a kernel sets it, like n, as a compile-time constant,
-                    so its lean variant is the same source with the MPR code folded away.
-                    0 (every collider) where L is built as {lane, n}. */
 } cm_lanes;
 
 #ifdef __CUDA_ARCH__
@@ -47,7 +42,7 @@ int cm_lanes_emu_bcast(int lane, int x, int src);
 #endif
 
 CM_HD static inline cm_lanes cm_lanes_one(void) {
-  cm_lanes L = {0, 1, 0};
+  cm_lanes L = {0, 1};
   return L;
 }
 
