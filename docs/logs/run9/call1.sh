@@ -3,14 +3,7 @@
 # a GPU before), PPO samples/s with the mujoco engine beside it (bench/devloop_check.sh, short), ASE's
 # samples/s now that its latents and encoder are on the device, then the SMPL walk and the humanoid
 # vault for 1.5 minutes each with the walk's gpu_fast recipe (SMPL: twice its yaml's lr 3e-5)
-set -u
-cd "$(dirname "$0")/../../.."
-R=$OUT/r; mkdir -p $R
-(cd .carry/bin && for f in *.xz; do [ -f "$f" ] && xz -d "$f"; done; chmod +x *)
-. bench/gpu_env.sh
-B=.carry/bin/cmimic; E=data/engines/cuda_engine.yaml
-t0=$(date +%s)
-stamp() { echo "$1 at $(( $(date +%s) - t0 )) s" >> $R/times.txt; }
+. "$(dirname "$0")/../../../bench/device_call.sh"
 ( CMIMIC=$B timeout 240 bench/devloop_check.sh 8 "4096 65536" > $R/devloop.log 2>&1; echo "exit $?" >> $R/devloop.log )
 stamp devloop
 ( CMIMIC_PROFILE=1 timeout 45 $B bench-env --engine_config $E --devices cuda:0 --threads 16 --num_envs 4096 --seconds 0.5 --raw_seconds 0 \
